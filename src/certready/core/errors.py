@@ -1,0 +1,51 @@
+"""Errors that carry their data. Every user-facing failure is one of these.
+
+The interfaces map a :class:`CertReadyError` to a one-line message and exit status 2; anything else
+is a bug and gets a hint to rerun with ``--debug``.
+"""
+
+from __future__ import annotations
+
+
+class CertReadyError(Exception):
+    """Base of every expected error. ``location`` names the file, line, key or host concerned."""
+
+    def __init__(self, message: str, *, location: str | None = None) -> None:
+        super().__init__(message)
+        self.message = message
+        self.location = location
+
+    def __str__(self) -> str:
+        return f"{self.location}: {self.message}" if self.location else self.message
+
+
+class InputError(CertReadyError):
+    """A file or stream could not be read as certificates or keys (corrupt, empty, too large)."""
+
+
+class PasswordError(InputError):
+    """A PKCS#12 file or encrypted key needs a password that is missing or wrong."""
+
+
+class PolicyError(CertReadyError):
+    """A policy profile is malformed: unknown rule id, unknown parameter, bad severity."""
+
+    def __init__(
+        self, message: str, *, location: str | None = None, key: str | None = None
+    ) -> None:
+        super().__init__(message, location=location)
+        self.key = key
+
+
+class UsageError(CertReadyError):
+    """The command line asks for something impossible (bad option value, missing argument)."""
+
+
+class ManifestError(CertReadyError):
+    """A deployment manifest is malformed. ``location`` is ``file:line`` and ``key`` the dotted key."""
+
+    def __init__(
+        self, message: str, *, location: str | None = None, key: str | None = None
+    ) -> None:
+        super().__init__(message, location=location)
+        self.key = key

@@ -1,0 +1,356 @@
+"""extract_facts(): the only code that walks X.509 extensions.
+
+Every rule reads :class:`~certready.core.model.CertFacts`, never a ``cryptography`` object, so facts
+are computed once per certificate however many rules run, and most rule tests need no certificate.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from typing import cast
+
+from cryptography import x509
+from cryptography.exceptions import InvalidSignature, UnsupportedAlgorithm
+from cryptography.hazmat.primitives import hashes, serialization
+from cryptography.hazmat.primitives.asymmetric import dsa, ec, ed448, ed25519, rsa
+from cryptography.x509.oid import AuthorityInformationAccessOID, ExtensionOID, NameOID
+
+from certready.core.model import (
+    BasicConstraints,
+    CertFacts,
+    PublicKeyFacts,
+    SubjectAltName,
+    ValidationType,
+)
+
+# CA/Browser Forum reserved policy identifiers (Baseline Requirements §7.1.6.1; EV Guidelines §9.3.4).
+POLICY_DV = "2.23.140.1.2.1"
+POLICY_OV = "2.23.140.1.2.2"
+POLICY_IV = "2.23.140.1.2.3"
+POLICY_EV = "2.23.140.1.1"
+_VALIDATION_TYPES: dict[str, ValidationType] = {
+    POLICY_EV: "EV",
+    POLICY_OV: "OV",
+    POLICY_IV: "IV",
+    POLICY_DV: "DV",
+}
+
+EKU_SERVER_AUTH = "1.3.6.1.5.5.7.3.1"
+EKU_CLIENT_AUTH = "1.3.6.1.5.5.7.3.2"
+EKU_CODE_SIGNING = "1.3.6.1.5.5.7.3.3"
+EKU_EMAIL_PROTECTION = "1.3.6.1.5.5.7.3.4"
+EKU_TIME_STAMPING = "1.3.6.1.5.5.7.3.8"
+EKU_OCSP_SIGNING = "1.3.6.1.5.5.7.3.9"
+EKU_ANY = "2.5.29.37.0"
+EKU_NAMES: dict[str, str] = {
+    EKU_SERVER_AUTH: "Server Authentication",
+    EKU_CLIENT_AUTH: "Client Authentication",
+    EKU_CODE_SIGNING: "Code Signing",
+    EKU_EMAIL_PROTECTION: "Secure Email",
+    EKU_TIME_STAMPING: "Time Stamping",
+    EKU_OCSP_SIGNING: "OCSP Signing",
+    EKU_ANY: "Any Purpose",
+    "1.3.6.1.4.1.311.10.3.4": "Encrypting File System",
+    "1.3.6.1.4.1.311.20.2.2": "Smart Card Logon",
+}
+
+KEY_USAGE_BITS: tuple[str, ...] = (
+    "digital_signature",
+    "content_commitment",
+    "key_encipherment",
+    "data_encipherment",
+    "key_agreement",
+    "key_cert_sign",
+    "crl_sign",
+    "encipher_only",
+    "decipher_only",
+)
+KEY_USAGE_WORDS: dict[str, str] = {
+    "digital_signature": "Digital Signature",
+    "content_commitment": "Non-Repudiation",
+    "key_encipherment": "Key Encipherment",
+    "data_encipherment": "Data Encipherment",
+    "key_agreement": "Key Agreement",
+    "key_cert_sign": "Certificate Signing",
+    "crl_sign": "CRL Signing",
+    "encipher_only": "Encipher Only",
+    "decipher_only": "Decipher Only",
+}
+# Bit positions in the DER BIT STRING (RFC 5280 §4.2.1.3), for the hex value Windows shows ("a0").
+_KEY_USAGE_BIT_INDEX = {name: i for i, name in enumerate(KEY_USAGE_BITS)}
+
+CURVE_DISPLAY: dict[str, str] = {
+    "secp256r1": "P-256",
+    "secp384r1": "P-384",
+    "secp521r1": "P-521",
+    "secp192r1": "P-192",
+    "secp224r1": "P-224",
+    "secp256k1": "secp256k1",
+}
+
+
+def eku_name(oid: str) -> str:
+    """``1.3.6.1.5.5.7.3.1`` -> ``Server Authentication``; unknown OIDs come back unchanged."""
+    return EKU_NAMES.get(oid, oid)
+
+
+def key_usage_hex(bits: frozenset[str]) -> str:
+    """The first byte(s) of the KU BIT STRING as Windows shows it: {DS, KE} -> ``a0``."""
+    value = 0
+    for name in bits:
+        value |= 1 << (15 - _KEY_USAGE_BIT_INDEX[name])
+    high, low = value >> 8, value & 0xFF
+    return f"{high:02x}" if low == 0 else f"{high:02x}{low:02x}"
+
+
+def describe_key(key: PublicKeyFacts) -> str:
+    """``RSA 2048``, ``EC P-256``, ``Ed25519``: the words an administrator recognises."""
+    if key.key_type == "rsa":
+        return f"RSA {key.size_bits}"
+    if key.key_type == "ec":
+        return f"EC {CURVE_DISPLAY.get(key.curve or '', key.curve or '?')}"
+    if key.key_type == "dsa":
+        return f"DSA {key.size_bits}"
+    if key.key_type in ("ed25519", "ed448"):
+        return key.key_type.capitalize()
+    return "unknown key type"
+
+
+def public_key_facts(cert: x509.Certificate) -> PublicKeyFacts:
+    """Type, size and curve of the subject public key; ``unknown`` for algorithms we cannot load."""
+    try:
+        key = cert.public_key()
+    except (UnsupportedAlgorithm, ValueError):
+        return PublicKeyFacts(key_type="unknown", size_bits=0, spki_sha256=_spki_hash_raw(cert))
+    spki = key.public_bytes(
+        serialization.Encoding.DER, serialization.PublicFormat.SubjectPublicKeyInfo
+    )
+    digest = hashlib.sha256(spki).hexdigest()
+    if isinstance(key, rsa.RSAPublicKey):
+        return PublicKeyFacts(
+            "rsa", key.key_size, rsa_exponent=key.public_numbers().e, spki_sha256=digest
+        )
+    if isinstance(key, ec.EllipticCurvePublicKey):
+        return PublicKeyFacts("ec", key.key_size, curve=key.curve.name, spki_sha256=digest)
+    if isinstance(key, dsa.DSAPublicKey):
+        return PublicKeyFacts("dsa", key.key_size, spki_sha256=digest)
+    if isinstance(key, ed25519.Ed25519PublicKey):
+        return PublicKeyFacts("ed25519", 256, spki_sha256=digest)
+    if isinstance(key, ed448.Ed448PublicKey):
+        return PublicKeyFacts("ed448", 456, spki_sha256=digest)
+    return PublicKeyFacts("unknown", 0, spki_sha256=digest)
+
+
+def _spki_hash_raw(cert: x509.Certificate) -> str:
+    try:
+        return hashlib.sha256(cert.public_key_info_bytes()).hexdigest()  # type: ignore[attr-defined]
+    except Exception:
+        return ""
+
+
+def _signature_hash(cert: x509.Certificate) -> str | None:
+    try:
+        algorithm = cert.signature_hash_algorithm
+    except UnsupportedAlgorithm:
+        return "unknown"
+    return None if algorithm is None else algorithm.name
+
+
+def _general_name_text(name: x509.GeneralName) -> str:
+    if isinstance(name, x509.RFC822Name):
+        return f"email:{name.value}"
+    if isinstance(name, x509.UniformResourceIdentifier):
+        return f"URI:{name.value}"
+    if isinstance(name, x509.DirectoryName):
+        return f"dirName:{name.value.rfc4514_string()}"
+    if isinstance(name, x509.RegisteredID):
+        return f"RID:{name.value.dotted_string}"
+    if isinstance(name, x509.OtherName):
+        return f"othername:{name.type_id.dotted_string}"
+    return f"{type(name).__name__}:{name.value}"
+
+
+def _subject_alt_name(ext: x509.Extension[x509.SubjectAlternativeName]) -> SubjectAltName:
+    dns: list[str] = []
+    ips: list[str] = []
+    others: list[str] = []
+    for name in ext.value:
+        if isinstance(name, x509.DNSName):
+            dns.append(name.value.lower())
+        elif isinstance(name, x509.IPAddress):
+            ips.append(str(name.value))
+        else:
+            others.append(_general_name_text(name))
+    return SubjectAltName(tuple(dns), tuple(ips), tuple(others), ext.critical)
+
+
+def _key_usage(value: x509.KeyUsage) -> frozenset[str]:
+    bits = set()
+    for name in KEY_USAGE_BITS:
+        try:
+            if getattr(value, name):
+                bits.add(name)
+        except ValueError:  # encipher_only/decipher_only are undefined without key_agreement
+            continue
+    return frozenset(bits)
+
+
+def _access_locations(
+    value: x509.AuthorityInformationAccess,
+) -> tuple[tuple[str, ...], tuple[str, ...]]:
+    issuers: list[str] = []
+    ocsp: list[str] = []
+    for desc in value:
+        if isinstance(desc.access_location, x509.UniformResourceIdentifier):
+            target = (
+                issuers if desc.access_method == AuthorityInformationAccessOID.CA_ISSUERS else ocsp
+            )
+            target.append(desc.access_location.value)
+    return tuple(issuers), tuple(ocsp)
+
+
+def _crl_points(value: x509.CRLDistributionPoints) -> tuple[str, ...]:
+    urls: list[str] = []
+    for point in value:
+        for name in point.full_name or ():
+            if isinstance(name, x509.UniformResourceIdentifier):
+                urls.append(name.value)
+    return tuple(urls)
+
+
+def _is_self_signed(cert: x509.Certificate) -> bool:
+    try:
+        cert.verify_directly_issued_by(cert)
+    except (InvalidSignature, ValueError, TypeError, UnsupportedAlgorithm):
+        return False
+    return True
+
+
+def _name_text(name: x509.Name) -> str:
+    try:
+        return name.rfc4514_string()
+    except ValueError:
+        return repr(name)
+
+
+def _common_names(cert: x509.Certificate) -> tuple[str, ...]:
+    values: list[str] = []
+    for attr in cert.subject.get_attributes_for_oid(NameOID.COMMON_NAME):
+        value = attr.value
+        values.append(value if isinstance(value, str) else value.decode("utf-8", "replace"))
+    return tuple(values)
+
+
+def extract_facts(cert: x509.Certificate) -> CertFacts:
+    """All that rules need to know about ``cert``, read once.
+
+    Malformed or duplicate extensions do not raise: what can be read is read, and the rest is
+    listed in ``extension_errors`` for the rules to report.
+    """
+    errors: list[str] = []
+    extensions: dict[str, x509.Extension[x509.ExtensionType]] = {}
+    try:
+        for ext in cert.extensions:
+            extensions[ext.oid.dotted_string] = ext
+    except (ValueError, x509.DuplicateExtension, x509.UnsupportedGeneralNameType) as exc:
+        errors.append(f"extensions: {exc}")
+        for oid in _WANTED_EXTENSIONS:
+            try:
+                extensions[oid.dotted_string] = cert.extensions.get_extension_for_oid(oid)
+            except x509.ExtensionNotFound:
+                continue
+            except (ValueError, x509.DuplicateExtension, x509.UnsupportedGeneralNameType) as e:
+                errors.append(f"{oid._name}: {e}")
+
+    def get(oid: x509.ObjectIdentifier) -> x509.Extension[x509.ExtensionType] | None:
+        return extensions.get(oid.dotted_string)
+
+    san_ext = get(ExtensionOID.SUBJECT_ALTERNATIVE_NAME)
+    san = (
+        _subject_alt_name(cast(x509.Extension[x509.SubjectAlternativeName], san_ext))
+        if san_ext is not None
+        else None
+    )
+    ku_ext = get(ExtensionOID.KEY_USAGE)
+    key_usage = _key_usage(cast(x509.KeyUsage, ku_ext.value)) if ku_ext is not None else None
+    eku_ext = get(ExtensionOID.EXTENDED_KEY_USAGE)
+    eku = (
+        tuple(oid.dotted_string for oid in cast(x509.ExtendedKeyUsage, eku_ext.value))
+        if eku_ext is not None
+        else None
+    )
+    bc_ext = get(ExtensionOID.BASIC_CONSTRAINTS)
+    basic = None
+    if bc_ext is not None:
+        bc = cast(x509.BasicConstraints, bc_ext.value)
+        basic = BasicConstraints(bc.ca, bc.path_length, bc_ext.critical)
+    ski_ext = get(ExtensionOID.SUBJECT_KEY_IDENTIFIER)
+    ski = (
+        cast(x509.SubjectKeyIdentifier, ski_ext.value).digest.hex() if ski_ext is not None else None
+    )
+    aki_ext = get(ExtensionOID.AUTHORITY_KEY_IDENTIFIER)
+    aki = None
+    if aki_ext is not None:
+        key_id = cast(x509.AuthorityKeyIdentifier, aki_ext.value).key_identifier
+        aki = key_id.hex() if key_id is not None else None
+    policies: tuple[str, ...] = ()
+    pol_ext = get(ExtensionOID.CERTIFICATE_POLICIES)
+    if pol_ext is not None:
+        policies = tuple(
+            p.policy_identifier.dotted_string for p in cast(x509.CertificatePolicies, pol_ext.value)
+        )
+    validation = next((_VALIDATION_TYPES[p] for p in policies if p in _VALIDATION_TYPES), None)
+    aia_ext = get(ExtensionOID.AUTHORITY_INFORMATION_ACCESS)
+    ca_issuers, ocsp = (
+        _access_locations(cast(x509.AuthorityInformationAccess, aia_ext.value))
+        if aia_ext is not None
+        else ((), ())
+    )
+    cdp_ext = get(ExtensionOID.CRL_DISTRIBUTION_POINTS)
+    cdp = (
+        _crl_points(cast(x509.CRLDistributionPoints, cdp_ext.value)) if cdp_ext is not None else ()
+    )
+
+    self_issued = cert.subject == cert.issuer
+    version = 3 if cert.version is x509.Version.v3 else 1
+    return CertFacts(
+        subject=_name_text(cert.subject),
+        issuer=_name_text(cert.issuer),
+        serial_number=format(cert.serial_number, "X"),
+        version=version,
+        not_valid_before=cert.not_valid_before_utc,
+        not_valid_after=cert.not_valid_after_utc,
+        public_key=public_key_facts(cert),
+        signature_algorithm=cert.signature_algorithm_oid.dotted_string,
+        signature_hash=_signature_hash(cert),
+        common_names=_common_names(cert),
+        subject_alt_name=san,
+        key_usage=key_usage,
+        extended_key_usage=eku,
+        basic_constraints=basic,
+        subject_key_identifier=ski,
+        authority_key_identifier=aki,
+        certificate_policies=policies,
+        validation_type=validation,
+        ca_issuers=ca_issuers,
+        ocsp_responders=ocsp,
+        crl_distribution_points=cdp,
+        fingerprint_sha256=cert.fingerprint(hashes.SHA256()).hex().upper(),
+        thumbprint_sha1=cert.fingerprint(hashes.SHA1()).hex().upper(),  # noqa: S303 - display only
+        self_issued=self_issued,
+        self_signed=self_issued and _is_self_signed(cert),
+        extension_errors=tuple(errors),
+    )
+
+
+_WANTED_EXTENSIONS = (
+    ExtensionOID.SUBJECT_ALTERNATIVE_NAME,
+    ExtensionOID.KEY_USAGE,
+    ExtensionOID.EXTENDED_KEY_USAGE,
+    ExtensionOID.BASIC_CONSTRAINTS,
+    ExtensionOID.SUBJECT_KEY_IDENTIFIER,
+    ExtensionOID.AUTHORITY_KEY_IDENTIFIER,
+    ExtensionOID.CERTIFICATE_POLICIES,
+    ExtensionOID.AUTHORITY_INFORMATION_ACCESS,
+    ExtensionOID.CRL_DISTRIBUTION_POINTS,
+)

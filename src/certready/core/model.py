@@ -1,0 +1,317 @@
+"""The values every layer speaks: severities, certificate facts, rules, findings, results, reports.
+
+Everything here is an immutable value. Facts are extracted once per certificate
+(:mod:`certready.core.facts`); rules are pure functions of facts and parameters
+(:mod:`certready.core.rules`); the engine turns their violations into findings
+(:mod:`certready.core.engine`).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Callable, Iterable, Mapping
+from dataclasses import dataclass, field
+from enum import IntEnum, StrEnum
+from typing import Literal
+
+ParamValue = bool | int | float | str | tuple[str, ...]
+"""A rule parameter as a TOML profile can set it (lists become tuples)."""
+
+
+class Severity(IntEnum):
+    """How bad a finding is. Ordered, so ``--fail-on`` compares with ``>=``.
+
+    - ``INFO``: a fact worth knowing (validation type, a root sent needlessly).
+    - ``WARNING``: works today but fails for some clients or soon (expiring, CN not in SAN).
+    - ``ERROR``: a client will refuse the certificate, or the install guide forbids it.
+    """
+
+    INFO = 1
+    WARNING = 2
+    ERROR = 3
+
+    @property
+    def label(self) -> str:
+        return self.name.lower()
+
+    @classmethod
+    def parse(cls, text: str) -> Severity:
+        """``"warning"`` (any case) -> ``Severity.WARNING``; ``ValueError`` naming the choices."""
+        try:
+            return cls[text.strip().upper()]
+        except KeyError:
+            choices = ", ".join(s.label for s in cls)
+            raise ValueError(f"unknown severity {text!r} (choose one of {choices})") from None
+
+
+class Role(StrEnum):
+    """What a certificate is for: a TLS server (``ssl``) or WS-Federation token signing (``sts``)."""
+
+    SSL = "ssl"
+    STS = "sts"
+
+
+KeyType = Literal["rsa", "ec", "dsa", "ed25519", "ed448", "unknown"]
+ValidationType = Literal["DV", "OV", "IV", "EV"]
+
+
+@dataclass(frozen=True, slots=True)
+class PublicKeyFacts:
+    """The subject public key: type, size in bits, named curve, RSA exponent."""
+
+    key_type: KeyType
+    size_bits: int
+    curve: str | None = None
+    """The curve's SEC name as cryptography spells it (``secp256r1``) for EC keys."""
+    rsa_exponent: int | None = None
+    spki_sha256: str = ""
+    """SHA-256 of the DER SubjectPublicKeyInfo, hex: pairs a key with its certificate."""
+
+
+@dataclass(frozen=True, slots=True)
+class BasicConstraints:
+    ca: bool
+    path_length: int | None
+    critical: bool
+
+
+@dataclass(frozen=True, slots=True)
+class CertFacts:
+    """Everything the rules need to know about one certificate, extracted once.
+
+    Names are RFC 5280's in Python spelling. Absent extensions are ``None`` (not empty), so a rule
+    can tell "no Key Usage extension" from "Key Usage with no bits".
+    """
+
+    subject: str
+    """RFC 4514 string of the subject name."""
+    issuer: str
+    serial_number: str
+    """Hex, upper case, as Windows and OpenSSL show it."""
+    version: int
+    not_valid_before: dt.datetime
+    not_valid_after: dt.datetime
+    public_key: PublicKeyFacts
+    signature_algorithm: str
+    """Dotted OID of the signature algorithm."""
+    signature_hash: str | None
+    """``sha256``, ``sha1``, ``md5``...; ``None`` for Ed25519/Ed448 (no separate hash)."""
+    common_names: tuple[str, ...]
+    subject_alt_name: SubjectAltName | None
+    key_usage: frozenset[str] | None
+    """Bit names as cryptography spells them: ``digital_signature``, ``key_encipherment``..."""
+    extended_key_usage: tuple[str, ...] | None
+    """Dotted OIDs, in certificate order."""
+    basic_constraints: BasicConstraints | None
+    subject_key_identifier: str | None
+    authority_key_identifier: str | None
+    certificate_policies: tuple[str, ...]
+    validation_type: ValidationType | None
+    """From the CA/Browser Forum reserved policy OIDs; ``None`` when none is asserted."""
+    ca_issuers: tuple[str, ...]
+    """Authority Information Access caIssuers URLs: where the issuer can be downloaded."""
+    ocsp_responders: tuple[str, ...]
+    crl_distribution_points: tuple[str, ...]
+    fingerprint_sha256: str
+    """Hex, upper case, colon-free."""
+    thumbprint_sha1: str
+    """The SHA-1 thumbprint Windows certificate tools show (hex, upper case)."""
+    self_issued: bool
+    """Subject equals issuer (RFC 5280 §6.1)."""
+    self_signed: bool
+    """Self-issued and its signature verifies with its own key."""
+    extension_errors: tuple[str, ...] = ()
+    """Extensions that could not be parsed, as ``name: reason``; rules can report them."""
+
+    @property
+    def lifetime(self) -> dt.timedelta:
+        """notAfter - notBefore. RFC 5280 validity is inclusive, CA/B counts it the same way."""
+        return self.not_valid_after - self.not_valid_before
+
+    @property
+    def is_ca(self) -> bool:
+        return self.basic_constraints is not None and self.basic_constraints.ca
+
+    @property
+    def display_name(self) -> str:
+        """The CN when there is one, else the first SAN, else the whole subject."""
+        if self.common_names:
+            return self.common_names[0]
+        if self.subject_alt_name and self.subject_alt_name.dns_names:
+            return self.subject_alt_name.dns_names[0]
+        return self.subject or "(empty subject)"
+
+
+@dataclass(frozen=True, slots=True)
+class SubjectAltName:
+    """The subjectAltName extension. DNS names are lower-case A-labels as the CA wrote them."""
+
+    dns_names: tuple[str, ...]
+    ip_addresses: tuple[str, ...]
+    other_names: tuple[str, ...] = ()
+    """email, URI, directoryName... as ``type:value``: never used for server identity."""
+    critical: bool = False
+
+
+class KeyPairing(StrEnum):
+    """Whether a private key came with the certificate, and whether it belongs to it."""
+
+    ABSENT = "absent"
+    MATCHES = "matches"
+    MISMATCH = "mismatch"
+
+
+@dataclass(frozen=True, slots=True)
+class ChainElement:
+    """One certificate of a built or presented path, and where it came from."""
+
+    certificate: CertFacts
+    origin: str
+    """``file:certs/app.pfx#1``, ``tls://app:443#2``, ``trust:mozilla``, ``trust:file:roots.pem``."""
+
+
+@dataclass(frozen=True, slots=True)
+class RuleContext:
+    """What a rule sees: the leaf, what came with it, who connects to it, and when."""
+
+    leaf: CertFacts
+    location: str
+    """Where the leaf came from: ``file:certs/app.pem#0``, ``tls://app:443#leaf``."""
+    now: dt.datetime
+    role: Role = Role.SSL
+    hosts: tuple[str, ...] = ()
+    """The names clients use: DNS names as lower-case A-labels, or IP addresses."""
+    others: tuple[CertFacts, ...] = ()
+    """The other certificates supplied with the leaf, in the order given (file, bundle, server)."""
+    path: tuple[ChainElement, ...] | None = None
+    """The validated path leaf -> root when chain analysis ran and succeeded."""
+    private_key: KeyPairing = KeyPairing.ABSENT
+    issuer_is_public: bool | None = None
+    """The chain ends in a public root store (Mozilla's); ``None`` when not determined."""
+    served: bool = False
+    """The certificates were presented by a live server (not read from files)."""
+
+
+@dataclass(frozen=True, slots=True)
+class Violation:
+    """What a rule's check yields: a message, and optionally a certificate other than the leaf."""
+
+    message: str
+    certificate: CertFacts | None = None
+    location: str | None = None
+    severity: Severity | None = None
+    """Overrides the rule's configured severity for this one violation (rarely needed)."""
+    remediation: str | None = None
+    """Overrides the rule's remediation when this case needs a more specific fix."""
+
+
+Check = Callable[[RuleContext, Mapping[str, ParamValue]], Iterable[Violation]]
+
+
+@dataclass(frozen=True, slots=True)
+class Rule:
+    """One rule, declared once: stable dotted id, default severity, why, how to fix, parameters."""
+
+    id: str
+    title: str
+    severity: Severity
+    rationale: str
+    remediation: str
+    references: tuple[str, ...]
+    check: Check = field(repr=False, compare=False)
+    parameters: Mapping[str, ParamValue] = field(default_factory=dict)
+    roles: frozenset[Role] = frozenset({Role.SSL})
+    """The roles this rule applies to (name rules do not apply to a token-signing certificate)."""
+
+    @property
+    def area(self) -> str:
+        return self.id.split(".", 1)[0]
+
+
+@dataclass(frozen=True, slots=True)
+class Finding:
+    """A rule's verdict on one certificate of one target."""
+
+    rule_id: str
+    severity: Severity
+    message: str
+    location: str
+    remediation: str
+    subject: str | None = None
+    fingerprint_sha256: str | None = None
+
+
+class TargetStatus(StrEnum):
+    """Whether a target could be examined at all. Failure is data, never an abort."""
+
+    OK = "ok"
+    INPUT_ERROR = "input-error"
+    """The file could not be read as certificates (corrupt, empty, wrong password)."""
+    UNREACHABLE = "unreachable"
+    """The server could not be reached or did not complete a TLS handshake."""
+
+
+@dataclass(frozen=True, slots=True)
+class TlsFacts:
+    """What a live handshake showed."""
+
+    address: str
+    """The address connected to, ``ip:port``."""
+    sni: str | None
+    protocol: str
+    """``TLSv1.3``, ``TLSv1.2``..."""
+    cipher: str
+    handshake_ms: float
+
+
+@dataclass(frozen=True, slots=True)
+class TargetResult:
+    """One thing examined (a file, a server, a manifest entry) and everything found about it."""
+
+    target: str
+    """What the user named: a path, ``host:port``, a manifest server name."""
+    location: str
+    status: TargetStatus = TargetStatus.OK
+    reason: str | None = None
+    """Why the target could not be examined, one line, when ``status`` is not OK."""
+    role: Role = Role.SSL
+    hosts: tuple[str, ...] = ()
+    certificates: tuple[ChainElement, ...] = ()
+    """What was supplied or presented, leaf first, each with its origin."""
+    path: tuple[ChainElement, ...] = ()
+    """The built path leaf -> anchor, when chain analysis ran."""
+    findings: tuple[Finding, ...] = ()
+    tls: TlsFacts | None = None
+    private_key: KeyPairing = KeyPairing.ABSENT
+
+    @property
+    def worst(self) -> Severity | None:
+        return max((f.severity for f in self.findings), default=None)
+
+
+@dataclass(frozen=True, slots=True)
+class Report:
+    """The result of one command: every target, plus findings about the whole (topology)."""
+
+    command: str
+    profile: str
+    generated_at: dt.datetime
+    targets: tuple[TargetResult, ...]
+    findings: tuple[Finding, ...] = ()
+    title: str | None = None
+
+    def all_findings(self) -> Iterable[Finding]:
+        yield from self.findings
+        for target in self.targets:
+            yield from target.findings
+
+    @property
+    def worst(self) -> Severity | None:
+        return max((f.severity for f in self.all_findings()), default=None)
+
+    def count(self, severity: Severity) -> int:
+        return sum(1 for f in self.all_findings() if f.severity == severity)
+
+    @property
+    def input_errors(self) -> tuple[TargetResult, ...]:
+        return tuple(t for t in self.targets if t.status is not TargetStatus.OK)

@@ -1,0 +1,206 @@
+"""Policy profiles: which rules run, at what severity, with which parameters.
+
+A profile is a TOML file::
+
+    [profile]
+    name = "mycorp"
+    description = "homecare, but 3072-bit RSA and a 60-day expiry warning"
+    extends = "homecare"            # a built-in profile name or a path relative to this file
+
+    [rules."key.rsa-size"]
+    min_bits = 3072
+
+    [rules."validity.expiring-soon"]
+    days = 60
+    severity = "error"
+
+    [rules."names.cn-not-in-san"]
+    enabled = false
+
+Every rule not mentioned keeps the settings of the profile it extends (or of its declaration).
+Unknown rule ids, unknown parameters and values of the wrong type are errors naming file and key.
+"""
+
+from __future__ import annotations
+
+import tomllib
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from importlib import resources
+from pathlib import Path
+from typing import Any
+
+from certready.core.errors import PolicyError
+from certready.core.model import ParamValue, Rule, Severity
+from certready.core.rules import catalogue
+
+BUILTIN_PROFILES = ("homecare", "webpki")
+DEFAULT_PROFILE = "homecare"
+_RULE_KEYS = {"enabled", "severity"}
+_PROFILE_KEYS = {"name", "description", "extends"}
+
+
+@dataclass(frozen=True, slots=True)
+class RuleSetting:
+    enabled: bool
+    severity: Severity
+    parameters: Mapping[str, ParamValue]
+
+
+@dataclass(frozen=True, slots=True)
+class Policy:
+    """A resolved profile: one setting per rule in the catalogue."""
+
+    name: str
+    description: str
+    source: str
+    """``builtin:homecare`` or the profile file's path."""
+    settings: Mapping[str, RuleSetting] = field(default_factory=dict)
+
+    def setting(self, rule_id: str) -> RuleSetting:
+        try:
+            return self.settings[rule_id]
+        except KeyError:
+            raise PolicyError(f"no rule {rule_id!r} in policy {self.name}") from None
+
+    def enabled(self, rule_id: str) -> bool:
+        return self.setting(rule_id).enabled
+
+
+def default_settings(rules: tuple[Rule, ...] | None = None) -> dict[str, RuleSetting]:
+    """Every rule as declared: enabled, its own severity and parameters."""
+    return {
+        r.id: RuleSetting(True, r.severity, dict(r.parameters))
+        for r in (catalogue() if rules is None else rules)
+    }
+
+
+def load_policy(spec: str | Path | None = None) -> Policy:
+    """A built-in profile by name (``homecare``, ``webpki``) or a TOML profile file by path."""
+    if spec is None:
+        spec = DEFAULT_PROFILE
+    if isinstance(spec, str) and spec in BUILTIN_PROFILES:
+        return _load_builtin(spec, seen=())
+    path = Path(spec)
+    if not path.exists():
+        known = ", ".join(BUILTIN_PROFILES)
+        raise PolicyError(
+            f"no built-in profile or file named {str(spec)!r} (built-in profiles: {known})"
+        )
+    return _load_file(path, seen=())
+
+
+def _load_builtin(name: str, seen: tuple[str, ...]) -> Policy:
+    text = resources.files("certready.core.profiles").joinpath(f"{name}.toml").read_text("utf-8")
+    return parse_policy(text, source=f"builtin:{name}", seen=seen)
+
+
+def _load_file(path: Path, seen: tuple[str, ...]) -> Policy:
+    try:
+        text = path.read_text("utf-8")
+    except (OSError, UnicodeDecodeError) as exc:
+        raise PolicyError(f"cannot read profile: {exc}", location=str(path)) from None
+    return parse_policy(text, source=str(path), seen=seen, base_dir=path.parent)
+
+
+def parse_policy(
+    text: str, *, source: str, seen: tuple[str, ...] = (), base_dir: Path | None = None
+) -> Policy:
+    """Parse one profile's TOML text, resolving ``extends`` (cycles are an error)."""
+    if source in seen:
+        raise PolicyError(f"profile extends itself through {' -> '.join(seen)}", location=source)
+    try:
+        data = tomllib.loads(text)
+    except tomllib.TOMLDecodeError as exc:
+        raise PolicyError(f"not valid TOML: {exc}", location=source) from None
+    unknown_top = set(data) - {"profile", "rules"}
+    if unknown_top:
+        key = sorted(unknown_top)[0]
+        raise PolicyError(f"unknown table or key {key!r}", location=source, key=key)
+    header = _table(data.get("profile", {}), "profile", source)
+    for key in header:
+        if key not in _PROFILE_KEYS:
+            raise PolicyError(f"unknown key profile.{key}", location=source, key=f"profile.{key}")
+    name = _string(header.get("name", Path(source).stem), "profile.name", source)
+    description = _string(header.get("description", ""), "profile.description", source)
+    settings: dict[str, RuleSetting]
+    extends = header.get("extends")
+    if extends is None:
+        settings = default_settings()
+    else:
+        extends = _string(extends, "profile.extends", source)
+        if extends in BUILTIN_PROFILES:
+            parent = _load_builtin(extends, seen=(*seen, source))
+        else:
+            parent_path = (base_dir or Path.cwd()) / extends
+            if not parent_path.exists():
+                raise PolicyError(
+                    f"extends {extends!r}: no such built-in profile or file",
+                    location=source,
+                    key="profile.extends",
+                )
+            parent = _load_file(parent_path, seen=(*seen, source))
+        settings = dict(parent.settings)
+    rules = _table(data.get("rules", {}), "rules", source)
+    for rule_id, overrides in rules.items():
+        key = f"rules.{rule_id}"
+        if rule_id not in settings:
+            raise PolicyError(f"unknown rule id {rule_id!r}", location=source, key=key)
+        settings[rule_id] = _apply(settings[rule_id], _table(overrides, key, source), key, source)
+    return Policy(name=name, description=description, source=source, settings=settings)
+
+
+def _apply(base: RuleSetting, overrides: dict[str, Any], key: str, source: str) -> RuleSetting:
+    enabled, severity, params = base.enabled, base.severity, dict(base.parameters)
+    for name, value in overrides.items():
+        where = f"{key}.{name}"
+        if name == "enabled":
+            if not isinstance(value, bool):
+                raise PolicyError("must be true or false", location=source, key=where)
+            enabled = value
+        elif name == "severity":
+            try:
+                severity = Severity.parse(_string(value, where, source))
+            except ValueError as exc:
+                raise PolicyError(str(exc), location=source, key=where) from None
+        elif name in params:
+            params[name] = _coerce(params[name], value, where, source)
+        else:
+            known = ", ".join(sorted({*params, *_RULE_KEYS}))
+            raise PolicyError(
+                f"unknown parameter {name!r} (this rule takes: {known})", location=source, key=where
+            )
+    return RuleSetting(enabled, severity, params)
+
+
+def _coerce(default: ParamValue, value: Any, where: str, source: str) -> ParamValue:
+    """Check ``value`` has the type of the declared default."""
+    if isinstance(default, bool):
+        ok = isinstance(value, bool)
+    elif isinstance(default, int):
+        ok = isinstance(value, int) and not isinstance(value, bool)
+    elif isinstance(default, float):
+        ok = isinstance(value, int | float) and not isinstance(value, bool)
+        value = float(value) if ok else value
+    elif isinstance(default, str):
+        ok = isinstance(value, str)
+    else:
+        ok = isinstance(value, list) and all(isinstance(v, str) for v in value)
+        value = tuple(value) if ok else value
+    if not ok:
+        expected = "a list of strings" if isinstance(default, tuple) else type(default).__name__
+        raise PolicyError(f"must be {expected}, not {value!r}", location=source, key=where)
+    result: ParamValue = value
+    return result
+
+
+def _table(value: Any, key: str, source: str) -> dict[str, Any]:
+    if not isinstance(value, dict):
+        raise PolicyError("must be a table", location=source, key=key)
+    return value
+
+
+def _string(value: Any, key: str, source: str) -> str:
+    if not isinstance(value, str):
+        raise PolicyError("must be a string", location=source, key=key)
+    return value

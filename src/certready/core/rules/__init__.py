@@ -1,0 +1,41 @@
+"""The rules, one module per area. Importing this package registers every rule.
+
+- :mod:`.names`: subjectAltName, host coverage, wildcards (RFC 9525, RFC 6125, the install guide).
+- :mod:`.keys`: key type and size, key pairing (install guide, CA/B BR §6.1.5).
+- :mod:`.signature`: signature hash strength.
+- :mod:`.usage`: Key Usage, Extended Key Usage, basic constraints.
+- :mod:`.validity`: dates and lifetimes (CA/B SC-081, Apple).
+- :mod:`.sts`: the token-signing certificate.
+- :mod:`.chain`: path building and trust (findings emitted by the chain analyser).
+- :mod:`.tls`: what a live server presents (findings emitted by the scanner).
+- :mod:`.deployment`: topology of a whole deployment (findings emitted by the audit).
+"""
+
+from __future__ import annotations
+
+from certready.core.model import Rule
+from certready.core.rules import (  # noqa: F401 - imported to register their rules
+    chain,
+    deployment,
+    keys,
+    names,
+    signature,
+    sts,
+    tls,
+    usage,
+    validity,
+)
+from certready.core.rules.registry import registered
+
+
+def catalogue() -> tuple[Rule, ...]:
+    """Every rule certready knows, sorted by id."""
+    return registered()
+
+
+def get_rule(rule_id: str) -> Rule:
+    """The rule with this id; ``KeyError`` when there is none."""
+    for r in registered():
+        if r.id == rule_id:
+            return r
+    raise KeyError(rule_id)

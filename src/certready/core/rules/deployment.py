@@ -1,0 +1,3 @@
+"""Rules: deployment. See the package docstring for the areas."""
+
+from __future__ import annotations

@@ -1,0 +1,74 @@
+"""The rule catalogue: ``@rule(...)`` declares a rule once, with everything ``certready rules`` shows.
+
+A rule's id is stable and dotted (``area.what``); its area is the module it lives in. Rules whose
+verdict needs more than one certificate's facts (chain building, a live handshake, a deployment
+topology) are declared here too, with :func:`analysed_elsewhere` as their check, and the analyser
+emits their findings through :func:`certready.core.engine.make_finding` so the policy still decides
+their severity and whether they run.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable, Iterable, Mapping
+
+from certready.core.model import Check, ParamValue, Role, Rule, RuleContext, Severity, Violation
+
+RULE_ID = re.compile(r"^[a-z][a-z0-9]*(\.[a-z0-9]+(-[a-z0-9]+)*)+$")
+SSL = frozenset({Role.SSL})
+STS = frozenset({Role.STS})
+SSL_AND_STS = frozenset({Role.SSL, Role.STS})
+
+_RULES: dict[str, Rule] = {}
+
+
+def analysed_elsewhere(ctx: RuleContext, params: Mapping[str, ParamValue]) -> Iterable[Violation]:
+    """The check of a rule whose findings an analyser (chain, TLS, topology) emits itself."""
+    return ()
+
+
+def rule(
+    *,
+    id: str,
+    title: str,
+    severity: Severity,
+    rationale: str,
+    remediation: str,
+    references: tuple[str, ...],
+    parameters: Mapping[str, ParamValue] | None = None,
+    roles: frozenset[Role] = SSL,
+) -> Callable[[Check], Check]:
+    """Declare and register a rule; the decorated function is its check."""
+
+    def register(check: Check) -> Check:
+        declare(
+            Rule(
+                id=id,
+                title=title,
+                severity=severity,
+                rationale=rationale,
+                remediation=remediation,
+                references=references,
+                check=check,
+                parameters=dict(parameters or {}),
+                roles=roles,
+            )
+        )
+        return check
+
+    return register
+
+
+def declare(new: Rule) -> Rule:
+    """Register ``new``; a malformed or duplicate id is a programming error."""
+    if not RULE_ID.match(new.id):
+        raise ValueError(f"rule id {new.id!r} is not dotted lower-case words")
+    if new.id in _RULES:
+        raise ValueError(f"rule id {new.id!r} is declared twice")
+    _RULES[new.id] = new
+    return new
+
+
+def registered() -> tuple[Rule, ...]:
+    """Every declared rule, sorted by id."""
+    return tuple(sorted(_RULES.values(), key=lambda r: r.id))

@@ -1,0 +1,78 @@
+"""What every command shares: exit statuses, the output streams, and common options."""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass, field
+from enum import IntEnum
+from typing import TextIO
+
+from rich.console import Console
+
+
+class ExitStatus(IntEnum):
+    """Exit statuses are an enum, never a count (DESIGN §3)."""
+
+    OK = 0
+    FINDINGS = 1
+    """Findings at or above ``--fail-on``."""
+    USAGE = 2
+    """Bad command line or unreadable input."""
+    UNREACHABLE = 3
+    """Every target of a scan was unreachable."""
+    INTERRUPTED = 130
+
+
+@dataclass
+class Streams:
+    """The streams a command writes to, and rich consoles over them."""
+
+    stdout: TextIO
+    stderr: TextIO
+    debug: bool = False
+    _out: Console | None = field(default=None, repr=False)
+    _err: Console | None = field(default=None, repr=False)
+
+    @property
+    def color(self) -> bool:
+        return "NO_COLOR" not in os.environ and _isatty(self.stdout)
+
+    @property
+    def out(self) -> Console:
+        if self._out is None:
+            self._out = _console(self.stdout)
+        return self._out
+
+    @property
+    def err(self) -> Console:
+        if self._err is None:
+            self._err = _console(self.stderr)
+        return self._err
+
+    def error(self, message: str) -> None:
+        """One line on stderr: ``certready: error: <message>``."""
+        self.stderr.write(f"certready: error: {message}\n")
+        self.stderr.flush()
+
+    def warning(self, message: str) -> None:
+        self.stderr.write(f"certready: warning: {message}\n")
+        self.stderr.flush()
+
+
+def _isatty(stream: TextIO) -> bool:
+    try:
+        return stream.isatty()
+    except (AttributeError, ValueError):
+        return False
+
+
+def _console(stream: TextIO) -> Console:
+    tty = _isatty(stream)
+    return Console(
+        file=stream,
+        force_terminal=tty,
+        no_color=not tty or "NO_COLOR" in os.environ,
+        highlight=False,
+        soft_wrap=not tty,
+        width=None if tty else 120,
+    )

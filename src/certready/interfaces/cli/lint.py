@@ -1,0 +1,70 @@
+"""``certready lint``: every rule of a policy over certificate files."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+import typer
+
+from certready.core.hostnames import normalise_host
+from certready.core.model import Role, Severity
+from certready.core.policy import load_policy
+from certready.interfaces.cli.common import ExitStatus
+from certready.interfaces.cli.main import current_streams
+from certready.interfaces.cli.output import emit_report, exit_status
+from certready.services.lint import LintOptions, lint
+
+
+def register(app: typer.Typer) -> None:
+    @app.command("lint")
+    def lint_command(
+        paths: Annotated[
+            list[str],
+            typer.Argument(
+                help="Certificate files or folders (PEM, DER, .p7b, .pfx/.p12, keys); - for stdin.",
+                show_default=False,
+            ),
+        ],
+        host: Annotated[
+            list[str] | None,
+            typer.Option(
+                "--host",
+                "-H",
+                help="A name clients use (DNS or IP); repeat for each. Checked against the SAN.",
+            ),
+        ] = None,
+        role: Annotated[
+            Role, typer.Option(help="ssl: a TLS server certificate; sts: a token-signing one.")
+        ] = Role.SSL,
+        profile: Annotated[
+            str, typer.Option(help="Policy: homecare (default), webpki, or a TOML profile file.")
+        ] = "homecare",
+        fail_on: Annotated[
+            str, typer.Option(help="Exit 1 when a finding is at least this severe.")
+        ] = "error",
+        fmt: Annotated[
+            str, typer.Option("--format", "-f", help="text, json (and other report formats).")
+        ] = "text",
+        output: Annotated[
+            str | None, typer.Option("--output", "-o", help="Write the report to this file.")
+        ] = None,
+    ) -> int:
+        """Check certificate files against the policy.
+
+        Exit status: 0 ok, 1 findings at or above --fail-on, 2 usage or input error.
+        """
+        streams = current_streams()
+        threshold = Severity.parse(fail_on)
+        options = LintOptions(
+            policy=load_policy(profile),
+            hosts=tuple(normalise_host(h) for h in host or ()),
+            role=role,
+        )
+        report = lint(paths, options)
+        emit_report(report, fmt, output, streams)
+        return exit_status(report, threshold)
+
+    del lint_command
+
+
+__all__ = ["ExitStatus", "register"]
