@@ -17,7 +17,7 @@ $(STAMP): $(BIN)/python pyproject.toml
 	touch $(STAMP)
 
 demo: $(STAMP)
-	$(BIN)/python -m certready.demo
+	$(BIN)/python -m certready.interfaces.demo
 
 lint: $(STAMP)
 	$(BIN)/ruff check src tests bench

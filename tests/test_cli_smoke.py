@@ -1,16 +1,10 @@
 from __future__ import annotations
 
-import io
 from pathlib import Path
 
-from certready.interfaces.cli import ExitStatus, main
+from certready.interfaces.cli import ExitStatus
+from tests.cli import run
 from tests.pki import TestCA
-
-
-def run(*argv: str) -> tuple[int, str, str]:
-    out, err = io.StringIO(), io.StringIO()
-    status = main(list(argv), stdout=out, stderr=err)
-    return status, out.getvalue(), err.getvalue()
 
 
 def test_version() -> None:
@@ -30,3 +24,41 @@ def test_lint_missing_file_is_input_error_and_names_it(tmp_path: Path, ca: TestC
     assert status == ExitStatus.USAGE
     assert "missing.pem" in err
     assert "Traceback" not in err
+
+
+def test_show_displays_usages_in_words_fingerprints_and_order(tmp_path: Path, ca: TestCA) -> None:
+    path = tmp_path / "chain.pem"
+    path.write_bytes(ca.chain_pem(ca.issue("app.example.test")))
+    status, out, _ = run("show", str(path))
+    assert status == ExitStatus.OK
+    assert "Digital Signature, Key Encipherment (a0)" in out
+    assert "Server Authentication (1.3.6.1.5.5.7.3.1)" in out
+    assert "SHA-1 thumbprint" in out and "SHA-256" in out
+    assert "#0 issued by #1" in out
+
+
+def test_show_flags_wrong_order(tmp_path: Path, ca: TestCA) -> None:
+    leaf = ca.issue("app.example.test")
+    path = tmp_path / "reversed.pem"
+    path.write_bytes(ca.intermediate.cert_pem() + ca.root.cert_pem() + leaf.cert_pem())
+    _, out, _ = run("show", str(path))
+    assert "#1 NOT issued by #2" in out
+
+
+def test_rules_lists_catalogue_in_every_format() -> None:
+    import json
+
+    status, out, _ = run("rules", "--format", "json")
+    assert status == ExitStatus.OK
+    data = json.loads(out)
+    assert data["profile"] == "homecare"
+    status, out, _ = run("rules", "--format", "markdown")
+    assert out.startswith("| rule | severity |")
+    status, _, err = run("rules", "--format", "yaml")
+    assert status == ExitStatus.USAGE and "yaml" in err
+
+
+def test_unknown_profile_is_one_line_error() -> None:
+    status, _, err = run("rules", "--profile", "nosuch")
+    assert status == ExitStatus.USAGE
+    assert err.count("\n") == 1 and "nosuch" in err

@@ -1,30 +1,249 @@
-"""JSON output (placeholder until the JSON schema lands)."""
+"""JSON output: a versioned public contract, separate from the internal dataclasses.
+
+The models below are what consumers of ``--format json`` may rely on; ``schema_version`` changes
+when a field is removed or changes meaning (adding a field does not). The JSON Schema generated from
+them is checked in as ``report.schema.json`` and a test keeps the two equal.
+"""
 
 from __future__ import annotations
 
-import dataclasses
 import datetime as dt
 import json
-from enum import Enum
-from typing import Any
+from importlib import resources
+from typing import Any, Literal
 
-from certready.core.model import Report, Severity
+from pydantic import BaseModel, ConfigDict, Field
 
-SCHEMA_VERSION = "1"
+from certready import __version__
+from certready.core.facts import describe_key, eku_name, key_usage_hex
+from certready.core.model import ChainElement, Finding, Report, TargetResult
+
+SCHEMA_VERSION: Literal["1"] = "1"
+SeverityName = Literal["info", "warning", "error"]
 
 
-def _default(value: Any) -> Any:
-    if isinstance(value, Severity):
-        return value.label
-    if isinstance(value, Enum):
-        return value.value
-    if isinstance(value, dt.datetime):
-        return value.isoformat()
-    if isinstance(value, frozenset):
-        return sorted(value)
-    raise TypeError(type(value).__name__)
+class _Model(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class KeyOut(_Model):
+    type: str = Field(description="rsa, ec, dsa, ed25519, ed448 or unknown")
+    size_bits: int
+    curve: str | None = None
+    description: str = Field(description="RSA 2048, EC P-256...")
+
+
+class ExtendedKeyUsageOut(_Model):
+    oid: str
+    name: str
+
+
+class CertificateOut(_Model):
+    origin: str = Field(
+        description="Where it came from: file:app.pfx#0, tls://host:443#1, trust:mozilla"
+    )
+    subject: str
+    issuer: str
+    serial_number: str
+    not_valid_before: dt.datetime
+    not_valid_after: dt.datetime
+    key: KeyOut
+    signature_hash: str | None
+    common_names: list[str]
+    dns_names: list[str] | None = Field(description="subjectAltName dNSName; null when no SAN")
+    ip_addresses: list[str] | None
+    key_usage: list[str] | None
+    key_usage_hex: str | None = Field(description="As Windows shows it: a0 = DS + KE")
+    extended_key_usage: list[ExtendedKeyUsageOut] | None
+    is_ca: bool
+    path_length: int | None
+    subject_key_identifier: str | None
+    authority_key_identifier: str | None
+    certificate_policies: list[str]
+    validation_type: Literal["DV", "OV", "IV", "EV"] | None
+    fingerprint_sha256: str
+    thumbprint_sha1: str
+    self_signed: bool
+
+
+class FindingOut(_Model):
+    rule_id: str
+    severity: SeverityName
+    message: str
+    location: str
+    remediation: str
+    subject: str | None = None
+    fingerprint_sha256: str | None = None
+
+
+class TlsOut(_Model):
+    address: str
+    sni: str | None
+    protocol: str
+    cipher: str
+    handshake_ms: float
+
+
+class TargetOut(_Model):
+    target: str
+    location: str
+    status: Literal["ok", "input-error", "unreachable"]
+    reason: str | None
+    role: Literal["ssl", "sts"]
+    hosts: list[str]
+    private_key: Literal["absent", "matches", "mismatch"]
+    worst: SeverityName | None
+    certificates: list[CertificateOut]
+    path: list[CertificateOut]
+    tls: TlsOut | None
+    findings: list[FindingOut]
+
+
+class SummaryOut(_Model):
+    targets: int
+    errors: int
+    warnings: int
+    info: int
+    input_errors: int
+    worst: SeverityName | None
+
+
+class ReportOut(_Model):
+    schema_version: Literal["1"] = SCHEMA_VERSION
+    tool: str = "certready"
+    tool_version: str
+    command: str
+    profile: str
+    title: str | None
+    generated_at: dt.datetime
+    summary: SummaryOut
+    findings: list[FindingOut] = Field(description="Findings about the whole, e.g. topology")
+    targets: list[TargetOut]
+
+
+def certificate_out(element: ChainElement) -> CertificateOut:
+    f = element.certificate
+    san = f.subject_alt_name
+    return CertificateOut(
+        origin=element.origin,
+        subject=f.subject,
+        issuer=f.issuer,
+        serial_number=f.serial_number,
+        not_valid_before=f.not_valid_before,
+        not_valid_after=f.not_valid_after,
+        key=KeyOut(
+            type=f.public_key.key_type,
+            size_bits=f.public_key.size_bits,
+            curve=f.public_key.curve,
+            description=describe_key(f.public_key),
+        ),
+        signature_hash=f.signature_hash,
+        common_names=list(f.common_names),
+        dns_names=list(san.dns_names) if san else None,
+        ip_addresses=list(san.ip_addresses) if san else None,
+        key_usage=sorted(f.key_usage) if f.key_usage is not None else None,
+        key_usage_hex=key_usage_hex(f.key_usage) if f.key_usage is not None else None,
+        extended_key_usage=[
+            ExtendedKeyUsageOut(oid=o, name=eku_name(o)) for o in f.extended_key_usage
+        ]
+        if f.extended_key_usage is not None
+        else None,
+        is_ca=f.is_ca,
+        path_length=f.basic_constraints.path_length if f.basic_constraints else None,
+        subject_key_identifier=f.subject_key_identifier,
+        authority_key_identifier=f.authority_key_identifier,
+        certificate_policies=list(f.certificate_policies),
+        validation_type=f.validation_type,
+        fingerprint_sha256=f.fingerprint_sha256,
+        thumbprint_sha1=f.thumbprint_sha1,
+        self_signed=f.self_signed,
+    )
+
+
+def finding_out(f: Finding) -> FindingOut:
+    return FindingOut(
+        rule_id=f.rule_id,
+        severity=f.severity.label,  # type: ignore[arg-type]
+        message=f.message,
+        location=f.location,
+        remediation=f.remediation,
+        subject=f.subject,
+        fingerprint_sha256=f.fingerprint_sha256,
+    )
+
+
+def target_out(t: TargetResult) -> TargetOut:
+    tls = t.tls
+    return TargetOut(
+        target=t.target,
+        location=t.location,
+        status=t.status.value,
+        reason=t.reason,
+        role=t.role.value,
+        hosts=list(t.hosts),
+        private_key=t.private_key.value,
+        worst=t.worst.label if t.worst else None,  # type: ignore[arg-type]
+        certificates=[certificate_out(c) for c in t.certificates],
+        path=[certificate_out(c) for c in t.path],
+        tls=TlsOut(
+            address=tls.address,
+            sni=tls.sni,
+            protocol=tls.protocol,
+            cipher=tls.cipher,
+            handshake_ms=round(tls.handshake_ms, 3),
+        )
+        if tls
+        else None,
+        findings=[finding_out(f) for f in t.findings],
+    )
+
+
+def report_out(report: Report) -> ReportOut:
+    from certready.core.model import Severity
+
+    worst = report.worst
+    return ReportOut(
+        tool_version=__version__,
+        command=report.command,
+        profile=report.profile,
+        title=report.title,
+        generated_at=report.generated_at,
+        summary=SummaryOut(
+            targets=len(report.targets),
+            errors=report.count(Severity.ERROR),
+            warnings=report.count(Severity.WARNING),
+            info=report.count(Severity.INFO),
+            input_errors=len(report.input_errors),
+            worst=worst.label if worst else None,  # type: ignore[arg-type]
+        ),
+        findings=[finding_out(f) for f in report.findings],
+        targets=[target_out(t) for t in report.targets],
+    )
 
 
 def render(report: Report) -> str:
-    data = {"schema_version": SCHEMA_VERSION, **dataclasses.asdict(report)}
-    return json.dumps(data, default=_default, indent=2) + "\n"
+    return report_out(report).model_dump_json(indent=2) + "\n"
+
+
+def generated_schema() -> dict[str, Any]:
+    """The JSON Schema of :class:`ReportOut`, as checked in beside this module."""
+    schema = ReportOut.model_json_schema(mode="serialization")
+    schema["$schema"] = "https://json-schema.org/draft/2020-12/schema"
+    schema["$id"] = "https://certready.invalid/schema/report-1.json"
+    return schema
+
+
+def shipped_schema() -> dict[str, Any]:
+    text = (
+        resources.files("certready.adapters.reporting")
+        .joinpath("report.schema.json")
+        .read_text("utf-8")
+    )
+    data: dict[str, Any] = json.loads(text)
+    return data
+
+
+if __name__ == "__main__":  # pragma: no cover - regenerates the checked-in schema
+    import sys
+
+    sys.stdout.write(json.dumps(generated_schema(), indent=2, sort_keys=True) + "\n")

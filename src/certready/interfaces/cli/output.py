@@ -13,8 +13,10 @@ from certready.interfaces.cli.text import print_report
 
 def emit_report(report: Report, fmt: str, output: str | None, streams: Streams) -> None:
     """Text goes to the terminal (rich); every other format through its renderer."""
-    for target in report.input_errors:
-        streams.error(f"{target.target}: {target.reason}")
+    on_terminal = fmt == "text" and output is None and streams.out.is_terminal
+    if not on_terminal:  # on a terminal the text report already shows them
+        for target in report.input_errors:
+            streams.error(f"{target.target}: {target.reason}")
     if fmt == "text" and output is None:
         print_report(report, streams.out)
         return

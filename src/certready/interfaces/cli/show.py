@@ -1,9 +1,210 @@
-"""`certready show`: placeholder."""
+"""``certready show``: a readable dump, instead of ``openssl x509 -text``."""
 
 from __future__ import annotations
 
+import datetime as dt
+import json
+from typing import Annotated
+
 import typer
+from cryptography import x509
+from rich.console import Console
+from rich.markup import escape
+
+from certready.adapters.reporting.json_report import certificate_out
+from certready.core.errors import InputError
+from certready.core.facts import (
+    EKU_NAMES,
+    KEY_USAGE_BITS,
+    KEY_USAGE_WORDS,
+    describe_key,
+    key_usage_hex,
+)
+from certready.core.model import CertFacts, ChainElement, KeyPairing
+from certready.interfaces.cli.common import ExitStatus
+from certready.interfaces.cli.main import current_streams
+from certready.services.inspect import Inspected, inspect, issued_by
+
+
+def _colon_hex(value: str) -> str:
+    return ":".join(value[i : i + 2] for i in range(0, len(value), 2))
+
+
+def _signature_name(oid: str) -> str:
+    name = x509.ObjectIdentifier(oid)._name
+    return oid if name == "Unknown OID" else name
+
+
+def _validity(f: CertFacts, now: dt.datetime) -> str:
+    span = f"{f.not_valid_before:%Y-%m-%d %H:%M} → {f.not_valid_after:%Y-%m-%d %H:%M} UTC"
+    lifetime = f.lifetime.days
+    left = (f.not_valid_after - now).days
+    if now < f.not_valid_before:
+        state = "[red]not yet valid[/]"
+    elif left < 0:
+        state = f"[red]expired {-left} days ago[/]"
+    else:
+        state = f"{left} days left"
+    return f"{span}  ({lifetime} days; {state})"
+
+
+def certificate_rows(element: ChainElement, now: dt.datetime) -> list[tuple[str, str]]:
+    """(label, rich-markup value) pairs describing one certificate, in reading order."""
+    f = element.certificate
+    rows: list[tuple[str, str]] = []
+
+    def row(label: str, value: str) -> None:
+        rows.append((label, value))
+
+    row("Subject", escape(f.subject or "(empty)"))
+    row("Issuer", escape(f.issuer or "(empty)"))
+    san = f.subject_alt_name
+    if san is None:
+        row("Names (SAN)", "[red]none[/] — clients that ignore the CN will reject it")
+    else:
+        names = [f"DNS:{n}" for n in san.dns_names] + [f"IP:{a}" for a in san.ip_addresses]
+        names += list(san.other_names)
+        row("Names (SAN)", escape(", ".join(names) or "(empty)"))
+    row("Validity", _validity(f, now))
+    key = describe_key(f.public_key)
+    if f.public_key.rsa_exponent is not None:
+        key += f" (e={f.public_key.rsa_exponent})"
+    row("Key", escape(key))
+    row(
+        "Signature",
+        escape(f"{_signature_name(f.signature_algorithm)} ({f.signature_hash or 'no digest'})"),
+    )
+    if f.key_usage is None:
+        row("Key Usage", "(none)")
+    else:
+        words = [KEY_USAGE_WORDS[b] for b in KEY_USAGE_BITS if b in f.key_usage]
+        row("Key Usage", f"{', '.join(words) or '(no bits)'} ({key_usage_hex(f.key_usage)})")
+    if f.extended_key_usage is None:
+        row("Enhanced Key Usage", "(none)")
+    else:
+        row(
+            "Enhanced Key Usage",
+            escape(
+                ", ".join(f"{EKU_NAMES.get(o, o)} ({o})" for o in f.extended_key_usage) or "(empty)"
+            ),
+        )
+    bc = f.basic_constraints
+    if bc is None:
+        row("Basic Constraints", "(none)")
+    else:
+        ca = "CA" if bc.ca else "end entity"
+        if bc.ca and bc.path_length is not None:
+            ca += f", path length {bc.path_length}"
+        row("Basic Constraints", ca)
+    if f.certificate_policies:
+        vt = f" ({f.validation_type})" if f.validation_type else ""
+        row("Policies", escape(", ".join(f.certificate_policies)) + vt)
+    if f.ca_issuers or f.ocsp_responders:
+        row(
+            "Authority Info",
+            escape(
+                "; ".join(
+                    [
+                        *(f"CA Issuers: {u}" for u in f.ca_issuers),
+                        *(f"OCSP: {u}" for u in f.ocsp_responders),
+                    ]
+                )
+            ),
+        )
+    if f.crl_distribution_points:
+        row("CRL", escape(", ".join(f.crl_distribution_points)))
+    if f.subject_key_identifier:
+        row("Subject Key ID", _colon_hex(f.subject_key_identifier.upper()))
+    if f.authority_key_identifier:
+        row("Authority Key ID", _colon_hex(f.authority_key_identifier.upper()))
+    row(
+        "Serial",
+        _colon_hex(f.serial_number if len(f.serial_number) % 2 == 0 else "0" + f.serial_number),
+    )
+    row("SHA-256", _colon_hex(f.fingerprint_sha256))
+    row("SHA-1 thumbprint", f.thumbprint_sha1.lower() + "  [dim](as Windows shows it)[/]")
+    if f.self_signed:
+        row("Self-signed", "yes")
+    for problem in f.extension_errors:
+        row("Unreadable", f"[red]{escape(problem)}[/]")
+    return rows
+
+
+def _print_inspected(item: Inspected, console: Console, now: dt.datetime) -> None:
+    count = len(item.certificates)
+    keys = f", {item.key_count} private key(s)" if item.key_count else ""
+    console.print(
+        f"[bold underline]{escape(item.source)}[/] — {item.format}, {count} certificate(s){keys}"
+    )
+    if item.private_key is KeyPairing.MATCHES:
+        console.print("  private key: [green]matches the leaf certificate[/]")
+    elif item.private_key is KeyPairing.MISMATCH:
+        console.print("  private key: [red]does NOT belong to any certificate in this file[/]")
+    for i, element in enumerate(item.certificates):
+        role = (
+            "leaf"
+            if i == item.leaf_index
+            else ("CA" if element.certificate.is_ca else "certificate")
+        )
+        console.print()
+        console.print(
+            f"  [bold]#{i}[/] {role}: {escape(element.certificate.display_name)}  [dim]{escape(element.origin)}[/]"
+        )
+        for label, value in certificate_rows(element, now):
+            console.print(f"    [bold]{label:<19}[/]{value}")
+    if count > 1:
+        console.print()
+        console.print("  [bold]Order[/]")
+        certs = [e.certificate for e in item.certificates]
+        for i in range(count - 1):
+            ok = issued_by(certs[i], certs[i + 1])
+            link = "[green]issued by[/]" if ok else "[red]NOT issued by[/]"
+            console.print(f"    #{i} {link} #{i + 1}")
+        if certs[-1].self_signed:
+            console.print(f"    #{count - 1} is self-signed (a root: clients use their own copy)")
+    console.print()
 
 
 def register(app: typer.Typer) -> None:
-    del app
+    @app.command("show")
+    def show_command(
+        paths: Annotated[
+            list[str],
+            typer.Argument(help="Certificate files or folders; - for stdin.", show_default=False),
+        ],
+        fmt: Annotated[str, typer.Option("--format", "-f", help="text or json.")] = "text",
+    ) -> int:
+        """Show what certificate files hold: names, usages in words, both fingerprints, key,
+        validity and chain order. Private keys are detected and matched, never printed."""
+        streams = current_streams()
+        now = dt.datetime.now(dt.UTC)
+        results = inspect(paths)
+        status = ExitStatus.OK
+        if fmt == "json":
+            data: list[dict[str, object]] = []
+            for r in results:
+                if isinstance(r, InputError):
+                    data.append({"source": r.location, "error": r.message})
+                else:
+                    data.append(
+                        {
+                            "source": r.source,
+                            "format": r.format,
+                            "private_key": r.private_key.value,
+                            "leaf_index": r.leaf_index,
+                            "certificates": [
+                                json.loads(certificate_out(c).model_dump_json())
+                                for c in r.certificates
+                            ],
+                        }
+                    )
+            streams.stdout.write(json.dumps(data, indent=2) + "\n")
+        for r in results:
+            if isinstance(r, InputError):
+                streams.error(str(r))
+                status = ExitStatus.USAGE
+            elif fmt != "json":
+                _print_inspected(r, streams.out, now)
+        return status
+
+    del show_command

@@ -1,36 +1,101 @@
-"""The terminal report: a rich table on a terminal, plain text when piped or NO_COLOR."""
+"""The terminal report: colour and symbols on a terminal, plain grep-able lines when piped."""
 
 from __future__ import annotations
 
-from rich.console import Console
+import datetime as dt
 
-from certready.core.model import Report, Severity, TargetStatus
+from rich.console import Console
+from rich.markup import escape
+
+from certready.core.facts import describe_key
+from certready.core.model import CertFacts, Report, Severity, TargetResult, TargetStatus
 
 STYLE = {Severity.ERROR: "bold red", Severity.WARNING: "yellow", Severity.INFO: "cyan"}
 
 
-def print_report(report: Report, console: Console) -> None:
-    for target in report.targets:
-        if target.status is not TargetStatus.OK:
-            console.print(
-                f"[bold]{target.target}[/]: [red]{target.status.value}[/] {target.reason}"
-            )
-            continue
-        leaf = target.certificates[0].certificate if target.certificates else None
-        name = leaf.display_name if leaf else target.target
-        verdict = (
-            "[green]PASS[/]"
-            if not target.findings
-            else f"[{STYLE[target.worst or Severity.INFO]}]{(target.worst or Severity.INFO).label.upper()}[/]"
-        )
-        console.print(f"{verdict} [bold]{target.target}[/] ({name})")
-        for f in target.findings:
-            console.print(
-                f"  [{STYLE[f.severity]}]{f.severity.label:7}[/] {f.rule_id}: {f.message}"
-            )
-            console.print(f"          fix: {f.remediation}", style="dim")
-    console.print(
-        f"{len(report.targets)} target(s): "
-        f"{report.count(Severity.ERROR)} error(s), {report.count(Severity.WARNING)} warning(s), "
-        f"{report.count(Severity.INFO)} info"
+def verdict(report: Report) -> str:
+    """READY when nothing is at error level and every input could be read."""
+    if report.input_errors:
+        return "NOT READY (some inputs could not be examined)"
+    if report.worst is Severity.ERROR:
+        return "NOT READY"
+    return "READY"
+
+
+def _expiry(cert: CertFacts, now: dt.datetime) -> str:
+    days = (cert.not_valid_after - now).days
+    date = cert.not_valid_after.strftime("%Y-%m-%d")
+    if days < 0:
+        return f"expired {date} ({-days} days ago)"
+    return f"expires {date} ({days} days)"
+
+
+def _target_line(target: TargetResult, now: dt.datetime) -> str:
+    if target.status is not TargetStatus.OK:
+        return f"[bold red]✗ {escape(target.target)}[/]  [red]{target.status.value}[/]: {escape(target.reason or '')}"
+    worst = target.worst
+    mark = (
+        "[green]✓[/]"
+        if worst is None or worst < Severity.WARNING
+        else f"[{STYLE[worst]}]{'✗' if worst is Severity.ERROR else '!'}[/]"
     )
+    if not target.certificates:
+        return f"{mark} [bold]{escape(target.target)}[/]"
+    leaf = target.certificates[0].certificate
+    parts = [describe_key(leaf.public_key), _expiry(leaf, now), f"issuer {leaf.issuer}"]
+    if target.tls is not None:
+        parts.insert(0, f"{target.tls.protocol} {target.tls.address}")
+    detail = " · ".join(escape(p) for p in parts)
+    return f"{mark} [bold]{escape(target.target)}[/]  {escape(leaf.display_name)}  [dim]{detail}[/]"
+
+
+def print_report(report: Report, console: Console) -> None:
+    now = report.generated_at
+    header = f"certready {report.command} · profile {report.profile}"
+    if report.title:
+        header = f"{report.title} · {header}"
+    console.print(f"[bold]{escape(header)}[/] · {now:%Y-%m-%d %H:%M} UTC")
+    console.print()
+    for finding in report.findings:
+        _print_finding(
+            console,
+            finding.severity,
+            finding.rule_id,
+            finding.message,
+            finding.remediation,
+            finding.location,
+        )
+    if report.findings:
+        console.print()
+    for target in report.targets:
+        console.print(_target_line(target, now))
+        if target.status is TargetStatus.OK and target.reason:
+            console.print(f"    [dim]{escape(target.reason)}[/]")
+        for f in sorted(target.findings, key=lambda f: (-f.severity, f.rule_id)):
+            where = f.location if f.location != target.location else None
+            _print_finding(console, f.severity, f.rule_id, f.message, f.remediation, where)
+    console.print()
+    errors, warnings, infos = (
+        report.count(s) for s in (Severity.ERROR, Severity.WARNING, Severity.INFO)
+    )
+    summary = f"{len(report.targets)} target(s) · {errors} error(s) · {warnings} warning(s) · {infos} info"
+    if report.input_errors:
+        summary += f" · {len(report.input_errors)} unreadable"
+    style = "bold green" if verdict(report) == "READY" else "bold red"
+    console.print(f"{summary} → [{style}]{verdict(report)}[/]")
+
+
+def _print_finding(
+    console: Console,
+    severity: Severity,
+    rule_id: str,
+    message: str,
+    remediation: str,
+    where: str | None,
+) -> None:
+    console.print(
+        f"    [{STYLE[severity]}]{severity.label:<7}[/] [bold]{rule_id}[/]  {escape(message)}"
+    )
+    if where:
+        console.print(f"            [dim]at {escape(where)}[/]")
+    console.print(f"            [dim]fix: {escape(remediation)}[/]")
