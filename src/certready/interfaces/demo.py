@@ -19,7 +19,7 @@ from cryptography.hazmat.primitives.asymmetric.types import CertificateIssuerPri
 from cryptography.x509.oid import ExtendedKeyUsageOID, NameOID
 
 from certready.core.hostnames import normalise_host
-from certready.core.model import Report
+from certready.core.model import Report, TargetResult
 from certready.core.policy import load_policy
 from certready.interfaces.cli.common import Streams
 from certready.interfaces.cli.text import print_report
@@ -64,7 +64,7 @@ def _cert(
         .add_extension(x509.BasicConstraints(ca=ca, path_length=0 if ca and issuer else None), True)
         .add_extension(x509.SubjectKeyIdentifier.from_public_key(key.public_key()), False)
         .add_extension(
-            x509.AuthorityKeyIdentifier.from_issuer_public_key(issuer_key.public_key()),  # type: ignore[arg-type]
+            x509.AuthorityKeyIdentifier.from_issuer_public_key(issuer_key.public_key()),
             False,
         )
         .add_extension(_ku(ds=True, ke=ke and not ca, ca=ca), True)
@@ -140,7 +140,7 @@ def main() -> int:
         folder = Path(tmp)
         examples = build_examples(folder)
         os.chdir(folder)  # so the report names files as an administrator would see them
-        targets = []
+        targets: list[TargetResult] = []
         for name, hosts in examples.items():
             options = LintOptions(policy=policy, hosts=tuple(normalise_host(h) for h in hosts))
             report = lint([name], options)

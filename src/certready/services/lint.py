@@ -5,9 +5,10 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 from collections.abc import Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 from cryptography.hazmat.primitives import serialization
+from cryptography.hazmat.primitives.asymmetric.types import PublicKeyTypes
 
 from certready.adapters.sources import (
     Bundle,
@@ -46,10 +47,7 @@ def key_pairing(leaf: CertFacts, keys: Sequence[LoadedKey]) -> KeyPairing:
     if not keys:
         return KeyPairing.ABSENT
     for loaded in keys:
-        spki = loaded.key.public_key().public_bytes(
-            serialization.Encoding.DER, serialization.PublicFormat.SubjectPublicKeyInfo
-        )
-        if hashlib.sha256(spki).hexdigest() == leaf.public_key.spki_sha256:
+        if spki_sha256(loaded.key.public_key()) == leaf.public_key.spki_sha256:
             return KeyPairing.MATCHES
     return KeyPairing.MISMATCH
 
@@ -140,16 +138,52 @@ def input_error_result(error: InputError, options: LintOptions) -> TargetResult:
 def lint(
     paths: Sequence[str], options: LintOptions, password: PasswordSource | None = None
 ) -> Report:
-    """Lint every input; unreadable inputs become INPUT_ERROR targets, the rest still run."""
-    results = []
-    for item in iter_inputs(list(paths), password):
+    """Lint every input; unreadable inputs become INPUT_ERROR targets, the rest still run.
+
+    A private key given in a file of its own (``app.pem app.key``) is paired with the certificate
+    it belongs to; a key that belongs to none of them is reported as an input error.
+    """
+    items = list(iter_inputs(list(paths), password))
+    loose_keys = [
+        k for item in items if isinstance(item, Bundle) and not item.certificates for k in item.keys
+    ]
+    paired: set[str] = set()
+    results: list[TargetResult | None] = []
+    for item in items:
         if isinstance(item, InputError):
             results.append(input_error_result(item, options))
+        elif not item.certificates:
+            results.append(None)  # a key file: decided once every certificate had its chance
         else:
-            results.append(lint_bundle(item, options))
+            bundle = item
+            if not bundle.keys and loose_keys:
+                spkis = {spki_sha256(c.certificate.public_key()) for c in bundle.certificates}
+                mine = tuple(k for k in loose_keys if spki_sha256(k.key.public_key()) in spkis)
+                paired.update(k.location for k in mine)
+                bundle = replace(bundle, keys=mine)
+            results.append(lint_bundle(bundle, options))
+    for i, item in enumerate(items):
+        if results[i] is None and isinstance(item, Bundle):
+            if all(k.location in paired for k in item.keys):
+                continue
+            results[i] = TargetResult(
+                target=item.source,
+                location=f"file:{item.source}",
+                status=TargetStatus.INPUT_ERROR,
+                reason="a private key alone: it belongs to none of the certificates given",
+                role=options.role,
+            )
     return Report(
         command="lint",
         profile=options.policy.name,
         generated_at=options.now,
-        targets=tuple(results),
+        targets=tuple(r for r in results if r is not None),
     )
+
+
+def spki_sha256(public_key: PublicKeyTypes) -> str:
+    """SHA-256 of the DER SubjectPublicKeyInfo: what pairs a private key with its certificate."""
+    der = public_key.public_bytes(
+        serialization.Encoding.DER, serialization.PublicFormat.SubjectPublicKeyInfo
+    )
+    return hashlib.sha256(der).hexdigest()

@@ -1,0 +1,197 @@
+"""Lint throughput: certready vs bare cryptography (load + build + verify) and pkilint.
+
+Generates N certificates (mixed RSA/EC leaves under four CA hierarchies, each with its
+intermediate), then times, in this one process and run, over the same in-memory PEM bundles:
+
+- baseline: cryptography alone — load the bundle, build a server verifier for the host name,
+  verify the path against the root;
+- certready: the lint service on the same bundle with the same host and trust (facts, every rule
+  of the homecare profile, chain analysis);
+- pkilint: the CA/Browser Forum serverauth linter on the leaf (on a sample: it is slow).
+
+Prints certificates/second for each and the ratios. Usage: python bench/lint.py [N] [--rounds R]
+"""
+
+from __future__ import annotations
+
+import argparse
+import datetime as dt
+import gc
+import sys
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+
+from cryptography import x509
+from cryptography.hazmat.primitives import serialization
+from cryptography.hazmat.primitives.asymmetric import ec, rsa
+from cryptography.x509.verification import PolicyBuilder, Store
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+from tests.pki import CA_KEY_USAGE, NOW, Issued, TestCA, _name, build
+
+from certready.adapters.sources import load_bytes
+from certready.core.policy import load_policy
+from certready.services import lint as lint_service
+
+
+@dataclass(frozen=True)
+class Item:
+    pem: bytes
+    host: str
+    hierarchy: int
+
+
+def hierarchy(root_kind: str, inter_kind: str, label: str) -> TestCA:
+    ca = TestCA(name=f"bench {label}", key_kind=root_kind)
+    if inter_kind != root_kind:
+        key = (
+            ec.generate_private_key(ec.SECP256R1())
+            if inter_kind == "p256"
+            else rsa.generate_private_key(public_exponent=65537, key_size=2048)
+        )
+        cert = build(
+            subject=_name(f"bench {label} Issuing CA"),
+            issuer=ca.root.cert.subject,
+            public_key=key.public_key(),
+            signing_key=ca.root.key,
+            ca=True,
+            path_length=0,
+            key_usage=CA_KEY_USAGE,
+            issuer_key_for_aki=ca.root.key.public_key(),
+            not_before=NOW - dt.timedelta(days=30),
+            not_after=NOW + dt.timedelta(days=1825),
+        )
+        ca.intermediate = Issued(cert, key)
+    return ca
+
+
+def generate(n: int) -> tuple[list[Item], list[TestCA]]:
+    cas = [
+        hierarchy("rsa2048", "rsa2048", "rsa"),
+        hierarchy("p384", "p256", "ec"),
+        hierarchy("rsa2048", "p256", "mixed-a"),
+        hierarchy("p384", "rsa2048", "mixed-b"),
+    ]
+    items = []
+    for i in range(n):
+        ca = cas[i % len(cas)]
+        host = f"host{i}.bench.example"
+        leaf = ca.issue(host, key_kind="rsa2048" if i % 2 else "p256")
+        pem = leaf.cert.public_bytes(serialization.Encoding.PEM) + ca.intermediate.cert_pem()
+        items.append(Item(pem, host, i % len(cas)))
+    return items, cas
+
+
+def run_baseline(items: list[Item], cas: list[TestCA]) -> None:
+    stores = [Store([ca.root.cert]) for ca in cas]
+    now = dt.datetime.now(dt.UTC)
+    for item in items:
+        leaf, *rest = x509.load_pem_x509_certificates(item.pem)
+        verifier = (
+            PolicyBuilder()
+            .store(stores[item.hierarchy])
+            .time(now)
+            .build_server_verifier(x509.DNSName(item.host))
+        )
+        verifier.verify(leaf, rest)
+
+
+def make_certready(cas: list[TestCA], roots_file: Path) -> Callable[[list[Item]], None]:
+    policy = load_policy("homecare")
+    chain_options = _chain_options(roots_file)
+
+    def run(items: list[Item]) -> None:
+        now = dt.datetime.now(dt.UTC)
+        for i, item in enumerate(items):
+            bundle = load_bytes(item.pem, f"item{i}.pem")
+            kwargs = {"chain": chain_options} if chain_options is not None else {}
+            options = lint_service.LintOptions(policy=policy, hosts=(item.host,), now=now, **kwargs)
+            lint_service.lint_bundle(bundle, options)
+
+    return run
+
+
+def _chain_options(roots_file: Path) -> object | None:
+    """The chain analysis options, when this build of certready has chain analysis."""
+    try:
+        from certready.services import chain  # type: ignore[attr-defined]
+    except ImportError:
+        return None
+    factory = getattr(chain, "bench_options", None)
+    return factory(roots_file) if factory else None
+
+
+def run_pkilint(items: list[Item]) -> None:
+    from pkilint import loader
+    from pkilint.cabf import serverauth
+    from pkilint.pkix import certificate
+
+    cert_loader = loader.RFC5280CertificateDocumentLoader()
+    validators: dict[object, object] = {}
+    for item in items:
+        leaf_pem = (
+            item.pem.split(b"-----END CERTIFICATE-----", 1)[0] + b"-----END CERTIFICATE-----\n"
+        )
+        doc = cert_loader.load_pem_document(leaf_pem.decode(), "leaf")
+        ctype = serverauth.determine_certificate_type(doc)
+        validator = validators.get(ctype)
+        if validator is None:
+            validator = certificate.create_pkix_certificate_validator_container(
+                serverauth.create_decoding_validators(), serverauth.create_validators(ctype)
+            )
+            validators[ctype] = validator
+        validator.validate(doc.root)  # type: ignore[attr-defined]
+
+
+def timed(fn: Callable[[list[Item]], None], items: list[Item]) -> float:
+    gc.collect()
+    start = time.perf_counter()
+    fn(items)
+    return time.perf_counter() - start
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("n", type=int, nargs="?", default=5000)
+    parser.add_argument("--rounds", type=int, default=3)
+    parser.add_argument("--pkilint-sample", type=int, default=300)
+    args = parser.parse_args()
+
+    t0 = time.perf_counter()
+    items, cas = generate(args.n)
+    print(f"generated {len(items)} certificates in {time.perf_counter() - t0:.1f} s")
+    roots_file = Path("bench/out/roots.pem")
+    roots_file.parent.mkdir(parents=True, exist_ok=True)
+    roots_file.write_bytes(b"".join(ca.root.cert_pem() for ca in cas))
+    certready = make_certready(cas, roots_file)
+
+    base_times, ours = [], []
+    for _ in range(args.rounds):  # interleaved, best of R: the machine is shared and noisy
+        base_times.append(timed(lambda xs: run_baseline(xs, cas), items))
+        ours.append(timed(certready, items))
+    base_rate = len(items) / min(base_times)
+    our_rate = len(items) / min(ours)
+
+    pk_rate = None
+    try:
+        sample = items[: args.pkilint_sample]
+        pk_rate = len(sample) / timed(run_pkilint, sample)
+    except ImportError:
+        print("pkilint not installed (pip install -e '.[bench]'): skipped")
+
+    chain = "with" if _chain_options(roots_file) is not None else "WITHOUT"
+    print(f"bare cryptography load+build+verify: {base_rate:8.0f} certs/s")
+    print(
+        f"certready lint ({chain} chain analysis): {our_rate:8.0f} certs/s  ratio {our_rate / base_rate:.2f}x of bare (target >= 0.8)"
+    )
+    if pk_rate:
+        print(
+            f"pkilint CABF serverauth:            {pk_rate:8.0f} certs/s  certready is {our_rate / pk_rate:.1f}x pkilint (target >= 25)"
+        )
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
