@@ -4,7 +4,7 @@ VENV   ?= .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 
-.PHONY: all demo test lint typecheck contracts unit bench conformance clean
+.PHONY: all demo test lint typecheck contracts unit bench conformance clean readme
 
 all: test
 
@@ -40,3 +40,6 @@ bench: $(STAMP)
 
 clean:
 	rm -rf $(VENV) .mypy_cache .ruff_cache .pytest_cache build dist
+
+readme: $(STAMP)
+	$(BIN)/python -c "import re,pathlib; from certready.interfaces.cli.rules import markdown_table as t; p=pathlib.Path('README.md'); s=p.read_text(); p.write_text(re.sub(r'(<!-- rules:begin -->\n).*?(<!-- rules:end -->)', lambda m: m.group(1)+t()+m.group(2), s, flags=re.S))"
