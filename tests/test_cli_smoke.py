@@ -2,6 +2,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import pytest
+
 from certready.interfaces.cli import ExitStatus
 from tests.cli import run
 from tests.pki import TestCA
@@ -62,3 +64,50 @@ def test_unknown_profile_is_one_line_error() -> None:
     status, _, err = run("rules", "--profile", "nosuch")
     assert status == ExitStatus.USAGE
     assert err.count("\n") == 1 and "nosuch" in err
+
+
+def test_fail_on_controls_exit_status(tmp_path: Path, ca: TestCA) -> None:
+    from certready.core.model import Severity
+    from certready.interfaces.cli.common import FailOn
+
+    assert FailOn.WARNING.threshold() is Severity.WARNING
+    assert FailOn.NEVER.threshold() is None
+    cert, _ = ca.issue("app.example.test").write(tmp_path, "app")
+    status, _, err = run("lint", str(cert), "--fail-on", "sometimes")
+    assert status == ExitStatus.USAGE and "sometimes" in err
+
+
+def test_interrupt_exits_130(tmp_path: Path, ca: TestCA, monkeypatch: pytest.MonkeyPatch) -> None:
+    import certready.interfaces.cli.lint as lint_cli
+
+    def interrupted(*args: object, **kwargs: object) -> None:
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr(lint_cli, "lint", interrupted)
+    cert, _ = ca.issue("app.example.test").write(tmp_path, "app")
+    status, _, err = run("lint", str(cert))
+    assert status == ExitStatus.INTERRUPTED
+    assert "Traceback" not in err
+
+
+def test_unexpected_error_hints_debug_and_debug_shows_traceback(
+    tmp_path: Path, ca: TestCA, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import certready.interfaces.cli.lint as lint_cli
+
+    def broken(*args: object, **kwargs: object) -> None:
+        raise RuntimeError("boom")
+
+    monkeypatch.setattr(lint_cli, "lint", broken)
+    cert, _ = ca.issue("app.example.test").write(tmp_path, "app")
+    status, _, err = run("lint", str(cert))
+    assert status == ExitStatus.USAGE and "--debug" in err and "Traceback" not in err
+    status, _, err = run("lint", str(cert), "--debug")
+    assert "Traceback" in err and "RuntimeError: boom" in err
+
+
+def test_piped_output_has_no_escape_codes(tmp_path: Path, ca: TestCA) -> None:
+    cert, _ = ca.issue("app.example.test").write(tmp_path, "app")
+    _, out, _ = run("lint", str(cert))
+    assert "\x1b[" not in out
+    assert "READY" in out

@@ -4,10 +4,12 @@ from __future__ import annotations
 
 import os
 from dataclasses import dataclass, field
-from enum import IntEnum
+from enum import IntEnum, StrEnum
 from typing import TextIO
 
 from rich.console import Console
+
+from certready.core.model import Severity
 
 
 class ExitStatus(IntEnum):
@@ -76,3 +78,15 @@ def _console(stream: TextIO) -> Console:
         soft_wrap=not tty,
         width=None if tty else 120,
     )
+
+
+class FailOn(StrEnum):
+    """``--fail-on``: the least severe finding that makes the exit status 1."""
+
+    INFO = "info"
+    WARNING = "warning"
+    ERROR = "error"
+    NEVER = "never"
+
+    def threshold(self) -> Severity | None:
+        return None if self is FailOn.NEVER else Severity.parse(self.value)

@@ -7,9 +7,9 @@ from typing import Annotated
 import typer
 
 from certready.core.hostnames import normalise_host
-from certready.core.model import Role, Severity
+from certready.core.model import Role
 from certready.core.policy import load_policy
-from certready.interfaces.cli.common import ExitStatus
+from certready.interfaces.cli.common import ExitStatus, FailOn
 from certready.interfaces.cli.main import current_streams
 from certready.interfaces.cli.output import emit_report, exit_status
 from certready.services.lint import LintOptions, lint
@@ -40,8 +40,8 @@ def register(app: typer.Typer) -> None:
             str, typer.Option(help="Policy: homecare (default), webpki, or a TOML profile file.")
         ] = "homecare",
         fail_on: Annotated[
-            str, typer.Option(help="Exit 1 when a finding is at least this severe.")
-        ] = "error",
+            FailOn, typer.Option(help="Exit 1 when a finding is at least this severe.")
+        ] = FailOn.ERROR,
         fmt: Annotated[
             str, typer.Option("--format", "-f", help="text, json (and other report formats).")
         ] = "text",
@@ -54,7 +54,6 @@ def register(app: typer.Typer) -> None:
         Exit status: 0 ok, 1 findings at or above --fail-on, 2 usage or input error.
         """
         streams = current_streams()
-        threshold = Severity.parse(fail_on)
         options = LintOptions(
             policy=load_policy(profile),
             hosts=tuple(normalise_host(h) for h in host or ()),
@@ -62,7 +61,7 @@ def register(app: typer.Typer) -> None:
         )
         report = lint(paths, options)
         emit_report(report, fmt, output, streams)
-        return exit_status(report, threshold)
+        return exit_status(report, fail_on.threshold())
 
     del lint_command
 

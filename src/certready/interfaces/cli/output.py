@@ -39,11 +39,14 @@ def emit_report(report: Report, fmt: str, output: str | None, streams: Streams) 
         Path(output).write_text(text, "utf-8")
 
 
-def exit_status(report: Report, fail_on: Severity) -> int:
-    """2 when an input could not be read, else 1 when a finding reaches ``fail_on``, else 0."""
+def exit_status(report: Report, fail_on: Severity | None) -> int:
+    """2 when an input could not be read, else 1 when a finding reaches ``fail_on``, else 0.
+
+    A scan whose every target was unreachable exits 3 (the scan command decides that itself).
+    """
     if report.input_errors:
         return ExitStatus.USAGE
     worst = report.worst
-    if worst is not None and worst >= fail_on:
+    if fail_on is not None and worst is not None and worst >= fail_on:
         return ExitStatus.FINDINGS
     return ExitStatus.OK
