@@ -26,10 +26,10 @@ from cryptography.exceptions import InvalidSignature
 from cryptography.hazmat.primitives import hashes
 
 from certready.adapters.pathbuild import Anchors, PathResult, verify_path
-from certready.adapters.sources import LoadedCertificate
-from certready.adapters.trust import TrustStore, load_mozilla, load_trust_path
+from certready.adapters.sources import LoadedCertificate, iter_inputs
+from certready.adapters.trust import TrustStore, load_mozilla, load_trust_path, parse_trust
 from certready.core.engine import make_finding
-from certready.core.errors import InputError
+from certready.core.errors import InputError, UsageError
 from certready.core.facts import extract_facts
 from certready.core.model import CertFacts, ChainElement, Finding
 from certready.core.policy import Policy
@@ -662,3 +662,38 @@ def bench_options(roots_file: Path) -> ChainOptions:
     """The chain options bench/lint.py uses: trust the bench's generated roots."""
     store = load_trust_path(str(roots_file))
     return ChainOptions(trust=(store,), public=store)
+
+
+def parse_time(text: str) -> dt.datetime:
+    """``--at``: ISO 8601 (``2027-03-01``, ``2027-03-01T12:00``, with or without offset); naive is UTC."""
+    try:
+        value = dt.datetime.fromisoformat(text.strip().replace("Z", "+00:00"))
+    except ValueError:
+        raise UsageError(
+            f"--at {text!r} is not an ISO 8601 date or time (e.g. 2027-03-01 or 2027-03-01T12:00Z)"
+        ) from None
+    return value if value.tzinfo else value.replace(tzinfo=dt.UTC)
+
+
+def make_chain_options(
+    trust: Sequence[str] | None = None,
+    chain_files: Sequence[str] = (),
+    at: str | None = None,
+    crl_files: Sequence[str] = (),
+) -> ChainOptions:
+    """The chain options of a command line: ``--trust``, ``--chain``, ``--at``, ``--crl``.
+
+    Unreadable files are :class:`InputError` naming the file: validating against a trust store
+    or CRL that silently failed to load would be a wrong verdict, not a partial one.
+    """
+    extra: list[LoadedCertificate] = []
+    for item in iter_inputs(list(chain_files)):
+        if isinstance(item, InputError):
+            raise InputError(f"--chain: {item.message}", location=item.location)
+        extra.extend(item.certificates)
+    return ChainOptions(
+        trust=parse_trust(list(trust) if trust else None),
+        extra_certificates=tuple(extra),
+        at=parse_time(at) if at else None,
+        crls=load_crls(crl_files),
+    )

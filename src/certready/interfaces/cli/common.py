@@ -5,8 +5,9 @@ from __future__ import annotations
 import os
 from dataclasses import dataclass, field
 from enum import IntEnum, StrEnum
-from typing import TextIO
+from typing import Annotated, TextIO
 
+import typer
 from rich.console import Console
 
 from certready.core.model import Severity
@@ -90,3 +91,33 @@ class FailOn(StrEnum):
 
     def threshold(self) -> Severity | None:
         return None if self is FailOn.NEVER else Severity.parse(self.value)
+
+
+# Chain options shared by every command that validates (lint, show, scan...). Use them as
+# parameter annotations and pass the values to ``services.chain.make_chain_options``.
+TrustOption = Annotated[
+    list[str] | None,
+    typer.Option(
+        "--trust",
+        help="Trust stores: mozilla (default), system, or a file/folder of roots; "
+        "comma-separated or repeated.",
+    ),
+]
+ChainFileOption = Annotated[
+    list[str] | None,
+    typer.Option(
+        "--chain",
+        help="A file of intermediates to build the chain with (repeatable).",
+    ),
+]
+AtOption = Annotated[
+    str | None,
+    typer.Option(
+        "--at",
+        help="Validate at this time (ISO 8601, e.g. 2027-03-01); default now.",
+    ),
+]
+CrlOption = Annotated[
+    list[str] | None,
+    typer.Option("--crl", help="A CRL file to check revocation against (repeatable)."),
+]

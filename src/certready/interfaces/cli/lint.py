@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
 from typing import Annotated
 
 import typer
@@ -9,9 +10,17 @@ import typer
 from certready.core.hostnames import normalise_host
 from certready.core.model import Role
 from certready.core.policy import load_policy
-from certready.interfaces.cli.common import ExitStatus, FailOn
+from certready.interfaces.cli.common import (
+    AtOption,
+    ChainFileOption,
+    CrlOption,
+    ExitStatus,
+    FailOn,
+    TrustOption,
+)
 from certready.interfaces.cli.main import current_streams
 from certready.interfaces.cli.output import emit_report, exit_status
+from certready.services.chain import make_chain_options
 from certready.services.lint import LintOptions, lint
 
 
@@ -48,17 +57,25 @@ def register(app: typer.Typer) -> None:
         output: Annotated[
             str | None, typer.Option("--output", "-o", help="Write the report to this file.")
         ] = None,
+        trust: TrustOption = None,
+        chain: ChainFileOption = None,
+        at: AtOption = None,
+        crl: CrlOption = None,
     ) -> int:
         """Check certificate files against the policy.
 
         Exit status: 0 ok, 1 findings at or above --fail-on, 2 usage or input error.
         """
         streams = current_streams()
+        chain_options = make_chain_options(trust, chain or (), at, crl or ())
         options = LintOptions(
             policy=load_policy(profile),
             hosts=tuple(normalise_host(h) for h in host or ()),
             role=role,
+            chain=chain_options,
         )
+        if chain_options.at is not None:  # --at moves the whole check, dates rules included
+            options = replace(options, now=chain_options.at)
         report = lint(paths, options)
         emit_report(report, fmt, output, streams)
         return exit_status(report, fail_on.threshold())
