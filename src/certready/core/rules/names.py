@@ -35,13 +35,16 @@ def _san_names(leaf: CertFacts) -> tuple[tuple[str, ...], tuple[str, ...]]:
     return san.dns_names, san.ip_addresses
 
 
+@lru_cache(maxsize=4096)
 def dns_name_covers(pattern: str, host: str) -> bool:
     """Whether the SAN dNSName ``pattern`` covers the DNS ``host`` (RFC 9525 §6.3, via service_identity).
 
     A wildcard is honoured only as the whole left-most label over at least two more labels; a
     partial wildcard (``f*o.example.com``) or an invalid pattern covers nothing.
     """
-    if "*" in pattern and wildcard_problem(pattern) is not None:
+    if pattern == host:
+        return True
+    if "*" not in pattern or wildcard_problem(pattern) is not None:
         return False
     try:
         return bool(DNS_ID(host).verify(DNSPattern.from_bytes(pattern.encode("ascii"))))
@@ -49,14 +52,18 @@ def dns_name_covers(pattern: str, host: str) -> bool:
         return False
 
 
+@lru_cache(maxsize=4096)
 def ip_covers(san_ip: str, host: str) -> bool:
     """Whether the SAN iPAddress ``san_ip`` is the address ``host`` (compared as addresses)."""
+    if san_ip == host:
+        return True
     try:
         return bool(IPAddress_ID(host).verify(IPAddressPattern(ipaddress.ip_address(san_ip))))
     except ValueError:
         return False
 
 
+@lru_cache(maxsize=4096)
 def is_ip(host: str) -> bool:
     try:
         ipaddress.ip_address(host)
@@ -70,7 +77,7 @@ def host_covered(leaf: CertFacts, host: str) -> bool:
     dns, ips = _san_names(leaf)
     if is_ip(host):
         return any(ip_covers(ip, host) for ip in ips)
-    return any(dns_name_covers(p, host) for p in dns)
+    return host in dns or any(dns_name_covers(p, host) for p in dns if "*" in p)
 
 
 def wildcard_problem(pattern: str) -> str | None:
