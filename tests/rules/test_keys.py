@@ -3,13 +3,18 @@
 from __future__ import annotations
 
 from dataclasses import replace
+from pathlib import Path
 
 import pytest
 from cryptography.hazmat.primitives.asymmetric import dsa, ed25519
 
+from certready.core.engine import evaluate
 from certready.core.model import KeyPairing, PublicKeyFacts, Role, Severity
+from certready.core.policy import load_policy
+from certready.core.rules import get_rule
 from tests.pki import TestCA
-from tests.rules.helpers import facts, messages, run_rule
+from tests.rules.helpers import context, facts, messages, run_rule
+from tests.rules.openssl_pki import needs_openssl, openssl_issue
 
 
 def test_rsa_2048_passes_and_1024_fails(ca: TestCA) -> None:
@@ -79,15 +84,8 @@ def test_rsa_modulus_multiple_of_8(ca: TestCA) -> None:
     assert messages("key.rsa-modulus-not-multiple-of-8", ec_key) == []
 
 
-def test_min_bits_is_a_parameter(ca: TestCA, tmp_path: object) -> None:
-    from pathlib import Path
-
-    from certready.core.engine import evaluate
-    from certready.core.policy import load_policy
-    from certready.core.rules import get_rule
-    from tests.rules.helpers import context
-
-    profile = Path(str(tmp_path)) / "strict.toml"
+def test_min_bits_is_a_parameter(ca: TestCA, tmp_path: Path) -> None:
+    profile = tmp_path / "strict.toml"
     profile.write_text('[profile]\nextends = "homecare"\n[rules."key.rsa-size"]\nmin_bits = 3072\n')
     found = evaluate(
         context(ca.issue("app.example.test").cert),
@@ -124,3 +122,15 @@ def test_private_key_missing_is_silent_for_a_live_server(ca: TestCA) -> None:
 def test_key_rules_apply_to_the_sts_certificate(ca: TestCA) -> None:
     leaf = ca.issue("sts.example.test", key_kind="p224").cert
     assert messages("key.ec-curve", leaf, role=Role.STS) != []
+
+
+@needs_openssl
+@pytest.mark.openssl
+def test_real_2047_bit_modulus_made_with_openssl(ca: TestCA, tmp_path: Path) -> None:
+    odd = openssl_issue(
+        ca.intermediate, tmp_path, "odd.example.test", digest="sha256", rsa_bits=2047
+    )
+    assert messages("key.rsa-modulus-not-multiple-of-8", odd) == [
+        "RSA modulus of 2047 bits is not a multiple of 8"
+    ]
+    assert messages("key.rsa-size", odd) == ["RSA key of 2047 bits; at least 2048 required"]

@@ -2,12 +2,16 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
+import pytest
 from cryptography.hazmat.primitives import hashes
 
 from certready.core.facts import extract_facts
 from certready.core.model import Role
 from tests.pki import TestCA
 from tests.rules.helpers import facts, messages, run_rule
+from tests.rules.openssl_pki import needs_openssl, openssl_issue
 
 
 def test_sha256_and_stronger_pass(ca: TestCA) -> None:
@@ -51,3 +55,17 @@ def test_a_self_signed_root_signature_does_not_matter(ca: TestCA) -> None:
 def test_eddsa_has_no_separate_hash(ca: TestCA) -> None:
     leaf = facts(ca.issue("app.example.test").cert, signature_hash=None)
     assert messages("signature.weak-hash", leaf) == []
+
+
+@needs_openssl
+@pytest.mark.openssl
+def test_real_sha1_leaf_and_intermediate_made_with_openssl(ca: TestCA, tmp_path: Path) -> None:
+    sha1_leaf = openssl_issue(ca.intermediate, tmp_path / "leaf", "old.example.test")
+    assert messages("signature.weak-hash", sha1_leaf) == ["the certificate is signed with SHA1"]
+    sha256_leaf = openssl_issue(
+        ca.intermediate, tmp_path / "ok", "ok.example.test", digest="sha256"
+    )
+    assert messages("signature.weak-hash", sha256_leaf) == []
+    sha1_inter = extract_facts(openssl_issue(ca.root, tmp_path / "inter", "Old CA", ca=True))
+    (finding,) = run_rule("signature.weak-hash", sha256_leaf, others=(sha1_inter,))
+    assert finding.message == "certificate #1 (Old CA) is signed with SHA1"
