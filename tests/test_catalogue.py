@@ -84,9 +84,9 @@ def test_every_check_has_a_docstring(rule: Rule) -> None:
     assert inspect.getdoc(rule.check), f"{rule.id}: its check needs a docstring citing its source"
 
 
-def test_rule_modules_declare_only_their_own_area() -> None:
+def test_certificate_rules_live_in_their_area_module() -> None:
     for r in catalogue():
-        if r.check is analysed_elsewhere:
+        if r.id not in CERTIFICATE_RULES:
             continue
         module = r.check.__module__.rsplit(".", 1)[-1]
         expected = {"key": "keys"}.get(r.area, r.area)

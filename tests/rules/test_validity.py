@@ -89,3 +89,10 @@ def test_lifetime_apple(ca: TestCA) -> None:
     assert messages("validity.lifetime-apple", long, profile="webpki") == []
     # lifetimes are a TLS matter: not checked on the token-signing certificate
     assert messages("validity.lifetime-apple", long, role=Role.STS) == []
+
+
+def test_less_than_a_day(ca: TestCA) -> None:
+    leaf = ca.issue("a.example.test", not_before=NOW - days(10), not_after=NOW + days(0.5)).cert
+    assert "in less than a day" in messages("validity.expiring-soon", leaf)[0]
+    assert "(less than a day ago)" in messages("validity.expired", leaf, now=NOW + days(0.6))[0]
+    assert "(1 day ago)" in messages("validity.expired", leaf, now=NOW + days(1.6))[0]

@@ -44,6 +44,13 @@ def _days(delta: dt.timedelta) -> str:
     return f"{delta.total_seconds() / 86400:.0f} days"
 
 
+def _span(delta: dt.timedelta) -> str:
+    """Whole days, as an administrator reads them: ``1 day``, ``12 days``, ``less than a day``."""
+    if delta.days == 0:
+        return "less than a day"
+    return "1 day" if delta.days == 1 else f"{delta.days} days"
+
+
 def _date(when: dt.datetime) -> str:
     return when.strftime("%Y-%m-%d %H:%M UTC")
 
@@ -63,8 +70,8 @@ def _date(when: dt.datetime) -> str:
 def expired(ctx: RuleContext, params: Mapping[str, ParamValue]) -> Iterable[Violation]:
     """now <= notAfter (RFC 5280 §4.1.2.5)."""
     if ctx.now > ctx.leaf.not_valid_after:
-        ago = ctx.now - ctx.leaf.not_valid_after
-        yield Violation(f"expired on {_date(ctx.leaf.not_valid_after)} ({ago.days} days ago)")
+        ago = _span(ctx.now - ctx.leaf.not_valid_after)
+        yield Violation(f"expired on {_date(ctx.leaf.not_valid_after)} ({ago} ago)")
 
 
 @rule(
@@ -104,7 +111,7 @@ def expiring_soon(ctx: RuleContext, params: Mapping[str, ParamValue]) -> Iterabl
     left = ctx.leaf.not_valid_after - ctx.now
     if dt.timedelta(0) <= left < dt.timedelta(days=days):
         yield Violation(
-            f"expires on {_date(ctx.leaf.not_valid_after)}, in {left.days} days "
+            f"expires on {_date(ctx.leaf.not_valid_after)}, in {_span(left)} "
             f"(warning threshold {days} days)"
         )
 
