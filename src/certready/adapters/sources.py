@@ -415,23 +415,29 @@ def _pkcs7_bundle(certs: Sequence[x509.Certificate], source: str) -> Bundle:
 
 
 def chain_order(certs: Sequence[x509.Certificate]) -> list[x509.Certificate]:
-    """Leaf first, each certificate followed by its issuer (by name); the rest after, as given.
+    """Leaf first, each certificate followed by its issuer (by name); the rest after.
 
-    A PKCS#7 bundle is a SET: the order it is read in says nothing about the chain.
+    A PKCS#7 bundle is a SET: the order it is read in says nothing about the chain. When several
+    certificates issue none of the others, the one with the longest chain comes first.
     """
-    remaining = list(certs)
-    subjects_issuing = {c.issuer for c in certs if c.issuer != c.subject}
-    leaves = [c for c in remaining if c.subject not in subjects_issuing]
-    ordered: list[x509.Certificate] = []
-    for leaf in leaves or remaining[:1]:
+    issuing = {c.issuer for c in certs if c.issuer != c.subject}
+    leaves = [c for c in certs if c.subject not in issuing] or list(certs[:1])
+
+    def path_from(leaf: x509.Certificate, pool: list[x509.Certificate]) -> list[x509.Certificate]:
+        path: list[x509.Certificate] = []
         current: x509.Certificate | None = leaf
-        while current is not None and current in remaining:
-            ordered.append(current)
-            remaining.remove(current)
-            issuer_name = current.issuer
-            current = next(
-                (c for c in remaining if c.subject == issuer_name and c is not current), None
-            )
+        while current is not None and current in pool and current not in path:
+            path.append(current)
+            name = current.issuer
+            current = next((c for c in pool if c.subject == name and c not in path), None)
+        return path
+
+    remaining = list(certs)
+    ordered: list[x509.Certificate] = []
+    for leaf in sorted(leaves, key=lambda c: -len(path_from(c, remaining))):
+        for cert in path_from(leaf, remaining):
+            ordered.append(cert)
+            remaining.remove(cert)
     return ordered + remaining
 
 
