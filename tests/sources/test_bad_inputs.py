@@ -19,11 +19,6 @@ from certready.core.errors import InputError, PasswordError
 from tests.pki import Issued, TestCA, new_key
 
 
-@pytest.fixture(scope="module")
-def leaf(ca: TestCA) -> Issued:
-    return ca.issue("app.example.test")
-
-
 def error(
     data: bytes, source: str = "bad.pem", password: sources.PasswordSource | None = None
 ) -> InputError:

@@ -30,11 +30,6 @@ from certready.core.errors import InputError
 from tests.pki import Issued, TestCA, new_key
 
 
-@pytest.fixture(scope="module")
-def leaf(ca: TestCA) -> Issued:
-    return ca.issue("app.example.test")
-
-
 def certs(bundle: Bundle) -> list[x509.Certificate]:
     return [c.certificate for c in bundle.certificates]
 
