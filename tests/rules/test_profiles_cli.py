@@ -66,3 +66,12 @@ def test_cli_wrong_host_fails_and_names_it(tmp_path: Path, ca: TestCA) -> None:
     assert status == ExitStatus.OK
     found = {f["rule_id"] for t in json.loads(out)["targets"] for f in t["findings"]}
     assert found == {"key.private-key-missing"}  # the key was not given: information only
+
+
+def test_cli_certificate_with_its_key_file_passes(tmp_path: Path, ca: TestCA) -> None:
+    cert, key = ca.issue("hcappserver.mycompany.test").write(tmp_path, "app")
+    status, out, _ = run(
+        "lint", str(cert), str(key), "--host", "hcappserver.mycompany.test", "-f", "json"
+    )
+    assert status == ExitStatus.OK, out
+    assert {f["rule_id"] for t in json.loads(out)["targets"] for f in t["findings"]} == set()
