@@ -28,16 +28,22 @@ def require_rule(rule_id: str) -> None:
 
 
 def lint_issued(issued: IssuedFiles, hosts: Sequence[str], profile: str = "homecare") -> Report:
-    """``certready lint`` (homecare) over the chain file and its key, as an administrator would.
+    """``certready lint`` (homecare) over what ``lab issue`` wrote: the chain file and the key."""
+    return lint_files(issued.chain, issued.key, hosts, profile)
+
+
+def lint_files(
+    chain: Path, key: Path | None, hosts: Sequence[str], profile: str = "homecare"
+) -> Report:
+    """Lint a chain file and its key, as an administrator would.
 
     The key file goes in too when the input reader can read key files; an older reader reports a
     key file as an unreadable input, and then only the chain is linted.
     """
     options = LintOptions(policy=load_policy(profile), hosts=tuple(hosts))
-    inputs = [str(issued.chain)] + ([str(issued.key)] if issued.key else [])
-    report = lint(inputs, options)
-    if report.input_errors and issued.key:
-        report = lint([str(issued.chain)], options)
+    report = lint([str(chain)] + ([str(key)] if key else []), options)
+    if report.input_errors and key:
+        report = lint([str(chain)], options)
     assert not report.input_errors, [t.reason for t in report.input_errors]
     return report
 

@@ -4,6 +4,7 @@ import datetime as dt
 import stat
 import subprocess
 from pathlib import Path
+from typing import TypeVar
 
 import pytest
 from cryptography import x509
@@ -12,6 +13,7 @@ from cryptography.hazmat.primitives.serialization import pkcs12
 from cryptography.x509 import verification
 from cryptography.x509.oid import ExtendedKeyUsageOID, NameOID
 
+from certready.adapters.issuance.csr import load_csr
 from certready.adapters.issuance.extensions import LAB_POLICY_OID
 from certready.core.errors import InputError, UsageError
 from certready.core.model import Role
@@ -22,7 +24,7 @@ from tests.cli import run
 from tests.issuance.support import (
     assert_no_secret,
     errors,
-    lint_issued,
+    lint_files,
     load_chain,
     needs_openssl,
     require_rule,
@@ -37,9 +39,10 @@ def _mode(path: Path) -> int:
     return stat.S_IMODE(path.stat().st_mode)
 
 
-def _ext(
-    cert: x509.Certificate, kind: type[x509.ExtensionType]
-) -> x509.Extension[x509.ExtensionType]:
+E = TypeVar("E", bound=x509.ExtensionType)
+
+
+def _ext(cert: x509.Certificate, kind: type[E]) -> x509.Extension[E]:
     return cert.extensions.get_extension_for_class(kind)
 
 
@@ -109,34 +112,21 @@ def test_clean_issue_passes_homecare_and_validates_against_the_lab_root(
         "--out", str(tmp_path), "--password-env", "PFX_PASSWORD",
     )  # fmt: skip
     assert status == ExitStatus.OK, err
-    issued = lab.IssuedFiles(
-        certificate=tmp_path / f"{HOST}.pem",
-        chain=tmp_path / f"{HOST}.chain.pem",
-        key=tmp_path / f"{HOST}.key",
-        pfx=tmp_path / f"{HOST}.pfx",
-        lab_root=lab_dir / "root-ca.pem",
-        hosts=(HOST, "mobile.example.com"),
-        role=Role.SSL,
-        defect=None,
-        expected_rule=None,
-        not_before=dt.datetime.now(dt.UTC),
-        not_after=dt.datetime.now(dt.UTC),
-        fingerprint_sha256="",
-    )
-    assert issued.key is not None and issued.pfx is not None
-    assert _mode(issued.key) == 0o600 and _mode(issued.pfx) == 0o600
-    report = lint_issued(issued, [HOST, "mobile.example.com"])
+    chain, key, pfx = (tmp_path / f"{HOST}.{ext}" for ext in ("chain.pem", "key", "pfx"))
+    root = lab_dir / "root-ca.pem"
+    assert _mode(key) == 0o600 and _mode(pfx) == 0o600
+    report = lint_files(chain, key, [HOST, "mobile.example.com"])
     assert errors(report) == []
-    path = verify_chain(issued.chain, issued.lab_root, "mobile.example.com")
+    path = verify_chain(chain, root, "mobile.example.com")
     assert len(path) == 3
     # negative controls: another lab's root, and a name the certificate does not carry
     with pytest.raises(verification.VerificationError):
-        verify_chain(issued.chain, other_lab_dir / "root-ca.pem", HOST)
+        verify_chain(chain, other_lab_dir / "root-ca.pem", HOST)
     with pytest.raises(verification.VerificationError):
-        verify_chain(issued.chain, issued.lab_root, "portal.example.com")
+        verify_chain(chain, root, "portal.example.com")
     leaf = path[0]
     assert leaf.not_valid_after_utc - leaf.not_valid_before_utc <= dt.timedelta(days=825)
-    assert_no_secret(out + err, PASSWORD, issued.key.read_text().splitlines()[1])
+    assert_no_secret(out + err, PASSWORD, key.read_text().splitlines()[1])
 
 
 def test_leaf_content_rsa_and_ec(tmp_path: Path, lab_dir: Path) -> None:
@@ -281,23 +271,9 @@ def test_sign_a_csr_from_certready_csr_gives_a_passing_certificate(
     assert status == ExitStatus.OK, err
     chain = tmp_path / "signed" / f"{HOST}.chain.pem"
     verify_chain(chain, lab_dir / "root-ca.pem", "mobile.example.com")
-    issued = lab.IssuedFiles(
-        certificate=tmp_path / "signed" / f"{HOST}.pem",
-        chain=chain,
-        key=request.key,
-        pfx=None,
-        lab_root=lab_dir / "root-ca.pem",
-        hosts=request.hosts,
-        role=Role.SSL,
-        defect=None,
-        expected_rule=None,
-        not_before=dt.datetime.now(dt.UTC),
-        not_after=dt.datetime.now(dt.UTC),
-        fingerprint_sha256="",
-    )
-    assert errors(lint_issued(issued, request.hosts)) == []
+    assert errors(lint_files(chain, request.key, request.hosts)) == []
     leaf = load_chain(chain)[0]
-    assert leaf.public_key() == load_chain(chain)[0].public_key()
+    assert leaf.public_key() == load_csr(request.request).public_key()
     assert _ext(leaf, x509.KeyUsage).value.key_encipherment  # RSA request: a0
     assert_no_secret(out + err)
 
