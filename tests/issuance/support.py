@@ -35,15 +35,9 @@ def lint_issued(issued: IssuedFiles, hosts: Sequence[str], profile: str = "homec
 def lint_files(
     chain: Path, key: Path | None, hosts: Sequence[str], profile: str = "homecare"
 ) -> Report:
-    """Lint a chain file and its key, as an administrator would.
-
-    The key file goes in too when the input reader can read key files; an older reader reports a
-    key file as an unreadable input, and then only the chain is linted.
-    """
+    """Lint a chain file and its key, as an administrator would (the key is paired by SPKI)."""
     options = LintOptions(policy=load_policy(profile), hosts=tuple(hosts))
     report = lint([str(chain)] + ([str(key)] if key else []), options)
-    if report.input_errors and key:
-        report = lint([str(chain)], options)
     assert not report.input_errors, [t.reason for t in report.input_errors]
     return report
 

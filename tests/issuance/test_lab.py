@@ -16,7 +16,7 @@ from cryptography.x509.oid import ExtendedKeyUsageOID, NameOID
 from certready.adapters.issuance.csr import load_csr
 from certready.adapters.issuance.extensions import LAB_POLICY_OID
 from certready.core.errors import InputError, UsageError
-from certready.core.model import Role
+from certready.core.model import KeyPairing, Role
 from certready.interfaces.cli import ExitStatus
 from certready.services import lab
 from certready.services.csr import CsrOptions, create_csr
@@ -117,6 +117,9 @@ def test_clean_issue_passes_homecare_and_validates_against_the_lab_root(
     assert _mode(key) == 0o600 and _mode(pfx) == 0o600
     report = lint_files(chain, key, [HOST, "mobile.example.com"])
     assert errors(report) == []
+    assert report.targets[0].private_key is KeyPairing.MATCHES
+    status, _, err = run("lint", str(pfx), "-H", HOST, "--password-env", "PFX_PASSWORD")
+    assert status == ExitStatus.OK, err
     path = verify_chain(chain, root, "mobile.example.com")
     assert len(path) == 3
     # negative controls: another lab's root, and a name the certificate does not carry
