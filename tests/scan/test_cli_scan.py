@@ -147,3 +147,20 @@ def test_exit_status_rules() -> None:
     assert scan_exit_status(report(TargetStatus.OK, TargetStatus.UNREACHABLE), Severity.ERROR) == 1
     assert scan_exit_status(report(TargetStatus.OK, TargetStatus.UNREACHABLE), None) == 0
     assert scan_exit_status(report(TargetStatus.OK, TargetStatus.INPUT_ERROR), None) == 2
+
+
+def test_own_roots_make_another_issuer_unexpected(
+    tmp_path: Path, ports: dict[str, int], ca: TestCA, other_ca: TestCA
+) -> None:
+    root = tmp_path / "root.pem"
+    root.write_bytes(ca.root.cert_pem())
+    with Servers() as s:
+        proxy = s.tls([other_ca.issue("127.0.0.1"), other_ca.intermediate])
+        _, out, _ = run("scan", f"127.0.0.1:{proxy}", "--trust", str(root), "-f", "json")
+        assert "tls.unexpected-issuer" in out
+    _, out, _ = run("scan", f"127.0.0.1:{ports['complete']}", "--trust", str(root), "-f", "json")
+    assert "tls.unexpected-issuer" not in out
+    status, out, err = run(
+        "scan", f"127.0.0.1:{ports['complete']}", "--trust", str(root), "--fail-on", "warning"
+    )
+    assert status == 0, out + err

@@ -195,3 +195,25 @@ def test_scan_is_fast_for_many_targets(ports: Ports) -> None:
     report = scan_endpoints(targets, options(concurrency=20))
     assert all(t.status is TargetStatus.OK for t in report.targets)
     assert time.monotonic() - started < 5
+
+
+def test_chain_analysis_runs_and_says_each_defect_once(ports: Ports, ca: TestCA) -> None:
+    from certready.adapters.trust.model import TrustStore
+    from certready.services.chain import ChainOptions
+
+    store = TrustStore("trust:file:root.pem", (ca.root.cert,))
+    chain = ChainOptions(trust=(store,), public=store)
+    (complete,) = scan(f"app.example.test:{ports.complete}", chain=chain).targets
+    assert [e.origin for e in complete.path][-1] == "trust:file:root.pem"
+    assert not {i for i in rule_ids(complete) if i.startswith(("chain.", "tls."))} - {
+        "chain.validation-type"
+    }
+    (leaf_only,) = scan(f"app.example.test:{ports.leaf_only}", chain=chain).targets
+    assert "tls.intermediate-not-sent" in rule_ids(leaf_only)
+    assert "chain.missing-intermediate" not in rule_ids(leaf_only)
+    (disorder,) = scan(f"app.example.test:{ports.wrong_order}", chain=chain).targets
+    assert "tls.wrong-order" in rule_ids(disorder)
+    assert "chain.wrong-order" not in rule_ids(disorder)
+    # without chain analysis the chain rules are silent (negative control of the wiring)
+    (plain,) = scan(f"app.example.test:{ports.leaf_only}").targets
+    assert not {i for i in rule_ids(plain) if i.startswith("chain.")}

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import hashlib
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field, replace
 
 from cryptography.hazmat.primitives import serialization
@@ -31,6 +31,7 @@ from certready.core.model import (
     TargetStatus,
 )
 from certready.core.policy import Policy
+from certready.services.chain import ChainAnalysis, ChainOptions, analyse_chain
 
 
 @dataclass(frozen=True, slots=True)
@@ -40,6 +41,8 @@ class LintOptions:
     """Normalised reference identifiers (see :func:`certready.core.hostnames.normalise_host`)."""
     role: Role = Role.SSL
     now: dt.datetime = field(default_factory=lambda: dt.datetime.now(dt.UTC))
+    chain: ChainOptions | None = None
+    """Chain analysis (trust stores, ``--chain`` files, ``--at``, CRLs); ``None``: not run."""
 
 
 def key_pairing(leaf: CertFacts, keys: Sequence[LoadedKey]) -> KeyPairing:
@@ -91,6 +94,17 @@ def analyse(
     leaf = facts[leaf_index]
     ordered = (elements[leaf_index], *elements[:leaf_index], *elements[leaf_index + 1 :])
     pairing = key_pairing(leaf, keys)
+    analysis: ChainAnalysis | None = None
+    if options.chain is not None and options.role is Role.SSL:
+        analysis = analyse_chain(
+            certificates[leaf_index],
+            certificates,
+            options.chain,
+            options.policy,
+            hosts=options.hosts,
+            now=options.now,
+            known_facts=facts,
+        )
     ctx = RuleContext(
         leaf=leaf,
         location=certificates[leaf_index].location,
@@ -100,14 +114,18 @@ def analyse(
         others=tuple(e.certificate for e in ordered[1:]),
         private_key=pairing,
         served=served,
+        path=analysis.path or None if analysis else None,
+        issuer_is_public=analysis.issuer_is_public if analysis else None,
     )
+    findings = evaluate(ctx, options.policy)
     return TargetResult(
         target=target,
         location=ctx.location,
         role=options.role,
         hosts=options.hosts,
         certificates=ordered,
-        findings=evaluate(ctx, options.policy),
+        path=analysis.path if analysis else (),
+        findings=findings + (analysis.findings if analysis else ()),
         private_key=pairing,
     )
 
@@ -136,14 +154,23 @@ def input_error_result(error: InputError, options: LintOptions) -> TargetResult:
 
 
 def lint(
-    paths: Sequence[str], options: LintOptions, password: PasswordSource | None = None
+    paths: Sequence[str],
+    options: LintOptions,
+    password: PasswordSource | None = None,
+    on_note: Callable[[str, str], None] | None = None,
 ) -> Report:
     """Lint every input; unreadable inputs become INPUT_ERROR targets, the rest still run.
 
     A private key given in a file of its own (``app.pem app.key``) is paired with the certificate
     it belongs to; a key that belongs to none of them is reported as an input error.
+    ``on_note(source, note)`` receives the inputs' non-fatal remarks (legacy PKCS#12 encryption).
     """
     items = list(iter_inputs(list(paths), password))
+    if on_note is not None:
+        for item in items:
+            if isinstance(item, Bundle):
+                for note in item.notes:
+                    on_note(item.source, note)
     loose_keys = [
         k for item in items if isinstance(item, Bundle) and not item.certificates for k in item.keys
     ]

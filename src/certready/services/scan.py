@@ -26,10 +26,11 @@ from certready.adapters.tlsfetch import (
 from certready.core.errors import InputError, UsageError
 from certready.core.facts import extract_facts
 from certready.core.hostnames import normalise_host
-from certready.core.model import Report, Role, TargetResult, TargetStatus, TlsFacts
+from certready.core.model import Finding, Report, Role, TargetResult, TargetStatus, TlsFacts
 from certready.core.policy import Policy
 from certready.core.served import Expectations, served_findings
 from certready.core.targets import ScanTarget, parse_target
+from certready.services.chain import ChainOptions
 from certready.services.lint import LintOptions, analyse
 
 Progress = Callable[[TargetResult], None]
@@ -47,8 +48,9 @@ class ScanOptions:
     expect_sha256: str | None = None
     expect_issuers: tuple[str, ...] = ()
     """Acceptable issuing CAs (subject DNs or parts of them): anything else is tls.unexpected-issuer."""
-    anchors: tuple[x509.Certificate, ...] = ()
-    """CA certificates the clients trust (``--trust``)."""
+    chain: ChainOptions | None = None
+    """Chain analysis as ``lint`` runs it (trust stores, ``--at``, CRLs); ``None``: not run. Its
+    anchors also excuse a leaf issued directly by a trusted root from tls.intermediate-not-sent."""
     now: dt.datetime = field(default_factory=lambda: dt.datetime.now(dt.UTC))
     compare_without_sni: bool = True
     """Also handshake without SNI and report a different leaf (tls.sni-differs)."""
@@ -75,11 +77,7 @@ async def scan_async(
     if options.timeout <= 0:
         raise UsageError("--timeout must be more than 0 seconds")
     sni_override = normalise_host(options.sni) if options.sni else None
-    expectations = Expectations(
-        leaf_sha256=options.expect_sha256,
-        issuers=options.expect_issuers,
-        anchors=tuple(extract_facts(a) for a in options.anchors),
-    )
+    expectations = Expectations(leaf_sha256=options.expect_sha256, issuers=options.expect_issuers)
     limit = asyncio.Semaphore(options.concurrency)
 
     async def one(item: TargetInput) -> TargetResult:
@@ -206,7 +204,9 @@ def analyse_presented(
             hosts=hosts,
             tls=tls,
         )
-    lint_options = LintOptions(policy=options.policy, hosts=hosts, role=Role.SSL, now=options.now)
+    lint_options = LintOptions(
+        policy=options.policy, hosts=hosts, role=Role.SSL, now=options.now, chain=options.chain
+    )
     result = analyse(target.text, loaded, (), lint_options, served=True)
     # The tls rules judge the server's own order (analyse() puts the leaf it chose first).
     facts = {e.origin: e for e in result.certificates}
@@ -217,11 +217,34 @@ def analyse_presented(
             leaf_without_sni = extract_facts(x509.load_der_x509_certificate(without_sni.chain[0]))
         except ValueError:
             leaf_without_sni = None
+    leaf_cert = loaded[0].certificate
+    if options.chain is not None:
+        anchors = tuple(
+            extract_facts(a)
+            for a in options.chain.anchors.certificates
+            if a.subject == leaf_cert.issuer
+        )
+        expectations = replace(expectations, anchors=expectations.anchors + anchors)
     tls_findings = served_findings(
         sent, tls, options.policy, expectations, leaf_without_sni=leaf_without_sni
     )
     return replace(
         result,
-        findings=result.findings + tls_findings,
+        findings=_one_finding_per_defect(result.findings, tls_findings),
         tls=tls,
     )
+
+
+_SAID_BETTER_BY = {
+    "chain.missing-intermediate": "tls.intermediate-not-sent",
+    "chain.wrong-order": "tls.wrong-order",
+}
+"""Chain findings a served-chain finding already says, more precisely, for a live server."""
+
+
+def _one_finding_per_defect(
+    findings: tuple[Finding, ...], tls_findings: tuple[Finding, ...]
+) -> tuple[Finding, ...]:
+    present = {f.rule_id for f in tls_findings}
+    kept = tuple(f for f in findings if _SAID_BETTER_BY.get(f.rule_id) not in present)
+    return kept + tls_findings

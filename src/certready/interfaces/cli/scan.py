@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
+from dataclasses import replace
 from pathlib import Path
 from typing import Annotated
 
@@ -15,9 +16,17 @@ from certready.core.model import Report, Severity, TargetResult, TargetStatus
 from certready.core.policy import load_policy
 from certready.core.served import normalise_fingerprint
 from certready.core.targets import parse_target, parse_targets_file
-from certready.interfaces.cli.common import ExitStatus, FailOn, Streams
+from certready.interfaces.cli.common import (
+    AtOption,
+    CrlOption,
+    ExitStatus,
+    FailOn,
+    Streams,
+    TrustOption,
+)
 from certready.interfaces.cli.main import current_streams
 from certready.interfaces.cli.output import emit_report
+from certready.services.chain import make_chain_options
 from certready.services.scan import Progress, ScanOptions, TargetInput, scan_endpoints
 
 
@@ -52,10 +61,9 @@ def register(app: typer.Typer) -> None:
                 "certificates, or (part of) its subject name. Repeatable.",
             ),
         ] = None,
-        trust: Annotated[
-            list[str] | None,
-            typer.Option(help="A PEM file of CA certificates the clients trust. Repeatable."),
-        ] = None,
+        trust: TrustOption = None,
+        at: AtOption = None,
+        crl: CrlOption = None,
         concurrency: Annotated[int, typer.Option(help="Targets scanned at once.")] = 50,
         timeout: Annotated[
             float, typer.Option(help="Seconds per target for DNS, connect and handshake in all.")
@@ -92,13 +100,20 @@ def register(app: typer.Typer) -> None:
             items.extend(_read_targets_file(name))
         if not items:
             raise UsageError("no target: name one (host[:port]) or use --targets-file")
-        anchors = tuple(c for path in trust or () for c in _read_ca_file(path, "--trust"))
+        chain_options = make_chain_options(trust, (), at, crl or ())
         issuers: list[str] = []
         for spec in expect_issuer or ():
             if Path(spec).is_file():
                 issuers.extend(c.subject.rfc4514_string() for c in _read_ca_file(spec, "issuer"))
             else:
                 issuers.append(spec)
+        if not issuers:  # roots of your own (--trust FILE): anything else re-signed the traffic
+            issuers = [
+                c.subject.rfc4514_string()
+                for store in chain_options.trust
+                if store.label.startswith(("trust:file:", "trust:dir:"))
+                for c in store.anchors
+            ]
         if expect_sha256 is not None:
             fp = normalise_fingerprint(expect_sha256)
             if len(fp) != 64 or any(ch not in "0123456789ABCDEF" for ch in fp):
@@ -110,9 +125,11 @@ def register(app: typer.Typer) -> None:
             sni=sni,
             expect_sha256=expect_sha256,
             expect_issuers=tuple(issuers),
-            anchors=anchors,
+            chain=chain_options,
             compare_without_sni=not no_sni_check,
         )
+        if chain_options.at is not None:  # --at moves the whole check, dates rules included
+            options = replace(options, now=chain_options.at)
         with _progress(streams, len(items)) as advance:
             report = scan_endpoints(items, options, progress=advance)
         emit_report(report, fmt, output, streams)
