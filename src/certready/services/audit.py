@@ -80,7 +80,7 @@ def password_source(ref: CertificateRef) -> PasswordSource | None:
     return None
 
 
-class _Files:
+class CertificateFiles:
     """Each certificate/key file read once per audit (a shared wildcard is parsed once)."""
 
     def __init__(self) -> None:
@@ -141,7 +141,7 @@ def _leaf(result: TargetResult) -> CertFacts | None:
 
 
 def audit_deployment(deployment: Deployment, policy: Policy, options: AuditOptions) -> Report:
-    files = _Files()
+    files = CertificateFiles()
     targets: list[TargetResult] = []
     observations: dict[str, ServerObservation] = {}
     chain_tops: list[x509.Certificate] = []
@@ -179,7 +179,7 @@ def audit_deployment(deployment: Deployment, policy: Policy, options: AuditOptio
             anchors.extend(c.certificate for c in loaded.certificates)
     if options.live is not None:
         observations = _with_served(deployment, observations, options.live)
-    topology = Topology(deployment, observations, _private_chain(anchors, chain_tops))
+    topology = Topology(deployment, observations, private_chain(anchors, chain_tops))
     findings = tuple(
         f
         for issue in check_topology(topology)
@@ -209,7 +209,7 @@ def _lint_one(
     server: ServerSpec,
     ref: CertificateRef,
     role: Role,
-    files: _Files,
+    files: CertificateFiles,
     policy: Policy,
     options: AuditOptions,
 ) -> tuple[TargetResult, x509.Certificate | None]:
@@ -237,7 +237,7 @@ def _public_subjects() -> frozenset[bytes]:
     return frozenset(c.subject.public_bytes() for c in roots)
 
 
-def _private_chain(
+def private_chain(
     anchors: Sequence[x509.Certificate], tops: Sequence[x509.Certificate]
 ) -> bool | None:
     """Whether clients must install a root: a manifest root, or a leaf file's chain, that does

@@ -14,6 +14,7 @@ from certready.interfaces.cli.common import FailOn
 from certready.interfaces.cli.main import current_streams
 from certready.interfaces.cli.output import emit_report, exit_status
 from certready.services.audit import AuditOptions, audit
+from certready.services.plan import write_install_plan
 
 
 def register(app: typer.Typer) -> None:
@@ -65,6 +66,30 @@ def register(app: typer.Typer) -> None:
         emit_report(report, fmt, output, streams)
         return exit_status(report, fail_on.threshold())
 
+    @app.command("plan")
+    def plan_command(
+        manifest: Annotated[
+            str, typer.Argument(help="The deployment manifest (YAML).", show_default=False)
+        ],
+        out: Annotated[
+            str, typer.Option("--out", "-o", help="Folder to write the plan into.")
+        ] = "certready-plan",
+        force: Annotated[
+            bool, typer.Option("--force", help="Overwrite files of an earlier plan.")
+        ] = False,
+    ) -> int:
+        """Write the trust-install plan: scripts per server and client group, and a README.
+
+        Exit status: 0 written, 2 usage, manifest or input error (nothing overwritten).
+        """
+        plan, written = write_install_plan(manifest, out, force=force)
+        streams = current_streams()
+        kind = "private chain" if plan.private else "public chain: nothing to install on clients"
+        streams.stdout.write(
+            f"wrote {len(written)} files to {out} ({kind}); start with {Path(out) / 'README.md'}\n"
+        )
+        return 0
+
     @manifest_app.command("schema")
     def schema_command() -> int:
         """Print the manifest's JSON Schema (for editors' autocompletion)."""
@@ -86,4 +111,4 @@ def register(app: typer.Typer) -> None:
         current_streams().stdout.write(f"wrote {path}: edit it, then run certready audit {path}\n")
         return 0
 
-    del audit_command, schema_command, init_command
+    del audit_command, plan_command, schema_command, init_command
