@@ -62,3 +62,17 @@ def make_lab(tmp: Path, ca: TestCA, *, mobile_external: bool = True) -> Lab:
     manifest = tmp / "certready.yaml"
     manifest.write_text(MANIFEST.format(app=APP, mobile=MOBILE, external=EXTERNAL))
     return Lab(tmp, manifest)
+
+
+def write_pfx(path: Path, issued: Issued, ca: TestCA, password: bytes) -> None:
+    """A PKCS#12 with the leaf, its key and the intermediate, as Windows exports it."""
+    from cryptography.hazmat.primitives.serialization import BestAvailableEncryption, pkcs12
+
+    data = pkcs12.serialize_key_and_certificates(
+        b"app",
+        issued.key,  # type: ignore[arg-type]
+        issued.cert,
+        [ca.intermediate.cert],
+        BestAvailableEncryption(password),
+    )
+    path.write_bytes(data)

@@ -155,3 +155,29 @@ def test_unset_password_variable_is_an_input_error(
     monkeypatch.setenv("CR_NOPE", "secret-value")
     status, out, err = run("audit", str(lab.manifest))
     assert "CR_NOPE" not in err and "secret-value" not in out + err
+
+
+def test_pfx_with_password_env_wrong_and_right(
+    tmp_path: Path, ca: TestCA, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from tests.audit.lab import APP, write_pfx
+
+    lab = make_lab(tmp_path, ca)
+    write_pfx(tmp_path / "certs" / "app.pfx", ca.issue(APP), ca, b"right-one")
+    text = lab.manifest.read_text().replace(
+        "certificate: certs/app.pem", "certificate: certs/app.pfx\n        password_env: CR_PFX"
+    )
+    lab.manifest.write_text(text)
+    line = _line_of(text, "certificate: certs/app.pfx")
+    monkeypatch.setenv("CR_PFX", "wrong-one")
+    status, out, err = run("audit", str(lab.manifest), "--format", "json")
+    assert status == ExitStatus.USAGE
+    assert f"{lab.manifest}:{line}" in err and "app.pfx" in err and "password" in err
+    assert "wrong-one" not in out + err
+    monkeypatch.setenv("CR_PFX", "right-one")
+    status, out, err = run("audit", str(lab.manifest), "--format", "json")
+    report = json.loads(out)
+    app = next(t for t in report["targets"] if t["target"] == "production/app")
+    assert app["status"] == "ok" and app["private_key"] == "matches"
+    assert "right-one" not in out + err
+    assert not [f for f in report["findings"] if f["rule_id"] == "deployment.private-key-missing"]

@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import datetime as dt
 import functools
-import os
 import warnings
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field, replace
@@ -20,7 +19,8 @@ import certifi
 from cryptography import x509
 
 from certready.adapters.manifest import load_manifest, policy_spec
-from certready.adapters.sources import Bundle, LoadedKey, PasswordSource, load_bytes
+from certready.adapters.passwords import password_from_env, password_from_file
+from certready.adapters.sources import Bundle, LoadedKey, PasswordSource, load_bytes, read_input
 from certready.core.deployment import (
     CertificateRef,
     Deployment,
@@ -56,27 +56,12 @@ class AuditOptions:
 
 
 def password_source(ref: CertificateRef) -> PasswordSource | None:
-    """The password of a certificate file from ``password_env`` or ``password_file``.
-
-    Never from the manifest itself; an unset variable or an unreadable file is an InputError.
-    """
+    """The password of a certificate file from ``password_env`` or ``password_file`` (through
+    :mod:`certready.adapters.passwords`), never from the manifest itself."""
     if ref.password_env:
-        name = ref.password_env
-        value = os.environ.get(name)
-        if value is None:
-            raise InputError(
-                f"environment variable {name} (password_env) is not set", location=ref.path
-            )
-        return lambda _source: value.encode("utf-8")
+        return password_from_env(ref.password_env)
     if ref.password_file:
-        try:
-            lines = Path(ref.password_file).read_text("utf-8").splitlines()
-        except OSError as exc:
-            raise InputError(
-                f"cannot read password_file: {exc.strerror or exc}", location=ref.password_file
-            ) from None
-        secret = lines[0] if lines else ""
-        return lambda _source: secret.encode("utf-8")
+        return password_from_file(ref.password_file)
     return None
 
 
@@ -107,13 +92,10 @@ class CertificateFiles:
     @staticmethod
     def _read(path: str, ref: CertificateRef) -> Bundle | InputError:
         try:
-            data = Path(path).read_bytes()
-            password = password_source(ref)
-            return load_bytes(data, path, password)
+            data = read_input(path)  # a missing file is reported before a missing password
+            return load_bytes(data, path, password_source(ref))
         except InputError as exc:
             return exc
-        except OSError as exc:
-            return InputError(exc.strerror or str(exc), location=path)
 
 
 def audit(manifest: str | Path, options: AuditOptions | None = None) -> Report:
