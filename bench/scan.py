@@ -1,13 +1,13 @@
 """Scan throughput: certready vs a bare asyncio handshake-and-fetch loop, and vs sslyze.
 
-Starts N loopback TLS endpoints on 127.0.0.1 in a server subprocess (each presents leaf +
-intermediate, leaf issued for 127.0.0.1), then times, in one run, over the same endpoints at the same
+Starts N loopback TLS endpoints on 127.0.0.1 in a server subprocess (each presents its own leaf,
+issued for 127.0.0.1, + the shared intermediate), then times, in one run, over the same endpoints at the same
 concurrency:
 
 - bare: asyncio.open_connection(ssl=CERT_NONE) + the presented chain (get_unverified_chain), close;
   nothing parsed, nothing judged: the practical limit here;
 - certready: services.scan.scan_endpoints (handshake, whole chain, facts, every homecare rule, the
-  tls rules), best of R rounds interleaved with bare;
+  tls rules, chain analysis against the bench root), R rounds interleaved with bare;
 - sslyze: its certificate_info scan of a sample of the endpoints, in its own virtual environment
   (bench/.venv-sslyze, created here: sslyze pins an older cryptography).
 
@@ -37,6 +37,7 @@ from tests.pki import TestCA
 
 from certready.core.model import TargetStatus
 from certready.core.policy import load_policy
+from certready.services.chain import bench_options
 from certready.services.scan import ScanOptions, scan_endpoints
 
 HERE = Path(__file__).resolve().parent
@@ -45,9 +46,12 @@ SSLYZE_VENV = HERE / ".venv-sslyze"
 SERVER = textwrap.dedent(
     """
     import asyncio, json, ssl, sys
-    chain, key, n = sys.argv[1], sys.argv[2], int(sys.argv[3])
-    ctx = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
-    ctx.load_cert_chain(chain, key)
+    directory, n = sys.argv[1], int(sys.argv[2])
+
+    def context(i):
+        ctx = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+        ctx.load_cert_chain(f"{directory}/chain{i}.pem", f"{directory}/key{i}.pem")
+        return ctx
 
     async def handle(reader, writer):
         try:
@@ -59,8 +63,8 @@ SERVER = textwrap.dedent(
     async def main():
         loop = asyncio.get_running_loop()
         loop.set_exception_handler(lambda loop, context: None)
-        servers = [await asyncio.start_server(handle, "127.0.0.1", 0, ssl=ctx, backlog=512)
-                   for _ in range(n)]
+        servers = [await asyncio.start_server(handle, "127.0.0.1", 0, ssl=context(i), backlog=512)
+                   for i in range(n)]
         ports = [s.sockets[0].getsockname()[1] for s in servers]
         print(json.dumps(ports), flush=True)
         await loop.run_in_executor(None, sys.stdin.read)
@@ -96,20 +100,24 @@ SSLYZE = textwrap.dedent(
 )
 
 
-def write_pki(directory: Path, key_kind: str) -> tuple[Path, Path]:
+def write_pki(directory: Path, key_kind: str, n: int) -> Path:
+    """One leaf per endpoint (as in a real deployment), all under one intermediate; the root."""
     ca = TestCA(name="bench scan", key_kind=key_kind)
-    leaf = ca.issue("localhost", "127.0.0.1", key_kind=key_kind)
-    chain, key = directory / "chain.pem", directory / "key.pem"
-    chain.write_bytes(ca.chain_pem(leaf))
-    key.write_bytes(leaf.key_pem())
-    key.chmod(0o600)
-    return chain, key
+    for i in range(n):
+        leaf = ca.issue(f"app{i}.example.test", "127.0.0.1", key_kind=key_kind)
+        (directory / f"chain{i}.pem").write_bytes(ca.chain_pem(leaf))
+        key = directory / f"key{i}.pem"
+        key.write_bytes(leaf.key_pem())
+        key.chmod(0o600)
+    root = directory / "root.pem"
+    root.write_bytes(ca.root.cert_pem())
+    return root
 
 
 @contextlib.contextmanager
-def servers(n: int, chain: Path, key: Path):  # type: ignore[no-untyped-def]
+def servers(n: int, directory: Path):  # type: ignore[no-untyped-def]
     proc = subprocess.Popen(
-        [sys.executable, "-c", SERVER, str(chain), str(key), str(n)],
+        [sys.executable, "-c", SERVER, str(directory), str(n)],
         stdin=subprocess.PIPE,
         stdout=subprocess.PIPE,
         text=True,
@@ -171,8 +179,13 @@ def time_bare(ports: list[int], concurrency: int) -> float:
     return len(ports) / elapsed
 
 
-def time_certready(ports: list[int], concurrency: int) -> float:
-    options = ScanOptions(policy=load_policy("homecare"), concurrency=concurrency, timeout=10)
+def time_certready(ports: list[int], concurrency: int, roots: Path) -> float:
+    options = ScanOptions(
+        policy=load_policy("homecare"),
+        concurrency=concurrency,
+        timeout=10,
+        chain=bench_options(roots),  # what `certready scan --trust root.pem` runs
+    )
     targets = [f"127.0.0.1:{p}" for p in ports]
     started = time.perf_counter()
     report = scan_endpoints(targets, options)
@@ -214,8 +227,8 @@ def main() -> int:
     args = parser.parse_args()
     python = None if args.no_sslyze else ensure_sslyze()
     with tempfile.TemporaryDirectory() as tmp:
-        chain, key = write_pki(Path(tmp), args.key)
-        with servers(args.n, chain, key) as ports:
+        roots = write_pki(Path(tmp), args.key, args.n)
+        with servers(args.n, Path(tmp)) as ports:
             sample = ports[: args.sslyze_sample]
             print(
                 f"{args.n} loopback endpoints ({args.key} leaf + intermediate), concurrency "
@@ -224,13 +237,13 @@ def main() -> int:
                 + f"; load average {os.getloadavg()[0]:.1f} (other work slows every contender)"
             )
             time_bare(ports[:20], args.concurrency)  # warm-up: imports, page cache, sockets
-            time_certready(ports[:20], args.concurrency)
+            time_certready(ports[:20], args.concurrency, roots)
             bare: list[float] = []
             ours: list[float] = []
             theirs: list[float] = []
             for _ in range(args.rounds):
                 bare.append(time_bare(ports, args.concurrency))
-                ours.append(time_certready(ports, args.concurrency))
+                ours.append(time_certready(ports, args.concurrency, roots))
                 if python is not None:
                     rate, ok = time_sslyze(python, sample, args.concurrency)
                     assert ok == len(sample), f"sslyze completed {ok}/{len(sample)}"

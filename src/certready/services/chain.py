@@ -30,7 +30,7 @@ from certready.adapters.sources import LoadedCertificate, iter_inputs
 from certready.adapters.trust import TrustStore, load_mozilla, load_trust_path, parse_trust
 from certready.core.engine import make_finding
 from certready.core.errors import InputError, UsageError
-from certready.core.facts import extract_facts
+from certready.core.facts import cached_facts
 from certready.core.model import CertFacts, ChainElement, Finding
 from certready.core.policy import Policy
 from certready.core.rules.chain import key_weakness, signature_weakness, validation_type_note
@@ -125,7 +125,7 @@ class _Cert:
     @property
     def facts(self) -> CertFacts:
         if self._facts is None:
-            self._facts = extract_facts(self.cert)
+            self._facts = cached_facts(self.cert)
         return self._facts
 
 
@@ -148,15 +148,26 @@ class _Graph:
     def signed(self, child: _Cert, parent: _Cert) -> bool:
         key = (child.fp, parent.fp)
         if key not in self._verified:
-            try:
-                child.cert.verify_directly_issued_by(parent.cert)
-                ok = True
-            except (ValueError, TypeError, InvalidSignature):
-                ok = False
-            except Exception:
-                ok = False
+            ok = _SIGNED.get(key)
+            if ok is None:
+                try:
+                    child.cert.verify_directly_issued_by(parent.cert)
+                    ok = True
+                except (ValueError, TypeError, InvalidSignature):
+                    ok = False
+                except Exception:
+                    ok = False
+                if len(_SIGNED) >= _SIGNED_MAX:
+                    _SIGNED.clear()
+                _SIGNED[key] = ok
             self._verified[key] = ok
         return self._verified[key]
+
+
+_SIGNED: dict[tuple[bytes, bytes], bool] = {}
+"""Signature checks by (child, parent) fingerprint, shared by every analysis of a process: the
+intermediate -> root check recurs on every server of a scan and in every bundle of a lint."""
+_SIGNED_MAX = 16384
 
 
 def _self_signed(c: _Cert, graph: _Graph) -> bool:
@@ -330,7 +341,7 @@ def analyse_chain(
 
     def facts_of(cert: x509.Certificate) -> CertFacts:
         found = by_fp.get(cert.fingerprint(_SHA256))
-        return found.facts if found else extract_facts(cert)
+        return found.facts if found else cached_facts(cert)
 
     by_fp = {c.fp: c for c in known}
     intermediates = [c.cert for c in pool] + list(options.store_intermediates)

@@ -24,7 +24,7 @@ from certready.adapters.tlsfetch import (
     fetch_chain,
 )
 from certready.core.errors import InputError, UsageError
-from certready.core.facts import extract_facts
+from certready.core.facts import cached_facts
 from certready.core.hostnames import normalise_host
 from certready.core.model import Finding, Report, Role, TargetResult, TargetStatus, TlsFacts
 from certready.core.policy import Policy
@@ -214,13 +214,13 @@ def analyse_presented(
     leaf_without_sni = None
     if without_sni is not None and without_sni.chain:
         try:
-            leaf_without_sni = extract_facts(x509.load_der_x509_certificate(without_sni.chain[0]))
+            leaf_without_sni = cached_facts(x509.load_der_x509_certificate(without_sni.chain[0]))
         except ValueError:
             leaf_without_sni = None
     leaf_cert = loaded[0].certificate
     if options.chain is not None:
         anchors = tuple(
-            extract_facts(a)
+            cached_facts(a)
             for a in options.chain.anchors.certificates
             if a.subject == leaf_cert.issuer
         )
