@@ -28,6 +28,7 @@ def server_context(
     *,
     maximum_version: ssl.TLSVersion | None = None,
     sni: dict[str, ssl.SSLContext] | None = None,
+    require_sni: bool = False,
 ) -> ssl.SSLContext:
     """A server context presenting ``chain`` (leaf first) exactly in that order."""
     context = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
@@ -42,12 +43,17 @@ def server_context(
             warnings.simplefilter("ignore", DeprecationWarning)
             context.minimum_version = ssl.TLSVersion.MINIMUM_SUPPORTED
             context.maximum_version = maximum_version
-    if sni:
-        choices = dict(sni)
+    if sni or require_sni:
+        choices = dict(sni or {})
 
-        def pick(obj: ssl.SSLObject | ssl.SSLSocket, name: str | None, _: ssl.SSLContext) -> None:
+        def pick(
+            obj: ssl.SSLObject | ssl.SSLSocket, name: str | None, _: ssl.SSLContext
+        ) -> int | None:
+            if name is None and require_sni:
+                return ssl.ALERT_DESCRIPTION_UNRECOGNIZED_NAME
             if name in choices:
                 obj.context = choices[name]
+            return None
 
         context.sni_callback = pick  # type: ignore[assignment]
     return context

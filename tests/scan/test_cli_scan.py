@@ -164,3 +164,21 @@ def test_own_roots_make_another_issuer_unexpected(
         "scan", f"127.0.0.1:{ports['complete']}", "--trust", str(root), "--fail-on", "warning"
     )
     assert status == 0, out + err
+
+
+def test_progress_bar_on_a_terminal(ports: dict[str, int]) -> None:
+    import io
+
+    from certready.interfaces.cli import main
+
+    class Terminal(io.StringIO):
+        def isatty(self) -> bool:
+            return True
+
+    out, err = io.StringIO(), Terminal()
+    status = main(
+        ["scan", f"127.0.0.1:{ports['complete']}", "--fail-on", "never"], stdout=out, stderr=err
+    )
+    assert status == 0
+    assert "scanning" in err.getvalue()
+    assert "TLSv1.3" in out.getvalue()

@@ -57,6 +57,7 @@ class Ports:
     expired: int
     sni: int
     tls11: int
+    require_sni: int
     wrong_order: int
 
 
@@ -79,6 +80,7 @@ def ports(ca: TestCA, other_ca: TestCA) -> Iterator[Ports]:
             [other_ca.issue("default.example.test"), other_ca.intermediate],
             sni={"mobile.example.test": mobile},
         )
+        p.require_sni = servers.tls([leaf, ca.intermediate], require_sni=True)
         p.tls11 = servers.tls([leaf, ca.intermediate], maximum_version=ssl.TLSVersion.TLSv1_1)
         yield p
 
@@ -154,6 +156,17 @@ def test_sni_switched_certificates(ports: Ports) -> None:
     assert "tls.sni-differs" not in rule_ids(single)
     (off,) = scan(f"mobile.example.test:{ports.sni}", compare_without_sni=False).targets
     assert "tls.sni-differs" not in rule_ids(off)
+
+
+def test_server_requiring_sni(ports: Ports) -> None:
+    (result,) = scan(f"app.example.test:{ports.require_sni}").targets
+    assert result.status is TargetStatus.OK
+    sni = [f for f in result.findings if f.rule_id == "tls.sni-differs"]
+    assert len(sni) == 1 and "without SNI it fails" in sni[0].message
+    # an IP target sends no SNI at all: the server refuses it, and that is the verdict
+    (by_ip,) = scan(f"127.0.0.1:{ports.require_sni}").targets
+    assert by_ip.status is TargetStatus.UNREACHABLE
+    assert "unrecognized name" in (by_ip.reason or "")
 
 
 def test_expected_leaf_and_issuer(ports: Ports, ca: TestCA, other_ca: TestCA) -> None:

@@ -132,6 +132,13 @@ def test_sni_differs(ca: TestCA, leaf: Issued) -> None:
     assert ids(chain, leaf_without_sni=same) == []
 
 
+def test_sni_required(ca: TestCA, leaf: Issued) -> None:
+    chain = elements(leaf, ca.intermediate)
+    findings = served_findings(chain, TLS13, POLICY, without_sni_failure="TLS alert")
+    assert [f.rule_id for f in findings] == ["tls.sni-differs"]
+    assert "cannot connect" in findings[0].message
+
+
 def test_policy_can_disable_and_reclassify_tls_rules(ca: TestCA, leaf: Issued) -> None:
     text = (
         '[profile]\nname = "t"\nextends = "homecare"\n'

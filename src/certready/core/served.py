@@ -52,8 +52,12 @@ def served_findings(
     expectations: Expectations = Expectations(),
     *,
     leaf_without_sni: CertFacts | None = None,
+    without_sni_failure: str | None = None,
 ) -> tuple[Finding, ...]:
-    """Every ``tls.*`` finding for one handshake. ``presented`` is in the order the server sent it."""
+    """Every ``tls.*`` finding for one handshake. ``presented`` is in the order the server sent it.
+
+    ``leaf_without_sni`` is the leaf a second handshake without SNI got; ``without_sni_failure``
+    why that handshake failed (the server requires SNI)."""
     if not presented:
         return ()
     out: list[Finding | None] = []
@@ -96,6 +100,17 @@ def served_findings(
                 f"(SHA-256 {leaf_without_sni.fingerprint_sha256})",
                 leaf.origin,
                 certificate=leaf_without_sni,
+            )
+        )
+    if without_sni_failure is not None:
+        out.append(
+            make_finding(
+                "tls.sni-differs",
+                policy,
+                f"with SNI {tls.sni!r} the handshake succeeds; without SNI it fails "
+                f"({without_sni_failure}): clients that send no SNI cannot connect",
+                leaf.origin,
+                certificate=leaf.certificate,
             )
         )
     return tuple(f for f in out if f is not None)

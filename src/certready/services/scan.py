@@ -160,7 +160,7 @@ async def _scan_one(
         options,
         expectations,
         hosts=(sni or target.host,),
-        without_sni=without_sni if isinstance(without_sni, Presented) else None,
+        without_sni=without_sni,
     )
 
 
@@ -171,7 +171,7 @@ def analyse_presented(
     expectations: Expectations,
     *,
     hosts: tuple[str, ...],
-    without_sni: Presented | None = None,
+    without_sni: Presented | FetchFailure | None = None,
 ) -> TargetResult:
     """The lint rules (``served=True``) and the ``tls.*`` rules over one completed handshake."""
     tls = TlsFacts(
@@ -212,7 +212,7 @@ def analyse_presented(
     facts = {e.origin: e for e in result.certificates}
     sent = tuple(facts[c.location] for c in loaded)
     leaf_without_sni = None
-    if without_sni is not None and without_sni.chain:
+    if isinstance(without_sni, Presented) and without_sni.chain:
         try:
             leaf_without_sni = cached_facts(x509.load_der_x509_certificate(without_sni.chain[0]))
         except ValueError:
@@ -226,7 +226,12 @@ def analyse_presented(
         )
         expectations = replace(expectations, anchors=expectations.anchors + anchors)
     tls_findings = served_findings(
-        sent, tls, options.policy, expectations, leaf_without_sni=leaf_without_sni
+        sent,
+        tls,
+        options.policy,
+        expectations,
+        leaf_without_sni=leaf_without_sni,
+        without_sni_failure=without_sni.message if isinstance(without_sni, FetchFailure) else None,
     )
     return replace(
         result,
