@@ -64,6 +64,9 @@ class ChainOptions:
     _anchors: Anchors = field(init=False, repr=False, compare=False)
     _public: frozenset[bytes] = field(init=False, repr=False, compare=False)
     _origins: dict[bytes, str] = field(init=False, repr=False, compare=False)
+    _by_subject: dict[bytes, list[tuple[int, x509.Certificate, bytes]]] = field(
+        init=False, repr=False, compare=False
+    )
 
     def __post_init__(self) -> None:
         trust = self.trust or (load_mozilla(),)
@@ -81,6 +84,14 @@ class ChainOptions:
                 origins.setdefault(cert.fingerprint(_SHA256), store.label)
         object.__setattr__(self, "_anchors", Anchors(anchors))
         object.__setattr__(self, "_origins", origins)
+        by_subject: dict[bytes, list[tuple[int, x509.Certificate, bytes]]] = {}
+        indexed: set[bytes] = set()
+        for index, cert in enumerate((*anchors, *(c for s in trust for c in s.intermediates))):
+            fp = cert.fingerprint(_SHA256)
+            if fp not in indexed:
+                indexed.add(fp)
+                by_subject.setdefault(cert.subject.public_bytes(), []).append((index, cert, fp))
+        object.__setattr__(self, "_by_subject", by_subject)
         object.__setattr__(
             self, "_public", frozenset(c.fingerprint(_SHA256) for c in public.anchors)
         )
@@ -92,6 +103,27 @@ class ChainOptions:
     @property
     def store_intermediates(self) -> tuple[x509.Certificate, ...]:
         return tuple(c for s in self.trust for c in s.intermediates)
+
+    def issuer_candidates(
+        self, certs: Iterable[x509.Certificate]
+    ) -> list[tuple[x509.Certificate, bytes]]:
+        """The anchors and store intermediates that can be on a path up from ``certs`` (their
+        issuers by name, transitively), with fingerprints, in store order: an analysis looks at
+        these few instead of fingerprinting the whole store (Mozilla's: ~150) every time."""
+        found: dict[bytes, tuple[int, x509.Certificate]] = {}
+        todo = [c.issuer.public_bytes() for c in certs]
+        done: set[bytes] = set()
+        while todo:
+            name = todo.pop()
+            if name in done:
+                continue
+            done.add(name)
+            for index, cert, fp in self._by_subject.get(name, ()):
+                if fp not in found:
+                    found[fp] = (index, cert)
+                    todo.append(cert.issuer.public_bytes())
+        ordered = sorted(found.items(), key=lambda item: item[1][0])
+        return [(cert, fp) for fp, (_, cert) in ordered]
 
     def origin(self, fingerprint: bytes) -> str | None:
         return self._origins.get(fingerprint)
@@ -308,12 +340,7 @@ def analyse_chain(
     pool = [c for c in sequence if c.fp != leaf_c.fp]
 
     known: list[_Cert] = list(sequence)
-    for cert in options.anchors.certificates:
-        fp = cert.fingerprint(_SHA256)
-        if fp not in seen:
-            known.append(_Cert(cert, options.origin(fp) or "trust", fp))
-    for cert in options.store_intermediates:
-        fp = cert.fingerprint(_SHA256)
+    for cert, fp in options.issuer_candidates(c.cert for c in sequence):
         if fp not in seen:
             known.append(_Cert(cert, options.origin(fp) or "trust", fp))
     graph = _Graph(known)
