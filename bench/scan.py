@@ -86,7 +86,7 @@ SSLYZE = textwrap.dedent(
         )
         for p in ports
     ]
-    started = time.perf_counter()
+    started, cpu = time.perf_counter(), time.process_time()
     scanner = Scanner(concurrent_server_scans_limit=concurrency)
     scanner.queue_scans(requests)
     ok = 0
@@ -95,7 +95,8 @@ SSLYZE = textwrap.dedent(
         if (result.scan_status == ServerScanStatusEnum.COMPLETED and attempt is not None
                 and attempt.status == ScanCommandAttemptStatusEnum.COMPLETED):
             ok += 1
-    print(json.dumps({"seconds": time.perf_counter() - started, "ok": ok}))
+    print(json.dumps({"seconds": time.perf_counter() - started, "ok": ok,
+                      "cpu": time.process_time() - cpu}))
     """
 )
 
@@ -212,6 +213,7 @@ def ensure_sslyze() -> Path | None:
 
 
 def time_sslyze(python: Path, ports: list[int], concurrency: int) -> tuple[float, int]:
+    """Endpoints/second and completed scans; records sslyze's CPU per endpoint in CPU_MS."""
     out = subprocess.run(
         [python, "-c", SSLYZE, json.dumps(ports), str(concurrency)],
         capture_output=True,
@@ -219,6 +221,7 @@ def time_sslyze(python: Path, ports: list[int], concurrency: int) -> tuple[float
         check=True,
     )
     data = json.loads(out.stdout.strip().splitlines()[-1])
+    CPU_MS.setdefault("sslyze", []).append(data["cpu"] * 1000 / len(ports))
     return len(ports) / data["seconds"], int(data["ok"])
 
 
@@ -277,6 +280,8 @@ def main() -> int:
                 f"  sslyze certificate_info      : {s_:8.1f} endpoints/s (best round)  "
                 f"certready {c / s_:.1f}x faster; median of paired rounds {paired_s:.1f}x"
             )
+            cs = min(CPU_MS["sslyze"])
+            print(f"  sslyze client CPU / endpoint : {cs:.2f} ms ({cs / cc:.1f}x certready's)")
     return 0
 
 

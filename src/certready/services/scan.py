@@ -219,10 +219,11 @@ def analyse_presented(
             leaf_without_sni = None
     leaf_cert = loaded[0].certificate
     if options.chain is not None:
+        trusted = options.chain.anchors.fingerprints
         anchors = tuple(
-            cached_facts(a)
-            for a in options.chain.anchors.certificates
-            if a.subject == leaf_cert.issuer
+            cached_facts(cert)
+            for cert, fp in options.chain.issuer_candidates([leaf_cert])
+            if fp in trusted
         )
         expectations = replace(expectations, anchors=expectations.anchors + anchors)
     tls_findings = served_findings(
