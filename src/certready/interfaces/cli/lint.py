@@ -11,7 +11,13 @@ from certready.core.model import Role
 from certready.core.policy import load_policy
 from certready.interfaces.cli.common import ExitStatus, FailOn
 from certready.interfaces.cli.main import current_streams
-from certready.interfaces.cli.output import emit_report, exit_status
+from certready.interfaces.cli.output import (
+    FORMAT_HELP,
+    OUTPUT_HELP,
+    ReportFormat,
+    emit_report,
+    exit_status,
+)
 from certready.services.lint import LintOptions, lint
 
 
@@ -43,11 +49,9 @@ def register(app: typer.Typer) -> None:
             FailOn, typer.Option(help="Exit 1 when a finding is at least this severe.")
         ] = FailOn.ERROR,
         fmt: Annotated[
-            str, typer.Option("--format", "-f", help="text, json (and other report formats).")
-        ] = "text",
-        output: Annotated[
-            str | None, typer.Option("--output", "-o", help="Write the report to this file.")
-        ] = None,
+            ReportFormat, typer.Option("--format", "-f", help=FORMAT_HELP)
+        ] = ReportFormat.TEXT,
+        output: Annotated[str | None, typer.Option("--output", "-o", help=OUTPUT_HELP)] = None,
     ) -> int:
         """Check certificate files against the policy.
 
@@ -60,7 +64,7 @@ def register(app: typer.Typer) -> None:
             role=role,
         )
         report = lint(paths, options)
-        emit_report(report, fmt, output, streams)
+        emit_report(report, fmt, output, streams, policy=options.policy)
         return exit_status(report, fail_on.threshold())
 
     del lint_command
