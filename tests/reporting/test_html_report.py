@@ -88,3 +88,11 @@ def test_expiry_window_comes_from_the_policy() -> None:
     svg = page[page.index("<svg") : page.index("</svg>")]
     assert 'class="bar soon"' not in svg  # 20 days left is outside a 10-day window
     assert "expires within 10 days" in page
+
+
+def test_templates_are_package_data() -> None:
+    from importlib import resources
+
+    templates = resources.files("certready.adapters.reporting").joinpath("templates")
+    assert templates.joinpath("report.html.j2").is_file()
+    assert templates.joinpath("finding.html.j2").is_file()

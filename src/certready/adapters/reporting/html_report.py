@@ -43,6 +43,8 @@ class FindingView:
 class CertificateView:
     name: str
     origin: str
+    key: str
+    expires: str
     rows: tuple[tuple[str, str], ...]
 
 
@@ -108,10 +110,13 @@ def certificate_rows(cert: CertFacts, now: dt.datetime) -> tuple[tuple[str, str]
 
 
 def _certificate_view(element: ChainElement, now: dt.datetime) -> CertificateView:
+    cert = element.certificate
     return CertificateView(
-        name=element.certificate.display_name,
+        name=cert.display_name,
         origin=element.origin,
-        rows=certificate_rows(element.certificate, now),
+        key=describe_key(cert.public_key),
+        expires=f"{cert.not_valid_after:%Y-%m-%d} · {_days(cert, now)}",
+        rows=certificate_rows(cert, now),
     )
 
 

@@ -17,7 +17,7 @@ from typing import Literal
 Status = Literal["expired", "soon", "ok", "not-yet-valid"]
 
 LABEL_WIDTH = 300
-END_LABEL_WIDTH = 170
+END_LABEL_WIDTH = 210
 ROW_HEIGHT = 24
 AXIS_HEIGHT = 34
 TOP = 8
