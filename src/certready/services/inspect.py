@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
 from certready.adapters.sources import PasswordSource, iter_inputs
@@ -34,13 +34,19 @@ def issued_by(child: CertFacts, parent: CertFacts) -> bool:
 
 
 def inspect(
-    paths: Sequence[str], password: PasswordSource | None = None
+    paths: Sequence[str],
+    password: PasswordSource | None = None,
+    on_note: Callable[[str, str], None] | None = None,
 ) -> list[Inspected | InputError]:
+    """Each input as given; ``on_note(source, note)`` receives its non-fatal remarks."""
     results: list[Inspected | InputError] = []
     for item in iter_inputs(list(paths), password):
         if isinstance(item, InputError):
             results.append(item)
             continue
+        if on_note is not None:
+            for note in item.notes:
+                on_note(item.source, note)
         facts = [extract_facts(c.certificate) for c in item.certificates]
         elements = tuple(
             ChainElement(f, c.location) for f, c in zip(facts, item.certificates, strict=True)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import hashlib
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field, replace
 
 from cryptography.hazmat.primitives import serialization
@@ -136,14 +136,23 @@ def input_error_result(error: InputError, options: LintOptions) -> TargetResult:
 
 
 def lint(
-    paths: Sequence[str], options: LintOptions, password: PasswordSource | None = None
+    paths: Sequence[str],
+    options: LintOptions,
+    password: PasswordSource | None = None,
+    on_note: Callable[[str, str], None] | None = None,
 ) -> Report:
     """Lint every input; unreadable inputs become INPUT_ERROR targets, the rest still run.
 
     A private key given in a file of its own (``app.pem app.key``) is paired with the certificate
     it belongs to; a key that belongs to none of them is reported as an input error.
+    ``on_note(source, note)`` receives the inputs' non-fatal remarks (legacy PKCS#12 encryption).
     """
     items = list(iter_inputs(list(paths), password))
+    if on_note is not None:
+        for item in items:
+            if isinstance(item, Bundle):
+                for note in item.notes:
+                    on_note(item.source, note)
     loose_keys = [
         k for item in items if isinstance(item, Bundle) and not item.certificates for k in item.keys
     ]

@@ -5,10 +5,13 @@ from __future__ import annotations
 import os
 from dataclasses import dataclass, field
 from enum import IntEnum, StrEnum
-from typing import TextIO
+from typing import Annotated, TextIO
 
+import typer
 from rich.console import Console
 
+from certready.adapters.passwords import password_source
+from certready.adapters.sources import PasswordSource, display_name
 from certready.core.model import Severity
 
 
@@ -60,6 +63,11 @@ class Streams:
         self.stderr.write(f"certready: warning: {message}\n")
         self.stderr.flush()
 
+    def note(self, source: str, message: str) -> None:
+        """A non-fatal remark about an input, on stderr: ``certready: note: app.pfx: ...``."""
+        self.stderr.write(f"certready: note: {display_name(source)}: {message}\n")
+        self.stderr.flush()
+
 
 def _isatty(stream: TextIO) -> bool:
     try:
@@ -90,3 +98,29 @@ class FailOn(StrEnum):
 
     def threshold(self) -> Severity | None:
         return None if self is FailOn.NEVER else Severity.parse(self.value)
+
+
+PasswordEnvOption = Annotated[
+    str | None,
+    typer.Option(
+        "--password-env",
+        metavar="VAR",
+        help="Read the PKCS#12 / private-key password from this environment variable.",
+        show_default=False,
+    ),
+]
+PasswordFileOption = Annotated[
+    str | None,
+    typer.Option(
+        "--password-file",
+        metavar="FILE",
+        help="Read the password from the first line of FILE. Without either option, "
+        "certready asks on the terminal (passwords are never taken from the command line).",
+        show_default=False,
+    ),
+]
+
+
+def passwords(env: str | None, file: str | None) -> PasswordSource | None:
+    """The password source ``--password-env`` / ``--password-file`` / the terminal give."""
+    return password_source(env, file)

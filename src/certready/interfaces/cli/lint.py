@@ -9,7 +9,13 @@ import typer
 from certready.core.hostnames import normalise_host
 from certready.core.model import Role
 from certready.core.policy import load_policy
-from certready.interfaces.cli.common import ExitStatus, FailOn
+from certready.interfaces.cli.common import (
+    ExitStatus,
+    FailOn,
+    PasswordEnvOption,
+    PasswordFileOption,
+    passwords,
+)
 from certready.interfaces.cli.main import current_streams
 from certready.interfaces.cli.output import (
     FORMAT_HELP,
@@ -20,13 +26,31 @@ from certready.interfaces.cli.output import (
 )
 from certready.services.lint import LintOptions, lint
 
+EPILOG = """\
+\b
+Examples:
+  certready lint app.pem --host hcappserver.example.com
+  certready lint app.pfx --host hcappserver.example.com --password-env APP_PFX_PASSWORD
+  certready lint app.crt app.key chain.p7b --host mobile.example.com
+  certready lint certs/ --format json --output report.json
+  certready lint certs/ --format html --output report.html
+  certready lint sts.pfx --role sts --password-file /run/secrets/sts.pass
+  cat app.pem | certready lint - --host hcappserver.example.com
+
+\b
+Inputs: PEM (certificates and keys in any order), DER, PKCS#7 .p7b, PKCS#12 .pfx/.p12,
+private keys (PKCS#1, PKCS#8, SEC1; encrypted or not), folders (recursively, hidden files
+skipped), - for standard input. The format is read from the content, not the extension.
+"""
+
 
 def register(app: typer.Typer) -> None:
-    @app.command("lint")
+    @app.command("lint", epilog=EPILOG)
     def lint_command(
         paths: Annotated[
             list[str],
             typer.Argument(
+                metavar="PATH",
                 help="Certificate files or folders (PEM, DER, .p7b, .pfx/.p12, keys); - for stdin.",
                 show_default=False,
             ),
@@ -36,6 +60,7 @@ def register(app: typer.Typer) -> None:
             typer.Option(
                 "--host",
                 "-H",
+                metavar="NAME",
                 help="A name clients use (DNS or IP); repeat for each. Checked against the SAN.",
             ),
         ] = None,
@@ -43,27 +68,36 @@ def register(app: typer.Typer) -> None:
             Role, typer.Option(help="ssl: a TLS server certificate; sts: a token-signing one.")
         ] = Role.SSL,
         profile: Annotated[
-            str, typer.Option(help="Policy: homecare (default), webpki, or a TOML profile file.")
+            str,
+            typer.Option(
+                metavar="NAME|FILE",
+                help="Policy: homecare (default), webpki, or a TOML profile file.",
+            ),
         ] = "homecare",
         fail_on: Annotated[
             FailOn, typer.Option(help="Exit 1 when a finding is at least this severe.")
         ] = FailOn.ERROR,
         fmt: Annotated[
-            ReportFormat, typer.Option("--format", "-f", help=FORMAT_HELP)
+            ReportFormat, typer.Option("--format", "-f", metavar="FORMAT", help=FORMAT_HELP)
         ] = ReportFormat.TEXT,
-        output: Annotated[str | None, typer.Option("--output", "-o", help=OUTPUT_HELP)] = None,
+        output: Annotated[
+            str | None, typer.Option("--output", "-o", metavar="FILE", help=OUTPUT_HELP)
+        ] = None,
+        password_env: PasswordEnvOption = None,
+        password_file: PasswordFileOption = None,
     ) -> int:
         """Check certificate files against the policy.
 
         Exit status: 0 ok, 1 findings at or above --fail-on, 2 usage or input error.
         """
         streams = current_streams()
+        password = passwords(password_env, password_file)
         options = LintOptions(
             policy=load_policy(profile),
             hosts=tuple(normalise_host(h) for h in host or ()),
             role=role,
         )
-        report = lint(paths, options)
+        report = lint(paths, options, password, on_note=streams.note)
         emit_report(report, fmt, output, streams, policy=options.policy)
         return exit_status(report, fail_on.threshold())
 

@@ -21,7 +21,12 @@ from certready.core.facts import (
     key_usage_hex,
 )
 from certready.core.model import CertFacts, ChainElement, KeyPairing
-from certready.interfaces.cli.common import ExitStatus
+from certready.interfaces.cli.common import (
+    ExitStatus,
+    PasswordEnvOption,
+    PasswordFileOption,
+    passwords,
+)
 from certready.interfaces.cli.main import current_streams
 from certready.services.inspect import Inspected, inspect, issued_by
 
@@ -165,20 +170,40 @@ def _print_inspected(item: Inspected, console: Console, now: dt.datetime) -> Non
     console.print()
 
 
+EPILOG = """\
+\b
+Examples:
+  certready show app.pem                   instead of: openssl x509 -text -noout -in app.pem
+  certready show app.pfx --password-env APP_PFX_PASSWORD
+  certready show chain.p7b                 every certificate, leaf first
+  certready show certs/ --format json
+  kubectl get secret app-tls -o jsonpath='{.data.tls\\.crt}' | base64 -d | certready show -
+"""
+
+
 def register(app: typer.Typer) -> None:
-    @app.command("show")
+    @app.command("show", epilog=EPILOG)
     def show_command(
         paths: Annotated[
             list[str],
-            typer.Argument(help="Certificate files or folders; - for stdin.", show_default=False),
+            typer.Argument(
+                metavar="PATH",
+                help="Certificate files or folders (PEM, DER, .p7b, .pfx/.p12, keys); - for stdin.",
+                show_default=False,
+            ),
         ],
-        fmt: Annotated[str, typer.Option("--format", "-f", help="text or json.")] = "text",
+        fmt: Annotated[
+            str, typer.Option("--format", "-f", metavar="FORMAT", help="text or json.")
+        ] = "text",
+        password_env: PasswordEnvOption = None,
+        password_file: PasswordFileOption = None,
     ) -> int:
         """Show what certificate files hold: names, usages in words, both fingerprints, key,
         validity and chain order. Private keys are detected and matched, never printed."""
         streams = current_streams()
         now = dt.datetime.now(dt.UTC)
-        results = inspect(paths)
+        password = passwords(password_env, password_file)
+        results = inspect(paths, password, on_note=streams.note)
         status = ExitStatus.OK
         if fmt == "json":
             data: list[dict[str, object]] = []

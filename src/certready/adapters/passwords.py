@@ -1,0 +1,97 @@
+"""Where the password of a PKCS#12 file or an encrypted key comes from: never the command line.
+
+``--password-env VAR`` (the variable's value), ``--password-file F`` (its first line, the newline
+stripped) or, on a terminal, a prompt that does not echo. The password is handed to the loader
+and nowhere else: errors name the variable or file, never the value.
+"""
+
+from __future__ import annotations
+
+import getpass
+import os
+import sys
+from collections.abc import Callable
+from pathlib import Path
+
+from certready.adapters.sources import PasswordSource, display_name
+from certready.core.errors import InputError, UsageError
+
+MAX_PASSWORD_FILE_BYTES = 64 * 1024
+
+
+def password_from_env(variable: str) -> PasswordSource:
+    """The value of ``variable`` (read now, so an unset variable is reported before any file)."""
+    if not variable or "=" in variable:
+        raise UsageError(f"--password-env {variable!r}: not an environment variable name")
+    value = os.environ.get(variable)
+    if value is None:
+        raise InputError(
+            "the environment variable is not set (export it, or use --password-file)",
+            location=f"--password-env {variable}",
+        )
+    secret = value.encode("utf-8", "surrogateescape")
+    return lambda _source: secret
+
+
+def password_from_file(path: str | Path) -> PasswordSource:
+    """The first line of ``path``, without its line ending (``\\n`` or ``\\r\\n``)."""
+    name = str(path)
+    try:
+        with Path(name).open("rb") as stream:
+            data = stream.read(MAX_PASSWORD_FILE_BYTES)
+    except IsADirectoryError:
+        raise InputError("is a folder, not a password file", location=name) from None
+    except OSError as exc:
+        raise InputError(
+            f"cannot read the password file: {(exc.strerror or str(exc)).lower()}", location=name
+        ) from None
+    secret = data.split(b"\n", 1)[0].removesuffix(b"\r")
+    return lambda _source: secret
+
+
+def password_prompt(
+    ask: Callable[[str], str] = getpass.getpass,
+    is_terminal: Callable[[], bool] | None = None,
+) -> PasswordSource | None:
+    """Ask on the terminal, once per input that needs a password; ``None`` when not interactive.
+
+    ``getpass`` reads from the controlling terminal without echo; without a terminal (a pipe, a
+    scheduled task) there is nobody to ask, and the loader says how to give the password instead.
+    """
+    interactive = is_terminal() if is_terminal is not None else _stdin_is_terminal()
+    if not interactive:
+        return None
+    answers: dict[str, bytes | None] = {}
+
+    def prompt(source: str) -> bytes | None:
+        if source not in answers:
+            try:
+                answers[source] = ask(f"Password for {display_name(source)}: ").encode("utf-8")
+            except EOFError:
+                answers[source] = None
+        return answers[source]
+
+    return prompt
+
+
+def _stdin_is_terminal() -> bool:
+    try:
+        return sys.stdin.isatty()
+    except (AttributeError, ValueError):
+        return False
+
+
+def password_source(
+    env: str | None = None,
+    file: str | Path | None = None,
+    *,
+    interactive: bool = True,
+) -> PasswordSource | None:
+    """The source the command line asked for: ``--password-env``, ``--password-file``, or a prompt."""
+    if env is not None and file is not None:
+        raise UsageError("give --password-env or --password-file, not both")
+    if env is not None:
+        return password_from_env(env)
+    if file is not None:
+        return password_from_file(file)
+    return password_prompt() if interactive else None
