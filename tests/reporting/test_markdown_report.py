@@ -33,6 +33,7 @@ def test_values_are_escaped() -> None:
     assert "&lt;script&gt;document.title=&#39;pwned&#39;&lt;/script&gt;" not in text
     assert "&lt;script&gt;document.title='pwned'&lt;/script&gt;" in text
     assert "the server sends no intermediate \\| clients" in text
+    assert "\\(" not in text  # parentheses need no escape (brackets are escaped)
 
 
 def test_findings_with_fix_and_location() -> None:
@@ -47,3 +48,13 @@ def test_clean_report() -> None:
     text = markdown_report.render(clean_report(), policy(), rules=RULES)
     assert text.startswith("## certready lint: READY")
     assert "No findings" in text
+
+
+def test_md_escapes_links_emphasis_cells_and_html() -> None:
+    from certready.adapters.reporting.markdown_report import md
+
+    assert md("[click](https://evil.test)") == "\\[click\\](https://evil.test)"
+    assert md("*a* _b_ `c` ~~d~~ |") == "\\*a\\* \\_b\\_ \\`c\\` \\~\\~d\\~\\~ \\|"
+    assert md("<img src=x onerror=alert(1)>") == "&lt;img src=x onerror=alert(1)&gt;"
+    assert md("two\nlines\r\n# heading") == "two lines # heading"
+    assert md("plain.example.test (DV)") == "plain.example.test (DV)"  # control: left alone

@@ -1,8 +1,9 @@
 """Markdown for tickets and pull-request comments: verdict, a summary table, then the findings.
 
 Certificate values are escaped so a subject cannot inject markup (``<script>``, links, tables):
-Markdown punctuation gets a backslash, ``<``, ``>`` and ``&`` become entities, and table cells
-lose their line breaks.
+the punctuation that opens emphasis, code, links, cells or strike-through gets a backslash, ``<``,
+``>`` and ``&`` become entities, and line breaks become spaces (so nothing a value holds can start
+a heading or a list). Values never begin a line.
 """
 
 from __future__ import annotations
@@ -19,7 +20,8 @@ from certready.adapters.reporting.common import (
 from certready.core.model import Finding, Report, Rule, Severity, TargetResult
 from certready.core.policy import Policy
 
-_SPECIAL = re.compile(r"([\\`*_{}\[\]()#+!|~])")
+_SPECIAL = re.compile(r"([\\`*_\[\]|~])")
+"""What can start emphasis, code, a link, a table cell or strike-through anywhere in a line."""
 _ICON = {Severity.ERROR: "❌", Severity.WARNING: "⚠️", Severity.INFO: "ℹ️"}
 
 
@@ -83,7 +85,8 @@ def render(
         if t.findings or t.reason:
             out += ["", f"### {md(t.target)}"]
             if t.reason:
-                out += ["", md(t.reason)]
+                label = "not examined" if t.status.value != "ok" or not t.findings else "note"
+                out += ["", f"**{label}:** {md(t.reason)}"]
             if t.findings:
                 out.append("")
             for f in sorted_findings(t.findings):
