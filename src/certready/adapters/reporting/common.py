@@ -140,12 +140,7 @@ def evaluated_rule_ids(target: TargetResult, context: RenderContext) -> list[str
         if rule.check is analysed_elsewhere and not _area_ran(rule.area, target):
             continue
         ids.append(rule.id)
-    seen = set(ids)
-    for f in target.findings:
-        if f.rule_id not in seen:
-            seen.add(f.rule_id)
-            ids.append(f.rule_id)
-    return ids
+    return _with_finding_ids(ids, target.findings)
 
 
 def report_rule_ids(report: Report, context: RenderContext) -> list[str]:
@@ -153,12 +148,16 @@ def report_rule_ids(report: Report, context: RenderContext) -> list[str]:
     ids: list[str] = []
     if report.command == "audit":
         ids = [r.id for r in context.enabled_rules() if r.area == "deployment"]
-    seen = set(ids)
-    for f in report.findings:
-        if f.rule_id not in seen:
-            seen.add(f.rule_id)
-            ids.append(f.rule_id)
-    return ids
+    return _with_finding_ids(ids, report.findings)
+
+
+def _with_finding_ids(ids: list[str], findings: Iterable[Finding]) -> list[str]:
+    """``ids`` followed by the rule ids of ``findings`` not among them (engine.rule-failed...)."""
+    out = list(ids)
+    for f in findings:
+        if f.rule_id not in out:
+            out.append(f.rule_id)
+    return out
 
 
 # --- locations ------------------------------------------------------------------------------------
