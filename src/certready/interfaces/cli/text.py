@@ -7,19 +7,11 @@ import datetime as dt
 from rich.console import Console
 from rich.markup import escape
 
+from certready.adapters.reporting.common import verdict
 from certready.core.facts import describe_key
 from certready.core.model import CertFacts, Report, Severity, TargetResult, TargetStatus
 
 STYLE = {Severity.ERROR: "bold red", Severity.WARNING: "yellow", Severity.INFO: "cyan"}
-
-
-def verdict(report: Report) -> str:
-    """READY when nothing is at error level and every input could be read."""
-    if report.input_errors:
-        return "NOT READY (some inputs could not be examined)"
-    if report.worst is Severity.ERROR:
-        return "NOT READY"
-    return "READY"
 
 
 def _expiry(cert: CertFacts, now: dt.datetime) -> str:
