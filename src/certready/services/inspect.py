@@ -8,10 +8,13 @@ from dataclasses import dataclass
 from certready.adapters.sources import PasswordSource, iter_inputs
 from certready.core.errors import InputError
 from certready.core.facts import extract_facts
-from certready.core.model import CertFacts, ChainElement, KeyPairing
+from certready.core.model import ChainElement, KeyPairing
 from certready.core.policy import Policy, load_policy
+from certready.core.served import issued_by
 from certready.services.chain import ChainAnalysis, ChainOptions, analyse_chain
 from certready.services.lint import choose_leaf, key_pairing
+
+__all__ = ["Inspected", "inspect", "issued_by"]
 
 
 @dataclass(frozen=True, slots=True)
@@ -26,15 +29,6 @@ class Inspected:
     key_count: int
     chain: ChainAnalysis | None = None
     """The built path of the leaf, when chain options were given and there is a leaf."""
-
-
-def issued_by(child: CertFacts, parent: CertFacts) -> bool:
-    """Name chaining plus key identifiers when both are present (RFC 5280 §4.2.1.1)."""
-    if child.issuer != parent.subject:
-        return False
-    if child.authority_key_identifier and parent.subject_key_identifier:
-        return child.authority_key_identifier == parent.subject_key_identifier
-    return True
 
 
 def inspect(

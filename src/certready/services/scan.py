@@ -122,28 +122,22 @@ async def _scan_one(
     else:
         target = item
     sni = sni_override or (None if target.is_ip else target.host)
-    fetches = [
-        fetch_chain(
-            target.host,
-            target.port,
-            sni=sni,
-            timeout=options.timeout,
-            max_bytes=options.max_handshake_bytes,
-            resolver=options.resolver,
-        )
-    ]
+    names: list[str | None] = [sni]
     if options.compare_without_sni and sni is not None:
-        fetches.append(
+        names.append(None)  # what clients that send no SNI get, at the same time
+    outcomes = await asyncio.gather(
+        *(
             fetch_chain(
                 target.host,
                 target.port,
-                sni=None,
+                sni=name,
                 timeout=options.timeout,
                 max_bytes=options.max_handshake_bytes,
                 resolver=options.resolver,
             )
+            for name in names
         )
-    outcomes = await asyncio.gather(*fetches)
+    )
     first = outcomes[0]
     if isinstance(first, FetchFailure):
         return TargetResult(
