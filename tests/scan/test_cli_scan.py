@@ -182,3 +182,21 @@ def test_progress_bar_on_a_terminal(ports: dict[str, int]) -> None:
     assert status == 0
     assert "scanning" in err.getvalue()
     assert "TLSv1.3" in out.getvalue()
+
+
+def test_scan_json_validates_against_the_shipped_schema(ports: dict[str, int]) -> None:
+    import jsonschema
+
+    from certready.adapters.reporting.json_report import shipped_schema
+
+    _, out, _ = run(
+        "scan",
+        f"127.0.0.1:{ports['complete']}",
+        f"127.0.0.1:{ports['refused']}",
+        "--format",
+        "json",
+    )
+    data = json.loads(out)
+    jsonschema.validate(data, shipped_schema())
+    assert [t["status"] for t in data["targets"]] == ["ok", "unreachable"]
+    assert data["targets"][1]["reason"].startswith("connection refused")

@@ -150,3 +150,55 @@ def test_one_batch_of_hostile_servers_ends_within_one_deadline(servers: dict[str
         assert result.location == f"tls://127.0.0.1:{servers[name]}"
     assert "timed out" in (by_name["silent"].reason or "")
     assert "refused" in (by_name["refused"].reason or "")
+
+
+def test_next_address_is_tried_when_one_refuses(servers: dict[str, int]) -> None:
+    async def two_addresses(host: str, port: int) -> list[tuple[str, int]]:
+        return [("127.0.0.1", servers["refused"]), ("127.0.0.1", servers["good"])]
+
+    async def only_refused(host: str, port: int) -> list[tuple[str, int]]:
+        return [("127.0.0.1", servers["refused"])]
+
+    async def run(resolver: object) -> Presented | FetchFailure:
+        return await fetch_chain(
+            "app.example.test", 443, sni="app.example.test", timeout=TIMEOUT, resolver=resolver
+        )  # type: ignore[arg-type]
+
+    outcome = asyncio.run(run(two_addresses))
+    assert isinstance(outcome, Presented)
+    assert outcome.address == f"127.0.0.1:{servers['good']}"
+    refused = asyncio.run(run(only_refused))
+    assert isinstance(refused, FetchFailure) and refused.reason is FailureReason.REFUSED
+
+
+def test_ipv6_loopback(ca: TestCA) -> None:
+    import threading
+
+    from tests.scan.servers import server_context
+
+    try:
+        sock = socket.socket(socket.AF_INET6, socket.SOCK_STREAM)
+        sock.bind(("::1", 0))
+    except OSError:
+        pytest.skip("no IPv6 loopback here")
+    sock.listen(4)
+    context = server_context([ca.issue("::1"), ca.intermediate])
+
+    def serve() -> None:
+        conn, _ = sock.accept()
+        with conn, context.wrap_socket(conn, server_side=True) as tls:
+            tls.recv(1)
+
+    thread = threading.Thread(target=serve, daemon=True)
+    thread.start()
+    port = sock.getsockname()[1]
+    options = ScanOptions(policy=load_policy("homecare"), timeout=3)
+    try:
+        (result,) = scan_endpoints([f"[::1]:{port}"], options).targets
+    finally:
+        thread.join(3)
+        sock.close()
+    assert result.status is TargetStatus.OK, result.reason
+    assert result.tls is not None and result.tls.address == f"[::1]:{port}"
+    assert result.location == f"tls://[::1]:{port}#leaf"
+    assert result.hosts == ("::1",)
