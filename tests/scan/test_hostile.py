@@ -202,3 +202,11 @@ def test_ipv6_loopback(ca: TestCA) -> None:
     assert result.tls is not None and result.tls.address == f"[::1]:{port}"
     assert result.location == f"tls://[::1]:{port}#leaf"
     assert result.hosts == ("::1",)
+
+
+def test_system_resolver_reads_the_hosts_file() -> None:
+    from certready.adapters.tlsfetch import system_resolver
+
+    addresses = asyncio.run(system_resolver("localhost", 8443))
+    assert addresses and all(port == 8443 for _, port in addresses)
+    assert {host for host, _ in addresses} & {"127.0.0.1", "::1"}

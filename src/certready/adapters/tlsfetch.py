@@ -18,6 +18,7 @@ import contextlib
 import errno
 import socket
 import ssl
+import threading
 import time
 import warnings
 from collections.abc import Awaitable, Callable
@@ -102,8 +103,34 @@ def _context() -> ssl.SSLContext:
 
 
 async def system_resolver(host: str, port: int) -> list[tuple[str, int]]:
+    """``getaddrinfo`` in a daemon thread of its own.
+
+    Not the loop's default executor: a resolver that hangs past the deadline would hold one of its
+    few workers (delaying other targets' lookups) and ``asyncio.run`` joins them on exit, so the
+    scan would outlive its deadline. An abandoned daemon thread costs nothing.
+    """
     loop = asyncio.get_running_loop()
-    infos = await loop.getaddrinfo(host, port, type=socket.SOCK_STREAM)
+    future: asyncio.Future[list[Any]] = loop.create_future()
+
+    def deliver(outcome: list[Any] | BaseException) -> None:
+        if future.done():  # the deadline passed: nobody is waiting
+            return
+        if isinstance(outcome, BaseException):
+            future.set_exception(outcome)
+        else:
+            future.set_result(outcome)
+
+    def work() -> None:
+        outcome: list[Any] | BaseException
+        try:
+            outcome = socket.getaddrinfo(host, port, type=socket.SOCK_STREAM)
+        except BaseException as exc:
+            outcome = exc
+        with contextlib.suppress(RuntimeError):  # the loop is closed: the scan is over
+            loop.call_soon_threadsafe(deliver, outcome)
+
+    threading.Thread(target=work, name=f"certready-dns-{host}", daemon=True).start()
+    infos = await future
     return [(str(info[4][0]), port) for info in infos]
 
 
