@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
 from typing import Annotated
 
 import typer
@@ -10,14 +11,25 @@ from certready.core.hostnames import normalise_host
 from certready.core.model import Role
 from certready.core.policy import load_policy
 from certready.interfaces.cli.common import (
+    AtOption,
+    ChainFileOption,
+    CrlOption,
     ExitStatus,
     FailOn,
     PasswordEnvOption,
     PasswordFileOption,
+    TrustOption,
     passwords,
 )
 from certready.interfaces.cli.main import current_streams
-from certready.interfaces.cli.output import emit_report, exit_status
+from certready.interfaces.cli.output import (
+    FORMAT_HELP,
+    OUTPUT_HELP,
+    ReportFormat,
+    emit_report,
+    exit_status,
+)
+from certready.services.chain import make_chain_options
 from certready.services.lint import LintOptions, lint
 
 EPILOG = """\
@@ -27,6 +39,7 @@ Examples:
   certready lint app.pfx --host hcappserver.example.com --password-env APP_PFX_PASSWORD
   certready lint app.crt app.key chain.p7b --host mobile.example.com
   certready lint certs/ --format json --output report.json
+  certready lint certs/ --format html --output report.html
   certready lint sts.pfx --role sts --password-file /run/secrets/sts.pass
   cat app.pem | certready lint - --host hcappserver.example.com
 
@@ -71,17 +84,17 @@ def register(app: typer.Typer) -> None:
             FailOn, typer.Option(help="Exit 1 when a finding is at least this severe.")
         ] = FailOn.ERROR,
         fmt: Annotated[
-            str,
-            typer.Option(
-                "--format", "-f", metavar="FORMAT", help="text, json (and other report formats)."
-            ),
-        ] = "text",
+            ReportFormat, typer.Option("--format", "-f", metavar="FORMAT", help=FORMAT_HELP)
+        ] = ReportFormat.TEXT,
         output: Annotated[
-            str | None,
-            typer.Option("--output", "-o", metavar="FILE", help="Write the report to this file."),
+            str | None, typer.Option("--output", "-o", metavar="FILE", help=OUTPUT_HELP)
         ] = None,
         password_env: PasswordEnvOption = None,
         password_file: PasswordFileOption = None,
+        trust: TrustOption = None,
+        chain: ChainFileOption = None,
+        at: AtOption = None,
+        crl: CrlOption = None,
     ) -> int:
         """Check certificate files against the policy.
 
@@ -89,13 +102,17 @@ def register(app: typer.Typer) -> None:
         """
         streams = current_streams()
         password = passwords(password_env, password_file)
+        chain_options = make_chain_options(trust, chain or (), at, crl or ())
         options = LintOptions(
             policy=load_policy(profile),
             hosts=tuple(normalise_host(h) for h in host or ()),
             role=role,
+            chain=chain_options,
         )
+        if chain_options.at is not None:  # --at moves the whole check, dates rules included
+            options = replace(options, now=chain_options.at)
         report = lint(paths, options, password, on_note=streams.note)
-        emit_report(report, fmt, output, streams)
+        emit_report(report, fmt, output, streams, policy=options.policy)
         return exit_status(report, fail_on.threshold())
 
     del lint_command
