@@ -5,9 +5,11 @@ from __future__ import annotations
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
+from cryptography.hazmat.primitives.asymmetric.types import PrivateKeyTypes
+
 from certready.adapters.sources import PasswordSource, iter_inputs
 from certready.core.errors import InputError
-from certready.core.facts import extract_facts
+from certready.core.facts import describe_key, extract_facts, key_facts
 from certready.core.model import CertFacts, ChainElement, KeyPairing
 from certready.services.lint import choose_leaf, key_pairing
 
@@ -22,6 +24,11 @@ class Inspected:
     leaf_index: int | None
     private_key: KeyPairing
     key_count: int
+    friendly_names: tuple[str | None, ...] = ()
+    """The PKCS#12 friendly name of each certificate (``None`` where there is none)."""
+    keys: tuple[str, ...] = ()
+    """Each private key described (``RSA 2048``), never its value."""
+    notes: tuple[str, ...] = ()
 
 
 def issued_by(child: CertFacts, parent: CertFacts) -> bool:
@@ -53,5 +60,22 @@ def inspect(
         )
         leaf = choose_leaf(facts, item.keys) if facts else None
         pairing = key_pairing(facts[leaf], item.keys) if leaf is not None else KeyPairing.ABSENT
-        results.append(Inspected(item.source, item.format, elements, leaf, pairing, len(item.keys)))
+        results.append(
+            Inspected(
+                item.source,
+                item.format,
+                elements,
+                leaf,
+                pairing,
+                len(item.keys),
+                friendly_names=tuple(c.friendly_name for c in item.certificates),
+                keys=tuple(describe_private_key(k.key) for k in item.keys),
+                notes=item.notes,
+            )
+        )
     return results
+
+
+def describe_private_key(key: PrivateKeyTypes) -> str:
+    """``RSA 2048``, ``EC P-256``: the kind and size of a private key, nothing of its value."""
+    return describe_key(key_facts(key.public_key()))
