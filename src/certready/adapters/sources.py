@@ -103,18 +103,22 @@ def load_bytes(data: bytes, source: str, password: PasswordSource | None = None)
     if data[:2] in (b"\xff\xfe", b"\xfe\xff"):
         data = _from_utf16(data, source)
         notes.append("UTF-16 text (as PowerShell 5 writes it): read as ASCII")
-    if not data.strip(b" \t\r\n\x00"):
-        raise InputError("empty input" if source == STDIN else "empty file", location=source)
     if b"-----BEGIN" in data:
         bundle = _load_pem(data, source, password)
+    elif not data.strip(b" \t\r\n\x00"):
+        raise InputError("empty input" if source == STDIN else "empty file", location=source)
     elif data[0] == 0x30:
         bundle = _load_der(data, source, password)
     else:
         decoded = _bare_base64(data)
         if decoded is None:
             raise InputError(_not_recognised(data), location=source)
-        bundle = _load_der(decoded, source, password)
-        notes.append("base64 without PEM header lines: decoded as DER")
+        if b"-----BEGIN" in decoded:
+            bundle = _load_pem(decoded, source, password)
+            notes.append("base64 of a PEM file (as a Kubernetes secret holds it): decoded")
+        else:
+            bundle = _load_der(decoded, source, password)
+            notes.append("base64 without PEM header lines: decoded as DER")
     if notes:
         bundle = replace(bundle, notes=(*notes, *bundle.notes))
     return bundle
@@ -155,7 +159,7 @@ def _bare_base64(data: bytes) -> bytes | None:
         decoded = base64.b64decode(b"".join(data.split()), validate=True)
     except (binascii.Error, ValueError):
         return None
-    return decoded if decoded[:1] == b"\x30" else None
+    return decoded if decoded[:1] == b"\x30" or decoded.lstrip()[:10] == b"-----BEGIN" else None
 
 
 # ------------------------------------------------------------------------------------------- PEM
