@@ -11,6 +11,8 @@ from certready.adapters.sources import PasswordSource, iter_inputs
 from certready.core.errors import InputError
 from certready.core.facts import describe_key, extract_facts, key_facts
 from certready.core.model import CertFacts, ChainElement, KeyPairing
+from certready.core.policy import Policy, load_policy
+from certready.services.chain import ChainAnalysis, ChainOptions, analyse_chain
 from certready.services.lint import choose_leaf, key_pairing
 
 
@@ -24,6 +26,8 @@ class Inspected:
     leaf_index: int | None
     private_key: KeyPairing
     key_count: int
+    chain: ChainAnalysis | None = None
+    """The built path of the leaf, when chain options were given and there is a leaf."""
     friendly_names: tuple[str | None, ...] = ()
     """The PKCS#12 friendly name of each certificate (``None`` where there is none)."""
     keys: tuple[str, ...] = ()
@@ -44,6 +48,9 @@ def inspect(
     paths: Sequence[str],
     password: PasswordSource | None = None,
     on_note: Callable[[str, str], None] | None = None,
+    *,
+    chain: ChainOptions | None = None,
+    policy: Policy | None = None,
 ) -> list[Inspected | InputError]:
     """Each input as given; ``on_note(source, note)`` receives its non-fatal remarks."""
     results: list[Inspected | InputError] = []
@@ -60,6 +67,15 @@ def inspect(
         )
         leaf = choose_leaf(facts, item.keys) if facts else None
         pairing = key_pairing(facts[leaf], item.keys) if leaf is not None else KeyPairing.ABSENT
+        analysis = None
+        if chain is not None and leaf is not None:
+            analysis = analyse_chain(
+                item.certificates[leaf],
+                item.certificates,
+                chain,
+                policy or load_policy(),
+                known_facts=facts,
+            )
         results.append(
             Inspected(
                 item.source,
@@ -68,6 +84,7 @@ def inspect(
                 leaf,
                 pairing,
                 len(item.keys),
+                analysis,
                 friendly_names=tuple(c.friendly_name for c in item.certificates),
                 keys=tuple(describe_private_key(k.key) for k in item.keys),
                 notes=item.notes,
