@@ -13,6 +13,7 @@ from cryptography.x509 import verification
 from certready.core.model import Finding, Report, Severity
 from certready.core.policy import load_policy
 from certready.core.rules import get_rule
+from certready.services.chain import make_chain_options
 from certready.services.lab import IssuedFiles
 from certready.services.lint import LintOptions, lint
 
@@ -29,14 +30,24 @@ def require_rule(rule_id: str) -> None:
 
 def lint_issued(issued: IssuedFiles, hosts: Sequence[str], profile: str = "homecare") -> Report:
     """``certready lint`` (homecare) over what ``lab issue`` wrote: the chain file and the key."""
-    return lint_files(issued.chain, issued.key, hosts, profile)
+    return lint_files(issued.chain, issued.key, hosts, profile, trust=issued.lab_root)
 
 
 def lint_files(
-    chain: Path, key: Path | None, hosts: Sequence[str], profile: str = "homecare"
+    chain: Path,
+    key: Path | None,
+    hosts: Sequence[str],
+    profile: str = "homecare",
+    *,
+    trust: Path | None = None,
 ) -> Report:
-    """Lint a chain file and its key, as an administrator would (the key is paired by SPKI)."""
-    options = LintOptions(policy=load_policy(profile), hosts=tuple(hosts))
+    """Lint a chain file and its key, as an administrator would (the key is paired by SPKI),
+    with chain analysis against ``trust`` (the lab root) when given."""
+    options = LintOptions(
+        policy=load_policy(profile),
+        hosts=tuple(hosts),
+        chain=make_chain_options([str(trust)]) if trust else None,
+    )
     report = lint([str(chain)] + ([str(key)] if key else []), options)
     assert not report.input_errors, [t.reason for t in report.input_errors]
     return report

@@ -115,10 +115,12 @@ def test_clean_issue_passes_homecare_and_validates_against_the_lab_root(
     chain, key, pfx = (tmp_path / f"{HOST}.{ext}" for ext in ("chain.pem", "key", "pfx"))
     root = lab_dir / "root-ca.pem"
     assert _mode(key) == 0o600 and _mode(pfx) == 0o600
-    report = lint_files(chain, key, [HOST, "mobile.example.com"])
+    report = lint_files(chain, key, [HOST, "mobile.example.com"], trust=root)
     assert errors(report) == []
     assert report.targets[0].private_key is KeyPairing.MATCHES
-    status, _, err = run("lint", str(pfx), "-H", HOST, "--password-env", "PFX_PASSWORD")
+    status, _, err = run(
+        "lint", str(pfx), "-H", HOST, "--password-env", "PFX_PASSWORD", "--trust", str(root)
+    )
     assert status == ExitStatus.OK, err
     path = verify_chain(chain, root, "mobile.example.com")
     assert len(path) == 3
