@@ -299,3 +299,26 @@ def test_pkcs12_legacy_rc2_from_openssl(tmp_path: Path, ca: TestCA, leaf: Issued
     assert certs(bundle)[0] == leaf.cert and bundle.certificates[0].friendly_name == "app"
     (note,) = bundle.notes
     assert "legacy 3DES/RC2-40 encryption" in note and "-legacy" in note
+
+
+@needs_openssl
+def test_openssl_crl2pkcs7_ber_reads_without_warning(
+    tmp_path: Path, ca: TestCA, leaf: Issued
+) -> None:
+    """``openssl crl2pkcs7`` writes an unsorted SET (BER, not DER): read silently, leaf first."""
+    import warnings
+
+    pem = tmp_path / "chain.pem"
+    pem.write_bytes(ca.intermediate.cert_pem() + leaf.cert_pem())
+    out = tmp_path / "chain.p7b"
+    subprocess.run(
+        ["openssl", "crl2pkcs7", "-nocrl", "-certfile", str(pem), "-outform", "DER",
+         "-out", str(out)],
+        check=True, capture_output=True, timeout=60,
+    )  # fmt: skip
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        bundle = load_file(out)
+    assert caught == []
+    assert certs(bundle) == [leaf.cert, ca.intermediate.cert]
+    assert bundle.format == "pkcs7"

@@ -23,6 +23,7 @@ import binascii
 import os
 import re
 import sys
+import warnings
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, replace
 from pathlib import Path
@@ -222,7 +223,7 @@ def _load_pem(data: bytes, source: str, password: PasswordSource | None) -> Bund
             certificates.append(LoadedCertificate(cert, location(source, len(certificates))))
         elif label in _PKCS7_LABELS:
             try:
-                found = pkcs7.load_pem_pkcs7_certificates(_pkcs7_pem(match))
+                found = _pkcs7_certificates(pkcs7.load_pem_pkcs7_certificates, _pkcs7_pem(match))
             except ValueError as exc:
                 raise InputError(
                     f"{where}: the {label_text} block is not a PKCS#7 certificate bundle"
@@ -393,7 +394,7 @@ def _not_a_certificate(data: bytes, exc: ValueError) -> str:
 
 def _load_pkcs7_der(data: bytes, source: str) -> Bundle:
     try:
-        certs = pkcs7.load_der_pkcs7_certificates(data)
+        certs = _pkcs7_certificates(pkcs7.load_der_pkcs7_certificates, data)
     except ValueError as exc:
         raise InputError(
             f"not a valid PKCS#7 certificate bundle ({_reason(exc)})", location=source
@@ -401,15 +402,29 @@ def _load_pkcs7_der(data: bytes, source: str) -> Bundle:
     return _pkcs7_bundle(certs, source)
 
 
+def _pkcs7_certificates(
+    load: Callable[[bytes], list[x509.Certificate]], data: bytes
+) -> list[x509.Certificate]:
+    """The certificates of a PKCS#7 bundle, DER or BER.
+
+    ``openssl crl2pkcs7`` and older Windows write PKCS#7 that is not strict DER (an unsorted SET,
+    indefinite lengths). Every tool reads it, so it is no remark for the administrator; but
+    cryptography says so with a ``UserWarning`` that must not reach the terminal.
+    """
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", UserWarning)
+        return load(data)
+
+
 def _pkcs7_bundle(certs: Sequence[x509.Certificate], source: str) -> Bundle:
     if not certs:
         raise InputError("a PKCS#7 bundle with no certificate in it", location=source)
     ordered = chain_order(certs)
-    notes = (
-        ("PKCS#7 keeps no order: certificates listed leaf first, each followed by its issuer",)
-        if ordered != list(certs)
-        else ()
-    )
+    notes: tuple[str, ...] = ()
+    if ordered != list(certs):
+        notes += (
+            "PKCS#7 keeps no order: certificates listed leaf first, each followed by its issuer",
+        )
     return Bundle(
         source,
         "pkcs7",
