@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime as dt
 import io
 import json
+import subprocess
 import sys
 from pathlib import Path
 
@@ -20,6 +21,7 @@ from cryptography.hazmat.primitives.serialization import (
 from certready.interfaces.cli import ExitStatus
 from tests.cli import run
 from tests.pki import NOW, TestCA, _name, build, key_usage, new_key
+from tests.rules.openssl_pki import needs_openssl
 
 SECRET = "correct horse battery staple"
 
@@ -192,3 +194,28 @@ def test_bad_input_among_good_ones(tmp_path: Path, ca: TestCA) -> None:
     assert status == ExitStatus.USAGE
     assert f"{bad}: line 1: truncated PEM" in err and err.count("\n") == 1
     assert "a.example.test" in out
+
+
+@needs_openssl
+def test_cryptography_deprecation_warnings_stay_off_the_terminal(tmp_path: Path) -> None:
+    """A serial number <= 0 (RFC 5280 §4.1.2.2 forbids it) makes cryptography warn on stderr."""
+    cert = tmp_path / "neg.pem"
+    subprocess.run(
+        ["openssl", "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-keyout",
+         str(tmp_path / "neg.key"), "-subj", "/CN=neg.example.test", "-set_serial", "-5",
+         "-days", "30", "-out", str(cert)],
+        check=True, capture_output=True, timeout=60,
+    )  # fmt: skip
+    import warnings
+
+    for command in ("show", "lint"):
+        with warnings.catch_warnings(record=True) as caught:
+            warnings.simplefilter("always")
+            _, out, err = run(command, str(cert))
+        assert [str(w.message) for w in caught] == []
+        assert "Warning" not in err and "neg.example.test" in out
+    # negative control: --debug lets the warning through for whoever investigates
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        run("show", str(cert), "--debug")
+    assert any("serial number" in str(w.message) for w in caught)
