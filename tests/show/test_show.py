@@ -139,7 +139,7 @@ def test_key_alone_is_described_never_printed(tmp_path: Path) -> None:
     status, out, err = run("show", str(path))
     assert status == ExitStatus.OK, err
     assert f"{path} — key, 0 certificates, 1 private key" in out
-    assert "private key: EC P-384 — (no certificate in this file)" in out
+    assert "private key: EC P-384 — belongs to none of the certificates given" in out
     body = b"".join(pem.splitlines()[1:-1]).decode()
     for chunk in (body[i : i + 16] for i in range(0, len(body) - 16, 16)):
         assert chunk not in out + err
@@ -219,3 +219,20 @@ def test_cryptography_deprecation_warnings_stay_off_the_terminal(tmp_path: Path)
         warnings.simplefilter("always")
         run("show", str(cert), "--debug")
     assert any("serial number" in str(w.message) for w in caught)
+
+
+def test_key_file_names_the_certificate_it_belongs_to(tmp_path: Path, ca: TestCA) -> None:
+    cert, key = ca.issue("app.example.test", key_kind="p256").write(tmp_path, "app")
+    status, out, _ = run("show", str(cert), str(key))
+    assert status == ExitStatus.OK
+    assert f"private key: EC P-256 — belongs to file:{cert}#0" in out
+    _, json_out, _ = run("show", str(key), str(cert), "-f", "json")
+    assert json.loads(json_out)[0]["private_key_owners"] == [f"file:{cert}#0"]
+
+
+def test_policies_named(tmp_path: Path, ca: TestCA) -> None:
+    path = tmp_path / "dv.pem"
+    path.write_bytes(ca.issue("dv.example.test", policies=["2.23.140.1.2.1"]).cert_pem())
+    assert "Policies           2.23.140.1.2.1 (CA/B Domain Validated)" in show(path)
+    path.write_bytes(ca.issue("p.example.test", policies=["1.3.6.1.4.1.99999.1"]).cert_pem())
+    assert "Policies           1.3.6.1.4.1.99999.1\n" in show(path)

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from cryptography.hazmat.primitives.asymmetric.types import PrivateKeyTypes
 
@@ -33,6 +33,9 @@ class Inspected:
     keys: tuple[str, ...] = ()
     """Each private key described (``RSA 2048``), never its value."""
     notes: tuple[str, ...] = ()
+    key_owners: tuple[str | None, ...] = ()
+    """For each private key, the location of the certificate it belongs to among every input
+    given (``app.key`` next to ``app.pem``), or ``None`` when it belongs to none of them."""
 
 
 def issued_by(child: CertFacts, parent: CertFacts) -> bool:
@@ -88,9 +91,25 @@ def inspect(
                 friendly_names=tuple(c.friendly_name for c in item.certificates),
                 keys=tuple(describe_private_key(k.key) for k in item.keys),
                 notes=item.notes,
+                key_owners=tuple(key_facts(k.key.public_key()).spki_sha256 for k in item.keys),
             )
         )
-    return results
+    return _resolve_key_owners(results)
+
+
+def _resolve_key_owners(results: list[Inspected | InputError]) -> list[Inspected | InputError]:
+    """Replace each key's SPKI hash (left in ``key_owners``) by the certificate it belongs to."""
+    owners: dict[str, str] = {}
+    for r in results:
+        if isinstance(r, Inspected):
+            for e in r.certificates:
+                owners.setdefault(e.certificate.public_key.spki_sha256, e.origin)
+    return [
+        replace(r, key_owners=tuple(owners.get(h or "") for h in r.key_owners))
+        if isinstance(r, Inspected)
+        else r
+        for r in results
+    ]
 
 
 def describe_private_key(key: PrivateKeyTypes) -> str:

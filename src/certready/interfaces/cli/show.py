@@ -48,6 +48,15 @@ def _signature_name(oid: str) -> str:
 EXPIRY_WARNING_DAYS = 30
 """Fewer days left than this shows in yellow (the ``validity.expiring-soon`` default)."""
 
+POLICY_NAMES = {
+    "2.23.140.1.2.1": "CA/B Domain Validated",
+    "2.23.140.1.2.2": "CA/B Organization Validated",
+    "2.23.140.1.2.3": "CA/B Individual Validated",
+    "2.23.140.1.1": "CA/B Extended Validation",
+    "2.5.29.32.0": "any policy",
+}
+"""Certificate policy identifiers an administrator meets (CA/B Forum BR §7.1.6.1, RFC 5280)."""
+
 FORMAT_NAMES = {"pem": "PEM", "der": "DER", "pkcs7": "PKCS#7", "pkcs12": "PKCS#12", "key": "key"}
 
 
@@ -140,8 +149,11 @@ def certificate_rows(
             ca += f", path length {bc.path_length}"
         row("Basic Constraints", ca + _critical(bc.critical))
     if f.certificate_policies:
-        vt = f" ({f.validation_type})" if f.validation_type else ""
-        row("Policies", escape(", ".join(f.certificate_policies)) + vt)
+        named = [
+            f"{oid} ({POLICY_NAMES[oid]})" if oid in POLICY_NAMES else oid
+            for oid in f.certificate_policies
+        ]
+        row("Policies", escape(", ".join(named)))
     if f.ca_issuers or f.ocsp_responders:
         row(
             "Authority Info",
@@ -199,7 +211,15 @@ def _print_inspected(item: Inspected, console: Console, now: dt.datetime) -> Non
             f"  private key: {described}[red]does NOT belong to any certificate in this file[/]"
         )
     elif item.key_count and not count:
-        console.print(f"  private key: {described}(no certificate in this file)")
+        owners = [o for o in item.key_owners if o is not None]
+        if owners:
+            console.print(
+                f"  private key: {described}[green]belongs to {escape(', '.join(owners))}[/]"
+            )
+        else:
+            console.print(
+                f"  private key: {described}[red]belongs to none of the certificates given[/]"
+            )
     for i, element in enumerate(item.certificates):
         role = (
             "leaf"
@@ -321,6 +341,7 @@ def register(app: typer.Typer) -> None:
                             "private_keys": list(r.keys),
                             "friendly_names": list(r.friendly_names),
                             "notes": list(r.notes),
+                            "private_key_owners": list(r.key_owners),
                             "certificates": [
                                 json.loads(certificate_out(c).model_dump_json())
                                 for c in r.certificates
