@@ -115,7 +115,7 @@ def test_clean_issue_passes_homecare_and_validates_against_the_lab_root(
     chain, key, pfx = (tmp_path / f"{HOST}.{ext}" for ext in ("chain.pem", "key", "pfx"))
     root = lab_dir / "root-ca.pem"
     assert _mode(key) == 0o600 and _mode(pfx) == 0o600
-    report = lint_files(chain, key, [HOST, "mobile.example.com"])
+    report = lint_files(chain, key, [HOST, "mobile.example.com"], trust_root=root)
     assert errors(report) == []
     assert report.targets[0].private_key is KeyPairing.MATCHES
     status, _, err = run("lint", str(pfx), "-H", HOST, "--password-env", "PFX_PASSWORD")
@@ -274,7 +274,10 @@ def test_sign_a_csr_from_certready_csr_gives_a_passing_certificate(
     assert status == ExitStatus.OK, err
     chain = tmp_path / "signed" / f"{HOST}.chain.pem"
     verify_chain(chain, lab_dir / "root-ca.pem", "mobile.example.com")
-    assert errors(lint_files(chain, request.key, request.hosts)) == []
+    assert (
+        errors(lint_files(chain, request.key, request.hosts, trust_root=lab_dir / "root-ca.pem"))
+        == []
+    )
     leaf = load_chain(chain)[0]
     assert leaf.public_key() == load_csr(request.request).public_key()
     assert _ext(leaf, x509.KeyUsage).value.key_encipherment  # RSA request: a0
