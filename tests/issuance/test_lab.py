@@ -51,6 +51,7 @@ def test_init_makes_a_marked_root_and_issuing_ca(tmp_path: Path) -> None:
     assert status == ExitStatus.OK, err
     files = lab.open_lab(tmp_path / "lab")
     assert _mode(files.root_key) == 0o600 and _mode(files.issuing_key) == 0o600
+    assert _mode(files.directory) == 0o700
     root = x509.load_pem_x509_certificate(files.root_certificate.read_bytes())
     issuing = x509.load_pem_x509_certificate(files.issuing_certificate.read_bytes())
     for cert, path_length, years in ((root, 1, 10), (issuing, 0, 5)):

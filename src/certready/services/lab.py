@@ -104,7 +104,7 @@ def init(
     if crl_base_url is not None and not crl_base_url.startswith(("http://", "https://")):
         raise UsageError(f"--crl-url must be an http(s) URL, not {crl_base_url!r}")
     lab = create_lab(
-        Path(directory),
+        refuse_stdout(directory),
         key_type=check_key_type(key_type),
         crl_base_url=crl_base_url,
         now=now or _now(),

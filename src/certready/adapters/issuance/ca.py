@@ -153,7 +153,7 @@ def create_lab(
             *identifiers(issuing_key.public_key(), root_key.public_key()),
         ],
     )
-    directory.mkdir(parents=True, exist_ok=True)
+    directory.mkdir(mode=0o700, parents=True, exist_ok=True)  # a new lab folder: owner only
     write_private_key(directory / ROOT_KEY, root_key, force=force)
     write_private_key(directory / ISSUING_KEY, issuing_key, force=force)
     write_public(directory / ROOT_CERT, pem(root), force=force)

@@ -58,13 +58,13 @@ def register(app: typer.Typer) -> None:
 
     @lab.command("issue")
     def issue_command(
+        out: Annotated[
+            str, typer.Option("--out", "-o", help="Folder for the files.", show_default=False)
+        ],
         host: Annotated[
             list[str] | None,
             typer.Option("--host", "-H", help="A name clients use (DNS or IP); repeat for each."),
         ] = None,
-        out: Annotated[
-            str, typer.Option("--out", "-o", help="Folder for the files.", show_default=False)
-        ] = ".",
         lab_dir: LabOption = None,
         role: Annotated[
             Role, typer.Option(help="ssl: a TLS server; sts: a token-signing certificate.")
