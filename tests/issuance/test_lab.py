@@ -17,9 +17,11 @@ from certready.adapters.issuance.csr import load_csr
 from certready.adapters.issuance.extensions import LAB_POLICY_OID
 from certready.core.errors import InputError, UsageError
 from certready.core.model import KeyPairing, Role
+from certready.core.policy import load_policy
 from certready.interfaces.cli import ExitStatus
 from certready.services import lab
 from certready.services.csr import CsrOptions, create_csr
+from certready.services.lint import LintOptions, lint
 from tests.cli import run
 from tests.issuance.support import (
     assert_no_secret,
@@ -197,6 +199,16 @@ def test_pfx_cipher(tmp_path: Path, lab_dir: Path, legacy: bool, expected: str) 
     text = shown.stdout + shown.stderr
     assert expected in text
     assert ("MAC: sha1" in text) is legacy
+    status, _, err = run(
+        "lint", str(issued.pfx), "-H", HOST, "--password-file", str(_secret(tmp_path))
+    )
+    assert status == ExitStatus.OK, err  # certready reads both forms back
+
+
+def _secret(directory: Path) -> Path:
+    path = directory / "pfx-password"
+    path.write_text(PASSWORD + "\n")
+    return path
 
 
 def test_pfx_password_from_file_and_none_without_a_terminal(tmp_path: Path, lab_dir: Path) -> None:
@@ -257,6 +269,12 @@ def test_lab_comes_from_the_environment(
 
 def test_sts_certificate_without_a_host(tmp_path: Path, lab_dir: Path) -> None:
     issued = lab.issue(lab_dir, tmp_path, lab.IssueOptions(hosts=(), role=Role.STS))
+    assert issued.key is not None
+    options = LintOptions(policy=load_policy("homecare"), role=Role.STS)
+    assert errors(lint([str(issued.chain), str(issued.key)], options)) == []
+    # negative control: without its private key the token-signing certificate fails
+    without_key = lint([str(issued.chain)], options)
+    assert [f.rule_id for f in errors(without_key)] == ["sts.private-key-missing"]
     leaf = load_chain(issued.certificate)[0]
     assert leaf.subject.get_attributes_for_oid(NameOID.COMMON_NAME)[0].value == lab.STS_COMMON_NAME
     assert _ext(leaf, x509.KeyUsage).value.digital_signature
