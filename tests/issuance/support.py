@@ -2,12 +2,9 @@
 
 from __future__ import annotations
 
-import dataclasses
-import importlib
 import shutil
 from collections.abc import Sequence
 from pathlib import Path
-from typing import Any
 
 import pytest
 from cryptography import x509
@@ -16,6 +13,7 @@ from cryptography.x509 import verification
 from certready.core.model import Finding, Report, Severity
 from certready.core.policy import load_policy
 from certready.core.rules import get_rule
+from certready.services.chain import make_chain_options
 from certready.services.lab import IssuedFiles
 from certready.services.lint import LintOptions, lint
 
@@ -31,18 +29,8 @@ def require_rule(rule_id: str) -> None:
 
 
 def lint_issued(issued: IssuedFiles, hosts: Sequence[str], profile: str = "homecare") -> Report:
-    """``certready lint`` (homecare) over what ``lab issue`` wrote: the chain file and the key,
-    with the lab root as the trust store."""
-    return lint_files(issued.chain, issued.key, hosts, profile, trust_root=issued.lab_root)
-
-
-def _chain_analysis(trust_root: Path | None) -> dict[str, Any]:
-    """Chain analysis trusting ``trust_root``, once the chain analyser (built in parallel) is on
-    this branch; before that, lint runs the certificate rules alone."""
-    if trust_root is None or "chain" not in {f.name for f in dataclasses.fields(LintOptions)}:
-        return {}
-    chain = importlib.import_module("certready.services.chain")
-    return {"chain": chain.make_chain_options(trust=[str(trust_root)])}
+    """``certready lint`` (homecare) over what ``lab issue`` wrote: the chain file and the key."""
+    return lint_files(issued.chain, issued.key, hosts, profile, trust=issued.lab_root)
 
 
 def lint_files(
@@ -51,11 +39,14 @@ def lint_files(
     hosts: Sequence[str],
     profile: str = "homecare",
     *,
-    trust_root: Path | None = None,
+    trust: Path | None = None,
 ) -> Report:
-    """Lint a chain file and its key, as an administrator would (the key is paired by SPKI)."""
+    """Lint a chain file and its key, as an administrator would (the key is paired by SPKI),
+    with chain analysis against ``trust`` (the lab root) when given."""
     options = LintOptions(
-        policy=load_policy(profile), hosts=tuple(hosts), **_chain_analysis(trust_root)
+        policy=load_policy(profile),
+        hosts=tuple(hosts),
+        chain=make_chain_options([str(trust)]) if trust else None,
     )
     report = lint([str(chain)] + ([str(key)] if key else []), options)
     assert not report.input_errors, [t.reason for t in report.input_errors]

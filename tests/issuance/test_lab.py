@@ -118,10 +118,12 @@ def test_clean_issue_passes_homecare_and_validates_against_the_lab_root(
     chain, key, pfx = (tmp_path / f"{HOST}.{ext}" for ext in ("chain.pem", "key", "pfx"))
     root = lab_dir / "root-ca.pem"
     assert _mode(key) == 0o600 and _mode(pfx) == 0o600
-    report = lint_files(chain, key, [HOST, "mobile.example.com"], trust_root=root)
+    report = lint_files(chain, key, [HOST, "mobile.example.com"], trust=root)
     assert errors(report) == []
     assert report.targets[0].private_key is KeyPairing.MATCHES
-    status, _, err = run("lint", str(pfx), "-H", HOST, "--password-env", "PFX_PASSWORD")
+    status, _, err = run(
+        "lint", str(pfx), "-H", HOST, "--password-env", "PFX_PASSWORD", "--trust", str(root)
+    )
     assert status == ExitStatus.OK, err
     path = verify_chain(chain, root, "mobile.example.com")
     assert len(path) == 3
@@ -200,8 +202,9 @@ def test_pfx_cipher(tmp_path: Path, lab_dir: Path, legacy: bool, expected: str) 
     assert expected in text
     assert ("MAC: sha1" in text) is legacy
     status, _, err = run(
-        "lint", str(issued.pfx), "-H", HOST, "--password-file", str(_secret(tmp_path))
-    )
+        "lint", str(issued.pfx), "-H", HOST, "--password-file", str(_secret(tmp_path)),
+        "--trust", str(issued.lab_root),
+    )  # fmt: skip
     assert status == ExitStatus.OK, err  # certready reads both forms back
 
 
@@ -294,8 +297,7 @@ def test_sign_a_csr_from_certready_csr_gives_a_passing_certificate(
     chain = tmp_path / "signed" / f"{HOST}.chain.pem"
     verify_chain(chain, lab_dir / "root-ca.pem", "mobile.example.com")
     assert (
-        errors(lint_files(chain, request.key, request.hosts, trust_root=lab_dir / "root-ca.pem"))
-        == []
+        errors(lint_files(chain, request.key, request.hosts, trust=lab_dir / "root-ca.pem")) == []
     )
     leaf = load_chain(chain)[0]
     assert leaf.public_key() == load_csr(request.request).public_key()
