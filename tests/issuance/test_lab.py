@@ -135,6 +135,11 @@ def test_clean_issue_passes_homecare_and_validates_against_the_lab_root(
     leaf = path[0]
     assert leaf.not_valid_after_utc - leaf.not_valid_before_utc <= dt.timedelta(days=825)
     assert_no_secret(out + err, PASSWORD, key.read_text().splitlines()[1])
+    (hint,) = [line for line in out.splitlines() if line.startswith("check: ")]
+    status, _, err = run(*hint.removeprefix("check: certready ").split())
+    assert status == ExitStatus.OK, err  # the command lab issue suggests passes
+    status, lint_out, _ = run("lint", str(chain), "-H", HOST)
+    assert status == ExitStatus.FINDINGS and "error   chain." in lint_out  # without --trust
 
 
 def test_leaf_content_rsa_and_ec(tmp_path: Path, lab_dir: Path) -> None:

@@ -175,3 +175,7 @@ def _print_issued(issued: lab_service.IssuedFiles) -> None:
     if issued.defect:
         write(f"planted defect {issued.defect}: certready lint reports {issued.expected_rule}\n")
     write(f"trust: {issued.lab_root} is the lab root clients must trust\n")
+    inputs = " ".join(str(p) for p in (issued.chain, issued.key) if p is not None)
+    hosts = "".join(f" --host {h}" for h in issued.hosts)
+    role = " --role sts" if issued.role is Role.STS else ""
+    write(f"check: certready lint {inputs}{hosts}{role} --trust {issued.lab_root}\n")
