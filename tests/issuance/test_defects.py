@@ -84,8 +84,7 @@ def test_defect_is_planted(name: str, tmp_path: Path, lab_dir: Path) -> None:
 
 CHAIN_ECHOES = {
     # The chain analysis must judge the path apart from the leaf's own policy problems (issue 3:
-    # "a policy problem on the leaf must not hide the chain verdict"); it still echoes these two.
-    "expired": "chain.path-invalid repeats the leaf's expiry",
+    # "a policy problem on the leaf must not hide the chain verdict"); it still echoes this one.
     "sha1": "cryptography's verifier refuses the SHA-1 leaf; reported as a missing intermediate",
 }
 
