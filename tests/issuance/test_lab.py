@@ -27,6 +27,7 @@ from tests.issuance.support import (
     assert_no_secret,
     errors,
     lint_files,
+    lint_issued,
     load_chain,
     needs_openssl,
     require_rule,
@@ -359,3 +360,21 @@ def test_sign_rejects_a_corrupt_request(tmp_path: Path, lab_dir: Path) -> None:
     assert caught.value.location == str(path)
     status, _, err = run("lab", "sign", str(path), "--lab", str(lab_dir), "-o", str(tmp_path))
     assert status == ExitStatus.USAGE and "bad.csr" in err and "Traceback" not in err
+
+
+@pytest.mark.parametrize(
+    ("requested", "client_host", "stem"),
+    [
+        ("*.example.com", "portal.example.com", "wildcard.example.com"),
+        ("bücher.example.com", "xn--bcher-kva.example.com", "xn--bcher-kva.example.com"),
+    ],
+)
+def test_wildcard_and_idn_leaves_pass_for_the_names_clients_use(
+    tmp_path: Path, lab_dir: Path, requested: str, client_host: str, stem: str
+) -> None:
+    issued = lab.issue(lab_dir, tmp_path, lab.IssueOptions(hosts=(requested,)))
+    assert issued.certificate.name == f"{stem}.pem"
+    assert errors(lint_issued(issued, [client_host])) == []
+    # negative control: a name the certificate does not cover
+    uncovered = lint_issued(issued, ["a.b.example.com"])
+    assert [f.rule_id for f in errors(uncovered)] == ["names.host-not-covered"]

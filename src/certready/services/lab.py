@@ -299,10 +299,9 @@ def sign(
     plan = _plan(lab, hosts, role, key_type, days, now or _now())
     _check_issuer_outlives(plan, lab)
     chosen_stem = stem or file_stem(hosts, source.stem)
-    directory = Path(out_dir) if str(out_dir) != "-" else None
-    if directory is None:
-        raise UsageError("give --out DIR for the certificate files")
-    paths = {ext: directory / f"{chosen_stem}.{ext}" for ext in ("pem", "chain.pem")}
+    if str(out_dir) == "-":
+        raise UsageError("give --out DIR: sign writes the certificate and its chain as files")
+    paths = {ext: Path(out_dir) / f"{chosen_stem}.{ext}" for ext in ("pem", "chain.pem")}
     refuse_existing(paths.values(), force=force)
     certificate = sign_public_key(plan, csr.public_key(), lab.issuing)
     effective_policy = policy or load_policy()
