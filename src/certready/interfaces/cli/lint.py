@@ -22,7 +22,13 @@ from certready.interfaces.cli.common import (
     passwords,
 )
 from certready.interfaces.cli.main import current_streams
-from certready.interfaces.cli.output import emit_report, exit_status
+from certready.interfaces.cli.output import (
+    FORMAT_HELP,
+    OUTPUT_HELP,
+    ReportFormat,
+    emit_report,
+    exit_status,
+)
 from certready.services.chain import make_chain_options
 from certready.services.lint import LintOptions, lint
 
@@ -33,6 +39,7 @@ Examples:
   certready lint app.pfx --host hcappserver.example.com --password-env APP_PFX_PASSWORD
   certready lint app.crt app.key chain.p7b --host mobile.example.com
   certready lint certs/ --format json --output report.json
+  certready lint certs/ --format html --output report.html
   certready lint sts.pfx --role sts --password-file /run/secrets/sts.pass
   cat app.pem | certready lint - --host hcappserver.example.com
 
@@ -77,14 +84,10 @@ def register(app: typer.Typer) -> None:
             FailOn, typer.Option(help="Exit 1 when a finding is at least this severe.")
         ] = FailOn.ERROR,
         fmt: Annotated[
-            str,
-            typer.Option(
-                "--format", "-f", metavar="FORMAT", help="text, json (and other report formats)."
-            ),
-        ] = "text",
+            ReportFormat, typer.Option("--format", "-f", metavar="FORMAT", help=FORMAT_HELP)
+        ] = ReportFormat.TEXT,
         output: Annotated[
-            str | None,
-            typer.Option("--output", "-o", metavar="FILE", help="Write the report to this file."),
+            str | None, typer.Option("--output", "-o", metavar="FILE", help=OUTPUT_HELP)
         ] = None,
         password_env: PasswordEnvOption = None,
         password_file: PasswordFileOption = None,
@@ -109,7 +112,7 @@ def register(app: typer.Typer) -> None:
         if chain_options.at is not None:  # --at moves the whole check, dates rules included
             options = replace(options, now=chain_options.at)
         report = lint(paths, options, password, on_note=streams.note)
-        emit_report(report, fmt, output, streams)
+        emit_report(report, fmt, output, streams, policy=options.policy)
         return exit_status(report, fail_on.threshold())
 
     del lint_command
