@@ -259,6 +259,10 @@ def test_issue_refuses_overwrite_stdout_and_too_many_days(tmp_path: Path, lab_di
     with pytest.raises(UsageError, match="825"):
         lab.issue(lab_dir, tmp_path / "long", lab.IssueOptions(hosts=(HOST,), days=826))
     assert lab.issue(lab_dir, tmp_path / "ok", lab.IssueOptions(hosts=(HOST,), days=825))
+    with pytest.raises(UsageError, match="825"):  # a defect does not lift the limit
+        lab.issue(lab_dir, tmp_path / "d", lab.IssueOptions(hosts=(HOST,), days=900, defect="sha1"))
+    with pytest.raises(UsageError, match="empty PFX password"):
+        lab.issue(lab_dir, tmp_path / "e", lab.IssueOptions(hosts=(HOST,), pfx_password=b""))
 
 
 def test_lab_comes_from_the_environment(

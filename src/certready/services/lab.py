@@ -212,8 +212,9 @@ def issue(lab_dir: Path | str | None, out_dir: Path | str, options: IssueOptions
     lab = load_lab(_lab_dir(lab_dir))
     hosts = _hosts(options.hosts, options.role)
     defect = get_defect(options.defect) if options.defect else None
-    if defect is None:
-        _check_days(options.days)
+    _check_days(options.days)  # the too-long defect sets its own end, nothing else may
+    if options.pfx_password is not None and not options.pfx_password:
+        raise UsageError("an empty PFX password is not allowed")
     plan = _plan(
         lab, hosts, options.role, check_key_type(options.key_type), options.days, options.now
     )
