@@ -161,3 +161,12 @@ def test_sha1_defect_is_signed_by_the_lab_issuing_ca(tmp_path: Path, lab_dir: Pa
     ski = issuing.extensions.get_extension_for_class(x509.SubjectKeyIdentifier).value.digest
     aki = leaf.extensions.get_extension_for_class(x509.AuthorityKeyIdentifier).value
     assert aki.key_identifier == ski
+
+
+def test_an_expired_leaf_lies_inside_its_issuers_validity(tmp_path: Path, lab_dir: Path) -> None:
+    issued = lab.issue(
+        lab_dir, tmp_path, lab.IssueOptions(hosts=(HOST,), days=825, defect="expired")
+    )
+    leaf, issuing = load_chain(issued.chain)
+    assert leaf.not_valid_after_utc < NOW
+    assert issuing.not_valid_before_utc <= leaf.not_valid_before_utc
