@@ -259,6 +259,7 @@ class TestCA:
         issuer: Issued | None = None,
         policies: list[str] | None = None,
         extra: list[tuple[x509.ExtensionType, bool]] | None = None,
+        aia_ca_issuers: str | None = None,
     ) -> Issued:
         """A leaf for ``names`` (DNS or IP). ``cn=""`` means "the first name"; ``None``: no CN."""
         leaf_key = key or new_key(key_kind)
@@ -283,8 +284,66 @@ class TestCA:
             hash_alg=hash_alg,
             issuer_key_for_aki=signer.key.public_key(),
             policies=policies,
+            aia_ca_issuers=aia_ca_issuers,
+            extra=extra,
         )
         return Issued(cert, leaf_key)
+
+    def sub_ca(
+        self,
+        name: str,
+        *,
+        issuer: Issued | None = None,
+        key_kind: str | None = None,
+        not_before: dt.datetime | None = None,
+        not_after: dt.datetime | None = None,
+        key_usage: x509.KeyUsage | None = CA_KEY_USAGE,
+        path_length: int | None = None,
+        eku: list[x509.ObjectIdentifier] | None = None,
+    ) -> Issued:
+        """Another CA certificate under ``issuer`` (default: the root), for chain defects."""
+        signer = issuer or self.root
+        key = new_key(key_kind or self.key_kind)
+        cert = build(
+            subject=_name(name),
+            issuer=signer.cert.subject,
+            public_key=key.public_key(),
+            signing_key=signer.key,
+            ca=True,
+            path_length=path_length,
+            key_usage=key_usage,
+            eku=eku,
+            issuer_key_for_aki=signer.key.public_key(),
+            not_before=not_before or NOW - dt.timedelta(days=30),
+            not_after=not_after or NOW + dt.timedelta(days=1825),
+        )
+        return Issued(cert, key)
+
+    def crl(
+        self,
+        *revoked: x509.Certificate,
+        issuer: Issued | None = None,
+        number: bool = True,
+        revoked_at: dt.datetime | None = None,
+    ) -> x509.CertificateRevocationList:
+        """A CRL signed by ``issuer`` (default: the intermediate) revoking ``revoked``."""
+        signer = issuer or self.intermediate
+        b = (
+            x509.CertificateRevocationListBuilder()
+            .issuer_name(signer.cert.subject)
+            .last_update(NOW - dt.timedelta(days=1))
+            .next_update(NOW + dt.timedelta(days=7))
+        )
+        if number:
+            b = b.add_extension(x509.CRLNumber(1), critical=False)
+        for cert in revoked:
+            b = b.add_revoked_certificate(
+                x509.RevokedCertificateBuilder()
+                .serial_number(cert.serial_number)
+                .revocation_date(revoked_at or NOW - dt.timedelta(hours=1))
+                .build()
+            )
+        return b.sign(signer.key, None if _is_eddsa(signer.key) else hashes.SHA256())  # type: ignore[arg-type]
 
     def self_signed(self, *names: str, key_kind: str = "rsa2048", days: int = 397) -> Issued:
         k = new_key(key_kind)
@@ -301,6 +360,12 @@ class TestCA:
             not_after=NOW + dt.timedelta(days=days - 1),
         )
         return Issued(cert, k)
+
+    def root_file(self, directory: Path) -> Path:
+        """The root certificate as a PEM file: what ``--trust FILE`` takes in tests."""
+        path = directory / f"{self.name.replace(' ', '-')}-root.pem"
+        path.write_bytes(self.root.cert_pem())
+        return path
 
     def chain_pem(self, leaf: Issued, *, with_root: bool = False) -> bytes:
         parts = [leaf.cert_pem(), self.intermediate.cert_pem()]

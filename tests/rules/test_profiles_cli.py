@@ -62,7 +62,42 @@ def test_cli_wrong_host_fails_and_names_it(tmp_path: Path, ca: TestCA) -> None:
     status, out, _ = run("lint", str(cert), "--host", "hctabletserver.mycompany.test")
     assert status == ExitStatus.FINDINGS
     assert "names.host-not-covered" in out and "hctabletserver.mycompany.test" in out
-    status, out, _ = run("lint", str(cert), "--host", "HCAppServer.MyCompany.test.", "-f", "json")
+    trust = str(ca.root_file(tmp_path))
+    status, out, _ = run(
+        "lint",
+        str(cert),
+        "--host",
+        "HCAppServer.MyCompany.test.",
+        "-f",
+        "json",
+        "--chain",
+        str(ca.intermediate.write(tmp_path, "inter")[0]),
+        "--trust",
+        trust,
+    )
     assert status == ExitStatus.OK
     found = {f["rule_id"] for t in json.loads(out)["targets"] for f in t["findings"]}
-    assert found == {"key.private-key-missing"}  # the key was not given: information only
+    # the key was not given, and the root is a private one: information only
+    assert found == {"key.private-key-missing", "chain.private-ca"}
+
+
+def test_cli_certificate_with_its_key_file_passes(tmp_path: Path, ca: TestCA) -> None:
+    cert, key = ca.issue("hcappserver.mycompany.test").write(tmp_path, "app")
+    chain = str(ca.intermediate.write(tmp_path, "inter")[0])
+    trust = str(ca.root_file(tmp_path))
+    status, out, _ = run(
+        "lint",
+        str(cert),
+        str(key),
+        "--host",
+        "hcappserver.mycompany.test",
+        "-f",
+        "json",
+        "--chain",
+        chain,
+        "--trust",
+        trust,
+    )
+    assert status == ExitStatus.OK, out
+    found = {f["rule_id"] for t in json.loads(out)["targets"] for f in t["findings"]}
+    assert found == {"chain.private-ca"}

@@ -48,21 +48,39 @@ def no_secret(*texts: str) -> bool:
     return all(SECRET not in t for t in texts)
 
 
-def test_lint_pfx_with_password_env(pfx: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_lint_pfx_with_password_env(
+    pfx: Path, ca: TestCA, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     monkeypatch.setenv("APP_PFX_PASSWORD", SECRET)
     status, out, err = run(
-        "lint", str(pfx), "--host", "hcappserver.example.test", "--password-env", "APP_PFX_PASSWORD"
+        "lint",
+        str(pfx),
+        "--host",
+        "hcappserver.example.test",
+        "--password-env",
+        "APP_PFX_PASSWORD",
+        "--trust",
+        str(ca.root_file(tmp_path)),
     )
     assert status == ExitStatus.OK, out + err
     assert "READY" in out
     assert no_secret(out, err)
 
 
-def test_lint_pfx_with_password_file_json(pfx: Path, tmp_path: Path) -> None:
+def test_lint_pfx_with_password_file_json(pfx: Path, ca: TestCA, tmp_path: Path) -> None:
     pw = tmp_path / "pw.txt"
     pw.write_text(SECRET + "\n")
     status, out, err = run(
-        "lint", str(pfx), "-H", "hcappserver.example.test", "--password-file", str(pw), "-f", "json"
+        "lint",
+        str(pfx),
+        "-H",
+        "hcappserver.example.test",
+        "--password-file",
+        str(pw),
+        "-f",
+        "json",
+        "--trust",
+        str(ca.root_file(tmp_path)),
     )
     assert status == ExitStatus.OK, err
     report = json.loads(out)

@@ -9,6 +9,8 @@ from certready.adapters.sources import PasswordSource, iter_inputs
 from certready.core.errors import InputError
 from certready.core.facts import extract_facts
 from certready.core.model import CertFacts, ChainElement, KeyPairing
+from certready.core.policy import Policy, load_policy
+from certready.services.chain import ChainAnalysis, ChainOptions, analyse_chain
 from certready.services.lint import choose_leaf, key_pairing
 
 
@@ -22,6 +24,8 @@ class Inspected:
     leaf_index: int | None
     private_key: KeyPairing
     key_count: int
+    chain: ChainAnalysis | None = None
+    """The built path of the leaf, when chain options were given and there is a leaf."""
 
 
 def issued_by(child: CertFacts, parent: CertFacts) -> bool:
@@ -37,6 +41,9 @@ def inspect(
     paths: Sequence[str],
     password: PasswordSource | None = None,
     on_note: Callable[[str, str], None] | None = None,
+    *,
+    chain: ChainOptions | None = None,
+    policy: Policy | None = None,
 ) -> list[Inspected | InputError]:
     """Each input as given; ``on_note(source, note)`` receives its non-fatal remarks."""
     results: list[Inspected | InputError] = []
@@ -53,5 +60,16 @@ def inspect(
         )
         leaf = choose_leaf(facts, item.keys) if facts else None
         pairing = key_pairing(facts[leaf], item.keys) if leaf is not None else KeyPairing.ABSENT
-        results.append(Inspected(item.source, item.format, elements, leaf, pairing, len(item.keys)))
+        analysis = None
+        if chain is not None and leaf is not None:
+            analysis = analyse_chain(
+                item.certificates[leaf],
+                item.certificates,
+                chain,
+                policy or load_policy(),
+                known_facts=facts,
+            )
+        results.append(
+            Inspected(item.source, item.format, elements, leaf, pairing, len(item.keys), analysis)
+        )
     return results

@@ -31,6 +31,7 @@ from certready.core.model import (
     TargetStatus,
 )
 from certready.core.policy import Policy
+from certready.services.chain import ChainAnalysis, ChainOptions, analyse_chain
 
 
 @dataclass(frozen=True, slots=True)
@@ -40,6 +41,8 @@ class LintOptions:
     """Normalised reference identifiers (see :func:`certready.core.hostnames.normalise_host`)."""
     role: Role = Role.SSL
     now: dt.datetime = field(default_factory=lambda: dt.datetime.now(dt.UTC))
+    chain: ChainOptions | None = None
+    """Chain analysis (trust stores, ``--chain`` files, ``--at``, CRLs); ``None``: not run."""
 
 
 def key_pairing(leaf: CertFacts, keys: Sequence[LoadedKey]) -> KeyPairing:
@@ -91,6 +94,17 @@ def analyse(
     leaf = facts[leaf_index]
     ordered = (elements[leaf_index], *elements[:leaf_index], *elements[leaf_index + 1 :])
     pairing = key_pairing(leaf, keys)
+    analysis: ChainAnalysis | None = None
+    if options.chain is not None and options.role is Role.SSL:
+        analysis = analyse_chain(
+            certificates[leaf_index],
+            certificates,
+            options.chain,
+            options.policy,
+            hosts=options.hosts,
+            now=options.now,
+            known_facts=facts,
+        )
     ctx = RuleContext(
         leaf=leaf,
         location=certificates[leaf_index].location,
@@ -100,14 +114,18 @@ def analyse(
         others=tuple(e.certificate for e in ordered[1:]),
         private_key=pairing,
         served=served,
+        path=analysis.path or None if analysis else None,
+        issuer_is_public=analysis.issuer_is_public if analysis else None,
     )
+    findings = evaluate(ctx, options.policy)
     return TargetResult(
         target=target,
         location=ctx.location,
         role=options.role,
         hosts=options.hosts,
         certificates=ordered,
-        findings=evaluate(ctx, options.policy),
+        path=analysis.path if analysis else (),
+        findings=findings + (analysis.findings if analysis else ()),
         private_key=pairing,
     )
 

@@ -40,7 +40,7 @@ REFUSED_BY: dict[str, str] = {
 
 @rule(
     id="key.rsa-size",
-    title="RSA keys have at least min_bits bits (2048)",
+    title="RSA keys have at least `min_bits` bits (2048 by default)",
     severity=Severity.ERROR,
     rationale=(
         "The install guide requires a public key of 2048 bits or more; CA/B BR §6.1.5 and NIST "

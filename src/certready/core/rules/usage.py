@@ -181,7 +181,9 @@ PHASE_OUT_OPTIONS = (
         "The install guide lists Client Authentication (1.3.6.1.5.5.7.3.2) next to Server "
         "Authentication. From 2026 public CAs stop including it (Chrome Root Program policy, "
         "June 2026; Let's Encrypt 2026-02-11; DigiCert 2027-03-01): for a certificate from a "
-        "public CA the finding explains the conflict and the options instead of a bare failure."
+        "public CA (its chain ends in a public root or, when the chain was not analysed, it "
+        "asserts a CA/B DV/OV/IV/EV policy) the finding explains the conflict and the options "
+        "instead of a bare failure, at `public_ca_severity`."
     ),
     remediation=(
         "Request the certificate with Extended Key Usage Server Authentication and Client "

@@ -94,7 +94,7 @@ def not_yet_valid(ctx: RuleContext, params: Mapping[str, ParamValue]) -> Iterabl
 
 @rule(
     id="validity.expiring-soon",
-    title="The certificate does not expire within `days` days (30)",
+    title="The certificate does not expire within `days` days (30 by default)",
     severity=Severity.WARNING,
     rationale=(
         "Renewal, CA approval and installing the new certificate (with its chain, on every "

@@ -124,3 +124,38 @@ PasswordFileOption = Annotated[
 def passwords(env: str | None, file: str | None) -> PasswordSource | None:
     """The password source ``--password-env`` / ``--password-file`` / the terminal give."""
     return password_source(env, file)
+
+
+# Chain options shared by every command that validates (lint, show, scan...). Use them as
+# parameter annotations and pass the values to ``services.chain.make_chain_options``.
+TrustOption = Annotated[
+    list[str] | None,
+    typer.Option(
+        "--trust",
+        metavar="STORE",
+        help="Trust stores: mozilla (default), system, or a file/folder of roots; "
+        "comma-separated or repeated.",
+    ),
+]
+ChainFileOption = Annotated[
+    list[str] | None,
+    typer.Option(
+        "--chain",
+        metavar="FILE",
+        help="A file of intermediates to build the chain with (repeatable).",
+    ),
+]
+AtOption = Annotated[
+    str | None,
+    typer.Option(
+        "--at",
+        metavar="TIME",
+        help="Validate at this time (ISO 8601, e.g. 2027-03-01); default now.",
+    ),
+]
+CrlOption = Annotated[
+    list[str] | None,
+    typer.Option(
+        "--crl", metavar="FILE", help="A CRL file to check revocation against (repeatable)."
+    ),
+]

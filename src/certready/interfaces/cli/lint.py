@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
 from typing import Annotated
 
 import typer
@@ -10,10 +11,14 @@ from certready.core.hostnames import normalise_host
 from certready.core.model import Role
 from certready.core.policy import load_policy
 from certready.interfaces.cli.common import (
+    AtOption,
+    ChainFileOption,
+    CrlOption,
     ExitStatus,
     FailOn,
     PasswordEnvOption,
     PasswordFileOption,
+    TrustOption,
     passwords,
 )
 from certready.interfaces.cli.main import current_streams
@@ -24,6 +29,7 @@ from certready.interfaces.cli.output import (
     emit_report,
     exit_status,
 )
+from certready.services.chain import make_chain_options
 from certready.services.lint import LintOptions, lint
 
 EPILOG = """\
@@ -85,6 +91,10 @@ def register(app: typer.Typer) -> None:
         ] = None,
         password_env: PasswordEnvOption = None,
         password_file: PasswordFileOption = None,
+        trust: TrustOption = None,
+        chain: ChainFileOption = None,
+        at: AtOption = None,
+        crl: CrlOption = None,
     ) -> int:
         """Check certificate files against the policy.
 
@@ -92,11 +102,15 @@ def register(app: typer.Typer) -> None:
         """
         streams = current_streams()
         password = passwords(password_env, password_file)
+        chain_options = make_chain_options(trust, chain or (), at, crl or ())
         options = LintOptions(
             policy=load_policy(profile),
             hosts=tuple(normalise_host(h) for h in host or ()),
             role=role,
+            chain=chain_options,
         )
+        if chain_options.at is not None:  # --at moves the whole check, dates rules included
+            options = replace(options, now=chain_options.at)
         report = lint(paths, options, password, on_note=streams.note)
         emit_report(report, fmt, output, streams, policy=options.policy)
         return exit_status(report, fail_on.threshold())

@@ -22,12 +22,17 @@ from certready.core.facts import (
 )
 from certready.core.model import CertFacts, ChainElement, KeyPairing
 from certready.interfaces.cli.common import (
+    AtOption,
+    ChainFileOption,
+    CrlOption,
     ExitStatus,
     PasswordEnvOption,
     PasswordFileOption,
+    TrustOption,
     passwords,
 )
 from certready.interfaces.cli.main import current_streams
+from certready.services.chain import make_chain_options
 from certready.services.inspect import Inspected, inspect, issued_by
 
 
@@ -156,7 +161,7 @@ def _print_inspected(item: Inspected, console: Console, now: dt.datetime) -> Non
             f"  [bold]#{i}[/] {role}: {escape(element.certificate.display_name)}  [dim]{escape(element.origin)}[/]"
         )
         for label, value in certificate_rows(element, now):
-            console.print(f"    [bold]{label:<19}[/]{value}")
+            console.print(f"    [bold]{label:<19}[/]{value}", emoji=False)
     if count > 1:
         console.print()
         console.print("  [bold]Order[/]")
@@ -167,6 +172,8 @@ def _print_inspected(item: Inspected, console: Console, now: dt.datetime) -> Non
             console.print(f"    #{i} {link} #{i + 1}")
         if certs[-1].self_signed:
             console.print(f"    #{count - 1} is self-signed (a root: clients use their own copy)")
+    if item.chain is not None:
+        _print_path(item, console)
     console.print()
 
 
@@ -179,6 +186,44 @@ Examples:
   certready show certs/ --format json
   kubectl get secret app-tls -o jsonpath='{.data.tls\\.crt}' | base64 -d | certready show -
 """
+
+
+def origin_words(origin: str) -> str:
+    """``file:app.pem#1`` -> ``file app.pem #1``; ``trust:mozilla`` -> ``trust store mozilla``."""
+    if origin.startswith("trust:"):
+        return f"trust store {origin.removeprefix('trust:')}"
+    if origin.startswith("tls://"):
+        return f"served by {origin}"
+    if origin.startswith("file:"):
+        return f"file {origin.removeprefix('file:')}"
+    return origin
+
+
+def _print_path(item: Inspected, console: Console) -> None:
+    analysis = item.chain
+    assert analysis is not None
+    console.print()
+    if not analysis.path:
+        console.print("  [bold]Built path[/]: [red]none[/]")
+    else:
+        kind = {True: "public CA", False: "private CA", None: "undetermined"}[
+            analysis.issuer_is_public
+        ]
+        console.print(f"  [bold]Built path[/] ({len(analysis.path)} certificates, {kind})")
+        for i, element in enumerate(analysis.path):
+            f = element.certificate
+            console.print(
+                f"    [bold]{i}[/] {escape(f.subject or '(empty)')}  "
+                f"[dim]{escape(origin_words(element.origin))}[/]"
+            )
+            console.print(f"       issuer  {escape(f.issuer or '(empty)')}")
+            console.print(f"       SHA-256 {_colon_hex(f.fingerprint_sha256)}", emoji=False)
+            console.print(f"       SHA-1   {f.thumbprint_sha1.lower()}")
+    for finding in analysis.findings:
+        colour = {"error": "red", "warning": "yellow"}.get(finding.severity.label, "cyan")
+        console.print(
+            f"    [{colour}]{finding.severity.label}[/] {finding.rule_id}: {escape(finding.message)}"
+        )
 
 
 def register(app: typer.Typer) -> None:
@@ -197,13 +242,18 @@ def register(app: typer.Typer) -> None:
         ] = "text",
         password_env: PasswordEnvOption = None,
         password_file: PasswordFileOption = None,
+        trust: TrustOption = None,
+        chain: ChainFileOption = None,
+        at: AtOption = None,
+        crl: CrlOption = None,
     ) -> int:
         """Show what certificate files hold: names, usages in words, both fingerprints, key,
         validity and chain order. Private keys are detected and matched, never printed."""
         streams = current_streams()
-        now = dt.datetime.now(dt.UTC)
         password = passwords(password_env, password_file)
-        results = inspect(paths, password, on_note=streams.note)
+        chain_options = make_chain_options(trust, chain or (), at, crl or ())
+        now = chain_options.at or dt.datetime.now(dt.UTC)
+        results = inspect(paths, password, on_note=streams.note, chain=chain_options)
         status = ExitStatus.OK
         if fmt == "json":
             data: list[dict[str, object]] = []
@@ -220,6 +270,18 @@ def register(app: typer.Typer) -> None:
                             "certificates": [
                                 json.loads(certificate_out(c).model_dump_json())
                                 for c in r.certificates
+                            ],
+                            "path": [
+                                json.loads(certificate_out(c).model_dump_json())
+                                for c in (r.chain.path if r.chain else ())
+                            ],
+                            "chain_findings": [
+                                {
+                                    "rule_id": f.rule_id,
+                                    "severity": f.severity.label,
+                                    "message": f.message,
+                                }
+                                for f in (r.chain.findings if r.chain else ())
                             ],
                         }
                     )

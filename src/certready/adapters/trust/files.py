@@ -1,0 +1,51 @@
+"""A trust store from a PEM/DER file or a folder of them (``--trust roots.pem``)."""
+
+from __future__ import annotations
+
+import warnings
+from pathlib import Path
+
+from cryptography import x509
+
+from certready.adapters.trust.model import TrustStore, parse_pem_certificates
+from certready.core.errors import InputError
+
+TRUST_SUFFIXES = {".pem", ".crt", ".cer", ".der", ".ca-bundle"}
+
+
+def read_certificates(path: Path) -> list[x509.Certificate]:
+    """Certificates of one file, PEM (one or many) or DER, with a one-line error naming it."""
+    try:
+        data = path.read_bytes()
+    except OSError as exc:
+        raise InputError(exc.strerror or str(exc), location=str(path)) from None
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        if b"-----BEGIN CERTIFICATE-----" in data:
+            certs = parse_pem_certificates(data)
+        else:
+            try:
+                certs = [x509.load_der_x509_certificate(data)]
+            except ValueError:
+                certs = []
+    if not certs:
+        raise InputError("holds no certificate", location=str(path))
+    return certs
+
+
+def load_trust_path(spec: str) -> TrustStore:
+    """A file of roots, or every certificate file of a folder (recursively, sorted)."""
+    path = Path(spec)
+    if path.is_dir():
+        files = sorted(
+            p for p in path.rglob("*") if p.is_file() and p.suffix.lower() in TRUST_SUFFIXES
+        )
+        anchors = [c for f in files for c in read_certificates(f)]
+        if not anchors:
+            raise InputError("folder holds no certificate file", location=spec)
+        return TrustStore(f"trust:dir:{spec}", tuple(anchors))
+    if not path.exists():
+        raise InputError(
+            "no such file or folder (--trust takes mozilla, system, or a path)", location=spec
+        )
+    return TrustStore(f"trust:file:{spec}", tuple(read_certificates(path)))

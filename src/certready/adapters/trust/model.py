@@ -1,0 +1,73 @@
+"""The TrustStore value shared by every loader."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass
+
+from cryptography import x509
+from cryptography.hazmat.primitives import hashes
+
+_SHA256 = hashes.SHA256()
+
+
+@dataclass(frozen=True, slots=True)
+class TrustStore:
+    """A set of trust anchors, and optionally intermediates the platform also knows.
+
+    ``label`` is the origin each certificate shows in a built path: ``trust:mozilla``,
+    ``trust:system``, ``trust:file:roots.pem``. Windows keeps intermediates in its ``CA`` store:
+    they help build paths but are never anchors (cryptography treats every certificate in a
+    ``Store`` as an anchor, so they must not go there).
+    """
+
+    label: str
+    anchors: tuple[x509.Certificate, ...]
+    intermediates: tuple[x509.Certificate, ...] = ()
+
+    def __len__(self) -> int:
+        return len(self.anchors)
+
+
+def anchors_of(stores: Iterable[TrustStore]) -> list[x509.Certificate]:
+    """Every anchor of ``stores``, each certificate once (the first store that has it wins)."""
+    seen: set[bytes] = set()
+    out: list[x509.Certificate] = []
+    for store in stores:
+        for cert in store.anchors:
+            fp = cert.fingerprint(_SHA256)
+            if fp not in seen:
+                seen.add(fp)
+                out.append(cert)
+    return out
+
+
+def origin_index(stores: Iterable[TrustStore]) -> dict[bytes, str]:
+    """SHA-256 fingerprint -> label of the first store holding it (anchors and intermediates)."""
+    index: dict[bytes, str] = {}
+    for store in stores:
+        for cert in (*store.anchors, *store.intermediates):
+            index.setdefault(cert.fingerprint(_SHA256), store.label)
+    return index
+
+
+def parse_pem_certificates(data: bytes) -> list[x509.Certificate]:
+    """Every certificate of a PEM bundle that cryptography can parse; unparseable ones skipped.
+
+    A system bundle with one odd certificate must not make the whole store unusable.
+    """
+    try:
+        return x509.load_pem_x509_certificates(data)
+    except ValueError:
+        pass
+    out: list[x509.Certificate] = []
+    marker = b"-----END CERTIFICATE-----"
+    for chunk in data.split(marker):
+        start = chunk.find(b"-----BEGIN CERTIFICATE-----")
+        if start < 0:
+            continue
+        try:
+            out.append(x509.load_pem_x509_certificate(chunk[start:] + marker))
+        except ValueError:
+            continue
+    return out

@@ -1,0 +1,55 @@
+"""Run chain analysis on in-memory certificates (no files): what every chain test needs."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from cryptography import x509
+
+from certready.adapters.sources import LoadedCertificate
+from certready.adapters.trust import TrustStore
+from certready.core.policy import load_policy
+from certready.services.chain import ChainAnalysis, ChainOptions, LoadedCrl, analyse_chain
+from tests.pki import NOW
+
+
+def loaded(*certs: x509.Certificate, source: str = "bundle.pem") -> list[LoadedCertificate]:
+    return [LoadedCertificate(c, f"file:{source}#{i}") for i, c in enumerate(certs)]
+
+
+def store(*roots: x509.Certificate, label: str = "trust:file:roots.pem") -> TrustStore:
+    return TrustStore(label, tuple(roots))
+
+
+def analyse(
+    leaf: x509.Certificate,
+    *others: x509.Certificate,
+    trust: tuple[x509.Certificate, ...] = (),
+    public: tuple[x509.Certificate, ...] | None = None,
+    extra: tuple[x509.Certificate, ...] = (),
+    crls: tuple[x509.CertificateRevocationList, ...] = (),
+    at: dt.datetime | None = None,
+    hosts: tuple[str, ...] = (),
+    profile: str = "homecare",
+    order: list[int] | None = None,
+) -> ChainAnalysis:
+    """``leaf`` and ``others`` as one file (in ``order`` when given: indexes into leaf+others)."""
+    certs = [leaf, *others]
+    given = [certs[i] for i in order] if order is not None else certs
+    supplied = loaded(*given)
+    leaf_loaded = next(item for item in supplied if item.certificate == leaf)
+    trusted = store(*trust)
+    options = ChainOptions(
+        trust=(trusted,),
+        public=store(*(public if public is not None else trust), label="trust:public"),
+        extra_certificates=tuple(
+            LoadedCertificate(c, f"file:chain.pem#{i}") for i, c in enumerate(extra)
+        ),
+        crls=tuple(LoadedCrl(c, f"file:crl{i}.pem#0") for i, c in enumerate(crls)),
+        at=at,
+    )
+    return analyse_chain(leaf_loaded, supplied, options, load_policy(profile), hosts=hosts, now=NOW)
+
+
+def ids(analysis: ChainAnalysis) -> list[str]:
+    return sorted(f.rule_id for f in analysis.findings)

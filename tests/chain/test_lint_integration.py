@@ -1,0 +1,54 @@
+"""services.lint with chain options: chain findings are appended, rules see the path."""
+
+from __future__ import annotations
+
+from certready.adapters.sources import load_bytes
+from certready.adapters.trust import TrustStore
+from certready.core.policy import load_policy
+from certready.services.chain import ChainOptions
+from certready.services.lint import LintOptions, lint_bundle
+from tests.pki import NOW, TestCA
+
+HOST = "app.example.test"
+
+
+def _options(ca: TestCA, *, chain: bool = True) -> LintOptions:
+    store = TrustStore("trust:file:roots.pem", (ca.root.cert,))
+    return LintOptions(
+        policy=load_policy("homecare"),
+        hosts=(HOST,),
+        now=NOW,
+        chain=ChainOptions(trust=(store,), public=store) if chain else None,
+    )
+
+
+def test_lint_reports_chain_findings_and_the_path(ca: TestCA) -> None:
+    leaf = ca.issue(HOST)
+    alone = lint_bundle(load_bytes(leaf.cert_pem(), "app.pem"), _options(ca))
+    assert "chain.missing-intermediate" in [f.rule_id for f in alone.findings]
+    assert alone.path == ()
+    full = lint_bundle(load_bytes(ca.chain_pem(leaf), "app.pem"), _options(ca))
+    assert [f.rule_id for f in full.findings if f.rule_id.startswith("chain.")] == []
+    assert [e.origin for e in full.path] == [
+        "file:app.pem#0",
+        "file:app.pem#1",
+        "trust:file:roots.pem",
+    ]
+
+
+def test_without_chain_options_no_chain_analysis(ca: TestCA) -> None:
+    leaf = ca.issue(HOST)
+    result = lint_bundle(load_bytes(leaf.cert_pem(), "app.pem"), _options(ca, chain=False))
+    assert not any(f.rule_id.startswith("chain.") for f in result.findings)
+    assert result.path == ()
+
+
+def test_sts_certificate_is_not_chain_checked(ca: TestCA) -> None:
+    from dataclasses import replace
+
+    from certready.core.model import Role
+
+    sts = ca.self_signed("sts.example.test")
+    options = replace(_options(ca), role=Role.STS)
+    result = lint_bundle(load_bytes(sts.cert_pem(), "sts.pem"), options)
+    assert not any(f.rule_id.startswith("chain.") for f in result.findings)
