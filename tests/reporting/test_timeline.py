@@ -25,8 +25,9 @@ def entry(label: str, days_left: float, days_before: float = 30) -> TimelineEntr
 def test_status_expired_soon_ok_and_not_yet_valid() -> None:
     assert status_of(entry("a", -1), NOW, 30) == "expired"
     assert status_of(entry("a", 29), NOW, 30) == "soon"
-    assert status_of(entry("a", 30), NOW, 30) == "soon"
-    assert status_of(entry("a", 31), NOW, 30) == "ok"  # negative control: just outside the window
+    assert status_of(entry("a", 29.9), NOW, 30) == "soon"
+    assert status_of(entry("a", 30), NOW, 30) == "ok"  # as validity.expiring-soon: "< days"
+    assert status_of(entry("a", 31), NOW, 30) == "ok"
     assert status_of(entry("a", 300, days_before=-5), NOW, 30) == "not-yet-valid"
     assert status_of(entry("a", 10), NOW, 0) == "ok"
 

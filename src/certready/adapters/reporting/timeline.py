@@ -86,7 +86,7 @@ class Timeline:
 def status_of(entry: TimelineEntry, now: dt.datetime, threshold_days: int) -> Status:
     if entry.not_valid_after < now:
         return "expired"
-    if entry.not_valid_after - now <= dt.timedelta(days=threshold_days):
+    if entry.not_valid_after - now < dt.timedelta(days=threshold_days):  # as the rule counts
         return "soon"
     if entry.not_valid_before > now:
         return "not-yet-valid"
