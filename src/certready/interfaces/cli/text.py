@@ -15,11 +15,12 @@ STYLE = {Severity.ERROR: "bold red", Severity.WARNING: "yellow", Severity.INFO: 
 
 
 def _expiry(cert: CertFacts, now: dt.datetime) -> str:
-    days = (cert.not_valid_after - now).days
     date = cert.not_valid_after.strftime("%Y-%m-%d")
-    if days < 0:
-        return f"expired {date} ({-days} days ago)"
-    return f"expires {date} ({days} days)"
+    if cert.not_valid_after < now:  # whole days, as validity.expired counts them
+        ago = (now - cert.not_valid_after).days
+        return f"expired {date} ({ago} day{'' if ago == 1 else 's'} ago)"
+    days = (cert.not_valid_after - now).days
+    return f"expires {date} ({days} day{'' if days == 1 else 's'})"
 
 
 def _target_line(target: TargetResult, now: dt.datetime) -> str:

@@ -1,0 +1,72 @@
+"""End-to-end audits of a manifest and its files (services/audit.py through the CLI)."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+from certready.interfaces.cli import ExitStatus
+from tests.audit.lab import make_lab
+from tests.cli import run
+from tests.pki import TestCA
+
+
+def _audit(manifest: Path) -> tuple[int, dict[str, object]]:
+    status, out, _ = run("audit", str(manifest), "--format", "json", "--fail-on", "error")
+    return status, json.loads(out)
+
+
+def _ids(report: dict[str, object]) -> list[str]:
+    return [f["rule_id"] for f in report["findings"]]  # type: ignore[attr-defined,index]
+
+
+def test_audit_reports_each_server_and_the_topology(tmp_path: Path, ca: TestCA) -> None:
+    lab = make_lab(tmp_path, ca, mobile_external=False)
+    status, report = _audit(lab.manifest)
+    targets = {t["target"]: t for t in report["targets"]}  # type: ignore[attr-defined]
+    assert set(targets) == {"production/app", "production/app (sts)", "production/mobile"}
+    assert targets["production/app (sts)"]["role"] == "sts"
+    assert targets["production/mobile"]["hosts"] == [
+        "hctabletserver.sunrise.example",
+        "mobile.sunrise-health.example",
+    ]
+    ids = _ids(report)
+    assert "deployment.mobile-external-name" in ids
+    assert "deployment.client-name-not-covered" in ids  # tablets and phones type the external name
+    assert "deployment.proxy-bypass-missing" in ids  # mobile.sunrise-health.example not bypassed
+    assert "deployment.client-android-private-ca" in ids  # the lab root is private
+    assert "deployment.client-ios-trust-switch" in ids
+    assert status == ExitStatus.FINDINGS
+    located = [f for f in report["findings"] if f["rule_id"] == "deployment.mobile-external-name"]  # type: ignore[attr-defined]
+    assert located[0]["location"].startswith(f"manifest:{lab.manifest}:")
+
+
+def test_fixed_deployment_has_no_such_findings(tmp_path: Path, ca: TestCA) -> None:
+    lab = make_lab(tmp_path, ca, mobile_external=True)
+    text = lab.manifest.read_text().replace(
+        '"*.sunrise.example;<local>"', '"*.sunrise.example;*.sunrise-health.example"'
+    )
+    lab.manifest.write_text(text)
+    _, report = _audit(lab.manifest)
+    ids = _ids(report)
+    for rule_id in (
+        "deployment.mobile-external-name",
+        "deployment.client-name-not-covered",
+        "deployment.proxy-bypass-missing",
+        "deployment.certificate-missing",
+        "deployment.sts-certificate-missing",
+    ):
+        assert rule_id not in ids
+
+
+def test_profile_option_overrides_the_manifest_policy(tmp_path: Path, ca: TestCA) -> None:
+    lab = make_lab(tmp_path, ca)
+    status, out, _ = run("audit", str(lab.manifest), "--profile", "webpki", "--format", "json")
+    assert json.loads(out)["profile"] == "webpki"
+    assert status in (ExitStatus.OK, ExitStatus.FINDINGS)
+
+
+def test_live_is_reported_unavailable_until_the_scan_lands(tmp_path: Path, ca: TestCA) -> None:
+    lab = make_lab(tmp_path, ca)
+    status, _, err = run("audit", str(lab.manifest), "--live")
+    assert status == ExitStatus.USAGE and "--live" in err
