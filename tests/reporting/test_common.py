@@ -71,3 +71,13 @@ def test_builtin_profile_is_loaded_by_name_and_unknown_falls_back() -> None:
     assert homecare.policy.source == "builtin:homecare"
     mine = resolve_context(replace(clean_report(), profile="mine"))
     assert mine.policy.name == "mine" and mine.policy.settings
+
+
+def test_registry_serves_every_format_and_refuses_others() -> None:
+    from certready.adapters.reporting import FORMATS, renderer
+
+    report = clean_report()
+    for fmt in FORMATS:
+        assert renderer(fmt, policy())(report).strip()
+    with pytest.raises(KeyError):
+        renderer("pdf")
