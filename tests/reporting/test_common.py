@@ -81,3 +81,11 @@ def test_registry_serves_every_format_and_refuses_others() -> None:
         assert renderer(fmt, policy())(report).strip()
     with pytest.raises(KeyError):
         renderer("pdf")
+
+
+def test_cli_format_choices_are_the_discovered_renderers() -> None:
+    from certready.adapters.reporting import FORMATS
+    from certready.interfaces.cli.output import ReportFormat
+
+    assert FORMATS == ("html", "json", "junit", "markdown", "sarif")
+    assert {f.value for f in ReportFormat} == {"text", *FORMATS}
