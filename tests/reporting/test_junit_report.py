@@ -111,3 +111,13 @@ def test_a_crashed_rule_is_a_failing_test_case(tmp_path: Path) -> None:
     )
     result = cases(xml)["app"][ENGINE_RULE_FAILED]
     assert isinstance(result[0], Failure) and "boom" in (result[0].message or "")
+
+
+def test_test_cases_name_the_file_they_are_about() -> None:
+    import xml.etree.ElementTree as ET
+
+    root = ET.fromstring(junit_report.render(sample_report(), policy(), rules=RULES))  # noqa: S314 (our own output)
+    files = {(c.get("classname"), c.get("name")): c.get("file") for c in root.iter("testcase")}
+    assert files[("app", "names.host-not-covered")] == "deploy.yaml"  # the finding's manifest line
+    assert files[("app", "key.rsa-size")] == "certs/app.pfx"  # the target's file
+    assert files[("mobile.example.test:443", "validity.expired")] is None  # a live server: no file
