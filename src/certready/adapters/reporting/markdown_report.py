@@ -17,6 +17,7 @@ from certready.adapters.reporting.common import (
     sorted_findings,
     verdict,
 )
+from certready.adapters.reporting.timeline import whole_days
 from certready.core.model import Finding, Report, Rule, Severity, TargetResult
 from certready.core.policy import Policy
 
@@ -67,7 +68,7 @@ def render(
         tc = severity_counts(t.findings)
         if t.certificates:
             leaf = t.certificates[0].certificate
-            days = (leaf.not_valid_after - now).days
+            days = whole_days(leaf.not_valid_after, now)
             cert = md(leaf.display_name)
             when = "expired" if days < 0 else f"{days} d"
             expires = f"{leaf.not_valid_after:%Y-%m-%d} ({when})"
