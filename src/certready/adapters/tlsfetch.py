@@ -165,9 +165,9 @@ async def fetch_chain(
             return await _fetch(host, port, sni, max_bytes, resolver, progress)
     except TimeoutError:
         where = {
-            Step.DNS: "resolving the name",
-            Step.CONNECT: "connecting",
-            Step.HANDSHAKE: "the TLS handshake",
+            Step.DNS: "while resolving the name",
+            Step.CONNECT: "while connecting",
+            Step.HANDSHAKE: "during the TLS handshake",
         }[progress.step]
         extra = ""
         if progress.step is Step.HANDSHAKE:
@@ -175,7 +175,7 @@ async def fetch_chain(
         return FetchFailure(
             FailureReason.TIMEOUT,
             progress.step,
-            f"timed out during {where} after {timeout:g} s{extra}",
+            f"timed out {where} after {timeout:g} s{extra}",
         )
 
 
