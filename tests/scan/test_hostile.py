@@ -236,3 +236,15 @@ def test_full_accept_queue_times_out_while_connecting() -> None:
         pytest.skip("this kernel accepted the connection into a longer queue")
     assert (f.reason, f.step) == (FailureReason.TIMEOUT, Step.CONNECT)
     assert "timed out while connecting after 1 s" in f.message
+
+
+def test_closed_before_and_during_the_handshake() -> None:
+    from tests.scan.servers import closes_at_once, half_hello
+
+    with Servers() as s:
+        at_once, half = s.start(closes_at_once), s.start(half_hello)
+        f = failure(at_once)
+        assert f.reason in (FailureReason.CLOSED, FailureReason.RESET)
+        f = failure(half)
+        assert f.reason is FailureReason.CLOSED
+        assert "middle of the handshake" in f.message

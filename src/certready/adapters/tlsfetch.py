@@ -296,6 +296,12 @@ async def _handshake(
                         Step.HANDSHAKE,
                         "the server closed the connection without answering the TLS handshake",
                     )
+                if incoming.eof:  # OpenSSL still wants bytes after the end: never loop on it
+                    return FetchFailure(
+                        FailureReason.CLOSED,
+                        Step.HANDSHAKE,
+                        "the server closed the connection in the middle of the handshake",
+                    )
                 incoming.write_eof()
                 continue
             if not progress.first:
@@ -311,6 +317,12 @@ async def _handshake(
             incoming.write(chunk)
     except ssl.SSLError as exc:
         return _ssl_failure(exc, progress)
+    except (BrokenPipeError, ConnectionAbortedError):
+        return FetchFailure(
+            FailureReason.CLOSED,
+            Step.HANDSHAKE,
+            "the server closed the connection in the middle of the handshake",
+        )
     except ConnectionResetError:
         return FetchFailure(
             FailureReason.RESET,
