@@ -21,7 +21,7 @@ import ssl
 import threading
 import time
 import warnings
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass
 from enum import StrEnum
 from typing import Any
@@ -132,6 +132,20 @@ async def system_resolver(host: str, port: int) -> list[tuple[str, int]]:
     threading.Thread(target=work, name=f"certready-dns-{host}", daemon=True).start()
     infos = await future
     return [(str(info[4][0]), port) for info in infos]
+
+
+def pinned_resolver(
+    pins: Mapping[tuple[str, int], str], fallback: Resolver | None = None
+) -> Resolver:
+    """``(host, port) -> address`` pins first (``--resolve``), then ``fallback`` (the system)."""
+
+    async def resolve(host: str, port: int) -> list[tuple[str, int]]:
+        address = pins.get((host, port))
+        if address is not None:
+            return [(address, port)]
+        return await (fallback or system_resolver)(host, port)
+
+    return resolve
 
 
 def _format_address(address: tuple[str, int]) -> str:
