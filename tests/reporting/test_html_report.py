@@ -32,7 +32,9 @@ def test_script_subject_renders_as_text() -> None:
 
 def test_self_contained_and_locked_down() -> None:
     page = render_sample()
-    assert not re.search(r"""\b(src|href)\s*=""", page), "no external or linked assets"
+    assert not re.search(r"""\bsrc\s*=""", page), "no embedded or linked assets"
+    hrefs = re.findall(r'\bhref\s*=\s*"([^"]*)"', page)
+    assert hrefs and all(h.startswith("#target-") for h in hrefs), "only links within the page"
     assert "<link" not in page and "@import" not in page and "url(" not in page
     assert "Content-Security-Policy" in page and "default-src 'none'" in page
     assert "@media print" in page
@@ -48,6 +50,8 @@ def test_verdict_counts_and_cards() -> None:
     assert '<td class="count-warning">2</td>' in page
     assert '<td class="count-info">1</td>' in page
     assert page.count('<article class="card') == 5
+    assert page.count('<a href="#target-') == 5  # the summary table links every card
+    assert "2026-06-21 · 20 days left" in page
     for state in ("error", "input-error", "skipped", "warning"):
         assert f'<span class="badge state-{state}">{state}</span>' in page
     assert "How to fix names.host-not-covered." in page  # remediation on the finding
