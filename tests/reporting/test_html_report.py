@@ -100,3 +100,28 @@ def test_templates_are_package_data() -> None:
     templates = resources.files("certready.adapters.reporting").joinpath("templates")
     assert templates.joinpath("report.html.j2").is_file()
     assert templates.joinpath("finding.html.j2").is_file()
+
+
+def test_certificate_rows_say_what_is_absent() -> None:
+    from dataclasses import replace
+
+    from certready.adapters.reporting.html_report import certificate_rows
+    from certready.core.model import PublicKeyFacts
+    from tests.reporting.sample import NOW, facts
+
+    bare = replace(
+        facts("bare.example.test"),
+        subject_alt_name=None,
+        key_usage=None,
+        extended_key_usage=None,
+        signature_hash=None,
+        public_key=PublicKeyFacts("ed25519", 256),
+    )
+    rows = dict(certificate_rows(bare, NOW))
+    assert rows["DNS names"] == "(none)"
+    assert rows["Key usage"] == "(absent)" and rows["Extended key usage"] == "(absent)"
+    assert rows["Signature hash"] == "(none: EdDSA)" and rows["Key"] == "Ed25519"
+    full = dict(certificate_rows(facts("full.example.test"), NOW))  # control
+    assert full["DNS names"] == "full.example.test"
+    assert full["Key usage"] == "a0 (digital_signature, key_encipherment)"
+    assert full["Extended key usage"] == "Server Authentication, Client Authentication"
