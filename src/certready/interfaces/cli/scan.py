@@ -36,6 +36,7 @@ def register(app: typer.Typer) -> None:
         targets: Annotated[
             list[str] | None,
             typer.Argument(
+                metavar="TARGET",
                 help="host, host:port, [v6]:port or https://host[:port]/path (port 443 by default).",
                 show_default=False,
             ),
@@ -43,20 +44,29 @@ def register(app: typer.Typer) -> None:
         targets_file: Annotated[
             list[str] | None,
             typer.Option(
-                "--targets-file", "-T", help="A file of targets, one per line (# comments)."
+                "--targets-file",
+                "-T",
+                metavar="FILE",
+                help="A file of targets, one per line (# comments).",
             ),
         ] = None,
         sni: Annotated[
             str | None,
-            typer.Option(help="Send this server name instead of the target's (and check it)."),
+            typer.Option(
+                metavar="NAME", help="Send this server name instead of the target's (and check it)."
+            ),
         ] = None,
         expect_sha256: Annotated[
             str | None,
-            typer.Option(help="SHA-256 fingerprint of the certificate the server should present."),
+            typer.Option(
+                metavar="FP",
+                help="SHA-256 fingerprint of the certificate the server should present.",
+            ),
         ] = None,
         expect_issuer: Annotated[
             list[str] | None,
             typer.Option(
+                metavar="CA",
                 help="The CA that should issue the served certificate: a PEM file of CA "
                 "certificates, or (part of) its subject name. Repeatable.",
             ),
@@ -72,9 +82,14 @@ def register(app: typer.Typer) -> None:
                 "(as curl --resolve). Repeatable.",
             ),
         ] = None,
-        concurrency: Annotated[int, typer.Option(help="Targets scanned at once.")] = 50,
+        concurrency: Annotated[
+            int, typer.Option(metavar="N", help="Targets scanned at once.")
+        ] = 50,
         timeout: Annotated[
-            float, typer.Option(help="Seconds per target for DNS, connect and handshake in all.")
+            float,
+            typer.Option(
+                metavar="S", help="Seconds per target for DNS, connect and handshake in all."
+            ),
         ] = 10.0,
         no_sni_check: Annotated[
             bool,
@@ -83,16 +98,24 @@ def register(app: typer.Typer) -> None:
             ),
         ] = False,
         profile: Annotated[
-            str, typer.Option(help="Policy: homecare (default), webpki, or a TOML profile file.")
+            str,
+            typer.Option(
+                metavar="PROFILE",
+                help="Policy: homecare (default), webpki, or a TOML profile file.",
+            ),
         ] = "homecare",
         fail_on: Annotated[
             FailOn, typer.Option(help="Exit 1 when a finding is at least this severe.")
         ] = FailOn.ERROR,
         fmt: Annotated[
-            str, typer.Option("--format", "-f", help="text, json (and other report formats).")
+            str,
+            typer.Option(
+                "--format", "-f", metavar="FORMAT", help="text, json (and other report formats)."
+            ),
         ] = "text",
         output: Annotated[
-            str | None, typer.Option("--output", "-o", help="Write the report to this file.")
+            str | None,
+            typer.Option("--output", "-o", metavar="FILE", help="Write the report to this file."),
         ] = None,
     ) -> int:
         """Check the certificates live servers present, without trusting anything on the way.
