@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import sys
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import replace
@@ -47,7 +48,7 @@ def register(app: typer.Typer) -> None:
                 "--targets-file",
                 "-T",
                 metavar="FILE",
-                help="A file of targets, one per line (# comments).",
+                help="A file of targets, one per line (# comments); - for standard input.",
             ),
         ] = None,
         sni: Annotated[
@@ -187,6 +188,8 @@ def scan_exit_status(report: Report, fail_on: Severity | None) -> int:
 
 
 def _read_targets_file(name: str) -> list[TargetInput]:
+    if name == "-":
+        return list(parse_targets_file(sys.stdin.read(), "stdin"))
     try:
         text = Path(name).read_text("utf-8")
     except (OSError, UnicodeDecodeError) as exc:
