@@ -9,7 +9,7 @@ from typing import TypeVar
 import pytest
 from cryptography import x509
 from cryptography.hazmat.primitives.asymmetric import ec, rsa
-from cryptography.hazmat.primitives.serialization import pkcs12
+from cryptography.hazmat.primitives.serialization import Encoding, pkcs12
 from cryptography.x509 import verification
 from cryptography.x509.oid import ExtendedKeyUsageOID, NameOID
 
@@ -382,3 +382,31 @@ def test_wildcard_and_idn_leaves_pass_for_the_names_clients_use(
     # negative control: a name the certificate does not cover
     uncovered = lint_issued(issued, ["a.b.example.com"])
     assert [f.rule_id for f in errors(uncovered)] == ["names.host-not-covered"]
+
+
+@needs_openssl
+@pytest.mark.openssl
+def test_openssl_verify_accepts_the_chain_with_the_lab_root(
+    tmp_path: Path, lab_dir: Path, other_lab_dir: Path
+) -> None:
+    issued = lab.issue(lab_dir, tmp_path, lab.IssueOptions(hosts=(HOST,)))
+    (tmp_path / "issuing.pem").write_bytes(
+        b"".join(c.public_bytes(Encoding.PEM) for c in load_chain(issued.chain)[1:])
+    )
+
+    def openssl_verify(root: Path) -> subprocess.CompletedProcess[str]:
+        return subprocess.run(
+            [
+                *("openssl", "verify", "-purpose", "sslserver", "-x509_strict"),
+                *("-verify_hostname", HOST, "-CAfile", str(root)),
+                *("-untrusted", str(tmp_path / "issuing.pem"), str(issued.certificate)),
+            ],
+            capture_output=True,
+            text=True,
+            check=False,
+        )
+
+    good = openssl_verify(lab_dir / "root-ca.pem")
+    assert good.returncode == 0, good.stdout + good.stderr
+    bad = openssl_verify(other_lab_dir / "root-ca.pem")  # negative control
+    assert bad.returncode != 0
