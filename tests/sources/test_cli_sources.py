@@ -193,3 +193,27 @@ def test_help_teaches(capsys: pytest.CaptureFixture[str]) -> None:
         assert "Examples:" in out and "--password-env VAR" in out and "--password-file FILE" in out
         assert f"certready {command} app.pfx" in out
         assert "<str>" not in out
+
+
+def test_prompt_on_a_terminal(
+    pfx: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    import getpass
+
+    asked: list[str] = []
+
+    def fake_getpass(prompt: str = "") -> str:
+        asked.append(prompt)
+        return SECRET
+
+    class Terminal:
+        def isatty(self) -> bool:
+            return True
+
+    monkeypatch.setattr(getpass, "getpass", fake_getpass)
+    monkeypatch.setattr(sys, "stdin", Terminal())
+    status, out, err = run("show", str(pfx))
+    assert status == ExitStatus.OK, err
+    assert asked == [f"Password for {pfx}: "]
+    assert "matches the leaf certificate" in out
+    assert no_secret(out, err, capsys.readouterr().out)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import base64
+import subprocess
 from pathlib import Path
 
 import pytest
@@ -28,6 +29,7 @@ from certready.adapters.sources import (
 )
 from certready.core.errors import InputError
 from tests.pki import Issued, TestCA, new_key
+from tests.rules.openssl_pki import needs_openssl
 
 
 def certs(bundle: Bundle) -> list[x509.Certificate]:
@@ -265,3 +267,58 @@ def test_load_certificates_file(tmp_path: Path, ca: TestCA) -> None:
     with pytest.raises(InputError, match="holds no certificate") as info:
         load_certificates_file(key_only)
     assert info.value.location == str(key_only)
+
+
+def test_base64_of_pem_as_kubernetes_secrets_hold_it(ca: TestCA, leaf: Issued) -> None:
+    data = base64.b64encode(ca.chain_pem(leaf) + leaf.key_pem())
+    bundle = load_bytes(data, "tls.crt.b64")
+    assert certs(bundle) == [leaf.cert, ca.intermediate.cert] and len(bundle.keys) == 1
+    assert any("Kubernetes" in n for n in bundle.notes)
+
+
+def test_pem_whose_newlines_became_spaces(leaf: Issued) -> None:
+    """A PEM pasted into a one-line field (an environment variable, a web form)."""
+    pem = leaf.cert_pem().decode()
+    header, *body, footer = pem.strip().splitlines()
+    flattened = f"{header} {' '.join(body)} {footer}".encode()
+    assert certs(load_bytes(flattened, "oneline.pem")) == [leaf.cert]
+
+
+@needs_openssl
+def test_pkcs12_legacy_rc2_from_openssl(tmp_path: Path, ca: TestCA, leaf: Issued) -> None:
+    """What ``openssl pkcs12 -export -legacy`` (and Windows Server 2016) writes: RC2-40 + 3DES."""
+    pem = tmp_path / "in.pem"
+    pem.write_bytes(ca.chain_pem(leaf) + leaf.key_pem())
+    out = tmp_path / "rc2.pfx"
+    subprocess.run(
+        ["openssl", "pkcs12", "-export", "-legacy", "-in", str(pem), "-passout", "pass:pw",
+         "-name", "app", "-out", str(out)],
+        check=True, capture_output=True, timeout=60,
+    )  # fmt: skip
+    bundle = load_file(out, lambda _s: b"pw")
+    assert certs(bundle)[0] == leaf.cert and bundle.certificates[0].friendly_name == "app"
+    (note,) = bundle.notes
+    assert "legacy 3DES/RC2-40 encryption" in note and "-legacy" in note
+
+
+@needs_openssl
+def test_openssl_crl2pkcs7_ber_reads_without_warning(
+    tmp_path: Path, ca: TestCA, leaf: Issued
+) -> None:
+    """``openssl crl2pkcs7`` writes an unsorted SET (BER, not DER): read silently, leaf first."""
+    import warnings
+
+    pem = tmp_path / "chain.pem"
+    pem.write_bytes(ca.intermediate.cert_pem() + leaf.cert_pem())
+    out = tmp_path / "chain.p7b"
+    subprocess.run(
+        ["openssl", "crl2pkcs7", "-nocrl", "-certfile", str(pem), "-outform", "DER",
+         "-out", str(out)],
+        check=True, capture_output=True, timeout=60,
+    )  # fmt: skip
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        bundle = load_file(out)
+    assert caught == []
+    assert certs(bundle) == [leaf.cert, ca.intermediate.cert]
+    assert bundle.format == "pkcs7"

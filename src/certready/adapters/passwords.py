@@ -50,7 +50,7 @@ def password_from_file(path: str | Path) -> PasswordSource:
 
 
 def password_prompt(
-    ask: Callable[[str], str] = getpass.getpass,
+    ask: Callable[[str], str] | None = None,
     is_terminal: Callable[[], bool] | None = None,
 ) -> PasswordSource | None:
     """Ask on the terminal, once per input that needs a password; ``None`` when not interactive.
@@ -66,7 +66,8 @@ def password_prompt(
     def prompt(source: str) -> bytes | None:
         if source not in answers:
             try:
-                answers[source] = ask(f"Password for {display_name(source)}: ").encode("utf-8")
+                question = f"Password for {display_name(source)}: "
+                answers[source] = (ask or getpass.getpass)(question).encode("utf-8")
             except EOFError:
                 answers[source] = None
         return answers[source]

@@ -23,6 +23,7 @@ import binascii
 import os
 import re
 import sys
+import warnings
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, replace
 from pathlib import Path
@@ -42,6 +43,9 @@ MAX_INPUT_BYTES = 16 * 1024 * 1024
 """No certificate file is this large; a bigger input is refused before it is parsed."""
 
 STDIN = "-"
+
+_BAD_DATA = (ValueError, x509.InvalidVersion, UnsupportedAlgorithm)
+"""What cryptography raises on damaged input (``InvalidVersion`` is no ``ValueError``)."""
 
 HOW_TO_UNLOCK = "give it with --password-env VAR or --password-file FILE"
 
@@ -99,22 +103,39 @@ def load_bytes(data: bytes, source: str, password: PasswordSource | None = None)
     """
     if len(data) > MAX_INPUT_BYTES:
         raise InputError(_too_large(len(data)), location=source)
+    try:
+        return _load_bytes(data, source, password)
+    except BaseException as exc:
+        # cryptography's Rust parsers can panic on damaged input (a malformed DEK-Info IV in an
+        # encrypted PEM key); pyo3 raises that as a BaseException that must not end the batch.
+        if type(exc).__name__ == "PanicException":
+            raise InputError(
+                "damaged beyond parsing (cryptography's parser failed on it)", location=source
+            ) from None
+        raise
+
+
+def _load_bytes(data: bytes, source: str, password: PasswordSource | None) -> Bundle:
     notes: list[str] = []
     if data[:2] in (b"\xff\xfe", b"\xfe\xff"):
         data = _from_utf16(data, source)
         notes.append("UTF-16 text (as PowerShell 5 writes it): read as ASCII")
-    if not data.strip(b" \t\r\n\x00"):
-        raise InputError("empty input" if source == STDIN else "empty file", location=source)
     if b"-----BEGIN" in data:
         bundle = _load_pem(data, source, password)
+    elif not data.strip(b" \t\r\n\x00"):
+        raise InputError("empty input" if source == STDIN else "empty file", location=source)
     elif data[0] == 0x30:
         bundle = _load_der(data, source, password)
     else:
         decoded = _bare_base64(data)
         if decoded is None:
             raise InputError(_not_recognised(data), location=source)
-        bundle = _load_der(decoded, source, password)
-        notes.append("base64 without PEM header lines: decoded as DER")
+        if b"-----BEGIN" in decoded:
+            bundle = _load_pem(decoded, source, password)
+            notes.append("base64 of a PEM file (as a Kubernetes secret holds it): decoded")
+        else:
+            bundle = _load_der(decoded, source, password)
+            notes.append("base64 without PEM header lines: decoded as DER")
     if notes:
         bundle = replace(bundle, notes=(*notes, *bundle.notes))
     return bundle
@@ -155,7 +176,7 @@ def _bare_base64(data: bytes) -> bytes | None:
         decoded = base64.b64decode(b"".join(data.split()), validate=True)
     except (binascii.Error, ValueError):
         return None
-    return decoded if decoded[:1] == b"\x30" else None
+    return decoded if decoded[:1] == b"\x30" or decoded.lstrip()[:10] == b"-----BEGIN" else None
 
 
 # ------------------------------------------------------------------------------------------- PEM
@@ -193,7 +214,7 @@ def _load_pem(data: bytes, source: str, password: PasswordSource | None) -> Bund
         # The common case (a certificate or a chain): one call into the Rust parser.
         try:
             certs = x509.load_pem_x509_certificates(data)
-        except ValueError:
+        except _BAD_DATA:
             pass  # the block-by-block parse below says which block is broken
         else:
             if len(certs) == begins:
@@ -218,8 +239,8 @@ def _load_pem(data: bytes, source: str, password: PasswordSource | None) -> Bund
             certificates.append(LoadedCertificate(cert, location(source, len(certificates))))
         elif label in _PKCS7_LABELS:
             try:
-                found = pkcs7.load_pem_pkcs7_certificates(_pkcs7_pem(match))
-            except ValueError as exc:
+                found = _pkcs7_certificates(pkcs7.load_pem_pkcs7_certificates, _pkcs7_pem(match))
+            except _BAD_DATA as exc:
                 raise InputError(
                     f"{where}: the {label_text} block is not a PKCS#7 certificate bundle"
                     f" ({_reason(exc)})",
@@ -275,7 +296,7 @@ def _pem_certificate(match: re.Match[bytes], source: str, where: str) -> x509.Ce
             der = der[:end]
     try:
         return x509.load_der_x509_certificate(der)
-    except ValueError as exc:
+    except _BAD_DATA as exc:
         raise InputError(
             f"{where}: the {label} block is not a valid certificate ({_reason(exc)})",
             location=source,
@@ -364,23 +385,23 @@ def _load_der(data: bytes, source: str, password: PasswordSource | None) -> Bund
             return Bundle(source, "key", (), (LoadedKey(key, location(source, "key0")),))
         try:
             cert = x509.load_der_x509_certificate(data)
-        except ValueError as exc:
+        except _BAD_DATA as exc:
             raise InputError(_not_a_certificate(data, exc), location=source) from None
         return Bundle(source, "der", (LoadedCertificate(cert, location(source, 0)),))
     raise InputError("not a certificate, key, PKCS#7 or PKCS#12 file", location=source)
 
 
-def _not_a_certificate(data: bytes, exc: ValueError) -> str:
+def _not_a_certificate(data: bytes, exc: Exception) -> str:
     """Name what a DER SEQUENCE-of-SEQUENCE is when it is not a certificate."""
     try:
         x509.load_der_x509_csr(data)
-    except ValueError:
+    except _BAD_DATA:
         pass
     else:
         return "a certificate signing request (CSR), not a certificate"
     try:
         x509.load_der_x509_crl(data)
-    except ValueError:
+    except _BAD_DATA:
         pass
     else:
         return "a certificate revocation list (CRL), not a certificate"
@@ -389,23 +410,37 @@ def _not_a_certificate(data: bytes, exc: ValueError) -> str:
 
 def _load_pkcs7_der(data: bytes, source: str) -> Bundle:
     try:
-        certs = pkcs7.load_der_pkcs7_certificates(data)
-    except ValueError as exc:
+        certs = _pkcs7_certificates(pkcs7.load_der_pkcs7_certificates, data)
+    except _BAD_DATA as exc:
         raise InputError(
             f"not a valid PKCS#7 certificate bundle ({_reason(exc)})", location=source
         ) from None
     return _pkcs7_bundle(certs, source)
 
 
+def _pkcs7_certificates(
+    load: Callable[[bytes], list[x509.Certificate]], data: bytes
+) -> list[x509.Certificate]:
+    """The certificates of a PKCS#7 bundle, DER or BER.
+
+    ``openssl crl2pkcs7`` and older Windows write PKCS#7 that is not strict DER (an unsorted SET,
+    indefinite lengths). Every tool reads it, so it is no remark for the administrator; but
+    cryptography says so with a ``UserWarning`` that must not reach the terminal.
+    """
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", UserWarning)
+        return load(data)
+
+
 def _pkcs7_bundle(certs: Sequence[x509.Certificate], source: str) -> Bundle:
     if not certs:
         raise InputError("a PKCS#7 bundle with no certificate in it", location=source)
     ordered = chain_order(certs)
-    notes = (
-        ("PKCS#7 keeps no order: certificates listed leaf first, each followed by its issuer",)
-        if ordered != list(certs)
-        else ()
-    )
+    notes: tuple[str, ...] = ()
+    if ordered != list(certs):
+        notes += (
+            "PKCS#7 keeps no order: certificates listed leaf first, each followed by its issuer",
+        )
     return Bundle(
         source,
         "pkcs7",
@@ -460,7 +495,7 @@ def _load_pkcs12(data: bytes, source: str, password: PasswordSource | None) -> B
         try:
             loaded = pkcs12.load_pkcs12(data, empty)
             break
-        except ValueError as exc:
+        except _BAD_DATA as exc:
             if "Invalid password" not in str(exc):
                 raise InputError(
                     f"not a valid PKCS#12 file ({_reason(exc)}; truncated or damaged?)",
@@ -474,7 +509,7 @@ def _load_pkcs12(data: bytes, source: str, password: PasswordSource | None) -> B
             )
         try:
             loaded = pkcs12.load_pkcs12(data, secret)
-        except ValueError:
+        except _BAD_DATA:
             raise PasswordError(
                 "wrong password for the PKCS#12 file (or the file is damaged)", location=source
             ) from None
@@ -519,6 +554,11 @@ def _private_key(
 ) -> PrivateKeyTypes:
     load = serialization.load_pem_private_key if pem else serialization.load_der_private_key
     prefix = f"{where}: " if where else ""
+    if pem and not _dek_info_plausible(data):
+        raise InputError(
+            f"{prefix}damaged encrypted key: its DEK-Info line has an IV of the wrong length",
+            location=source,
+        )
     try:
         return load(data, None)
     except TypeError:
@@ -536,10 +576,32 @@ def _private_key(
         return load(data, secret)
     except (TypeError, ValueError):
         raise PasswordError(
-            f"{prefix}wrong password for the encrypted private key", location=source
+            f"{prefix}wrong password for the encrypted private key (or the key is damaged)",
+            location=source,
+        ) from None
+    except UnsupportedAlgorithm as exc:
+        raise InputError(
+            f"{prefix}not a usable private key ({_reason(exc)})", location=source
         ) from None
     finally:
         del secret
+
+
+_DEK_INFO = re.compile(rb"DEK-Info:\s*([A-Za-z0-9-]+)\s*,\s*([0-9A-Fa-f]*)")
+
+
+def _dek_info_plausible(block: bytes) -> bool:
+    """Whether a legacy-encrypted PEM key's IV fits its cipher (AES: 16 bytes, DES: 8).
+
+    cryptography 50 panics (a Rust assertion, printed on stderr) on an IV shorter than the
+    cipher's, so a damaged header is refused here, before it gets there.
+    """
+    match = _DEK_INFO.search(block)
+    if match is None:
+        return True
+    cipher, iv = match.group(1).upper(), match.group(2)
+    expected = 16 if cipher.startswith(b"AES") else 8 if b"DES" in cipher else None
+    return expected is None or len(iv) == 2 * expected
 
 
 # ------------------------------------------------------------------------------------------ files

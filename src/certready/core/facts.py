@@ -13,6 +13,7 @@ from cryptography import x509
 from cryptography.exceptions import InvalidSignature, UnsupportedAlgorithm
 from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import dsa, ec, ed448, ed25519, rsa
+from cryptography.hazmat.primitives.asymmetric.types import PublicKeyTypes
 from cryptography.x509.oid import AuthorityInformationAccessOID, ExtensionOID, NameOID
 
 from certready.core.model import (
@@ -122,6 +123,11 @@ def public_key_facts(cert: x509.Certificate) -> PublicKeyFacts:
         key = cert.public_key()
     except (UnsupportedAlgorithm, ValueError):
         return PublicKeyFacts(key_type="unknown", size_bits=0, spki_sha256=_spki_hash_raw(cert))
+    return key_facts(key)
+
+
+def key_facts(key: PublicKeyTypes) -> PublicKeyFacts:
+    """Type, size, curve and SPKI hash of a public key (of a certificate, or of a private key)."""
     spki = key.public_bytes(
         serialization.Encoding.DER, serialization.PublicFormat.SubjectPublicKeyInfo
     )

@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
+
+from cryptography.hazmat.primitives.asymmetric.types import PrivateKeyTypes
 
 from certready.adapters.sources import PasswordSource, iter_inputs
 from certready.core.errors import InputError
-from certready.core.facts import extract_facts
+from certready.core.facts import describe_key, extract_facts, key_facts
 from certready.core.model import CertFacts, ChainElement, KeyPairing
 from certready.core.policy import Policy, load_policy
 from certready.services.chain import ChainAnalysis, ChainOptions, analyse_chain
@@ -26,6 +28,14 @@ class Inspected:
     key_count: int
     chain: ChainAnalysis | None = None
     """The built path of the leaf, when chain options were given and there is a leaf."""
+    friendly_names: tuple[str | None, ...] = ()
+    """The PKCS#12 friendly name of each certificate (``None`` where there is none)."""
+    keys: tuple[str, ...] = ()
+    """Each private key described (``RSA 2048``), never its value."""
+    notes: tuple[str, ...] = ()
+    key_owners: tuple[str | None, ...] = ()
+    """For each private key, the location of the certificate it belongs to among every input
+    given (``app.key`` next to ``app.pem``), or ``None`` when it belongs to none of them."""
 
 
 def issued_by(child: CertFacts, parent: CertFacts) -> bool:
@@ -70,6 +80,38 @@ def inspect(
                 known_facts=facts,
             )
         results.append(
-            Inspected(item.source, item.format, elements, leaf, pairing, len(item.keys), analysis)
+            Inspected(
+                item.source,
+                item.format,
+                elements,
+                leaf,
+                pairing,
+                len(item.keys),
+                analysis,
+                friendly_names=tuple(c.friendly_name for c in item.certificates),
+                keys=tuple(describe_private_key(k.key) for k in item.keys),
+                notes=item.notes,
+                key_owners=tuple(key_facts(k.key.public_key()).spki_sha256 for k in item.keys),
+            )
         )
-    return results
+    return _resolve_key_owners(results)
+
+
+def _resolve_key_owners(results: list[Inspected | InputError]) -> list[Inspected | InputError]:
+    """Replace each key's SPKI hash (left in ``key_owners``) by the certificate it belongs to."""
+    owners: dict[str, str] = {}
+    for r in results:
+        if isinstance(r, Inspected):
+            for e in r.certificates:
+                owners.setdefault(e.certificate.public_key.spki_sha256, e.origin)
+    return [
+        replace(r, key_owners=tuple(owners.get(h or "") for h in r.key_owners))
+        if isinstance(r, Inspected)
+        else r
+        for r in results
+    ]
+
+
+def describe_private_key(key: PrivateKeyTypes) -> str:
+    """``RSA 2048``, ``EC P-256``: the kind and size of a private key, nothing of its value."""
+    return describe_key(key_facts(key.public_key()))

@@ -83,6 +83,7 @@ def _console(stream: TextIO) -> Console:
         force_terminal=tty,
         no_color=not tty or "NO_COLOR" in os.environ,
         highlight=False,
+        emoji=False,  # ":cd:" in a fingerprint is hex, not a compact disc
         soft_wrap=not tty,
         width=None if tty else 120,
     )

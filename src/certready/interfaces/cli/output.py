@@ -64,7 +64,9 @@ def emit_report(
         from rich.console import Console
 
         buffer = StringIO()
-        print_report(report, Console(file=buffer, no_color=True, width=120, soft_wrap=True))
+        print_report(
+            report, Console(file=buffer, no_color=True, width=120, soft_wrap=True, emoji=False)
+        )
         text = buffer.getvalue()
     else:
         try:
