@@ -410,3 +410,47 @@ def test_openssl_verify_accepts_the_chain_with_the_lab_root(
     assert good.returncode == 0, good.stdout + good.stderr
     bad = openssl_verify(other_lab_dir / "root-ca.pem")  # negative control
     assert bad.returncode != 0
+
+
+def test_revoke_publishes_a_crl_lint_reads(tmp_path: Path) -> None:
+    lab_path = tmp_path / "lab"
+    lab.init(lab_path, key_type="p256", crl_base_url="http://pki.lab.example/")
+    gone = lab.issue(lab_path, tmp_path / "gone", lab.IssueOptions(hosts=(HOST,)))
+    kept = lab.issue(lab_path, tmp_path / "kept", lab.IssueOptions(hosts=(HOST,)))
+    status, out, err = run("lab", "revoke", str(gone.certificate), "--lab", str(lab_path))
+    assert status == ExitStatus.OK, err
+    crl_path = lab_path / "issuing-ca.crl"
+    crl = x509.load_der_x509_crl(crl_path.read_bytes())
+    leaf = load_chain(gone.certificate)[0]
+    issuing = x509.load_pem_x509_certificate((lab_path / "issuing-ca.pem").read_bytes())
+    assert crl.is_signature_valid(issuing.public_key())  # type: ignore[arg-type]
+    assert crl.get_revoked_certificate_by_serial_number(leaf.serial_number) is not None
+    assert crl.extensions.get_extension_for_class(x509.CRLNumber).value.crl_number == 1
+    assert f"{leaf.serial_number:X}" in out
+    root_crl = x509.load_der_x509_crl((lab_path / "root-ca.crl").read_bytes())
+    assert len(root_crl) == 0
+    root = lab_path / "root-ca.pem"
+    for issued, revoked in ((gone, True), (kept, False)):  # kept: the negative control
+        status, lint_out, _ = run(
+            "lint", str(issued.chain), str(issued.key), "-H", HOST,
+            "--trust", str(root), "--crl", str(crl_path),
+        )  # fmt: skip
+        assert ("chain.revoked" in lint_out) is revoked, lint_out
+        assert status == (ExitStatus.FINDINGS if revoked else ExitStatus.OK)
+    status, _, err = run("lab", "revoke", str(gone.certificate), "--lab", str(lab_path))
+    assert status == ExitStatus.USAGE and "already revoked" in err
+    status, out, err = run("lab", "crl", "--lab", str(lab_path))
+    assert status == ExitStatus.OK, err
+    refreshed = x509.load_der_x509_crl(crl_path.read_bytes())
+    assert refreshed.extensions.get_extension_for_class(x509.CRLNumber).value.crl_number == 2
+    assert refreshed.get_revoked_certificate_by_serial_number(leaf.serial_number) is not None
+
+
+def test_revoke_refuses_a_certificate_of_another_lab(
+    tmp_path: Path, lab_dir: Path, other_lab_dir: Path
+) -> None:
+    foreign = lab.issue(other_lab_dir, tmp_path, lab.IssueOptions(hosts=(HOST,)))
+    with pytest.raises(UsageError, match="not issued by this lab"):
+        lab.revoke(lab_dir, foreign.certificate)
+    status, _, err = run("lab", "revoke", str(tmp_path / "missing.pem"), "--lab", str(lab_dir))
+    assert status == ExitStatus.USAGE and "missing.pem" in err
