@@ -104,7 +104,7 @@ def load_bytes(data: bytes, source: str, password: PasswordSource | None = None)
     if len(data) > MAX_INPUT_BYTES:
         raise InputError(_too_large(len(data)), location=source)
     try:
-        return _load_bytes(data, source, password)
+        return _checked(_load_bytes(data, source, password))
     except BaseException as exc:
         # cryptography's Rust parsers can panic on damaged input (a malformed DEK-Info IV in an
         # encrypted PEM key); pyo3 raises that as a BaseException that must not end the batch.
@@ -113,6 +113,26 @@ def load_bytes(data: bytes, source: str, password: PasswordSource | None = None)
                 "damaged beyond parsing (cryptography's parser failed on it)", location=source
             ) from None
         raise
+
+
+def _checked(bundle: Bundle) -> Bundle:
+    """Refuse a certificate whose names cannot be read.
+
+    cryptography parses the subject and issuer lazily, so a damaged name would otherwise surface
+    as a ``ValueError`` in the middle of the analysis. (Damaged extensions are left alone: the
+    facts record them, and rules report them.)
+    """
+    for loaded in bundle.certificates:
+        try:
+            loaded.certificate.subject  # noqa: B018 - parsed on first access
+            loaded.certificate.issuer  # noqa: B018
+        except _BAD_DATA as exc:
+            index = loaded.location.rsplit("#", 1)[-1]
+            raise InputError(
+                f"certificate #{index} is damaged: its names cannot be read ({_reason(exc)})",
+                location=bundle.source,
+            ) from None
+    return bundle
 
 
 def _load_bytes(data: bytes, source: str, password: PasswordSource | None) -> Bundle:
