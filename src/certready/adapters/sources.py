@@ -27,6 +27,7 @@ import warnings
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, replace
 from pathlib import Path
+from typing import TypeVar
 
 from cryptography import x509
 from cryptography.exceptions import UnsupportedAlgorithm
@@ -36,8 +37,13 @@ from cryptography.hazmat.primitives.serialization import pkcs7, pkcs12
 
 from certready.core.errors import InputError, PasswordError
 
+T = TypeVar("T")
+
 PasswordSource = Callable[[str], bytes | None]
-"""Given the input's display name, the password to try (``None``: there is none)."""
+"""Given the input's display name, the password to try (``None``: there is none).
+
+A source that can ask again (the terminal prompt) also has ``rejected(source)``: the loader calls
+it after a wrong password and asks once more, three tries in all."""
 
 MAX_INPUT_BYTES = 16 * 1024 * 1024
 """No certificate file is this large; a bigger input is refused before it is parsed."""
@@ -522,19 +528,13 @@ def _load_pkcs12(data: bytes, source: str, password: PasswordSource | None) -> B
                     location=source,
                 ) from None
     if loaded is None:
-        secret = password(source) if password is not None else None
-        if secret is None:
-            raise PasswordError(
-                f"the PKCS#12 file needs a password: {HOW_TO_UNLOCK}", location=source
-            )
-        try:
-            loaded = pkcs12.load_pkcs12(data, secret)
-        except _BAD_DATA:
-            raise PasswordError(
-                "wrong password for the PKCS#12 file (or the file is damaged)", location=source
-            ) from None
-        finally:
-            del secret
+        loaded = _unlock(
+            lambda secret: pkcs12.load_pkcs12(data, secret),
+            password,
+            source,
+            missing=f"the PKCS#12 file needs a password: {HOW_TO_UNLOCK}",
+            wrong="wrong password for the PKCS#12 file (or the file is damaged)",
+        )
     items: list[tuple[x509.Certificate, bytes | None]] = []
     if loaded.cert is not None:
         items.append((loaded.cert.certificate, loaded.cert.friendly_name))
@@ -587,24 +587,57 @@ def _private_key(
         raise InputError(
             f"{prefix}not a valid private key ({_reason(exc)})", location=source
         ) from None
-    secret = password(source) if password is not None else None
-    if secret is None:
-        raise PasswordError(
-            f"{prefix}the private key is encrypted: {HOW_TO_UNLOCK}", location=source
-        )
-    try:
-        return load(data, secret)
-    except (TypeError, ValueError):
-        raise PasswordError(
-            f"{prefix}wrong password for the encrypted private key (or the key is damaged)",
-            location=source,
-        ) from None
-    except UnsupportedAlgorithm as exc:
-        raise InputError(
-            f"{prefix}not a usable private key ({_reason(exc)})", location=source
-        ) from None
-    finally:
-        del secret
+
+    def decrypt(secret: bytes) -> PrivateKeyTypes:
+        try:
+            return load(data, secret)
+        except TypeError as exc:
+            raise ValueError(str(exc)) from None
+        except UnsupportedAlgorithm as exc:
+            raise InputError(
+                f"{prefix}not a usable private key ({_reason(exc)})", location=source
+            ) from None
+
+    return _unlock(
+        decrypt,
+        password,
+        source,
+        missing=f"{prefix}the private key is encrypted: {HOW_TO_UNLOCK}",
+        wrong=f"{prefix}wrong password for the encrypted private key (or the key is damaged)",
+    )
+
+
+_ATTEMPTS = 3
+"""Passwords asked for on a terminal get this many tries; one from a variable or file gets one."""
+
+
+def _unlock(
+    attempt: Callable[[bytes], T],
+    password: PasswordSource | None,
+    source: str,
+    *,
+    missing: str,
+    wrong: str,
+) -> T:
+    """``attempt(password)``; a ``ValueError`` means the password is wrong.
+
+    A source that can ask again (a terminal prompt has a ``rejected(source)`` method) is told
+    and asked again, up to three times; any other source gives one password, tried once.
+    """
+    rejected: Callable[[str], None] | None = getattr(password, "rejected", None)
+    for tries in range(1, _ATTEMPTS + 1):
+        secret = password(source) if password is not None else None
+        if secret is None:
+            raise PasswordError(missing, location=source)
+        try:
+            return attempt(secret)
+        except _BAD_DATA:
+            if rejected is None or tries == _ATTEMPTS:
+                raise PasswordError(wrong, location=source) from None
+            rejected(source)
+        finally:
+            del secret
+    raise AssertionError("unreachable")  # pragma: no cover
 
 
 _DEK_INFO = re.compile(rb"DEK-Info:\s*([A-Za-z0-9-]+)\s*,\s*([0-9A-Fa-f]*)")
