@@ -70,3 +70,17 @@ def test_live_is_reported_unavailable_until_the_scan_lands(tmp_path: Path, ca: T
     lab = make_lab(tmp_path, ca)
     status, _, err = run("audit", str(lab.manifest), "--live")
     assert status == ExitStatus.USAGE and "--live" in err
+
+
+def test_chain_analysis_uses_the_manifest_trust(tmp_path: Path, ca: TestCA) -> None:
+    lab = make_lab(tmp_path, ca)
+    _, report = _audit(lab.manifest)
+    app = next(t for t in report["targets"] if t["target"] == "production/app")  # type: ignore[attr-defined]
+    assert app["path"][-1]["origin"].startswith("trust:manifest:")
+    assert "chain.untrusted-root" not in [f["rule_id"] for f in app["findings"]]
+    text = lab.manifest.read_text().replace("  roots: [pki/root.cer]\n", "")
+    lab.manifest.write_text(text)
+    _, report = _audit(lab.manifest)
+    app = next(t for t in report["targets"] if t["target"] == "production/app")  # type: ignore[attr-defined]
+    chain_ids = [f["rule_id"] for f in app["findings"] if f["rule_id"].startswith("chain.")]
+    assert chain_ids and app["path"] == []

@@ -98,7 +98,7 @@ def test_server_pfx_is_imported_from_where_it_is(tmp_path: Path, ca: TestCA) -> 
     out = tmp_path / "plan"
     assert run("plan", str(lab.manifest), "--out", str(out))[0] == ExitStatus.OK
     ps1 = (out / "server-production-app.ps1").read_text()
-    assert f"$pfx = '{tmp_path / 'certs' / 'app.pfx'}'" in ps1
+    assert f"$pfx = '{(tmp_path / 'certs' / 'app.pfx').resolve()}'" in ps1
     assert "Import-PfxCertificate -FilePath $pfx -CertStoreLocation Cert:\\LocalMachine\\My" in ps1
     assert "Read-Host -AsSecureString" in ps1
     assert not list(out.rglob("*.pfx"))

@@ -219,3 +219,20 @@ def test_a_request_the_profile_rejects_is_refused(tmp_path: Path) -> None:
     # negative control: a key the profile accepts
     status, _, err = _csr(out_dir, "--profile", str(profile), "--key-type", "rsa3072")
     assert status == ExitStatus.OK, err
+
+
+def test_the_profile_decides_the_eku_request(tmp_path: Path) -> None:
+    status, out, err = _csr(tmp_path / "web", "--profile", "webpki")
+    assert status == ExitStatus.OK, err
+    web = load_csr(tmp_path / "web" / "app.example.com.csr")
+    assert _request_extensions(web)["eku"] == ["1.3.6.1.5.5.7.3.1"]  # BR: serverAuth only
+    assert _request_extensions(web)["ku"] == (True, True, True)  # RSA keeps a0
+    assert "Client Authentication" not in out
+    inf = (tmp_path / "web" / "app.example.com.inf").read_text()
+    assert "1.3.6.1.5.5.7.3.2" not in inf
+    cnf = (tmp_path / "web" / "app.example.com.cnf").read_text()
+    assert "extendedKeyUsage = serverAuth\n" in cnf
+    # negative control: the homecare profile asks for clientAuth too
+    assert _csr(tmp_path / "home")[0] == ExitStatus.OK
+    home = load_csr(tmp_path / "home" / "app.example.com.csr")
+    assert _request_extensions(home)["eku"] == ["1.3.6.1.5.5.7.3.1", "1.3.6.1.5.5.7.3.2"]

@@ -84,8 +84,7 @@ def test_defect_is_planted(name: str, tmp_path: Path, lab_dir: Path) -> None:
 
 CHAIN_ECHOES = {
     # The chain analysis must judge the path apart from the leaf's own policy problems (issue 3:
-    # "a policy problem on the leaf must not hide the chain verdict"); it still echoes these two.
-    "expired": "chain.path-invalid repeats the leaf's expiry",
+    # "a policy problem on the leaf must not hide the chain verdict"); it still echoes this one.
     "sha1": "cryptography's verifier refuses the SHA-1 leaf; reported as a missing intermediate",
 }
 
@@ -162,3 +161,12 @@ def test_sha1_defect_is_signed_by_the_lab_issuing_ca(tmp_path: Path, lab_dir: Pa
     ski = issuing.extensions.get_extension_for_class(x509.SubjectKeyIdentifier).value.digest
     aki = leaf.extensions.get_extension_for_class(x509.AuthorityKeyIdentifier).value
     assert aki.key_identifier == ski
+
+
+def test_an_expired_leaf_lies_inside_its_issuers_validity(tmp_path: Path, lab_dir: Path) -> None:
+    issued = lab.issue(
+        lab_dir, tmp_path, lab.IssueOptions(hosts=(HOST,), days=825, defect="expired")
+    )
+    leaf, issuing = load_chain(issued.chain)
+    assert leaf.not_valid_after_utc < NOW
+    assert issuing.not_valid_before_utc <= leaf.not_valid_before_utc

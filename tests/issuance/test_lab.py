@@ -17,14 +17,17 @@ from certready.adapters.issuance.csr import load_csr
 from certready.adapters.issuance.extensions import LAB_POLICY_OID
 from certready.core.errors import InputError, UsageError
 from certready.core.model import KeyPairing, Role
+from certready.core.policy import load_policy
 from certready.interfaces.cli import ExitStatus
 from certready.services import lab
 from certready.services.csr import CsrOptions, create_csr
+from certready.services.lint import LintOptions, lint
 from tests.cli import run
 from tests.issuance.support import (
     assert_no_secret,
     errors,
     lint_files,
+    lint_issued,
     load_chain,
     needs_openssl,
     require_rule,
@@ -51,6 +54,7 @@ def test_init_makes_a_marked_root_and_issuing_ca(tmp_path: Path) -> None:
     assert status == ExitStatus.OK, err
     files = lab.open_lab(tmp_path / "lab")
     assert _mode(files.root_key) == 0o600 and _mode(files.issuing_key) == 0o600
+    assert _mode(files.directory) == 0o700
     root = x509.load_pem_x509_certificate(files.root_certificate.read_bytes())
     issuing = x509.load_pem_x509_certificate(files.issuing_certificate.read_bytes())
     for cert, path_length, years in ((root, 1, 10), (issuing, 0, 5)):
@@ -132,6 +136,11 @@ def test_clean_issue_passes_homecare_and_validates_against_the_lab_root(
     leaf = path[0]
     assert leaf.not_valid_after_utc - leaf.not_valid_before_utc <= dt.timedelta(days=825)
     assert_no_secret(out + err, PASSWORD, key.read_text().splitlines()[1])
+    (hint,) = [line for line in out.splitlines() if line.startswith("check: ")]
+    status, _, err = run(*hint.removeprefix("check: certready ").split())
+    assert status == ExitStatus.OK, err  # the command lab issue suggests passes
+    status, lint_out, _ = run("lint", str(chain), "-H", HOST)
+    assert status == ExitStatus.FINDINGS and "error   chain." in lint_out  # without --trust
 
 
 def test_leaf_content_rsa_and_ec(tmp_path: Path, lab_dir: Path) -> None:
@@ -198,6 +207,17 @@ def test_pfx_cipher(tmp_path: Path, lab_dir: Path, legacy: bool, expected: str) 
     text = shown.stdout + shown.stderr
     assert expected in text
     assert ("MAC: sha1" in text) is legacy
+    status, _, err = run(
+        "lint", str(issued.pfx), "-H", HOST, "--password-file", str(_secret(tmp_path)),
+        "--trust", str(issued.lab_root),
+    )  # fmt: skip
+    assert status == ExitStatus.OK, err  # certready reads both forms back
+
+
+def _secret(directory: Path) -> Path:
+    path = directory / "pfx-password"
+    path.write_text(PASSWORD + "\n")
+    return path
 
 
 def test_pfx_password_from_file_and_none_without_a_terminal(tmp_path: Path, lab_dir: Path) -> None:
@@ -239,6 +259,10 @@ def test_issue_refuses_overwrite_stdout_and_too_many_days(tmp_path: Path, lab_di
     with pytest.raises(UsageError, match="825"):
         lab.issue(lab_dir, tmp_path / "long", lab.IssueOptions(hosts=(HOST,), days=826))
     assert lab.issue(lab_dir, tmp_path / "ok", lab.IssueOptions(hosts=(HOST,), days=825))
+    with pytest.raises(UsageError, match="825"):  # a defect does not lift the limit
+        lab.issue(lab_dir, tmp_path / "d", lab.IssueOptions(hosts=(HOST,), days=900, defect="sha1"))
+    with pytest.raises(UsageError, match="empty PFX password"):
+        lab.issue(lab_dir, tmp_path / "e", lab.IssueOptions(hosts=(HOST,), pfx_password=b""))
 
 
 def test_lab_comes_from_the_environment(
@@ -258,6 +282,12 @@ def test_lab_comes_from_the_environment(
 
 def test_sts_certificate_without_a_host(tmp_path: Path, lab_dir: Path) -> None:
     issued = lab.issue(lab_dir, tmp_path, lab.IssueOptions(hosts=(), role=Role.STS))
+    assert issued.key is not None
+    options = LintOptions(policy=load_policy("homecare"), role=Role.STS)
+    assert errors(lint([str(issued.chain), str(issued.key)], options)) == []
+    # negative control: without its private key the token-signing certificate fails
+    without_key = lint([str(issued.chain)], options)
+    assert [f.rule_id for f in errors(without_key)] == ["sts.private-key-missing"]
     leaf = load_chain(issued.certificate)[0]
     assert leaf.subject.get_attributes_for_oid(NameOID.COMMON_NAME)[0].value == lab.STS_COMMON_NAME
     assert _ext(leaf, x509.KeyUsage).value.digital_signature
@@ -276,7 +306,9 @@ def test_sign_a_csr_from_certready_csr_gives_a_passing_certificate(
     assert status == ExitStatus.OK, err
     chain = tmp_path / "signed" / f"{HOST}.chain.pem"
     verify_chain(chain, lab_dir / "root-ca.pem", "mobile.example.com")
-    assert errors(lint_files(chain, request.key, request.hosts)) == []
+    assert (
+        errors(lint_files(chain, request.key, request.hosts, trust=lab_dir / "root-ca.pem")) == []
+    )
     leaf = load_chain(chain)[0]
     assert leaf.public_key() == load_csr(request.request).public_key()
     assert _ext(leaf, x509.KeyUsage).value.key_encipherment  # RSA request: a0
@@ -332,3 +364,21 @@ def test_sign_rejects_a_corrupt_request(tmp_path: Path, lab_dir: Path) -> None:
     assert caught.value.location == str(path)
     status, _, err = run("lab", "sign", str(path), "--lab", str(lab_dir), "-o", str(tmp_path))
     assert status == ExitStatus.USAGE and "bad.csr" in err and "Traceback" not in err
+
+
+@pytest.mark.parametrize(
+    ("requested", "client_host", "stem"),
+    [
+        ("*.example.com", "portal.example.com", "wildcard.example.com"),
+        ("bücher.example.com", "xn--bcher-kva.example.com", "xn--bcher-kva.example.com"),
+    ],
+)
+def test_wildcard_and_idn_leaves_pass_for_the_names_clients_use(
+    tmp_path: Path, lab_dir: Path, requested: str, client_host: str, stem: str
+) -> None:
+    issued = lab.issue(lab_dir, tmp_path, lab.IssueOptions(hosts=(requested,)))
+    assert issued.certificate.name == f"{stem}.pem"
+    assert errors(lint_issued(issued, [client_host])) == []
+    # negative control: a name the certificate does not cover
+    uncovered = lint_issued(issued, ["a.b.example.com"])
+    assert [f.rule_id for f in errors(uncovered)] == ["names.host-not-covered"]

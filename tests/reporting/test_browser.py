@@ -15,6 +15,9 @@ from pathlib import Path
 import pytest
 
 from certready.adapters.reporting import html_report
+from tests.audit.lab import make_lab
+from tests.cli import run
+from tests.pki import TestCA
 from tests.reporting.sample import RULES, SCRIPT_CN, policy, sample_report
 
 pytestmark = pytest.mark.browser
@@ -88,3 +91,17 @@ def test_control_a_script_that_runs_does_change_the_title(tmp_path: Path) -> Non
     dom = browse(page, tmp_path / "profile", "--dump-dom")
     title = re.search(r"<title>(.*?)</title>", dom, re.S)
     assert title is not None and title.group(1) == "pwned"
+
+
+def test_chromium_renders_a_lab_deployment_audit(tmp_path: Path, ca: TestCA) -> None:
+    """The issue's case: the HTML report of a lab deployment, as ``certready audit`` writes it."""
+    lab = make_lab(tmp_path / "lab", ca, mobile_external=False)
+    page = tmp_path / "audit.html"
+    status, _, err = run("audit", str(lab.manifest), "--format", "html", "--output", str(page))
+    assert status == 1, err  # the lab has findings (mobile external name not covered)
+    dom = browse(page, tmp_path / "profile", "--dump-dom")
+    assert re.search(r'id="verdict"[^>]*>NOT READY<', dom)
+    assert "<h3>production/mobile</h3>" in dom and "<h3>production/app</h3>" in dom
+    assert 'aria-label="Certificate expiry timeline"' in dom
+    assert "deployment.mobile-external-name" in dom
+    assert "certready.yaml:11" in dom  # manifest line of the report-level finding

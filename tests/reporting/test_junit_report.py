@@ -89,3 +89,35 @@ def test_control_characters_still_parse(tmp_path: Path) -> None:
         junit_report.render(replace(report, targets=(bad,)), policy(), rules=RULES), tmp_path
     )
     assert [s.name for s in xml][-1] == "app\\x00\\x1b[31m"
+
+
+def test_a_crashed_rule_is_a_failing_test_case(tmp_path: Path) -> None:
+    from dataclasses import replace
+
+    from certready.core.engine import ENGINE_RULE_FAILED
+    from certready.core.model import Finding, Severity
+
+    report = sample_report()
+    crash = Finding(
+        ENGINE_RULE_FAILED,
+        Severity.ERROR,
+        "rule key.rsa-size failed: boom",
+        "file:certs/app.pfx#0",
+        "bug",
+    )
+    app = replace(report.targets[0], findings=(*report.targets[0].findings, crash))
+    xml = parse(
+        junit_report.render(replace(report, targets=(app,)), policy(), rules=RULES), tmp_path
+    )
+    result = cases(xml)["app"][ENGINE_RULE_FAILED]
+    assert isinstance(result[0], Failure) and "boom" in (result[0].message or "")
+
+
+def test_test_cases_name_the_file_they_are_about() -> None:
+    import xml.etree.ElementTree as ET
+
+    root = ET.fromstring(junit_report.render(sample_report(), policy(), rules=RULES))  # noqa: S314 (our own output)
+    files = {(c.get("classname"), c.get("name")): c.get("file") for c in root.iter("testcase")}
+    assert files[("app", "names.host-not-covered")] == "deploy.yaml"  # the finding's manifest line
+    assert files[("app", "key.rsa-size")] == "certs/app.pfx"  # the target's file
+    assert files[("mobile.example.test:443", "validity.expired")] is None  # a live server: no file

@@ -108,3 +108,20 @@ def test_unreadable_input_is_a_notification() -> None:
 )
 def test_artifact_uri(path: str, uri: str) -> None:
     assert sarif_report.artifact_uri(path) == uri
+
+
+def test_a_rule_outside_the_catalogue_gets_a_descriptor() -> None:
+    from dataclasses import replace
+
+    from certready.core.engine import ENGINE_RULE_FAILED
+    from certready.core.model import Finding, Severity
+
+    report = sample_report()
+    crash = Finding(
+        ENGINE_RULE_FAILED, Severity.ERROR, "rule x failed", "file:certs/app.pfx#0", "bug"
+    )
+    log = json.loads(sarif_report.render(replace(report, findings=(crash,)), policy(), rules=RULES))
+    jsonschema.Draft4Validator(SCHEMA).validate(log)
+    rules = log["runs"][0]["tool"]["driver"]["rules"]
+    result = results_by_rule(log)[ENGINE_RULE_FAILED]
+    assert rules[result["ruleIndex"]]["id"] == ENGINE_RULE_FAILED

@@ -25,8 +25,9 @@ def entry(label: str, days_left: float, days_before: float = 30) -> TimelineEntr
 def test_status_expired_soon_ok_and_not_yet_valid() -> None:
     assert status_of(entry("a", -1), NOW, 30) == "expired"
     assert status_of(entry("a", 29), NOW, 30) == "soon"
-    assert status_of(entry("a", 30), NOW, 30) == "soon"
-    assert status_of(entry("a", 31), NOW, 30) == "ok"  # negative control: just outside the window
+    assert status_of(entry("a", 29.9), NOW, 30) == "soon"
+    assert status_of(entry("a", 30), NOW, 30) == "ok"  # as validity.expiring-soon: "< days"
+    assert status_of(entry("a", 31), NOW, 30) == "ok"
     assert status_of(entry("a", 300, days_before=-5), NOW, 30) == "not-yet-valid"
     assert status_of(entry("a", 10), NOW, 0) == "ok"
 
@@ -79,3 +80,13 @@ def test_long_labels_are_shortened_and_empty_report_has_no_bars() -> None:
     assert len(t.bars[0].label) <= 44 and t.bars[0].label.endswith("…")
     empty = layout([], NOW, 30)
     assert empty.bars == () and empty.end > NOW
+
+
+def test_whole_days_truncate_toward_zero_both_ways() -> None:
+    from certready.adapters.reporting.timeline import whole_days
+
+    assert whole_days(NOW - dt.timedelta(days=2, hours=20), NOW) == -2
+    assert whole_days(NOW + dt.timedelta(days=2, hours=20), NOW) == 2
+    assert whole_days(NOW - dt.timedelta(hours=1), NOW) == 0
+    gone = layout([entry("gone", -2.9)], NOW, 30).bars[0]
+    assert gone.days_left == -2 and "(2 d ago)" in gone.end_label

@@ -8,12 +8,10 @@ Pure values (no files): :mod:`certready.adapters.manifest` builds a :class:`Depl
 
 from __future__ import annotations
 
-import ipaddress
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from enum import StrEnum
 
-from certready.core.hostnames import is_ip_address
 from certready.core.model import CertFacts, KeyPairing, Severity
 
 
@@ -154,32 +152,3 @@ class Topology:
 
     def observed(self, server: ServerSpec) -> ServerObservation:
         return self.observations.get(server.key, ServerObservation())
-
-
-def san_covers(cert: CertFacts, host: str) -> bool:
-    """Whether the subjectAltName covers ``host`` (RFC 9525; the CN is never a fallback).
-
-    A wildcard is the whole left-most label and covers exactly one label; an IP address only matches
-    an iPAddress entry.
-    """
-    san = cert.subject_alt_name
-    if san is None:
-        return False
-    if is_ip_address(host):
-        wanted = ipaddress.ip_address(host.strip("[]"))
-        return any(ipaddress.ip_address(a) == wanted for a in san.ip_addresses)
-    host = host.lower().rstrip(".")
-    for name in san.dns_names:
-        pattern = name.lower().rstrip(".")
-        if pattern == host:
-            return True
-        if pattern.startswith("*.") and "." in host:
-            first, rest = host.split(".", 1)
-            if first and rest == pattern[2:]:
-                return True
-    return False
-
-
-def wildcard_names(cert: CertFacts) -> tuple[str, ...]:
-    san = cert.subject_alt_name
-    return tuple(n for n in san.dns_names if n.startswith("*.")) if san else ()

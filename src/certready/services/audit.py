@@ -9,18 +9,17 @@ whole topology (:func:`certready.core.rules.deployment.check_topology`). Rules r
 from __future__ import annotations
 
 import datetime as dt
-import functools
-import warnings
+from collections import Counter
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 
-import certifi
 from cryptography import x509
 
 from certready.adapters.manifest import load_manifest, policy_spec
 from certready.adapters.passwords import password_from_env, password_from_file
 from certready.adapters.sources import Bundle, LoadedKey, PasswordSource, load_bytes, read_input
+from certready.adapters.trust import TrustStore, load_mozilla
 from certready.core.deployment import (
     CertificateRef,
     Deployment,
@@ -40,6 +39,7 @@ from certready.core.model import (
 )
 from certready.core.policy import Policy, load_policy
 from certready.core.rules.deployment import check_topology
+from certready.services.chain import ChainOptions
 from certready.services.lint import LintOptions, analyse
 
 LiveProbe = Callable[[Sequence[ServerSpec]], dict[str, tuple[CertFacts | None, str]]]
@@ -51,6 +51,8 @@ class AuditOptions:
     policy: Policy | None = None
     """``None``: the manifest's ``policy:``."""
     now: dt.datetime = field(default_factory=lambda: dt.datetime.now(dt.UTC))
+    chain: bool = True
+    """Run the chain analysis (against Mozilla's store plus the manifest's ``trust:``)."""
     live: LiveProbe | None = None
     """How to fetch what each endpoint presents; ``None`` audits the files only."""
 
@@ -66,25 +68,40 @@ def password_source(ref: CertificateRef) -> PasswordSource | None:
 
 
 class CertificateFiles:
-    """Each certificate/key file read once per audit (a shared wildcard is parsed once)."""
+    """Each certificate/key file read once per audit (a shared wildcard is parsed once).
 
-    def __init__(self) -> None:
+    Only files named more than once are kept: holding every parsed bundle of a large manifest
+    would only make the garbage collector walk them.
+    """
+
+    def __init__(self, deployment: Deployment | None = None) -> None:
         self._cache: dict[tuple[str, str | None, str | None], Bundle | InputError] = {}
+        self._shared: set[str] | None = None
+        if deployment is not None:
+            named = Counter(
+                p
+                for s in deployment.servers
+                for ref in (s.certificate, s.sts_certificate)
+                if ref is not None
+                for p in (ref.path, ref.key)
+                if p is not None
+            )
+            self._shared = {p for p, n in named.items() if n > 1}
+
+    def _get(self, path: str, ref: CertificateRef) -> Bundle | InputError:
+        cache_key = (path, ref.password_env, ref.password_file)
+        if cache_key in self._cache:
+            return self._cache[cache_key]
+        loaded = self._read(path, ref)
+        if self._shared is None or path in self._shared:
+            self._cache[cache_key] = loaded
+        return loaded
 
     def load(self, ref: CertificateRef) -> Bundle | InputError:
-        cache_key = (ref.path, ref.password_env, ref.password_file)
-        if cache_key not in self._cache:
-            self._cache[cache_key] = self._read(ref.path, ref)
-        bundle = self._cache[cache_key]
+        bundle = self._get(ref.path, ref)
         if isinstance(bundle, InputError) or ref.key is None:
             return bundle
-        key_ref = CertificateRef(
-            ref.key, password_env=ref.password_env, password_file=ref.password_file
-        )
-        key_cache = (ref.key, ref.password_env, ref.password_file)
-        if key_cache not in self._cache:
-            self._cache[key_cache] = self._read(ref.key, key_ref)
-        keys = self._cache[key_cache]
+        keys = self._get(ref.key, ref)
         if isinstance(keys, InputError):
             return keys
         return Bundle(bundle.source, bundle.format, bundle.certificates, (*bundle.keys, *keys.keys))
@@ -123,26 +140,42 @@ def _leaf(result: TargetResult) -> CertFacts | None:
 
 
 def audit_deployment(deployment: Deployment, policy: Policy, options: AuditOptions) -> Report:
-    files = CertificateFiles()
+    files = CertificateFiles(deployment)
     targets: list[TargetResult] = []
+    anchors: list[x509.Certificate] = []
+    intermediates: list[x509.Certificate] = []
+    for ref in (*deployment.trust_roots, *deployment.trust_intermediates):
+        loaded = files.load(ref)
+        if isinstance(loaded, InputError):
+            targets.append(_error_target("trust", ref, loaded, Role.SSL))
+            continue
+        bucket = anchors if ref in deployment.trust_roots else intermediates
+        bucket.extend(c.certificate for c in loaded.certificates)
+    chain = chain_options(anchors, intermediates, deployment.source) if options.chain else None
     observations: dict[str, ServerObservation] = {}
     chain_tops: list[x509.Certificate] = []
+    publics: list[bool] = []
     for server in deployment.servers:
         seen = ServerObservation()
         if server.certificate is not None:
-            result, top = _lint_one(server, server.certificate, Role.SSL, files, policy, options)
+            result, top = _lint_one(
+                server, server.certificate, Role.SSL, files, policy, options, chain
+            )
             targets.append(result)
             if top is not None:
                 chain_tops.append(top)
-            leaf = _leaf(result)
+            if result.path:
+                publics.append(result.path[-1].origin == MOZILLA)
             seen = ServerObservation(
-                leaf=leaf,
+                leaf=_leaf(result),
                 private_key=result.private_key,
                 location=result.location,
                 input_error=result.status is not TargetStatus.OK,
             )
         if server.sts_certificate is not None:
-            result, _ = _lint_one(server, server.sts_certificate, Role.STS, files, policy, options)
+            result, _ = _lint_one(
+                server, server.sts_certificate, Role.STS, files, policy, options, chain
+            )
             targets.append(result)
             seen = replace(
                 seen,
@@ -152,16 +185,10 @@ def audit_deployment(deployment: Deployment, policy: Policy, options: AuditOptio
                 sts_location=result.location,
             )
         observations[server.key] = seen
-    anchors: list[x509.Certificate] = []
-    for ref in (*deployment.trust_roots, *deployment.trust_intermediates):
-        loaded = files.load(ref)
-        if isinstance(loaded, InputError):
-            targets.append(_error_target("trust", ref, loaded, Role.SSL))
-        elif ref in deployment.trust_roots:
-            anchors.extend(c.certificate for c in loaded.certificates)
     if options.live is not None:
         observations = _with_served(deployment, observations, options.live)
-    topology = Topology(deployment, observations, private_chain(anchors, chain_tops))
+    private = (not all(publics)) if publics else private_chain(anchors, chain_tops)
+    topology = Topology(deployment, observations, private)
     findings = tuple(
         f
         for issue in check_topology(topology)
@@ -187,6 +214,21 @@ def audit_deployment(deployment: Deployment, policy: Policy, options: AuditOptio
     )
 
 
+MOZILLA = "trust:mozilla"
+
+
+def chain_options(
+    anchors: Sequence[x509.Certificate], intermediates: Sequence[x509.Certificate], source: str
+) -> ChainOptions:
+    """What the deployment's clients trust: Mozilla's store plus the manifest's ``trust:``."""
+    stores = [load_mozilla()]
+    if anchors or intermediates:
+        stores.insert(
+            0, TrustStore(f"trust:manifest:{source}", tuple(anchors), tuple(intermediates))
+        )
+    return ChainOptions(trust=tuple(stores))
+
+
 def _lint_one(
     server: ServerSpec,
     ref: CertificateRef,
@@ -194,6 +236,7 @@ def _lint_one(
     files: CertificateFiles,
     policy: Policy,
     options: AuditOptions,
+    chain: ChainOptions | None = None,
 ) -> tuple[TargetResult, x509.Certificate | None]:
     name = f"{server.key}{' (sts)' if role is Role.STS else ''}"
     loaded = files.load(ref)
@@ -203,20 +246,15 @@ def _lint_one(
         error = InputError("holds a private key but no certificate", location=ref.path)
         return _error_target(name, ref, error, role), None
     hosts = server.names if role is Role.SSL else ()
-    lint_options = LintOptions(policy=policy, hosts=hosts, role=role, now=options.now)
+    lint_options = LintOptions(policy=policy, hosts=hosts, role=role, now=options.now, chain=chain)
     keys: Sequence[LoadedKey] = loaded.keys
     result = analyse(name, loaded.certificates, keys, lint_options)
     return result, loaded.certificates[-1].certificate
 
 
-@functools.cache
 def _public_subjects() -> frozenset[bytes]:
-    """Subjects (DER) of the roots in Mozilla's store as certifi ships it."""
-    pem = Path(certifi.where()).read_bytes()
-    with warnings.catch_warnings():  # some Mozilla roots have serial 0 (DESIGN §6)
-        warnings.simplefilter("ignore")
-        roots = x509.load_pem_x509_certificates(pem)
-    return frozenset(c.subject.public_bytes() for c in roots)
+    """Subjects (DER) of the roots in Mozilla's store."""
+    return frozenset(c.subject.public_bytes() for c in load_mozilla().anchors)
 
 
 def private_chain(

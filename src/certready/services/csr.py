@@ -1,7 +1,8 @@
 """csr: a private key and a request that cannot fail the policy, plus certreq/OpenSSL equivalents.
 
 The request carries every name as a SAN, the Key Usage the key type needs (RSA a0, EC
-digitalSignature: RFC 8813) and EKU serverAuth + clientAuth (install guide). Before anything is
+digitalSignature: RFC 8813) and EKU serverAuth + clientAuth (install guide), as the profile
+asks (:func:`profile_usages`). Before anything is
 written, a throw-away certificate with the request's content is checked against the profile's
 name, key, signature and usage rules, so a request the policy would reject is refused with the
 rule's own message (for example ``--key-type rsa2048`` under a profile asking for 3072 bits).
@@ -18,7 +19,12 @@ from cryptography import x509
 
 from certready.adapters.issuance.ca import LeafPlan, sign_leaf
 from certready.adapters.issuance.csr import build_csr, csr_pem
-from certready.adapters.issuance.extensions import RequestSpec
+from certready.adapters.issuance.extensions import (
+    SERVER_AUTH,
+    TLS_EKU,
+    RequestSpec,
+    key_usage_for,
+)
 from certready.adapters.issuance.keys import (
     IssuedKey,
     check_key_type,
@@ -29,11 +35,11 @@ from certready.adapters.issuance.keys import (
 )
 from certready.adapters.issuance.templates import certreq_inf, openssl_config
 from certready.core.engine import evaluate
-from certready.core.errors import UsageError
-from certready.core.facts import extract_facts
+from certready.core.errors import PolicyError, UsageError
+from certready.core.facts import KEY_USAGE_BITS, extract_facts
 from certready.core.hostnames import normalise_host
 from certready.core.model import Finding, KeyPairing, Role, RuleContext, Severity
-from certready.core.policy import Policy, load_policy
+from certready.core.policy import Policy, RuleSetting, load_policy
 
 CONTENT_AREAS = frozenset({"names", "key", "signature", "usage"})
 """The rule areas a certificate's own content decides (not dates, chain, server or topology)."""
@@ -85,6 +91,31 @@ def refuse_policy_errors(findings: Sequence[Finding], policy: Policy, what: str)
     if findings:
         reasons = "; ".join(f"{f.rule_id}: {f.message}" for f in findings)
         raise UsageError(f"{what} would fail profile {policy.name}: {reasons}")
+
+
+def _setting(policy: Policy, rule_id: str) -> RuleSetting | None:
+    try:
+        return policy.setting(rule_id)
+    except PolicyError:
+        return None
+
+
+def profile_usages(policy: Policy, key_type: str) -> tuple[tuple[str, ...], tuple[str, ...]]:
+    """The Key Usage bits and EKU OIDs a request asks for under ``policy``.
+
+    Key Usage: RSA digitalSignature + keyEncipherment plus any bit ``usage.key-usage-rsa``
+    requires; EC digitalSignature alone (RFC 8813). EKU: serverAuth, and clientAuth unless the
+    profile switches ``usage.eku-client-auth`` off (``webpki``: CA/B BR §7.1.2.7.10).
+    """
+    bits = set(key_usage_for(key_type))
+    rsa_rule = _setting(policy, "usage.key-usage-rsa")
+    if key_type.startswith("rsa") and rsa_rule is not None and rsa_rule.enabled:
+        required = rsa_rule.parameters.get("required", ())
+        if isinstance(required, tuple):
+            bits.update(required)
+    client_rule = _setting(policy, "usage.eku-client-auth")
+    ekus = TLS_EKU if client_rule is None or client_rule.enabled else (SERVER_AUTH,)
+    return tuple(b for b in KEY_USAGE_BITS if b in bits), ekus
 
 
 def spec_certificate(spec: RequestSpec, key: IssuedKey, now: dt.datetime) -> x509.Certificate:
@@ -143,9 +174,9 @@ def create_csr(out_dir: Path | str, options: CsrOptions) -> CsrFiles:
     if not options.hosts:
         raise UsageError("give at least one --host")
     hosts = tuple(dict.fromkeys(normalise_host(h) for h in options.hosts))
-    spec = RequestSpec.for_hosts(
-        hosts, check_key_type(options.key_type), organization=options.organization
-    )
+    key_type = check_key_type(options.key_type)
+    key_usage, extended_key_usage = profile_usages(options.policy, key_type)
+    spec = RequestSpec(hosts, key_type, key_usage, extended_key_usage, options.organization)
     stem = options.stem or file_stem(hosts, "request")
     paths = [directory / f"{stem}.{ext}" for ext in ("key", "csr", "inf", "cnf")]
     refuse_existing(paths, force=options.force)

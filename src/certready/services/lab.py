@@ -104,7 +104,7 @@ def init(
     if crl_base_url is not None and not crl_base_url.startswith(("http://", "https://")):
         raise UsageError(f"--crl-url must be an http(s) URL, not {crl_base_url!r}")
     lab = create_lab(
-        Path(directory),
+        refuse_stdout(directory),
         key_type=check_key_type(key_type),
         crl_base_url=crl_base_url,
         now=now or _now(),
@@ -212,8 +212,9 @@ def issue(lab_dir: Path | str | None, out_dir: Path | str, options: IssueOptions
     lab = load_lab(_lab_dir(lab_dir))
     hosts = _hosts(options.hosts, options.role)
     defect = get_defect(options.defect) if options.defect else None
-    if defect is None:
-        _check_days(options.days)
+    _check_days(options.days)  # the too-long defect sets its own end, nothing else may
+    if options.pfx_password is not None and not options.pfx_password:
+        raise UsageError("an empty PFX password is not allowed")
     plan = _plan(
         lab, hosts, options.role, check_key_type(options.key_type), options.days, options.now
     )
@@ -299,10 +300,9 @@ def sign(
     plan = _plan(lab, hosts, role, key_type, days, now or _now())
     _check_issuer_outlives(plan, lab)
     chosen_stem = stem or file_stem(hosts, source.stem)
-    directory = Path(out_dir) if str(out_dir) != "-" else None
-    if directory is None:
-        raise UsageError("give --out DIR for the certificate files")
-    paths = {ext: directory / f"{chosen_stem}.{ext}" for ext in ("pem", "chain.pem")}
+    if str(out_dir) == "-":
+        raise UsageError("give --out DIR: sign writes the certificate and its chain as files")
+    paths = {ext: Path(out_dir) / f"{chosen_stem}.{ext}" for ext in ("pem", "chain.pem")}
     refuse_existing(paths.values(), force=force)
     certificate = sign_public_key(plan, csr.public_key(), lab.issuing)
     effective_policy = policy or load_policy()

@@ -127,10 +127,9 @@ def _leaf(
 def _pfx(ref: CertificateRef | None, bundle: Bundle | None) -> str | None:
     if ref is None:
         return None
-    if (bundle is not None and bundle.format == "pkcs12") or ref.path.lower().endswith(
-        PFX_SUFFIXES
-    ):
-        return ref.path
+    is_pfx = bundle is not None and bundle.format == "pkcs12"
+    if is_pfx or ref.path.lower().endswith(PFX_SUFFIXES):
+        return str(Path(ref.path).resolve())  # the script runs from the plan folder
     return None
 
 

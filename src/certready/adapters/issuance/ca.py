@@ -53,7 +53,11 @@ ROOT_CERT, ROOT_KEY = "root-ca.pem", "root-ca.key"
 ISSUING_CERT, ISSUING_KEY = "issuing-ca.pem", "issuing-ca.key"
 CA_CHAIN, SETTINGS = "ca-chain.pem", "lab.json"
 BACKDATE = dt.timedelta(hours=1)
-"""Certificates start an hour in the past, so a client whose clock lags still accepts them."""
+"""Leaves start an hour in the past, so a client whose clock lags still accepts them."""
+CA_BACKDATE = dt.timedelta(days=400)
+"""The lab's CAs start 400 days before ``lab init``, so a leaf issued "last year" (the
+``expired`` defect: 397 days that ended two days ago) lies inside its issuer's validity, as a
+real expired certificate does; the chain then fails only for the leaf's own dates."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -125,7 +129,7 @@ def create_lab(
     """A new root and issuing CA in ``directory``; refuses to replace a lab without ``force``."""
     refuse_existing([*lab_paths(directory), directory / SETTINGS], force=force)
     tag = secrets.token_hex(3).upper()
-    start = now - BACKDATE
+    start = now - CA_BACKDATE
     root_key, issuing_key = generate_key(key_type), generate_key(key_type)
     root_name = subject_name(f"certready lab Root CA {tag}", LAB_ORGANIZATION)
     issuing_name = subject_name(f"certready lab Issuing CA {tag}", LAB_ORGANIZATION)
@@ -153,7 +157,7 @@ def create_lab(
             *identifiers(issuing_key.public_key(), root_key.public_key()),
         ],
     )
-    directory.mkdir(parents=True, exist_ok=True)
+    directory.mkdir(mode=0o700, parents=True, exist_ok=True)  # a new lab folder: owner only
     write_private_key(directory / ROOT_KEY, root_key, force=force)
     write_private_key(directory / ISSUING_KEY, issuing_key, force=force)
     write_public(directory / ROOT_CERT, pem(root), force=force)

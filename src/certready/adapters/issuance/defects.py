@@ -35,8 +35,16 @@ def _shift(plan: LeafPlan, delta: dt.timedelta) -> LeafPlan:
     return replace(plan, not_before=plan.not_before + delta, not_after=plan.not_after + delta)
 
 
+EXPIRED_MAX_LIFETIME = dt.timedelta(days=397)
+"""The ``expired`` leaf lived at most this long, so it lies inside the lab CAs' validity
+(:data:`~.ca.CA_BACKDATE`), as a real expired certificate lies inside its issuer's."""
+
+
 def _expired(plan: LeafPlan) -> LeafPlan:
-    return _shift(plan, -(plan.not_after - plan.not_before) - dt.timedelta(days=2))
+    """Ended two days ago, after a lifetime of ``--days`` (at most 397)."""
+    end = plan.not_before - dt.timedelta(days=2)
+    lifetime = min(plan.not_after - plan.not_before, EXPIRED_MAX_LIFETIME)
+    return replace(plan, not_before=end - lifetime, not_after=end)
 
 
 def _first_dns(plan: LeafPlan) -> str:

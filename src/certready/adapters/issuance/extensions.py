@@ -64,12 +64,6 @@ class RequestSpec:
     def ip_addresses(self) -> tuple[str, ...]:
         return tuple(h for h in self.hosts if is_ip_address(h))
 
-    @classmethod
-    def for_hosts(
-        cls, hosts: Iterable[str], key_type: str, *, organization: str | None = None
-    ) -> RequestSpec:
-        return cls(tuple(hosts), key_type, key_usage_for(key_type), TLS_EKU, organization)
-
 
 def subject_name(common_name: str | None, organization: str | None) -> x509.Name:
     attributes = []

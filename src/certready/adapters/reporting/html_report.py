@@ -17,13 +17,13 @@ import jinja2
 from certready import __version__
 from certready.adapters.reporting.common import (
     RenderContext,
-    examined,
     resolve_context,
     severity_counts,
     sorted_findings,
+    target_state,
     verdict,
 )
-from certready.adapters.reporting.timeline import Timeline, TimelineEntry, layout
+from certready.adapters.reporting.timeline import Timeline, TimelineEntry, layout, whole_days
 from certready.core.facts import describe_key, eku_name, key_usage_hex
 from certready.core.model import CertFacts, ChainElement, Finding, Report, Rule, TargetResult
 from certready.core.policy import Policy
@@ -68,7 +68,7 @@ def _date(when: dt.datetime) -> str:
 
 
 def _days(cert: CertFacts, now: dt.datetime) -> str:
-    days = (cert.not_valid_after - now).days
+    days = whole_days(cert.not_valid_after, now)
     return f"expired {-days} days ago" if days < 0 else f"{days} days left"
 
 
@@ -133,13 +133,6 @@ def _finding_view(f: Finding, context: RenderContext, target_location: str | Non
 
 
 def _target_view(t: TargetResult, context: RenderContext, now: dt.datetime) -> TargetView:
-    worst = t.worst
-    if t.status.value != "ok":
-        state = t.status.value
-    elif not examined(t):
-        state = "skipped"
-    else:
-        state = worst.label if worst else "ok"
     facts: list[tuple[str, str]] = [("Role", t.role.value)]
     if t.hosts:
         facts.append(("Hosts", ", ".join(t.hosts)))
@@ -160,7 +153,7 @@ def _target_view(t: TargetResult, context: RenderContext, now: dt.datetime) -> T
         name=t.target,
         location=t.location,
         status=t.status.value,
-        state=state,
+        state=target_state(t),
         reason=t.reason,
         facts=tuple(facts),
         leaf=_certificate_view(elements[0], now) if elements else None,

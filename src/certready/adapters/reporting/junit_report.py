@@ -4,7 +4,8 @@ CI servers (GitLab, Jenkins, Azure) show JUnit as tests: a rule that passed is a
 a rule with an ``error`` or ``warning`` finding is a ``<failure>`` carrying the messages and the
 fix, an ``info`` finding leaves the test passing with its message in ``<system-out>``. A target
 that could not be read is one test case with an ``<error>``; one that held only CA certificates is
-one ``<skipped>`` test case. Report-level findings (deployment topology) form their own suite.
+one ``<skipped>`` test case. A test case's ``file`` is the file its finding points at (the
+certificate, or the manifest), else the target's file. Report-level findings (deployment topology) form their own suite.
 Which rules ran comes from the policy and the catalogue (see
 :func:`certready.adapters.reporting.common.evaluated_rule_ids`).
 """
@@ -17,6 +18,7 @@ from collections.abc import Sequence
 from certready.adapters.reporting.common import (
     evaluated_rule_ids,
     examined,
+    parse_location,
     report_rule_ids,
     resolve_context,
     xml_safe,
@@ -28,19 +30,23 @@ _FAILING = Severity.WARNING
 
 
 class _Suite:
-    def __init__(self, name: str, timestamp: str) -> None:
+    def __init__(self, name: str, timestamp: str, file: str | None = None) -> None:
         self.element = ET.Element("testsuite", name=xml_safe(name), timestamp=timestamp)
+        self.file = file
         self.properties = ET.SubElement(self.element, "properties")
         self.tests = self.failures = self.errors = self.skipped = 0
 
     def prop(self, name: str, value: str) -> None:
         ET.SubElement(self.properties, "property", name=name, value=xml_safe(value))
 
-    def case(self, classname: str, name: str) -> ET.Element:
+    def case(self, classname: str, name: str, file: str | None = None) -> ET.Element:
         self.tests += 1
-        return ET.SubElement(
+        case = ET.SubElement(
             self.element, "testcase", classname=xml_safe(classname), name=name, time="0"
         )
+        if file or self.file:
+            case.set("file", xml_safe(file or self.file or ""))  # GitLab links the test to it
+        return case
 
     def close(self) -> ET.Element:
         if not len(self.properties):
@@ -55,8 +61,13 @@ def _finding_text(f: Finding) -> str:
     return xml_safe(f"{f.severity.label}: {f.message}\nat {f.location}\nfix: {f.remediation}")
 
 
+def _file_of(location: str) -> str | None:
+    return parse_location(location).path
+
+
 def _rule_case(suite: _Suite, classname: str, rule_id: str, findings: Sequence[Finding]) -> None:
-    case = suite.case(classname, rule_id)
+    files = [path for f in findings if (path := _file_of(f.location))]
+    case = suite.case(classname, rule_id, files[0] if files else None)
     failing = [f for f in findings if f.severity >= _FAILING]
     if failing:
         suite.failures += 1
@@ -92,7 +103,7 @@ def render(
             _rule_case(suite, "deployment", rule_id, findings)
         finish(suite)
     for target in report.targets:
-        suite = _Suite(target.target, timestamp)
+        suite = _Suite(target.target, timestamp, _file_of(target.location))
         suite.prop("location", target.location)
         suite.prop("role", target.role.value)
         if target.hosts:

@@ -12,12 +12,13 @@ import re
 from collections.abc import Sequence
 
 from certready.adapters.reporting.common import (
-    examined,
     severity_counts,
     sorted_findings,
+    target_state,
     verdict,
 )
-from certready.core.model import Finding, Report, Rule, Severity, TargetResult
+from certready.adapters.reporting.timeline import whole_days
+from certready.core.model import Finding, Report, Rule, Severity
 from certready.core.policy import Policy
 
 _SPECIAL = re.compile(r"([\\`*_\[\]|~])")
@@ -30,15 +31,6 @@ def md(text: str) -> str:
     text = text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
     text = _SPECIAL.sub(r"\\\1", text)
     return " ".join(text.split())
-
-
-def _state(t: TargetResult) -> str:
-    if t.status.value != "ok":
-        return t.status.value
-    if not examined(t):
-        return "skipped"
-    worst = t.worst
-    return worst.label if worst else "ok"
 
 
 def _finding_lines(f: Finding) -> list[str]:
@@ -67,14 +59,14 @@ def render(
         tc = severity_counts(t.findings)
         if t.certificates:
             leaf = t.certificates[0].certificate
-            days = (leaf.not_valid_after - now).days
+            days = whole_days(leaf.not_valid_after, now)
             cert = md(leaf.display_name)
             when = "expired" if days < 0 else f"{days} d"
             expires = f"{leaf.not_valid_after:%Y-%m-%d} ({when})"
         else:
             cert, expires = "", ""
         out.append(
-            f"| {md(t.target)} | {_state(t)} | {cert} | {expires} | "
+            f"| {md(t.target)} | {target_state(t)} | {cert} | {expires} | "
             f"{tc[Severity.ERROR]} | {tc[Severity.WARNING]} | {tc[Severity.INFO]} |"
         )
     if report.findings:

@@ -83,10 +83,21 @@ class Timeline:
         return sum(1 for b in self.bars if b.status == "soon")
 
 
+def whole_days(when: dt.datetime, now: dt.datetime) -> int:
+    """Whole days from ``now`` to ``when``, negative once past: -2 for 2 days 20 hours ago.
+
+    Truncated toward zero both ways, as validity.expired and the text report count them
+    (``timedelta.days`` alone floors a negative span: it would say 3).
+    """
+    if when < now:
+        return -(now - when).days
+    return (when - now).days
+
+
 def status_of(entry: TimelineEntry, now: dt.datetime, threshold_days: int) -> Status:
     if entry.not_valid_after < now:
         return "expired"
-    if entry.not_valid_after - now <= dt.timedelta(days=threshold_days):
+    if entry.not_valid_after - now < dt.timedelta(days=threshold_days):  # as the rule counts
         return "soon"
     if entry.not_valid_before > now:
         return "not-yet-valid"
@@ -150,7 +161,7 @@ def layout(
     bars: list[Bar] = []
     for i, entry in enumerate(ordered):
         status = status_of(entry, now, threshold_days)
-        days_left = (entry.not_valid_after - now).days
+        days_left = whole_days(entry.not_valid_after, now)
         y = float(TOP + i * ROW_HEIGHT)
         date = entry.not_valid_after.strftime("%Y-%m-%d")
         if status == "expired":

@@ -11,23 +11,16 @@ server certificate with all of that server's names (FQDN and external FQDNs).
 
 from __future__ import annotations
 
-import functools
 from collections import defaultdict
 from collections.abc import Iterator
 from dataclasses import dataclass
 
-from publicsuffixlist import PublicSuffixList
-
-from certready.core.deployment import (
-    Platform,
-    ServerSpec,
-    Topology,
-    san_covers,
-    wildcard_names,
-)
+from certready.core.deployment import Platform, ServerSpec, Topology
 from certready.core.hostnames import is_ip_address
 from certready.core.model import CertFacts, KeyPairing, Rule, Severity
 from certready.core.proxy import parse_bypass
+from certready.core.rules.names import host_covered as san_covers
+from certready.core.rules.names import is_public_suffix, wildcard_problem
 from certready.core.rules.registry import analysed_elsewhere, declare
 
 GUIDE = "Install guide, 'Certificate implementation'"
@@ -257,16 +250,13 @@ _elsewhere(
 )
 
 
-@functools.cache
-def _suffixes() -> PublicSuffixList:
-    return PublicSuffixList(only_icann=True)
-
-
 def valid_wildcard_covering(cert: CertFacts, hosts: tuple[str, ...]) -> str | None:
     """A SAN wildcard of ``cert`` that is not over a public suffix and covers every host."""
-    for pattern in wildcard_names(cert):
-        base = pattern[2:].lower()
-        if "." not in base or _suffixes().is_public(base):
+    san = cert.subject_alt_name
+    for pattern in san.dns_names if san else ():
+        if not pattern.startswith("*.") or wildcard_problem(pattern) is not None:
+            continue
+        if is_public_suffix(pattern[2:]):
             continue
         if all(not is_ip_address(h) and san_covers(cert, h) for h in hosts):
             return pattern

@@ -23,6 +23,7 @@ def register(app: typer.Typer) -> None:
             typer.Option(
                 "--host",
                 "-H",
+                metavar="NAME",
                 help="A name clients use (DNS or IP); repeat for each. The first is the CN.",
                 show_default=False,
             ),
@@ -32,29 +33,46 @@ def register(app: typer.Typer) -> None:
             typer.Option(
                 "--out",
                 "-o",
+                metavar="DIR",
                 help="Folder for the key, request, INF and config.",
                 show_default=False,
             ),
         ],
-        key_type: Annotated[str, typer.Option(help=f"Key: {', '.join(KEY_TYPES)}.")] = "rsa2048",
+        key_type: Annotated[
+            str, typer.Option(metavar="TYPE", help=f"Key: {', '.join(KEY_TYPES)}.")
+        ] = "rsa2048",
         profile: Annotated[
-            str, typer.Option(help="The policy the request must satisfy: homecare, webpki, a file.")
+            str,
+            typer.Option(
+                metavar="NAME|FILE",
+                help="The policy the request must satisfy: homecare, webpki, or a file.",
+            ),
         ] = "homecare",
         organization: Annotated[
-            str | None, typer.Option("--org", help="Subject O (organisation), optional.")
+            str | None,
+            typer.Option("--org", metavar="NAME", help="Subject O (organisation), optional."),
         ] = None,
         passphrase_env: Annotated[
             str | None,
-            typer.Option(help="Encrypt the key with the passphrase in this environment variable."),
+            typer.Option(
+                metavar="VAR", help="Encrypt the key with the passphrase in this variable."
+            ),
         ] = None,
         passphrase_file: Annotated[
             str | None,
-            typer.Option(help="Encrypt the key with the passphrase in this file's first line."),
+            typer.Option(
+                metavar="FILE",
+                help="Encrypt the key with the passphrase in this file's first line.",
+            ),
         ] = None,
         passphrase_prompt: Annotated[
-            bool, typer.Option(help="Encrypt the key with a passphrase asked on the terminal.")
+            bool,
+            typer.Option(
+                "--passphrase-prompt",
+                help="Encrypt the key with a passphrase asked (twice) on the terminal.",
+            ),
         ] = False,
-        force: Annotated[bool, typer.Option(help="Overwrite existing files.")] = False,
+        force: Annotated[bool, typer.Option("--force", help="Overwrite existing files.")] = False,
     ) -> int:
         """Create a private key (PKCS#8, 0600) and a request the policy accepts: every name as a
         SAN, Key Usage by key type (RSA a0, EC digitalSignature), EKU serverAuth + clientAuth.

@@ -17,8 +17,21 @@ from certready.services import lab as lab_service
 
 LabOption = Annotated[
     str | None,
-    typer.Option("--lab", envvar="CERTREADY_LAB", help="The lab folder (default: $CERTREADY_LAB)."),
+    typer.Option(
+        "--lab",
+        envvar="CERTREADY_LAB",
+        metavar="DIR",
+        help="The lab folder (default: $CERTREADY_LAB).",
+    ),
 ]
+ForceOption = Annotated[bool, typer.Option("--force", help="Overwrite existing files.")]
+RoleOption = Annotated[
+    Role, typer.Option(help="ssl: a TLS server; sts: a token-signing certificate.")
+]
+DaysOption = Annotated[
+    int, typer.Option(metavar="N", help=f"Validity in days, at most {lab_service.MAX_DAYS}.")
+]
+KEY_TYPE_HELP = f"Key: {', '.join(KEY_TYPES)}."
 
 
 def register(app: typer.Typer) -> None:
@@ -31,16 +44,16 @@ def register(app: typer.Typer) -> None:
     @lab.command("init")
     def init_command(
         directory: Annotated[
-            str, typer.Argument(help="Folder for the lab CA.", show_default=False)
+            str, typer.Argument(metavar="DIR", help="Folder for the lab CA.", show_default=False)
         ],
         key_type: Annotated[
-            str, typer.Option(help=f"CA keys: {', '.join(KEY_TYPES)}.")
+            str, typer.Option(metavar="TYPE", help=f"CA {KEY_TYPE_HELP}")
         ] = "rsa3072",
         crl_url: Annotated[
             str | None,
-            typer.Option(help="Base URL for CRL distribution points (optional)."),
+            typer.Option(metavar="URL", help="Base URL for CRL distribution points (optional)."),
         ] = None,
-        force: Annotated[bool, typer.Option(help="Replace an existing lab.")] = False,
+        force: Annotated[bool, typer.Option("--force", help="Replace an existing lab.")] = False,
     ) -> int:
         """Create a root CA (10 years, pathLen 1) and an issuing CA (5 years, pathLen 0), keys 0600."""
         files = lab_service.init(directory, key_type=key_type, crl_base_url=crl_url, force=force)
@@ -51,44 +64,56 @@ def register(app: typer.Typer) -> None:
         write(f"wrote {files.issuing_key}  (issuing key, 0600)\n")
         write(f"wrote {files.ca_chain}  (issuing CA + root)\n")
         write(
-            f"next: export CERTREADY_LAB={files.directory.resolve()}; install {files.root_certificate.name}"
-            " as a trusted root on the lab's servers and clients\n"
+            f"next: export CERTREADY_LAB={files.directory.resolve()}; install "
+            f"{files.root_certificate.name} as a trusted root on the lab's servers and clients\n"
         )
         return ExitStatus.OK
 
     @lab.command("issue")
     def issue_command(
+        out: Annotated[
+            str,
+            typer.Option(
+                "--out", "-o", metavar="DIR", help="Folder for the files.", show_default=False
+            ),
+        ],
         host: Annotated[
             list[str] | None,
-            typer.Option("--host", "-H", help="A name clients use (DNS or IP); repeat for each."),
+            typer.Option(
+                "--host",
+                "-H",
+                metavar="NAME",
+                help="A name clients use (DNS or IP); repeat for each.",
+            ),
         ] = None,
-        out: Annotated[
-            str, typer.Option("--out", "-o", help="Folder for the files.", show_default=False)
-        ] = ".",
         lab_dir: LabOption = None,
-        role: Annotated[
-            Role, typer.Option(help="ssl: a TLS server; sts: a token-signing certificate.")
-        ] = Role.SSL,
-        key_type: Annotated[str, typer.Option(help=f"Key: {', '.join(KEY_TYPES)}.")] = "rsa2048",
-        days: Annotated[
-            int, typer.Option(help=f"Validity in days, at most {lab_service.MAX_DAYS}.")
-        ] = lab_service.DEFAULT_DAYS,
+        role: RoleOption = Role.SSL,
+        key_type: Annotated[str, typer.Option(metavar="TYPE", help=KEY_TYPE_HELP)] = "rsa2048",
+        days: DaysOption = lab_service.DEFAULT_DAYS,
         defect: Annotated[
             str | None,
-            typer.Option(help=f"Plant one defect (training/tests): {', '.join(DEFECTS)}."),
+            typer.Option(
+                metavar="NAME",
+                help=f"Plant one defect (training, tests): {', '.join(DEFECTS)}.",
+            ),
         ] = None,
         password_env: Annotated[
-            str | None, typer.Option(help="PFX password from this environment variable.")
+            str | None,
+            typer.Option(metavar="VAR", help="PFX password from this environment variable."),
         ] = None,
         password_file: Annotated[
-            str | None, typer.Option(help="PFX password from this file's first line.")
+            str | None,
+            typer.Option(metavar="FILE", help="PFX password from this file's first line."),
         ] = None,
         no_pfx: Annotated[bool, typer.Option("--no-pfx", help="Do not write a PFX.")] = False,
         legacy_pfx: Annotated[
             bool,
-            typer.Option(help="PFX with 3DES and a SHA-1 MAC, for Windows Server 2016 and older."),
+            typer.Option(
+                "--legacy-pfx",
+                help="PFX with 3DES and a SHA-1 MAC, for Windows Server 2016 and older.",
+            ),
         ] = False,
-        force: Annotated[bool, typer.Option(help="Overwrite existing files.")] = False,
+        force: ForceOption = False,
     ) -> int:
         """Issue a key and certificate that pass the homecare profile: PEM, PEM chain, key (0600)
         and a PKCS#12 with the full chain (AES-256; --legacy-pfx for 3DES/SHA-1)."""
@@ -118,21 +143,21 @@ def register(app: typer.Typer) -> None:
 
     @lab.command("sign")
     def sign_command(
-        request: Annotated[str, typer.Argument(help="The CSR (PEM or DER).", show_default=False)],
+        request: Annotated[
+            str, typer.Argument(metavar="CSR", help="The request (PEM or DER).", show_default=False)
+        ],
         out: Annotated[
-            str, typer.Option("--out", "-o", help="Folder for the certificate files.")
+            str,
+            typer.Option("--out", "-o", metavar="DIR", help="Folder for the certificate files."),
         ] = ".",
         lab_dir: LabOption = None,
-        role: Annotated[
-            Role, typer.Option(help="ssl: a TLS server; sts: a token-signing certificate.")
-        ] = Role.SSL,
-        days: Annotated[
-            int, typer.Option(help=f"Validity in days, at most {lab_service.MAX_DAYS}.")
-        ] = lab_service.DEFAULT_DAYS,
+        role: RoleOption = Role.SSL,
+        days: DaysOption = lab_service.DEFAULT_DAYS,
         profile: Annotated[
-            str, typer.Option(help="Refuse a request this policy would reject.")
+            str,
+            typer.Option(metavar="NAME|FILE", help="Refuse a request this policy would reject."),
         ] = "homecare",
-        force: Annotated[bool, typer.Option(help="Overwrite existing files.")] = False,
+        force: ForceOption = False,
     ) -> int:
         """Sign a request: its SAN names (or its CN), usages as the policy wants, the lab policy."""
         issued = lab_service.sign(
@@ -175,3 +200,7 @@ def _print_issued(issued: lab_service.IssuedFiles) -> None:
     if issued.defect:
         write(f"planted defect {issued.defect}: certready lint reports {issued.expected_rule}\n")
     write(f"trust: {issued.lab_root} is the lab root clients must trust\n")
+    inputs = " ".join(str(p) for p in (issued.chain, issued.key) if p is not None)
+    hosts = "".join(f" --host {h}" for h in issued.hosts)
+    role = " --role sts" if issued.role is Role.STS else ""
+    write(f"check: certready lint {inputs}{hosts}{role} --trust {issued.lab_root}\n")
