@@ -13,7 +13,8 @@ What is recognised:
   with a note; a file of nothing else is an error.
 - DER: a certificate, a PKCS#7 ``.p7b`` (DER or BER), a PKCS#12 ``.pfx``/``.p12``, a private key
   (PKCS#1, PKCS#8 encrypted or not, SEC1), told apart by their ASN.1 structure.
-- PEM written as UTF-16 (PowerShell 5's ``>`` redirection) and bare base64 of a DER file.
+- PEM written as UTF-16 (PowerShell 5's ``>`` redirection); bare base64 of a DER or PEM file
+  (a Kubernetes secret's ``tls.crt`` value).
 """
 
 from __future__ import annotations
@@ -557,9 +558,15 @@ def _pkcs12_notes(data: bytes) -> tuple[str, ...]:
     notes: list[str] = []
     legacy = sorted({name for oid, name in _LEGACY_PKCS12_OIDS.items() if oid in data})
     if legacy:
+        # OpenSSL 3 moved RC2 and RC4 to its legacy provider; 3DES stayed in the default one.
+        openssl = (
+            "OpenSSL 3 reads it only with -legacy; "
+            if any(n.startswith(("RC2", "RC4")) for n in legacy)
+            else ""
+        )
         notes.append(
-            f"PKCS#12 uses legacy {'/'.join(legacy)} encryption: OpenSSL 3 reads it only with"
-            " -legacy (Windows Server 2016 and older need it; newer systems take AES-256)"
+            f"PKCS#12 uses legacy {'/'.join(legacy)} encryption: {openssl}Windows Server 2016"
+            " and older need it, newer systems take AES-256"
         )
     if _OID_KEY_BAG in data:
         notes.append("the private key in this PKCS#12 file is not encrypted")
