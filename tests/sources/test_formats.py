@@ -242,7 +242,7 @@ def test_csr_block_is_skipped_with_a_note(leaf: Issued) -> None:
     bundle = load_bytes(csr.public_bytes(Encoding.PEM) + leaf.cert_pem(), "with-csr.pem")
     assert certs(bundle) == [leaf.cert]
     assert bundle.notes == (
-        "line 1: skipped a CERTIFICATE REQUEST block: "
+        "line 1: CERTIFICATE REQUEST block skipped: "
         "a certificate signing request (CSR) is not a certificate",
     )
     with pytest.raises(InputError, match=r"only: CERTIFICATE REQUEST"):

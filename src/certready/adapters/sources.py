@@ -219,13 +219,13 @@ _KEY_LABELS = {
     b"EC PRIVATE KEY",
     b"DSA PRIVATE KEY",
 }
-_SKIPPED_LABELS = {
+_SKIPPED_LABELS: dict[bytes, str | None] = {
     b"CERTIFICATE REQUEST": "a certificate signing request (CSR) is not a certificate",
     b"NEW CERTIFICATE REQUEST": "a certificate signing request (CSR) is not a certificate",
     b"X509 CRL": "a certificate revocation list",
     b"PUBLIC KEY": "a public key alone",
     b"RSA PUBLIC KEY": "a public key alone",
-    b"EC PARAMETERS": "EC parameters (OpenSSL writes them before the key)",
+    b"EC PARAMETERS": None,  # `openssl ecparam -genkey` writes them before the key: no remark
     b"DH PARAMETERS": "Diffie-Hellman parameters",
     b"OPENSSH PRIVATE KEY": "an OpenSSH key, not a TLS key",
 }
@@ -284,7 +284,8 @@ def _load_pem(data: bytes, source: str, password: PasswordSource | None) -> Bund
         else:
             why = _SKIPPED_LABELS.get(label, "not a certificate or private key")
             skipped.append(label_text)
-            notes.append(f"{where}: skipped a {label_text} block: {why}")
+            if why is not None:
+                notes.append(f"{where}: {label_text} block skipped: {why}")
     for begin in _PEM_BEGIN.finditer(data):
         if begin.start() not in matched_starts:
             label_text = begin.group(1).decode("ascii", "replace")
