@@ -23,6 +23,7 @@ import base64
 import binascii
 import os
 import re
+import stat
 import sys
 import warnings
 from collections.abc import Callable, Iterator, Sequence
@@ -703,13 +704,26 @@ def _folder_files(folder: str) -> list[str]:
     """Every file under ``folder``, recursively, sorted; hidden files and folders skipped.
 
     Symbolic links to files are followed (a Kubernetes secret mount is ``tls.crt -> ..data/...``);
-    links to folders are not, so a loop cannot hang the walk.
+    links to folders are not, so a loop cannot hang the walk. Named pipes, sockets and devices
+    are passed over: reading a pipe nobody writes to would hang the run. (A broken link is kept,
+    so that it is reported.)
     """
     found: list[str] = []
     for root, dirs, files in os.walk(folder, followlinks=False):
         dirs[:] = sorted(d for d in dirs if not d.startswith("."))
-        found.extend(str(Path(root) / f) for f in sorted(files) if not f.startswith("."))
+        for name in sorted(files):
+            path = str(Path(root) / name)
+            if not name.startswith(".") and not _special(path):
+                found.append(path)
     return found
+
+
+def _special(path: str) -> bool:
+    """A named pipe, socket or device (not a regular file, nor a broken link)."""
+    try:
+        return not stat.S_ISREG(Path(path).stat().st_mode)
+    except OSError:
+        return False
 
 
 def iter_inputs(
