@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections import Counter
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 
@@ -42,8 +42,9 @@ from certready.core.rules.deployment import check_topology
 from certready.services.chain import ChainOptions
 from certready.services.lint import LintOptions, analyse
 
-LiveProbe = Callable[[Sequence[ServerSpec]], dict[str, tuple[CertFacts | None, str]]]
-"""``--live``: server key -> (the leaf its endpoint presented, the location of that leaf)."""
+LiveProbe = Callable[[Sequence[ServerSpec]], Mapping[str, TargetResult]]
+"""``--live``: given the servers that have an ``endpoint:``, what each presented (by server key):
+a scan TargetResult (leaf first in ``certificates``; UNREACHABLE when no handshake)."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -186,7 +187,8 @@ def audit_deployment(deployment: Deployment, policy: Policy, options: AuditOptio
             )
         observations[server.key] = seen
     if options.live is not None:
-        observations = _with_served(deployment, observations, options.live)
+        observations, live_targets = _with_served(deployment, observations, options.live)
+        targets.extend(live_targets)
     private = (not all(publics)) if publics else private_chain(anchors, chain_tops)
     topology = Topology(deployment, observations, private)
     findings = tuple(
@@ -275,13 +277,25 @@ def private_chain(
 
 def _with_served(
     deployment: Deployment, observations: dict[str, ServerObservation], live: LiveProbe
-) -> dict[str, ServerObservation]:
+) -> tuple[dict[str, ServerObservation], list[TargetResult]]:
+    """Each endpoint's scan as a target of its own, and its leaf for the served-vs-file rule."""
     with_endpoint = [s for s in deployment.servers if s.endpoint]
-    served = live(with_endpoint)
+    served = live(with_endpoint) if with_endpoint else {}
     out = dict(observations)
-    for key, (leaf, where) in served.items():
-        out[key] = replace(out.get(key, ServerObservation()), served=leaf, served_location=where)
-    return out
+    targets: list[TargetResult] = []
+    for server in with_endpoint:
+        result = served.get(server.key)
+        if result is None:
+            continue
+        targets.append(replace(result, target=f"{server.key} (live {server.endpoint})"))
+        if result.status is TargetStatus.OK and result.certificates:
+            leaf = result.certificates[0]
+            out[server.key] = replace(
+                out.get(server.key, ServerObservation()),
+                served=leaf.certificate,
+                served_location=leaf.origin,
+            )
+    return out, targets
 
 
 __all__ = ["AuditOptions", "KeyPairing", "audit", "audit_deployment", "password_source"]
