@@ -32,7 +32,9 @@ def test_script_subject_renders_as_text() -> None:
 
 def test_self_contained_and_locked_down() -> None:
     page = render_sample()
-    assert not re.search(r"""\b(src|href)\s*=""", page), "no external or linked assets"
+    assert not re.search(r"""\bsrc\s*=""", page), "no embedded or linked assets"
+    hrefs = re.findall(r'\bhref\s*=\s*"([^"]*)"', page)
+    assert hrefs and all(h.startswith("#target-") for h in hrefs), "only links within the page"
     assert "<link" not in page and "@import" not in page and "url(" not in page
     assert "Content-Security-Policy" in page and "default-src 'none'" in page
     assert "@media print" in page
@@ -48,6 +50,8 @@ def test_verdict_counts_and_cards() -> None:
     assert '<td class="count-warning">2</td>' in page
     assert '<td class="count-info">1</td>' in page
     assert page.count('<article class="card') == 5
+    assert page.count('<a href="#target-') == 5  # the summary table links every card
+    assert "2026-06-21 · 20 days left" in page
     for state in ("error", "input-error", "skipped", "warning"):
         assert f'<span class="badge state-{state}">{state}</span>' in page
     assert "How to fix names.host-not-covered." in page  # remediation on the finding
@@ -96,3 +100,28 @@ def test_templates_are_package_data() -> None:
     templates = resources.files("certready.adapters.reporting").joinpath("templates")
     assert templates.joinpath("report.html.j2").is_file()
     assert templates.joinpath("finding.html.j2").is_file()
+
+
+def test_certificate_rows_say_what_is_absent() -> None:
+    from dataclasses import replace
+
+    from certready.adapters.reporting.html_report import certificate_rows
+    from certready.core.model import PublicKeyFacts
+    from tests.reporting.sample import NOW, facts
+
+    bare = replace(
+        facts("bare.example.test"),
+        subject_alt_name=None,
+        key_usage=None,
+        extended_key_usage=None,
+        signature_hash=None,
+        public_key=PublicKeyFacts("ed25519", 256),
+    )
+    rows = dict(certificate_rows(bare, NOW))
+    assert rows["DNS names"] == "(none)"
+    assert rows["Key usage"] == "(absent)" and rows["Extended key usage"] == "(absent)"
+    assert rows["Signature hash"] == "(none: EdDSA)" and rows["Key"] == "Ed25519"
+    full = dict(certificate_rows(facts("full.example.test"), NOW))  # control
+    assert full["DNS names"] == "full.example.test"
+    assert full["Key usage"] == "a0 (digital_signature, key_encipherment)"
+    assert full["Extended key usage"] == "Server Authentication, Client Authentication"

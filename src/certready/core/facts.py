@@ -6,6 +6,7 @@ are computed once per certificate however many rules run, and most rule tests ne
 
 from __future__ import annotations
 
+import functools
 import hashlib
 from typing import cast
 
@@ -360,3 +361,10 @@ _WANTED_EXTENSIONS = (
     ExtensionOID.AUTHORITY_INFORMATION_ACCESS,
     ExtensionOID.CRL_DISTRIBUTION_POINTS,
 )
+
+
+@functools.lru_cache(maxsize=4096)
+def cached_facts(cert: x509.Certificate) -> CertFacts:
+    """:func:`extract_facts` remembered per certificate (equal DER, equal facts): a deployment's
+    intermediates and roots recur in every bundle and on every server a scan visits."""
+    return extract_facts(cert)

@@ -30,7 +30,7 @@ from certready.adapters.sources import LoadedCertificate, iter_inputs
 from certready.adapters.trust import TrustStore, load_mozilla, load_trust_path, parse_trust
 from certready.core.engine import make_finding
 from certready.core.errors import InputError, UsageError
-from certready.core.facts import extract_facts
+from certready.core.facts import cached_facts
 from certready.core.model import CertFacts, ChainElement, Finding
 from certready.core.policy import Policy
 from certready.core.rules.chain import key_weakness, signature_weakness, validation_type_note
@@ -64,6 +64,9 @@ class ChainOptions:
     _anchors: Anchors = field(init=False, repr=False, compare=False)
     _public: frozenset[bytes] = field(init=False, repr=False, compare=False)
     _origins: dict[bytes, str] = field(init=False, repr=False, compare=False)
+    _by_subject: dict[bytes, list[tuple[int, x509.Certificate, bytes]]] = field(
+        init=False, repr=False, compare=False
+    )
 
     def __post_init__(self) -> None:
         trust = self.trust or (load_mozilla(),)
@@ -81,6 +84,14 @@ class ChainOptions:
                 origins.setdefault(cert.fingerprint(_SHA256), store.label)
         object.__setattr__(self, "_anchors", Anchors(anchors))
         object.__setattr__(self, "_origins", origins)
+        by_subject: dict[bytes, list[tuple[int, x509.Certificate, bytes]]] = {}
+        indexed: set[bytes] = set()
+        for index, cert in enumerate((*anchors, *(c for s in trust for c in s.intermediates))):
+            fp = cert.fingerprint(_SHA256)
+            if fp not in indexed:
+                indexed.add(fp)
+                by_subject.setdefault(cert.subject.public_bytes(), []).append((index, cert, fp))
+        object.__setattr__(self, "_by_subject", by_subject)
         object.__setattr__(
             self, "_public", frozenset(c.fingerprint(_SHA256) for c in public.anchors)
         )
@@ -92,6 +103,27 @@ class ChainOptions:
     @property
     def store_intermediates(self) -> tuple[x509.Certificate, ...]:
         return tuple(c for s in self.trust for c in s.intermediates)
+
+    def issuer_candidates(
+        self, certs: Iterable[x509.Certificate]
+    ) -> list[tuple[x509.Certificate, bytes]]:
+        """The anchors and store intermediates that can be on a path up from ``certs`` (their
+        issuers by name, transitively), with fingerprints, in store order: an analysis looks at
+        these few instead of fingerprinting the whole store (Mozilla's: ~150) every time."""
+        found: dict[bytes, tuple[int, x509.Certificate]] = {}
+        todo = [c.issuer.public_bytes() for c in certs]
+        done: set[bytes] = set()
+        while todo:
+            name = todo.pop()
+            if name in done:
+                continue
+            done.add(name)
+            for index, cert, fp in self._by_subject.get(name, ()):
+                if fp not in found:
+                    found[fp] = (index, cert)
+                    todo.append(cert.issuer.public_bytes())
+        ordered = sorted(found.items(), key=lambda item: item[1][0])
+        return [(cert, fp) for fp, (_, cert) in ordered]
 
     def origin(self, fingerprint: bytes) -> str | None:
         return self._origins.get(fingerprint)
@@ -125,7 +157,7 @@ class _Cert:
     @property
     def facts(self) -> CertFacts:
         if self._facts is None:
-            self._facts = extract_facts(self.cert)
+            self._facts = cached_facts(self.cert)
         return self._facts
 
 
@@ -148,15 +180,26 @@ class _Graph:
     def signed(self, child: _Cert, parent: _Cert) -> bool:
         key = (child.fp, parent.fp)
         if key not in self._verified:
-            try:
-                child.cert.verify_directly_issued_by(parent.cert)
-                ok = True
-            except (ValueError, TypeError, InvalidSignature):
-                ok = False
-            except Exception:
-                ok = False
+            ok = _SIGNED.get(key)
+            if ok is None:
+                try:
+                    child.cert.verify_directly_issued_by(parent.cert)
+                    ok = True
+                except (ValueError, TypeError, InvalidSignature):
+                    ok = False
+                except Exception:
+                    ok = False
+                if len(_SIGNED) >= _SIGNED_MAX:
+                    _SIGNED.clear()
+                _SIGNED[key] = ok
             self._verified[key] = ok
         return self._verified[key]
+
+
+_SIGNED: dict[tuple[bytes, bytes], bool] = {}
+"""Signature checks by (child, parent) fingerprint, shared by every analysis of a process: the
+intermediate -> root check recurs on every server of a scan and in every bundle of a lint."""
+_SIGNED_MAX = 16384
 
 
 def _self_signed(c: _Cert, graph: _Graph) -> bool:
@@ -297,12 +340,7 @@ def analyse_chain(
     pool = [c for c in sequence if c.fp != leaf_c.fp]
 
     known: list[_Cert] = list(sequence)
-    for cert in options.anchors.certificates:
-        fp = cert.fingerprint(_SHA256)
-        if fp not in seen:
-            known.append(_Cert(cert, options.origin(fp) or "trust", fp))
-    for cert in options.store_intermediates:
-        fp = cert.fingerprint(_SHA256)
+    for cert, fp in options.issuer_candidates(c.cert for c in sequence):
         if fp not in seen:
             known.append(_Cert(cert, options.origin(fp) or "trust", fp))
     graph = _Graph(known)
@@ -330,7 +368,7 @@ def analyse_chain(
 
     def facts_of(cert: x509.Certificate) -> CertFacts:
         found = by_fp.get(cert.fingerprint(_SHA256))
-        return found.facts if found else extract_facts(cert)
+        return found.facts if found else cached_facts(cert)
 
     by_fp = {c.fp: c for c in known}
     intermediates = [c.cert for c in pool] + list(options.store_intermediates)

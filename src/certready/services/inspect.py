@@ -10,10 +10,13 @@ from cryptography.hazmat.primitives.asymmetric.types import PrivateKeyTypes
 from certready.adapters.sources import PasswordSource, iter_inputs
 from certready.core.errors import InputError
 from certready.core.facts import describe_key, extract_facts, key_facts
-from certready.core.model import CertFacts, ChainElement, KeyPairing
+from certready.core.model import ChainElement, KeyPairing
 from certready.core.policy import Policy, load_policy
+from certready.core.served import issued_by
 from certready.services.chain import ChainAnalysis, ChainOptions, analyse_chain
 from certready.services.lint import choose_leaf, key_pairing
+
+__all__ = ["Inspected", "inspect", "issued_by"]
 
 
 @dataclass(frozen=True, slots=True)
@@ -36,15 +39,6 @@ class Inspected:
     key_owners: tuple[str | None, ...] = ()
     """For each private key, the location of the certificate it belongs to among every input
     given (``app.key`` next to ``app.pem``), or ``None`` when it belongs to none of them."""
-
-
-def issued_by(child: CertFacts, parent: CertFacts) -> bool:
-    """Name chaining plus key identifiers when both are present (RFC 5280 §4.2.1.1)."""
-    if child.issuer != parent.subject:
-        return False
-    if child.authority_key_identifier and parent.subject_key_identifier:
-        return child.authority_key_identifier == parent.subject_key_identifier
-    return True
 
 
 def inspect(

@@ -19,7 +19,7 @@ from certready.adapters.sources import (
 )
 from certready.core.engine import evaluate
 from certready.core.errors import InputError
-from certready.core.facts import extract_facts
+from certready.core.facts import cached_facts
 from certready.core.model import (
     CertFacts,
     ChainElement,
@@ -79,7 +79,7 @@ def analyse(
     served: bool = False,
 ) -> TargetResult:
     """Every rule over one target: a leaf, the certificates that came with it, and its key."""
-    facts = [extract_facts(c.certificate) for c in certificates]
+    facts = [cached_facts(c.certificate) for c in certificates]
     elements = tuple(ChainElement(f, c.location) for f, c in zip(facts, certificates, strict=True))
     leaf_index = choose_leaf(facts, keys)
     if leaf_index is None:

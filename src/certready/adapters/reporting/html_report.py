@@ -61,6 +61,8 @@ class TargetView:
     others: tuple[CertificateView, ...]
     findings: tuple[FindingView, ...]
     counts: tuple[tuple[str, int], ...]
+    expires: str
+    """The leaf's expiry for the summary table, empty when there is no certificate."""
 
 
 def _date(when: dt.datetime) -> str:
@@ -109,13 +111,17 @@ def certificate_rows(cert: CertFacts, now: dt.datetime) -> tuple[tuple[str, str]
     return tuple(rows)
 
 
+def _expires(cert: CertFacts, now: dt.datetime) -> str:
+    return f"{cert.not_valid_after:%Y-%m-%d} · {_days(cert, now)}"
+
+
 def _certificate_view(element: ChainElement, now: dt.datetime) -> CertificateView:
     cert = element.certificate
     return CertificateView(
         name=cert.display_name,
         origin=element.origin,
         key=describe_key(cert.public_key),
-        expires=f"{cert.not_valid_after:%Y-%m-%d} · {_days(cert, now)}",
+        expires=_expires(cert, now),
         rows=certificate_rows(cert, now),
     )
 
@@ -160,6 +166,7 @@ def _target_view(t: TargetResult, context: RenderContext, now: dt.datetime) -> T
         others=tuple(_certificate_view(e, now) for e in elements[1:]),
         findings=tuple(_finding_view(f, context, t.location) for f in sorted_findings(t.findings)),
         counts=tuple((s.label, n) for s, n in counts.items()),
+        expires=_expires(elements[0].certificate, now) if elements else "",
     )
 
 
