@@ -68,12 +68,6 @@ def test_profile_option_overrides_the_manifest_policy(tmp_path: Path, ca: TestCA
     assert status in (ExitStatus.OK, ExitStatus.FINDINGS)
 
 
-def test_live_is_reported_unavailable_until_the_scan_lands(tmp_path: Path, ca: TestCA) -> None:
-    lab = make_lab(tmp_path, ca)
-    status, _, err = run("audit", str(lab.manifest), "--live")
-    assert status == ExitStatus.USAGE and "--live" in err
-
-
 def test_chain_analysis_uses_the_manifest_trust(tmp_path: Path, ca: TestCA) -> None:
     lab = make_lab(tmp_path, ca)
     _, report = _audit(lab.manifest)

@@ -8,6 +8,7 @@ whole topology (:func:`certready.core.rules.deployment.check_topology`). Rules r
 
 from __future__ import annotations
 
+import asyncio
 import datetime as dt
 from collections import Counter
 from collections.abc import Callable, Mapping, Sequence
@@ -29,6 +30,7 @@ from certready.core.deployment import (
 )
 from certready.core.engine import make_finding
 from certready.core.errors import InputError
+from certready.core.hostnames import is_ip_address
 from certready.core.model import (
     CertFacts,
     KeyPairing,
@@ -39,8 +41,10 @@ from certready.core.model import (
 )
 from certready.core.policy import Policy, load_policy
 from certready.core.rules.deployment import check_topology
+from certready.core.targets import parse_target
 from certready.services.chain import ChainOptions
 from certready.services.lint import LintOptions, analyse
+from certready.services.scan import ScanOptions, scan_async
 
 LiveProbe = Callable[[Sequence[ServerSpec]], Mapping[str, TargetResult]]
 """``--live``: given the servers that have an ``endpoint:``, what each presented (by server key):
@@ -54,7 +58,12 @@ class AuditOptions:
     now: dt.datetime = field(default_factory=lambda: dt.datetime.now(dt.UTC))
     chain: bool = True
     """Run the chain analysis (against Mozilla's store plus the manifest's ``trust:``)."""
+    scan: bool = False
+    """``--live``: scan every ``endpoint:`` with :mod:`certready.services.scan`."""
     live: LiveProbe | None = None
+    """A probe other than the scan service (tests); implies a live audit."""
+    timeout: float = 10.0
+    """Per-endpoint deadline of the live scan, seconds."""
     """How to fetch what each endpoint presents; ``None`` audits the files only."""
 
 
@@ -186,8 +195,9 @@ def audit_deployment(deployment: Deployment, policy: Policy, options: AuditOptio
                 sts_location=result.location,
             )
         observations[server.key] = seen
-    if options.live is not None:
-        observations, live_targets = _with_served(deployment, observations, options.live)
+    probe = options.live or (scan_probe(policy, chain, options) if options.scan else None)
+    if probe is not None:
+        observations, live_targets = _with_served(deployment, observations, probe)
         targets.extend(live_targets)
     private = (not all(publics)) if publics else private_chain(anchors, chain_tops)
     topology = Topology(deployment, observations, private)
@@ -273,6 +283,35 @@ def private_chain(
             for t in tops
         )
     return None
+
+
+def scan_probe(policy: Policy, chain: ChainOptions | None, options: AuditOptions) -> LiveProbe:
+    """The live probe of ``--live``: every endpoint scanned concurrently (the scan service), with
+    the server's FQDN as SNI and host name, the same policy and the same chain trust."""
+
+    def probe(servers: Sequence[ServerSpec]) -> Mapping[str, TargetResult]:
+        async def one(server: ServerSpec, limit: asyncio.Semaphore) -> TargetResult:
+            assert server.endpoint is not None
+            target = parse_target(server.endpoint)
+            sni = None if is_ip_address(server.fqdn) else server.fqdn
+            scan_options = ScanOptions(
+                policy=policy, chain=chain, now=options.now, sni=sni, timeout=options.timeout
+            )
+            async with limit:
+                report = await scan_async([target], scan_options)
+            return report.targets[0]
+
+        async def every() -> list[TargetResult]:
+            limit = asyncio.Semaphore(SCAN_CONCURRENCY)
+            return list(await asyncio.gather(*(one(s, limit) for s in servers)))
+
+        results = asyncio.run(every())
+        return {s.key: r for s, r in zip(servers, results, strict=True)}
+
+    return probe
+
+
+SCAN_CONCURRENCY = 50
 
 
 def _with_served(

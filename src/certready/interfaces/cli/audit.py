@@ -41,6 +41,9 @@ def register(app: typer.Typer) -> None:
             str | None,
             typer.Option(help="Policy (overrides the manifest's `policy:`): name or TOML file."),
         ] = None,
+        timeout: Annotated[
+            float, typer.Option(help="--live: seconds per endpoint (DNS, connect, handshake).")
+        ] = 10.0,
         fail_on: Annotated[
             FailOn, typer.Option(help="Exit 1 when a finding is at least this severe.")
         ] = FailOn.ERROR,
@@ -56,12 +59,9 @@ def register(app: typer.Typer) -> None:
         Exit status: 0 ok, 1 findings at or above --fail-on, 2 usage, manifest or input error.
         """
         streams = current_streams()
-        if live:
-            raise UsageError(
-                "--live is not available in this build yet (the live scan service has not "
-                "landed); run the audit --offline"
-            )
-        options = AuditOptions(policy=load_policy(profile) if profile else None)
+        options = AuditOptions(
+            policy=load_policy(profile) if profile else None, scan=live, timeout=timeout
+        )
         report = audit(manifest, options)
         emit_report(report, fmt, output, streams)
         return exit_status(report, fail_on.threshold())
