@@ -127,10 +127,17 @@ class CertificateFiles:
 
 def audit(manifest: str | Path, options: AuditOptions | None = None) -> Report:
     """Audit the deployment a manifest file describes. ManifestError when the manifest is bad."""
+    return audit_with_policy(manifest, options)[0]
+
+
+def audit_with_policy(
+    manifest: str | Path, options: AuditOptions | None = None
+) -> tuple[Report, Policy]:
+    """:func:`audit`, and the policy it used (the option's, else the manifest's ``policy:``)."""
     options = options or AuditOptions()
     deployment = load_manifest(manifest)
     policy = options.policy or load_policy(policy_spec(deployment))
-    return audit_deployment(deployment, policy, options)
+    return audit_deployment(deployment, policy, options), policy
 
 
 def _error_target(name: str, ref: CertificateRef, error: InputError, role: Role) -> TargetResult:

@@ -12,8 +12,14 @@ from certready.core.errors import UsageError
 from certready.core.policy import load_policy
 from certready.interfaces.cli.common import FailOn
 from certready.interfaces.cli.main import current_streams
-from certready.interfaces.cli.output import emit_report, exit_status
-from certready.services.audit import AuditOptions, audit
+from certready.interfaces.cli.output import (
+    FORMAT_HELP,
+    OUTPUT_HELP,
+    ReportFormat,
+    emit_report,
+    exit_status,
+)
+from certready.services.audit import AuditOptions, audit_with_policy
 from certready.services.plan import write_install_plan
 
 
@@ -48,10 +54,10 @@ def register(app: typer.Typer) -> None:
             FailOn, typer.Option(help="Exit 1 when a finding is at least this severe.")
         ] = FailOn.ERROR,
         fmt: Annotated[
-            str, typer.Option("--format", "-f", help="text, json (and other report formats).")
-        ] = "text",
+            ReportFormat, typer.Option("--format", "-f", metavar="FORMAT", help=FORMAT_HELP)
+        ] = ReportFormat.TEXT,
         output: Annotated[
-            str | None, typer.Option("--output", "-o", help="Write the report to this file.")
+            str | None, typer.Option("--output", "-o", metavar="FILE", help=OUTPUT_HELP)
         ] = None,
     ) -> int:
         """Audit a whole deployment: every server's certificates, the topology, the clients.
@@ -62,8 +68,8 @@ def register(app: typer.Typer) -> None:
         options = AuditOptions(
             policy=load_policy(profile) if profile else None, scan=live, timeout=timeout
         )
-        report = audit(manifest, options)
-        emit_report(report, fmt, output, streams)
+        report, policy = audit_with_policy(manifest, options)
+        emit_report(report, fmt, output, streams, policy=policy)
         return exit_status(report, fail_on.threshold())
 
     @app.command("plan")
