@@ -26,7 +26,7 @@ from certready.interfaces.cli.common import (
     TrustOption,
 )
 from certready.interfaces.cli.main import current_streams
-from certready.interfaces.cli.output import emit_report
+from certready.interfaces.cli.output import FORMAT_HELP, OUTPUT_HELP, ReportFormat, emit_report
 from certready.services.chain import make_chain_options
 from certready.services.scan import Progress, ScanOptions, TargetInput, scan_endpoints
 
@@ -109,14 +109,10 @@ def register(app: typer.Typer) -> None:
             FailOn, typer.Option(help="Exit 1 when a finding is at least this severe.")
         ] = FailOn.ERROR,
         fmt: Annotated[
-            str,
-            typer.Option(
-                "--format", "-f", metavar="FORMAT", help="text, json (and other report formats)."
-            ),
-        ] = "text",
+            ReportFormat, typer.Option("--format", "-f", metavar="FORMAT", help=FORMAT_HELP)
+        ] = ReportFormat.TEXT,
         output: Annotated[
-            str | None,
-            typer.Option("--output", "-o", metavar="FILE", help="Write the report to this file."),
+            str | None, typer.Option("--output", "-o", metavar="FILE", help=OUTPUT_HELP)
         ] = None,
     ) -> int:
         """Check the certificates live servers present, without trusting anything on the way.
@@ -165,7 +161,7 @@ def register(app: typer.Typer) -> None:
             options = replace(options, now=chain_options.at)
         with _progress(streams, len(items)) as advance:
             report = scan_endpoints(items, options, progress=advance)
-        emit_report(report, fmt, output, streams)
+        emit_report(report, fmt, output, streams, policy=options.policy)
         return scan_exit_status(report, fail_on.threshold())
 
     del scan_command
