@@ -217,3 +217,19 @@ def test_prompt_on_a_terminal(
     assert asked == [f"Password for {pfx}: "]
     assert "matches the leaf certificate" in out
     assert no_secret(out, err, capsys.readouterr().out)
+
+
+def test_debug_shows_the_traceback_of_an_input_error_and_no_secret(
+    pfx: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    truncated = tmp_path / "cut.cer"
+    truncated.write_bytes(b"\x30\x82\x05\x00" + bytes(100))
+    monkeypatch.setenv("PW", "wrong-" + SECRET)
+    for command in ("lint", "show"):
+        status, out, err = run(command, str(truncated), str(pfx), "--password-env", "PW")
+        assert status == ExitStatus.USAGE and "Traceback" not in err
+        status, out, err = run(command, str(truncated), str(pfx), "--password-env", "PW", "--debug")
+        assert status == ExitStatus.USAGE
+        assert err.count("Traceback") >= 2  # one per unreadable input, with what it replaced
+        assert "PasswordError" in err and "truncated" in err
+        assert no_secret(out, err)
