@@ -183,6 +183,11 @@ def test_folder_with_cert_key_and_p7b(tmp_path: Path, ca: TestCA) -> None:
     assert targets["app.pem"]["private_key"] == "matches"
     assert "app.key" not in targets  # the loose key was paired, not reported alone
     assert status in (ExitStatus.OK, ExitStatus.FINDINGS)
+    body = b"".join(leaf.key_pem().splitlines()[1:-1]).decode()
+    for fmt in ("json", "text", "sarif", "junit", "html", "markdown"):
+        _, report, err = run("lint", str(tmp_path), "-H", "hcappserver.example.test", "-f", fmt)
+        assert "PRIVATE KEY" not in report
+        assert not any(body[i : i + 24] in report + err for i in range(0, len(body) - 24, 24))
 
 
 def test_help_teaches(capsys: pytest.CaptureFixture[str]) -> None:
