@@ -5,6 +5,8 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
+from cryptography import x509
+
 from certready.interfaces.cli import ExitStatus
 from tests.audit.lab import make_lab
 from tests.cli import run
@@ -66,12 +68,6 @@ def test_profile_option_overrides_the_manifest_policy(tmp_path: Path, ca: TestCA
     assert status in (ExitStatus.OK, ExitStatus.FINDINGS)
 
 
-def test_live_is_reported_unavailable_until_the_scan_lands(tmp_path: Path, ca: TestCA) -> None:
-    lab = make_lab(tmp_path, ca)
-    status, _, err = run("audit", str(lab.manifest), "--live")
-    assert status == ExitStatus.USAGE and "--live" in err
-
-
 def test_chain_analysis_uses_the_manifest_trust(tmp_path: Path, ca: TestCA) -> None:
     lab = make_lab(tmp_path, ca)
     _, report = _audit(lab.manifest)
@@ -84,3 +80,48 @@ def test_chain_analysis_uses_the_manifest_trust(tmp_path: Path, ca: TestCA) -> N
     app = next(t for t in report["targets"] if t["target"] == "production/app")  # type: ignore[attr-defined]
     chain_ids = [f["rule_id"] for f in app["findings"] if f["rule_id"].startswith("chain.")]
     assert chain_ids and app["path"] == []
+
+
+def test_live_probe_results_are_compared_with_the_files(tmp_path: Path, ca: TestCA) -> None:
+    from collections.abc import Mapping, Sequence
+
+    from certready.core.deployment import ServerSpec
+    from certready.core.facts import extract_facts
+    from certready.core.model import ChainElement, TargetResult
+    from certready.services.audit import AuditOptions, audit
+    from tests.audit.lab import APP
+
+    lab = make_lab(tmp_path, ca)
+    text = lab.manifest.read_text().replace(
+        "certificate: certs/app.pem", "certificate: certs/app.pem\n        endpoint: 127.0.0.1:1"
+    )
+    lab.manifest.write_text(text)
+    pem = (tmp_path / "certs" / "app.pem").read_bytes()
+    on_file = extract_facts(x509.load_pem_x509_certificates(pem)[0])
+    stranger = extract_facts(ca.issue(APP).cert)
+
+    def probe_with(leaf: object) -> object:
+        def probe(servers: Sequence[ServerSpec]) -> Mapping[str, TargetResult]:
+            assert [s.key for s in servers] == ["production/app"]
+            element = ChainElement(leaf, "tls://127.0.0.1:1#leaf")  # type: ignore[arg-type]
+            return {
+                "production/app": TargetResult(
+                    "127.0.0.1:1", "tls://127.0.0.1:1", certificates=(element,)
+                )
+            }
+
+        return probe
+
+    differs = audit(lab.manifest, AuditOptions(live=probe_with(stranger)))  # type: ignore[arg-type]
+    assert "deployment.served-certificate-differs" in [f.rule_id for f in differs.findings]
+    assert "production/app (live 127.0.0.1:1)" in [t.target for t in differs.targets]
+    same = audit(lab.manifest, AuditOptions(live=probe_with(on_file)))  # type: ignore[arg-type]
+    assert "deployment.served-certificate-differs" not in [f.rule_id for f in same.findings]
+
+
+def test_every_report_format_renders_an_audit(tmp_path: Path, ca: TestCA) -> None:
+    lab = make_lab(tmp_path, ca, mobile_external=False)
+    for fmt in ("text", "json", "html", "junit", "sarif", "markdown"):
+        status, out, err = run("audit", str(lab.manifest), "--format", fmt)
+        assert status == ExitStatus.FINDINGS, (fmt, err)
+        assert "deployment.mobile-external-name" in out, fmt

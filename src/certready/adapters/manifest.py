@@ -26,6 +26,7 @@ from certready.core.deployment import (
 )
 from certready.core.errors import CertReadyError, ManifestError
 from certready.core.hostnames import normalise_host
+from certready.core.targets import parse_target
 
 SCHEMA_FILE = Path(__file__).with_name("manifest_schema.json")
 Loc = tuple[str | int, ...]
@@ -70,6 +71,16 @@ class ServerModel(_Model):
     @classmethod
     def _fqdn(cls, v: str) -> str:
         return _host(v)
+
+    @field_validator("endpoint")
+    @classmethod
+    def _endpoint(cls, v: str | None) -> str | None:
+        if v is None:
+            return None
+        try:
+            return parse_target(v).authority
+        except CertReadyError as exc:
+            raise ValueError(exc.message) from None
 
     @field_validator("external_fqdns")
     @classmethod

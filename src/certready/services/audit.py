@@ -8,9 +8,10 @@ whole topology (:func:`certready.core.rules.deployment.check_topology`). Rules r
 
 from __future__ import annotations
 
+import asyncio
 import datetime as dt
 from collections import Counter
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 
@@ -29,6 +30,7 @@ from certready.core.deployment import (
 )
 from certready.core.engine import make_finding
 from certready.core.errors import InputError
+from certready.core.hostnames import is_ip_address
 from certready.core.model import (
     CertFacts,
     KeyPairing,
@@ -39,11 +41,14 @@ from certready.core.model import (
 )
 from certready.core.policy import Policy, load_policy
 from certready.core.rules.deployment import check_topology
+from certready.core.targets import parse_target
 from certready.services.chain import ChainOptions
 from certready.services.lint import LintOptions, analyse
+from certready.services.scan import ScanOptions, scan_async
 
-LiveProbe = Callable[[Sequence[ServerSpec]], dict[str, tuple[CertFacts | None, str]]]
-"""``--live``: server key -> (the leaf its endpoint presented, the location of that leaf)."""
+LiveProbe = Callable[[Sequence[ServerSpec]], Mapping[str, TargetResult]]
+"""``--live``: given the servers that have an ``endpoint:``, what each presented (by server key):
+a scan TargetResult (leaf first in ``certificates``; UNREACHABLE when no handshake)."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -53,7 +58,12 @@ class AuditOptions:
     now: dt.datetime = field(default_factory=lambda: dt.datetime.now(dt.UTC))
     chain: bool = True
     """Run the chain analysis (against Mozilla's store plus the manifest's ``trust:``)."""
+    scan: bool = False
+    """``--live``: scan every ``endpoint:`` with :mod:`certready.services.scan`."""
     live: LiveProbe | None = None
+    """A probe other than the scan service (tests); implies a live audit."""
+    timeout: float = 10.0
+    """Per-endpoint deadline of the live scan, seconds."""
     """How to fetch what each endpoint presents; ``None`` audits the files only."""
 
 
@@ -117,10 +127,17 @@ class CertificateFiles:
 
 def audit(manifest: str | Path, options: AuditOptions | None = None) -> Report:
     """Audit the deployment a manifest file describes. ManifestError when the manifest is bad."""
+    return audit_with_policy(manifest, options)[0]
+
+
+def audit_with_policy(
+    manifest: str | Path, options: AuditOptions | None = None
+) -> tuple[Report, Policy]:
+    """:func:`audit`, and the policy it used (the option's, else the manifest's ``policy:``)."""
     options = options or AuditOptions()
     deployment = load_manifest(manifest)
     policy = options.policy or load_policy(policy_spec(deployment))
-    return audit_deployment(deployment, policy, options)
+    return audit_deployment(deployment, policy, options), policy
 
 
 def _error_target(name: str, ref: CertificateRef, error: InputError, role: Role) -> TargetResult:
@@ -185,8 +202,10 @@ def audit_deployment(deployment: Deployment, policy: Policy, options: AuditOptio
                 sts_location=result.location,
             )
         observations[server.key] = seen
-    if options.live is not None:
-        observations = _with_served(deployment, observations, options.live)
+    probe = options.live or (scan_probe(policy, chain, options) if options.scan else None)
+    if probe is not None:
+        observations, live_targets = _with_served(deployment, observations, probe)
+        targets.extend(live_targets)
     private = (not all(publics)) if publics else private_chain(anchors, chain_tops)
     topology = Topology(deployment, observations, private)
     findings = tuple(
@@ -273,15 +292,56 @@ def private_chain(
     return None
 
 
+def scan_probe(policy: Policy, chain: ChainOptions | None, options: AuditOptions) -> LiveProbe:
+    """The live probe of ``--live``: every endpoint scanned concurrently (the scan service), with
+    the server's FQDN as SNI and host name, the same policy and the same chain trust."""
+
+    def probe(servers: Sequence[ServerSpec]) -> Mapping[str, TargetResult]:
+        async def one(server: ServerSpec, limit: asyncio.Semaphore) -> TargetResult:
+            assert server.endpoint is not None
+            target = parse_target(server.endpoint)
+            sni = None if is_ip_address(server.fqdn) else server.fqdn
+            scan_options = ScanOptions(
+                policy=policy, chain=chain, now=options.now, sni=sni, timeout=options.timeout
+            )
+            async with limit:
+                report = await scan_async([target], scan_options)
+            return report.targets[0]
+
+        async def every() -> list[TargetResult]:
+            limit = asyncio.Semaphore(SCAN_CONCURRENCY)
+            return list(await asyncio.gather(*(one(s, limit) for s in servers)))
+
+        results = asyncio.run(every())
+        return {s.key: r for s, r in zip(servers, results, strict=True)}
+
+    return probe
+
+
+SCAN_CONCURRENCY = 50
+
+
 def _with_served(
     deployment: Deployment, observations: dict[str, ServerObservation], live: LiveProbe
-) -> dict[str, ServerObservation]:
+) -> tuple[dict[str, ServerObservation], list[TargetResult]]:
+    """Each endpoint's scan as a target of its own, and its leaf for the served-vs-file rule."""
     with_endpoint = [s for s in deployment.servers if s.endpoint]
-    served = live(with_endpoint)
+    served = live(with_endpoint) if with_endpoint else {}
     out = dict(observations)
-    for key, (leaf, where) in served.items():
-        out[key] = replace(out.get(key, ServerObservation()), served=leaf, served_location=where)
-    return out
+    targets: list[TargetResult] = []
+    for server in with_endpoint:
+        result = served.get(server.key)
+        if result is None:
+            continue
+        targets.append(replace(result, target=f"{server.key} (live {server.endpoint})"))
+        if result.status is TargetStatus.OK and result.certificates:
+            leaf = result.certificates[0]
+            out[server.key] = replace(
+                out.get(server.key, ServerObservation()),
+                served=leaf.certificate,
+                served_location=leaf.origin,
+            )
+    return out, targets
 
 
 __all__ = ["AuditOptions", "KeyPairing", "audit", "audit_deployment", "password_source"]

@@ -12,8 +12,14 @@ from certready.core.errors import UsageError
 from certready.core.policy import load_policy
 from certready.interfaces.cli.common import FailOn
 from certready.interfaces.cli.main import current_streams
-from certready.interfaces.cli.output import emit_report, exit_status
-from certready.services.audit import AuditOptions, audit
+from certready.interfaces.cli.output import (
+    FORMAT_HELP,
+    OUTPUT_HELP,
+    ReportFormat,
+    emit_report,
+    exit_status,
+)
+from certready.services.audit import AuditOptions, audit_with_policy
 from certready.services.plan import write_install_plan
 
 
@@ -41,14 +47,17 @@ def register(app: typer.Typer) -> None:
             str | None,
             typer.Option(help="Policy (overrides the manifest's `policy:`): name or TOML file."),
         ] = None,
+        timeout: Annotated[
+            float, typer.Option(help="--live: seconds per endpoint (DNS, connect, handshake).")
+        ] = 10.0,
         fail_on: Annotated[
             FailOn, typer.Option(help="Exit 1 when a finding is at least this severe.")
         ] = FailOn.ERROR,
         fmt: Annotated[
-            str, typer.Option("--format", "-f", help="text, json (and other report formats).")
-        ] = "text",
+            ReportFormat, typer.Option("--format", "-f", metavar="FORMAT", help=FORMAT_HELP)
+        ] = ReportFormat.TEXT,
         output: Annotated[
-            str | None, typer.Option("--output", "-o", help="Write the report to this file.")
+            str | None, typer.Option("--output", "-o", metavar="FILE", help=OUTPUT_HELP)
         ] = None,
     ) -> int:
         """Audit a whole deployment: every server's certificates, the topology, the clients.
@@ -56,14 +65,11 @@ def register(app: typer.Typer) -> None:
         Exit status: 0 ok, 1 findings at or above --fail-on, 2 usage, manifest or input error.
         """
         streams = current_streams()
-        if live:
-            raise UsageError(
-                "--live is not available in this build yet (the live scan service has not "
-                "landed); run the audit --offline"
-            )
-        options = AuditOptions(policy=load_policy(profile) if profile else None)
-        report = audit(manifest, options)
-        emit_report(report, fmt, output, streams)
+        options = AuditOptions(
+            policy=load_policy(profile) if profile else None, scan=live, timeout=timeout
+        )
+        report, policy = audit_with_policy(manifest, options)
+        emit_report(report, fmt, output, streams, policy=policy)
         return exit_status(report, fail_on.threshold())
 
     @app.command("plan")
