@@ -190,8 +190,19 @@ def _not_recognised(data: bytes) -> str:
         )
     if data.lstrip()[:8] in (b"ssh-rsa ", b"ssh-ed25", b"ecdsa-sh"):
         return "an SSH public key, not an X.509 certificate"
+    head = data[:4096].lower()
+    if b"<html" in head or b"<!doctype html" in head:
+        return "an HTML page, not a certificate (a download that went to a login or error page?)"
+    if re.search(rb"BEGIN [A-Z ]*(CERTIFICATE|PRIVATE KEY|PKCS7)", data[:_TEXT_SCAN]):
+        return (
+            "has a BEGIN line without the five dashes PEM needs ('-----BEGIN ...-----'):"
+            " pasted through a word processor or e-mail that changed the dashes?"
+        )
     return "not a certificate, key, PKCS#7 or PKCS#12 file (neither PEM nor DER)"
 
+
+_TEXT_SCAN = 64 * 1024
+"""How far into an unrecognised input to look for a mangled PEM header."""
 
 _BASE64_CHARS = re.compile(rb"[A-Za-z0-9+/=\s]+")
 
