@@ -18,9 +18,10 @@ import contextlib
 import errno
 import socket
 import ssl
+import threading
 import time
 import warnings
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass
 from enum import StrEnum
 from typing import Any
@@ -102,9 +103,49 @@ def _context() -> ssl.SSLContext:
 
 
 async def system_resolver(host: str, port: int) -> list[tuple[str, int]]:
+    """``getaddrinfo`` in a daemon thread of its own.
+
+    Not the loop's default executor: a resolver that hangs past the deadline would hold one of its
+    few workers (delaying other targets' lookups) and ``asyncio.run`` joins them on exit, so the
+    scan would outlive its deadline. An abandoned daemon thread costs nothing.
+    """
     loop = asyncio.get_running_loop()
-    infos = await loop.getaddrinfo(host, port, type=socket.SOCK_STREAM)
+    future: asyncio.Future[list[Any]] = loop.create_future()
+
+    def deliver(outcome: list[Any] | BaseException) -> None:
+        if future.done():  # the deadline passed: nobody is waiting
+            return
+        if isinstance(outcome, BaseException):
+            future.set_exception(outcome)
+        else:
+            future.set_result(outcome)
+
+    def work() -> None:
+        outcome: list[Any] | BaseException
+        try:
+            outcome = socket.getaddrinfo(host, port, type=socket.SOCK_STREAM)
+        except BaseException as exc:
+            outcome = exc
+        with contextlib.suppress(RuntimeError):  # the loop is closed: the scan is over
+            loop.call_soon_threadsafe(deliver, outcome)
+
+    threading.Thread(target=work, name=f"certready-dns-{host}", daemon=True).start()
+    infos = await future
     return [(str(info[4][0]), port) for info in infos]
+
+
+def pinned_resolver(
+    pins: Mapping[tuple[str, int], str], fallback: Resolver | None = None
+) -> Resolver:
+    """``(host, port) -> address`` pins first (``--resolve``), then ``fallback`` (the system)."""
+
+    async def resolve(host: str, port: int) -> list[tuple[str, int]]:
+        address = pins.get((host, port))
+        if address is not None:
+            return [(address, port)]
+        return await (fallback or system_resolver)(host, port)
+
+    return resolve
 
 
 def _format_address(address: tuple[str, int]) -> str:
@@ -135,12 +176,12 @@ async def fetch_chain(
     progress = _Progress()
     try:
         async with asyncio.timeout(timeout):
-            return await _fetch(host, port, sni, max_bytes, resolver, progress)
+            return await _fetch(host, port, sni, max_bytes, resolver, progress, timeout)
     except TimeoutError:
         where = {
-            Step.DNS: "resolving the name",
-            Step.CONNECT: "connecting",
-            Step.HANDSHAKE: "the TLS handshake",
+            Step.DNS: "while resolving the name",
+            Step.CONNECT: "while connecting",
+            Step.HANDSHAKE: "during the TLS handshake",
         }[progress.step]
         extra = ""
         if progress.step is Step.HANDSHAKE:
@@ -148,7 +189,7 @@ async def fetch_chain(
         return FetchFailure(
             FailureReason.TIMEOUT,
             progress.step,
-            f"timed out during {where} after {timeout:g} s{extra}",
+            f"timed out {where} after {timeout:g} s{extra}",
         )
 
 
@@ -159,13 +200,14 @@ async def _fetch(
     max_bytes: int,
     resolver: Resolver | None,
     progress: _Progress,
+    timeout: float,
 ) -> Presented | FetchFailure:
     loop = asyncio.get_running_loop()
     addresses = await _resolve(host, port, resolver)
     if isinstance(addresses, FetchFailure):
         return addresses
     progress.step = Step.CONNECT
-    sock, address_or_failure = await _connect(loop, addresses)
+    sock, address_or_failure = await _connect(loop, addresses, timeout / len(addresses))
     if sock is None:
         assert isinstance(address_or_failure, FetchFailure)
         return address_or_failure
@@ -201,17 +243,30 @@ async def _resolve(
 
 
 async def _connect(
-    loop: asyncio.AbstractEventLoop, addresses: list[tuple[str, int]]
+    loop: asyncio.AbstractEventLoop, addresses: list[tuple[str, int]], attempt: float
 ) -> tuple[socket.socket | None, tuple[str, int] | FetchFailure]:
-    """The first address that accepts; otherwise the failure of the last one tried."""
+    """The first address that accepts; otherwise the failure of the last one tried.
+
+    Every address but the last gets ``attempt`` seconds, so a dead first address (broken IPv6 is
+    the usual one) leaves time for the next; the last one runs until the target's deadline.
+    """
     failure = FetchFailure(FailureReason.NETWORK, Step.CONNECT, "no address to connect to")
-    for address in addresses:
+    for number, address in enumerate(addresses, start=1):
         family = socket.AF_INET6 if ":" in address[0] else socket.AF_INET
         sock = socket.socket(family, socket.SOCK_STREAM)
         sock.setblocking(False)
         sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
         try:
-            await loop.sock_connect(sock, address)
+            if number < len(addresses):
+                await asyncio.wait_for(loop.sock_connect(sock, address), attempt)
+            else:
+                await loop.sock_connect(sock, address)
+        except TimeoutError:
+            failure = FetchFailure(
+                FailureReason.TIMEOUT,
+                Step.CONNECT,
+                f"timed out while connecting to {_format_address(address)} after {attempt:g} s",
+            )
         except ConnectionRefusedError:
             failure = FetchFailure(
                 FailureReason.REFUSED,
@@ -269,6 +324,12 @@ async def _handshake(
                         Step.HANDSHAKE,
                         "the server closed the connection without answering the TLS handshake",
                     )
+                if incoming.eof:  # OpenSSL still wants bytes after the end: never loop on it
+                    return FetchFailure(
+                        FailureReason.CLOSED,
+                        Step.HANDSHAKE,
+                        "the server closed the connection in the middle of the handshake",
+                    )
                 incoming.write_eof()
                 continue
             if not progress.first:
@@ -284,6 +345,12 @@ async def _handshake(
             incoming.write(chunk)
     except ssl.SSLError as exc:
         return _ssl_failure(exc, progress)
+    except (BrokenPipeError, ConnectionAbortedError):
+        return FetchFailure(
+            FailureReason.CLOSED,
+            Step.HANDSHAKE,
+            "the server closed the connection in the middle of the handshake",
+        )
     except ConnectionResetError:
         return FetchFailure(
             FailureReason.RESET,
