@@ -29,7 +29,7 @@ import warnings
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, replace
 from pathlib import Path
-from typing import TypeVar
+from typing import BinaryIO, TypeVar
 
 from cryptography import x509
 from cryptography.exceptions import UnsupportedAlgorithm
@@ -684,7 +684,10 @@ def read_input(name: str) -> bytes:
     """The bytes of a file, or of standard input for ``-``, refusing more than 16 MiB."""
     try:
         if name == STDIN:
-            data = sys.stdin.buffer.read(MAX_INPUT_BYTES + 1)
+            stdin: BinaryIO | None = getattr(sys.stdin, "buffer", None)
+            if stdin is None:
+                raise InputError("standard input is not available", location=name)
+            data = stdin.read(MAX_INPUT_BYTES + 1)
         else:
             with Path(name).open("rb") as stream:
                 data = stream.read(MAX_INPUT_BYTES + 1)
