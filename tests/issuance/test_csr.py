@@ -236,3 +236,16 @@ def test_the_profile_decides_the_eku_request(tmp_path: Path) -> None:
     assert _csr(tmp_path / "home")[0] == ExitStatus.OK
     home = load_csr(tmp_path / "home" / "app.example.com.csr")
     assert _request_extensions(home)["eku"] == ["1.3.6.1.5.5.7.3.1", "1.3.6.1.5.5.7.3.2"]
+
+
+@pytest.mark.parametrize(
+    ("host", "rule_id"),
+    [("*.co.uk", "names.wildcard-public-suffix"), ("*.*.example.com", "names.wildcard-invalid")],
+)
+def test_a_name_the_profile_rejects_is_refused(tmp_path: Path, host: str, rule_id: str) -> None:
+    require_rule(rule_id)
+    status, _, err = _csr(tmp_path / "bad", hosts=(host,))
+    assert status == ExitStatus.USAGE and rule_id in err
+    assert not (tmp_path / "bad").exists()
+    # negative control: a valid wildcard is accepted
+    assert _csr(tmp_path / "good", hosts=("*.example.co.uk",))[0] == ExitStatus.OK

@@ -9,7 +9,7 @@ from typing import TypeVar
 import pytest
 from cryptography import x509
 from cryptography.hazmat.primitives.asymmetric import ec, rsa
-from cryptography.hazmat.primitives.serialization import pkcs12
+from cryptography.hazmat.primitives.serialization import Encoding, pkcs12
 from cryptography.x509 import verification
 from cryptography.x509.oid import ExtendedKeyUsageOID, NameOID
 
@@ -382,3 +382,75 @@ def test_wildcard_and_idn_leaves_pass_for_the_names_clients_use(
     # negative control: a name the certificate does not cover
     uncovered = lint_issued(issued, ["a.b.example.com"])
     assert [f.rule_id for f in errors(uncovered)] == ["names.host-not-covered"]
+
+
+@needs_openssl
+@pytest.mark.openssl
+def test_openssl_verify_accepts_the_chain_with_the_lab_root(
+    tmp_path: Path, lab_dir: Path, other_lab_dir: Path
+) -> None:
+    issued = lab.issue(lab_dir, tmp_path, lab.IssueOptions(hosts=(HOST,)))
+    (tmp_path / "issuing.pem").write_bytes(
+        b"".join(c.public_bytes(Encoding.PEM) for c in load_chain(issued.chain)[1:])
+    )
+
+    def openssl_verify(root: Path) -> subprocess.CompletedProcess[str]:
+        return subprocess.run(
+            [
+                *("openssl", "verify", "-purpose", "sslserver", "-x509_strict"),
+                *("-verify_hostname", HOST, "-CAfile", str(root)),
+                *("-untrusted", str(tmp_path / "issuing.pem"), str(issued.certificate)),
+            ],
+            capture_output=True,
+            text=True,
+            check=False,
+        )
+
+    good = openssl_verify(lab_dir / "root-ca.pem")
+    assert good.returncode == 0, good.stdout + good.stderr
+    bad = openssl_verify(other_lab_dir / "root-ca.pem")  # negative control
+    assert bad.returncode != 0
+
+
+def test_revoke_publishes_a_crl_lint_reads(tmp_path: Path) -> None:
+    lab_path = tmp_path / "lab"
+    lab.init(lab_path, key_type="p256", crl_base_url="http://pki.lab.example/")
+    gone = lab.issue(lab_path, tmp_path / "gone", lab.IssueOptions(hosts=(HOST,)))
+    kept = lab.issue(lab_path, tmp_path / "kept", lab.IssueOptions(hosts=(HOST,)))
+    status, out, err = run("lab", "revoke", str(gone.certificate), "--lab", str(lab_path))
+    assert status == ExitStatus.OK, err
+    crl_path = lab_path / "issuing-ca.crl"
+    crl = x509.load_der_x509_crl(crl_path.read_bytes())
+    leaf = load_chain(gone.certificate)[0]
+    issuing = x509.load_pem_x509_certificate((lab_path / "issuing-ca.pem").read_bytes())
+    assert crl.is_signature_valid(issuing.public_key())  # type: ignore[arg-type]
+    assert crl.get_revoked_certificate_by_serial_number(leaf.serial_number) is not None
+    assert crl.extensions.get_extension_for_class(x509.CRLNumber).value.crl_number == 1
+    assert f"{leaf.serial_number:X}" in out
+    root_crl = x509.load_der_x509_crl((lab_path / "root-ca.crl").read_bytes())
+    assert len(root_crl) == 0
+    root = lab_path / "root-ca.pem"
+    for issued, revoked in ((gone, True), (kept, False)):  # kept: the negative control
+        status, lint_out, _ = run(
+            "lint", str(issued.chain), str(issued.key), "-H", HOST,
+            "--trust", str(root), "--crl", str(crl_path),
+        )  # fmt: skip
+        assert ("chain.revoked" in lint_out) is revoked, lint_out
+        assert status == (ExitStatus.FINDINGS if revoked else ExitStatus.OK)
+    status, _, err = run("lab", "revoke", str(gone.certificate), "--lab", str(lab_path))
+    assert status == ExitStatus.USAGE and "already revoked" in err
+    status, out, err = run("lab", "crl", "--lab", str(lab_path))
+    assert status == ExitStatus.OK, err
+    refreshed = x509.load_der_x509_crl(crl_path.read_bytes())
+    assert refreshed.extensions.get_extension_for_class(x509.CRLNumber).value.crl_number == 2
+    assert refreshed.get_revoked_certificate_by_serial_number(leaf.serial_number) is not None
+
+
+def test_revoke_refuses_a_certificate_of_another_lab(
+    tmp_path: Path, lab_dir: Path, other_lab_dir: Path
+) -> None:
+    foreign = lab.issue(other_lab_dir, tmp_path, lab.IssueOptions(hosts=(HOST,)))
+    with pytest.raises(UsageError, match="not issued by this lab"):
+        lab.revoke(lab_dir, foreign.certificate)
+    status, _, err = run("lab", "revoke", str(tmp_path / "missing.pem"), "--lab", str(lab_dir))
+    assert status == ExitStatus.USAGE and "missing.pem" in err

@@ -188,7 +188,9 @@ def test_pkcs12_legacy_3des_is_noted(leaf: Issued) -> None:
     data = pkcs12.serialize_key_and_certificates(b"x", leaf.key, leaf.cert, None, encryption)
     bundle = load_bytes(data, "old.pfx", lambda _s: b"pw")
     assert certs(bundle) == [leaf.cert]
-    assert any("legacy 3DES" in n for n in bundle.notes)
+    (note,) = bundle.notes
+    assert "legacy 3DES encryption" in note and "Windows Server 2016" in note
+    assert "-legacy" not in note  # OpenSSL 3 reads 3DES without its legacy provider
 
 
 def test_pkcs12_without_key(ca: TestCA) -> None:
@@ -240,7 +242,7 @@ def test_csr_block_is_skipped_with_a_note(leaf: Issued) -> None:
     bundle = load_bytes(csr.public_bytes(Encoding.PEM) + leaf.cert_pem(), "with-csr.pem")
     assert certs(bundle) == [leaf.cert]
     assert bundle.notes == (
-        "line 1: skipped a CERTIFICATE REQUEST block: "
+        "line 1: CERTIFICATE REQUEST block skipped: "
         "a certificate signing request (CSR) is not a certificate",
     )
     with pytest.raises(InputError, match=r"only: CERTIFICATE REQUEST"):

@@ -133,3 +133,15 @@ def test_stdin_empty_and_huge(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr(sys, "stdin", FakeStdin(b"A" * (MAX_INPUT_BYTES + 10)))
     (item,) = iter_inputs(["-"])
     assert isinstance(item, InputError) and "too large" in item.message
+
+
+@pytest.mark.skipif(not hasattr(os, "mkfifo"), reason="named pipes")
+def test_named_pipe_in_a_folder_is_passed_over_not_read(tmp_path: Path, ca: TestCA) -> None:
+    """Reading a pipe nobody writes to would hang the whole run."""
+    ca.issue("a.example.test").write(tmp_path, "a")
+    os.mkfifo(tmp_path / "pipe.pem")
+    (tmp_path / "broken.pem").symlink_to(tmp_path / "gone.pem")
+    items = list(iter_inputs([str(tmp_path)]))
+    names = [Path(i.source if isinstance(i, Bundle) else str(i.location)).name for i in items]
+    assert names == ["a.key", "a.pem", "broken.pem"]  # the broken link is reported
+    assert isinstance(items[2], InputError) and "no such file" in items[2].message

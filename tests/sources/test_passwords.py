@@ -5,6 +5,12 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
+from cryptography.hazmat.primitives.serialization import (
+    BestAvailableEncryption,
+    Encoding,
+    PrivateFormat,
+    pkcs12,
+)
 
 from certready.adapters.passwords import (
     password_from_env,
@@ -12,7 +18,9 @@ from certready.adapters.passwords import (
     password_prompt,
     password_source,
 )
-from certready.core.errors import InputError, UsageError
+from certready.adapters.sources import load_bytes
+from certready.core.errors import InputError, PasswordError, UsageError
+from tests.pki import Issued, new_key
 
 
 def test_env(monkeypatch: pytest.MonkeyPatch) -> None:
@@ -97,3 +105,54 @@ def test_password_source_choice(monkeypatch: pytest.MonkeyPatch, tmp_path: Path)
     assert password_source(None, None, interactive=False) is None
     with pytest.raises(UsageError, match="not both"):
         password_source("PW", str(path))
+
+
+def test_prompt_asks_again_after_a_wrong_password(leaf: Issued) -> None:
+    data = pkcs12.serialize_key_and_certificates(
+        b"x", leaf.key, leaf.cert, None, BestAvailableEncryption(b"right")
+    )
+    answers = iter(["typo", "right"])
+    asked: list[str] = []
+
+    def ask(prompt: str) -> str:
+        asked.append(prompt)
+        return next(answers)
+
+    source = password_prompt(ask, is_terminal=lambda: True)
+    bundle = load_bytes(data, "app.pfx", source)
+    assert bundle.keys
+    assert asked == ["Password for app.pfx: ", "Wrong password. Password for app.pfx: "]
+
+
+def test_prompt_gives_up_after_three_tries() -> None:
+    key = new_key("p256")
+    data = key.private_bytes(Encoding.PEM, PrivateFormat.PKCS8, BestAvailableEncryption(b"right"))
+    asked: list[str] = []
+
+    def ask(prompt: str) -> str:
+        asked.append(prompt)
+        return "wrong"
+
+    with pytest.raises(PasswordError, match="wrong password"):
+        load_bytes(data, "app.key", password_prompt(ask, is_terminal=lambda: True))
+    assert len(asked) == 3
+
+
+def test_env_and_file_passwords_are_tried_once(
+    leaf: Issued, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Negative control for the retries: a fixed password is not tried again and again."""
+    data = pkcs12.serialize_key_and_certificates(
+        b"x", leaf.key, leaf.cert, None, BestAvailableEncryption(b"right")
+    )
+    calls: list[str] = []
+    monkeypatch.setenv("PW", "wrong")
+    env_source = password_from_env("PW")
+
+    def counting(source: str) -> bytes | None:
+        calls.append(source)
+        return env_source(source)
+
+    with pytest.raises(PasswordError):
+        load_bytes(data, "app.pfx", counting)
+    assert calls == ["app.pfx"]

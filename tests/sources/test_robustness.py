@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import base64
+import json
 import random
 import re
+from pathlib import Path
 
 import pytest
 from cryptography.hazmat.primitives.serialization import (
@@ -18,6 +20,8 @@ from cryptography.hazmat.primitives.serialization import (
 
 from certready.adapters.sources import load_bytes
 from certready.core.errors import InputError
+from certready.interfaces.cli import ExitStatus
+from tests.cli import run
 from tests.pki import Issued, TestCA, new_key
 
 
@@ -115,3 +119,23 @@ def test_a_parser_panic_becomes_an_input_error(
     monkeypatch.setattr(x509, "load_der_x509_certificate", interrupted)
     with pytest.raises(KeyboardInterrupt):  # negative control: Ctrl-C still stops the run
         load_bytes(leaf.cert.public_bytes(Encoding.DER), "ctrl-c.cer")
+
+
+def test_damaged_issuer_name_is_an_input_error_not_a_crash_later(
+    ca: TestCA, leaf: Issued, tmp_path: Path
+) -> None:
+    """cryptography parses names lazily: the loader reads them so the analysis never trips."""
+    der = leaf.cert.public_bytes(Encoding.DER)
+    issuer = leaf.cert.issuer.public_bytes()
+    tag = issuer.rindex(b"\x0c")  # the last UTF8String value: made a BOOLEAN, invalid here
+    damaged = der.replace(issuer, issuer[:tag] + b"\x01" + issuer[tag + 1 :], 1)
+    with pytest.raises(InputError, match=r"certificate #0 is damaged: its names cannot be read"):
+        load_bytes(damaged, "damaged.cer")
+    # and through the CLI: one line for it, the good file still linted
+    (tmp_path / "damaged.cer").write_bytes(damaged)
+    good = tmp_path / "good.pem"
+    good.write_bytes(leaf.cert_pem())
+    status, out, err = run("lint", str(tmp_path / "damaged.cer"), str(good), "-f", "json")
+    assert status == ExitStatus.USAGE and "Traceback" not in err and "unexpected" not in err
+    targets = {Path(t["target"]).name: t["status"] for t in json.loads(out)["targets"]}
+    assert targets["good.pem"] == "ok"

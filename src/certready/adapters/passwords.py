@@ -49,6 +49,31 @@ def password_from_file(path: str | Path) -> PasswordSource:
     return lambda _source: secret
 
 
+class _Prompt:
+    """Asks on the terminal once per input; asks again (up to the loader's limit) when told the
+    answer was wrong."""
+
+    def __init__(self, ask: Callable[[str], str] | None) -> None:
+        self._ask = ask
+        self._answers: dict[str, bytes | None] = {}
+        self._rejected: set[str] = set()
+
+    def __call__(self, source: str) -> bytes | None:
+        if source not in self._answers:
+            again = "Wrong password. " if source in self._rejected else ""
+            question = f"{again}Password for {display_name(source)}: "
+            try:
+                self._answers[source] = (self._ask or getpass.getpass)(question).encode("utf-8")
+            except EOFError:
+                self._answers[source] = None
+        return self._answers[source]
+
+    def rejected(self, source: str) -> None:
+        """The loader's word that the last answer for ``source`` was wrong: ask again next time."""
+        self._answers.pop(source, None)
+        self._rejected.add(source)
+
+
 def password_prompt(
     ask: Callable[[str], str] | None = None,
     is_terminal: Callable[[], bool] | None = None,
@@ -57,22 +82,10 @@ def password_prompt(
 
     ``getpass`` reads from the controlling terminal without echo; without a terminal (a pipe, a
     scheduled task) there is nobody to ask, and the loader says how to give the password instead.
+    A wrong answer is asked again (three tries in all).
     """
     interactive = is_terminal() if is_terminal is not None else _stdin_is_terminal()
-    if not interactive:
-        return None
-    answers: dict[str, bytes | None] = {}
-
-    def prompt(source: str) -> bytes | None:
-        if source not in answers:
-            try:
-                question = f"Password for {display_name(source)}: "
-                answers[source] = (ask or getpass.getpass)(question).encode("utf-8")
-            except EOFError:
-                answers[source] = None
-        return answers[source]
-
-    return prompt
+    return _Prompt(ask) if interactive else None
 
 
 def _stdin_is_terminal() -> bool:

@@ -13,7 +13,8 @@ What is recognised:
   with a note; a file of nothing else is an error.
 - DER: a certificate, a PKCS#7 ``.p7b`` (DER or BER), a PKCS#12 ``.pfx``/``.p12``, a private key
   (PKCS#1, PKCS#8 encrypted or not, SEC1), told apart by their ASN.1 structure.
-- PEM written as UTF-16 (PowerShell 5's ``>`` redirection) and bare base64 of a DER file.
+- PEM written as UTF-16 (PowerShell 5's ``>`` redirection); bare base64 of a DER or PEM file
+  (a Kubernetes secret's ``tls.crt`` value).
 """
 
 from __future__ import annotations
@@ -22,11 +23,13 @@ import base64
 import binascii
 import os
 import re
+import stat
 import sys
 import warnings
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, replace
 from pathlib import Path
+from typing import TypeVar
 
 from cryptography import x509
 from cryptography.exceptions import UnsupportedAlgorithm
@@ -36,8 +39,13 @@ from cryptography.hazmat.primitives.serialization import pkcs7, pkcs12
 
 from certready.core.errors import InputError, PasswordError
 
+T = TypeVar("T")
+
 PasswordSource = Callable[[str], bytes | None]
-"""Given the input's display name, the password to try (``None``: there is none)."""
+"""Given the input's display name, the password to try (``None``: there is none).
+
+A source that can ask again (the terminal prompt) also has ``rejected(source)``: the loader calls
+it after a wrong password and asks once more, three tries in all."""
 
 MAX_INPUT_BYTES = 16 * 1024 * 1024
 """No certificate file is this large; a bigger input is refused before it is parsed."""
@@ -104,7 +112,7 @@ def load_bytes(data: bytes, source: str, password: PasswordSource | None = None)
     if len(data) > MAX_INPUT_BYTES:
         raise InputError(_too_large(len(data)), location=source)
     try:
-        return _load_bytes(data, source, password)
+        return _checked(_load_bytes(data, source, password))
     except BaseException as exc:
         # cryptography's Rust parsers can panic on damaged input (a malformed DEK-Info IV in an
         # encrypted PEM key); pyo3 raises that as a BaseException that must not end the batch.
@@ -113,6 +121,26 @@ def load_bytes(data: bytes, source: str, password: PasswordSource | None = None)
                 "damaged beyond parsing (cryptography's parser failed on it)", location=source
             ) from None
         raise
+
+
+def _checked(bundle: Bundle) -> Bundle:
+    """Refuse a certificate whose names cannot be read.
+
+    cryptography parses the subject and issuer lazily, so a damaged name would otherwise surface
+    as a ``ValueError`` in the middle of the analysis. (Damaged extensions are left alone: the
+    facts record them, and rules report them.)
+    """
+    for loaded in bundle.certificates:
+        try:
+            loaded.certificate.subject  # noqa: B018 - parsed on first access
+            loaded.certificate.issuer  # noqa: B018
+        except _BAD_DATA as exc:
+            index = loaded.location.rsplit("#", 1)[-1]
+            raise InputError(
+                f"certificate #{index} is damaged: its names cannot be read ({_reason(exc)})",
+                location=bundle.source,
+            ) from None
+    return bundle
 
 
 def _load_bytes(data: bytes, source: str, password: PasswordSource | None) -> Bundle:
@@ -192,13 +220,13 @@ _KEY_LABELS = {
     b"EC PRIVATE KEY",
     b"DSA PRIVATE KEY",
 }
-_SKIPPED_LABELS = {
+_SKIPPED_LABELS: dict[bytes, str | None] = {
     b"CERTIFICATE REQUEST": "a certificate signing request (CSR) is not a certificate",
     b"NEW CERTIFICATE REQUEST": "a certificate signing request (CSR) is not a certificate",
     b"X509 CRL": "a certificate revocation list",
     b"PUBLIC KEY": "a public key alone",
     b"RSA PUBLIC KEY": "a public key alone",
-    b"EC PARAMETERS": "EC parameters (OpenSSL writes them before the key)",
+    b"EC PARAMETERS": None,  # `openssl ecparam -genkey` writes them before the key: no remark
     b"DH PARAMETERS": "Diffie-Hellman parameters",
     b"OPENSSH PRIVATE KEY": "an OpenSSH key, not a TLS key",
 }
@@ -257,7 +285,8 @@ def _load_pem(data: bytes, source: str, password: PasswordSource | None) -> Bund
         else:
             why = _SKIPPED_LABELS.get(label, "not a certificate or private key")
             skipped.append(label_text)
-            notes.append(f"{where}: skipped a {label_text} block: {why}")
+            if why is not None:
+                notes.append(f"{where}: {label_text} block skipped: {why}")
     for begin in _PEM_BEGIN.finditer(data):
         if begin.start() not in matched_starts:
             label_text = begin.group(1).decode("ascii", "replace")
@@ -502,19 +531,13 @@ def _load_pkcs12(data: bytes, source: str, password: PasswordSource | None) -> B
                     location=source,
                 ) from None
     if loaded is None:
-        secret = password(source) if password is not None else None
-        if secret is None:
-            raise PasswordError(
-                f"the PKCS#12 file needs a password: {HOW_TO_UNLOCK}", location=source
-            )
-        try:
-            loaded = pkcs12.load_pkcs12(data, secret)
-        except _BAD_DATA:
-            raise PasswordError(
-                "wrong password for the PKCS#12 file (or the file is damaged)", location=source
-            ) from None
-        finally:
-            del secret
+        loaded = _unlock(
+            lambda secret: pkcs12.load_pkcs12(data, secret),
+            password,
+            source,
+            missing=f"the PKCS#12 file needs a password: {HOW_TO_UNLOCK}",
+            wrong="wrong password for the PKCS#12 file (or the file is damaged)",
+        )
     items: list[tuple[x509.Certificate, bytes | None]] = []
     if loaded.cert is not None:
         items.append((loaded.cert.certificate, loaded.cert.friendly_name))
@@ -537,9 +560,15 @@ def _pkcs12_notes(data: bytes) -> tuple[str, ...]:
     notes: list[str] = []
     legacy = sorted({name for oid, name in _LEGACY_PKCS12_OIDS.items() if oid in data})
     if legacy:
+        # OpenSSL 3 moved RC2 and RC4 to its legacy provider; 3DES stayed in the default one.
+        openssl = (
+            "OpenSSL 3 reads it only with -legacy; "
+            if any(n.startswith(("RC2", "RC4")) for n in legacy)
+            else ""
+        )
         notes.append(
-            f"PKCS#12 uses legacy {'/'.join(legacy)} encryption: OpenSSL 3 reads it only with"
-            " -legacy (Windows Server 2016 and older need it; newer systems take AES-256)"
+            f"PKCS#12 uses legacy {'/'.join(legacy)} encryption: {openssl}Windows Server 2016"
+            " and older need it, newer systems take AES-256"
         )
     if _OID_KEY_BAG in data:
         notes.append("the private key in this PKCS#12 file is not encrypted")
@@ -567,24 +596,57 @@ def _private_key(
         raise InputError(
             f"{prefix}not a valid private key ({_reason(exc)})", location=source
         ) from None
-    secret = password(source) if password is not None else None
-    if secret is None:
-        raise PasswordError(
-            f"{prefix}the private key is encrypted: {HOW_TO_UNLOCK}", location=source
-        )
-    try:
-        return load(data, secret)
-    except (TypeError, ValueError):
-        raise PasswordError(
-            f"{prefix}wrong password for the encrypted private key (or the key is damaged)",
-            location=source,
-        ) from None
-    except UnsupportedAlgorithm as exc:
-        raise InputError(
-            f"{prefix}not a usable private key ({_reason(exc)})", location=source
-        ) from None
-    finally:
-        del secret
+
+    def decrypt(secret: bytes) -> PrivateKeyTypes:
+        try:
+            return load(data, secret)
+        except TypeError as exc:
+            raise ValueError(str(exc)) from None
+        except UnsupportedAlgorithm as exc:
+            raise InputError(
+                f"{prefix}not a usable private key ({_reason(exc)})", location=source
+            ) from None
+
+    return _unlock(
+        decrypt,
+        password,
+        source,
+        missing=f"{prefix}the private key is encrypted: {HOW_TO_UNLOCK}",
+        wrong=f"{prefix}wrong password for the encrypted private key (or the key is damaged)",
+    )
+
+
+_ATTEMPTS = 3
+"""Passwords asked for on a terminal get this many tries; one from a variable or file gets one."""
+
+
+def _unlock(
+    attempt: Callable[[bytes], T],
+    password: PasswordSource | None,
+    source: str,
+    *,
+    missing: str,
+    wrong: str,
+) -> T:
+    """``attempt(password)``; a ``ValueError`` means the password is wrong.
+
+    A source that can ask again (a terminal prompt has a ``rejected(source)`` method) is told
+    and asked again, up to three times; any other source gives one password, tried once.
+    """
+    rejected: Callable[[str], None] | None = getattr(password, "rejected", None)
+    for tries in range(1, _ATTEMPTS + 1):
+        secret = password(source) if password is not None else None
+        if secret is None:
+            raise PasswordError(missing, location=source)
+        try:
+            return attempt(secret)
+        except _BAD_DATA:
+            if rejected is None or tries == _ATTEMPTS:
+                raise PasswordError(wrong, location=source) from None
+            rejected(source)
+        finally:
+            del secret
+    raise AssertionError("unreachable")  # pragma: no cover
 
 
 _DEK_INFO = re.compile(rb"DEK-Info:\s*([A-Za-z0-9-]+)\s*,\s*([0-9A-Fa-f]*)")
@@ -642,13 +704,26 @@ def _folder_files(folder: str) -> list[str]:
     """Every file under ``folder``, recursively, sorted; hidden files and folders skipped.
 
     Symbolic links to files are followed (a Kubernetes secret mount is ``tls.crt -> ..data/...``);
-    links to folders are not, so a loop cannot hang the walk.
+    links to folders are not, so a loop cannot hang the walk. Named pipes, sockets and devices
+    are passed over: reading a pipe nobody writes to would hang the run. (A broken link is kept,
+    so that it is reported.)
     """
     found: list[str] = []
     for root, dirs, files in os.walk(folder, followlinks=False):
         dirs[:] = sorted(d for d in dirs if not d.startswith("."))
-        found.extend(str(Path(root) / f) for f in sorted(files) if not f.startswith("."))
+        for name in sorted(files):
+            path = str(Path(root) / name)
+            if not name.startswith(".") and not _special(path):
+                found.append(path)
     return found
+
+
+def _special(path: str) -> bool:
+    """A named pipe, socket or device (not a regular file, nor a broken link)."""
+    try:
+        return not stat.S_ISREG(Path(path).stat().st_mode)
+    except OSError:
+        return False
 
 
 def iter_inputs(

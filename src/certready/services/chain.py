@@ -24,6 +24,7 @@ from typing import Literal
 from cryptography import x509
 from cryptography.exceptions import InvalidSignature
 from cryptography.hazmat.primitives import hashes
+from cryptography.hazmat.primitives.asymmetric import ec, padding, rsa
 
 from certready.adapters.pathbuild import Anchors, PathResult, verify_path
 from certready.adapters.sources import LoadedCertificate, iter_inputs
@@ -34,6 +35,9 @@ from certready.core.facts import cached_facts
 from certready.core.model import CertFacts, ChainElement, Finding
 from certready.core.policy import Policy
 from certready.core.rules.chain import key_weakness, signature_weakness, validation_type_note
+from certready.core.rules.params import list_param
+from certready.core.rules.signature import STRONG_HASHES
+from certready.core.rules.signature import weak_hash as weak_signature_hash
 
 _SHA256 = hashes.SHA256()
 MAX_DEPTH = 8
@@ -185,7 +189,9 @@ class _Graph:
                 try:
                     child.cert.verify_directly_issued_by(parent.cert)
                     ok = True
-                except (ValueError, TypeError, InvalidSignature):
+                except ValueError:
+                    ok = _weak_signature_verifies(child.cert, parent.cert)
+                except (TypeError, InvalidSignature):
                     ok = False
                 except Exception:
                     ok = False
@@ -200,6 +206,25 @@ _SIGNED: dict[tuple[bytes, bytes], bool] = {}
 """Signature checks by (child, parent) fingerprint, shared by every analysis of a process: the
 intermediate -> root check recurs on every server of a scan and in every bundle of a lint."""
 _SIGNED_MAX = 16384
+
+
+def _weak_signature_verifies(child: x509.Certificate, parent: x509.Certificate) -> bool:
+    """A SHA-1 (or MD5) signature cryptography's ``verify_directly_issued_by`` refuses, checked
+    by hand: the issuer is found, and signature.weak-hash reports the weakness."""
+    algorithm = child.signature_hash_algorithm
+    key = parent.public_key()
+    if child.issuer != parent.subject or algorithm is None:
+        return False
+    try:
+        if isinstance(key, rsa.RSAPublicKey):
+            key.verify(child.signature, child.tbs_certificate_bytes, padding.PKCS1v15(), algorithm)
+        elif isinstance(key, ec.EllipticCurvePublicKey):
+            key.verify(child.signature, child.tbs_certificate_bytes, ec.ECDSA(algorithm))
+        else:
+            return False
+    except (InvalidSignature, ValueError, TypeError):
+        return False
+    return True
 
 
 def _self_signed(c: _Cert, graph: _Graph) -> bool:
@@ -428,11 +453,25 @@ def analyse_chain(
             note = validation_type_note(leaf_c.facts, setting.parameters)
             if note:
                 out.add("chain.validation-type", note, certificate=leaf_c.facts)
-    if not result.ok and not out.has(
-        "chain.missing-intermediate",
-        "chain.untrusted-root",
-        "chain.intermediate-expired",
-        "chain.intermediate-weak",
+    weak_hash = policy.setting("signature.weak-hash")
+    leaf_weak_only = (  # the verifier refuses a SHA-1 leaf; signature.weak-hash already says so
+        not result.ok
+        and anchored
+        and weak_hash.enabled
+        and weak_signature_hash(
+            leaf_c.facts, list_param(weak_hash.parameters, "allowed", STRONG_HASHES)
+        )
+        is not None
+    )
+    if (
+        not result.ok
+        and not leaf_weak_only
+        and not out.has(
+            "chain.missing-intermediate",
+            "chain.untrusted-root",
+            "chain.intermediate-expired",
+            "chain.intermediate-weak",
+        )
     ):
         out.add("chain.path-invalid", f"no valid path: {result.error}", certificate=leaf_c.facts)
 

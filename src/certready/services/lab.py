@@ -5,6 +5,7 @@
 - :func:`issue`: a key and a leaf that passes the ``homecare`` profile (or carries exactly one
   planted defect), written as PEM, PEM chain, key and PKCS#12.
 - :func:`sign`: a leaf for an existing request.
+- :func:`revoke` and :func:`publish_crls`: CRLs at the paths the CRL distribution points name.
 
 Every function returns a frozen result naming the files it wrote, so the demo and tests can use
 the lab without the command line.
@@ -24,14 +25,19 @@ from cryptography.hazmat.primitives.asymmetric import ec, rsa
 from certready.adapters.issuance.ca import (
     BACKDATE,
     CA_CHAIN,
+    CRL_DAYS,
     SETTINGS,
     LabCA,
     LeafPlan,
+    Revocation,
     create_lab,
     load_lab,
     pem,
+    read_settings,
     sign_leaf,
     sign_public_key,
+    write_crls,
+    write_settings,
 )
 from certready.adapters.issuance.csr import load_csr, requested_common_name, requested_names
 from certready.adapters.issuance.defects import get_defect
@@ -329,15 +335,112 @@ def sign(
     )
 
 
+@dataclass(frozen=True, slots=True)
+class CrlFiles:
+    """The lab's CRLs as last written: the issuing CA's (leaves) and the root's."""
+
+    issuing_crl: Path
+    root_crl: Path
+    crl_number: int
+    revoked_serials: tuple[str, ...]
+    """Hex, upper case, as certready and Windows show serials."""
+    next_update: dt.datetime
+
+
+def _revocations(settings: dict[str, object], source: Path) -> list[Revocation]:
+    entries = settings.get("revoked", [])
+    out: list[Revocation] = []
+    try:
+        for entry in entries if isinstance(entries, list) else []:
+            out.append(
+                Revocation(int(entry["serial"], 16), dt.datetime.fromisoformat(entry["revoked_at"]))
+            )
+    except (KeyError, TypeError, ValueError) as exc:
+        raise InputError(f"unreadable revocation list: {exc}", location=str(source)) from None
+    return out
+
+
+def _publish(lab: LabCA, revoked: list[Revocation], now: dt.datetime) -> CrlFiles:
+    settings = read_settings(lab.directory)
+    previous = settings.get("crl_number", 0)
+    number = (previous if isinstance(previous, int) else 0) + 1
+    settings["crl_number"] = number
+    settings["revoked"] = [
+        {"serial": format(r.serial_number, "X"), "revoked_at": r.revoked_at.isoformat()}
+        for r in revoked
+    ]
+    issuing_crl, root_crl = write_crls(lab, revoked, number, now)
+    write_settings(lab.directory, settings)
+    return CrlFiles(
+        issuing_crl=issuing_crl,
+        root_crl=root_crl,
+        crl_number=number,
+        revoked_serials=tuple(format(r.serial_number, "X") for r in revoked),
+        next_update=now + dt.timedelta(days=CRL_DAYS),
+    )
+
+
+def publish_crls(lab_dir: Path | str | None, *, now: dt.datetime | None = None) -> CrlFiles:
+    """Write fresh CRLs (next CRL number, nextUpdate in a week) for the lab's revocations."""
+    lab = load_lab(_lab_dir(lab_dir))
+    revoked = _revocations(read_settings(lab.directory), lab.directory / SETTINGS)
+    return _publish(lab, revoked, now or _now())
+
+
+def revoke(
+    lab_dir: Path | str | None, certificate_path: Path | str, *, now: dt.datetime | None = None
+) -> CrlFiles:
+    """Revoke a certificate the lab's issuing CA issued (the first certificate of the file) and
+    publish new CRLs. Lint it with ``--crl <lab>/issuing-ca.crl`` to see ``chain.revoked``."""
+    lab = load_lab(_lab_dir(lab_dir))
+    source = Path(certificate_path)
+    try:
+        data = source.read_bytes()
+        certificate = (
+            x509.load_pem_x509_certificates(data)[0]
+            if b"-----BEGIN" in data
+            else x509.load_der_x509_certificate(data)
+        )
+    except OSError as exc:
+        raise InputError(exc.strerror or str(exc), location=str(source)) from None
+    except ValueError as exc:
+        raise InputError(f"not a certificate: {exc}", location=str(source)) from None
+    if not _issued_by(certificate, lab):
+        raise UsageError("not issued by this lab's issuing CA", location=str(source))
+    revoked = _revocations(read_settings(lab.directory), lab.directory / SETTINGS)
+    serial = certificate.serial_number
+    if any(r.serial_number == serial for r in revoked):
+        raise UsageError(f"serial {serial:X} is already revoked", location=str(source))
+    moment = now or _now()
+    return _publish(lab, [*revoked, Revocation(serial, moment - dt.timedelta(minutes=1))], moment)
+
+
+def _issued_by(certificate: x509.Certificate, lab: LabCA) -> bool:
+    """Same issuer name and authority key identifier as the issuing CA's subject key identifier
+    (not the signature: a SHA-1 training leaf is the lab's too)."""
+    issuing = lab.issuing.certificate
+    if certificate.issuer != issuing.subject:
+        return False
+    try:
+        aki = certificate.extensions.get_extension_for_class(x509.AuthorityKeyIdentifier).value
+        ski = issuing.extensions.get_extension_for_class(x509.SubjectKeyIdentifier).value
+    except x509.ExtensionNotFound:
+        return False
+    return aki.key_identifier == ski.digest
+
+
 __all__ = [
     "DEFAULT_DAYS",
     "MAX_DAYS",
+    "CrlFiles",
     "IssueOptions",
     "IssuedFiles",
     "LabFiles",
     "init",
     "issue",
     "open_lab",
+    "publish_crls",
     "refuse_stdout",
+    "revoke",
     "sign",
 ]

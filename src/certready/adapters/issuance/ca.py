@@ -5,7 +5,8 @@ A lab folder holds::
     root-ca.pem  root-ca.key       the private root (10 years, pathLen 1)
     issuing-ca.pem  issuing-ca.key the issuing intermediate (5 years, pathLen 0)
     ca-chain.pem                   issuing CA then root: what servers and clients install
-    lab.json                       settings (CRL base URL)
+    lab.json                       settings (CRL base URL), revoked serials, CRL number
+    issuing-ca.crl  root-ca.crl    CRLs (DER), written by ``lab revoke`` / ``lab crl``
 
 Keys are PKCS#8, 0600. Every lab certificate says what it is: subject ``O=certready lab`` and the
 lab certificate policy :data:`~.extensions.LAB_POLICY_OID`.
@@ -52,6 +53,9 @@ ISSUING_DAYS = 1826
 ROOT_CERT, ROOT_KEY = "root-ca.pem", "root-ca.key"
 ISSUING_CERT, ISSUING_KEY = "issuing-ca.pem", "issuing-ca.key"
 CA_CHAIN, SETTINGS = "ca-chain.pem", "lab.json"
+ISSUING_CRL, ROOT_CRL = "issuing-ca.crl", "root-ca.crl"
+CRL_DAYS = 7
+"""A CRL's nextUpdate: a week, as many enterprise CAs publish."""
 BACKDATE = dt.timedelta(hours=1)
 """Leaves start an hour in the past, so a client whose clock lags still accepts them."""
 CA_BACKDATE = dt.timedelta(days=400)
@@ -79,7 +83,7 @@ class LabCA:
 
     @property
     def leaf_crl_url(self) -> str | None:
-        return _crl_url(self.crl_base_url, "issuing-ca.crl")
+        return _crl_url(self.crl_base_url, ISSUING_CRL)
 
 
 def _crl_url(base: str | None, name: str) -> str | None:
@@ -153,7 +157,7 @@ def create_lab(
         not_before=start,
         not_after=start + dt.timedelta(days=ISSUING_DAYS),
         extensions=[
-            *ca_extensions(path_length=0, crl_url=_crl_url(crl_base_url, "root-ca.crl")),
+            *ca_extensions(path_length=0, crl_url=_crl_url(crl_base_url, ROOT_CRL)),
             *identifiers(issuing_key.public_key(), root_key.public_key()),
         ],
     )
@@ -194,16 +198,9 @@ def load_lab(directory: Path) -> LabCA:
         certificate = _load_cert(cert_path)
         key = load_private_key(key_path)
         authorities.append(Authority(certificate, key, cert_path, key_path))
-    crl_base_url = None
-    settings_path = directory / SETTINGS
-    if settings_path.exists():
-        try:
-            settings = json.loads(settings_path.read_text("utf-8"))
-        except (OSError, ValueError) as exc:
-            raise InputError(
-                f"unreadable lab settings: {exc}", location=str(settings_path)
-            ) from None
-        crl_base_url = settings.get("crl_base_url") if isinstance(settings, dict) else None
+    crl_base_url = read_settings(directory).get("crl_base_url")
+    if not isinstance(crl_base_url, str):
+        crl_base_url = None
     return LabCA(directory, authorities[0], authorities[1], crl_base_url)
 
 
@@ -298,3 +295,64 @@ def sign_public_key(
             *identifiers(public_key, issuer.key.public_key()),
         ],
     )
+
+
+def read_settings(directory: Path) -> dict[str, object]:
+    """``lab.json`` as a dict (empty when absent); an InputError naming it when unreadable."""
+    path = directory / SETTINGS
+    if not path.exists():
+        return {}
+    try:
+        settings = json.loads(path.read_text("utf-8"))
+    except (OSError, ValueError) as exc:
+        raise InputError(f"unreadable lab settings: {exc}", location=str(path)) from None
+    if not isinstance(settings, dict):
+        raise InputError("lab settings are not a JSON object", location=str(path))
+    return settings
+
+
+def write_settings(directory: Path, settings: dict[str, object]) -> None:
+    text = json.dumps(settings, indent=2) + "\n"
+    write_public(directory / SETTINGS, text.encode("utf-8"), force=True)
+
+
+@dataclass(frozen=True, slots=True)
+class Revocation:
+    serial_number: int
+    revoked_at: dt.datetime
+
+
+def _sign_crl(
+    authority: Authority, revoked: list[Revocation], number: int, now: dt.datetime
+) -> x509.CertificateRevocationList:
+    builder = (
+        x509.CertificateRevocationListBuilder()
+        .issuer_name(authority.certificate.subject)
+        .last_update(now - BACKDATE)
+        .next_update(now + dt.timedelta(days=CRL_DAYS))
+        .add_extension(x509.CRLNumber(number), critical=False)
+        .add_extension(
+            x509.AuthorityKeyIdentifier.from_issuer_public_key(authority.key.public_key()),
+            critical=False,
+        )
+    )
+    for entry in revoked:
+        builder = builder.add_revoked_certificate(
+            x509.RevokedCertificateBuilder()
+            .serial_number(entry.serial_number)
+            .revocation_date(entry.revoked_at)
+            .build()
+        )
+    return builder.sign(authority.key, hashes.SHA256())
+
+
+def write_crls(
+    lab: LabCA, revoked: list[Revocation], number: int, now: dt.datetime
+) -> tuple[Path, Path]:
+    """The issuing CA's CRL (the leaves in ``revoked``) and the root's (no intermediate revoked),
+    DER, named as the CRL distribution points say; replaced on every call."""
+    paths = (lab.directory / ISSUING_CRL, lab.directory / ROOT_CRL)
+    for path, authority, entries in zip(paths, (lab.issuing, lab.root), (revoked, []), strict=True):
+        crl = _sign_crl(authority, entries, number, now)
+        write_public(path, crl.public_bytes(serialization.Encoding.DER), force=True)
+    return paths

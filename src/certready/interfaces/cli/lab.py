@@ -172,6 +172,28 @@ def register(app: typer.Typer) -> None:
         _print_issued(issued)
         return ExitStatus.OK
 
+    @lab.command("revoke")
+    def revoke_command(
+        certificate: Annotated[
+            str,
+            typer.Argument(
+                metavar="CERT",
+                help="A certificate the lab issued (PEM or DER).",
+                show_default=False,
+            ),
+        ],
+        lab_dir: LabOption = None,
+    ) -> int:
+        """Revoke a lab certificate and write new CRLs (issuing-ca.crl, root-ca.crl)."""
+        _print_crls(lab_service.revoke(lab_dir, certificate))
+        return ExitStatus.OK
+
+    @lab.command("crl")
+    def crl_command(lab_dir: LabOption = None) -> int:
+        """Write fresh CRLs (next CRL number, valid a week) for the lab's revocations."""
+        _print_crls(lab_service.publish_crls(lab_dir))
+        return ExitStatus.OK
+
     @lab.command("defects")
     def defects_command() -> int:
         """List the defects `lab issue --defect` can plant and the rule each makes fire."""
@@ -180,7 +202,7 @@ def register(app: typer.Typer) -> None:
             write(f"{d.name:<20} {d.rule_id:<28} {d.description}\n")
         return ExitStatus.OK
 
-    del init_command, issue_command, sign_command, defects_command
+    del init_command, issue_command, sign_command, revoke_command, crl_command, defects_command
     app.add_typer(lab)
 
 
@@ -204,3 +226,14 @@ def _print_issued(issued: lab_service.IssuedFiles) -> None:
     hosts = "".join(f" --host {h}" for h in issued.hosts)
     role = " --role sts" if issued.role is Role.STS else ""
     write(f"check: certready lint {inputs}{hosts}{role} --trust {issued.lab_root}\n")
+
+
+def _print_crls(crls: lab_service.CrlFiles) -> None:
+    write = current_streams().stdout.write
+    revoked = ", ".join(crls.revoked_serials) or "none"
+    write(f"wrote {crls.issuing_crl}  (CRL #{crls.crl_number}; revoked serials: {revoked})\n")
+    write(f"wrote {crls.root_crl}  (CRL #{crls.crl_number}; no intermediate revoked)\n")
+    write(
+        f"valid until {crls.next_update:%Y-%m-%d %H:%M} UTC; publish them at the lab's CRL URL, "
+        f"or check with: certready lint CERT --crl {crls.issuing_crl}\n"
+    )
