@@ -6,6 +6,7 @@ import plistlib
 import re
 from pathlib import Path
 
+import pytest
 from cryptography import x509
 
 from certready.adapters.plan import render_plan
@@ -161,3 +162,27 @@ def test_linux_and_macos_scripts_parse_and_use_the_plan_roots(tmp_path: Path, ca
     mac = macos.read_text()
     assert "security add-trusted-cert -d -r trustRoot" in mac
     assert _thumb(ca.root.cert) in mac
+
+
+def test_readable_pfx_thumbprint_is_in_the_final_check(
+    tmp_path: Path, ca: TestCA, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from tests.audit.lab import APP, write_pfx
+
+    lab = make_lab(tmp_path, ca)
+    leaf = ca.issue(APP)
+    write_pfx(tmp_path / "certs" / "app.pfx", leaf, ca, b"pfx-secret")
+    lab.manifest.write_text(
+        lab.manifest.read_text().replace(
+            "certs/app.pem", "certs/app.pfx\n        password_env: CR_PLAN_PFX"
+        )
+    )
+    monkeypatch.setenv("CR_PLAN_PFX", "pfx-secret")
+    out = tmp_path / "plan"
+    assert run("plan", str(lab.manifest), "--out", str(out))[0] == ExitStatus.OK
+    ps1 = (out / "server-production-app.ps1").read_text()
+    assert f"Store = 'My'; Thumbprint = '{_thumb(leaf.cert)}'" in ps1
+    assert "not in the final check" not in ps1
+    assert "pfx-secret" not in ps1
+    cmd = (out / "server-production-app.cmd").read_text()
+    assert f"certutil -store My {_thumb(leaf.cert)}" in cmd

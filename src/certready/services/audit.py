@@ -19,7 +19,14 @@ from cryptography import x509
 
 from certready.adapters.manifest import load_manifest, policy_spec
 from certready.adapters.passwords import password_from_env, password_from_file
-from certready.adapters.sources import Bundle, LoadedKey, PasswordSource, load_bytes, read_input
+from certready.adapters.sources import (
+    HOW_TO_UNLOCK,
+    Bundle,
+    LoadedKey,
+    PasswordSource,
+    load_bytes,
+    read_input,
+)
 from certready.adapters.trust import TrustStore, load_mozilla
 from certready.core.deployment import (
     CertificateRef,
@@ -140,12 +147,18 @@ def audit_with_policy(
     return audit_deployment(deployment, policy, options), policy
 
 
+MANIFEST_UNLOCK = "give it with `password_env:` or `password_file:` in the manifest"
+
+
 def _error_target(name: str, ref: CertificateRef, error: InputError, role: Role) -> TargetResult:
+    """An unreadable file as a target, named by its manifest line (the CLI's password advice
+    rephrased for the manifest)."""
+    text = str(error).replace(HOW_TO_UNLOCK, MANIFEST_UNLOCK)
     return TargetResult(
         target=name,
         location=ref.location,
         status=TargetStatus.INPUT_ERROR,
-        reason=f"{ref.location.removeprefix('manifest:')}: {error}",
+        reason=f"{ref.location.removeprefix('manifest:')}: {text}",
         role=role,
     )
 
