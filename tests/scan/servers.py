@@ -183,3 +183,14 @@ def huge_leaf(ca: TestCA, name: str, megabytes: int = 3) -> Issued:
         extra=[(blob, False)],
     )
     return Issued(cert, key)
+
+
+def closes_at_once(conn: socket.socket, stop: threading.Event) -> None:
+    """Accepts and closes without a byte."""
+
+
+def half_hello(conn: socket.socket, stop: threading.Event) -> None:
+    """Reads the ClientHello, sends the start of a ServerHello record, then closes."""
+    with contextlib.suppress(OSError):
+        conn.recv(4096)
+        conn.sendall(b"\x16\x03\x03\x00\x40\x02\x00\x00\x3c\x03\x03")

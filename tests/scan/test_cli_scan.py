@@ -200,3 +200,34 @@ def test_scan_json_validates_against_the_shipped_schema(ports: dict[str, int]) -
     jsonschema.validate(data, shipped_schema())
     assert [t["status"] for t in data["targets"]] == ["ok", "unreachable"]
     assert data["targets"][1]["reason"].startswith("connection refused")
+
+
+def test_resolve_pins_a_name_to_an_address(ports: dict[str, int]) -> None:
+    port = ports["complete"]
+    status, out, err = run(
+        "scan",
+        f"app.example.test:{port}",
+        "--resolve",
+        f"app.example.test:{port}:127.0.0.1",
+        "--format",
+        "json",
+        "--fail-on",
+        "never",
+    )
+    assert status == 0, err
+    (target,) = json.loads(out)["targets"]
+    assert target["status"] == "ok"
+    assert target["tls"]["sni"] == "app.example.test"
+    assert target["tls"]["address"] == f"127.0.0.1:{port}"
+    assert target["hosts"] == ["app.example.test"]
+    # negative control: the pin is for that port only, so another port is looked up (and fails)
+    status, _, err = run(
+        "scan",
+        "app.example.test:1",
+        "--resolve",
+        f"app.example.test:{port}:127.0.0.1",
+        "--timeout",
+        "2",
+    )
+    assert status == 3
+    assert "app.example.test" in err

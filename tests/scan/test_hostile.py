@@ -4,6 +4,7 @@ scan ends within its deadline, and the good server in the same batch is still ju
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import socket
 import time
 from collections.abc import Iterator
@@ -202,3 +203,48 @@ def test_ipv6_loopback(ca: TestCA) -> None:
     assert result.tls is not None and result.tls.address == f"[::1]:{port}"
     assert result.location == f"tls://[::1]:{port}#leaf"
     assert result.hosts == ("::1",)
+
+
+def test_system_resolver_reads_the_hosts_file() -> None:
+    from certready.adapters.tlsfetch import system_resolver
+
+    addresses = asyncio.run(system_resolver("localhost", 8443))
+    assert addresses and all(port == 8443 for _, port in addresses)
+    assert {host for host, _ in addresses} & {"127.0.0.1", "::1"}
+
+
+def test_full_accept_queue_times_out_while_connecting() -> None:
+    """A listener that never accepts, its queue full: the SYN goes unanswered."""
+    listener = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+    listener.bind(("127.0.0.1", 0))
+    listener.listen(0)
+    port = listener.getsockname()[1]
+    fillers = []
+    for _ in range(3):
+        filler = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+        filler.setblocking(False)
+        with contextlib.suppress(BlockingIOError):
+            filler.connect(("127.0.0.1", port))
+        fillers.append(filler)
+    time.sleep(0.1)
+    try:
+        f = failure(port)
+    finally:
+        for s in (*fillers, listener):
+            s.close()
+    if f.step is Step.HANDSHAKE:  # pragma: no cover - a kernel that queues more than asked
+        pytest.skip("this kernel accepted the connection into a longer queue")
+    assert (f.reason, f.step) == (FailureReason.TIMEOUT, Step.CONNECT)
+    assert "timed out while connecting after 1 s" in f.message
+
+
+def test_closed_before_and_during_the_handshake() -> None:
+    from tests.scan.servers import closes_at_once, half_hello
+
+    with Servers() as s:
+        at_once, half = s.start(closes_at_once), s.start(half_hello)
+        f = failure(at_once)
+        assert f.reason in (FailureReason.CLOSED, FailureReason.RESET)
+        f = failure(half)
+        assert f.reason is FailureReason.CLOSED
+        assert "middle of the handshake" in f.message

@@ -73,3 +73,18 @@ def test_targets_file_lines_comments_and_errors() -> None:
     assert isinstance(error, InputError)
     assert error.location == "servers.txt:5"
     assert "port" in error.message
+
+
+def test_parse_resolve() -> None:
+    from certready.core.targets import parse_resolve
+
+    assert parse_resolve("App.Example.com:443:10.0.0.5") == ("app.example.com", 443, "10.0.0.5")
+    assert parse_resolve("app:8443:[2001:db8::5]") == ("app", 8443, "2001:db8::5")
+    for bad, fragment in (
+        ("app:443", "host:port:address"),
+        ("app:x:10.0.0.5", "port"),
+        ("app:443:backend.local", "not an IP address"),
+    ):
+        with pytest.raises(UsageError) as info:
+            parse_resolve(bad)
+        assert fragment in str(info.value)

@@ -18,9 +18,10 @@ import contextlib
 import errno
 import socket
 import ssl
+import threading
 import time
 import warnings
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass
 from enum import StrEnum
 from typing import Any
@@ -102,9 +103,49 @@ def _context() -> ssl.SSLContext:
 
 
 async def system_resolver(host: str, port: int) -> list[tuple[str, int]]:
+    """``getaddrinfo`` in a daemon thread of its own.
+
+    Not the loop's default executor: a resolver that hangs past the deadline would hold one of its
+    few workers (delaying other targets' lookups) and ``asyncio.run`` joins them on exit, so the
+    scan would outlive its deadline. An abandoned daemon thread costs nothing.
+    """
     loop = asyncio.get_running_loop()
-    infos = await loop.getaddrinfo(host, port, type=socket.SOCK_STREAM)
+    future: asyncio.Future[list[Any]] = loop.create_future()
+
+    def deliver(outcome: list[Any] | BaseException) -> None:
+        if future.done():  # the deadline passed: nobody is waiting
+            return
+        if isinstance(outcome, BaseException):
+            future.set_exception(outcome)
+        else:
+            future.set_result(outcome)
+
+    def work() -> None:
+        outcome: list[Any] | BaseException
+        try:
+            outcome = socket.getaddrinfo(host, port, type=socket.SOCK_STREAM)
+        except BaseException as exc:
+            outcome = exc
+        with contextlib.suppress(RuntimeError):  # the loop is closed: the scan is over
+            loop.call_soon_threadsafe(deliver, outcome)
+
+    threading.Thread(target=work, name=f"certready-dns-{host}", daemon=True).start()
+    infos = await future
     return [(str(info[4][0]), port) for info in infos]
+
+
+def pinned_resolver(
+    pins: Mapping[tuple[str, int], str], fallback: Resolver | None = None
+) -> Resolver:
+    """``(host, port) -> address`` pins first (``--resolve``), then ``fallback`` (the system)."""
+
+    async def resolve(host: str, port: int) -> list[tuple[str, int]]:
+        address = pins.get((host, port))
+        if address is not None:
+            return [(address, port)]
+        return await (fallback or system_resolver)(host, port)
+
+    return resolve
 
 
 def _format_address(address: tuple[str, int]) -> str:
@@ -138,9 +179,9 @@ async def fetch_chain(
             return await _fetch(host, port, sni, max_bytes, resolver, progress)
     except TimeoutError:
         where = {
-            Step.DNS: "resolving the name",
-            Step.CONNECT: "connecting",
-            Step.HANDSHAKE: "the TLS handshake",
+            Step.DNS: "while resolving the name",
+            Step.CONNECT: "while connecting",
+            Step.HANDSHAKE: "during the TLS handshake",
         }[progress.step]
         extra = ""
         if progress.step is Step.HANDSHAKE:
@@ -148,7 +189,7 @@ async def fetch_chain(
         return FetchFailure(
             FailureReason.TIMEOUT,
             progress.step,
-            f"timed out during {where} after {timeout:g} s{extra}",
+            f"timed out {where} after {timeout:g} s{extra}",
         )
 
 
@@ -269,6 +310,12 @@ async def _handshake(
                         Step.HANDSHAKE,
                         "the server closed the connection without answering the TLS handshake",
                     )
+                if incoming.eof:  # OpenSSL still wants bytes after the end: never loop on it
+                    return FetchFailure(
+                        FailureReason.CLOSED,
+                        Step.HANDSHAKE,
+                        "the server closed the connection in the middle of the handshake",
+                    )
                 incoming.write_eof()
                 continue
             if not progress.first:
@@ -284,6 +331,12 @@ async def _handshake(
             incoming.write(chunk)
     except ssl.SSLError as exc:
         return _ssl_failure(exc, progress)
+    except (BrokenPipeError, ConnectionAbortedError):
+        return FetchFailure(
+            FailureReason.CLOSED,
+            Step.HANDSHAKE,
+            "the server closed the connection in the middle of the handshake",
+        )
     except ConnectionResetError:
         return FetchFailure(
             FailureReason.RESET,

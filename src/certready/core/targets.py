@@ -105,6 +105,25 @@ def _split_host_port(rest: str, raw: str) -> tuple[str, str | None]:
     return rest, None
 
 
+def parse_resolve(text: str) -> tuple[str, int, str]:
+    """``--resolve host:port:address`` (curl's syntax) -> (host, port, address).
+
+    Connect to ``address`` whenever ``host:port`` is scanned, still sending and checking ``host``:
+    a server before the DNS switch, one backend behind a load balancer. IPv6 in brackets."""
+    raw = text.strip()
+    try:
+        host_text, port_text, address = raw.split(":", 2)
+    except ValueError:
+        raise UsageError(f"--resolve {raw!r}: expected host:port:address") from None
+    target = parse_target(f"{host_text}:{port_text}")
+    address = address.strip().removeprefix("[").removesuffix("]")
+    try:
+        ipaddress.ip_address(address)
+    except ValueError:
+        raise UsageError(f"--resolve {raw!r}: {address!r} is not an IP address") from None
+    return target.host, target.port, address
+
+
 def parse_targets_file(text: str, source: str) -> list[ScanTarget | InputError]:
     """One target per line; ``#`` starts a comment; blank lines are skipped.
 

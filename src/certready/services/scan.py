@@ -22,6 +22,7 @@ from certready.adapters.tlsfetch import (
     Presented,
     Resolver,
     fetch_chain,
+    pinned_resolver,
 )
 from certready.core.errors import InputError, UsageError
 from certready.core.facts import cached_facts
@@ -57,6 +58,8 @@ class ScanOptions:
     max_handshake_bytes: int = MAX_HANDSHAKE_BYTES
     resolver: Resolver | None = None
     """Name resolution (``None``: the system resolver); tests inject their own."""
+    resolve: tuple[tuple[str, int, str], ...] = ()
+    """``--resolve``: (host, port, address) pins, tried before ``resolver``."""
 
 
 TargetInput = str | ScanTarget | InputError
@@ -79,6 +82,9 @@ async def scan_async(
     sni_override = normalise_host(options.sni) if options.sni else None
     expectations = Expectations(leaf_sha256=options.expect_sha256, issuers=options.expect_issuers)
     limit = asyncio.Semaphore(options.concurrency)
+    if options.resolve:
+        pins = {(normalise_host(h), port): a for h, port, a in options.resolve}
+        options = replace(options, resolver=pinned_resolver(pins, options.resolver))
 
     async def one(item: TargetInput) -> TargetResult:
         async with limit:

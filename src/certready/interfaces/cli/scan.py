@@ -15,7 +15,7 @@ from certready.core.errors import InputError, UsageError
 from certready.core.model import Report, Severity, TargetResult, TargetStatus
 from certready.core.policy import load_policy
 from certready.core.served import normalise_fingerprint
-from certready.core.targets import parse_target, parse_targets_file
+from certready.core.targets import parse_resolve, parse_target, parse_targets_file
 from certready.interfaces.cli.common import (
     AtOption,
     CrlOption,
@@ -64,6 +64,14 @@ def register(app: typer.Typer) -> None:
         trust: TrustOption = None,
         at: AtOption = None,
         crl: CrlOption = None,
+        resolve: Annotated[
+            list[str] | None,
+            typer.Option(
+                metavar="HOST:PORT:ADDRESS",
+                help="Connect to ADDRESS for HOST:PORT, still sending and checking HOST "
+                "(as curl --resolve). Repeatable.",
+            ),
+        ] = None,
         concurrency: Annotated[int, typer.Option(help="Targets scanned at once.")] = 50,
         timeout: Annotated[
             float, typer.Option(help="Seconds per target for DNS, connect and handshake in all.")
@@ -127,6 +135,7 @@ def register(app: typer.Typer) -> None:
             expect_issuers=tuple(issuers),
             chain=chain_options,
             compare_without_sni=not no_sni_check,
+            resolve=tuple(parse_resolve(r) for r in resolve or ()),
         )
         if chain_options.at is not None:  # --at moves the whole check, dates rules included
             options = replace(options, now=chain_options.at)
