@@ -90,14 +90,12 @@ def generate(folder: Path, n: int, key_kind: str = "p256") -> tuple[Path, list[s
     return manifest, files
 
 
-def best(fn: object, rounds: int) -> float:
-    times = []
-    for _ in range(rounds):
-        gc.collect()
-        start = time.perf_counter()
-        fn()  # type: ignore[operator]
-        times.append(time.perf_counter() - start)
-    return min(times)
+def timed(fn: object) -> float:
+    """One timing, after a garbage collection (rounds are interleaved by the caller)."""
+    gc.collect()
+    start = time.perf_counter()
+    fn()  # type: ignore[operator]
+    return time.perf_counter() - start
 
 
 def main() -> int:
@@ -131,8 +129,8 @@ def main() -> int:
         ):
             lint_times, audit_times = [], []
             for _ in range(args.rounds):
-                lint_times.append(best(lambda o=lint_options: lint(files, o), 1))  # type: ignore[misc]
-                audit_times.append(best(lambda o=audit_options: audit(manifest, o), 1))  # type: ignore[misc]
+                lint_times.append(timed(lambda o=lint_options: lint(files, o)))  # type: ignore[misc]
+                audit_times.append(timed(lambda o=audit_options: audit(manifest, o)))  # type: ignore[misc]
             t_lint, t_audit = min(lint_times), min(audit_times)
             ratios.append(t_audit / t_lint)
             print(f"{label}:")

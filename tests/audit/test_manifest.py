@@ -181,3 +181,31 @@ def test_pfx_with_password_env_wrong_and_right(
     assert app["status"] == "ok" and app["private_key"] == "matches"
     assert "right-one" not in out + err
     assert not [f for f in report["findings"] if f["rule_id"] == "deployment.private-key-missing"]
+
+
+def test_pfx_without_a_password_source_says_how_in_manifest_terms(
+    tmp_path: Path, ca: TestCA
+) -> None:
+    from tests.audit.lab import APP, write_pfx
+
+    lab = make_lab(tmp_path, ca)
+    write_pfx(tmp_path / "certs" / "app.pfx", ca.issue(APP), ca, b"secret")
+    text = lab.manifest.read_text().replace("certs/app.pem", "certs/app.pfx")
+    lab.manifest.write_text(text)
+    status, _, err = run("audit", str(lab.manifest))
+    assert status == ExitStatus.USAGE
+    assert "password_env:" in err and "--password-env" not in err
+    assert f"{lab.manifest}:{_line_of(text, 'certs/app.pfx')}" in err
+
+
+def test_unknown_policy_names_the_manifest_line(tmp_path: Path, ca: TestCA) -> None:
+    lab = make_lab(tmp_path, ca)
+    text = lab.manifest.read_text().replace("policy: homecare", "policy: homecore")
+    lab.manifest.write_text(text)
+    status, _, err = run("audit", str(lab.manifest))
+    assert status == ExitStatus.USAGE
+    assert f"{lab.manifest}:{_line_of(text, 'homecore')}: policy:" in err
+    (tmp_path / "strict.toml").write_text('[profile]\nextends = "homecare"\n')
+    lab.manifest.write_text(text.replace("policy: homecore", "policy: strict.toml"))
+    status, out, _ = run("audit", str(lab.manifest), "--format", "json")
+    assert json.loads(out)["profile"] == "strict"

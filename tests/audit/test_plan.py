@@ -6,6 +6,7 @@ import plistlib
 import re
 from pathlib import Path
 
+import pytest
 from cryptography import x509
 
 from certready.adapters.plan import render_plan
@@ -135,3 +136,53 @@ def test_missing_trust_file_is_one_line_naming_the_manifest_line(
     line = next(i for i, t in enumerate(lab.manifest.read_text().splitlines(), 1) if "roots:" in t)
     assert f"{lab.manifest}:{line}" in err and "root.cer" in err
     assert not (tmp_path / "plan").exists()
+
+
+def test_linux_and_macos_scripts_parse_and_use_the_plan_roots(tmp_path: Path, ca: TestCA) -> None:
+    import subprocess
+
+    lab = make_lab(tmp_path, ca)
+    text = lab.manifest.read_text().replace(
+        "clients:\n",
+        "clients:\n  - {name: lab servers, platform: linux, connects_to: []}\n"
+        "  - {name: Macs, platform: macos, connects_to: []}\n",
+    )
+    lab.manifest.write_text(text)
+    out = tmp_path / "plan"
+    assert run("plan", str(lab.manifest), "--out", str(out))[0] == ExitStatus.OK
+    linux, macos = out / "linux-lab-servers.sh", out / "macos-macs.sh"
+    for script in (linux, macos):
+        assert subprocess.run(["sh", "-n", str(script)], check=False).returncode == 0
+        assert script.stat().st_mode & 0o111
+    body = linux.read_text()
+    assert "update-ca-certificates" in body and "update-ca-trust" in body
+    assert re.findall(r"install -m 0644 '([^']+)'", body) == [
+        "certificates/root-certready-test-root-ca.pem"
+    ]
+    mac = macos.read_text()
+    assert "security add-trusted-cert -d -r trustRoot" in mac
+    assert _thumb(ca.root.cert) in mac
+
+
+def test_readable_pfx_thumbprint_is_in_the_final_check(
+    tmp_path: Path, ca: TestCA, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from tests.audit.lab import APP, write_pfx
+
+    lab = make_lab(tmp_path, ca)
+    leaf = ca.issue(APP)
+    write_pfx(tmp_path / "certs" / "app.pfx", leaf, ca, b"pfx-secret")
+    lab.manifest.write_text(
+        lab.manifest.read_text().replace(
+            "certs/app.pem", "certs/app.pfx\n        password_env: CR_PLAN_PFX"
+        )
+    )
+    monkeypatch.setenv("CR_PLAN_PFX", "pfx-secret")
+    out = tmp_path / "plan"
+    assert run("plan", str(lab.manifest), "--out", str(out))[0] == ExitStatus.OK
+    ps1 = (out / "server-production-app.ps1").read_text()
+    assert f"Store = 'My'; Thumbprint = '{_thumb(leaf.cert)}'" in ps1
+    assert "not in the final check" not in ps1
+    assert "pfx-secret" not in ps1
+    cmd = (out / "server-production-app.cmd").read_text()
+    assert f"certutil -store My {_thumb(leaf.cert)}" in cmd

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from certready.core.deployment import Platform, ServerObservation, ServerSpec
 from certready.core.model import KeyPairing, Severity
-from certready.core.rules.deployment import valid_wildcard_covering
+from certready.core.rules.deployment import check_topology, valid_wildcard_covering
 from tests.audit.topo import MOBILE, PORTAL, client, facts, rule_ids, seen, server, topology
 from tests.pki import TestCA
 
@@ -105,6 +105,13 @@ def test_client_names_are_covered_by_the_server_they_reach(ca: TestCA) -> None:
     assert "deployment.client-name-not-covered" in rule_ids(
         topology([(app, seen(internal))], clients=(pcs,))
     )
+    laptops = client("laptops", Platform.MACOS, "homecare.sunrise-health.example")
+    issues = [
+        i
+        for i in check_topology(topology([(app, seen(internal))], clients=(pcs, laptops)))
+        if i.rule_id == "deployment.client-name-not-covered"
+    ]
+    assert len(issues) == 1 and "'office PCs', 'laptops'" in issues[0].message
     full = facts(ca.issue(APP_FQDN, "homecare.sunrise-health.example"))
     assert "deployment.client-name-not-covered" not in rule_ids(
         topology([(app, seen(full))], clients=(pcs,))

@@ -303,6 +303,7 @@ def to_deployment(model: ManifestModel, lines: _Lines, path: Path) -> Deployment
         name=model.deployment,
         source=source,
         policy=model.policy,
+        policy_location=where("policy"),
         servers=tuple(servers),
         clients=clients,
         trust_roots=tuple(

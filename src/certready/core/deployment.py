@@ -108,6 +108,8 @@ class Deployment:
     source: str
     """The manifest's path."""
     policy: str = "homecare"
+    policy_location: str = ""
+    """``manifest:<path>:<line>`` of ``policy:`` (or of the top when it is not given)."""
     servers: tuple[ServerSpec, ...] = ()
     clients: tuple[ClientSpec, ...] = ()
     trust_roots: tuple[CertificateRef, ...] = ()

@@ -19,7 +19,14 @@ from cryptography import x509
 
 from certready.adapters.manifest import load_manifest, policy_spec
 from certready.adapters.passwords import password_from_env, password_from_file
-from certready.adapters.sources import Bundle, LoadedKey, PasswordSource, load_bytes, read_input
+from certready.adapters.sources import (
+    HOW_TO_UNLOCK,
+    Bundle,
+    LoadedKey,
+    PasswordSource,
+    load_bytes,
+    read_input,
+)
 from certready.adapters.trust import TrustStore, load_mozilla
 from certready.core.deployment import (
     CertificateRef,
@@ -29,7 +36,7 @@ from certready.core.deployment import (
     Topology,
 )
 from certready.core.engine import make_finding
-from certready.core.errors import InputError
+from certready.core.errors import InputError, PolicyError
 from certready.core.hostnames import is_ip_address
 from certready.core.model import (
     CertFacts,
@@ -136,16 +143,36 @@ def audit_with_policy(
     """:func:`audit`, and the policy it used (the option's, else the manifest's ``policy:``)."""
     options = options or AuditOptions()
     deployment = load_manifest(manifest)
-    policy = options.policy or load_policy(policy_spec(deployment))
+    policy = options.policy or manifest_policy(deployment)
     return audit_deployment(deployment, policy, options), policy
 
 
+def manifest_policy(deployment: Deployment) -> Policy:
+    """The manifest's ``policy:``; a profile that cannot be loaded names the manifest line."""
+    try:
+        return load_policy(policy_spec(deployment))
+    except PolicyError as exc:
+        if exc.location and exc.location != deployment.policy:
+            raise  # an error inside the profile file: it names that file
+        raise PolicyError(
+            f"policy: {exc.message}",
+            location=deployment.policy_location.removeprefix("manifest:"),
+            key="policy",
+        ) from None
+
+
+MANIFEST_UNLOCK = "give it with `password_env:` or `password_file:` in the manifest"
+
+
 def _error_target(name: str, ref: CertificateRef, error: InputError, role: Role) -> TargetResult:
+    """An unreadable file as a target, named by its manifest line (the CLI's password advice
+    rephrased for the manifest)."""
+    text = str(error).replace(HOW_TO_UNLOCK, MANIFEST_UNLOCK)
     return TargetResult(
         target=name,
         location=ref.location,
         status=TargetStatus.INPUT_ERROR,
-        reason=f"{ref.location.removeprefix('manifest:')}: {error}",
+        reason=f"{ref.location.removeprefix('manifest:')}: {text}",
         role=role,
     )
 

@@ -94,6 +94,11 @@ def _server_powershell(server: ServerInstall, expected: list[tuple[str, str, str
         ]
         if thumb:
             expected.append(("My", thumb, f"{label} of {server.fqdn}"))
+        else:
+            lines.append(
+                "# (its thumbprint is not in the final check: certready could not open the PFX "
+                "when writing this plan; set its password_env/password_file and plan again)"
+            )
     return lines
 
 

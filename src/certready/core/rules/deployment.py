@@ -310,10 +310,25 @@ def _certificates(t: Topology) -> Iterator[TopologyIssue]:
                     yield TopologyIssue(
                         MOBILE_EXTERNAL_NAME,
                         f"mobile server {server.key}: certificate does not cover the external "
-                        f"name {name} that devices connect to",
+                        f"name {name} that devices connect to{_used_by(t, name)}",
                         server.location,
                         seen.leaf,
                     )
+
+
+def _groups(t: Topology, name: str) -> str:
+    """``'office PCs', 'kiosks'``: the client groups that connect to ``name``."""
+    return ", ".join(repr(c.name) for c in t.deployment.clients if name in c.connects_to)
+
+
+def _used_by(t: Topology, name: str) -> str:
+    groups = _groups(t, name)
+    return f" (clients {groups})" if groups else ""
+
+
+def _reported_as_mobile(server: ServerSpec, name: str) -> bool:
+    """A mobile server's external name: :data:`MOBILE_EXTERNAL_NAME` already names its clients."""
+    return server.is_mobile and name in server.external_fqdns
 
 
 def _sharing(t: Topology) -> Iterator[TopologyIssue]:
@@ -395,6 +410,7 @@ def _owners(t: Topology, name: str) -> list[ServerSpec]:
 
 def _clients(t: Topology) -> Iterator[TopologyIssue]:
     d = t.deployment
+    reported: set[tuple[str, str]] = set()
     for client in d.clients:
         for name in client.connects_to:
             owners = _owners(t, name)
@@ -417,14 +433,18 @@ def _clients(t: Topology) -> Iterator[TopologyIssue]:
                 )
                 continue
             for server, leaf in leaves:
-                if leaf is not None and not san_covers(leaf, name):
-                    yield TopologyIssue(
-                        CLIENT_NAME_NOT_COVERED,
-                        f"clients {client.name!r} ({client.platform.value}) connect to {name}, "
-                        f"which the certificate of {server.key} does not cover",
-                        client.location,
-                        leaf,
-                    )
+                if leaf is None or san_covers(leaf, name) or _reported_as_mobile(server, name):
+                    continue
+                if (server.key, name) in reported:
+                    continue
+                reported.add((server.key, name))
+                yield TopologyIssue(
+                    CLIENT_NAME_NOT_COVERED,
+                    f"clients {_groups(t, name)} connect "
+                    f"to {name}, which the certificate of {server.key} does not cover",
+                    client.location,
+                    leaf,
+                )
         if t.private_chain:
             if client.platform is Platform.ANDROID:
                 yield TopologyIssue(
