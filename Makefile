@@ -37,9 +37,11 @@ test: lint typecheck contracts unit
 bench: $(STAMP)
 	$(BIN)/python -m pip install --quiet -e '.[dev,bench]'
 	$(BIN)/python bench/lint.py
+	$(BIN)/python bench/rules.py
 
 clean:
 	rm -rf $(VENV) .mypy_cache .ruff_cache .pytest_cache build dist
 
 readme: $(STAMP)
 	$(BIN)/python -c "import re,pathlib; from certready.interfaces.cli.rules import markdown_table as t; p=pathlib.Path('README.md'); s=p.read_text(); p.write_text(re.sub(r'(<!-- rules:begin -->\n).*?(<!-- rules:end -->)', lambda m: m.group(1)+t()+m.group(2), s, flags=re.S))"
+	$(BIN)/python -c "import pathlib; from certready.interfaces.cli.rules import rules_document as d; pathlib.Path('docs').mkdir(exist_ok=True); pathlib.Path('docs/rules.md').write_text(d())"

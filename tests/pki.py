@@ -361,6 +361,12 @@ class TestCA:
         )
         return Issued(cert, k)
 
+    def root_file(self, directory: Path) -> Path:
+        """The root certificate as a PEM file: what ``--trust FILE`` takes in tests."""
+        path = directory / f"{self.name.replace(' ', '-')}-root.pem"
+        path.write_bytes(self.root.cert_pem())
+        return path
+
     def chain_pem(self, leaf: Issued, *, with_root: bool = False) -> bytes:
         parts = [leaf.cert_pem(), self.intermediate.cert_pem()]
         if with_root:

@@ -29,3 +29,10 @@ def test_readme_table_is_what_certready_rules_prints() -> None:
 def test_readme_opens_with_the_two_setup_commands() -> None:
     head = README.read_text().split("\n## ", 1)[0]
     assert "make demo" in head and "make test" in head
+
+
+def test_docs_rules_md_is_the_catalogue() -> None:
+    from certready.interfaces.cli.rules import rules_document
+
+    docs = README.parent / "docs" / "rules.md"
+    assert docs.read_text() == rules_document(), "run `make readme` to regenerate docs/rules.md"

@@ -21,6 +21,8 @@ from tests.conformance.limbo import (
     SKIP,
     Outcome,
     load_cases,
+    policies,
+    policy_for,
     run_case,
     sample_ids,
 )
@@ -40,13 +42,13 @@ def _ids() -> list[str]:
 
 @pytest.mark.parametrize("chunk", range(CHUNKS))
 def test_limbo_chunk(chunk: int) -> None:
-    policy = load_policy("webpki")
+    webpki, path_suites = policies()
     wanted = set(_ids()[chunk::CHUNKS])
     unexplained: list[Outcome] = []
     for case in load_cases():
         if case["id"] not in wanted or case["id"] in SKIP:
             continue
-        outcome = run_case(case, policy)
+        outcome = run_case(case, policy_for(case["id"], webpki, path_suites))
         if not outcome.matched and outcome.id not in KNOWN_MISMATCHES:
             unexplained.append(outcome)
     assert not unexplained, "\n".join(
@@ -70,7 +72,7 @@ def test_chain_level_cases_cryptography_accepts_are_failed_by_our_rules(
     case_id: str, rule: str
 ) -> None:
     (case,) = [c for c in load_cases() if c["id"] == case_id]
-    outcome = run_case(case, load_policy("webpki"))
+    outcome = run_case(case, policy_for(case_id, *policies()))
     assert outcome.actual == "FAILURE" and rule in outcome.reason
     # negative control: the same case under homecare, where these are warnings or absent
     assert case["expected_result"] == "FAILURE"

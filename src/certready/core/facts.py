@@ -6,6 +6,7 @@ are computed once per certificate however many rules run, and most rule tests ne
 
 from __future__ import annotations
 
+import functools
 import hashlib
 from typing import cast
 
@@ -13,6 +14,7 @@ from cryptography import x509
 from cryptography.exceptions import InvalidSignature, UnsupportedAlgorithm
 from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import dsa, ec, ed448, ed25519, rsa
+from cryptography.hazmat.primitives.asymmetric.types import PublicKeyTypes
 from cryptography.x509.oid import AuthorityInformationAccessOID, ExtensionOID, NameOID
 
 from certready.core.model import (
@@ -122,6 +124,11 @@ def public_key_facts(cert: x509.Certificate) -> PublicKeyFacts:
         key = cert.public_key()
     except (UnsupportedAlgorithm, ValueError):
         return PublicKeyFacts(key_type="unknown", size_bits=0, spki_sha256=_spki_hash_raw(cert))
+    return key_facts(key)
+
+
+def key_facts(key: PublicKeyTypes) -> PublicKeyFacts:
+    """Type, size, curve and SPKI hash of a public key (of a certificate, or of a private key)."""
     spki = key.public_bytes(
         serialization.Encoding.DER, serialization.PublicFormat.SubjectPublicKeyInfo
     )
@@ -359,3 +366,10 @@ _WANTED_EXTENSIONS = (
     ExtensionOID.AUTHORITY_INFORMATION_ACCESS,
     ExtensionOID.CRL_DISTRIBUTION_POINTS,
 )
+
+
+@functools.lru_cache(maxsize=4096)
+def cached_facts(cert: x509.Certificate) -> CertFacts:
+    """:func:`extract_facts` remembered per certificate (equal DER, equal facts): a deployment's
+    intermediates and roots recur in every bundle and on every server a scan visits."""
+    return extract_facts(cert)

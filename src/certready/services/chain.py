@@ -24,16 +24,20 @@ from typing import Literal
 from cryptography import x509
 from cryptography.exceptions import InvalidSignature
 from cryptography.hazmat.primitives import hashes
+from cryptography.hazmat.primitives.asymmetric import ec, padding, rsa
 
 from certready.adapters.pathbuild import Anchors, PathResult, verify_path
 from certready.adapters.sources import LoadedCertificate, iter_inputs
 from certready.adapters.trust import TrustStore, load_mozilla, load_trust_path, parse_trust
 from certready.core.engine import make_finding
 from certready.core.errors import InputError, UsageError
-from certready.core.facts import extract_facts
+from certready.core.facts import cached_facts
 from certready.core.model import CertFacts, ChainElement, Finding
 from certready.core.policy import Policy
 from certready.core.rules.chain import key_weakness, signature_weakness, validation_type_note
+from certready.core.rules.params import list_param
+from certready.core.rules.signature import STRONG_HASHES
+from certready.core.rules.signature import weak_hash as weak_signature_hash
 
 _SHA256 = hashes.SHA256()
 MAX_DEPTH = 8
@@ -64,6 +68,9 @@ class ChainOptions:
     _anchors: Anchors = field(init=False, repr=False, compare=False)
     _public: frozenset[bytes] = field(init=False, repr=False, compare=False)
     _origins: dict[bytes, str] = field(init=False, repr=False, compare=False)
+    _by_subject: dict[bytes, list[tuple[int, x509.Certificate, bytes]]] = field(
+        init=False, repr=False, compare=False
+    )
 
     def __post_init__(self) -> None:
         trust = self.trust or (load_mozilla(),)
@@ -84,6 +91,14 @@ class ChainOptions:
         object.__setattr__(self, "_anchors", Anchors(anchors, fingerprints))
         object.__setattr__(self, "_origins", origins)
         same = public is trust[0] and len(trust) == 1
+        by_subject: dict[bytes, list[tuple[int, x509.Certificate, bytes]]] = {}
+        indexed: set[bytes] = set()
+        for index, cert in enumerate((*anchors, *(c for s in trust for c in s.intermediates))):
+            fp = cert.fingerprint(_SHA256)
+            if fp not in indexed:
+                indexed.add(fp)
+                by_subject.setdefault(cert.subject.public_bytes(), []).append((index, cert, fp))
+        object.__setattr__(self, "_by_subject", by_subject)
         object.__setattr__(
             self,
             "_public",
@@ -99,6 +114,27 @@ class ChainOptions:
     @property
     def store_intermediates(self) -> tuple[x509.Certificate, ...]:
         return tuple(c for s in self.trust for c in s.intermediates)
+
+    def issuer_candidates(
+        self, certs: Iterable[x509.Certificate]
+    ) -> list[tuple[x509.Certificate, bytes]]:
+        """The anchors and store intermediates that can be on a path up from ``certs`` (their
+        issuers by name, transitively), with fingerprints, in store order: an analysis looks at
+        these few instead of fingerprinting the whole store (Mozilla's: ~150) every time."""
+        found: dict[bytes, tuple[int, x509.Certificate]] = {}
+        todo = [c.issuer.public_bytes() for c in certs]
+        done: set[bytes] = set()
+        while todo:
+            name = todo.pop()
+            if name in done:
+                continue
+            done.add(name)
+            for index, cert, fp in self._by_subject.get(name, ()):
+                if fp not in found:
+                    found[fp] = (index, cert)
+                    todo.append(cert.issuer.public_bytes())
+        ordered = sorted(found.items(), key=lambda item: item[1][0])
+        return [(cert, fp) for fp, (_, cert) in ordered]
 
     def origin(self, fingerprint: bytes) -> str | None:
         return self._origins.get(fingerprint)
@@ -132,7 +168,7 @@ class _Cert:
     @property
     def facts(self) -> CertFacts:
         if self._facts is None:
-            self._facts = extract_facts(self.cert)
+            self._facts = cached_facts(self.cert)
         return self._facts
 
 
@@ -167,15 +203,50 @@ class _Graph:
     def signed(self, child: _Cert, parent: _Cert) -> bool:
         key = (child.fp, parent.fp)
         if key not in self._verified:
-            try:
-                child.cert.verify_directly_issued_by(parent.cert)
-                ok = True
-            except (ValueError, TypeError, InvalidSignature):
-                ok = False
-            except Exception:
-                ok = False
+            ok = _SIGNED.get(key)
+            if ok is None:
+                try:
+                    child.cert.verify_directly_issued_by(parent.cert)
+                    ok = True
+                except ValueError:
+                    try:
+                        ok = _weak_signature_verifies(child.cert, parent.cert)
+                    except Exception:  # an issuer key cryptography cannot load
+                        ok = False
+                except (TypeError, InvalidSignature):
+                    ok = False
+                except Exception:
+                    ok = False
+                if len(_SIGNED) >= _SIGNED_MAX:
+                    _SIGNED.clear()
+                _SIGNED[key] = ok
             self._verified[key] = ok
         return self._verified[key]
+
+
+_SIGNED: dict[tuple[bytes, bytes], bool] = {}
+"""Signature checks by (child, parent) fingerprint, shared by every analysis of a process: the
+intermediate -> root check recurs on every server of a scan and in every bundle of a lint."""
+_SIGNED_MAX = 16384
+
+
+def _weak_signature_verifies(child: x509.Certificate, parent: x509.Certificate) -> bool:
+    """A SHA-1 (or MD5) signature cryptography's ``verify_directly_issued_by`` refuses, checked
+    by hand: the issuer is found, and signature.weak-hash reports the weakness."""
+    algorithm = child.signature_hash_algorithm
+    key = parent.public_key()
+    if child.issuer != parent.subject or algorithm is None:
+        return False
+    try:
+        if isinstance(key, rsa.RSAPublicKey):
+            key.verify(child.signature, child.tbs_certificate_bytes, padding.PKCS1v15(), algorithm)
+        elif isinstance(key, ec.EllipticCurvePublicKey):
+            key.verify(child.signature, child.tbs_certificate_bytes, ec.ECDSA(algorithm))
+        else:
+            return False
+    except (InvalidSignature, ValueError, TypeError):
+        return False
+    return True
 
 
 def _self_signed(c: _Cert, graph: _Graph) -> bool:
@@ -345,13 +416,7 @@ def analyse_chain(
     pool = [c for c in sequence if c.fp != leaf_c.fp]
 
     known: list[_Cert] = list(sequence)
-    for cert, fp in zip(
-        options.anchors.certificates, options.anchors.fingerprint_list, strict=True
-    ):
-        if fp not in seen:
-            known.append(_Cert(cert, options.origin(fp) or "trust", fp))
-    for cert in options.store_intermediates:
-        fp = cert.fingerprint(_SHA256)
+    for cert, fp in options.issuer_candidates(c.cert for c in sequence):
         if fp not in seen:
             known.append(_Cert(cert, options.origin(fp) or "trust", fp))
     graph = _Graph(known)
@@ -379,7 +444,7 @@ def analyse_chain(
 
     def facts_of(cert: x509.Certificate) -> CertFacts:
         found = by_fp.get(cert.fingerprint(_SHA256))
-        return found.facts if found else extract_facts(cert)
+        return found.facts if found else cached_facts(cert)
 
     by_fp = {c.fp: c for c in known}
     intermediates = [c.cert for c in pool] + list(options.store_intermediates)
@@ -441,11 +506,25 @@ def analyse_chain(
             note = validation_type_note(leaf_c.facts, setting.parameters)
             if note:
                 out.add("chain.validation-type", note, certificate=leaf_c.facts)
-    if not result.ok and not out.has(
-        "chain.missing-intermediate",
-        "chain.untrusted-root",
-        "chain.intermediate-expired",
-        "chain.intermediate-weak",
+    weak_hash = policy.setting("signature.weak-hash")
+    leaf_weak_only = (  # the verifier refuses a SHA-1 leaf; signature.weak-hash already says so
+        not result.ok
+        and anchored
+        and weak_hash.enabled
+        and weak_signature_hash(
+            leaf_c.facts, list_param(weak_hash.parameters, "allowed", STRONG_HASHES)
+        )
+        is not None
+    )
+    if (
+        not result.ok
+        and not leaf_weak_only
+        and not out.has(
+            "chain.missing-intermediate",
+            "chain.untrusted-root",
+            "chain.intermediate-expired",
+            "chain.intermediate-weak",
+        )
     ):
         out.add("chain.path-invalid", f"no valid path: {result.error}", certificate=leaf_c.facts)
 
@@ -736,6 +815,7 @@ def parse_time(text: str) -> dt.datetime:
         raise UsageError(
             f"--at {text!r} is not an ISO 8601 date or time (e.g. 2027-03-01 or 2027-03-01T12:00Z)"
         ) from None
+    value = value.replace(microsecond=0)  # X.509 times are whole seconds (RFC 5280 §4.1.2.5)
     return value if value.tzinfo else value.replace(tzinfo=dt.UTC)
 
 

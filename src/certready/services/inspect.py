@@ -2,16 +2,21 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
-from dataclasses import dataclass
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, replace
+
+from cryptography.hazmat.primitives.asymmetric.types import PrivateKeyTypes
 
 from certready.adapters.sources import PasswordSource, iter_inputs
 from certready.core.errors import InputError
-from certready.core.facts import extract_facts
-from certready.core.model import CertFacts, ChainElement, KeyPairing
+from certready.core.facts import describe_key, extract_facts, key_facts
+from certready.core.model import ChainElement, KeyPairing
 from certready.core.policy import Policy, load_policy
+from certready.core.served import issued_by
 from certready.services.chain import ChainAnalysis, ChainOptions, analyse_chain
 from certready.services.lint import choose_leaf, key_pairing
+
+__all__ = ["Inspected", "inspect", "issued_by"]
 
 
 @dataclass(frozen=True, slots=True)
@@ -26,29 +31,33 @@ class Inspected:
     key_count: int
     chain: ChainAnalysis | None = None
     """The built path of the leaf, when chain options were given and there is a leaf."""
-
-
-def issued_by(child: CertFacts, parent: CertFacts) -> bool:
-    """Name chaining plus key identifiers when both are present (RFC 5280 §4.2.1.1)."""
-    if child.issuer != parent.subject:
-        return False
-    if child.authority_key_identifier and parent.subject_key_identifier:
-        return child.authority_key_identifier == parent.subject_key_identifier
-    return True
+    friendly_names: tuple[str | None, ...] = ()
+    """The PKCS#12 friendly name of each certificate (``None`` where there is none)."""
+    keys: tuple[str, ...] = ()
+    """Each private key described (``RSA 2048``), never its value."""
+    notes: tuple[str, ...] = ()
+    key_owners: tuple[str | None, ...] = ()
+    """For each private key, the location of the certificate it belongs to among every input
+    given (``app.key`` next to ``app.pem``), or ``None`` when it belongs to none of them."""
 
 
 def inspect(
     paths: Sequence[str],
     password: PasswordSource | None = None,
+    on_note: Callable[[str, str], None] | None = None,
     *,
     chain: ChainOptions | None = None,
     policy: Policy | None = None,
 ) -> list[Inspected | InputError]:
+    """Each input as given; ``on_note(source, note)`` receives its non-fatal remarks."""
     results: list[Inspected | InputError] = []
     for item in iter_inputs(list(paths), password):
         if isinstance(item, InputError):
             results.append(item)
             continue
+        if on_note is not None:
+            for note in item.notes:
+                on_note(item.source, note)
         facts = [extract_facts(c.certificate) for c in item.certificates]
         elements = tuple(
             ChainElement(f, c.location) for f, c in zip(facts, item.certificates, strict=True)
@@ -65,6 +74,38 @@ def inspect(
                 known_facts=facts,
             )
         results.append(
-            Inspected(item.source, item.format, elements, leaf, pairing, len(item.keys), analysis)
+            Inspected(
+                item.source,
+                item.format,
+                elements,
+                leaf,
+                pairing,
+                len(item.keys),
+                analysis,
+                friendly_names=tuple(c.friendly_name for c in item.certificates),
+                keys=tuple(describe_private_key(k.key) for k in item.keys),
+                notes=item.notes,
+                key_owners=tuple(key_facts(k.key.public_key()).spki_sha256 for k in item.keys),
+            )
         )
-    return results
+    return _resolve_key_owners(results)
+
+
+def _resolve_key_owners(results: list[Inspected | InputError]) -> list[Inspected | InputError]:
+    """Replace each key's SPKI hash (left in ``key_owners``) by the certificate it belongs to."""
+    owners: dict[str, str] = {}
+    for r in results:
+        if isinstance(r, Inspected):
+            for e in r.certificates:
+                owners.setdefault(e.certificate.public_key.spki_sha256, e.origin)
+    return [
+        replace(r, key_owners=tuple(owners.get(h or "") for h in r.key_owners))
+        if isinstance(r, Inspected)
+        else r
+        for r in results
+    ]
+
+
+def describe_private_key(key: PrivateKeyTypes) -> str:
+    """``RSA 2048``, ``EC P-256``: the kind and size of a private key, nothing of its value."""
+    return describe_key(key_facts(key.public_key()))

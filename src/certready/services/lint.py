@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import hashlib
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field, replace
 
 from cryptography.hazmat.primitives import serialization
@@ -19,7 +19,7 @@ from certready.adapters.sources import (
 )
 from certready.core.engine import evaluate
 from certready.core.errors import InputError
-from certready.core.facts import extract_facts
+from certready.core.facts import cached_facts
 from certready.core.model import (
     CertFacts,
     ChainElement,
@@ -98,7 +98,7 @@ def analyse_detailed(
     ``leaf_index`` forces which certificate is the leaf (default: :func:`choose_leaf`); ``rules``
     restricts the rules evaluated (default: the whole catalogue, as the policy enables it).
     """
-    facts = [extract_facts(c.certificate) for c in certificates]
+    facts = [cached_facts(c.certificate) for c in certificates]
     elements = tuple(ChainElement(f, c.location) for f, c in zip(facts, certificates, strict=True))
     if leaf_index is None:
         leaf_index = choose_leaf(facts, keys)
@@ -175,14 +175,26 @@ def input_error_result(error: InputError, options: LintOptions) -> TargetResult:
 
 
 def lint(
-    paths: Sequence[str], options: LintOptions, password: PasswordSource | None = None
+    paths: Sequence[str],
+    options: LintOptions,
+    password: PasswordSource | None = None,
+    on_note: Callable[[str, str], None] | None = None,
+    on_error: Callable[[InputError], None] | None = None,
 ) -> Report:
     """Lint every input; unreadable inputs become INPUT_ERROR targets, the rest still run.
 
     A private key given in a file of its own (``app.pem app.key``) is paired with the certificate
     it belongs to; a key that belongs to none of them is reported as an input error.
+    ``on_note(source, note)`` receives the inputs' non-fatal remarks (legacy PKCS#12 encryption);
+    ``on_error(error)`` each unreadable input's exception (``--debug`` prints its traceback).
     """
     items = list(iter_inputs(list(paths), password))
+    for item in items:
+        if isinstance(item, Bundle) and on_note is not None:
+            for note in item.notes:
+                on_note(item.source, note)
+        elif isinstance(item, InputError) and on_error is not None:
+            on_error(item)
     loose_keys = [
         k for item in items if isinstance(item, Bundle) and not item.certificates for k in item.keys
     ]

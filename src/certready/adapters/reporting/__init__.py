@@ -1,36 +1,47 @@
 """Renderers: one module per output format, all from the same :class:`~certready.core.model.Report`.
 
-``render(report, fmt)`` returns the text to write; no rule logic lives in a renderer.
+``renderer(fmt, policy)(report)`` returns the text to write; no rule logic lives in a renderer.
+A format is any module ``<fmt>_report`` in this package with ``render(report, ...) -> str``; the
+registry discovers them. A renderer that takes a ``policy`` keyword gets the policy the report was
+made with (JUnit lists the rules it ran, SARIF describes them, HTML takes its expiry window);
+``json`` takes the report alone (its contract carries no rule metadata).
 """
 
 from __future__ import annotations
 
+import importlib
+import inspect
+import pkgutil
 from collections.abc import Callable
+from functools import partial
 
 from certready.core.model import Report
+from certready.core.policy import Policy
 
 Renderer = Callable[[Report], str]
+_SUFFIX = "_report"
 
 
-def renderer(fmt: str) -> Renderer:
+def formats() -> tuple[str, ...]:
+    """Every format a renderer module provides, sorted (``text`` is the terminal report, in the CLI)."""
+    return tuple(
+        sorted(
+            m.name[: -len(_SUFFIX)]
+            for m in pkgutil.iter_modules(__path__)
+            if m.name.endswith(_SUFFIX)
+        )
+    )
+
+
+FORMATS = formats()
+
+
+def renderer(fmt: str, policy: Policy | None = None) -> Renderer:
     """The renderer for ``fmt``; ``KeyError`` for an unknown format."""
-    from certready.adapters.reporting import json_report
-
-    table: dict[str, Renderer] = {"json": json_report.render}
-    for name, module in _optional_renderers():
-        table[name] = module
-    return table[fmt]
-
-
-def _optional_renderers() -> list[tuple[str, Renderer]]:
-    """Formats provided by their own modules (html, junit, sarif, markdown) when present."""
-    found: list[tuple[str, Renderer]] = []
-    import importlib
-
-    for name in ("html", "junit", "sarif", "markdown"):
-        try:
-            module = importlib.import_module(f"certready.adapters.reporting.{name}_report")
-        except ModuleNotFoundError:
-            continue
-        found.append((name, module.render))
-    return found
+    if fmt not in FORMATS:
+        raise KeyError(fmt)
+    module = importlib.import_module(f"{__name__}.{fmt}{_SUFFIX}")
+    render: Renderer = module.render
+    if "policy" in inspect.signature(render).parameters:
+        return partial(module.render, policy=policy)
+    return render

@@ -10,6 +10,8 @@ from typing import Annotated, TextIO
 import typer
 from rich.console import Console
 
+from certready.adapters.passwords import password_source
+from certready.adapters.sources import PasswordSource, display_name
 from certready.core.model import Severity
 
 
@@ -61,6 +63,21 @@ class Streams:
         self.stderr.write(f"certready: warning: {message}\n")
         self.stderr.flush()
 
+    def traceback(self, error: BaseException) -> None:
+        """With ``--debug``: the traceback of an error that is otherwise one line, with the
+        library exception it replaced (``raise ... from None`` hides it from everyone else)."""
+        if not self.debug:
+            return
+        import traceback
+
+        error.__suppress_context__ = False
+        traceback.print_exception(error, file=self.stderr)
+
+    def note(self, source: str, message: str) -> None:
+        """A non-fatal remark about an input, on stderr: ``certready: note: app.pfx: ...``."""
+        self.stderr.write(f"certready: note: {display_name(source)}: {message}\n")
+        self.stderr.flush()
+
 
 def _isatty(stream: TextIO) -> bool:
     try:
@@ -76,6 +93,7 @@ def _console(stream: TextIO) -> Console:
         force_terminal=tty,
         no_color=not tty or "NO_COLOR" in os.environ,
         highlight=False,
+        emoji=False,  # ":cd:" in a fingerprint is hex, not a compact disc
         soft_wrap=not tty,
         width=None if tty else 120,
     )
@@ -93,12 +111,39 @@ class FailOn(StrEnum):
         return None if self is FailOn.NEVER else Severity.parse(self.value)
 
 
+PasswordEnvOption = Annotated[
+    str | None,
+    typer.Option(
+        "--password-env",
+        metavar="VAR",
+        help="Read the PKCS#12 / private-key password from this environment variable.",
+        show_default=False,
+    ),
+]
+PasswordFileOption = Annotated[
+    str | None,
+    typer.Option(
+        "--password-file",
+        metavar="FILE",
+        help="Read the password from the first line of FILE. Without either option, "
+        "certready asks on the terminal (passwords are never taken from the command line).",
+        show_default=False,
+    ),
+]
+
+
+def passwords(env: str | None, file: str | None) -> PasswordSource | None:
+    """The password source ``--password-env`` / ``--password-file`` / the terminal give."""
+    return password_source(env, file)
+
+
 # Chain options shared by every command that validates (lint, show, scan...). Use them as
 # parameter annotations and pass the values to ``services.chain.make_chain_options``.
 TrustOption = Annotated[
     list[str] | None,
     typer.Option(
         "--trust",
+        metavar="STORE",
         help="Trust stores: mozilla (default), system, or a file/folder of roots; "
         "comma-separated or repeated.",
     ),
@@ -107,6 +152,7 @@ ChainFileOption = Annotated[
     list[str] | None,
     typer.Option(
         "--chain",
+        metavar="FILE",
         help="A file of intermediates to build the chain with (repeatable).",
     ),
 ]
@@ -114,10 +160,13 @@ AtOption = Annotated[
     str | None,
     typer.Option(
         "--at",
+        metavar="TIME",
         help="Validate at this time (ISO 8601, e.g. 2027-03-01); default now.",
     ),
 ]
 CrlOption = Annotated[
     list[str] | None,
-    typer.Option("--crl", help="A CRL file to check revocation against (repeatable)."),
+    typer.Option(
+        "--crl", metavar="FILE", help="A CRL file to check revocation against (repeatable)."
+    ),
 ]

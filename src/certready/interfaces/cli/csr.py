@@ -1,10 +1,116 @@
-"""`certready csr`: not built yet (see the open issues)."""
+"""``certready csr``: a private key and a compliant request, plus certreq INF and OpenSSL config."""
 
 from __future__ import annotations
 
+from typing import Annotated
+
 import typer
+
+from certready.adapters.issuance.keys import KEY_TYPES
+from certready.core.facts import EKU_NAMES, KEY_USAGE_WORDS, key_usage_hex
+from certready.core.policy import load_policy
+from certready.interfaces.cli.common import ExitStatus
+from certready.interfaces.cli.main import current_streams
+from certready.interfaces.cli.secrets import read_secret
+from certready.services.csr import CsrOptions, create_csr, refuse_stdout
 
 
 def register(app: typer.Typer) -> None:
-    """Add this module's command(s) to ``app``."""
-    del app
+    @app.command("csr")
+    def csr_command(
+        host: Annotated[
+            list[str],
+            typer.Option(
+                "--host",
+                "-H",
+                metavar="NAME",
+                help="A name clients use (DNS or IP); repeat for each. The first is the CN.",
+                show_default=False,
+            ),
+        ],
+        out: Annotated[
+            str,
+            typer.Option(
+                "--out",
+                "-o",
+                metavar="DIR",
+                help="Folder for the key, request, INF and config.",
+                show_default=False,
+            ),
+        ],
+        key_type: Annotated[
+            str, typer.Option(metavar="TYPE", help=f"Key: {', '.join(KEY_TYPES)}.")
+        ] = "rsa2048",
+        profile: Annotated[
+            str,
+            typer.Option(
+                metavar="NAME|FILE",
+                help="The policy the request must satisfy: homecare, webpki, or a file.",
+            ),
+        ] = "homecare",
+        organization: Annotated[
+            str | None,
+            typer.Option("--org", metavar="NAME", help="Subject O (organisation), optional."),
+        ] = None,
+        passphrase_env: Annotated[
+            str | None,
+            typer.Option(
+                metavar="VAR", help="Encrypt the key with the passphrase in this variable."
+            ),
+        ] = None,
+        passphrase_file: Annotated[
+            str | None,
+            typer.Option(
+                metavar="FILE",
+                help="Encrypt the key with the passphrase in this file's first line.",
+            ),
+        ] = None,
+        passphrase_prompt: Annotated[
+            bool,
+            typer.Option(
+                "--passphrase-prompt",
+                help="Encrypt the key with a passphrase asked (twice) on the terminal.",
+            ),
+        ] = False,
+        force: Annotated[bool, typer.Option("--force", help="Overwrite existing files.")] = False,
+    ) -> int:
+        """Create a private key (PKCS#8, 0600) and a request the policy accepts: every name as a
+        SAN, Key Usage by key type (RSA a0, EC digitalSignature), EKU serverAuth + clientAuth.
+        Also writes a certreq INF (Windows) and an OpenSSL config with the same content."""
+        streams = current_streams()
+        refuse_stdout(out)
+        passphrase = read_secret(
+            env=passphrase_env,
+            file=passphrase_file,
+            prompt="Key passphrase" if passphrase_prompt else None,
+            option="passphrase",
+        )
+        files = create_csr(
+            out,
+            CsrOptions(
+                hosts=tuple(host),
+                key_type=key_type,
+                policy=load_policy(profile),
+                organization=organization,
+                passphrase=passphrase,
+                force=force,
+            ),
+        )
+        usages = ", ".join(KEY_USAGE_WORDS[b] for b in files.key_usage)
+        ekus = ", ".join(EKU_NAMES.get(o, o) for o in files.extended_key_usage)
+        encrypted = "encrypted" if files.key_encrypted else "not encrypted"
+        write = streams.stdout.write
+        write(f"wrote {files.key}  (private key {files.key_type}, PKCS#8, 0600, {encrypted})\n")
+        write(f"wrote {files.request}  (request for {', '.join(files.hosts)})\n")
+        write(f"      Key Usage: {usages} ({key_usage_hex(frozenset(files.key_usage))})\n")
+        write(f"      Extended Key Usage: {ekus}\n")
+        write(f"wrote {files.certreq_inf}  (Windows: certreq -new {files.certreq_inf.name} ...)\n")
+        write(f"wrote {files.openssl_config}  (openssl req -config {files.openssl_config.name})\n")
+        write(
+            f"next: submit {files.request.name} to your CA, then check what it returns with\n"
+            f"      certready lint CERT {' '.join('--host ' + h for h in files.hosts)}"
+            f" --profile {files.profile}\n"
+        )
+        return ExitStatus.OK
+
+    del csr_command

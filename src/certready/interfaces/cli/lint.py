@@ -16,20 +16,47 @@ from certready.interfaces.cli.common import (
     CrlOption,
     ExitStatus,
     FailOn,
+    PasswordEnvOption,
+    PasswordFileOption,
     TrustOption,
+    passwords,
 )
 from certready.interfaces.cli.main import current_streams
-from certready.interfaces.cli.output import emit_report, exit_status
+from certready.interfaces.cli.output import (
+    FORMAT_HELP,
+    OUTPUT_HELP,
+    ReportFormat,
+    emit_report,
+    exit_status,
+)
 from certready.services.chain import make_chain_options
 from certready.services.lint import LintOptions, lint
 
+EPILOG = """\
+\b
+Examples:
+  certready lint app.pem --host hcappserver.example.com
+  certready lint app.pfx --host hcappserver.example.com --password-env APP_PFX_PASSWORD
+  certready lint app.crt app.key chain.p7b --host mobile.example.com
+  certready lint certs/ --format json --output report.json
+  certready lint certs/ --format html --output report.html
+  certready lint sts.pfx --role sts --password-file /run/secrets/sts.pass
+  cat app.pem | certready lint - --host hcappserver.example.com
+
+\b
+Inputs: PEM (certificates and keys in any order), DER, PKCS#7 .p7b, PKCS#12 .pfx/.p12,
+private keys (PKCS#1, PKCS#8, SEC1; encrypted or not), folders (recursively, hidden files
+skipped), - for standard input. The format is read from the content, not the extension.
+"""
+
 
 def register(app: typer.Typer) -> None:
-    @app.command("lint")
+    @app.command("lint", epilog=EPILOG)
     def lint_command(
         paths: Annotated[
             list[str],
             typer.Argument(
+                metavar="PATH",
                 help="Certificate files or folders (PEM, DER, .p7b, .pfx/.p12, keys); - for stdin.",
                 show_default=False,
             ),
@@ -39,6 +66,7 @@ def register(app: typer.Typer) -> None:
             typer.Option(
                 "--host",
                 "-H",
+                metavar="NAME",
                 help="A name clients use (DNS or IP); repeat for each. Checked against the SAN.",
             ),
         ] = None,
@@ -46,17 +74,23 @@ def register(app: typer.Typer) -> None:
             Role, typer.Option(help="ssl: a TLS server certificate; sts: a token-signing one.")
         ] = Role.SSL,
         profile: Annotated[
-            str, typer.Option(help="Policy: homecare (default), webpki, or a TOML profile file.")
+            str,
+            typer.Option(
+                metavar="NAME|FILE",
+                help="Policy: homecare (default), webpki, or a TOML profile file.",
+            ),
         ] = "homecare",
         fail_on: Annotated[
             FailOn, typer.Option(help="Exit 1 when a finding is at least this severe.")
         ] = FailOn.ERROR,
         fmt: Annotated[
-            str, typer.Option("--format", "-f", help="text, json (and other report formats).")
-        ] = "text",
+            ReportFormat, typer.Option("--format", "-f", metavar="FORMAT", help=FORMAT_HELP)
+        ] = ReportFormat.TEXT,
         output: Annotated[
-            str | None, typer.Option("--output", "-o", help="Write the report to this file.")
+            str | None, typer.Option("--output", "-o", metavar="FILE", help=OUTPUT_HELP)
         ] = None,
+        password_env: PasswordEnvOption = None,
+        password_file: PasswordFileOption = None,
         trust: TrustOption = None,
         chain: ChainFileOption = None,
         at: AtOption = None,
@@ -67,6 +101,7 @@ def register(app: typer.Typer) -> None:
         Exit status: 0 ok, 1 findings at or above --fail-on, 2 usage or input error.
         """
         streams = current_streams()
+        password = passwords(password_env, password_file)
         chain_options = make_chain_options(trust, chain or (), at, crl or ())
         options = LintOptions(
             policy=load_policy(profile),
@@ -76,8 +111,8 @@ def register(app: typer.Typer) -> None:
         )
         if chain_options.at is not None:  # --at moves the whole check, dates rules included
             options = replace(options, now=chain_options.at)
-        report = lint(paths, options)
-        emit_report(report, fmt, output, streams)
+        report = lint(paths, options, password, on_note=streams.note, on_error=streams.traceback)
+        emit_report(report, fmt, output, streams, policy=options.policy)
         return exit_status(report, fail_on.threshold())
 
     del lint_command

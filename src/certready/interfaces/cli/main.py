@@ -4,11 +4,13 @@ from __future__ import annotations
 
 import sys
 import traceback
+import warnings
 from collections.abc import Sequence
 from typing import TextIO
 
 import click
 import typer.main
+from cryptography.utils import CryptographyDeprecationWarning
 
 from certready.core.errors import CertReadyError
 from certready.interfaces.cli.common import ExitStatus, Streams
@@ -40,9 +42,15 @@ def main(
     try:
         cli = typer.main.get_command(build_app())
         try:
-            result = cli.main(
-                args=args, prog_name="certready", standalone_mode=False, windows_expand_args=False
-            )
+            with warnings.catch_warnings():
+                if not debug:  # e.g. "serial number which wasn't positive": not for the terminal
+                    warnings.simplefilter("ignore", CryptographyDeprecationWarning)
+                result = cli.main(
+                    args=args,
+                    prog_name="certready",
+                    standalone_mode=False,
+                    windows_expand_args=False,
+                )
         except click.exceptions.Exit as exc:
             return int(exc.exit_code)
         except click.exceptions.Abort:

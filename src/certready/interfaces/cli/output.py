@@ -1,18 +1,56 @@
-"""Writing a report in the format asked for, and the exit status it implies."""
+"""Writing a report in the format asked for, and the exit status it implies.
+
+``--output FILE`` writes the report there, replacing an existing file: reports are outputs, not
+keys, and a scheduled job rewrites the same ``report.html`` every day. The file is written to a
+temporary name beside it and renamed, so a reader never sees half a report.
+"""
 
 from __future__ import annotations
 
+import os
+import tempfile
+from enum import StrEnum
 from pathlib import Path
 
 from certready.adapters.reporting import renderer
 from certready.core.errors import UsageError
 from certready.core.model import Report, Severity
+from certready.core.policy import Policy
 from certready.interfaces.cli.common import ExitStatus, Streams
 from certready.interfaces.cli.text import print_report
 
 
-def emit_report(report: Report, fmt: str, output: str | None, streams: Streams) -> None:
-    """Text goes to the terminal (rich); every other format through its renderer."""
+class ReportFormat(StrEnum):
+    """``--format``: the terminal report or one of the renderers."""
+
+    TEXT = "text"
+    JSON = "json"
+    HTML = "html"
+    JUNIT = "junit"
+    SARIF = "sarif"
+    MARKDOWN = "markdown"
+
+
+FORMAT_HELP = "text, json, html, junit, sarif or markdown."
+OUTPUT_HELP = "Write the report to this file (replaced if it exists); - for stdout."
+
+
+def emit_report(
+    report: Report,
+    fmt: str,
+    output: str | None,
+    streams: Streams,
+    *,
+    policy: Policy | None = None,
+) -> None:
+    """Text goes to the terminal (rich); every other format through its renderer.
+
+    ``policy`` is the policy the report was made with (JUnit lists the rules it ran, SARIF
+    describes them, HTML takes its expiry window); without it the report's built-in profile is used.
+    """
+    fmt = str(fmt)
+    if output == "-":
+        output = None
     on_terminal = fmt == "text" and output is None and streams.out.is_terminal
     if not on_terminal:  # on a terminal the text report already shows them
         for target in report.input_errors:
@@ -26,17 +64,46 @@ def emit_report(report: Report, fmt: str, output: str | None, streams: Streams) 
         from rich.console import Console
 
         buffer = StringIO()
-        print_report(report, Console(file=buffer, no_color=True, width=120, soft_wrap=True))
+        print_report(
+            report, Console(file=buffer, no_color=True, width=120, soft_wrap=True, emoji=False)
+        )
         text = buffer.getvalue()
     else:
         try:
-            text = renderer(fmt)(report)
+            render = renderer(fmt, policy)
         except KeyError:
-            raise UsageError(f"unknown --format {fmt!r}") from None
-    if output is None or output == "-":
+            raise UsageError(f"unknown --format {fmt!r} (choose one of {FORMAT_HELP})") from None
+        text = render(report)
+    if output is None:
         streams.stdout.write(text)
+        streams.stdout.flush()
     else:
-        Path(output).write_text(text, "utf-8")
+        write_report(Path(output), text)
+
+
+def write_report(path: Path, text: str) -> None:
+    """Write ``text`` as UTF-8 bytes (no newline translation) to ``path``, atomically."""
+    data = text.encode("utf-8")
+    directory = path.parent if str(path.parent) else Path()
+    if path.is_dir():
+        raise UsageError("is a directory, not a report file", location=str(path))
+    if not directory.is_dir():
+        raise UsageError("no such directory for the report", location=str(path))
+    try:
+        fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=directory)
+    except OSError as exc:
+        raise UsageError(f"cannot write the report: {exc.strerror}", location=str(path)) from None
+    temporary = Path(tmp)
+    try:
+        with os.fdopen(fd, "wb") as handle:
+            handle.write(data)
+        # mkstemp makes it 0600; a report keeps the mode of the file it replaces, else 0644
+        mode = path.stat().st_mode & 0o777 if path.exists() else 0o644
+        temporary.chmod(mode)
+        temporary.replace(path)
+    except OSError as exc:
+        temporary.unlink(missing_ok=True)
+        raise UsageError(f"cannot write the report: {exc.strerror}", location=str(path)) from None
 
 
 def exit_status(report: Report, fail_on: Severity | None) -> int:

@@ -34,6 +34,74 @@ def markdown_table(profile: str = "homecare") -> str:
     return "\n".join(lines) + "\n"
 
 
+DOC_INTRO = """# certready rules
+
+Every rule certready applies, what it checks, why, and how to fix what it reports. This file is
+generated from the rule catalogue (`make readme`); `certready rules -v` prints the same.
+
+Two built-in profiles set severities and parameters:
+
+- **homecare** (default): the home-health EHR install guide ("Security Certificate
+  configuration"): the exact FQDN in the subjectAltName, RSA >= 2048 or EC >= 256 bits, SHA-256,
+  Key Usage "a0", Extended Key Usage Server + Client Authentication, full chain, one certificate
+  with its private key per host.
+- **webpki**: what the CA/Browser Forum Baseline Requirements and RFC 5280 demand of a public TLS
+  certificate (used for conformance tests). The install guide's extras are off: clientAuth, the
+  private key, expiry warnings, Apple's 825-day limit and the STS rules; a CN missing from the SAN
+  is an error.
+
+Write your own profile with `extends = "homecare"` and override `severity`, `enabled` or a
+rule's parameters (see the README).
+
+## Three things administrators ask about
+
+**Key Usage "a0".** Windows shows Key Usage as words and a hex value: "a0" is the first byte of
+the Key Usage bit string with digitalSignature (bit 0, 0x80) and keyEncipherment (bit 2, 0x20)
+set. It is right for an RSA key. An EC key cannot encrypt, so RFC 8813 forbids keyEncipherment
+on it: the EC equivalent is Digital Signature alone ("80"). certready asks for that instead of
+the impossible "a0" (`usage.key-usage-rsa`, `usage.key-usage-ec`).
+
+**Client Authentication on public certificates.** The install guide asks for Server and Client
+Authentication. Public CAs are removing Client Authentication from TLS certificates (Chrome Root
+Program policy, June 2026; Let's Encrypt's default profile since 2026-02-11; DigiCert from
+2027-03-01), so a new public certificate cannot meet the rule. For such certificates
+`usage.eku-client-auth` explains the conflict (a warning by default) and the options: issue the
+server certificates from a private CA, or confirm with the vendor that serverAuth alone works and
+disable the rule in your profile.
+
+**Names.** Clients match the name they connect to against the subjectAltName only, never the CN.
+A wildcard covers exactly one left-most label: `*.mycompany.com` covers `app.mycompany.com`, not
+`mycompany.com` nor `a.b.mycompany.com`. Give the names users type with `--host`.
+"""
+
+
+def rules_document() -> str:
+    """docs/rules.md: the catalogue explained for administrators, grouped by area."""
+    homecare, webpki = load_policy("homecare"), load_policy("webpki")
+    lines = [DOC_INTRO]
+    area = ""
+    for r in catalogue():
+        if r.area != area:
+            area = r.area
+            lines.append(f"## {area}\n")
+        lines.append(f"### `{r.id}`\n")
+        lines.append(f"{r.title}.\n")
+        settings = []
+        for policy in (homecare, webpki):
+            s = policy.setting(r.id)
+            settings.append(f"{policy.name}: {s.severity.label if s.enabled else 'off'}")
+        roles = ", ".join(sorted(role.value for role in r.roles))
+        lines.append(f"- **Severity**: {'; '.join(settings)} · **applies to**: {roles}")
+        params = homecare.setting(r.id).parameters
+        if params:
+            shown = ", ".join(f"`{k} = {_param_text(v)}`" for k, v in params.items())
+            lines.append(f"- **Parameters** (homecare): {shown}")
+        lines.append(f"- **Why**: {r.rationale}")
+        lines.append(f"- **Fix**: {r.remediation}")
+        lines.append(f"- **Sources**: {'; '.join(r.references)}\n")
+    return "\n".join(lines)
+
+
 def register(app: typer.Typer) -> None:
     @app.command("rules")
     def rules_command(

@@ -1,10 +1,234 @@
-"""`certready scan`: not built yet (see the open issues)."""
+"""``certready scan``: what live servers present, judged like ``lint`` plus the ``tls.*`` rules."""
 
 from __future__ import annotations
 
+import sys
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
+from dataclasses import replace
+from pathlib import Path
+from typing import Annotated
+
 import typer
+from cryptography import x509
+
+from certready.core.errors import InputError, UsageError
+from certready.core.model import Report, Severity, TargetResult, TargetStatus
+from certready.core.policy import load_policy
+from certready.core.served import normalise_fingerprint
+from certready.core.targets import parse_resolve, parse_target, parse_targets_file
+from certready.interfaces.cli.common import (
+    AtOption,
+    CrlOption,
+    ExitStatus,
+    FailOn,
+    Streams,
+    TrustOption,
+)
+from certready.interfaces.cli.main import current_streams
+from certready.interfaces.cli.output import FORMAT_HELP, OUTPUT_HELP, ReportFormat, emit_report
+from certready.services.chain import make_chain_options
+from certready.services.scan import Progress, ScanOptions, TargetInput, scan_endpoints
 
 
 def register(app: typer.Typer) -> None:
-    """Add this module's command(s) to ``app``."""
-    del app
+    @app.command("scan")
+    def scan_command(
+        targets: Annotated[
+            list[str] | None,
+            typer.Argument(
+                metavar="TARGET",
+                help="host, host:port, [v6]:port or https://host[:port]/path (port 443 by default).",
+                show_default=False,
+            ),
+        ] = None,
+        targets_file: Annotated[
+            list[str] | None,
+            typer.Option(
+                "--targets-file",
+                "-T",
+                metavar="FILE",
+                help="A file of targets, one per line (# comments); - for standard input.",
+            ),
+        ] = None,
+        sni: Annotated[
+            str | None,
+            typer.Option(
+                metavar="NAME", help="Send this server name instead of the target's (and check it)."
+            ),
+        ] = None,
+        expect_sha256: Annotated[
+            str | None,
+            typer.Option(
+                metavar="FP",
+                help="SHA-256 fingerprint of the certificate the server should present.",
+            ),
+        ] = None,
+        expect_issuer: Annotated[
+            list[str] | None,
+            typer.Option(
+                metavar="CA",
+                help="The CA that should issue the served certificate: a PEM file of CA "
+                "certificates, or (part of) its subject name. Repeatable.",
+            ),
+        ] = None,
+        trust: TrustOption = None,
+        at: AtOption = None,
+        crl: CrlOption = None,
+        resolve: Annotated[
+            list[str] | None,
+            typer.Option(
+                metavar="HOST:PORT:ADDRESS",
+                help="Connect to ADDRESS for HOST:PORT, still sending and checking HOST "
+                "(as curl --resolve). Repeatable.",
+            ),
+        ] = None,
+        concurrency: Annotated[
+            int, typer.Option(metavar="N", help="Targets scanned at once.")
+        ] = 50,
+        timeout: Annotated[
+            float,
+            typer.Option(
+                metavar="S", help="Seconds per target for DNS, connect and handshake in all."
+            ),
+        ] = 10.0,
+        no_sni_check: Annotated[
+            bool,
+            typer.Option(
+                "--no-sni-check", help="Skip the second handshake without SNI (tls.sni-differs)."
+            ),
+        ] = False,
+        profile: Annotated[
+            str,
+            typer.Option(
+                metavar="PROFILE",
+                help="Policy: homecare (default), webpki, or a TOML profile file.",
+            ),
+        ] = "homecare",
+        fail_on: Annotated[
+            FailOn, typer.Option(help="Exit 1 when a finding is at least this severe.")
+        ] = FailOn.ERROR,
+        fmt: Annotated[
+            ReportFormat, typer.Option("--format", "-f", metavar="FORMAT", help=FORMAT_HELP)
+        ] = ReportFormat.TEXT,
+        output: Annotated[
+            str | None, typer.Option("--output", "-o", metavar="FILE", help=OUTPUT_HELP)
+        ] = None,
+    ) -> int:
+        """Check the certificates live servers present, without trusting anything on the way.
+
+        Exit status: 0 ok, 1 findings at or above --fail-on (an unreachable target counts as an
+        error), 2 usage or input error, 3 every target unreachable.
+        """
+        streams = current_streams()
+        items: list[TargetInput] = []
+        for text in targets or ():
+            items.append(parse_target(text))
+        for name in targets_file or ():
+            items.extend(_read_targets_file(name))
+        if not items:
+            raise UsageError("no target: name one (host[:port]) or use --targets-file")
+        chain_options = make_chain_options(trust, (), at, crl or ())
+        issuers: list[str] = []
+        for spec in expect_issuer or ():
+            if Path(spec).is_file():
+                issuers.extend(c.subject.rfc4514_string() for c in _read_ca_file(spec, "issuer"))
+            else:
+                issuers.append(spec)
+        if not issuers:  # roots of your own (--trust FILE): anything else re-signed the traffic
+            issuers = [
+                c.subject.rfc4514_string()
+                for store in chain_options.trust
+                if store.label.startswith(("trust:file:", "trust:dir:"))
+                for c in store.anchors
+            ]
+        if expect_sha256 is not None:
+            fp = normalise_fingerprint(expect_sha256)
+            if len(fp) != 64 or any(ch not in "0123456789ABCDEF" for ch in fp):
+                raise UsageError(f"--expect-sha256 {expect_sha256!r} is not a SHA-256 fingerprint")
+        options = ScanOptions(
+            policy=load_policy(profile),
+            timeout=timeout,
+            concurrency=concurrency,
+            sni=sni,
+            expect_sha256=expect_sha256,
+            expect_issuers=tuple(issuers),
+            chain=chain_options,
+            compare_without_sni=not no_sni_check,
+            resolve=tuple(parse_resolve(r) for r in resolve or ()),
+        )
+        if chain_options.at is not None:  # --at moves the whole check, dates rules included
+            options = replace(options, now=chain_options.at)
+        with _progress(streams, len(items)) as advance:
+            report = scan_endpoints(items, options, progress=advance)
+        emit_report(report, fmt, output, streams, policy=options.policy)
+        return scan_exit_status(report, fail_on.threshold())
+
+    del scan_command
+
+
+def scan_exit_status(report: Report, fail_on: Severity | None) -> int:
+    """3 when every target was unreachable, 2 on an input error (a bad target line), else 1 when a
+    finding reaches ``fail_on`` or some target was unreachable (an error), else 0."""
+    statuses = [t.status for t in report.targets]
+    if statuses and all(s is TargetStatus.UNREACHABLE for s in statuses):
+        return ExitStatus.UNREACHABLE
+    if TargetStatus.INPUT_ERROR in statuses:
+        return ExitStatus.USAGE
+    worst = report.worst
+    if TargetStatus.UNREACHABLE in statuses:
+        worst = Severity.ERROR
+    if fail_on is not None and worst is not None and worst >= fail_on:
+        return ExitStatus.FINDINGS
+    return ExitStatus.OK
+
+
+def _read_targets_file(name: str) -> list[TargetInput]:
+    if name == "-":
+        return list(parse_targets_file(sys.stdin.read(), "stdin"))
+    try:
+        text = Path(name).read_text("utf-8")
+    except (OSError, UnicodeDecodeError) as exc:
+        raise InputError(f"cannot read targets file: {exc}", location=name) from None
+    return list(parse_targets_file(text, name))
+
+
+def _read_ca_file(path: str, what: str) -> Sequence[x509.Certificate]:
+    try:
+        data = Path(path).read_bytes()
+    except OSError as exc:
+        raise InputError(f"cannot read {what} file: {exc.strerror}", location=path) from None
+    try:
+        if b"-----BEGIN" in data:
+            return x509.load_pem_x509_certificates(data)
+        return [x509.load_der_x509_certificate(data)]
+    except ValueError as exc:
+        raise InputError(f"not a certificate file: {exc}", location=path) from None
+
+
+@contextmanager
+def _progress(streams: Streams, total: int) -> Iterator[Progress | None]:
+    """A rich progress bar on a terminal (stderr), nothing when piped."""
+    if not streams.err.is_terminal:
+        yield None
+        return
+    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn
+
+    bar = Progress(
+        TextColumn("scanning"),
+        BarColumn(),
+        MofNCompleteColumn(),
+        TextColumn("{task.fields[last]}"),
+        console=streams.err,
+        transient=True,
+    )
+    task = bar.add_task("scan", total=total, last="")
+
+    def advance(result: TargetResult) -> None:
+        bar.update(task, advance=1, last=result.target)
+
+    with bar:
+        yield advance
+
+
+__all__ = ["register", "scan_exit_status"]

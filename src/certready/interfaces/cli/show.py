@@ -26,7 +26,10 @@ from certready.interfaces.cli.common import (
     ChainFileOption,
     CrlOption,
     ExitStatus,
+    PasswordEnvOption,
+    PasswordFileOption,
     TrustOption,
+    passwords,
 )
 from certready.interfaces.cli.main import current_streams
 from certready.services.chain import make_chain_options
@@ -42,38 +45,80 @@ def _signature_name(oid: str) -> str:
     return oid if name == "Unknown OID" else name
 
 
+EXPIRY_WARNING_DAYS = 30
+"""Fewer days left than this shows in yellow (the ``validity.expiring-soon`` default)."""
+
+POLICY_NAMES = {
+    "2.23.140.1.2.1": "CA/B Domain Validated",
+    "2.23.140.1.2.2": "CA/B Organization Validated",
+    "2.23.140.1.2.3": "CA/B Individual Validated",
+    "2.23.140.1.1": "CA/B Extended Validation",
+    "2.5.29.32.0": "any policy",
+}
+"""Certificate policy identifiers an administrator meets (CA/B Forum BR §7.1.6.1, RFC 5280)."""
+
+FORMAT_NAMES = {"pem": "PEM", "der": "DER", "pkcs7": "PKCS#7", "pkcs12": "PKCS#12", "key": "key"}
+
+
 def _validity(f: CertFacts, now: dt.datetime) -> str:
     span = f"{f.not_valid_before:%Y-%m-%d %H:%M} → {f.not_valid_after:%Y-%m-%d %H:%M} UTC"
     lifetime = f.lifetime.days
     left = (f.not_valid_after - now).days
     if now < f.not_valid_before:
         state = "[red]not yet valid[/]"
-    elif left < 0:
-        state = f"[red]expired {-left} days ago[/]"
+    elif now > f.not_valid_after:
+        state = f"[red]expired {_days(-left)} ago[/]"
+    elif left < EXPIRY_WARNING_DAYS:
+        state = f"[yellow]{_days(left)} left[/]"
     else:
-        state = f"{left} days left"
-    return f"{span}  ({lifetime} days; {state})"
+        state = f"{_days(left)} left"
+    return f"{span}  ({_days(lifetime)}; {state})"
 
 
-def certificate_rows(element: ChainElement, now: dt.datetime) -> list[tuple[str, str]]:
-    """(label, rich-markup value) pairs describing one certificate, in reading order."""
+def _days(n: int) -> str:
+    return "1 day" if n == 1 else f"{n} days"
+
+
+def _plural(n: int, word: str) -> str:
+    return f"{n} {word}" if n == 1 else f"{n} {word}s"
+
+
+def _critical(flag: bool) -> str:
+    return "  [dim](critical)[/]" if flag else ""
+
+
+def certificate_rows(
+    element: ChainElement, now: dt.datetime, *, friendly_name: str | None = None
+) -> list[tuple[str, str]]:
+    """(label, rich-markup value) pairs describing one certificate, in reading order.
+
+    Every fact :func:`certready.core.facts.extract_facts` gives, in the words of the Windows
+    certificate dialog where it has some (the install guide's "Key Usage ... (a0)").
+    """
     f = element.certificate
     rows: list[tuple[str, str]] = []
 
     def row(label: str, value: str) -> None:
         rows.append((label, value))
 
+    if friendly_name is not None:
+        row("Friendly name", escape(friendly_name))
     row("Subject", escape(f.subject or "(empty)"))
     row("Issuer", escape(f.issuer or "(empty)"))
     san = f.subject_alt_name
     if san is None:
-        row("Names (SAN)", "[red]none[/] — clients that ignore the CN will reject it")
+        if f.is_ca:
+            row("Names (SAN)", "(none; a CA certificate needs none)")
+        else:
+            row("Names (SAN)", "[red]none[/] — clients that ignore the CN will reject it")
     else:
         names = [f"DNS:{n}" for n in san.dns_names] + [f"IP:{a}" for a in san.ip_addresses]
         names += list(san.other_names)
-        row("Names (SAN)", escape(", ".join(names) or "(empty)"))
+        row("Names (SAN)", escape(", ".join(names) or "(empty)") + _critical(san.critical))
     row("Validity", _validity(f, now))
     key = describe_key(f.public_key)
+    if f.public_key.key_type == "ec" and f.public_key.curve:
+        key += f" ({f.public_key.curve})"
     if f.public_key.rsa_exponent is not None:
         key += f" (e={f.public_key.rsa_exponent})"
     row("Key", escape(key))
@@ -102,10 +147,13 @@ def certificate_rows(element: ChainElement, now: dt.datetime) -> list[tuple[str,
         ca = "CA" if bc.ca else "end entity"
         if bc.ca and bc.path_length is not None:
             ca += f", path length {bc.path_length}"
-        row("Basic Constraints", ca)
+        row("Basic Constraints", ca + _critical(bc.critical))
     if f.certificate_policies:
-        vt = f" ({f.validation_type})" if f.validation_type else ""
-        row("Policies", escape(", ".join(f.certificate_policies)) + vt)
+        named = [
+            f"{oid} ({POLICY_NAMES[oid]})" if oid in POLICY_NAMES else oid
+            for oid in f.certificate_policies
+        ]
+        row("Policies", escape(", ".join(named)))
     if f.ca_issuers or f.ocsp_responders:
         row(
             "Authority Info",
@@ -130,8 +178,16 @@ def certificate_rows(element: ChainElement, now: dt.datetime) -> list[tuple[str,
     )
     row("SHA-256", _colon_hex(f.fingerprint_sha256))
     row("SHA-1 thumbprint", f.thumbprint_sha1.lower() + "  [dim](as Windows shows it)[/]")
+    if f.public_key.spki_sha256:
+        row("Public key SHA-256", f.public_key.spki_sha256.lower() + "  [dim](SPKI: pairs keys)[/]")
+    row("Version", f"X.509 v{f.version}")
     if f.self_signed:
         row("Self-signed", "yes")
+    elif f.self_issued:
+        row(
+            "Self-issued",
+            "yes (subject = issuer), but its signature does not verify with its own key",
+        )
     for problem in f.extension_errors:
         row("Unreadable", f"[red]{escape(problem)}[/]")
     return rows
@@ -139,14 +195,31 @@ def certificate_rows(element: ChainElement, now: dt.datetime) -> list[tuple[str,
 
 def _print_inspected(item: Inspected, console: Console, now: dt.datetime) -> None:
     count = len(item.certificates)
-    keys = f", {item.key_count} private key(s)" if item.key_count else ""
+    keys = f", {_plural(item.key_count, 'private key')}" if item.key_count else ""
+    what = FORMAT_NAMES.get(item.format, item.format)
+    source = "standard input" if item.source == "-" else item.source
     console.print(
-        f"[bold underline]{escape(item.source)}[/] — {item.format}, {count} certificate(s){keys}"
+        f"[bold underline]{escape(source)}[/] — {what}, {_plural(count, 'certificate')}{keys}"
     )
+    described = escape(", ".join(item.keys)) + " — " if item.keys else ""
     if item.private_key is KeyPairing.MATCHES:
-        console.print("  private key: [green]matches the leaf certificate[/]")
+        console.print(
+            f"  private key: {described}[green]matches the leaf certificate (#{item.leaf_index})[/]"
+        )
     elif item.private_key is KeyPairing.MISMATCH:
-        console.print("  private key: [red]does NOT belong to any certificate in this file[/]")
+        console.print(
+            f"  private key: {described}[red]does NOT belong to any certificate in this file[/]"
+        )
+    elif item.key_count and not count:
+        owners = [o for o in item.key_owners if o is not None]
+        if owners:
+            console.print(
+                f"  private key: {described}[green]belongs to {escape(', '.join(owners))}[/]"
+            )
+        else:
+            console.print(
+                f"  private key: {described}[red]belongs to none of the certificates given[/]"
+            )
     for i, element in enumerate(item.certificates):
         role = (
             "leaf"
@@ -157,8 +230,9 @@ def _print_inspected(item: Inspected, console: Console, now: dt.datetime) -> Non
         console.print(
             f"  [bold]#{i}[/] {role}: {escape(element.certificate.display_name)}  [dim]{escape(element.origin)}[/]"
         )
-        for label, value in certificate_rows(element, now):
-            console.print(f"    [bold]{label:<19}[/]{value}", emoji=False)
+        friendly = item.friendly_names[i] if i < len(item.friendly_names) else None
+        for label, value in certificate_rows(element, now, friendly_name=friendly):
+            console.print(f"    [bold]{label:<19}[/]{value}")
     if count > 1:
         console.print()
         console.print("  [bold]Order[/]")
@@ -172,6 +246,17 @@ def _print_inspected(item: Inspected, console: Console, now: dt.datetime) -> Non
     if item.chain is not None:
         _print_path(item, console)
     console.print()
+
+
+EPILOG = """\
+\b
+Examples:
+  certready show app.pem                   instead of: openssl x509 -text -noout -in app.pem
+  certready show app.pfx --password-env APP_PFX_PASSWORD
+  certready show chain.p7b                 every certificate, leaf first
+  certready show certs/ --format json
+  kubectl get secret app-tls -o jsonpath='{.data.tls\\.crt}' | base64 -d | certready show -
+"""
 
 
 def origin_words(origin: str) -> str:
@@ -213,13 +298,21 @@ def _print_path(item: Inspected, console: Console) -> None:
 
 
 def register(app: typer.Typer) -> None:
-    @app.command("show")
+    @app.command("show", epilog=EPILOG)
     def show_command(
         paths: Annotated[
             list[str],
-            typer.Argument(help="Certificate files or folders; - for stdin.", show_default=False),
+            typer.Argument(
+                metavar="PATH",
+                help="Certificate files or folders (PEM, DER, .p7b, .pfx/.p12, keys); - for stdin.",
+                show_default=False,
+            ),
         ],
-        fmt: Annotated[str, typer.Option("--format", "-f", help="text or json.")] = "text",
+        fmt: Annotated[
+            str, typer.Option("--format", "-f", metavar="FORMAT", help="text or json.")
+        ] = "text",
+        password_env: PasswordEnvOption = None,
+        password_file: PasswordFileOption = None,
         trust: TrustOption = None,
         chain: ChainFileOption = None,
         at: AtOption = None,
@@ -228,9 +321,10 @@ def register(app: typer.Typer) -> None:
         """Show what certificate files hold: names, usages in words, both fingerprints, key,
         validity and chain order. Private keys are detected and matched, never printed."""
         streams = current_streams()
+        password = passwords(password_env, password_file)
         chain_options = make_chain_options(trust, chain or (), at, crl or ())
         now = chain_options.at or dt.datetime.now(dt.UTC)
-        results = inspect(paths, chain=chain_options)
+        results = inspect(paths, password, on_note=streams.note, chain=chain_options)
         status = ExitStatus.OK
         if fmt == "json":
             data: list[dict[str, object]] = []
@@ -244,6 +338,10 @@ def register(app: typer.Typer) -> None:
                             "format": r.format,
                             "private_key": r.private_key.value,
                             "leaf_index": r.leaf_index,
+                            "private_keys": list(r.keys),
+                            "friendly_names": list(r.friendly_names),
+                            "notes": list(r.notes),
+                            "private_key_owners": list(r.key_owners),
                             "certificates": [
                                 json.loads(certificate_out(c).model_dump_json())
                                 for c in r.certificates
@@ -265,6 +363,7 @@ def register(app: typer.Typer) -> None:
             streams.stdout.write(json.dumps(data, indent=2) + "\n")
         for r in results:
             if isinstance(r, InputError):
+                streams.traceback(r)
                 streams.error(str(r))
                 status = ExitStatus.USAGE
             elif fmt != "json":

@@ -7,27 +7,20 @@ import datetime as dt
 from rich.console import Console
 from rich.markup import escape
 
+from certready.adapters.reporting.common import verdict
 from certready.core.facts import describe_key
 from certready.core.model import CertFacts, Report, Severity, TargetResult, TargetStatus
 
 STYLE = {Severity.ERROR: "bold red", Severity.WARNING: "yellow", Severity.INFO: "cyan"}
 
 
-def verdict(report: Report) -> str:
-    """READY when nothing is at error level and every input could be read."""
-    if report.input_errors:
-        return "NOT READY (some inputs could not be examined)"
-    if report.worst is Severity.ERROR:
-        return "NOT READY"
-    return "READY"
-
-
 def _expiry(cert: CertFacts, now: dt.datetime) -> str:
-    days = (cert.not_valid_after - now).days
     date = cert.not_valid_after.strftime("%Y-%m-%d")
-    if days < 0:
-        return f"expired {date} ({-days} days ago)"
-    return f"expires {date} ({days} days)"
+    if cert.not_valid_after < now:  # whole days, as validity.expired counts them
+        ago = (now - cert.not_valid_after).days
+        return f"expired {date} ({ago} day{'' if ago == 1 else 's'} ago)"
+    days = (cert.not_valid_after - now).days
+    return f"expires {date} ({days} day{'' if days == 1 else 's'})"
 
 
 def _target_line(target: TargetResult, now: dt.datetime) -> str:

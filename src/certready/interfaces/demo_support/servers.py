@@ -38,6 +38,7 @@ class LoopbackServers:
     def start(self, name: str, chain_file: Path, key_file: Path) -> Endpoint:
         """Serve ``chain_file`` (leaf first, as the server should send it) on a new 127.0.0.x."""
         context = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+        context.set_ciphers("DEFAULT:@SECLEVEL=0")  # the demo serves weak certificates on purpose
         context.load_cert_chain(chain_file, key_file)
         address = f"127.0.0.{self._next_host}"
         self._next_host += 1

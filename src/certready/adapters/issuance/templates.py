@@ -1,0 +1,116 @@
+"""The same request as a Windows ``certreq`` INF and an OpenSSL ``req`` config.
+
+For administrators who create the key where it will live (``certreq -new`` on the Windows server,
+``openssl req`` on Linux) instead of using certready's key. Both are rendered from the
+:class:`~.extensions.RequestSpec` the CSR is built from, so the three say the same thing.
+"""
+
+from __future__ import annotations
+
+from certready.adapters.issuance.extensions import RequestSpec
+from certready.core.facts import EKU_NAMES, key_usage_hex
+
+_OPENSSL_KEY_USAGE = {
+    "digital_signature": "digitalSignature",
+    "content_commitment": "nonRepudiation",
+    "key_encipherment": "keyEncipherment",
+    "data_encipherment": "dataEncipherment",
+    "key_agreement": "keyAgreement",
+    "key_cert_sign": "keyCertSign",
+    "crl_sign": "cRLSign",
+}
+_OPENSSL_EKU = {"1.3.6.1.5.5.7.3.1": "serverAuth", "1.3.6.1.5.5.7.3.2": "clientAuth"}
+_WINDOWS_EC_ALGORITHM = {"p256": "ECDSA_P256", "p384": "ECDSA_P384"}
+_OPENSSL_CURVE = {"p256": "P-256", "p384": "P-384"}
+
+
+def _quote_inf(value: str) -> str:
+    return value.replace('"', '""')
+
+
+def _dn(spec: RequestSpec) -> str:
+    parts = [f"CN={spec.common_name}"]
+    if spec.organization:
+        parts.append(f"O={spec.organization}")
+    return ", ".join(parts)
+
+
+def certreq_inf(spec: RequestSpec, stem: str | None = None) -> str:
+    """A ``certreq -new`` policy file: KSP key, the spec's KU/EKU, every name in the SAN."""
+    if spec.key_type.startswith("rsa"):
+        algorithm, length = "RSA", spec.key_type[3:]
+    else:
+        algorithm, length = _WINDOWS_EC_ALGORITHM[spec.key_type], spec.key_type[1:]
+    lines = [
+        "; certreq policy file written by certready. On the server, in an elevated prompt:",
+        f";   certreq -new {stem or spec.common_name}.inf {stem or spec.common_name}.csr",
+        "; submit the .csr to your CA, then:  certreq -accept <issued certificate>.cer",
+        "[Version]",
+        'Signature="$Windows NT$"',
+        "",
+        "[NewRequest]",
+        f'Subject = "{_quote_inf(_dn(spec))}"',
+        f"KeyAlgorithm = {algorithm}",
+        f"KeyLength = {length}",
+        'ProviderName = "Microsoft Software Key Storage Provider"',
+        "HashAlgorithm = SHA256",
+        "MachineKeySet = TRUE",
+        "Exportable = TRUE",
+        "RequestType = PKCS10",
+        "SMIME = FALSE",
+        f"KeyUsage = 0x{key_usage_hex(frozenset(spec.key_usage))}",
+        "",
+        "[EnhancedKeyUsageExtension]",
+        *(f"OID = {oid} ; {EKU_NAMES.get(oid, oid)}" for oid in spec.extended_key_usage),
+        "",
+        "[Extensions]",
+        "; Subject Alternative Name: every name clients use",
+        '2.5.29.17 = "{text}"',
+        *(f'_continue_ = "dns={name}&"' for name in spec.dns_names),
+        *(f'_continue_ = "ipaddress={address}&"' for address in spec.ip_addresses),
+        "",
+    ]
+    return "\r\n".join(lines)
+
+
+def openssl_config(spec: RequestSpec, stem: str | None = None) -> str:
+    """An ``openssl req -config`` file with the spec's subject, KU, EKU and SANs."""
+    if spec.key_type.startswith("rsa"):
+        newkey = f"-newkey rsa:{spec.key_type[3:]}"
+    else:
+        newkey = f"-newkey ec -pkeyopt ec_paramgen_curve:{_OPENSSL_CURVE[spec.key_type]}"
+    usages = ", ".join(_OPENSSL_KEY_USAGE[b] for b in spec.key_usage)
+    ekus = ", ".join(_OPENSSL_EKU.get(o, o) for o in spec.extended_key_usage)
+    alt = [f"DNS.{i} = {n}" for i, n in enumerate(spec.dns_names, 1)]
+    alt += [f"IP.{i} = {a}" for i, a in enumerate(spec.ip_addresses, 1)]
+    dn = [f"CN = {spec.common_name}"]
+    if spec.organization:
+        dn.insert(0, f"O = {spec.organization}")
+    name = stem or spec.common_name
+    lines = [
+        "# OpenSSL request config written by certready. To create a key and request with it:",
+        f"#   openssl req -new {newkey} -noenc \\",
+        f"#     -keyout {name}.key -out {name}.csr -config {name}.cnf",
+        "",
+        "[ req ]",
+        "prompt = no",
+        "default_md = sha256",
+        "utf8 = yes",
+        "string_mask = utf8only",
+        "distinguished_name = dn",
+        "req_extensions = v3_req",
+        "",
+        "[ dn ]",
+        *dn,
+        "",
+        "[ v3_req ]",
+        "basicConstraints = critical, CA:FALSE",
+        f"keyUsage = critical, {usages}",
+        f"extendedKeyUsage = {ekus}",
+        "subjectAltName = @alt_names",
+        "",
+        "[ alt_names ]",
+        *alt,
+        "",
+    ]
+    return "\n".join(lines)

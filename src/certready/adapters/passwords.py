@@ -1,0 +1,121 @@
+"""Where the password of a PKCS#12 file or an encrypted key comes from: never the command line.
+
+``--password-env VAR`` (the variable's value), ``--password-file F`` (its first line, the newline
+stripped) or, on a terminal, a prompt that does not echo. The password is handed to the loader
+and nowhere else: errors name the variable or file, never the value.
+"""
+
+from __future__ import annotations
+
+import getpass
+import os
+import sys
+from collections.abc import Callable
+from pathlib import Path
+
+from certready.adapters.sources import PasswordSource, display_name
+from certready.core.errors import InputError, UsageError
+
+MAX_PASSWORD_FILE_BYTES = 64 * 1024
+
+
+def password_from_env(variable: str) -> PasswordSource:
+    """The value of ``variable`` (read now, so an unset variable is reported before any file)."""
+    if not variable or "=" in variable:
+        raise UsageError(f"--password-env {variable!r}: not an environment variable name")
+    value = os.environ.get(variable)
+    if value is None:
+        raise InputError(
+            "the environment variable is not set (export it, or use --password-file)",
+            location=f"--password-env {variable}",
+        )
+    secret = value.encode("utf-8", "surrogateescape")
+    return lambda _source: secret
+
+
+def password_from_file(path: str | Path) -> PasswordSource:
+    """The first line of ``path``, without its line ending (``\\n`` or ``\\r\\n``).
+
+    Files written on Windows are read as meant: Notepad's UTF-8 byte-order mark is dropped, and
+    the UTF-16 that PowerShell 5's ``echo secret > pw.txt`` writes is decoded (to UTF-8).
+    """
+    name = str(path)
+    try:
+        with Path(name).open("rb") as stream:
+            data = stream.read(MAX_PASSWORD_FILE_BYTES)
+    except IsADirectoryError:
+        raise InputError("is a folder, not a password file", location=name) from None
+    except OSError as exc:
+        raise InputError(
+            f"cannot read the password file: {(exc.strerror or str(exc)).lower()}", location=name
+        ) from None
+    if data[:2] in (b"\xff\xfe", b"\xfe\xff"):
+        try:
+            data = data.decode("utf-16").encode("utf-8")
+        except UnicodeError:
+            raise InputError("UTF-16 text that cannot be decoded", location=name) from None
+    data = data.removeprefix(b"\xef\xbb\xbf")
+    secret = data.split(b"\n", 1)[0].removesuffix(b"\r")
+    return lambda _source: secret
+
+
+class _Prompt:
+    """Asks on the terminal once per input; asks again (up to the loader's limit) when told the
+    answer was wrong."""
+
+    def __init__(self, ask: Callable[[str], str] | None) -> None:
+        self._ask = ask
+        self._answers: dict[str, bytes | None] = {}
+        self._rejected: set[str] = set()
+
+    def __call__(self, source: str) -> bytes | None:
+        if source not in self._answers:
+            again = "Wrong password. " if source in self._rejected else ""
+            question = f"{again}Password for {display_name(source)}: "
+            try:
+                self._answers[source] = (self._ask or getpass.getpass)(question).encode("utf-8")
+            except EOFError:
+                self._answers[source] = None
+        return self._answers[source]
+
+    def rejected(self, source: str) -> None:
+        """The loader's word that the last answer for ``source`` was wrong: ask again next time."""
+        self._answers.pop(source, None)
+        self._rejected.add(source)
+
+
+def password_prompt(
+    ask: Callable[[str], str] | None = None,
+    is_terminal: Callable[[], bool] | None = None,
+) -> PasswordSource | None:
+    """Ask on the terminal, once per input that needs a password; ``None`` when not interactive.
+
+    ``getpass`` reads from the controlling terminal without echo; without a terminal (a pipe, a
+    scheduled task) there is nobody to ask, and the loader says how to give the password instead.
+    A wrong answer is asked again (three tries in all).
+    """
+    interactive = is_terminal() if is_terminal is not None else _stdin_is_terminal()
+    return _Prompt(ask) if interactive else None
+
+
+def _stdin_is_terminal() -> bool:
+    try:
+        return sys.stdin.isatty()
+    except (AttributeError, ValueError):
+        return False
+
+
+def password_source(
+    env: str | None = None,
+    file: str | Path | None = None,
+    *,
+    interactive: bool = True,
+) -> PasswordSource | None:
+    """The source the command line asked for: ``--password-env``, ``--password-file``, or a prompt."""
+    if env is not None and file is not None:
+        raise UsageError("give --password-env or --password-file, not both")
+    if env is not None:
+        return password_from_env(env)
+    if file is not None:
+        return password_from_file(file)
+    return password_prompt() if interactive else None

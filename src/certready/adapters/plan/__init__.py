@@ -1,0 +1,78 @@
+"""Rendering an :class:`~certready.core.plan.InstallPlan` to the files an administrator runs.
+
+:func:`render_plan` returns every file's relative path and content; :func:`write_plan` writes them
+(refusing to overwrite without ``force``). Only CA certificates are written; server certificates
+with their private keys are imported from where the manifest names them.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from certready.adapters.plan.guides import android_steps, readme
+from certready.adapters.plan.mobileconfig import mobileconfig
+from certready.adapters.plan.scripts import (
+    certutil_script,
+    linux_script,
+    macos_script,
+    powershell_script,
+)
+from certready.core.deployment import Platform
+from certready.core.errors import UsageError
+from certready.core.plan import InstallPlan
+
+CERT_DIR = "certificates"
+
+
+def render_plan(plan: InstallPlan) -> dict[str, bytes]:
+    """Relative path -> content, in the order the README lists them."""
+    files: dict[str, bytes] = {}
+    for cert in plan.ca_certificates:
+        files[f"{CERT_DIR}/{cert.file_stem}.cer"] = cert.der
+        files[f"{CERT_DIR}/{cert.file_stem}.pem"] = _pem(cert.der)
+    for server in plan.servers:
+        stem = f"server-{server.file_stem}"
+        files[f"{stem}.ps1"] = powershell_script(plan, server=server).encode("utf-8")
+        files[f"{stem}.cmd"] = certutil_script(plan, server=server).encode("utf-8")
+    for group in plan.clients:
+        stem = f"{group.platform.value}-{group.file_stem}"
+        if group.platform is Platform.WINDOWS:
+            files[f"{stem}.ps1"] = powershell_script(plan, group=group).encode("utf-8")
+            files[f"{stem}.cmd"] = certutil_script(plan, group=group).encode("utf-8")
+        elif group.platform is Platform.LINUX:
+            files[f"{stem}.sh"] = linux_script(plan, group).encode("utf-8")
+        elif group.platform is Platform.MACOS:
+            files[f"{stem}.sh"] = macos_script(plan, group).encode("utf-8")
+        elif group.platform is Platform.IOS:
+            files[f"{stem}.mobileconfig"] = mobileconfig(plan, group)
+        else:
+            files[f"{stem}.md"] = android_steps(plan, group).encode("utf-8")
+    files["README.md"] = readme(plan, list(files)).encode("utf-8")
+    return files
+
+
+def write_plan(files: dict[str, bytes], out_dir: str | Path, *, force: bool = False) -> list[Path]:
+    """Write the files under ``out_dir``; an existing file is an error unless ``force``."""
+    root = Path(out_dir)
+    existing = [name for name in files if (root / name).exists()]
+    if existing and not force:
+        shown = ", ".join(existing[:3]) + (" ..." if len(existing) > 3 else "")
+        raise UsageError(f"{root} already holds {shown}; pass --force to overwrite")
+    written: list[Path] = []
+    for name, content in files.items():
+        path = root / name
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_bytes(content)
+        if path.suffix in (".sh",):
+            path.chmod(0o755)
+        written.append(path)
+    return written
+
+
+def _pem(der: bytes) -> bytes:
+    import base64
+
+    body = base64.encodebytes(der).decode("ascii").replace("\n", "")
+    lines = [body[i : i + 64] for i in range(0, len(body), 64)]
+    text = "-----BEGIN CERTIFICATE-----\n" + "\n".join(lines) + "\n-----END CERTIFICATE-----\n"
+    return text.encode("ascii")

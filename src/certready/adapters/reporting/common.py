@@ -1,0 +1,227 @@
+"""What every report format shares: the verdict, the policy the report ran under, locations.
+
+No rule logic lives here either: which rules *ran* is read from the policy and the catalogue, and
+what they found is read from the report.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+
+from certready.core.model import Finding, Report, Rule, Severity, TargetResult, TargetStatus
+from certready.core.policy import BUILTIN_PROFILES, Policy, default_settings, load_policy
+from certready.core.rules import catalogue
+from certready.core.rules.registry import analysed_elsewhere
+
+DEFAULT_EXPIRY_DAYS = 30
+"""The timeline's warning window when the policy has no ``validity.expiring-soon`` days."""
+_EXPIRY_RULE = "validity.expiring-soon"
+_EXPIRY_PARAMETER = "days"
+
+
+@dataclass(frozen=True, slots=True)
+class RenderContext:
+    """What a renderer needs besides the report: the resolved policy and the rule catalogue."""
+
+    policy: Policy
+    rules: tuple[Rule, ...] = field(default_factory=catalogue)
+
+    def rule(self, rule_id: str) -> Rule | None:
+        for r in self.rules:
+            if r.id == rule_id:
+                return r
+        return None
+
+    def enabled_rules(self) -> tuple[Rule, ...]:
+        """The rules the policy runs, in catalogue order."""
+        settings = self.policy.settings
+        return tuple(r for r in self.rules if r.id in settings and settings[r.id].enabled)
+
+    def severity(self, rule: Rule) -> Severity:
+        setting = self.policy.settings.get(rule.id)
+        return setting.severity if setting else rule.severity
+
+    @property
+    def expiry_days(self) -> int:
+        """The ``validity.expiring-soon`` window (days) of the policy, for the timeline."""
+        setting = self.policy.settings.get(_EXPIRY_RULE)
+        if setting is None or not setting.enabled:
+            return DEFAULT_EXPIRY_DAYS
+        value = setting.parameters.get(_EXPIRY_PARAMETER)
+        if isinstance(value, int) and not isinstance(value, bool) and value >= 0:
+            return value
+        return DEFAULT_EXPIRY_DAYS
+
+
+def resolve_context(
+    report: Report, policy: Policy | None = None, rules: Sequence[Rule] | None = None
+) -> RenderContext:
+    """The given policy; else the built-in profile the report names; else every rule as declared.
+
+    A report made with a profile *file* should be rendered with that policy passed in (the CLI
+    does): its name alone cannot be loaded again. ``rules`` replaces the catalogue (tests pin it).
+    """
+    rule_tuple = catalogue() if rules is None else tuple(rules)
+    if policy is None:
+        if report.profile in BUILTIN_PROFILES:
+            policy = load_policy(report.profile)
+        else:
+            policy = Policy(
+                name=report.profile,
+                description="",
+                source="unknown",
+                settings=default_settings(rule_tuple),
+            )
+    return RenderContext(policy=policy, rules=rule_tuple)
+
+
+def verdict(report: Report) -> str:
+    """READY when nothing is at error level and every input could be read."""
+    if report.input_errors:
+        return "NOT READY (some inputs could not be examined)"
+    if report.worst is Severity.ERROR:
+        return "NOT READY"
+    return "READY"
+
+
+def is_ready(report: Report) -> bool:
+    return verdict(report) == "READY"
+
+
+def severity_counts(findings: Iterable[Finding]) -> dict[Severity, int]:
+    """Findings per severity, most severe first, every severity present (zero when none)."""
+    counts = dict.fromkeys(sorted(Severity, reverse=True), 0)
+    for f in findings:
+        counts[f.severity] += 1
+    return counts
+
+
+def sorted_findings(findings: Iterable[Finding]) -> list[Finding]:
+    """Most severe first, then by rule id and location: the order every report shows."""
+    return sorted(findings, key=lambda f: (-f.severity, f.rule_id, f.location, f.message))
+
+
+# --- which rules ran ------------------------------------------------------------------------------
+
+
+def _area_ran(area: str, target: TargetResult) -> bool:
+    """Whether the analyser behind an ``analysed_elsewhere`` area looked at this target."""
+    if any(f.rule_id.split(".", 1)[0] == area for f in target.findings):
+        return True
+    if area == "chain":
+        return bool(target.path)
+    if area == "tls":
+        return target.tls is not None
+    return False
+
+
+def examined(target: TargetResult) -> bool:
+    """The rules ran on this target (it was read, and it held a certificate to lint)."""
+    if target.status is not TargetStatus.OK:
+        return False
+    return bool(target.findings) or not target.reason
+
+
+def target_state(target: TargetResult) -> str:
+    """One word for a target: ``input-error``/``unreachable``, ``skipped`` (nothing to lint),
+    else its worst severity (``error``, ``warning``, ``info``) or ``ok``."""
+    if target.status is not TargetStatus.OK:
+        return target.status.value
+    if not examined(target):
+        return "skipped"
+    worst = target.worst
+    return worst.label if worst else "ok"
+
+
+def evaluated_rule_ids(target: TargetResult, context: RenderContext) -> list[str]:
+    """The rule ids evaluated for a target, catalogue order, then any other id it has findings for.
+
+    A rule counts as evaluated when the policy enables it, it applies to the target's role, and
+    either the engine runs it on every leaf or its analyser (chain, TLS) left a trace on the target
+    (a built path, a handshake, or a finding of its area). Deployment rules are report-level.
+    """
+    if not examined(target):
+        return []
+    ids: list[str] = []
+    for rule in context.enabled_rules():
+        if target.role not in rule.roles or rule.area == "deployment":
+            continue
+        if rule.check is analysed_elsewhere and not _area_ran(rule.area, target):
+            continue
+        ids.append(rule.id)
+    return _with_finding_ids(ids, target.findings)
+
+
+def report_rule_ids(report: Report, context: RenderContext) -> list[str]:
+    """The rule ids evaluated over the whole report (deployment topology), plus any with findings."""
+    ids: list[str] = []
+    if report.command == "audit":
+        ids = [r.id for r in context.enabled_rules() if r.area == "deployment"]
+    return _with_finding_ids(ids, report.findings)
+
+
+def _with_finding_ids(ids: list[str], findings: Iterable[Finding]) -> list[str]:
+    """``ids`` followed by the rule ids of ``findings`` not among them (engine.rule-failed...)."""
+    out = list(ids)
+    for f in findings:
+        if f.rule_id not in out:
+            out.append(f.rule_id)
+    return out
+
+
+# --- locations ------------------------------------------------------------------------------------
+
+_MANIFEST_LINE = re.compile(r"^(?P<path>.+):(?P<line>[0-9]+)$")
+
+
+@dataclass(frozen=True, slots=True)
+class ParsedLocation:
+    """A finding's location split into what a report format can point at.
+
+    ``file:certs/app.pem#1`` -> path ``certs/app.pem``, fragment ``1``;
+    ``manifest:deploy.yaml:12`` -> path ``deploy.yaml``, line 12;
+    ``tls://app:443#leaf`` and ``trust:mozilla`` -> no path, a logical name.
+    """
+
+    text: str
+    kind: str
+    """``file``, ``manifest``, ``tls`` or ``other``."""
+    path: str | None = None
+    line: int | None = None
+    fragment: str | None = None
+    logical: str | None = None
+
+
+def parse_location(location: str) -> ParsedLocation:
+    rest, _, fragment = location.partition("#")
+    frag = fragment or None
+    if rest.startswith("file:") and len(rest) > len("file:"):
+        return ParsedLocation(location, "file", path=rest[len("file:") :], fragment=frag)
+    if rest.startswith("manifest:") and len(rest) > len("manifest:"):
+        body = rest[len("manifest:") :]
+        match = _MANIFEST_LINE.match(body)
+        if match and int(match["line"]) >= 1:
+            return ParsedLocation(
+                location, "manifest", path=match["path"], line=int(match["line"]), fragment=frag
+            )
+        return ParsedLocation(location, "manifest", path=body, fragment=frag)
+    if rest.startswith("tls://"):
+        return ParsedLocation(location, "tls", fragment=frag, logical=rest)
+    return ParsedLocation(location, "other", fragment=frag, logical=rest or location)
+
+
+def worst_of(findings: Sequence[Finding]) -> Severity | None:
+    return max((f.severity for f in findings), default=None)
+
+
+_XML_INVALID = re.compile("[^\t\n\r\x20-\ud7ff\ue000-\ufffd\U00010000-\U0010ffff]")
+
+
+def xml_safe(text: str) -> str:
+    """``text`` with the characters XML 1.0 forbids (NUL, most C0 controls) shown as ``\\xNN``.
+
+    A certificate field may hold any byte; an XML report must still parse.
+    """
+    return _XML_INVALID.sub(lambda m: f"\\x{ord(m.group()):02x}", text)

@@ -1,0 +1,131 @@
+"""JUnit XML: one test suite per target, one test case per rule evaluated on it.
+
+CI servers (GitLab, Jenkins, Azure) show JUnit as tests: a rule that passed is a passing test case,
+a rule with an ``error`` or ``warning`` finding is a ``<failure>`` carrying the messages and the
+fix, an ``info`` finding leaves the test passing with its message in ``<system-out>``. A target
+that could not be read is one test case with an ``<error>``; one that held only CA certificates is
+one ``<skipped>`` test case. A test case's ``file`` is the file its finding points at (the
+certificate, or the manifest), else the target's file. Report-level findings (deployment topology) form their own suite.
+Which rules ran comes from the policy and the catalogue (see
+:func:`certready.adapters.reporting.common.evaluated_rule_ids`).
+"""
+
+from __future__ import annotations
+
+import xml.etree.ElementTree as ET
+from collections.abc import Sequence
+
+from certready.adapters.reporting.common import (
+    evaluated_rule_ids,
+    examined,
+    parse_location,
+    report_rule_ids,
+    resolve_context,
+    xml_safe,
+)
+from certready.core.model import Finding, Report, Rule, Severity, TargetStatus
+from certready.core.policy import Policy
+
+_FAILING = Severity.WARNING
+
+
+class _Suite:
+    def __init__(self, name: str, timestamp: str, file: str | None = None) -> None:
+        self.element = ET.Element("testsuite", name=xml_safe(name), timestamp=timestamp)
+        self.file = file
+        self.properties = ET.SubElement(self.element, "properties")
+        self.tests = self.failures = self.errors = self.skipped = 0
+
+    def prop(self, name: str, value: str) -> None:
+        ET.SubElement(self.properties, "property", name=name, value=xml_safe(value))
+
+    def case(self, classname: str, name: str, file: str | None = None) -> ET.Element:
+        self.tests += 1
+        case = ET.SubElement(
+            self.element, "testcase", classname=xml_safe(classname), name=name, time="0"
+        )
+        if file or self.file:
+            case.set("file", xml_safe(file or self.file or ""))  # GitLab links the test to it
+        return case
+
+    def close(self) -> ET.Element:
+        if not len(self.properties):
+            self.element.remove(self.properties)
+        for key in ("tests", "failures", "errors", "skipped"):
+            self.element.set(key, str(getattr(self, key)))
+        self.element.set("time", "0")
+        return self.element
+
+
+def _finding_text(f: Finding) -> str:
+    return xml_safe(f"{f.severity.label}: {f.message}\nat {f.location}\nfix: {f.remediation}")
+
+
+def _file_of(location: str) -> str | None:
+    return parse_location(location).path
+
+
+def _rule_case(suite: _Suite, classname: str, rule_id: str, findings: Sequence[Finding]) -> None:
+    files = [path for f in findings if (path := _file_of(f.location))]
+    case = suite.case(classname, rule_id, files[0] if files else None)
+    failing = [f for f in findings if f.severity >= _FAILING]
+    if failing:
+        suite.failures += 1
+        worst = max(f.severity for f in failing)
+        first = failing[0].message
+        more = f" (and {len(failing) - 1} more)" if len(failing) > 1 else ""
+        failure = ET.SubElement(case, "failure", message=xml_safe(first + more), type=worst.label)
+        failure.text = "\n\n".join(_finding_text(f) for f in failing)
+    notes = [f for f in findings if f.severity < _FAILING]
+    if notes:
+        ET.SubElement(case, "system-out").text = "\n\n".join(_finding_text(f) for f in notes)
+
+
+def render(
+    report: Report, policy: Policy | None = None, *, rules: Sequence[Rule] | None = None
+) -> str:
+    context = resolve_context(report, policy, rules)
+    timestamp = report.generated_at.strftime("%Y-%m-%dT%H:%M:%S")
+    root = ET.Element("testsuites", name=f"certready {report.command} ({report.profile})")
+    suites: list[ET.Element] = []
+    totals = {"tests": 0, "failures": 0, "errors": 0, "skipped": 0}
+
+    def finish(suite: _Suite) -> None:
+        suites.append(suite.close())
+        for key in totals:
+            totals[key] += getattr(suite, key)
+
+    report_ids = report_rule_ids(report, context)
+    if report_ids:
+        suite = _Suite(f"{report.command}: deployment", timestamp)
+        for rule_id in report_ids:
+            findings = [f for f in report.findings if f.rule_id == rule_id]
+            _rule_case(suite, "deployment", rule_id, findings)
+        finish(suite)
+    for target in report.targets:
+        suite = _Suite(target.target, timestamp, _file_of(target.location))
+        suite.prop("location", target.location)
+        suite.prop("role", target.role.value)
+        if target.hosts:
+            suite.prop("hosts", ",".join(target.hosts))
+        if target.status is not TargetStatus.OK:
+            case = suite.case(target.target, "examined")
+            suite.errors += 1
+            ET.SubElement(
+                case, "error", message=xml_safe(target.reason or ""), type=target.status.value
+            ).text = xml_safe(f"{target.status.value}: {target.reason or ''}\nat {target.location}")
+        elif not examined(target):
+            case = suite.case(target.target, "examined")
+            suite.skipped += 1
+            ET.SubElement(case, "skipped", message=xml_safe(target.reason or "not examined"))
+        else:
+            for rule_id in evaluated_rule_ids(target, context):
+                findings = [f for f in target.findings if f.rule_id == rule_id]
+                _rule_case(suite, target.target, rule_id, findings)
+        finish(suite)
+    for key, value in totals.items():
+        root.set(key, str(value))
+    root.set("time", "0")
+    root.extend(suites)
+    ET.indent(root, space="  ")
+    return '<?xml version="1.0" encoding="UTF-8"?>\n' + ET.tostring(root, encoding="unicode") + "\n"

@@ -1,0 +1,61 @@
+"""Passwords and passphrases: from an environment variable, a file, or a terminal prompt only.
+
+Never from the command line itself (it ends up in shell history and ``ps``), never echoed, never
+written to any output.
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+from pathlib import Path
+
+import click
+
+from certready.core.errors import UsageError
+
+
+def read_secret(
+    *,
+    env: str | None,
+    file: str | None,
+    prompt: str | None,
+    option: str,
+    confirm: bool = True,
+) -> bytes | None:
+    """The secret named by ``--<option>-env`` / ``--<option>-file``, else asked on the terminal
+    when ``prompt`` is given, else ``None``. Errors name the variable or file."""
+    if env and file:
+        raise UsageError(f"give --{option}-env or --{option}-file, not both")
+    if env:
+        value = os.environ.get(env)
+        if not value:
+            raise UsageError(f"environment variable {env} is not set or empty (--{option}-env)")
+        return value.encode("utf-8")
+    if file:
+        try:
+            text = Path(file).read_text("utf-8")
+        except OSError as exc:
+            raise UsageError(exc.strerror or str(exc), location=file) from None
+        first = text.splitlines()[0] if text else ""
+        if not first:
+            raise UsageError(f"the {option} file is empty", location=file)
+        return first.encode("utf-8")
+    if prompt is None:
+        return None
+    if not _interactive():
+        raise UsageError(
+            f"no terminal to ask for the {option} on: use --{option}-env NAME or "
+            f"--{option}-file FILE"
+        )
+    value = click.prompt(prompt, hide_input=True, confirmation_prompt=confirm, err=True)
+    if not value:
+        raise UsageError(f"an empty {option} is not allowed")
+    return str(value).encode("utf-8")
+
+
+def _interactive() -> bool:
+    try:
+        return sys.stdin.isatty()
+    except (AttributeError, ValueError):
+        return False

@@ -1,0 +1,374 @@
+"""audit: one Report for a whole deployment manifest.
+
+For every server: its certificate file linted with every rule and all of the server's names (FQDN
+and external FQDNs), its STS certificate with the ``sts`` role; then the deployment rules over the
+whole topology (:func:`certready.core.rules.deployment.check_topology`). Rules run through
+:func:`certready.services.lint.analyse` only. Each file is read once, however many servers name it.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import datetime as dt
+from collections import Counter
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass, field, replace
+from pathlib import Path
+
+from cryptography import x509
+
+from certready.adapters.manifest import load_manifest, policy_spec
+from certready.adapters.passwords import password_from_env, password_from_file
+from certready.adapters.sources import (
+    HOW_TO_UNLOCK,
+    Bundle,
+    LoadedKey,
+    PasswordSource,
+    load_bytes,
+    read_input,
+)
+from certready.adapters.trust import TrustStore, load_mozilla
+from certready.core.deployment import (
+    CertificateRef,
+    Deployment,
+    ServerObservation,
+    ServerSpec,
+    Topology,
+)
+from certready.core.engine import make_finding
+from certready.core.errors import InputError, PolicyError
+from certready.core.hostnames import is_ip_address
+from certready.core.model import (
+    CertFacts,
+    KeyPairing,
+    Report,
+    Role,
+    TargetResult,
+    TargetStatus,
+)
+from certready.core.policy import Policy, load_policy
+from certready.core.rules.deployment import check_topology
+from certready.core.targets import parse_target
+from certready.services.chain import ChainOptions
+from certready.services.lint import LintOptions, analyse
+from certready.services.scan import ScanOptions, scan_async
+
+LiveProbe = Callable[[Sequence[ServerSpec]], Mapping[str, TargetResult]]
+"""``--live``: given the servers that have an ``endpoint:``, what each presented (by server key):
+a scan TargetResult (leaf first in ``certificates``; UNREACHABLE when no handshake)."""
+
+
+@dataclass(frozen=True, slots=True)
+class AuditOptions:
+    policy: Policy | None = None
+    """``None``: the manifest's ``policy:``."""
+    now: dt.datetime = field(default_factory=lambda: dt.datetime.now(dt.UTC))
+    chain: bool = True
+    """Run the chain analysis (against Mozilla's store plus the manifest's ``trust:``)."""
+    scan: bool = False
+    """``--live``: scan every ``endpoint:`` with :mod:`certready.services.scan`."""
+    live: LiveProbe | None = None
+    """A probe other than the scan service (tests); implies a live audit."""
+    timeout: float = 10.0
+    """Per-endpoint deadline of the live scan, seconds."""
+    """How to fetch what each endpoint presents; ``None`` audits the files only."""
+
+
+def password_source(ref: CertificateRef) -> PasswordSource | None:
+    """The password of a certificate file from ``password_env`` or ``password_file`` (through
+    :mod:`certready.adapters.passwords`), never from the manifest itself."""
+    if ref.password_env:
+        return password_from_env(ref.password_env)
+    if ref.password_file:
+        return password_from_file(ref.password_file)
+    return None
+
+
+class CertificateFiles:
+    """Each certificate/key file read once per audit (a shared wildcard is parsed once).
+
+    Only files named more than once are kept: holding every parsed bundle of a large manifest
+    would only make the garbage collector walk them.
+    """
+
+    def __init__(self, deployment: Deployment | None = None) -> None:
+        self._cache: dict[tuple[str, str | None, str | None], Bundle | InputError] = {}
+        self._shared: set[str] | None = None
+        if deployment is not None:
+            named = Counter(
+                p
+                for s in deployment.servers
+                for ref in (s.certificate, s.sts_certificate)
+                if ref is not None
+                for p in (ref.path, ref.key)
+                if p is not None
+            )
+            self._shared = {p for p, n in named.items() if n > 1}
+
+    def _get(self, path: str, ref: CertificateRef) -> Bundle | InputError:
+        cache_key = (path, ref.password_env, ref.password_file)
+        if cache_key in self._cache:
+            return self._cache[cache_key]
+        loaded = self._read(path, ref)
+        if self._shared is None or path in self._shared:
+            self._cache[cache_key] = loaded
+        return loaded
+
+    def load(self, ref: CertificateRef) -> Bundle | InputError:
+        bundle = self._get(ref.path, ref)
+        if isinstance(bundle, InputError) or ref.key is None:
+            return bundle
+        keys = self._get(ref.key, ref)
+        if isinstance(keys, InputError):
+            return keys
+        return Bundle(bundle.source, bundle.format, bundle.certificates, (*bundle.keys, *keys.keys))
+
+    @staticmethod
+    def _read(path: str, ref: CertificateRef) -> Bundle | InputError:
+        try:
+            data = read_input(path)  # a missing file is reported before a missing password
+            return load_bytes(data, path, password_source(ref))
+        except InputError as exc:
+            return exc
+
+
+def audit(manifest: str | Path, options: AuditOptions | None = None) -> Report:
+    """Audit the deployment a manifest file describes. ManifestError when the manifest is bad."""
+    return audit_with_policy(manifest, options)[0]
+
+
+def audit_with_policy(
+    manifest: str | Path, options: AuditOptions | None = None
+) -> tuple[Report, Policy]:
+    """:func:`audit`, and the policy it used (the option's, else the manifest's ``policy:``)."""
+    options = options or AuditOptions()
+    deployment = load_manifest(manifest)
+    policy = options.policy or manifest_policy(deployment)
+    return audit_deployment(deployment, policy, options), policy
+
+
+def manifest_policy(deployment: Deployment) -> Policy:
+    """The manifest's ``policy:``; a profile that cannot be loaded names the manifest line."""
+    try:
+        return load_policy(policy_spec(deployment))
+    except PolicyError as exc:
+        if exc.location and exc.location != deployment.policy:
+            raise  # an error inside the profile file: it names that file
+        raise PolicyError(
+            f"policy: {exc.message}",
+            location=deployment.policy_location.removeprefix("manifest:"),
+            key="policy",
+        ) from None
+
+
+MANIFEST_UNLOCK = "give it with `password_env:` or `password_file:` in the manifest"
+
+
+def _error_target(name: str, ref: CertificateRef, error: InputError, role: Role) -> TargetResult:
+    """An unreadable file as a target, named by its manifest line (the CLI's password advice
+    rephrased for the manifest)."""
+    text = str(error).replace(HOW_TO_UNLOCK, MANIFEST_UNLOCK)
+    return TargetResult(
+        target=name,
+        location=ref.location,
+        status=TargetStatus.INPUT_ERROR,
+        reason=f"{ref.location.removeprefix('manifest:')}: {text}",
+        role=role,
+    )
+
+
+def _leaf(result: TargetResult) -> CertFacts | None:
+    if result.status is not TargetStatus.OK or result.reason or not result.certificates:
+        return None
+    return result.certificates[0].certificate
+
+
+def audit_deployment(deployment: Deployment, policy: Policy, options: AuditOptions) -> Report:
+    files = CertificateFiles(deployment)
+    targets: list[TargetResult] = []
+    anchors: list[x509.Certificate] = []
+    intermediates: list[x509.Certificate] = []
+    for ref in (*deployment.trust_roots, *deployment.trust_intermediates):
+        loaded = files.load(ref)
+        if isinstance(loaded, InputError):
+            targets.append(_error_target("trust", ref, loaded, Role.SSL))
+            continue
+        bucket = anchors if ref in deployment.trust_roots else intermediates
+        bucket.extend(c.certificate for c in loaded.certificates)
+    chain = chain_options(anchors, intermediates, deployment.source) if options.chain else None
+    observations: dict[str, ServerObservation] = {}
+    chain_tops: list[x509.Certificate] = []
+    publics: list[bool] = []
+    for server in deployment.servers:
+        seen = ServerObservation()
+        if server.certificate is not None:
+            result, top = _lint_one(
+                server, server.certificate, Role.SSL, files, policy, options, chain
+            )
+            targets.append(result)
+            if top is not None:
+                chain_tops.append(top)
+            if result.path:
+                publics.append(result.path[-1].origin == MOZILLA)
+            seen = ServerObservation(
+                leaf=_leaf(result),
+                private_key=result.private_key,
+                location=result.location,
+                input_error=result.status is not TargetStatus.OK,
+            )
+        if server.sts_certificate is not None:
+            result, _ = _lint_one(
+                server, server.sts_certificate, Role.STS, files, policy, options, chain
+            )
+            targets.append(result)
+            seen = replace(
+                seen,
+                sts_leaf=_leaf(result),
+                sts_private_key=result.private_key,
+                sts_worst=result.worst,
+                sts_location=result.location,
+            )
+        observations[server.key] = seen
+    probe = options.live or (scan_probe(policy, chain, options) if options.scan else None)
+    if probe is not None:
+        observations, live_targets = _with_served(deployment, observations, probe)
+        targets.extend(live_targets)
+    private = (not all(publics)) if publics else private_chain(anchors, chain_tops)
+    topology = Topology(deployment, observations, private)
+    findings = tuple(
+        f
+        for issue in check_topology(topology)
+        if (
+            f := make_finding(
+                issue.rule_id,
+                policy,
+                issue.message,
+                issue.location,
+                certificate=issue.certificate,
+                remediation=issue.remediation,
+            )
+        )
+        is not None
+    )
+    return Report(
+        command="audit",
+        profile=policy.name,
+        generated_at=options.now,
+        targets=tuple(targets),
+        findings=findings,
+        title=deployment.name,
+    )
+
+
+MOZILLA = "trust:mozilla"
+
+
+def chain_options(
+    anchors: Sequence[x509.Certificate], intermediates: Sequence[x509.Certificate], source: str
+) -> ChainOptions:
+    """What the deployment's clients trust: Mozilla's store plus the manifest's ``trust:``."""
+    stores = [load_mozilla()]
+    if anchors or intermediates:
+        stores.insert(
+            0, TrustStore(f"trust:manifest:{source}", tuple(anchors), tuple(intermediates))
+        )
+    return ChainOptions(trust=tuple(stores))
+
+
+def _lint_one(
+    server: ServerSpec,
+    ref: CertificateRef,
+    role: Role,
+    files: CertificateFiles,
+    policy: Policy,
+    options: AuditOptions,
+    chain: ChainOptions | None = None,
+) -> tuple[TargetResult, x509.Certificate | None]:
+    name = f"{server.key}{' (sts)' if role is Role.STS else ''}"
+    loaded = files.load(ref)
+    if isinstance(loaded, InputError):
+        return _error_target(name, ref, loaded, role), None
+    if not loaded.certificates:
+        error = InputError("holds a private key but no certificate", location=ref.path)
+        return _error_target(name, ref, error, role), None
+    hosts = server.names if role is Role.SSL else ()
+    lint_options = LintOptions(policy=policy, hosts=hosts, role=role, now=options.now, chain=chain)
+    keys: Sequence[LoadedKey] = loaded.keys
+    result = analyse(name, loaded.certificates, keys, lint_options)
+    return result, loaded.certificates[-1].certificate
+
+
+def _public_subjects() -> frozenset[bytes]:
+    """Subjects (DER) of the roots in Mozilla's store."""
+    return frozenset(c.subject.public_bytes() for c in load_mozilla().anchors)
+
+
+def private_chain(
+    anchors: Sequence[x509.Certificate], tops: Sequence[x509.Certificate]
+) -> bool | None:
+    """Whether clients must install a root: a manifest root, or a leaf file's chain, that does
+    not end in Mozilla's store. ``None`` when there is nothing to decide from."""
+    public = _public_subjects()
+    if anchors:
+        return any(a.subject.public_bytes() not in public for a in anchors)
+    if tops:
+        return any(
+            t.issuer.public_bytes() not in public and t.subject.public_bytes() not in public
+            for t in tops
+        )
+    return None
+
+
+def scan_probe(policy: Policy, chain: ChainOptions | None, options: AuditOptions) -> LiveProbe:
+    """The live probe of ``--live``: every endpoint scanned concurrently (the scan service), with
+    the server's FQDN as SNI and host name, the same policy and the same chain trust."""
+
+    def probe(servers: Sequence[ServerSpec]) -> Mapping[str, TargetResult]:
+        async def one(server: ServerSpec, limit: asyncio.Semaphore) -> TargetResult:
+            assert server.endpoint is not None
+            target = parse_target(server.endpoint)
+            sni = None if is_ip_address(server.fqdn) else server.fqdn
+            scan_options = ScanOptions(
+                policy=policy, chain=chain, now=options.now, sni=sni, timeout=options.timeout
+            )
+            async with limit:
+                report = await scan_async([target], scan_options)
+            return report.targets[0]
+
+        async def every() -> list[TargetResult]:
+            limit = asyncio.Semaphore(SCAN_CONCURRENCY)
+            return list(await asyncio.gather(*(one(s, limit) for s in servers)))
+
+        results = asyncio.run(every())
+        return {s.key: r for s, r in zip(servers, results, strict=True)}
+
+    return probe
+
+
+SCAN_CONCURRENCY = 50
+
+
+def _with_served(
+    deployment: Deployment, observations: dict[str, ServerObservation], live: LiveProbe
+) -> tuple[dict[str, ServerObservation], list[TargetResult]]:
+    """Each endpoint's scan as a target of its own, and its leaf for the served-vs-file rule."""
+    with_endpoint = [s for s in deployment.servers if s.endpoint]
+    served = live(with_endpoint) if with_endpoint else {}
+    out = dict(observations)
+    targets: list[TargetResult] = []
+    for server in with_endpoint:
+        result = served.get(server.key)
+        if result is None:
+            continue
+        targets.append(replace(result, target=f"{server.key} (live {server.endpoint})"))
+        if result.status is TargetStatus.OK and result.certificates:
+            leaf = result.certificates[0]
+            out[server.key] = replace(
+                out.get(server.key, ServerObservation()),
+                served=leaf.certificate,
+                served_location=leaf.origin,
+            )
+    return out, targets
+
+
+__all__ = ["AuditOptions", "KeyPairing", "audit", "audit_deployment", "password_source"]

@@ -1,0 +1,256 @@
+"""scan: what live servers present, judged by the same rules as ``lint`` plus the ``tls.*`` rules.
+
+``scan_endpoints(targets, options)`` is the stable entry point (``audit --live`` calls it): a sync
+wrapper over :func:`scan_async`, which handshakes with every target under bounded concurrency and a
+per-target deadline. An unreachable target is a ``TargetResult`` with status UNREACHABLE and a
+one-line reason, never an abort of the batch.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import datetime as dt
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field, replace
+
+from cryptography import x509
+
+from certready.adapters.sources import LoadedCertificate
+from certready.adapters.tlsfetch import (
+    MAX_HANDSHAKE_BYTES,
+    FetchFailure,
+    Presented,
+    Resolver,
+    fetch_chain,
+    pinned_resolver,
+)
+from certready.core.errors import InputError, UsageError
+from certready.core.facts import cached_facts
+from certready.core.hostnames import normalise_host
+from certready.core.model import Finding, Report, Role, TargetResult, TargetStatus, TlsFacts
+from certready.core.policy import Policy
+from certready.core.served import Expectations, served_findings
+from certready.core.targets import ScanTarget, parse_target
+from certready.services.chain import ChainOptions
+from certready.services.lint import LintOptions, analyse
+
+Progress = Callable[[TargetResult], None]
+"""Called once per finished target (in completion order), e.g. to advance a progress bar."""
+
+
+@dataclass(frozen=True, slots=True)
+class ScanOptions:
+    policy: Policy
+    timeout: float = 10.0
+    """Per-target deadline in seconds, covering DNS, connect and handshake."""
+    concurrency: int = 50
+    sni: str | None = None
+    """Server name to send instead of the target's host name (also the name checked in the SAN)."""
+    expect_sha256: str | None = None
+    expect_issuers: tuple[str, ...] = ()
+    """Acceptable issuing CAs (subject DNs or parts of them): anything else is tls.unexpected-issuer."""
+    chain: ChainOptions | None = None
+    """Chain analysis as ``lint`` runs it (trust stores, ``--at``, CRLs); ``None``: not run. Its
+    anchors also excuse a leaf issued directly by a trusted root from tls.intermediate-not-sent."""
+    now: dt.datetime = field(default_factory=lambda: dt.datetime.now(dt.UTC))
+    compare_without_sni: bool = True
+    """Also handshake without SNI and report a different leaf (tls.sni-differs)."""
+    max_handshake_bytes: int = MAX_HANDSHAKE_BYTES
+    resolver: Resolver | None = None
+    """Name resolution (``None``: the system resolver); tests inject their own."""
+    resolve: tuple[tuple[str, int, str], ...] = ()
+    """``--resolve``: (host, port, address) pins, tried before ``resolver``."""
+
+
+TargetInput = str | ScanTarget | InputError
+
+
+def scan_endpoints(
+    targets: Sequence[TargetInput], options: ScanOptions, *, progress: Progress | None = None
+) -> Report:
+    """Scan every target; results in the order given. Runs its own event loop."""
+    return asyncio.run(scan_async(targets, options, progress=progress))
+
+
+async def scan_async(
+    targets: Sequence[TargetInput], options: ScanOptions, *, progress: Progress | None = None
+) -> Report:
+    if options.concurrency < 1:
+        raise UsageError("--concurrency must be at least 1")
+    if options.timeout <= 0:
+        raise UsageError("--timeout must be more than 0 seconds")
+    sni_override = normalise_host(options.sni) if options.sni else None
+    expectations = Expectations(leaf_sha256=options.expect_sha256, issuers=options.expect_issuers)
+    limit = asyncio.Semaphore(options.concurrency)
+    if options.resolve:
+        pins = {(normalise_host(h), port): a for h, port, a in options.resolve}
+        options = replace(options, resolver=pinned_resolver(pins, options.resolver))
+
+    async def one(item: TargetInput) -> TargetResult:
+        async with limit:
+            result = await _scan_one(item, options, sni_override, expectations)
+        if progress is not None:
+            progress(result)
+        return result
+
+    results = await asyncio.gather(*(one(t) for t in targets))
+    return Report(
+        command="scan",
+        profile=options.policy.name,
+        generated_at=options.now,
+        targets=tuple(results),
+    )
+
+
+def _input_error(item: InputError | UsageError, text: str) -> TargetResult:
+    where = item.location or text
+    return TargetResult(
+        target=where,
+        location=f"input:{where}",
+        status=TargetStatus.INPUT_ERROR,
+        reason=item.message,
+    )
+
+
+async def _scan_one(
+    item: TargetInput,
+    options: ScanOptions,
+    sni_override: str | None,
+    expectations: Expectations,
+) -> TargetResult:
+    if isinstance(item, InputError):
+        return _input_error(item, str(item.location))
+    if isinstance(item, str):
+        try:
+            target = parse_target(item)
+        except UsageError as exc:
+            return _input_error(exc, item)
+    else:
+        target = item
+    sni = sni_override or (None if target.is_ip else target.host)
+    names: list[str | None] = [sni]
+    if options.compare_without_sni and sni is not None:
+        names.append(None)  # what clients that send no SNI get, at the same time
+    outcomes = await asyncio.gather(
+        *(
+            fetch_chain(
+                target.host,
+                target.port,
+                sni=name,
+                timeout=options.timeout,
+                max_bytes=options.max_handshake_bytes,
+                resolver=options.resolver,
+            )
+            for name in names
+        )
+    )
+    first = outcomes[0]
+    if isinstance(first, FetchFailure):
+        return TargetResult(
+            target=target.text,
+            location=target.location,
+            status=TargetStatus.UNREACHABLE,
+            reason=first.message,
+            hosts=(sni or target.host,),
+        )
+    without_sni = outcomes[1] if len(outcomes) > 1 else None
+    return analyse_presented(
+        target,
+        first,
+        options,
+        expectations,
+        hosts=(sni or target.host,),
+        without_sni=without_sni,
+    )
+
+
+def analyse_presented(
+    target: ScanTarget,
+    presented: Presented,
+    options: ScanOptions,
+    expectations: Expectations,
+    *,
+    hosts: tuple[str, ...],
+    without_sni: Presented | FetchFailure | None = None,
+) -> TargetResult:
+    """The lint rules (``served=True``) and the ``tls.*`` rules over one completed handshake."""
+    tls = TlsFacts(
+        address=presented.address,
+        sni=presented.sni,
+        protocol=presented.protocol,
+        cipher=presented.cipher,
+        handshake_ms=round(presented.handshake_ms, 3),
+    )
+    loaded: list[LoadedCertificate] = []
+    for index, der in enumerate(presented.chain):
+        origin = f"{target.location}#{'leaf' if index == 0 else index}"
+        try:
+            loaded.append(LoadedCertificate(x509.load_der_x509_certificate(der), origin))
+        except ValueError as exc:
+            return TargetResult(
+                target=target.text,
+                location=origin,
+                status=TargetStatus.INPUT_ERROR,
+                reason=f"the server sent a certificate that cannot be parsed: {exc}",
+                hosts=hosts,
+                tls=tls,
+            )
+    if not loaded:
+        return TargetResult(
+            target=target.text,
+            location=target.location,
+            status=TargetStatus.UNREACHABLE,
+            reason="the handshake completed without a server certificate (anonymous cipher?)",
+            hosts=hosts,
+            tls=tls,
+        )
+    lint_options = LintOptions(
+        policy=options.policy, hosts=hosts, role=Role.SSL, now=options.now, chain=options.chain
+    )
+    result = analyse(target.text, loaded, (), lint_options, served=True)
+    # The tls rules judge the server's own order (analyse() puts the leaf it chose first).
+    facts = {e.origin: e for e in result.certificates}
+    sent = tuple(facts[c.location] for c in loaded)
+    leaf_without_sni = None
+    if isinstance(without_sni, Presented) and without_sni.chain:
+        try:
+            leaf_without_sni = cached_facts(x509.load_der_x509_certificate(without_sni.chain[0]))
+        except ValueError:
+            leaf_without_sni = None
+    leaf_cert = loaded[0].certificate
+    if options.chain is not None:
+        trusted = options.chain.anchors.fingerprints
+        anchors = tuple(
+            cached_facts(cert)
+            for cert, fp in options.chain.issuer_candidates([leaf_cert])
+            if fp in trusted
+        )
+        expectations = replace(expectations, anchors=expectations.anchors + anchors)
+    tls_findings = served_findings(
+        sent,
+        tls,
+        options.policy,
+        expectations,
+        leaf_without_sni=leaf_without_sni,
+        without_sni_failure=without_sni.message if isinstance(without_sni, FetchFailure) else None,
+    )
+    return replace(
+        result,
+        findings=_one_finding_per_defect(result.findings, tls_findings),
+        tls=tls,
+    )
+
+
+_SAID_BETTER_BY = {
+    "chain.missing-intermediate": "tls.intermediate-not-sent",
+    "chain.wrong-order": "tls.wrong-order",
+}
+"""Chain findings a served-chain finding already says, more precisely, for a live server."""
+
+
+def _one_finding_per_defect(
+    findings: tuple[Finding, ...], tls_findings: tuple[Finding, ...]
+) -> tuple[Finding, ...]:
+    present = {f.rule_id for f in tls_findings}
+    kept = tuple(f for f in findings if _SAID_BETTER_BY.get(f.rule_id) not in present)
+    return kept + tls_findings

@@ -1,0 +1,133 @@
+"""End-to-end audits of a manifest and its files (services/audit.py through the CLI)."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+from cryptography import x509
+
+from certready.interfaces.cli import ExitStatus
+from tests.audit.lab import make_lab
+from tests.cli import run
+from tests.pki import TestCA
+
+
+def _audit(manifest: Path) -> tuple[int, dict[str, object]]:
+    status, out, _ = run("audit", str(manifest), "--format", "json", "--fail-on", "error")
+    return status, json.loads(out)
+
+
+def _ids(report: dict[str, object]) -> list[str]:
+    return [f["rule_id"] for f in report["findings"]]  # type: ignore[attr-defined,index]
+
+
+def test_audit_reports_each_server_and_the_topology(tmp_path: Path, ca: TestCA) -> None:
+    lab = make_lab(tmp_path, ca, mobile_external=False)
+    status, report = _audit(lab.manifest)
+    targets = {t["target"]: t for t in report["targets"]}  # type: ignore[attr-defined]
+    assert set(targets) == {"production/app", "production/app (sts)", "production/mobile"}
+    assert targets["production/app (sts)"]["role"] == "sts"
+    assert targets["production/mobile"]["hosts"] == [
+        "hctabletserver.sunrise.example",
+        "mobile.sunrise-health.example",
+    ]
+    ids = _ids(report)
+    assert "deployment.mobile-external-name" in ids
+    external = next(
+        f
+        for f in report["findings"]
+        if f["rule_id"] == "deployment.mobile-external-name"  # type: ignore[attr-defined]
+    )
+    assert "'field tablets', 'field phones'" in external["message"]  # who types the name
+    assert "deployment.client-name-not-covered" not in ids  # said once, by the mobile rule
+    assert "deployment.proxy-bypass-missing" in ids  # mobile.sunrise-health.example not bypassed
+    assert "deployment.client-android-private-ca" in ids  # the lab root is private
+    assert "deployment.client-ios-trust-switch" in ids
+    assert status == ExitStatus.FINDINGS
+    located = [f for f in report["findings"] if f["rule_id"] == "deployment.mobile-external-name"]  # type: ignore[attr-defined]
+    assert located[0]["location"].startswith(f"manifest:{lab.manifest}:")
+
+
+def test_fixed_deployment_has_no_such_findings(tmp_path: Path, ca: TestCA) -> None:
+    lab = make_lab(tmp_path, ca, mobile_external=True)
+    text = lab.manifest.read_text().replace(
+        '"*.sunrise.example;<local>"', '"*.sunrise.example;*.sunrise-health.example"'
+    )
+    lab.manifest.write_text(text)
+    _, report = _audit(lab.manifest)
+    ids = _ids(report)
+    for rule_id in (
+        "deployment.mobile-external-name",
+        "deployment.client-name-not-covered",
+        "deployment.proxy-bypass-missing",
+        "deployment.certificate-missing",
+        "deployment.sts-certificate-missing",
+    ):
+        assert rule_id not in ids
+
+
+def test_profile_option_overrides_the_manifest_policy(tmp_path: Path, ca: TestCA) -> None:
+    lab = make_lab(tmp_path, ca)
+    status, out, _ = run("audit", str(lab.manifest), "--profile", "webpki", "--format", "json")
+    assert json.loads(out)["profile"] == "webpki"
+    assert status in (ExitStatus.OK, ExitStatus.FINDINGS)
+
+
+def test_chain_analysis_uses_the_manifest_trust(tmp_path: Path, ca: TestCA) -> None:
+    lab = make_lab(tmp_path, ca)
+    _, report = _audit(lab.manifest)
+    app = next(t for t in report["targets"] if t["target"] == "production/app")  # type: ignore[attr-defined]
+    assert app["path"][-1]["origin"].startswith("trust:manifest:")
+    assert "chain.untrusted-root" not in [f["rule_id"] for f in app["findings"]]
+    text = lab.manifest.read_text().replace("  roots: [pki/root.cer]\n", "")
+    lab.manifest.write_text(text)
+    _, report = _audit(lab.manifest)
+    app = next(t for t in report["targets"] if t["target"] == "production/app")  # type: ignore[attr-defined]
+    chain_ids = [f["rule_id"] for f in app["findings"] if f["rule_id"].startswith("chain.")]
+    assert chain_ids and app["path"] == []
+
+
+def test_live_probe_results_are_compared_with_the_files(tmp_path: Path, ca: TestCA) -> None:
+    from collections.abc import Mapping, Sequence
+
+    from certready.core.deployment import ServerSpec
+    from certready.core.facts import extract_facts
+    from certready.core.model import ChainElement, TargetResult
+    from certready.services.audit import AuditOptions, audit
+    from tests.audit.lab import APP
+
+    lab = make_lab(tmp_path, ca)
+    text = lab.manifest.read_text().replace(
+        "certificate: certs/app.pem", "certificate: certs/app.pem\n        endpoint: 127.0.0.1:1"
+    )
+    lab.manifest.write_text(text)
+    pem = (tmp_path / "certs" / "app.pem").read_bytes()
+    on_file = extract_facts(x509.load_pem_x509_certificates(pem)[0])
+    stranger = extract_facts(ca.issue(APP).cert)
+
+    def probe_with(leaf: object) -> object:
+        def probe(servers: Sequence[ServerSpec]) -> Mapping[str, TargetResult]:
+            assert [s.key for s in servers] == ["production/app"]
+            element = ChainElement(leaf, "tls://127.0.0.1:1#leaf")  # type: ignore[arg-type]
+            return {
+                "production/app": TargetResult(
+                    "127.0.0.1:1", "tls://127.0.0.1:1", certificates=(element,)
+                )
+            }
+
+        return probe
+
+    differs = audit(lab.manifest, AuditOptions(live=probe_with(stranger)))  # type: ignore[arg-type]
+    assert "deployment.served-certificate-differs" in [f.rule_id for f in differs.findings]
+    assert "production/app (live 127.0.0.1:1)" in [t.target for t in differs.targets]
+    same = audit(lab.manifest, AuditOptions(live=probe_with(on_file)))  # type: ignore[arg-type]
+    assert "deployment.served-certificate-differs" not in [f.rule_id for f in same.findings]
+
+
+def test_every_report_format_renders_an_audit(tmp_path: Path, ca: TestCA) -> None:
+    lab = make_lab(tmp_path, ca, mobile_external=False)
+    for fmt in ("text", "json", "html", "junit", "sarif", "markdown"):
+        status, out, err = run("audit", str(lab.manifest), "--format", fmt)
+        assert status == ExitStatus.FINDINGS, (fmt, err)
+        assert "deployment.mobile-external-name" in out, fmt

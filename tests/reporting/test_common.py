@@ -1,0 +1,91 @@
+"""Shared pieces: location parsing, verdict, which rules count as evaluated."""
+
+from __future__ import annotations
+
+from dataclasses import replace
+
+import pytest
+
+from certready.adapters.reporting.common import (
+    ParsedLocation,
+    evaluated_rule_ids,
+    parse_location,
+    resolve_context,
+    verdict,
+)
+from certready.core.model import TlsFacts
+from tests.reporting.sample import RULES, clean_report, policy, sample_report
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("file:certs/app.pfx#1", ("file", "certs/app.pfx", None, "1", None)),
+        ("file:C:\\certs\\app.pfx#0", ("file", "C:\\certs\\app.pfx", None, "0", None)),
+        ("manifest:deploy.yaml:12", ("manifest", "deploy.yaml", 12, None, None)),
+        (
+            "manifest:C:\\d\\deploy.yaml:3#servers[0]",
+            ("manifest", "C:\\d\\deploy.yaml", 3, "servers[0]", None),
+        ),
+        ("manifest:deploy.yaml", ("manifest", "deploy.yaml", None, None, None)),
+        ("manifest:deploy.yaml:0", ("manifest", "deploy.yaml:0", None, None, None)),
+        ("tls://app:443#leaf", ("tls", None, None, "leaf", "tls://app:443")),
+        ("trust:mozilla", ("other", None, None, None, "trust:mozilla")),
+        ("file:", ("other", None, None, None, "file:")),
+    ],
+)
+def test_parse_location(text: str, expected: tuple[object, ...]) -> None:
+    p: ParsedLocation = parse_location(text)
+    assert (p.kind, p.path, p.line, p.fragment, p.logical) == expected
+    assert p.text == text
+
+
+def test_verdict() -> None:
+    assert verdict(clean_report()) == "READY"
+    assert verdict(sample_report()).startswith("NOT READY (some inputs")
+    report = sample_report()
+    readable = replace(report, targets=report.targets[:3])
+    assert verdict(readable) == "NOT READY"
+
+
+def test_analyser_rules_count_only_where_the_analyser_ran() -> None:
+    context = resolve_context(clean_report(), policy(), RULES)
+    target = clean_report().targets[0]
+    ids = evaluated_rule_ids(target, context)
+    assert "tls.intermediate-not-sent" not in ids and "chain.validation-type" not in ids
+    served = replace(target, tls=TlsFacts("127.0.0.1:443", None, "TLSv1.3", "x", 1.0))
+    assert "tls.intermediate-not-sent" in evaluated_rule_ids(served, context)
+    with_path = replace(target, path=target.certificates)
+    assert "chain.validation-type" in evaluated_rule_ids(with_path, context)
+    assert "deployment.certificate-shared" not in evaluated_rule_ids(with_path, context)
+
+
+def test_expiry_days_defaults_when_the_rule_is_off() -> None:
+    assert resolve_context(clean_report(), policy(), RULES).expiry_days == 30
+    off = resolve_context(clean_report(), policy("validity.expiring-soon"), RULES)
+    assert off.expiry_days == 30
+
+
+def test_builtin_profile_is_loaded_by_name_and_unknown_falls_back() -> None:
+    homecare = resolve_context(replace(clean_report(), profile="homecare"))
+    assert homecare.policy.source == "builtin:homecare"
+    mine = resolve_context(replace(clean_report(), profile="mine"))
+    assert mine.policy.name == "mine" and mine.policy.settings
+
+
+def test_registry_serves_every_format_and_refuses_others() -> None:
+    from certready.adapters.reporting import FORMATS, renderer
+
+    report = clean_report()
+    for fmt in FORMATS:
+        assert renderer(fmt, policy())(report).strip()
+    with pytest.raises(KeyError):
+        renderer("pdf")
+
+
+def test_cli_format_choices_are_the_discovered_renderers() -> None:
+    from certready.adapters.reporting import FORMATS
+    from certready.interfaces.cli.output import ReportFormat
+
+    assert FORMATS == ("html", "json", "junit", "markdown", "sarif")
+    assert {f.value for f in ReportFormat} == {"text", *FORMATS}

@@ -1,0 +1,40 @@
+"""``make demo``: the example deployment audited live on loopback, and its install plan written."""
+
+from __future__ import annotations
+
+import io
+import shutil
+import sys
+from pathlib import Path
+
+import pytest
+
+from certready.interfaces import demo
+
+
+def _section(text: str, start: str, end: str) -> str:
+    return text[text.index(start) : text.index(end, text.index(start))]
+
+
+def test_demo_audits_the_example_live_and_writes_the_plan(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    out = io.StringIO()
+    monkeypatch.setattr(sys, "stdout", out)
+    assert demo.main() == 0
+    text = out.getvalue()
+    assert "$ certready audit certready.yaml --live" in text
+    assert "NOT READY" in text
+    # the portal is planted without its intermediate: the live target says so, and only there
+    portal = _section(text, "production/portal (live", "test/app (live")
+    assert "tls.intermediate-not-sent" in portal
+    app = _section(text, "production/app (live", "production/mobile (live")
+    assert "tls.intermediate-not-sent" not in app and "error" not in app
+    # the SHA-1 test server and the mobile certificate without the external name
+    assert "signature.weak-hash" in _section(text, "test/app  ", "test/app (sts)")
+    assert "deployment.mobile-external-name" in text
+    plan_dir = Path(text.rsplit("start with ", 1)[1].strip()).parent
+    try:
+        assert (plan_dir / "README.md").is_file()
+    finally:
+        shutil.rmtree(plan_dir, ignore_errors=True)
