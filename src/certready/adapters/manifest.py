@@ -365,7 +365,7 @@ trust:                                # a private CA: what every server and clie
   roots: [pki/root.cer]
   intermediates: [pki/issuing.cer]
 
-clients:                              # platforms: windows, macos, linux, ios, android
+clients:                              # platforms: windows, macos, linux, ios, ipados, android
   - {name: office PCs, platform: windows, connects_to: [hcappserver.example.org]}
   - {name: field tablets, platform: ios, connects_to: [mobile.example.org]}
   - {name: field phones, platform: android, connects_to: [mobile.example.org]}

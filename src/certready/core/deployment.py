@@ -36,7 +36,13 @@ class Platform(StrEnum):
     MACOS = "macos"
     LINUX = "linux"
     IOS = "ios"
+    IPADOS = "ipados"
     ANDROID = "android"
+
+    @property
+    def is_apple_mobile(self) -> bool:
+        """iOS and iPadOS: configuration profiles, and the Certificate Trust Settings switch."""
+        return self in (Platform.IOS, Platform.IPADOS)
 
 
 @dataclass(frozen=True, slots=True)

@@ -453,10 +453,11 @@ def _clients(t: Topology) -> Iterator[TopologyIssue]:
                     "user-installed roots unless the app opts in",
                     client.location,
                 )
-            elif client.platform is Platform.IOS:
+            elif client.platform.is_apple_mobile:
                 yield TopologyIssue(
                     IOS_TRUST_SWITCH,
-                    f"clients {client.name!r} (ios): after installing the root profile by hand, "
+                    f"clients {client.name!r} ({client.platform.value}): after installing the root "
+                    "profile by hand, "
                     "enable it in Settings > General > About > Certificate Trust Settings",
                     client.location,
                 )
