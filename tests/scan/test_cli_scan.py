@@ -231,3 +231,35 @@ def test_resolve_pins_a_name_to_an_address(ports: dict[str, int]) -> None:
     )
     assert status == 3
     assert "app.example.test" in err
+
+
+def test_targets_from_standard_input(
+    ports: dict[str, int], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import io
+
+    monkeypatch.setattr("sys.stdin", io.StringIO(f"127.0.0.1:{ports['complete']}\nbad:port:x\n"))
+    status, out, err = run("scan", "--targets-file", "-", "--format", "json")
+    assert status == 2
+    assert "stdin:2:" in err
+    assert [t["status"] for t in json.loads(out)["targets"]] == ["ok", "input-error"]
+
+
+def test_report_formats_reach_scan(ports: dict[str, int], tmp_path: Path) -> None:
+    """--format sarif/junit/html as on lint: the leaf-only server's finding is in each report."""
+    target = f"127.0.0.1:{ports['leaf_only']}"
+    status, out, _ = run("scan", target, "--format", "sarif")
+    assert status == 1
+    results = json.loads(out)["runs"][0]["results"]
+    assert "tls.intermediate-not-sent" in {r["ruleId"] for r in results}
+    html = tmp_path / "scan.html"
+    run("scan", target, "--format", "html", "--output", str(html))
+    assert "tls.intermediate-not-sent" in html.read_text("utf-8")
+    # negative control: the complete chain's server has no such finding in the same format
+    status, out, _ = run(
+        "scan", f"127.0.0.1:{ports['complete']}", "--sni", "app.example.test", "-f", "sarif"
+    )
+    results = json.loads(out)["runs"][0]["results"]
+    assert "tls.intermediate-not-sent" not in {r["ruleId"] for r in results}
+    status, _, err = run("scan", target, "--format", "pdf")
+    assert status == 2 and "pdf" in err

@@ -213,8 +213,8 @@ def test_system_resolver_reads_the_hosts_file() -> None:
     assert {host for host, _ in addresses} & {"127.0.0.1", "::1"}
 
 
-def test_full_accept_queue_times_out_while_connecting() -> None:
-    """A listener that never accepts, its queue full: the SYN goes unanswered."""
+def black_hole() -> tuple[socket.socket, list[socket.socket]]:
+    """A listener that never accepts, its queue full: a new SYN goes unanswered."""
     listener = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
     listener.bind(("127.0.0.1", 0))
     listener.listen(0)
@@ -227,6 +227,12 @@ def test_full_accept_queue_times_out_while_connecting() -> None:
             filler.connect(("127.0.0.1", port))
         fillers.append(filler)
     time.sleep(0.1)
+    return listener, fillers
+
+
+def test_full_accept_queue_times_out_while_connecting() -> None:
+    listener, fillers = black_hole()
+    port = listener.getsockname()[1]
     try:
         f = failure(port)
     finally:
@@ -248,3 +254,28 @@ def test_closed_before_and_during_the_handshake() -> None:
         f = failure(half)
         assert f.reason is FailureReason.CLOSED
         assert "middle of the handshake" in f.message
+
+
+def test_a_dead_first_address_leaves_time_for_the_next(servers: dict[str, int]) -> None:
+    listener, fillers = black_hole()
+    dead = listener.getsockname()[1]
+
+    async def dead_then_good(host: str, port: int) -> list[tuple[str, int]]:
+        return [("127.0.0.1", dead), ("127.0.0.1", servers["good"])]
+
+    async def run() -> Presented | FetchFailure:
+        return await fetch_chain(
+            "app.example.test", 443, sni=None, timeout=2.0, resolver=dead_then_good
+        )
+
+    started = time.monotonic()
+    try:
+        outcome = asyncio.run(run())
+    finally:
+        for s in (*fillers, listener):
+            s.close()
+    if isinstance(outcome, FetchFailure) and outcome.step is Step.HANDSHAKE:  # pragma: no cover
+        pytest.skip("this kernel accepted the connection into a longer queue")
+    assert isinstance(outcome, Presented), outcome
+    assert outcome.address == f"127.0.0.1:{servers['good']}"
+    assert time.monotonic() - started < 2.0

@@ -184,3 +184,16 @@ def test_missing_file_and_folder_given_to_load_file(tmp_path: Path) -> None:
     assert info.value.location == str(tmp_path / "nope.pem")
     with pytest.raises(InputError, match="is a folder"):
         load_file(tmp_path)
+
+
+def test_pem_with_dashes_changed_by_a_word_processor(leaf: Issued) -> None:
+    mangled = leaf.cert_pem().decode().replace("-----", "\u2013\u2013\u2013\u2013\u2013")
+    message = error(mangled.encode("utf-8"), "pasted.pem").message
+    assert "without the five dashes PEM needs" in message
+
+
+def test_html_page_instead_of_a_certificate() -> None:
+    page = b"<!DOCTYPE html>\n<html><head><title>Sign in</title></head><body>...</body></html>\n"
+    assert "an HTML page" in error(page, "download.crt").message
+    # negative control: ordinary junk is not called an HTML page
+    assert "HTML" not in error(b"certificates are in the vault\n").message

@@ -183,6 +183,11 @@ def test_folder_with_cert_key_and_p7b(tmp_path: Path, ca: TestCA) -> None:
     assert targets["app.pem"]["private_key"] == "matches"
     assert "app.key" not in targets  # the loose key was paired, not reported alone
     assert status in (ExitStatus.OK, ExitStatus.FINDINGS)
+    body = b"".join(leaf.key_pem().splitlines()[1:-1]).decode()
+    for fmt in ("json", "text", "sarif", "junit", "html", "markdown"):
+        _, report, err = run("lint", str(tmp_path), "-H", "hcappserver.example.test", "-f", fmt)
+        assert "PRIVATE KEY" not in report
+        assert not any(body[i : i + 24] in report + err for i in range(0, len(body) - 24, 24))
 
 
 def test_help_teaches(capsys: pytest.CaptureFixture[str]) -> None:
@@ -217,3 +222,19 @@ def test_prompt_on_a_terminal(
     assert asked == [f"Password for {pfx}: "]
     assert "matches the leaf certificate" in out
     assert no_secret(out, err, capsys.readouterr().out)
+
+
+def test_debug_shows_the_traceback_of_an_input_error_and_no_secret(
+    pfx: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    truncated = tmp_path / "cut.cer"
+    truncated.write_bytes(b"\x30\x82\x05\x00" + bytes(100))
+    monkeypatch.setenv("PW", "wrong-" + SECRET)
+    for command in ("lint", "show"):
+        status, out, err = run(command, str(truncated), str(pfx), "--password-env", "PW")
+        assert status == ExitStatus.USAGE and "Traceback" not in err
+        status, out, err = run(command, str(truncated), str(pfx), "--password-env", "PW", "--debug")
+        assert status == ExitStatus.USAGE
+        assert err.count("Traceback") >= 2  # one per unreadable input, with what it replaced
+        assert "PasswordError" in err and "truncated" in err
+        assert no_secret(out, err)

@@ -145,3 +145,10 @@ def test_named_pipe_in_a_folder_is_passed_over_not_read(tmp_path: Path, ca: Test
     names = [Path(i.source if isinstance(i, Bundle) else str(i.location)).name for i in items]
     assert names == ["a.key", "a.pem", "broken.pem"]  # the broken link is reported
     assert isinstance(items[2], InputError) and "no such file" in items[2].message
+
+
+def test_no_stdin_at_all(monkeypatch: pytest.MonkeyPatch) -> None:
+    """``sys.stdin`` is ``None`` under pythonw or a service: one error, not a crash."""
+    monkeypatch.setattr(sys, "stdin", None)
+    (item,) = iter_inputs(["-"])
+    assert isinstance(item, InputError) and item.message == "standard input is not available"

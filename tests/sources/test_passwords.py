@@ -52,6 +52,8 @@ def test_env_empty_value_is_the_empty_password(monkeypatch: pytest.MonkeyPatch) 
         (b"first\nsecond\n", b"first"),
         (b" spaced \n", b" spaced "),  # only the line ending is stripped
         (b"\n", b""),
+        (b"\xef\xbb\xbfs3cret\r\n", b"s3cret"),  # Notepad's UTF-8 with BOM
+        ("s3cr\u00e9t\r\n".encode("utf-16"), "s3cr\u00e9t".encode()),  # PowerShell 5 `>`
     ],
 )
 def test_file_first_line(tmp_path: Path, content: bytes, expected: bytes) -> None:

@@ -34,7 +34,11 @@ def password_from_env(variable: str) -> PasswordSource:
 
 
 def password_from_file(path: str | Path) -> PasswordSource:
-    """The first line of ``path``, without its line ending (``\\n`` or ``\\r\\n``)."""
+    """The first line of ``path``, without its line ending (``\\n`` or ``\\r\\n``).
+
+    Files written on Windows are read as meant: Notepad's UTF-8 byte-order mark is dropped, and
+    the UTF-16 that PowerShell 5's ``echo secret > pw.txt`` writes is decoded (to UTF-8).
+    """
     name = str(path)
     try:
         with Path(name).open("rb") as stream:
@@ -45,6 +49,12 @@ def password_from_file(path: str | Path) -> PasswordSource:
         raise InputError(
             f"cannot read the password file: {(exc.strerror or str(exc)).lower()}", location=name
         ) from None
+    if data[:2] in (b"\xff\xfe", b"\xfe\xff"):
+        try:
+            data = data.decode("utf-16").encode("utf-8")
+        except UnicodeError:
+            raise InputError("UTF-16 text that cannot be decoded", location=name) from None
+    data = data.removeprefix(b"\xef\xbb\xbf")
     secret = data.split(b"\n", 1)[0].removesuffix(b"\r")
     return lambda _source: secret
 

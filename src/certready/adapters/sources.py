@@ -29,7 +29,7 @@ import warnings
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, replace
 from pathlib import Path
-from typing import TypeVar
+from typing import BinaryIO, TypeVar
 
 from cryptography import x509
 from cryptography.exceptions import UnsupportedAlgorithm
@@ -190,8 +190,19 @@ def _not_recognised(data: bytes) -> str:
         )
     if data.lstrip()[:8] in (b"ssh-rsa ", b"ssh-ed25", b"ecdsa-sh"):
         return "an SSH public key, not an X.509 certificate"
+    head = data[:4096].lower()
+    if b"<html" in head or b"<!doctype html" in head:
+        return "an HTML page, not a certificate (a download that went to a login or error page?)"
+    if re.search(rb"BEGIN [A-Z ]*(CERTIFICATE|PRIVATE KEY|PKCS7)", data[:_TEXT_SCAN]):
+        return (
+            "has a BEGIN line without the five dashes PEM needs ('-----BEGIN ...-----'):"
+            " pasted through a word processor or e-mail that changed the dashes?"
+        )
     return "not a certificate, key, PKCS#7 or PKCS#12 file (neither PEM nor DER)"
 
+
+_TEXT_SCAN = 64 * 1024
+"""How far into an unrecognised input to look for a mangled PEM header."""
 
 _BASE64_CHARS = re.compile(rb"[A-Za-z0-9+/=\s]+")
 
@@ -673,7 +684,10 @@ def read_input(name: str) -> bytes:
     """The bytes of a file, or of standard input for ``-``, refusing more than 16 MiB."""
     try:
         if name == STDIN:
-            data = sys.stdin.buffer.read(MAX_INPUT_BYTES + 1)
+            stdin: BinaryIO | None = getattr(sys.stdin, "buffer", None)
+            if stdin is None:
+                raise InputError("standard input is not available", location=name)
+            data = stdin.read(MAX_INPUT_BYTES + 1)
         else:
             with Path(name).open("rb") as stream:
                 data = stream.read(MAX_INPUT_BYTES + 1)

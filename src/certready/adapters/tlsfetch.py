@@ -176,7 +176,7 @@ async def fetch_chain(
     progress = _Progress()
     try:
         async with asyncio.timeout(timeout):
-            return await _fetch(host, port, sni, max_bytes, resolver, progress)
+            return await _fetch(host, port, sni, max_bytes, resolver, progress, timeout)
     except TimeoutError:
         where = {
             Step.DNS: "while resolving the name",
@@ -200,13 +200,14 @@ async def _fetch(
     max_bytes: int,
     resolver: Resolver | None,
     progress: _Progress,
+    timeout: float,
 ) -> Presented | FetchFailure:
     loop = asyncio.get_running_loop()
     addresses = await _resolve(host, port, resolver)
     if isinstance(addresses, FetchFailure):
         return addresses
     progress.step = Step.CONNECT
-    sock, address_or_failure = await _connect(loop, addresses)
+    sock, address_or_failure = await _connect(loop, addresses, timeout / len(addresses))
     if sock is None:
         assert isinstance(address_or_failure, FetchFailure)
         return address_or_failure
@@ -242,17 +243,30 @@ async def _resolve(
 
 
 async def _connect(
-    loop: asyncio.AbstractEventLoop, addresses: list[tuple[str, int]]
+    loop: asyncio.AbstractEventLoop, addresses: list[tuple[str, int]], attempt: float
 ) -> tuple[socket.socket | None, tuple[str, int] | FetchFailure]:
-    """The first address that accepts; otherwise the failure of the last one tried."""
+    """The first address that accepts; otherwise the failure of the last one tried.
+
+    Every address but the last gets ``attempt`` seconds, so a dead first address (broken IPv6 is
+    the usual one) leaves time for the next; the last one runs until the target's deadline.
+    """
     failure = FetchFailure(FailureReason.NETWORK, Step.CONNECT, "no address to connect to")
-    for address in addresses:
+    for number, address in enumerate(addresses, start=1):
         family = socket.AF_INET6 if ":" in address[0] else socket.AF_INET
         sock = socket.socket(family, socket.SOCK_STREAM)
         sock.setblocking(False)
         sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
         try:
-            await loop.sock_connect(sock, address)
+            if number < len(addresses):
+                await asyncio.wait_for(loop.sock_connect(sock, address), attempt)
+            else:
+                await loop.sock_connect(sock, address)
+        except TimeoutError:
+            failure = FetchFailure(
+                FailureReason.TIMEOUT,
+                Step.CONNECT,
+                f"timed out while connecting to {_format_address(address)} after {attempt:g} s",
+            )
         except ConnectionRefusedError:
             failure = FetchFailure(
                 FailureReason.REFUSED,

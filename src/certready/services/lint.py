@@ -158,19 +158,22 @@ def lint(
     options: LintOptions,
     password: PasswordSource | None = None,
     on_note: Callable[[str, str], None] | None = None,
+    on_error: Callable[[InputError], None] | None = None,
 ) -> Report:
     """Lint every input; unreadable inputs become INPUT_ERROR targets, the rest still run.
 
     A private key given in a file of its own (``app.pem app.key``) is paired with the certificate
     it belongs to; a key that belongs to none of them is reported as an input error.
-    ``on_note(source, note)`` receives the inputs' non-fatal remarks (legacy PKCS#12 encryption).
+    ``on_note(source, note)`` receives the inputs' non-fatal remarks (legacy PKCS#12 encryption);
+    ``on_error(error)`` each unreadable input's exception (``--debug`` prints its traceback).
     """
     items = list(iter_inputs(list(paths), password))
-    if on_note is not None:
-        for item in items:
-            if isinstance(item, Bundle):
-                for note in item.notes:
-                    on_note(item.source, note)
+    for item in items:
+        if isinstance(item, Bundle) and on_note is not None:
+            for note in item.notes:
+                on_note(item.source, note)
+        elif isinstance(item, InputError) and on_error is not None:
+            on_error(item)
     loose_keys = [
         k for item in items if isinstance(item, Bundle) and not item.certificates for k in item.keys
     ]

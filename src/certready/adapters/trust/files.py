@@ -7,29 +7,33 @@ from pathlib import Path
 
 from cryptography import x509
 
+from certready.adapters.sources import load_bytes, read_input
 from certready.adapters.trust.model import TrustStore, parse_pem_certificates
 from certready.core.errors import InputError
 
-TRUST_SUFFIXES = {".pem", ".crt", ".cer", ".der", ".ca-bundle"}
+TRUST_SUFFIXES = {".pem", ".crt", ".cer", ".der", ".ca-bundle", ".p7b", ".p7c"}
 
 
 def read_certificates(path: Path) -> list[x509.Certificate]:
-    """Certificates of one file, PEM (one or many) or DER, with a one-line error naming it."""
-    try:
-        data = path.read_bytes()
-    except OSError as exc:
-        raise InputError(exc.strerror or str(exc), location=str(path)) from None
+    """Certificates of one file, with a one-line error naming it.
+
+    A PEM bundle is read leniently (one odd certificate in a system bundle is skipped); any other
+    format the inputs take (DER, a PKCS#7 ``.p7b`` as Windows exports roots, base64, UTF-16) is
+    read by :mod:`certready.adapters.sources`.
+    """
+    name = str(path)
+    data = read_input(name)
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
         if b"-----BEGIN CERTIFICATE-----" in data:
             certs = parse_pem_certificates(data)
         else:
             try:
-                certs = [x509.load_der_x509_certificate(data)]
-            except ValueError:
-                certs = []
+                certs = [c.certificate for c in load_bytes(data, name).certificates]
+            except InputError as exc:
+                raise InputError(f"holds no certificate: {exc.message}", location=name) from None
     if not certs:
-        raise InputError("holds no certificate", location=str(path))
+        raise InputError("holds no certificate", location=name)
     return certs
 
 

@@ -25,7 +25,7 @@ from certready.core.rules import (  # noqa: F401 - imported to register their ru
     usage,
     validity,
 )
-from certready.core.rules.registry import registered
+from certready.core.rules.registry import lookup, registered
 
 
 def catalogue() -> tuple[Rule, ...]:
@@ -35,7 +35,4 @@ def catalogue() -> tuple[Rule, ...]:
 
 def get_rule(rule_id: str) -> Rule:
     """The rule with this id; ``KeyError`` when there is none."""
-    for r in registered():
-        if r.id == rule_id:
-            return r
-    raise KeyError(rule_id)
+    return lookup(rule_id)

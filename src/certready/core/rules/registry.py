@@ -20,6 +20,8 @@ STS = frozenset({Role.STS})
 SSL_AND_STS = frozenset({Role.SSL, Role.STS})
 
 _RULES: dict[str, Rule] = {}
+_SORTED: tuple[Rule, ...] | None = None
+"""``registered()``'s answer, kept until the next declaration (the engine asks once per target)."""
 
 
 def analysed_elsewhere(ctx: RuleContext, params: Mapping[str, ParamValue]) -> Iterable[Violation]:
@@ -65,10 +67,20 @@ def declare(new: Rule) -> Rule:
         raise ValueError(f"rule id {new.id!r} is not dotted lower-case words")
     if new.id in _RULES:
         raise ValueError(f"rule id {new.id!r} is declared twice")
+    global _SORTED
     _RULES[new.id] = new
+    _SORTED = None
     return new
 
 
 def registered() -> tuple[Rule, ...]:
     """Every declared rule, sorted by id."""
-    return tuple(sorted(_RULES.values(), key=lambda r: r.id))
+    global _SORTED
+    if _SORTED is None:
+        _SORTED = tuple(sorted(_RULES.values(), key=lambda r: r.id))
+    return _SORTED
+
+
+def lookup(rule_id: str) -> Rule:
+    """The rule with this id; ``KeyError`` when there is none."""
+    return _RULES[rule_id]

@@ -63,6 +63,16 @@ class Streams:
         self.stderr.write(f"certready: warning: {message}\n")
         self.stderr.flush()
 
+    def traceback(self, error: BaseException) -> None:
+        """With ``--debug``: the traceback of an error that is otherwise one line, with the
+        library exception it replaced (``raise ... from None`` hides it from everyone else)."""
+        if not self.debug:
+            return
+        import traceback
+
+        error.__suppress_context__ = False
+        traceback.print_exception(error, file=self.stderr)
+
     def note(self, source: str, message: str) -> None:
         """A non-fatal remark about an input, on stderr: ``certready: note: app.pfx: ...``."""
         self.stderr.write(f"certready: note: {display_name(source)}: {message}\n")

@@ -111,7 +111,7 @@ def register(app: typer.Typer) -> None:
         )
         if chain_options.at is not None:  # --at moves the whole check, dates rules included
             options = replace(options, now=chain_options.at)
-        report = lint(paths, options, password, on_note=streams.note)
+        report = lint(paths, options, password, on_note=streams.note, on_error=streams.traceback)
         emit_report(report, fmt, output, streams, policy=options.policy)
         return exit_status(report, fail_on.threshold())
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import sys
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import replace
@@ -25,7 +26,7 @@ from certready.interfaces.cli.common import (
     TrustOption,
 )
 from certready.interfaces.cli.main import current_streams
-from certready.interfaces.cli.output import emit_report
+from certready.interfaces.cli.output import FORMAT_HELP, OUTPUT_HELP, ReportFormat, emit_report
 from certready.services.chain import make_chain_options
 from certready.services.scan import Progress, ScanOptions, TargetInput, scan_endpoints
 
@@ -36,6 +37,7 @@ def register(app: typer.Typer) -> None:
         targets: Annotated[
             list[str] | None,
             typer.Argument(
+                metavar="TARGET",
                 help="host, host:port, [v6]:port or https://host[:port]/path (port 443 by default).",
                 show_default=False,
             ),
@@ -43,20 +45,29 @@ def register(app: typer.Typer) -> None:
         targets_file: Annotated[
             list[str] | None,
             typer.Option(
-                "--targets-file", "-T", help="A file of targets, one per line (# comments)."
+                "--targets-file",
+                "-T",
+                metavar="FILE",
+                help="A file of targets, one per line (# comments); - for standard input.",
             ),
         ] = None,
         sni: Annotated[
             str | None,
-            typer.Option(help="Send this server name instead of the target's (and check it)."),
+            typer.Option(
+                metavar="NAME", help="Send this server name instead of the target's (and check it)."
+            ),
         ] = None,
         expect_sha256: Annotated[
             str | None,
-            typer.Option(help="SHA-256 fingerprint of the certificate the server should present."),
+            typer.Option(
+                metavar="FP",
+                help="SHA-256 fingerprint of the certificate the server should present.",
+            ),
         ] = None,
         expect_issuer: Annotated[
             list[str] | None,
             typer.Option(
+                metavar="CA",
                 help="The CA that should issue the served certificate: a PEM file of CA "
                 "certificates, or (part of) its subject name. Repeatable.",
             ),
@@ -72,9 +83,14 @@ def register(app: typer.Typer) -> None:
                 "(as curl --resolve). Repeatable.",
             ),
         ] = None,
-        concurrency: Annotated[int, typer.Option(help="Targets scanned at once.")] = 50,
+        concurrency: Annotated[
+            int, typer.Option(metavar="N", help="Targets scanned at once.")
+        ] = 50,
         timeout: Annotated[
-            float, typer.Option(help="Seconds per target for DNS, connect and handshake in all.")
+            float,
+            typer.Option(
+                metavar="S", help="Seconds per target for DNS, connect and handshake in all."
+            ),
         ] = 10.0,
         no_sni_check: Annotated[
             bool,
@@ -83,16 +99,20 @@ def register(app: typer.Typer) -> None:
             ),
         ] = False,
         profile: Annotated[
-            str, typer.Option(help="Policy: homecare (default), webpki, or a TOML profile file.")
+            str,
+            typer.Option(
+                metavar="PROFILE",
+                help="Policy: homecare (default), webpki, or a TOML profile file.",
+            ),
         ] = "homecare",
         fail_on: Annotated[
             FailOn, typer.Option(help="Exit 1 when a finding is at least this severe.")
         ] = FailOn.ERROR,
         fmt: Annotated[
-            str, typer.Option("--format", "-f", help="text, json (and other report formats).")
-        ] = "text",
+            ReportFormat, typer.Option("--format", "-f", metavar="FORMAT", help=FORMAT_HELP)
+        ] = ReportFormat.TEXT,
         output: Annotated[
-            str | None, typer.Option("--output", "-o", help="Write the report to this file.")
+            str | None, typer.Option("--output", "-o", metavar="FILE", help=OUTPUT_HELP)
         ] = None,
     ) -> int:
         """Check the certificates live servers present, without trusting anything on the way.
@@ -141,7 +161,7 @@ def register(app: typer.Typer) -> None:
             options = replace(options, now=chain_options.at)
         with _progress(streams, len(items)) as advance:
             report = scan_endpoints(items, options, progress=advance)
-        emit_report(report, fmt, output, streams)
+        emit_report(report, fmt, output, streams, policy=options.policy)
         return scan_exit_status(report, fail_on.threshold())
 
     del scan_command
@@ -164,6 +184,8 @@ def scan_exit_status(report: Report, fail_on: Severity | None) -> int:
 
 
 def _read_targets_file(name: str) -> list[TargetInput]:
+    if name == "-":
+        return list(parse_targets_file(sys.stdin.read(), "stdin"))
     try:
         text = Path(name).read_text("utf-8")
     except (OSError, UnicodeDecodeError) as exc:

@@ -363,6 +363,7 @@ def register(app: typer.Typer) -> None:
             streams.stdout.write(json.dumps(data, indent=2) + "\n")
         for r in results:
             if isinstance(r, InputError):
+                streams.traceback(r)
                 streams.error(str(r))
                 status = ExitStatus.USAGE
             elif fmt != "json":
