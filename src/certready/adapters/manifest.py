@@ -223,6 +223,10 @@ def _message(err: Any) -> str:
         return "unknown key"
     if kind == "missing":
         return "required key missing"
+    if kind in ("model_type", "dict_type"):
+        return "must be a mapping (`key: value` lines)"
+    if kind == "list_type":
+        return "must be a list (`[a, b]` or `- a` lines)"
     text = str(err["msg"])
     return text.removeprefix("Value error, ")
 
