@@ -148,6 +148,9 @@ class ServerObservation:
     served: CertFacts | None = None
     """The leaf the endpoint presented (``--live``)."""
     served_location: str = ""
+    served_by_name: tuple[tuple[str, CertFacts, str], ...] = ()
+    """``--live``: (SNI, leaf, location) for each external name whose handshake presented another
+    leaf than the FQDN's."""
 
 
 @dataclass(frozen=True, slots=True)

@@ -486,14 +486,21 @@ def _proxy(t: Topology) -> Iterator[TopologyIssue]:
 def _served_certificates(t: Topology) -> Iterator[TopologyIssue]:
     for server in t.deployment.servers:
         seen = t.observed(server)
-        if seen.served is None or seen.leaf is None:
+        if seen.leaf is None:
             continue
-        if seen.served.fingerprint_sha256 != seen.leaf.fingerprint_sha256:
+        served: list[tuple[str | None, CertFacts, str]] = (
+            [(None, seen.served, seen.served_location)] if seen.served else []
+        )
+        served += seen.served_by_name
+        for sni, leaf, where in served:
+            if leaf.fingerprint_sha256 == seen.leaf.fingerprint_sha256:
+                continue
+            asked = f" for {sni}" if sni else ""
             yield TopologyIssue(
                 SERVED_DIFFERS,
-                f"server {server.key}: {server.endpoint} presents {seen.served.display_name} "
-                f"(SHA-1 {seen.served.thumbprint_sha1}), not the manifest's certificate "
+                f"server {server.key}: {server.endpoint} presents{asked} {leaf.display_name} "
+                f"(SHA-1 {leaf.thumbprint_sha1}), not the manifest's certificate "
                 f"(SHA-1 {seen.leaf.thumbprint_sha1})",
-                seen.served_location or server.location,
-                seen.served,
+                where or server.location,
+                leaf,
             )
