@@ -404,16 +404,22 @@ def _sts(t: Topology) -> Iterator[TopologyIssue]:
             )
 
 
-def _owners(t: Topology, name: str) -> list[ServerSpec]:
-    return [s for s in t.deployment.servers if name in s.names]
+def _owners_index(t: Topology) -> dict[str, list[ServerSpec]]:
+    """Every name a server is reached by -> the servers that list it (built once per topology)."""
+    index: dict[str, list[ServerSpec]] = defaultdict(list)
+    for server in t.deployment.servers:
+        for name in server.names:
+            index[name].append(server)
+    return index
 
 
 def _clients(t: Topology) -> Iterator[TopologyIssue]:
     d = t.deployment
     reported: set[tuple[str, str]] = set()
+    owners_of = _owners_index(t)
     for client in d.clients:
         for name in client.connects_to:
-            owners = _owners(t, name)
+            owners = owners_of.get(name, [])
             leaves = [(s, t.observed(s).leaf) for s in owners]
             if is_ip_address(name):
                 if not any(leaf is not None and san_covers(leaf, name) for _, leaf in leaves):
