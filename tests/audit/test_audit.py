@@ -93,36 +93,50 @@ def test_live_probe_results_are_compared_with_the_files(tmp_path: Path, ca: Test
 
     from certready.core.deployment import ServerSpec
     from certready.core.facts import extract_facts
-    from certready.core.model import ChainElement, TargetResult
-    from certready.services.audit import AuditOptions, audit
+    from certready.core.model import CertFacts, ChainElement, TargetResult
+    from certready.services.audit import AuditOptions, LiveProbe, audit
     from tests.audit.lab import APP
 
     lab = make_lab(tmp_path, ca)
     text = lab.manifest.read_text().replace(
-        "certificate: certs/app.pem", "certificate: certs/app.pem\n        endpoint: 127.0.0.1:1"
+        "certificate: certs/app.pem",
+        "certificate: certs/app.pem\n        endpoint: 127.0.0.1:1\n"
+        "        external_fqdns: [homecare.sunrise-health.example]",
     )
     lab.manifest.write_text(text)
     pem = (tmp_path / "certs" / "app.pem").read_bytes()
     on_file = extract_facts(x509.load_pem_x509_certificates(pem)[0])
     stranger = extract_facts(ca.issue(APP).cert)
 
-    def probe_with(leaf: object) -> object:
-        def probe(servers: Sequence[ServerSpec]) -> Mapping[str, TargetResult]:
+    def served(leaf: CertFacts) -> TargetResult:
+        element = ChainElement(leaf, "tls://127.0.0.1:1#leaf")
+        return TargetResult("127.0.0.1:1", "tls://127.0.0.1:1", certificates=(element,))
+
+    def probe_with(*leaves: CertFacts) -> LiveProbe:
+        def probe(servers: Sequence[ServerSpec]) -> Mapping[str, list[TargetResult]]:
             assert [s.key for s in servers] == ["production/app"]
-            element = ChainElement(leaf, "tls://127.0.0.1:1#leaf")  # type: ignore[arg-type]
-            return {
-                "production/app": TargetResult(
-                    "127.0.0.1:1", "tls://127.0.0.1:1", certificates=(element,)
-                )
-            }
+            return {"production/app": [served(leaf) for leaf in leaves]}
 
         return probe
 
-    differs = audit(lab.manifest, AuditOptions(live=probe_with(stranger)))  # type: ignore[arg-type]
-    assert "deployment.served-certificate-differs" in [f.rule_id for f in differs.findings]
-    assert "production/app (live 127.0.0.1:1)" in [t.target for t in differs.targets]
-    same = audit(lab.manifest, AuditOptions(live=probe_with(on_file)))  # type: ignore[arg-type]
-    assert "deployment.served-certificate-differs" not in [f.rule_id for f in same.findings]
+    def differs(report_findings: object) -> list[str]:
+        return [
+            f.message
+            for f in report_findings  # type: ignore[attr-defined]
+            if f.rule_id == "deployment.served-certificate-differs"
+        ]
+
+    other = audit(lab.manifest, AuditOptions(live=probe_with(stranger, stranger)))
+    assert len(differs(other.findings)) == 1  # the FQDN's; the external name shows the same leaf
+    assert "production/app (live 127.0.0.1:1)" in [t.target for t in other.targets]
+    same = audit(lab.manifest, AuditOptions(live=probe_with(on_file, on_file)))
+    assert differs(same.findings) == []
+    by_sni = audit(lab.manifest, AuditOptions(live=probe_with(on_file, stranger)))
+    messages = differs(by_sni.findings)
+    assert len(messages) == 1 and "for homecare.sunrise-health.example" in messages[0]
+    assert "production/app (live 127.0.0.1:1, SNI homecare.sunrise-health.example)" in [
+        t.target for t in by_sni.targets
+    ]
 
 
 def test_every_report_format_renders_an_audit(tmp_path: Path, ca: TestCA) -> None:

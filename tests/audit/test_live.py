@@ -65,7 +65,8 @@ def test_unreachable_endpoint_is_reported_not_fatal(tmp_path: Path, ca: TestCA) 
         f"fqdn: {APP}\n", f"fqdn: {APP}\n        endpoint: 127.0.0.1:{port}\n", 1
     )
     lab.manifest.write_text(text)
-    _, out, _ = run("audit", str(lab.manifest), "--live", "--format", "json", "--timeout", "2")
+    status, out, _ = run("audit", str(lab.manifest), "--live", "--format", "json", "--timeout", "2")
+    assert status == ExitStatus.FINDINGS  # unreachable counts as an error, not an input error
     report = json.loads(out)
     live = [t for t in report["targets"] if "(live " in t["target"]]
     assert live and live[0]["status"] == "unreachable"

@@ -209,3 +209,11 @@ def test_unknown_policy_names_the_manifest_line(tmp_path: Path, ca: TestCA) -> N
     lab.manifest.write_text(text.replace("policy: homecore", "policy: strict.toml"))
     status, out, _ = run("audit", str(lab.manifest), "--format", "json")
     assert json.loads(out)["profile"] == "strict"
+
+
+def test_wrong_shapes_are_said_in_yaml_terms() -> None:
+    err = _error("deployment: x\nenvironments:\n  prod: 5\n")
+    assert err.location == "m.yaml:3" and "must be a mapping" in err.message
+    assert "Model" not in err.message
+    err = _error("deployment: x\nenvironments:\n  prod:\n    servers: app\n")
+    assert err.key == "environments.prod.servers" and "must be a list" in err.message

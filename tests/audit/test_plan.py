@@ -145,7 +145,8 @@ def test_linux_and_macos_scripts_parse_and_use_the_plan_roots(tmp_path: Path, ca
     text = lab.manifest.read_text().replace(
         "clients:\n",
         "clients:\n  - {name: lab servers, platform: linux, connects_to: []}\n"
-        "  - {name: Macs, platform: macos, connects_to: []}\n",
+        "  - {name: Macs, platform: macos, connects_to: []}\n"
+        "  - {name: iPads, platform: ipados, connects_to: []}\n",
     )
     lab.manifest.write_text(text)
     out = tmp_path / "plan"
@@ -162,6 +163,8 @@ def test_linux_and_macos_scripts_parse_and_use_the_plan_roots(tmp_path: Path, ca
     mac = macos.read_text()
     assert "security add-trusted-cert -d -r trustRoot" in mac
     assert _thumb(ca.root.cert) in mac
+    ipads = plistlib.loads((out / "ipados-ipads.mobileconfig").read_bytes())
+    assert ipads["PayloadType"] == "Configuration"
 
 
 def test_readable_pfx_thumbprint_is_in_the_final_check(

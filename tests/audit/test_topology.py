@@ -206,12 +206,13 @@ def test_android_and_ios_clients_with_a_private_chain(ca: TestCA) -> None:
     leaf = seen(facts(ca.issue(MOBILE_FQDN)))
     clients = (
         client("phones", Platform.ANDROID, MOBILE_FQDN),
-        client("tablets", Platform.IOS, MOBILE_FQDN),
+        client("phones", Platform.IOS, MOBILE_FQDN),
+        client("tablets", Platform.IPADOS, MOBILE_FQDN),
         client("pcs", Platform.WINDOWS, MOBILE_FQDN),
     )
     private = rule_ids(topology([(mobile, leaf)], clients=clients, private=True))
     assert private.count("deployment.client-android-private-ca") == 1
-    assert private.count("deployment.client-ios-trust-switch") == 1
+    assert private.count("deployment.client-ios-trust-switch") == 2
     public = rule_ids(topology([(mobile, leaf)], clients=clients, private=False))
     assert "deployment.client-android-private-ca" not in public
     assert "deployment.client-ios-trust-switch" not in public

@@ -223,6 +223,10 @@ def _message(err: Any) -> str:
         return "unknown key"
     if kind == "missing":
         return "required key missing"
+    if kind in ("model_type", "dict_type"):
+        return "must be a mapping (`key: value` lines)"
+    if kind == "list_type":
+        return "must be a list (`[a, b]` or `- a` lines)"
     text = str(err["msg"])
     return text.removeprefix("Value error, ")
 
@@ -365,7 +369,7 @@ trust:                                # a private CA: what every server and clie
   roots: [pki/root.cer]
   intermediates: [pki/issuing.cer]
 
-clients:                              # platforms: windows, macos, linux, ios, android
+clients:                              # platforms: windows, macos, linux, ios, ipados, android
   - {name: office PCs, platform: windows, connects_to: [hcappserver.example.org]}
   - {name: field tablets, platform: ios, connects_to: [mobile.example.org]}
   - {name: field phones, platform: android, connects_to: [mobile.example.org]}

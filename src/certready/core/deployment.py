@@ -36,7 +36,13 @@ class Platform(StrEnum):
     MACOS = "macos"
     LINUX = "linux"
     IOS = "ios"
+    IPADOS = "ipados"
     ANDROID = "android"
+
+    @property
+    def is_apple_mobile(self) -> bool:
+        """iOS and iPadOS: configuration profiles, and the Certificate Trust Settings switch."""
+        return self in (Platform.IOS, Platform.IPADOS)
 
 
 @dataclass(frozen=True, slots=True)
@@ -142,6 +148,9 @@ class ServerObservation:
     served: CertFacts | None = None
     """The leaf the endpoint presented (``--live``)."""
     served_location: str = ""
+    served_by_name: tuple[tuple[str, CertFacts, str], ...] = ()
+    """``--live``: (SNI, leaf, location) for each external name whose handshake presented another
+    leaf than the FQDN's."""
 
 
 @dataclass(frozen=True, slots=True)

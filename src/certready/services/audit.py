@@ -53,9 +53,10 @@ from certready.services.chain import ChainOptions
 from certready.services.lint import LintOptions, analyse
 from certready.services.scan import ScanOptions, scan_async
 
-LiveProbe = Callable[[Sequence[ServerSpec]], Mapping[str, TargetResult]]
+LiveProbe = Callable[[Sequence[ServerSpec]], Mapping[str, Sequence[TargetResult]]]
 """``--live``: given the servers that have an ``endpoint:``, what each presented (by server key):
-a scan TargetResult (leaf first in ``certificates``; UNREACHABLE when no handshake)."""
+one scan TargetResult per name it is reached by, the FQDN first, then each external name as SNI
+(leaf first in ``certificates``; UNREACHABLE when no handshake)."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -323,29 +324,37 @@ def scan_probe(policy: Policy, chain: ChainOptions | None, options: AuditOptions
     """The live probe of ``--live``: every endpoint scanned concurrently (the scan service), with
     the server's FQDN as SNI and host name, the same policy and the same chain trust."""
 
-    def probe(servers: Sequence[ServerSpec]) -> Mapping[str, TargetResult]:
-        async def one(server: ServerSpec, limit: asyncio.Semaphore) -> TargetResult:
-            assert server.endpoint is not None
-            target = parse_target(server.endpoint)
-            sni = None if is_ip_address(server.fqdn) else server.fqdn
+    def probe(servers: Sequence[ServerSpec]) -> Mapping[str, Sequence[TargetResult]]:
+        async def one(endpoint: str, name: str, limit: asyncio.Semaphore) -> TargetResult:
+            sni = None if is_ip_address(name) else name
             scan_options = ScanOptions(
                 policy=policy, chain=chain, now=options.now, sni=sni, timeout=options.timeout
             )
             async with limit:
-                report = await scan_async([target], scan_options)
+                report = await scan_async([parse_target(endpoint)], scan_options)
             return report.targets[0]
+
+        jobs = [(s.key, s.endpoint, name) for s in servers if s.endpoint for name in s.names]
 
         async def every() -> list[TargetResult]:
             limit = asyncio.Semaphore(SCAN_CONCURRENCY)
-            return list(await asyncio.gather(*(one(s, limit) for s in servers)))
+            return list(await asyncio.gather(*(one(e, n, limit) for _, e, n in jobs)))
 
-        results = asyncio.run(every())
-        return {s.key: r for s, r in zip(servers, results, strict=True)}
+        out: dict[str, list[TargetResult]] = {}
+        for (key, _, _), result in zip(jobs, asyncio.run(every()), strict=True):
+            out.setdefault(key, []).append(result)
+        return out
 
     return probe
 
 
 SCAN_CONCURRENCY = 50
+
+
+def _served_leaf(result: TargetResult) -> tuple[CertFacts, str] | None:
+    if result.status is not TargetStatus.OK or not result.certificates:
+        return None
+    return result.certificates[0].certificate, result.certificates[0].origin
 
 
 def _with_served(
@@ -357,17 +366,30 @@ def _with_served(
     out = dict(observations)
     targets: list[TargetResult] = []
     for server in with_endpoint:
-        result = served.get(server.key)
-        if result is None:
+        results = list(served.get(server.key, ()))
+        if not results:
             continue
-        targets.append(replace(result, target=f"{server.key} (live {server.endpoint})"))
-        if result.status is TargetStatus.OK and result.certificates:
-            leaf = result.certificates[0]
-            out[server.key] = replace(
-                out.get(server.key, ServerObservation()),
-                served=leaf.certificate,
-                served_location=leaf.origin,
+        main, others = results[0], results[1:]
+        targets.append(replace(main, target=f"{server.key} (live {server.endpoint})"))
+        main_leaf = _served_leaf(main)
+        by_name: list[tuple[str, CertFacts, str]] = []
+        for name, result in zip(server.names[1:], others, strict=False):
+            leaf = _served_leaf(result)
+            if leaf is None or (
+                main_leaf and leaf[0].fingerprint_sha256 == main_leaf[0].fingerprint_sha256
+            ):
+                continue  # the same leaf as for the FQDN: nothing new to show
+            targets.append(
+                replace(result, target=f"{server.key} (live {server.endpoint}, SNI {name})")
             )
+            by_name.append((name, *leaf))
+        base = out.get(server.key, ServerObservation())
+        out[server.key] = replace(
+            base,
+            served=main_leaf[0] if main_leaf else None,
+            served_location=main_leaf[1] if main_leaf else "",
+            served_by_name=tuple(by_name),
+        )
     return out, targets
 
 

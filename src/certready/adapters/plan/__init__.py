@@ -43,7 +43,7 @@ def render_plan(plan: InstallPlan) -> dict[str, bytes]:
             files[f"{stem}.sh"] = linux_script(plan, group).encode("utf-8")
         elif group.platform is Platform.MACOS:
             files[f"{stem}.sh"] = macos_script(plan, group).encode("utf-8")
-        elif group.platform is Platform.IOS:
+        elif group.platform.is_apple_mobile:
             files[f"{stem}.mobileconfig"] = mobileconfig(plan, group)
         else:
             files[f"{stem}.md"] = android_steps(plan, group).encode("utf-8")

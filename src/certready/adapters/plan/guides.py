@@ -93,7 +93,7 @@ def _how(group: ClientGroup, stem: str) -> str:
         return f"run `sudo sh {stem}.sh` (update-ca-certificates / update-ca-trust)."
     if group.platform is Platform.MACOS:
         return f"run `sudo sh {stem}.sh` (security add-trusted-cert into the System keychain)."
-    if group.platform is Platform.IOS:
+    if group.platform.is_apple_mobile:
         return (
             f"install `{stem}.mobileconfig` (AirDrop, email or MDM), then Settings > General > "
             "About > Certificate Trust Settings: enable full trust for the root."

@@ -404,16 +404,22 @@ def _sts(t: Topology) -> Iterator[TopologyIssue]:
             )
 
 
-def _owners(t: Topology, name: str) -> list[ServerSpec]:
-    return [s for s in t.deployment.servers if name in s.names]
+def _owners_index(t: Topology) -> dict[str, list[ServerSpec]]:
+    """Every name a server is reached by -> the servers that list it (built once per topology)."""
+    index: dict[str, list[ServerSpec]] = defaultdict(list)
+    for server in t.deployment.servers:
+        for name in server.names:
+            index[name].append(server)
+    return index
 
 
 def _clients(t: Topology) -> Iterator[TopologyIssue]:
     d = t.deployment
     reported: set[tuple[str, str]] = set()
+    owners_of = _owners_index(t)
     for client in d.clients:
         for name in client.connects_to:
-            owners = _owners(t, name)
+            owners = owners_of.get(name, [])
             leaves = [(s, t.observed(s).leaf) for s in owners]
             if is_ip_address(name):
                 if not any(leaf is not None and san_covers(leaf, name) for _, leaf in leaves):
@@ -453,10 +459,11 @@ def _clients(t: Topology) -> Iterator[TopologyIssue]:
                     "user-installed roots unless the app opts in",
                     client.location,
                 )
-            elif client.platform is Platform.IOS:
+            elif client.platform.is_apple_mobile:
                 yield TopologyIssue(
                     IOS_TRUST_SWITCH,
-                    f"clients {client.name!r} (ios): after installing the root profile by hand, "
+                    f"clients {client.name!r} ({client.platform.value}): after installing the root "
+                    "profile by hand, "
                     "enable it in Settings > General > About > Certificate Trust Settings",
                     client.location,
                 )
@@ -485,14 +492,21 @@ def _proxy(t: Topology) -> Iterator[TopologyIssue]:
 def _served_certificates(t: Topology) -> Iterator[TopologyIssue]:
     for server in t.deployment.servers:
         seen = t.observed(server)
-        if seen.served is None or seen.leaf is None:
+        if seen.leaf is None:
             continue
-        if seen.served.fingerprint_sha256 != seen.leaf.fingerprint_sha256:
+        served: list[tuple[str | None, CertFacts, str]] = (
+            [(None, seen.served, seen.served_location)] if seen.served else []
+        )
+        served += seen.served_by_name
+        for sni, leaf, where in served:
+            if leaf.fingerprint_sha256 == seen.leaf.fingerprint_sha256:
+                continue
+            asked = f" for {sni}" if sni else ""
             yield TopologyIssue(
                 SERVED_DIFFERS,
-                f"server {server.key}: {server.endpoint} presents {seen.served.display_name} "
-                f"(SHA-1 {seen.served.thumbprint_sha1}), not the manifest's certificate "
+                f"server {server.key}: {server.endpoint} presents{asked} {leaf.display_name} "
+                f"(SHA-1 {leaf.thumbprint_sha1}), not the manifest's certificate "
                 f"(SHA-1 {seen.leaf.thumbprint_sha1})",
-                seen.served_location or server.location,
-                seen.served,
+                where or server.location,
+                leaf,
             )

@@ -17,8 +17,8 @@ from certready.interfaces.cli.output import (
     OUTPUT_HELP,
     ReportFormat,
     emit_report,
-    exit_status,
 )
+from certready.interfaces.cli.scan import scan_exit_status
 from certready.services.audit import AuditOptions, audit_with_policy
 from certready.services.plan import write_install_plan
 
@@ -62,7 +62,8 @@ def register(app: typer.Typer) -> None:
     ) -> int:
         """Audit a whole deployment: every server's certificates, the topology, the clients.
 
-        Exit status: 0 ok, 1 findings at or above --fail-on, 2 usage, manifest or input error.
+        Exit status: 0 ok, 1 findings at or above --fail-on (an unreachable endpoint counts as an
+        error), 2 usage, manifest or input error.
         """
         streams = current_streams()
         options = AuditOptions(
@@ -70,7 +71,7 @@ def register(app: typer.Typer) -> None:
         )
         report, policy = audit_with_policy(manifest, options)
         emit_report(report, fmt, output, streams, policy=policy)
-        return exit_status(report, fail_on.threshold())
+        return scan_exit_status(report, fail_on.threshold())  # an unreachable endpoint: an error
 
     @app.command("plan")
     def plan_command(
