@@ -190,12 +190,12 @@ class _Graph:
 
     def candidates(self, child: _Cert) -> list[_Cert]:
         """Possible issuers by name and key identifier only (no signature check: cheap)."""
-        aki = _aki(child.cert)
+        aki = child.facts.authority_key_identifier  # facts are cached per certificate
         out = []
         for parent in self.by_subject.get(child.cert.issuer.public_bytes(), ()):
             if parent.fp == child.fp:
                 continue
-            if aki is not None and _ski(parent.cert) not in (None, aki):
+            if aki is not None and parent.facts.subject_key_identifier not in (None, aki):
                 continue
             out.append(parent)
         return out
@@ -289,22 +289,6 @@ def _walk(leaf: _Cert, graph: _Graph, anchored: frozenset[bytes]) -> tuple[list[
         cursor = parent_of[cursor.fp]
     chain.reverse()
     return chain, end is not None
-
-
-def _aki(cert: x509.Certificate) -> bytes | None:
-    try:
-        return cert.extensions.get_extension_for_class(
-            x509.AuthorityKeyIdentifier
-        ).value.key_identifier
-    except (x509.ExtensionNotFound, x509.DuplicateExtension, ValueError, TypeError):
-        return None
-
-
-def _ski(cert: x509.Certificate) -> bytes | None:
-    try:
-        return cert.extensions.get_extension_for_class(x509.SubjectKeyIdentifier).value.digest
-    except (x509.ExtensionNotFound, x509.DuplicateExtension, ValueError, TypeError):
-        return None
 
 
 def _reachable(leaf: _Cert, graph: _Graph) -> set[bytes]:
