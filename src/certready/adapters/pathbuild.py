@@ -59,10 +59,15 @@ class PathResult:
 class Anchors:
     """A cryptography ``Store`` built once for a set of anchors (building one costs ~0.2 ms)."""
 
-    def __init__(self, anchors: Sequence[x509.Certificate]) -> None:
+    def __init__(
+        self, anchors: Sequence[x509.Certificate], fingerprints: Sequence[bytes] | None = None
+    ) -> None:
         self.certificates = tuple(anchors)
         self.store = Store(list(anchors)) if anchors else None
-        self.fingerprints = frozenset(c.fingerprint(_SHA256) for c in anchors)
+        self.fingerprint_list = tuple(
+            fingerprints if fingerprints is not None else (c.fingerprint(_SHA256) for c in anchors)
+        )
+        self.fingerprints = frozenset(self.fingerprint_list)
 
     def __contains__(self, cert: x509.Certificate) -> bool:
         return cert.fingerprint(_SHA256) in self.fingerprints
@@ -80,7 +85,7 @@ def covered_name(leaf: x509.Certificate) -> str | None:
     """A name the leaf itself covers (its first SAN entry; a wildcard's label filled in)."""
     try:
         san = leaf.extensions.get_extension_for_class(x509.SubjectAlternativeName).value
-    except (x509.ExtensionNotFound, ValueError):
+    except (x509.ExtensionNotFound, x509.DuplicateExtension, ValueError, TypeError):
         return None
     for dns in san.get_values_for_type(x509.DNSName):
         name = dns.lower().rstrip(".")

@@ -259,14 +259,19 @@ def extract_facts(cert: x509.Certificate) -> CertFacts:
     try:
         for ext in cert.extensions:
             extensions[ext.oid.dotted_string] = ext
-    except (ValueError, x509.DuplicateExtension, x509.UnsupportedGeneralNameType) as exc:
+    except (ValueError, TypeError, x509.DuplicateExtension, x509.UnsupportedGeneralNameType) as exc:
         errors.append(f"extensions: {exc}")
         for oid in _WANTED_EXTENSIONS:
             try:
                 extensions[oid.dotted_string] = cert.extensions.get_extension_for_oid(oid)
             except x509.ExtensionNotFound:
                 continue
-            except (ValueError, x509.DuplicateExtension, x509.UnsupportedGeneralNameType) as e:
+            except (
+                ValueError,
+                TypeError,
+                x509.DuplicateExtension,
+                x509.UnsupportedGeneralNameType,
+            ) as e:
                 errors.append(f"{oid._name}: {e}")
 
     def get(oid: x509.ObjectIdentifier) -> x509.Extension[x509.ExtensionType] | None:

@@ -76,6 +76,7 @@ class ChainOptions:
         trust = self.trust or (load_mozilla(),)
         public = self.public or load_mozilla()
         anchors: list[x509.Certificate] = []
+        fingerprints: list[bytes] = []
         origins: dict[bytes, str] = {}
         for store in trust:
             for cert in store.anchors:
@@ -83,11 +84,13 @@ class ChainOptions:
                 if fp not in origins:
                     origins[fp] = store.label
                     anchors.append(cert)
+                    fingerprints.append(fp)
         for store in trust:
             for cert in store.intermediates:
                 origins.setdefault(cert.fingerprint(_SHA256), store.label)
-        object.__setattr__(self, "_anchors", Anchors(anchors))
+        object.__setattr__(self, "_anchors", Anchors(anchors, fingerprints))
         object.__setattr__(self, "_origins", origins)
+        same = public is trust[0] and len(trust) == 1
         by_subject: dict[bytes, list[tuple[int, x509.Certificate, bytes]]] = {}
         indexed: set[bytes] = set()
         for index, cert in enumerate((*anchors, *(c for s in trust for c in s.intermediates))):
@@ -97,7 +100,11 @@ class ChainOptions:
                 by_subject.setdefault(cert.subject.public_bytes(), []).append((index, cert, fp))
         object.__setattr__(self, "_by_subject", by_subject)
         object.__setattr__(
-            self, "_public", frozenset(c.fingerprint(_SHA256) for c in public.anchors)
+            self,
+            "_public",
+            frozenset(fingerprints)
+            if same
+            else frozenset(c.fingerprint(_SHA256) for c in public.anchors),
         )
 
     @property
@@ -181,6 +188,18 @@ class _Graph:
                 out.append(parent)
         return out
 
+    def candidates(self, child: _Cert) -> list[_Cert]:
+        """Possible issuers by name and key identifier only (no signature check: cheap)."""
+        aki = _aki(child.cert)
+        out = []
+        for parent in self.by_subject.get(child.cert.issuer.public_bytes(), ()):
+            if parent.fp == child.fp:
+                continue
+            if aki is not None and _ski(parent.cert) not in (None, aki):
+                continue
+            out.append(parent)
+        return out
+
     def signed(self, child: _Cert, parent: _Cert) -> bool:
         key = (child.fp, parent.fp)
         if key not in self._verified:
@@ -190,7 +209,10 @@ class _Graph:
                     child.cert.verify_directly_issued_by(parent.cert)
                     ok = True
                 except ValueError:
-                    ok = _weak_signature_verifies(child.cert, parent.cert)
+                    try:
+                        ok = _weak_signature_verifies(child.cert, parent.cert)
+                    except Exception:  # an issuer key cryptography cannot load
+                        ok = False
                 except (TypeError, InvalidSignature):
                     ok = False
                 except Exception:
@@ -232,37 +254,66 @@ def _self_signed(c: _Cert, graph: _Graph) -> bool:
 
 
 def _walk(leaf: _Cert, graph: _Graph, anchored: frozenset[bytes]) -> tuple[list[_Cert], bool]:
-    """The longest issuer path from ``leaf``, preferring one that reaches an anchor."""
-    best: list[_Cert] = [leaf]
+    """The shortest issuer path from ``leaf`` to an anchor, else the longest one found.
 
-    def visit(path: list[_Cert]) -> list[_Cert] | None:
-        nonlocal best
-        node = path[-1]
-        if node.fp in anchored:
-            return path
-        if len(path) > len(best):
-            best = list(path)
-        if len(path) > MAX_DEPTH:
-            return None
-        seen = {c.fp for c in path}
+    Breadth-first with each certificate expanded once: bundles with many cross-signed
+    certificates (BetterTLS) would make a depth-first search over every path exponential.
+    """
+    parent_of: dict[bytes, _Cert | None] = {leaf.fp: None}
+    depth = {leaf.fp: 0}
+    queue = [leaf]
+    deepest = leaf
+    end: _Cert | None = leaf if leaf.fp in anchored else None
+    head = 0
+    while end is None and head < len(queue):
+        node = queue[head]
+        head += 1
+        if depth[node.fp] > MAX_DEPTH:
+            continue
         for parent in graph.issuers(node):
-            if parent.fp in seen:
+            if parent.fp in parent_of:
                 continue
-            found = visit([*path, parent])
-            if found is not None:
-                return found
+            parent_of[parent.fp] = node
+            depth[parent.fp] = depth[node.fp] + 1
+            if depth[parent.fp] > depth[deepest.fp]:
+                deepest = parent
+            if parent.fp in anchored:
+                end = parent
+                break
+            queue.append(parent)
+    last = end or deepest
+    chain: list[_Cert] = []
+    cursor: _Cert | None = last
+    while cursor is not None:
+        chain.append(cursor)
+        cursor = parent_of[cursor.fp]
+    chain.reverse()
+    return chain, end is not None
+
+
+def _aki(cert: x509.Certificate) -> bytes | None:
+    try:
+        return cert.extensions.get_extension_for_class(
+            x509.AuthorityKeyIdentifier
+        ).value.key_identifier
+    except (x509.ExtensionNotFound, x509.DuplicateExtension, ValueError, TypeError):
         return None
 
-    found = visit([leaf])
-    return (found, True) if found is not None else (best, False)
+
+def _ski(cert: x509.Certificate) -> bytes | None:
+    try:
+        return cert.extensions.get_extension_for_class(x509.SubjectKeyIdentifier).value.digest
+    except (x509.ExtensionNotFound, x509.DuplicateExtension, ValueError, TypeError):
+        return None
 
 
 def _reachable(leaf: _Cert, graph: _Graph) -> set[bytes]:
+    """Every certificate that may be on a path of ``leaf`` (names and key identifiers)."""
     seen = {leaf.fp}
     todo = [leaf]
     while todo:
         node = todo.pop()
-        for parent in graph.issuers(node):
+        for parent in graph.candidates(node):
             if parent.fp not in seen:
                 seen.add(parent.fp)
                 todo.append(parent)
@@ -434,7 +485,9 @@ def analyse_chain(
         if not anchored:
             _explain_unanchored(path_certs[-1], graph, options, out)
 
-    _path_checks(path_certs, at, options, policy, graph, out)
+    _path_checks(
+        path_certs, at, options, policy, graph, out, anchored=anchored, check_dates=not strict.ok
+    )
 
     issuer_is_public: bool | None = None
     if result.ok or anchored:
@@ -508,10 +561,7 @@ def _bundle_checks(
     ordered = [c for c in sequence if c.fp in related]
     wrong = bool(ordered) and ordered[0].fp != leaf.fp
     for i, c in enumerate(ordered[1:], start=1):
-        if not wrong and not any(
-            graph.signed(earlier, c) and earlier.cert.issuer == c.cert.subject
-            for earlier in ordered[:i]
-        ):
+        if not wrong and not any(c in graph.candidates(earlier) for earlier in ordered[:i]):
             wrong = True
     if wrong:
         order = ", ".join(f"{c.facts.display_name} ({c.origin})" for c in ordered)
@@ -570,13 +620,22 @@ def _path_checks(
     policy: Policy,
     graph: _Graph,
     out: _Emitter,
+    *,
+    anchored: bool,
+    check_dates: bool,
 ) -> None:
-    """Dates, strength, CA profile, serials and revocation of every certificate of the path."""
+    """Dates, strength, CA profile, serials and revocation of every certificate of the path.
+
+    The last certificate of an anchored path is a trust anchor: whatever its shape (a trusted
+    intermediate too), its own signature and issuer links are not checked. Dates are checked
+    only when the verifier did not already check them at this time (``check_dates``).
+    """
     weak_params = policy.setting("chain.intermediate-weak").parameters
     for i, c in enumerate(path):
         f = c.facts
+        anchor = anchored and i == len(path) - 1
         serial = c.cert.serial_number
-        if serial <= 0 or serial.bit_length() > 159:
+        if not anchor and (serial <= 0 or serial.bit_length() > 159):
             out.add(
                 "chain.serial-number",
                 f"{f.display_name} has serial number {serial}"
@@ -588,7 +647,7 @@ def _path_checks(
             continue
         root = _self_signed(c, graph)
         what = "root" if root else "intermediate"
-        if at < f.not_valid_before or at > f.not_valid_after:
+        if check_dates and (at < f.not_valid_before or at > f.not_valid_after):
             state = (
                 f"expired on {f.not_valid_after:%Y-%m-%d}"
                 if at > f.not_valid_after
@@ -601,7 +660,7 @@ def _path_checks(
                 location=c.origin,
             )
         problems = [key_weakness(f, weak_params)]
-        if not root:
+        if not root and not anchor:
             problems.append(signature_weakness(f, weak_params))
         for problem in problems:
             if problem:
@@ -611,7 +670,7 @@ def _path_checks(
                     certificate=f,
                     location=c.origin,
                 )
-        for problem in _ca_profile(c, root):
+        for problem in _ca_profile(c, root, anchor):
             out.add(
                 "chain.ca-profile",
                 f"the {what} {f.display_name}: {problem}",
@@ -631,9 +690,16 @@ def _path_checks(
             out.add("chain.revoked", problem, certificate=c.facts, location=c.origin)
 
 
-def _ca_profile(c: _Cert, root: bool) -> list[str]:
+def _ca_profile(c: _Cert, root: bool, anchor: bool) -> list[str]:
+    try:
+        return _ca_profile_problems(c.cert, root, anchor)
+    except (ValueError, TypeError, x509.DuplicateExtension) as exc:
+        return [f"an extension cannot be parsed ({exc})"]
+
+
+def _ca_profile_problems(cert: x509.Certificate, root: bool, anchor: bool) -> list[str]:
     problems: list[str] = []
-    exts = c.cert.extensions
+    exts = cert.extensions
     try:
         ski: x509.Extension[x509.SubjectKeyIdentifier] | None = exts.get_extension_for_class(
             x509.SubjectKeyIdentifier
@@ -658,17 +724,15 @@ def _ca_profile(c: _Cert, root: bool) -> list[str]:
                 and aki.value.key_identifier != ski.value.digest
             ):
                 problems.append("Authority Key Identifier differs from its Subject Key Identifier")
-    elif aki is None:
+    elif aki is None and not anchor:
         problems.append("no Authority Key Identifier")
-    for cls, name in (
-        (x509.NameConstraints, "Name Constraints"),
-        (x509.PolicyConstraints, "Policy Constraints"),
-    ):
-        try:
-            if not exts.get_extension_for_class(cls).critical:
-                problems.append(f"{name} not marked critical")
-        except x509.ExtensionNotFound:
-            pass
+    # Name Constraints: RFC 5280 says critical, but CA/B BR 7.1.2.5.2 lets it be non-critical
+    # (limbo's webpki::nc::permitted-dns-match-noncritical), so only Policy Constraints here.
+    try:
+        if not exts.get_extension_for_class(x509.PolicyConstraints).critical:
+            problems.append("Policy Constraints not marked critical")
+    except x509.ExtensionNotFound:
+        pass
     return problems
 
 
@@ -691,18 +755,20 @@ def _revocation(c: _Cert, issuer: _Cert, crls: Sequence[LoadedCrl], at: dt.datet
                 f"Usage lacks cRLSign: the revocation status of {name} is unknown"
             )
             continue
+        unknown = f"the revocation status of {name} is unknown"
         try:
             number = crl.extensions.get_extension_for_class(x509.CRLNumber)
-            if number.critical:
-                problems.append(
-                    f"the CRL {loaded.location} marks its CRL Number critical (RFC 5280 §5.2.3): "
-                    f"the revocation status of {name} is unknown"
-                )
-                continue
         except x509.ExtensionNotFound:
             problems.append(
-                f"the CRL {loaded.location} has no CRL Number (RFC 5280 §5.2.3): the revocation "
-                f"status of {name} is unknown"
+                f"the CRL {loaded.location} has no CRL Number (RFC 5280 §5.2.3): {unknown}"
+            )
+            continue
+        except (ValueError, x509.DuplicateExtension) as exc:
+            problems.append(f"the CRL {loaded.location} is malformed ({exc}): {unknown}")
+            continue
+        if number.critical:
+            problems.append(
+                f"the CRL {loaded.location} marks its CRL Number critical (RFC 5280 §5.2.3): {unknown}"
             )
             continue
         revoked = crl.get_revoked_certificate_by_serial_number(c.cert.serial_number)
@@ -749,6 +815,7 @@ def parse_time(text: str) -> dt.datetime:
         raise UsageError(
             f"--at {text!r} is not an ISO 8601 date or time (e.g. 2027-03-01 or 2027-03-01T12:00Z)"
         ) from None
+    value = value.replace(microsecond=0)  # X.509 times are whole seconds (RFC 5280 §4.1.2.5)
     return value if value.tzinfo else value.replace(tzinfo=dt.UTC)
 
 

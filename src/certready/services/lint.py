@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import hashlib
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field, replace
 
 from cryptography.hazmat.primitives import serialization
@@ -26,6 +26,7 @@ from certready.core.model import (
     KeyPairing,
     Report,
     Role,
+    Rule,
     RuleContext,
     TargetResult,
     TargetStatus,
@@ -79,9 +80,28 @@ def analyse(
     served: bool = False,
 ) -> TargetResult:
     """Every rule over one target: a leaf, the certificates that came with it, and its key."""
+    return analyse_detailed(target, certificates, keys, options, served=served)[0]
+
+
+def analyse_detailed(
+    target: str,
+    certificates: Sequence[LoadedCertificate],
+    keys: Sequence[LoadedKey],
+    options: LintOptions,
+    *,
+    served: bool = False,
+    leaf_index: int | None = None,
+    rules: Iterable[Rule] | None = None,
+) -> tuple[TargetResult, ChainAnalysis | None]:
+    """:func:`analyse`, plus the chain analysis itself (its strict verdict, for conformance runs).
+
+    ``leaf_index`` forces which certificate is the leaf (default: :func:`choose_leaf`); ``rules``
+    restricts the rules evaluated (default: the whole catalogue, as the policy enables it).
+    """
     facts = [cached_facts(c.certificate) for c in certificates]
     elements = tuple(ChainElement(f, c.location) for f, c in zip(facts, certificates, strict=True))
-    leaf_index = choose_leaf(facts, keys)
+    if leaf_index is None:
+        leaf_index = choose_leaf(facts, keys)
     if leaf_index is None:
         return TargetResult(
             target=target,
@@ -90,7 +110,7 @@ def analyse(
             hosts=options.hosts,
             certificates=elements,
             reason="only CA certificates: not linted as a server certificate",
-        )
+        ), None
     leaf = facts[leaf_index]
     ordered = (elements[leaf_index], *elements[:leaf_index], *elements[leaf_index + 1 :])
     pairing = key_pairing(leaf, keys)
@@ -117,8 +137,8 @@ def analyse(
         path=analysis.path or None if analysis else None,
         issuer_is_public=analysis.issuer_is_public if analysis else None,
     )
-    findings = evaluate(ctx, options.policy)
-    return TargetResult(
+    findings = evaluate(ctx, options.policy, rules)
+    result = TargetResult(
         target=target,
         location=ctx.location,
         role=options.role,
@@ -128,6 +148,7 @@ def analyse(
         findings=findings + (analysis.findings if analysis else ()),
         private_key=pairing,
     )
+    return result, analysis
 
 
 def lint_bundle(bundle: Bundle, options: LintOptions) -> TargetResult:

@@ -11,19 +11,17 @@
 from __future__ import annotations
 
 from certready.adapters.trust.files import load_trust_path
-from certready.adapters.trust.model import TrustStore, anchors_of, origin_index
+from certready.adapters.trust.model import TrustStore
 from certready.adapters.trust.mozilla import load_mozilla
 from certready.adapters.trust.system import load_system
 from certready.core.errors import UsageError
 
 __all__ = [
     "TrustStore",
-    "anchors_of",
     "load_mozilla",
     "load_store",
     "load_system",
     "load_trust_path",
-    "origin_index",
     "parse_trust",
 ]
 

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable
 from dataclasses import dataclass
 
 from cryptography import x509
@@ -27,28 +26,6 @@ class TrustStore:
 
     def __len__(self) -> int:
         return len(self.anchors)
-
-
-def anchors_of(stores: Iterable[TrustStore]) -> list[x509.Certificate]:
-    """Every anchor of ``stores``, each certificate once (the first store that has it wins)."""
-    seen: set[bytes] = set()
-    out: list[x509.Certificate] = []
-    for store in stores:
-        for cert in store.anchors:
-            fp = cert.fingerprint(_SHA256)
-            if fp not in seen:
-                seen.add(fp)
-                out.append(cert)
-    return out
-
-
-def origin_index(stores: Iterable[TrustStore]) -> dict[bytes, str]:
-    """SHA-256 fingerprint -> label of the first store holding it (anchors and intermediates)."""
-    index: dict[bytes, str] = {}
-    for store in stores:
-        for cert in (*store.anchors, *store.intermediates):
-            index.setdefault(cert.fingerprint(_SHA256), store.label)
-    return index
 
 
 def parse_pem_certificates(data: bytes) -> list[x509.Certificate]:
