@@ -70,7 +70,6 @@ SKIP: dict[str, str] = {
     ),
 }
 
-_RULES_HELPER = "decided by a leaf rule of the rules area: needs {}"
 KNOWN_MISMATCHES: dict[str, str] = {
     "rfc5280::aki::cross-signed-root-missing-aki": (
         "a trust anchor that is not self-signed and has no AKI: limbo wants FAILURE here but "
@@ -87,25 +86,10 @@ KNOWN_MISMATCHES: dict[str, str] = {
         "which CA/B BR 7.1.4.3 forbids and names.cn-not-in-san reports as an error in the "
         "webpki profile, yet limbo expects SUCCESS here and FAILURE there",
     ),
-    **{
-        case: _RULES_HELPER.format(rule)
-        for rule, cases in {
-            "names.cn-not-in-san comparing the CN with the SAN byte for byte, as CA/B BR "
-            "7.1.4.3 asks (it compares normalised names today)": (
-                "webpki::cn::ipv6-uppercase-mismatch",
-                "webpki::cn::ipv6-uncompressed-mismatch",
-                "webpki::cn::ipv6-non-rfc5952-mismatch",
-                "webpki::cn::case-mismatch",
-            ),
-            "usage.eku-any as an error in the webpki profile (pedantic-webpki-eku)": (
-                "webpki::eku::ee-anyeku",
-            ),
-        }.items()
-        for case in cases
-    },
 }
-"""Cases certready decides differently today, each with why. Entries that start matching (the
-rules helper's leaf rules landing on main) are reported by the test so the list is trimmed."""
+"""Cases certready decides differently, each with why: all four are cases where limbo contradicts
+itself, so no policy can match both sides. Entries that start matching are reported by the test so
+the list is trimmed."""
 
 _LEAF_RULE_AREAS_FOR_CLIENTS = ("key", "signature", "validity")
 

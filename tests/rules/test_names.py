@@ -157,6 +157,35 @@ def test_cn_in_san_negative_controls(ca: TestCA, cn: str | None, sans: list[str]
     assert messages("names.cn-not-in-san", leaf.cert) == []
 
 
+@pytest.mark.parametrize(
+    ("cn", "sans"),
+    [
+        ("App.Example.Test", ["app.example.test"]),  # case differs
+        ("2001:DB8::1", ["2001:db8::1"]),  # IPv6 upper case
+        ("2001:db8:0:0:0:0:0:1", ["2001:db8::1"]),  # IPv6 not compressed (RFC 5952)
+    ],
+)
+def test_cn_not_in_san_exact_in_webpki(ca: TestCA, cn: str, sans: list[str]) -> None:
+    """CA/B BR 7.1.4.3 compares byte for byte (webpki); homecare forgives case and spelling."""
+    leaf = ca.issue("x.example.test", cn=cn, sans=sans)
+    (finding,) = run_rule("names.cn-not-in-san", leaf.cert, profile="webpki")
+    assert "byte for byte" in finding.message and finding.severity is Severity.ERROR
+    assert messages("names.cn-not-in-san", leaf.cert) == []
+
+
+@pytest.mark.parametrize(
+    ("cn", "sans"),
+    [
+        ("app.example.test", ["app.example.test"]),
+        ("2001:db8::1", ["2001:db8::1"]),
+        (None, ["a.test"]),
+    ],
+)
+def test_cn_exactly_in_san_passes_webpki(ca: TestCA, cn: str | None, sans: list[str]) -> None:
+    leaf = ca.issue("x.example.test", cn=cn, sans=sans)
+    assert messages("names.cn-not-in-san", leaf.cert, profile="webpki") == []
+
+
 def test_name_rules_do_not_apply_to_the_sts_certificate(ca: TestCA) -> None:
     leaf = ca.issue("sts.example.test", sans=[], cn="Token Signing")
     for rule_id in ("names.san-missing", "names.host-not-covered", "names.cn-not-in-san"):

@@ -103,6 +103,8 @@ def test_eku_any(ca: TestCA) -> None:
         "the Extended Key Usage asserts Any Purpose (2.5.29.37.0)"
     ]
     assert messages("usage.eku-any", ca.issue("a.example.test").cert) == []
+    (strict,) = run_rule("usage.eku-any", leaf, profile="webpki")  # BR 7.1.2.7.10 forbids it
+    assert strict.severity is Severity.ERROR
 
 
 def test_leaf_is_ca(ca: TestCA) -> None:

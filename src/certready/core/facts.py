@@ -179,16 +179,18 @@ def _general_name_text(name: x509.GeneralName) -> str:
 
 def _subject_alt_name(ext: x509.Extension[x509.SubjectAlternativeName]) -> SubjectAltName:
     dns: list[str] = []
+    written: list[str] = []
     ips: list[str] = []
     others: list[str] = []
     for name in ext.value:
         if isinstance(name, x509.DNSName):
             dns.append(name.value.lower())
+            written.append(name.value)
         elif isinstance(name, x509.IPAddress):
             ips.append(str(name.value))
         else:
             others.append(_general_name_text(name))
-    return SubjectAltName(tuple(dns), tuple(ips), tuple(others), ext.critical)
+    return SubjectAltName(tuple(dns), tuple(ips), tuple(others), ext.critical, tuple(written))
 
 
 def _key_usage(value: x509.KeyUsage) -> frozenset[str]:

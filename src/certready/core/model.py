@@ -151,6 +151,8 @@ class SubjectAltName:
     other_names: tuple[str, ...] = ()
     """email, URI, directoryName... as ``type:value``: never used for server identity."""
     critical: bool = False
+    dns_names_as_written: tuple[str, ...] = ()
+    """The dNSName entries byte for byte, case kept (CA/B BR §7.1.4.3 compares the CN with these)."""
 
 
 class KeyPairing(StrEnum):

@@ -251,9 +251,18 @@ def wildcard_public_suffix(
     ),
     remediation="Reissue with the CN equal to one of the SAN entries (or no CN at all).",
     references=("CA/B BR §7.1.4.3", "RFC 9525 §6.3", "Apple HT210176"),
+    parameters={"exact": False},
 )
 def cn_not_in_san(ctx: RuleContext, params: Mapping[str, ParamValue]) -> Iterable[Violation]:
-    """Each CN equals a SAN dNSName or iPAddress (CA/B BR §7.1.4.3), case-insensitively."""
+    """Each CN equals a SAN dNSName or iPAddress (CA/B BR §7.1.4.3), case-insensitively.
+
+    With ``exact`` (the ``webpki`` profile) the comparison is the Baseline Requirements' own: the
+    CN byte for byte equal to a dNSName as written, or to an iPAddress in its RFC 5952 text form
+    (IPv6 lower case and compressed) — ``Example.com`` or ``2001:DB8::1`` then do not match.
+    """
+    if bool_param(params, "exact", False):
+        yield from _cn_not_in_san_exact(ctx.leaf)
+        return
     dns, ips = _san_names(ctx.leaf)
     for cn in ctx.leaf.common_names:
         name = _a_label(cn)
@@ -262,3 +271,21 @@ def cn_not_in_san(ctx: RuleContext, params: Mapping[str, ParamValue]) -> Iterabl
         if is_ip(name) and any(ip_covers(ip, name) for ip in ips):
             continue
         yield Violation(f"the CN {cn!r} is not in the subjectAltName")
+
+
+def _cn_not_in_san_exact(leaf: CertFacts) -> Iterable[Violation]:
+    san = leaf.subject_alt_name
+    written = set(san.dns_names_as_written) if san else set()
+    ips = set(san.ip_addresses) if san else set()  # str(ipaddress) is RFC 5952 text
+    for cn in leaf.common_names:
+        if cn in written or cn in ips:
+            continue
+        close = cn.lower() in (san.dns_names if san else ()) or (
+            is_ip(cn) and any(ip_covers(ip, cn) for ip in ips)
+        )
+        detail = (
+            " as written (CA/B BR §7.1.4.3 compares byte for byte: case and IPv6 spelling count)"
+            if close
+            else ""
+        )
+        yield Violation(f"the CN {cn!r} is not in the subjectAltName{detail}")

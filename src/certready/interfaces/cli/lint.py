@@ -38,6 +38,8 @@ Examples:
   certready lint app.pem --host hcappserver.example.com
   certready lint app.pfx --host hcappserver.example.com --password-env APP_PFX_PASSWORD
   certready lint app.crt app.key chain.p7b --host mobile.example.com
+  certready lint app.pem --chain issuing-ca.pem --trust our-root.pem --host app.example.com
+  certready lint app.pem --trust mozilla,system --at 2027-03-01
   certready lint certs/ --format json --output report.json
   certready lint certs/ --format html --output report.html
   certready lint sts.pfx --role sts --password-file /run/secrets/sts.pass
