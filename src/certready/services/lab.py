@@ -39,7 +39,12 @@ from certready.adapters.issuance.ca import (
     write_crls,
     write_settings,
 )
-from certready.adapters.issuance.csr import load_csr, requested_common_name, requested_names
+from certready.adapters.issuance.csr import (
+    load_csr,
+    parse_failure,
+    requested_common_name,
+    requested_names,
+)
 from certready.adapters.issuance.defects import get_defect
 from certready.adapters.issuance.extensions import TLS_EKU, key_usage_for
 from certready.adapters.issuance.keys import (
@@ -208,6 +213,18 @@ def _check_issuer_outlives(plan: LeafPlan, lab: LabCA) -> None:
             "the lab's issuing CA expires before this certificate would: create a new lab",
             location=str(lab.issuing.cert_path),
         )
+
+
+def check_request(
+    hosts: Sequence[str], role: Role, key_type: str, days: int, defect: str | None
+) -> None:
+    """The mistakes ``lab issue`` can report before it asks for a PFX password (bad host, defect,
+    key type or days): nobody should type a password for a command that then refuses."""
+    _hosts(hosts, role)
+    if defect:
+        get_defect(defect)
+    _check_days(days)
+    check_key_type(key_type)
 
 
 def issue(lab_dir: Path | str | None, out_dir: Path | str, options: IssueOptions) -> IssuedFiles:
@@ -403,8 +420,8 @@ def revoke(
         )
     except OSError as exc:
         raise InputError(exc.strerror or str(exc), location=str(source)) from None
-    except ValueError as exc:
-        raise InputError(f"not a certificate: {exc}", location=str(source)) from None
+    except (ValueError, IndexError):
+        raise InputError(parse_failure(data, "certificate"), location=str(source)) from None
     if not _issued_by(certificate, lab):
         raise UsageError("not issued by this lab's issuing CA", location=str(source))
     revoked = _revocations(read_settings(lab.directory), lab.directory / SETTINGS)
@@ -436,6 +453,7 @@ __all__ = [
     "IssueOptions",
     "IssuedFiles",
     "LabFiles",
+    "check_request",
     "init",
     "issue",
     "open_lab",

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
 from cryptography import x509
@@ -26,6 +27,19 @@ def csr_pem(csr: x509.CertificateSigningRequest) -> bytes:
     return csr.public_bytes(serialization.Encoding.PEM)
 
 
+def parse_failure(data: bytes, expected: str) -> str:
+    """Why ``data`` is not the ``expected`` object, in words (not the ASN.1 parser's internals)."""
+    if not data.strip():
+        return "empty file"
+    match = re.search(rb"-----BEGIN ([A-Z0-9 ]+)-----", data)
+    if match:
+        label = match.group(1).decode("ascii")
+        if label.endswith("PRIVATE KEY"):
+            return f"holds a private key, not a {expected}"
+        return f"holds a PEM {label} block, not a {expected} (or the block is damaged)"
+    return f"not a {expected} (neither PEM nor DER)"
+
+
 def load_csr(path: Path) -> x509.CertificateSigningRequest:
     """A PEM or DER request whose self-signature verifies; errors name the file."""
     try:
@@ -36,8 +50,8 @@ def load_csr(path: Path) -> x509.CertificateSigningRequest:
         csr = (
             x509.load_pem_x509_csr(data) if b"-----BEGIN" in data else x509.load_der_x509_csr(data)
         )
-    except ValueError as exc:
-        raise InputError(f"not a certificate request: {exc}", location=str(path)) from None
+    except ValueError:
+        raise InputError(parse_failure(data, "certificate request"), location=str(path)) from None
     if not csr.is_signature_valid:
         raise InputError("the request's signature does not verify", location=str(path))
     return csr

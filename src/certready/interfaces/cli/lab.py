@@ -131,6 +131,7 @@ def register(app: typer.Typer) -> None:
         and a PKCS#12 with the full chain (AES-256; --legacy-pfx for 3DES/SHA-1)."""
         lab_service.refuse_stdout(out)
         lab_service.open_lab(lab_dir)  # a missing lab is reported before asking for a password
+        lab_service.check_request(host or (), role, key_type, days, defect)  # so is a bad option
         password = None
         if not no_pfx:
             password = read_secret(
