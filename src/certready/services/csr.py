@@ -50,10 +50,13 @@ def _now() -> dt.datetime:
 
 
 def refuse_stdout(out_dir: Path | str) -> Path:
-    """``-`` is standard output: a private key never goes there."""
+    """``-`` is standard output: a private key never goes there. An existing file is no folder."""
     if str(out_dir) == "-":
         raise UsageError("refusing to write a private key to standard output: give --out DIR")
-    return Path(out_dir)
+    directory = Path(out_dir)
+    if directory.exists() and not directory.is_dir():
+        raise UsageError("is a file, not a folder", location=str(directory))
+    return directory
 
 
 def file_stem(hosts: Sequence[str], fallback: str) -> str:

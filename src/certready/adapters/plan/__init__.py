@@ -54,6 +54,8 @@ def render_plan(plan: InstallPlan) -> dict[str, bytes]:
 def write_plan(files: dict[str, bytes], out_dir: str | Path, *, force: bool = False) -> list[Path]:
     """Write the files under ``out_dir``; an existing file is an error unless ``force``."""
     root = Path(out_dir)
+    if root.exists() and not root.is_dir():
+        raise UsageError("is a file, not a folder", location=str(root))
     existing = [name for name in files if (root / name).exists()]
     if existing and not force:
         shown = ", ".join(existing[:3]) + (" ..." if len(existing) > 3 else "")
@@ -61,10 +63,13 @@ def write_plan(files: dict[str, bytes], out_dir: str | Path, *, force: bool = Fa
     written: list[Path] = []
     for name, content in files.items():
         path = root / name
-        path.parent.mkdir(parents=True, exist_ok=True)
-        path.write_bytes(content)
-        if path.suffix in (".sh",):
-            path.chmod(0o755)
+        try:
+            path.parent.mkdir(parents=True, exist_ok=True)
+            path.write_bytes(content)
+            if path.suffix in (".sh",):
+                path.chmod(0o755)
+        except OSError as exc:
+            raise UsageError(f"cannot write: {exc.strerror or exc}", location=str(path)) from None
         written.append(path)
     return written
 
