@@ -207,11 +207,12 @@ def lint(
             results.append(None)  # a key file: decided once every certificate had its chance
         else:
             bundle = item
-            if not bundle.keys and loose_keys:
+            if loose_keys:
                 spkis = {spki_sha256(c.certificate.public_key()) for c in bundle.certificates}
                 mine = tuple(k for k in loose_keys if spki_sha256(k.key.public_key()) in spkis)
-                paired.update(k.location for k in mine)
-                bundle = replace(bundle, keys=mine)
+                paired.update(k.location for k in mine)  # also a PFX's own key given again
+                if not bundle.keys:
+                    bundle = replace(bundle, keys=mine)
             results.append(lint_bundle(bundle, options))
     for i, item in enumerate(items):
         if results[i] is None and isinstance(item, Bundle):
