@@ -79,6 +79,9 @@ def main(
         except _CLICK_ERRORS as exc:
             _print_click_error(exc, streams)
             return ExitStatus.USAGE
+        if result == ExitStatus.INTERRUPTED:  # typer >= 0.29 turns Ctrl-C into a silent 130
+            streams.stderr.write("\ninterrupted\n")
+            return ExitStatus.INTERRUPTED
         if isinstance(result, int):
             return result
         return ExitStatus.OK
