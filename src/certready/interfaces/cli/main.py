@@ -73,6 +73,10 @@ def main(
                 )
         except _EXITS as exc:
             return int(getattr(exc, "exit_code", 0))
+        except SystemExit as exc:  # typer >= 0.29 exits 1 on EPIPE (`certready rules | head -1`)
+            if isinstance(exc.__context__, BrokenPipeError):
+                return ExitStatus.OK
+            raise
         except _ABORTS:
             streams.stderr.write("\ninterrupted\n")
             return ExitStatus.INTERRUPTED
