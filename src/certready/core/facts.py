@@ -242,9 +242,9 @@ def _name_text(name: x509.Name) -> str:
         return repr(name)
 
 
-def _common_names(cert: x509.Certificate) -> tuple[str, ...]:
+def _common_names(subject: x509.Name) -> tuple[str, ...]:
     values: list[str] = []
-    for attr in cert.subject.get_attributes_for_oid(NameOID.COMMON_NAME):
+    for attr in subject.get_attributes_for_oid(NameOID.COMMON_NAME):
         value = attr.value
         values.append(value if isinstance(value, str) else value.decode("utf-8", "replace"))
     return tuple(values)
@@ -325,11 +325,12 @@ def extract_facts(cert: x509.Certificate) -> CertFacts:
         _crl_points(cast(x509.CRLDistributionPoints, cdp_ext.value)) if cdp_ext is not None else ()
     )
 
-    self_issued = cert.subject == cert.issuer
+    subject, issuer = cert.subject, cert.issuer  # each access parses the name again
+    self_issued = subject == issuer
     version = 3 if cert.version is x509.Version.v3 else 1
     return CertFacts(
-        subject=_name_text(cert.subject),
-        issuer=_name_text(cert.issuer),
+        subject=_name_text(subject),
+        issuer=_name_text(issuer),
         serial_number=format(cert.serial_number, "X"),
         version=version,
         not_valid_before=cert.not_valid_before_utc,
@@ -337,7 +338,7 @@ def extract_facts(cert: x509.Certificate) -> CertFacts:
         public_key=public_key_facts(cert),
         signature_algorithm=cert.signature_algorithm_oid.dotted_string,
         signature_hash=_signature_hash(cert),
-        common_names=_common_names(cert),
+        common_names=_common_names(subject),
         subject_alt_name=san,
         key_usage=key_usage,
         extended_key_usage=eku,
