@@ -12,7 +12,7 @@ from typing import cast
 
 from cryptography import x509
 from cryptography.exceptions import InvalidSignature, UnsupportedAlgorithm
-from cryptography.hazmat.primitives import hashes, serialization
+from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import dsa, ec, ed448, ed25519, rsa
 from cryptography.hazmat.primitives.asymmetric.types import PublicKeyTypes
 from cryptography.x509.oid import AuthorityInformationAccessOID, ExtensionOID, NameOID
@@ -242,6 +242,25 @@ def _name_text(name: x509.Name) -> str:
         return repr(name)
 
 
+_ISSUER_TEXT: dict[bytes, str] = {}
+"""RFC 4514 text of issuer names by DER: every leaf of a CA has the same issuer."""
+_ISSUER_TEXT_MAX = 4096
+
+
+def _issuer_text(name: x509.Name) -> str:
+    try:
+        der = name.public_bytes()
+    except ValueError:
+        return _name_text(name)
+    text = _ISSUER_TEXT.get(der)
+    if text is None:
+        text = _name_text(name)
+        if len(_ISSUER_TEXT) >= _ISSUER_TEXT_MAX:
+            _ISSUER_TEXT.clear()
+        _ISSUER_TEXT[der] = text
+    return text
+
+
 def _common_names(subject: x509.Name) -> tuple[str, ...]:
     values: list[str] = []
     for attr in subject.get_attributes_for_oid(NameOID.COMMON_NAME):
@@ -326,11 +345,12 @@ def extract_facts(cert: x509.Certificate) -> CertFacts:
     )
 
     subject, issuer = cert.subject, cert.issuer  # each access parses the name again
+    der = cert.public_bytes(serialization.Encoding.DER)  # hashed here: cert.fingerprint costs more
     self_issued = subject == issuer
     version = 3 if cert.version is x509.Version.v3 else 1
     return CertFacts(
         subject=_name_text(subject),
-        issuer=_name_text(issuer),
+        issuer=_issuer_text(issuer),
         serial_number=format(cert.serial_number, "X"),
         version=version,
         not_valid_before=cert.not_valid_before_utc,
@@ -350,8 +370,8 @@ def extract_facts(cert: x509.Certificate) -> CertFacts:
         ca_issuers=ca_issuers,
         ocsp_responders=ocsp,
         crl_distribution_points=cdp,
-        fingerprint_sha256=cert.fingerprint(hashes.SHA256()).hex().upper(),
-        thumbprint_sha1=cert.fingerprint(hashes.SHA1()).hex().upper(),  # noqa: S303 - display only
+        fingerprint_sha256=hashlib.sha256(der).hexdigest().upper(),
+        thumbprint_sha1=hashlib.sha1(der, usedforsecurity=False).hexdigest().upper(),
         self_issued=self_issued,
         self_signed=self_issued and _is_self_signed(cert),
         extension_errors=tuple(errors),

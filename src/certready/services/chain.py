@@ -284,6 +284,12 @@ def _weak_signature_verifies(child: x509.Certificate, parent: x509.Certificate) 
     return True
 
 
+def _fingerprint(cert: x509.Certificate) -> bytes:
+    """SHA-256 fingerprint from the facts remembered per certificate (every certificate given
+    gets its facts extracted anyway; hashing the DER again each time costs more)."""
+    return bytes.fromhex(cached_facts(cert).fingerprint_sha256)
+
+
 def _self_signed(c: _Cert, graph: _Graph) -> bool:
     return c.facts.self_issued and graph.signed(c, c)  # self_issued: subject == issuer
 
@@ -404,7 +410,7 @@ def analyse_chain(
     cached = {bytes.fromhex(f.fingerprint_sha256): f for f in known_facts}
     at = options.at or now or dt.datetime.now(dt.UTC)
     out = _Emitter(policy, leaf.location)
-    leaf_fp = leaf.certificate.fingerprint(_SHA256)
+    leaf_fp = _fingerprint(leaf.certificate)
     leaf_c = _Cert(leaf.certificate, leaf.location, leaf_fp, cached.get(leaf_fp))
 
     # The sequence as given, duplicates reported once each, the rest pooled.
@@ -413,7 +419,7 @@ def analyse_chain(
     leaf_in_sequence = False
     for item in (*supplied, *options.extra_certificates):
         cert = item.certificate
-        fp = leaf_fp if cert is leaf.certificate else cert.fingerprint(_SHA256)
+        fp = leaf_fp if cert is leaf.certificate else _fingerprint(cert)
         if fp == leaf_c.fp and not leaf_in_sequence:
             leaf_in_sequence = True
             sequence.append(leaf_c)
@@ -720,10 +726,22 @@ def _path_checks(
 
 
 def _ca_profile(c: _Cert, root: bool, anchor: bool) -> list[str]:
-    try:
-        return _ca_profile_problems(c.cert, root, anchor)
-    except (ValueError, TypeError, x509.DuplicateExtension) as exc:
-        return [f"an extension cannot be parsed ({exc})"]
+    key = (c.fp, root, anchor)
+    problems = _CA_PROFILE.get(key)
+    if problems is None:
+        try:
+            problems = tuple(_ca_profile_problems(c.cert, root, anchor))
+        except (ValueError, TypeError, x509.DuplicateExtension) as exc:
+            problems = (f"an extension cannot be parsed ({exc})",)
+        if len(_CA_PROFILE) >= _CA_PROFILE_MAX:
+            _CA_PROFILE.clear()
+        _CA_PROFILE[key] = problems
+    return list(problems)
+
+
+_CA_PROFILE: dict[tuple[bytes, bool, bool], tuple[str, ...]] = {}
+"""CA profile problems by (fingerprint, root, anchor): the same CAs recur in every analysis."""
+_CA_PROFILE_MAX = 4096
 
 
 def _ca_profile_problems(cert: x509.Certificate, root: bool, anchor: bool) -> list[str]:
