@@ -36,6 +36,14 @@ class PolicyError(CertReadyError):
         super().__init__(message, location=location)
         self.key = key
 
+    def __str__(self) -> str:
+        """``site.toml: rules.key.rsa-size.min_bits: must be int, not 'big'``: the key is named
+        unless the message already names it."""
+        message = self.message
+        if self.key and self.key not in message:
+            message = f"{self.key}: {message}"
+        return f"{self.location}: {message}" if self.location else message
+
 
 class UsageError(CertReadyError):
     """The command line asks for something impossible (bad option value, missing argument)."""

@@ -7,6 +7,7 @@ address is compared as an address, never as text.
 from __future__ import annotations
 
 import ipaddress
+import re
 
 import idna
 
@@ -30,13 +31,43 @@ def normalise_host(name: str) -> str:
     text = text.rstrip(".")
     if not text:
         raise UsageError(f"{name!r} is not a host name")
+    if "://" in text or "/" in text:
+        raise UsageError(
+            f"{name!r} is not a valid host name: give the name alone, without scheme or path"
+        )
+    if ":" in text:
+        raise UsageError(f"{name!r} is not a valid host name: give the name alone, without a port")
     if text.isascii():
         lowered = text.lower()
-        labels = lowered.split(".")
-        if any(not label or len(label) > 63 for label in labels) or len(lowered) > 253:
-            raise UsageError(f"{name!r} is not a valid host name")
-        return lowered
-    try:
-        return idna.encode(text, uts46=True).decode("ascii").lower()
-    except idna.IDNAError as exc:
-        raise UsageError(f"{name!r} is not a valid host name: {exc}") from None
+    else:
+        try:
+            lowered = idna.encode(text, uts46=True).decode("ascii").lower()
+        except idna.IDNAError as exc:
+            raise UsageError(f"{name!r} is not a valid host name: {exc}") from None
+    labels = lowered.split(".")
+    if any(not label or len(label) > 63 for label in labels) or len(lowered) > 253:
+        raise UsageError(f"{name!r} is not a valid host name")
+    if not all(_LABEL.match(label) for label in labels):
+        raise UsageError(
+            f"{name!r} is not a valid host name (letters, digits and hyphens between dots)"
+        )
+    if all(label.isdigit() for label in labels):
+        raise UsageError(f"{name!r} is not a valid IP address")
+    return lowered
+
+
+def reference_host(name: str) -> str:
+    """A name a client connects to (``--host``, ``--sni``): :func:`normalise_host`, and never a
+    wildcard: clients ask for one exact name (RFC 9525 §6.3), the certificate holds wildcards."""
+    normalised = normalise_host(name)
+    if "*" in normalised:
+        raise UsageError(
+            f"{name!r}: a client never asks for a wildcard name; give the exact names clients "
+            "type (repeat the option for each)"
+        )
+    return normalised
+
+
+# LDH labels (RFC 1123 §2.1); "_" is tolerated as Windows and service names use it, "*" is
+# left for the names.wildcard-* rules to judge (a certificate or request may hold one).
+_LABEL = re.compile(r"^[a-z0-9_*]([a-z0-9_*-]*[a-z0-9_*])?$")

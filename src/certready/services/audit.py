@@ -156,7 +156,7 @@ def manifest_policy(deployment: Deployment) -> Policy:
         if exc.location and exc.location != deployment.policy:
             raise  # an error inside the profile file: it names that file
         raise PolicyError(
-            f"policy: {exc.message}",
+            f"policy: {exc}",
             location=deployment.policy_location.removeprefix("manifest:"),
             key="policy",
         ) from None

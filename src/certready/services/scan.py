@@ -26,7 +26,7 @@ from certready.adapters.tlsfetch import (
 )
 from certready.core.errors import InputError, UsageError
 from certready.core.facts import cached_facts
-from certready.core.hostnames import normalise_host
+from certready.core.hostnames import normalise_host, reference_host
 from certready.core.model import Finding, Report, Role, TargetResult, TargetStatus, TlsFacts
 from certready.core.policy import Policy
 from certready.core.served import Expectations, served_findings
@@ -79,7 +79,7 @@ async def scan_async(
         raise UsageError("--concurrency must be at least 1")
     if options.timeout <= 0:
         raise UsageError("--timeout must be more than 0 seconds")
-    sni_override = normalise_host(options.sni) if options.sni else None
+    sni_override = reference_host(options.sni) if options.sni else None
     expectations = Expectations(leaf_sha256=options.expect_sha256, issuers=options.expect_issuers)
     limit = asyncio.Semaphore(options.concurrency)
     if options.resolve:

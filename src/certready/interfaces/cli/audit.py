@@ -22,6 +22,22 @@ from certready.interfaces.cli.scan import scan_exit_status
 from certready.services.audit import AuditOptions, audit_with_policy
 from certready.services.plan import write_install_plan
 
+AUDIT_EPILOG = """\
+\b
+Examples:
+  certready manifest init site.yaml      a commented starting manifest
+  certready audit site.yaml              the files the manifest names (offline)
+  certready audit site.yaml --live       also what each server serves
+  certready audit site.yaml --format html --output audit.html
+"""
+
+PLAN_EPILOG = """\
+\b
+Examples:
+  certready plan site.yaml --out plan/
+  certready plan site.yaml --out plan/ --force    replace an earlier plan
+"""
+
 
 def register(app: typer.Typer) -> None:
     manifest_app = typer.Typer(
@@ -31,10 +47,13 @@ def register(app: typer.Typer) -> None:
     )
     app.add_typer(manifest_app)
 
-    @app.command("audit")
+    @app.command("audit", epilog=AUDIT_EPILOG)
     def audit_command(
         manifest: Annotated[
-            str, typer.Argument(help="The deployment manifest (YAML).", show_default=False)
+            str,
+            typer.Argument(
+                metavar="MANIFEST", help="The deployment manifest (YAML).", show_default=False
+            ),
         ],
         live: Annotated[
             bool,
@@ -45,10 +64,16 @@ def register(app: typer.Typer) -> None:
         ] = False,
         profile: Annotated[
             str | None,
-            typer.Option(help="Policy (overrides the manifest's `policy:`): name or TOML file."),
+            typer.Option(
+                metavar="NAME|FILE",
+                help="Policy (overrides the manifest's `policy:`): name or TOML file.",
+            ),
         ] = None,
         timeout: Annotated[
-            float, typer.Option(help="--live: seconds per endpoint (DNS, connect, handshake).")
+            float,
+            typer.Option(
+                metavar="S", help="--live: seconds per endpoint (DNS, connect, handshake)."
+            ),
         ] = 10.0,
         fail_on: Annotated[
             FailOn, typer.Option(help="Exit 1 when a finding is at least this severe.")
@@ -73,13 +98,16 @@ def register(app: typer.Typer) -> None:
         emit_report(report, fmt, output, streams, policy=policy)
         return scan_exit_status(report, fail_on.threshold())  # an unreachable endpoint: an error
 
-    @app.command("plan")
+    @app.command("plan", epilog=PLAN_EPILOG)
     def plan_command(
         manifest: Annotated[
-            str, typer.Argument(help="The deployment manifest (YAML).", show_default=False)
+            str,
+            typer.Argument(
+                metavar="MANIFEST", help="The deployment manifest (YAML).", show_default=False
+            ),
         ],
         out: Annotated[
-            str, typer.Option("--out", "-o", help="Folder to write the plan into.")
+            str, typer.Option("--out", "-o", metavar="DIR", help="Folder to write the plan into.")
         ] = "certready-plan",
         force: Annotated[
             bool, typer.Option("--force", help="Overwrite files of an earlier plan.")

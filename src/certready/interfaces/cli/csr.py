@@ -14,9 +14,17 @@ from certready.interfaces.cli.main import current_streams
 from certready.interfaces.cli.secrets import read_secret
 from certready.services.csr import CsrOptions, create_csr, refuse_stdout
 
+EPILOG = """\
+\b
+Examples:
+  certready csr --host hcappserver.example.com --host mobile.example.com --out req/
+  certready csr --host app.example.com --key-type p256 --org "Example Care" --out req/
+  certready csr --host app.example.com --out req/ --passphrase-env KEY_PASS
+"""
+
 
 def register(app: typer.Typer) -> None:
-    @app.command("csr")
+    @app.command("csr", epilog=EPILOG)
     def csr_command(
         host: Annotated[
             list[str],

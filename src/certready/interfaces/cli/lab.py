@@ -34,10 +34,22 @@ DaysOption = Annotated[
 KEY_TYPE_HELP = f"Key: {', '.join(KEY_TYPES)}."
 
 
+EPILOG = """\
+\b
+Examples:
+  certready lab init lab/ && export CERTREADY_LAB=$PWD/lab
+  certready lab issue --host app.example.com --out certs/ --password-env PFX_PASS
+  certready lab issue --host app.example.com --out bad/ --defect expired
+  certready lab sign req/app.example.com.csr --out certs/
+  certready lab revoke certs/app.example.com.pem
+"""
+
+
 def register(app: typer.Typer) -> None:
     lab = typer.Typer(
         name="lab",
         help="A private lab CA that issues what the install guide wants (never for production).",
+        epilog=EPILOG,
         no_args_is_help=True,
     )
 

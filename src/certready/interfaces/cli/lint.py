@@ -7,7 +7,7 @@ from typing import Annotated
 
 import typer
 
-from certready.core.hostnames import normalise_host
+from certready.core.hostnames import reference_host
 from certready.core.model import Role
 from certready.core.policy import load_policy
 from certready.interfaces.cli.common import (
@@ -107,7 +107,7 @@ def register(app: typer.Typer) -> None:
         chain_options = make_chain_options(trust, chain or (), at, crl or ())
         options = LintOptions(
             policy=load_policy(profile),
-            hosts=tuple(normalise_host(h) for h in host or ()),
+            hosts=tuple(reference_host(h) for h in host or ()),
             role=role,
             chain=chain_options,
         )

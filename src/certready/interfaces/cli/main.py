@@ -9,6 +9,7 @@ from collections.abc import Sequence
 from typing import TextIO
 
 import click
+import typer
 import typer.main
 from cryptography.utils import CryptographyDeprecationWarning
 
@@ -16,6 +17,24 @@ from certready.core.errors import CertReadyError
 from certready.interfaces.cli.common import ExitStatus, Streams
 
 _STREAMS: list[Streams] = []
+
+
+def _click_errors() -> tuple[type[Exception], ...]:
+    """Click's ClickException, and the copy typer >= 0.29 vendors (``typer._click``): a usage
+    error raised by either is a one-line error, never "unexpected MissingParameter"."""
+    errors: list[type[Exception]] = [click.ClickException]
+    try:
+        from typer._click.exceptions import ClickException as VendoredClickException
+    except ImportError:  # typer < 0.29 uses click itself
+        pass
+    else:
+        errors.append(VendoredClickException)
+    return tuple(errors)
+
+
+_CLICK_ERRORS = _click_errors()
+_EXITS: tuple[type[Exception], ...] = (click.exceptions.Exit, typer.Exit)
+_ABORTS: tuple[type[BaseException], ...] = (click.exceptions.Abort, typer.Abort)
 
 
 def current_streams() -> Streams:
@@ -41,6 +60,7 @@ def main(
     _STREAMS.append(streams)
     try:
         cli = typer.main.get_command(build_app())
+        _plain_help(cli)
         try:
             with warnings.catch_warnings():
                 if not debug:  # e.g. "serial number which wasn't positive": not for the terminal
@@ -51,12 +71,12 @@ def main(
                     standalone_mode=False,
                     windows_expand_args=False,
                 )
-        except click.exceptions.Exit as exc:
-            return int(exc.exit_code)
-        except click.exceptions.Abort:
+        except _EXITS as exc:
+            return int(getattr(exc, "exit_code", 0))
+        except _ABORTS:
             streams.stderr.write("\ninterrupted\n")
             return ExitStatus.INTERRUPTED
-        except click.ClickException as exc:
+        except _CLICK_ERRORS as exc:
             _print_click_error(exc, streams)
             return ExitStatus.USAGE
         if isinstance(result, int):
@@ -84,9 +104,28 @@ def main(
         _STREAMS.pop()
 
 
-def _print_click_error(exc: click.ClickException, streams: Streams) -> None:
+def _plain_help(command: click.Command | object) -> None:
+    """typer >= 0.29 prints an argument as ``PATH <list[str]>`` and ``{PATH}...`` in the usage
+    line; an administrator reads ``PATH...`` / ``[PATH]``, the way every other tool writes it."""
+    for param in getattr(command, "params", ()):
+        if getattr(param, "param_type_name", "") != "argument":
+            continue
+        name = str(param.metavar or param.name or "ARG").upper()
+        dots = "..." if param.nargs != 1 else ""
+        usage = f"{name}{dots}" if param.required else f"[{name}]{dots}"
+        param.metavar = name
+        param.display_type_rich = lambda ctx: None
+        param._usage_display_name = lambda usage=usage: usage
+    for sub in getattr(command, "commands", {}).values():
+        _plain_help(sub)
+
+
+def _print_click_error(exc: Exception, streams: Streams) -> None:
     ctx = getattr(exc, "ctx", None)
-    if ctx is not None and isinstance(exc, click.UsageError):
+    if ctx is not None and hasattr(ctx, "get_usage"):
         streams.stderr.write(ctx.get_usage() + "\n")
         streams.stderr.write(f"Try '{ctx.command_path} --help' for help.\n")
-    streams.error(exc.format_message())
+    format_message = getattr(exc, "format_message", None)
+    message = format_message() if callable(format_message) else str(exc)
+    # typer >= 0.29 coerces with pydantic: "Value error, 'xml' is not one of ..."
+    streams.error(str(message).replace("Value error, ", ""))

@@ -102,14 +102,28 @@ def rules_document() -> str:
     return "\n".join(lines)
 
 
+EPILOG = """\
+\b
+Examples:
+  certready rules                         every rule, homecare severities
+  certready rules --profile webpki -v     with rationale, fix and sources
+  certready rules --profile site.toml     as your own profile sets them
+  certready rules --format json
+"""
+
+
 def register(app: typer.Typer) -> None:
-    @app.command("rules")
+    @app.command("rules", epilog=EPILOG)
     def rules_command(
         profile: Annotated[
-            str, typer.Option(help="Show severities and parameters as this profile sets them.")
+            str,
+            typer.Option(
+                metavar="NAME|FILE",
+                help="Show severities and parameters as this profile sets them.",
+            ),
         ] = "homecare",
         fmt: Annotated[
-            str, typer.Option("--format", "-f", help="text, json or markdown.")
+            str, typer.Option("--format", "-f", metavar="FORMAT", help="text, json or markdown.")
         ] = "text",
         verbose: Annotated[
             bool,

@@ -30,9 +30,19 @@ from certready.interfaces.cli.output import FORMAT_HELP, OUTPUT_HELP, ReportForm
 from certready.services.chain import make_chain_options
 from certready.services.scan import Progress, ScanOptions, TargetInput, scan_endpoints
 
+EPILOG = """\
+\b
+Examples:
+  certready scan hcappserver.example.com
+  certready scan mobile.example.com:8443 https://portal.example.com/login
+  certready scan -T servers.txt --format json --output scan.json
+  certready scan app.example.com --resolve app.example.com:443:10.0.0.5
+  certready scan 10.0.0.5 --sni app.example.com --trust lab/root-ca.pem
+"""
+
 
 def register(app: typer.Typer) -> None:
-    @app.command("scan")
+    @app.command("scan", epilog=EPILOG)
     def scan_command(
         targets: Annotated[
             list[str] | None,

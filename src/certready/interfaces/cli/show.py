@@ -12,7 +12,7 @@ from rich.console import Console
 from rich.markup import escape
 
 from certready.adapters.reporting.json_report import certificate_out
-from certready.core.errors import InputError
+from certready.core.errors import InputError, UsageError
 from certready.core.facts import (
     EKU_NAMES,
     KEY_USAGE_BITS,
@@ -320,6 +320,10 @@ def register(app: typer.Typer) -> None:
     ) -> int:
         """Show what certificate files hold: names, usages in words, both fingerprints, key,
         validity and chain order. Private keys are detected and matched, never printed."""
+        if fmt not in ("text", "json"):
+            raise UsageError(
+                f"--format {fmt!r}: show writes text or json (reports: certready lint)"
+            )
         streams = current_streams()
         password = passwords(password_env, password_file)
         chain_options = make_chain_options(trust, chain or (), at, crl or ())
