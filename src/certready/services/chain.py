@@ -165,7 +165,7 @@ class ChainAnalysis:
     """Why the strict validation failed, in the verifier's words."""
 
 
-@dataclass
+@dataclass(eq=False)  # one record per certificate in an analysis: identity is equality
 class _Cert:
     """A supplied or known certificate, its facts extracted at most once."""
 
