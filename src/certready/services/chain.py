@@ -196,15 +196,16 @@ class _Cert:
             self._names = _NAMES.get(self.fp)
             if self._names is None:
                 self._names = (self.cert.subject.public_bytes(), self.cert.issuer.public_bytes())
-                if len(_NAMES) >= _NAMES_MAX:
-                    _NAMES.clear()
-                _NAMES[self.fp] = self._names
+                if self.facts.is_ca or self.facts.self_issued:  # leaves do not recur
+                    if len(_NAMES) >= _NAMES_MAX:
+                        _NAMES.clear()
+                    _NAMES[self.fp] = self._names
         return self._names
 
 
 _NAMES: dict[bytes, tuple[bytes, bytes]] = {}
-"""DER subject and issuer by fingerprint: a deployment's CAs recur in every analysis."""
-_NAMES_MAX = 16384
+"""DER subject and issuer of CA certificates by fingerprint: they recur in every analysis."""
+_NAMES_MAX = 4096
 
 
 class _Graph:
