@@ -75,6 +75,8 @@ class Anchors:
 
 def reference_subject(name: str) -> x509.DNSName | x509.IPAddress:
     """A normalised host (A-label, no trailing dot) or IP address as cryptography's subject."""
+    if ":" not in name and not name.replace(".", "").isdigit():
+        return x509.DNSName(name)  # neither IPv6 (has ':') nor IPv4 (digits and dots only)
     try:
         return x509.IPAddress(ipaddress.ip_address(name))
     except ValueError:
@@ -110,12 +112,14 @@ def verify_path(
     max_chain_depth: int | None = None,
     origins: Mapping[bytes, str] | None = None,
     facts: Callable[[x509.Certificate], CertFacts] = extract_facts,
+    fingerprint: Callable[[x509.Certificate], bytes] | None = None,
 ) -> PathResult:
     """Build and validate a path for ``leaf``; ``host`` ``None`` means "a name the leaf covers".
 
     ``origins`` maps SHA-256 fingerprints to where each certificate came from
     (``file:app.pem#1``, ``trust:mozilla``); unknown ones show as ``unknown``. ``facts`` extracts
-    a path certificate's facts (the caller may have them already).
+    a path certificate's facts (the caller may have them already); ``fingerprint`` its SHA-256
+    fingerprint (likewise: computing one costs a hash of the whole DER).
     """
     if anchors.store is None:
         return PathResult((), (), "no trust anchor to validate against")
@@ -143,10 +147,13 @@ def verify_path(
     except ValueError as exc:  # a name cryptography cannot express (U-label, underscore...)
         return PathResult((), (), f"cannot validate for {name!r}: {exc}")
     where = origins or {}
-    elements = tuple(
-        ChainElement(facts(c), where.get(c.fingerprint(_SHA256), "unknown")) for c in chain
-    )
+    fp = fingerprint or _sha256_fingerprint
+    elements = tuple(ChainElement(facts(c), where.get(fp(c), "unknown")) for c in chain)
     return PathResult(elements, tuple(chain))
+
+
+def _sha256_fingerprint(cert: x509.Certificate) -> bytes:
+    return cert.fingerprint(_SHA256)
 
 
 def _reason(exc: VerificationError) -> str:

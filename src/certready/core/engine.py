@@ -8,9 +8,18 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 
-from certready.core.model import CertFacts, Finding, Rule, RuleContext, Severity, Violation
-from certready.core.policy import Policy
+from certready.core.model import (
+    CertFacts,
+    Finding,
+    Role,
+    Rule,
+    RuleContext,
+    Severity,
+    Violation,
+)
+from certready.core.policy import Policy, RuleSetting
 from certready.core.rules import catalogue
+from certready.core.rules.registry import analysed_elsewhere
 
 ENGINE_RULE_FAILED = "engine.rule-failed"
 
@@ -20,10 +29,8 @@ def evaluate(
 ) -> tuple[Finding, ...]:
     """Every finding of every enabled rule that applies to ``ctx.role``, in catalogue order."""
     findings: list[Finding] = []
-    for rule in catalogue() if rules is None else rules:
-        setting = policy.setting(rule.id)
-        if not setting.enabled or ctx.role not in rule.roles:
-            continue
+    planned = _plan(policy, ctx.role) if rules is None else _applicable(rules, policy, ctx.role)
+    for rule, setting in planned:
         try:
             for violation in rule.check(ctx, setting.parameters):
                 findings.append(_finding(rule, setting.severity, violation, ctx))
@@ -40,6 +47,37 @@ def evaluate(
                 )
             )
     return tuple(findings)
+
+
+def _applicable(
+    rules: Iterable[Rule], policy: Policy, role: Role
+) -> list[tuple[Rule, RuleSetting]]:
+    """The rules to run for ``role`` with their settings, in order (a rule an analyser reports
+    itself finds nothing here, so it is left out)."""
+    out = []
+    for rule in rules:
+        setting = policy.setting(rule.id)
+        if setting.enabled and role in rule.roles and rule.check is not analysed_elsewhere:
+            out.append((rule, setting))
+    return out
+
+
+_PLANS: dict[tuple[int, Role], tuple[Policy, tuple[Rule, ...], list[tuple[Rule, RuleSetting]]]] = {}
+""":func:`_applicable` over the catalogue per policy (by identity; the policy is kept alive, so
+its id is not reused) and role: a lint asks it again for every target."""
+_PLANS_MAX = 64
+
+
+def _plan(policy: Policy, role: Role) -> list[tuple[Rule, RuleSetting]]:
+    rules = catalogue()
+    entry = _PLANS.get((id(policy), role))
+    if entry is not None and entry[0] is policy and entry[1] is rules:
+        return entry[2]
+    planned = _applicable(rules, policy, role)
+    if len(_PLANS) >= _PLANS_MAX:
+        _PLANS.clear()
+    _PLANS[(id(policy), role)] = (policy, rules, planned)
+    return planned
 
 
 def _finding(rule: Rule, severity: Severity, v: Violation, ctx: RuleContext) -> Finding:

@@ -6,13 +6,12 @@ are computed once per certificate however many rules run, and most rule tests ne
 
 from __future__ import annotations
 
-import functools
 import hashlib
 from typing import cast
 
 from cryptography import x509
 from cryptography.exceptions import InvalidSignature, UnsupportedAlgorithm
-from cryptography.hazmat.primitives import hashes, serialization
+from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import dsa, ec, ed448, ed25519, rsa
 from cryptography.hazmat.primitives.asymmetric.types import PublicKeyTypes
 from cryptography.x509.oid import AuthorityInformationAccessOID, ExtensionOID, NameOID
@@ -242,9 +241,28 @@ def _name_text(name: x509.Name) -> str:
         return repr(name)
 
 
-def _common_names(cert: x509.Certificate) -> tuple[str, ...]:
+_ISSUER_TEXT: dict[bytes, str] = {}
+"""RFC 4514 text of issuer names by DER: every leaf of a CA has the same issuer."""
+_ISSUER_TEXT_MAX = 4096
+
+
+def _issuer_text(name: x509.Name) -> str:
+    try:
+        der = name.public_bytes()
+    except ValueError:
+        return _name_text(name)
+    text = _ISSUER_TEXT.get(der)
+    if text is None:
+        text = _name_text(name)
+        if len(_ISSUER_TEXT) >= _ISSUER_TEXT_MAX:
+            _ISSUER_TEXT.clear()
+        _ISSUER_TEXT[der] = text
+    return text
+
+
+def _common_names(subject: x509.Name) -> tuple[str, ...]:
     values: list[str] = []
-    for attr in cert.subject.get_attributes_for_oid(NameOID.COMMON_NAME):
+    for attr in subject.get_attributes_for_oid(NameOID.COMMON_NAME):
         value = attr.value
         values.append(value if isinstance(value, str) else value.decode("utf-8", "replace"))
     return tuple(values)
@@ -325,11 +343,13 @@ def extract_facts(cert: x509.Certificate) -> CertFacts:
         _crl_points(cast(x509.CRLDistributionPoints, cdp_ext.value)) if cdp_ext is not None else ()
     )
 
-    self_issued = cert.subject == cert.issuer
+    subject, issuer = cert.subject, cert.issuer  # each access parses the name again
+    der = cert.public_bytes(serialization.Encoding.DER)  # hashed here: cert.fingerprint costs more
+    self_issued = subject == issuer
     version = 3 if cert.version is x509.Version.v3 else 1
     return CertFacts(
-        subject=_name_text(cert.subject),
-        issuer=_name_text(cert.issuer),
+        subject=_name_text(subject),
+        issuer=_issuer_text(issuer),
         serial_number=format(cert.serial_number, "X"),
         version=version,
         not_valid_before=cert.not_valid_before_utc,
@@ -337,7 +357,7 @@ def extract_facts(cert: x509.Certificate) -> CertFacts:
         public_key=public_key_facts(cert),
         signature_algorithm=cert.signature_algorithm_oid.dotted_string,
         signature_hash=_signature_hash(cert),
-        common_names=_common_names(cert),
+        common_names=_common_names(subject),
         subject_alt_name=san,
         key_usage=key_usage,
         extended_key_usage=eku,
@@ -349,8 +369,8 @@ def extract_facts(cert: x509.Certificate) -> CertFacts:
         ca_issuers=ca_issuers,
         ocsp_responders=ocsp,
         crl_distribution_points=cdp,
-        fingerprint_sha256=cert.fingerprint(hashes.SHA256()).hex().upper(),
-        thumbprint_sha1=cert.fingerprint(hashes.SHA1()).hex().upper(),  # noqa: S303 - display only
+        fingerprint_sha256=hashlib.sha256(der).hexdigest().upper(),
+        thumbprint_sha1=hashlib.sha1(der, usedforsecurity=False).hexdigest().upper(),
         self_issued=self_issued,
         self_signed=self_issued and _is_self_signed(cert),
         extension_errors=tuple(errors),
@@ -370,8 +390,34 @@ _WANTED_EXTENSIONS = (
 )
 
 
-@functools.lru_cache(maxsize=4096)
 def cached_facts(cert: x509.Certificate) -> CertFacts:
     """:func:`extract_facts` remembered per certificate (equal DER, equal facts): a deployment's
-    intermediates and roots recur in every bundle and on every server a scan visits."""
-    return extract_facts(cert)
+    intermediates and roots recur in every bundle and on every server a scan visits.
+
+    CA and self-issued certificates are remembered (up to 4,096, then the cache starts over);
+    other certificates (leaves: asked for again within one analysis only) up to 64, so a long lint
+    does not hold every leaf's facts: holding them made the garbage collector's passes ~10% of
+    a lint's time.
+    """
+    facts = _CA_FACTS.get(cert)
+    if facts is None:
+        facts = _LEAF_FACTS.get(cert)
+    if facts is None:
+        facts = extract_facts(cert)
+        if facts.is_ca or facts.self_issued:
+            _remember(_CA_FACTS, cert, facts, 4096)
+        else:
+            _remember(_LEAF_FACTS, cert, facts, 64)
+    return facts
+
+
+_CA_FACTS: dict[x509.Certificate, CertFacts] = {}
+_LEAF_FACTS: dict[x509.Certificate, CertFacts] = {}
+
+
+def _remember(
+    cache: dict[x509.Certificate, CertFacts], cert: x509.Certificate, facts: CertFacts, size: int
+) -> None:
+    if len(cache) >= size:
+        cache.clear()  # (dropping the oldest instead: next(iter(dict)) slows as the front empties)
+    cache[cert] = facts

@@ -121,8 +121,14 @@ class ChainOptions:
         """The anchors and store intermediates that can be on a path up from ``certs`` (their
         issuers by name, transitively), with fingerprints, in store order: an analysis looks at
         these few instead of fingerprinting the whole store (Mozilla's: ~150) every time."""
+        return self.issuer_candidates_by_name(c.issuer.public_bytes() for c in certs)
+
+    def issuer_candidates_by_name(
+        self, issuers: Iterable[bytes]
+    ) -> list[tuple[x509.Certificate, bytes]]:
+        """:meth:`issuer_candidates` from the DER issuer names of the certificates."""
         found: dict[bytes, tuple[int, x509.Certificate]] = {}
-        todo = [c.issuer.public_bytes() for c in certs]
+        todo = list(issuers)
         done: set[bytes] = set()
         while todo:
             name = todo.pop()
@@ -140,7 +146,10 @@ class ChainOptions:
         return self._origins.get(fingerprint)
 
     def is_public(self, cert: x509.Certificate) -> bool:
-        return cert.fingerprint(_SHA256) in self._public
+        return self.is_public_fingerprint(cert.fingerprint(_SHA256))
+
+    def is_public_fingerprint(self, fingerprint: bytes) -> bool:
+        return fingerprint in self._public
 
 
 @dataclass(frozen=True, slots=True)
@@ -156,7 +165,7 @@ class ChainAnalysis:
     """Why the strict validation failed, in the verifier's words."""
 
 
-@dataclass
+@dataclass(eq=False)  # one record per certificate in an analysis: identity is equality
 class _Cert:
     """A supplied or known certificate, its facts extracted at most once."""
 
@@ -164,12 +173,39 @@ class _Cert:
     origin: str
     fp: bytes
     _facts: CertFacts | None = None
+    _names: tuple[bytes, bytes] | None = None
 
     @property
     def facts(self) -> CertFacts:
         if self._facts is None:
             self._facts = cached_facts(self.cert)
         return self._facts
+
+    @property
+    def subject_der(self) -> bytes:
+        return self.names[0]
+
+    @property
+    def issuer_der(self) -> bytes:
+        return self.names[1]
+
+    @property
+    def names(self) -> tuple[bytes, bytes]:
+        """DER subject and issuer: cryptography parses a name anew on every access."""
+        if self._names is None:
+            self._names = _NAMES.get(self.fp)
+            if self._names is None:
+                self._names = (self.cert.subject.public_bytes(), self.cert.issuer.public_bytes())
+                if self.facts.is_ca or self.facts.self_issued:  # leaves do not recur
+                    if len(_NAMES) >= _NAMES_MAX:
+                        _NAMES.clear()
+                    _NAMES[self.fp] = self._names
+        return self._names
+
+
+_NAMES: dict[bytes, tuple[bytes, bytes]] = {}
+"""DER subject and issuer of CA certificates by fingerprint: they recur in every analysis."""
+_NAMES_MAX = 4096
 
 
 class _Graph:
@@ -178,12 +214,12 @@ class _Graph:
     def __init__(self, certs: Iterable[_Cert]) -> None:
         self.by_subject: dict[bytes, list[_Cert]] = {}
         for c in certs:
-            self.by_subject.setdefault(c.cert.subject.public_bytes(), []).append(c)
+            self.by_subject.setdefault(c.subject_der, []).append(c)
         self._verified: dict[tuple[bytes, bytes], bool] = {}
 
     def issuers(self, child: _Cert) -> list[_Cert]:
         out = []
-        for parent in self.by_subject.get(child.cert.issuer.public_bytes(), ()):
+        for parent in self.by_subject.get(child.issuer_der, ()):
             if parent.fp != child.fp and self.signed(child, parent):
                 out.append(parent)
         return out
@@ -192,7 +228,7 @@ class _Graph:
         """Possible issuers by name and key identifier only (no signature check: cheap)."""
         aki = child.facts.authority_key_identifier  # facts are cached per certificate
         out = []
-        for parent in self.by_subject.get(child.cert.issuer.public_bytes(), ()):
+        for parent in self.by_subject.get(child.issuer_der, ()):
             if parent.fp == child.fp:
                 continue
             if aki is not None and parent.facts.subject_key_identifier not in (None, aki):
@@ -249,8 +285,14 @@ def _weak_signature_verifies(child: x509.Certificate, parent: x509.Certificate) 
     return True
 
 
+def _fingerprint(cert: x509.Certificate) -> bytes:
+    """SHA-256 fingerprint from the facts remembered per certificate (every certificate given
+    gets its facts extracted anyway; hashing the DER again each time costs more)."""
+    return bytes.fromhex(cached_facts(cert).fingerprint_sha256)
+
+
 def _self_signed(c: _Cert, graph: _Graph) -> bool:
-    return c.cert.subject == c.cert.issuer and graph.signed(c, c)
+    return c.facts.self_issued and graph.signed(c, c)  # self_issued: subject == issuer
 
 
 def _walk(leaf: _Cert, graph: _Graph, anchored: frozenset[bytes]) -> tuple[list[_Cert], bool]:
@@ -369,7 +411,7 @@ def analyse_chain(
     cached = {bytes.fromhex(f.fingerprint_sha256): f for f in known_facts}
     at = options.at or now or dt.datetime.now(dt.UTC)
     out = _Emitter(policy, leaf.location)
-    leaf_fp = leaf.certificate.fingerprint(_SHA256)
+    leaf_fp = _fingerprint(leaf.certificate)
     leaf_c = _Cert(leaf.certificate, leaf.location, leaf_fp, cached.get(leaf_fp))
 
     # The sequence as given, duplicates reported once each, the rest pooled.
@@ -377,7 +419,8 @@ def analyse_chain(
     seen: dict[bytes, _Cert] = {}
     leaf_in_sequence = False
     for item in (*supplied, *options.extra_certificates):
-        fp = item.certificate.fingerprint(_SHA256)
+        cert = item.certificate
+        fp = leaf_fp if cert is leaf.certificate else _fingerprint(cert)
         if fp == leaf_c.fp and not leaf_in_sequence:
             leaf_in_sequence = True
             sequence.append(leaf_c)
@@ -400,7 +443,7 @@ def analyse_chain(
     pool = [c for c in sequence if c.fp != leaf_c.fp]
 
     known: list[_Cert] = list(sequence)
-    for cert, fp in options.issuer_candidates(c.cert for c in sequence):
+    for cert, fp in options.issuer_candidates_by_name(c.issuer_der for c in sequence):
         if fp not in seen:
             known.append(_Cert(cert, options.origin(fp) or "trust", fp))
     graph = _Graph(known)
@@ -426,11 +469,22 @@ def analyse_chain(
 
     _bundle_checks(leaf_c, sequence, pool, graph, out)
 
+    def known_cert(cert: x509.Certificate) -> _Cert:
+        """The analysis' record of a certificate the verifier returned (the very same object)."""
+        found = by_id.get(id(cert))
+        if found is not None and found.cert is cert:
+            return found
+        fp = cert.fingerprint(_SHA256)
+        return by_fp.get(fp) or _Cert(cert, "unknown", fp)
+
     def facts_of(cert: x509.Certificate) -> CertFacts:
-        found = by_fp.get(cert.fingerprint(_SHA256))
-        return found.facts if found else cached_facts(cert)
+        return known_cert(cert).facts
+
+    def fingerprint_of(cert: x509.Certificate) -> bytes:
+        return known_cert(cert).fp
 
     by_fp = {c.fp: c for c in known}
+    by_id = {id(c.cert): c for c in known}
     intermediates = [c.cert for c in pool] + list(options.store_intermediates)
     strict = verify_path(
         leaf_c.cert,
@@ -442,6 +496,7 @@ def analyse_chain(
         max_chain_depth=options.max_chain_depth,
         origins=origins,
         facts=facts_of,
+        fingerprint=fingerprint_of,
     )
     result: PathResult = strict
     if not strict.ok:
@@ -455,14 +510,11 @@ def analyse_chain(
             max_chain_depth=options.max_chain_depth,
             origins=origins,
             facts=facts_of,
+            fingerprint=fingerprint_of,
         )
 
     if result.ok:
-        path_certs = [
-            by_fp.get(cert.fingerprint(_SHA256))
-            or _Cert(cert, "unknown", cert.fingerprint(_SHA256))
-            for cert in result.certificates
-        ]
+        path_certs = [known_cert(cert) for cert in result.certificates]
         anchored = True
     else:
         path_certs, anchored = _walk(leaf_c, graph, options.anchors.fingerprints)
@@ -476,7 +528,7 @@ def analyse_chain(
     issuer_is_public: bool | None = None
     if result.ok or anchored:
         top = path_certs[-1]
-        issuer_is_public = options.is_public(top.cert)
+        issuer_is_public = options.is_public_fingerprint(top.fp)
         if not issuer_is_public:
             out.add(
                 "chain.private-ca",
@@ -675,10 +727,22 @@ def _path_checks(
 
 
 def _ca_profile(c: _Cert, root: bool, anchor: bool) -> list[str]:
-    try:
-        return _ca_profile_problems(c.cert, root, anchor)
-    except (ValueError, TypeError, x509.DuplicateExtension) as exc:
-        return [f"an extension cannot be parsed ({exc})"]
+    key = (c.fp, root, anchor)
+    problems = _CA_PROFILE.get(key)
+    if problems is None:
+        try:
+            problems = tuple(_ca_profile_problems(c.cert, root, anchor))
+        except (ValueError, TypeError, x509.DuplicateExtension) as exc:
+            problems = (f"an extension cannot be parsed ({exc})",)
+        if len(_CA_PROFILE) >= _CA_PROFILE_MAX:
+            _CA_PROFILE.clear()
+        _CA_PROFILE[key] = problems
+    return list(problems)
+
+
+_CA_PROFILE: dict[tuple[bytes, bool, bool], tuple[str, ...]] = {}
+"""CA profile problems by (fingerprint, root, anchor): the same CAs recur in every analysis."""
+_CA_PROFILE_MAX = 4096
 
 
 def _ca_profile_problems(cert: x509.Certificate, root: bool, anchor: bool) -> list[str]:
