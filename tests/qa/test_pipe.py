@@ -1,10 +1,13 @@
-"""`certready rules | head -1`: the reader going away is not a failure (exit 0, no traceback)."""
+"""Pipes and sizes: a closed pipe is no failure (exit 0); a huge input names the limit."""
 
 from __future__ import annotations
 
 import io
+from pathlib import Path
 
+from certready.adapters.sources import MAX_INPUT_BYTES
 from certready.interfaces.cli import main
+from tests.cli import run
 
 
 class ClosedPipe(io.StringIO):
@@ -24,3 +27,15 @@ def test_an_open_pipe_gets_everything() -> None:
     out = io.StringIO()
     assert main(["rules"], stdout=out, stderr=io.StringIO()) == 0
     assert "names.san-missing" in out.getvalue()
+
+
+def test_too_large_says_the_limit_plainly(tmp_path: Path) -> None:
+    big = tmp_path / "big.bin"
+    big.write_bytes(b"0" * (MAX_INPUT_BYTES + 10))
+    status, _, err = run("lint", str(big))
+    assert status == 2
+    assert "(over the 16 MiB limit)" in err and "over;" not in err
+    # negative control: a small file is read (and judged on its content)
+    small = tmp_path / "small.bin"
+    small.write_bytes(b"0" * 100)
+    assert "too large" not in run("lint", str(small))[2]

@@ -182,9 +182,11 @@ def _load_bytes(data: bytes, source: str, password: PasswordSource | None) -> Bu
 
 
 def _too_large(size: int) -> str:
+    """``size`` is exact, or ``MAX_INPUT_BYTES + 1`` when reading stopped there (unknown)."""
     limit = MAX_INPUT_BYTES // (1024 * 1024)
-    shown = f"{size / (1024 * 1024):.0f} MiB" if size > MAX_INPUT_BYTES + 1 else "over"
-    return f"too large for a certificate file ({shown}; the limit is {limit} MiB)"
+    if size > MAX_INPUT_BYTES + 1:
+        return f"too large for a certificate file ({size / (1024 * 1024):.0f} MiB; the limit is {limit} MiB)"
+    return f"too large for a certificate file (over the {limit} MiB limit)"
 
 
 def _from_utf16(data: bytes, source: str) -> bytes:
