@@ -38,6 +38,7 @@ from cryptography.hazmat.primitives.asymmetric.types import PrivateKeyTypes
 from cryptography.hazmat.primitives.serialization import pkcs7, pkcs12
 
 from certready.core.errors import InputError, PasswordError
+from certready.core.facts import certificate_names
 
 T = TypeVar("T")
 
@@ -134,8 +135,7 @@ def _checked(bundle: Bundle) -> Bundle:
         if i and loaded.certificate in _NAMES_READ:
             continue
         try:
-            loaded.certificate.subject  # noqa: B018 - parsed on first access
-            loaded.certificate.issuer  # noqa: B018
+            certificate_names(loaded.certificate)  # parsed on access; remembered for the facts
         except _BAD_DATA as exc:
             index = loaded.location.rsplit("#", 1)[-1]
             raise InputError(

@@ -241,6 +241,23 @@ def _name_text(name: x509.Name) -> str:
         return repr(name)
 
 
+def certificate_names(cert: x509.Certificate) -> tuple[x509.Name, x509.Name]:
+    """Subject and issuer of ``cert``. cryptography builds a new ``Name`` on every access
+    (~6 µs), and loading, facts and chain analysis each read them: the names of the last few
+    certificates asked for are remembered (by identity: the very same object)."""
+    entry = _RECENT_NAMES.get(id(cert))
+    if entry is not None and entry[0] is cert:
+        return entry[1], entry[2]
+    subject, issuer = cert.subject, cert.issuer
+    if len(_RECENT_NAMES) >= 32:
+        _RECENT_NAMES.clear()
+    _RECENT_NAMES[id(cert)] = (cert, subject, issuer)  # holds cert: its id is not reused
+    return subject, issuer
+
+
+_RECENT_NAMES: dict[int, tuple[x509.Certificate, x509.Name, x509.Name]] = {}
+
+
 _ISSUER_TEXT: dict[bytes, str] = {}
 """RFC 4514 text of issuer names by DER: every leaf of a CA has the same issuer."""
 _ISSUER_TEXT_MAX = 4096
@@ -343,7 +360,7 @@ def extract_facts(cert: x509.Certificate) -> CertFacts:
         _crl_points(cast(x509.CRLDistributionPoints, cdp_ext.value)) if cdp_ext is not None else ()
     )
 
-    subject, issuer = cert.subject, cert.issuer  # each access parses the name again
+    subject, issuer = certificate_names(cert)
     der = cert.public_bytes(serialization.Encoding.DER)  # hashed here: cert.fingerprint costs more
     self_issued = subject == issuer
     version = 3 if cert.version is x509.Version.v3 else 1

@@ -31,7 +31,7 @@ from certready.adapters.sources import LoadedCertificate, iter_inputs
 from certready.adapters.trust import TrustStore, load_mozilla, load_trust_path, parse_trust
 from certready.core.engine import make_finding
 from certready.core.errors import InputError, UsageError
-from certready.core.facts import cached_facts
+from certready.core.facts import cached_facts, certificate_names
 from certready.core.model import CertFacts, ChainElement, Finding
 from certready.core.policy import Policy
 from certready.core.rules.chain import key_weakness, signature_weakness, validation_type_note
@@ -195,7 +195,8 @@ class _Cert:
         if self._names is None:
             self._names = _NAMES.get(self.fp)
             if self._names is None:
-                self._names = (self.cert.subject.public_bytes(), self.cert.issuer.public_bytes())
+                subject, issuer = certificate_names(self.cert)
+                self._names = (subject.public_bytes(), issuer.public_bytes())
                 if self.facts.is_ca or self.facts.self_issued:  # leaves do not recur
                     if len(_NAMES) >= _NAMES_MAX:
                         _NAMES.clear()
