@@ -79,7 +79,13 @@ def password_source(ref: CertificateRef) -> PasswordSource | None:
     """The password of a certificate file from ``password_env`` or ``password_file`` (through
     :mod:`certready.adapters.passwords`), never from the manifest itself."""
     if ref.password_env:
-        return password_from_env(ref.password_env)
+        try:
+            return password_from_env(ref.password_env)
+        except InputError as exc:  # the manifest's key, not the command line's --password-env
+            raise InputError(
+                f"password_env: {ref.password_env}: {exc.message.split(' (', 1)[0]} "
+                "(export it before the audit, or use password_file:)"
+            ) from None
     if ref.password_file:
         return password_from_file(ref.password_file)
     return None

@@ -198,8 +198,12 @@ def _read_targets_file(name: str) -> list[TargetInput]:
         return list(parse_targets_file(sys.stdin.read(), "stdin"))
     try:
         text = Path(name).read_text("utf-8")
-    except (OSError, UnicodeDecodeError) as exc:
-        raise InputError(f"cannot read targets file: {exc}", location=name) from None
+    except OSError as exc:
+        reason = (exc.strerror or str(exc)).lower()
+        raise InputError(f"cannot read targets file: {reason}", location=name) from None
+    except UnicodeDecodeError as exc:
+        reason = f"not UTF-8 text (byte {exc.start})"
+        raise InputError(f"cannot read targets file: {reason}", location=name) from None
     return list(parse_targets_file(text, name))
 
 
