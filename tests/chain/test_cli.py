@@ -81,15 +81,22 @@ def test_lint_at_and_crl(tmp_path: Path, ca: TestCA) -> None:
 
 def test_bad_chain_options_are_one_line_errors(tmp_path: Path, ca: TestCA) -> None:
     f = _files(tmp_path, ca)
+    key = str(ca.issue("other.example.test").write(tmp_path, "other")[1])
     for args, word in (
         (["--trust", str(tmp_path / "missing.pem")], "missing.pem"),
         (["--at", "next tuesday"], "--at"),
-        (["--crl", f["leaf"]], "not a CRL"),
+        (["--crl", f["leaf"]], "not a CRL (neither a PEM 'X509 CRL' block nor DER; this is a PEM"),
+        (["--crl", str(tmp_path)], "is a folder"),
+        (["--crl", str(tmp_path / "nope.crl")], "--crl: no such file"),
         (["--chain", str(tmp_path / "nope.pem")], "nope.pem"),
+        (["--chain", key], "--chain: holds a private key, no certificate"),
     ):
         status, _, err = run("lint", f["full"], *args)
         assert status == ExitStatus.USAGE, args
-        assert word in err and "Traceback" not in err
+        assert word in err and "Traceback" not in err and "ParseError" not in err
+    # negative control: the same options with the right files are accepted
+    status, _, err = run("lint", f["full"], "--trust", f["root"], "--chain", f["full"])
+    assert status != ExitStatus.USAGE, err
 
 
 def test_show_displays_built_path_with_origins(tmp_path: Path, ca: TestCA) -> None:

@@ -833,10 +833,16 @@ def load_crls(paths: Sequence[str]) -> tuple[LoadedCrl, ...]:
     """CRL files (PEM, one or several, or DER); a bad file is an InputError naming it."""
     out: list[LoadedCrl] = []
     for name in paths:
+        path = Path(name)
+        if path.is_dir():
+            raise InputError("--crl: is a folder, not a CRL file", location=name)
         try:
-            data = Path(name).read_bytes()
+            data = path.read_bytes()
         except OSError as exc:
-            raise InputError(exc.strerror or str(exc), location=name) from None
+            reason = (exc.strerror or str(exc)).lower()
+            raise InputError(f"--crl: {reason}", location=name) from None
+        if not data.strip():
+            raise InputError("--crl: empty file", location=name)
         try:
             if b"-----BEGIN X509 CRL-----" in data:
                 marker = b"-----END X509 CRL-----"
@@ -844,8 +850,12 @@ def load_crls(paths: Sequence[str]) -> tuple[LoadedCrl, ...]:
                 crls = [x509.load_pem_x509_crl(ch[ch.index(b"-----BEGIN") :]) for ch in chunks]
             else:
                 crls = [x509.load_der_x509_crl(data)]
-        except ValueError as exc:
-            raise InputError(f"not a CRL: {exc}", location=name) from None
+        except ValueError:
+            found = "a PEM certificate" if b"-----BEGIN CERTIFICATE" in data else "something else"
+            raise InputError(
+                f"--crl: not a CRL (neither a PEM 'X509 CRL' block nor DER; this is {found})",
+                location=name,
+            ) from None
         out.extend(LoadedCrl(crl, f"file:{name}#{i}") for i, crl in enumerate(crls))
     return tuple(out)
 
@@ -883,6 +893,12 @@ def make_chain_options(
     for item in iter_inputs(list(chain_files)):
         if isinstance(item, InputError):
             raise InputError(f"--chain: {item.message}", location=item.location)
+        if not item.certificates:
+            what = "a private key" if item.keys else "nothing usable"
+            raise InputError(
+                f"--chain: holds {what}, no certificate (give the intermediates' file)",
+                location=item.source,
+            )
         extra.extend(item.certificates)
     return ChainOptions(
         trust=parse_trust(list(trust) if trust else None),
