@@ -170,6 +170,18 @@ def test_validation_type_of_public_certificate(ca: TestCA, other_ca: TestCA) -> 
     assert ids(plain) == []
 
 
+def test_missing_issuer_above_an_intermediate_hints_at_a_private_root(ca: TestCA) -> None:
+    """Leaf + intermediate given, the root neither given nor trusted: it may be a missing
+    intermediate or an untrusted private root, and the message says how to tell certready."""
+    leaf = ca.issue(HOST)
+    result = analyse(leaf.cert, ca.intermediate.cert, trust=())
+    (finding,) = [f for f in result.findings if f.rule_id == "chain.missing-intermediate"]
+    assert "private root, pass it with --trust FILE" in finding.message
+    # negative control: a missing intermediate below the leaf's issuer gets no such hint
+    alone = analyse(leaf.cert, trust=(ca.root.cert,))
+    assert "--trust FILE" not in alone.findings[0].message
+
+
 def test_leaf_problem_does_not_hide_the_chain_verdict(ca: TestCA) -> None:
     """A leaf without serverAuth and expired: the chain is still analysed (missing intermediate)."""
     leaf = ca.issue(

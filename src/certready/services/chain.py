@@ -641,10 +641,16 @@ def _explain_unanchored(top: _Cert, graph: _Graph, options: ChainOptions, out: _
         if facts.authority_key_identifier
         else ""
     )
+    root_hint = (
+        "; if it is your organisation's private root, pass it with --trust FILE (it must also be "
+        "installed as a trusted root on every server and client: see certready plan)"
+        if facts.is_ca
+        else ""
+    )
     out.add(
         "chain.missing-intermediate",
         f"the issuer of {facts.display_name}, {facts.issuer or '(empty name)'}{keyid}, is neither "
-        f"supplied nor in the trust stores{where}",
+        f"supplied nor in the trust stores{where}{root_hint}",
         certificate=facts,
         location=top.origin,
     )
