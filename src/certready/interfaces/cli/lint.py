@@ -7,6 +7,7 @@ from typing import Annotated
 
 import typer
 
+from certready.adapters.passwords import password_source
 from certready.core.hostnames import reference_host
 from certready.core.model import Role
 from certready.core.policy import load_policy
@@ -19,7 +20,6 @@ from certready.interfaces.cli.common import (
     PasswordEnvOption,
     PasswordFileOption,
     TrustOption,
-    passwords,
 )
 from certready.interfaces.cli.main import current_streams
 from certready.interfaces.cli.output import (
@@ -103,7 +103,7 @@ def register(app: typer.Typer) -> None:
         Exit status: 0 ok, 1 findings at or above --fail-on, 2 usage or input error.
         """
         streams = current_streams()
-        password = passwords(password_env, password_file)
+        password = password_source(password_env, password_file)
         chain_options = make_chain_options(trust, chain or (), at, crl or ())
         options = LintOptions(
             policy=load_policy(profile),
