@@ -17,8 +17,8 @@ from certready.interfaces.cli.output import (
     OUTPUT_HELP,
     ReportFormat,
     emit_report,
+    exit_status,
 )
-from certready.interfaces.cli.scan import scan_exit_status
 from certready.services.audit import AuditOptions, audit_with_policy
 from certready.services.plan import write_install_plan
 
@@ -96,7 +96,7 @@ def register(app: typer.Typer) -> None:
         )
         report, policy = audit_with_policy(manifest, options)
         emit_report(report, fmt, output, streams, policy=policy)
-        return scan_exit_status(report, fail_on.threshold())  # an unreachable endpoint: an error
+        return exit_status(report, fail_on.threshold())  # an unreachable endpoint: an error
 
     @app.command("plan", epilog=PLAN_EPILOG)
     def plan_command(

@@ -14,7 +14,7 @@ from pathlib import Path
 
 from certready.adapters.reporting import renderer
 from certready.core.errors import UsageError
-from certready.core.model import Report, Severity
+from certready.core.model import Report, Severity, TargetStatus
 from certready.core.policy import Policy
 from certready.interfaces.cli.common import ExitStatus, Streams
 from certready.interfaces.cli.text import print_report
@@ -107,13 +107,16 @@ def write_report(path: Path, text: str) -> None:
 
 
 def exit_status(report: Report, fail_on: Severity | None) -> int:
-    """2 when an input could not be read, else 1 when a finding reaches ``fail_on``, else 0.
-
-    A scan whose every target was unreachable exits 3 (the scan command decides that itself).
-    """
-    if report.input_errors:
+    """3 when every target was unreachable (a scan), 2 when an input could not be read, else 1 when
+    a finding reaches ``fail_on`` or some target was unreachable (an error), else 0."""
+    statuses = [t.status for t in report.targets]
+    if statuses and all(s is TargetStatus.UNREACHABLE for s in statuses):
+        return ExitStatus.UNREACHABLE
+    if TargetStatus.INPUT_ERROR in statuses:
         return ExitStatus.USAGE
     worst = report.worst
+    if TargetStatus.UNREACHABLE in statuses:
+        worst = Severity.ERROR
     if fail_on is not None and worst is not None and worst >= fail_on:
         return ExitStatus.FINDINGS
     return ExitStatus.OK
