@@ -13,8 +13,9 @@ from certready.core.policy import load_policy
 from certready.interfaces.cli.common import FailOn
 from certready.interfaces.cli.main import current_streams
 from certready.interfaces.cli.output import (
-    FORMAT_HELP,
-    OUTPUT_HELP,
+    FailOnOption,
+    FormatOption,
+    OutputOption,
     ReportFormat,
     emit_report,
     exit_status,
@@ -75,15 +76,9 @@ def register(app: typer.Typer) -> None:
                 metavar="S", help="--live: seconds per endpoint (DNS, connect, handshake)."
             ),
         ] = 10.0,
-        fail_on: Annotated[
-            FailOn, typer.Option(help="Exit 1 when a finding is at least this severe.")
-        ] = FailOn.ERROR,
-        fmt: Annotated[
-            ReportFormat, typer.Option("--format", "-f", metavar="FORMAT", help=FORMAT_HELP)
-        ] = ReportFormat.TEXT,
-        output: Annotated[
-            str | None, typer.Option("--output", "-o", metavar="FILE", help=OUTPUT_HELP)
-        ] = None,
+        fail_on: FailOnOption = FailOn.ERROR,
+        fmt: FormatOption = ReportFormat.TEXT,
+        output: OutputOption = None,
     ) -> int:
         """Audit a whole deployment: every server's certificates, the topology, the clients.
 

@@ -23,8 +23,9 @@ from certready.interfaces.cli.common import (
 )
 from certready.interfaces.cli.main import current_streams
 from certready.interfaces.cli.output import (
-    FORMAT_HELP,
-    OUTPUT_HELP,
+    FailOnOption,
+    FormatOption,
+    OutputOption,
     ReportFormat,
     emit_report,
     exit_status,
@@ -82,15 +83,9 @@ def register(app: typer.Typer) -> None:
                 help="Policy: homecare (default), webpki, or a TOML profile file.",
             ),
         ] = "homecare",
-        fail_on: Annotated[
-            FailOn, typer.Option(help="Exit 1 when a finding is at least this severe.")
-        ] = FailOn.ERROR,
-        fmt: Annotated[
-            ReportFormat, typer.Option("--format", "-f", metavar="FORMAT", help=FORMAT_HELP)
-        ] = ReportFormat.TEXT,
-        output: Annotated[
-            str | None, typer.Option("--output", "-o", metavar="FILE", help=OUTPUT_HELP)
-        ] = None,
+        fail_on: FailOnOption = FailOn.ERROR,
+        fmt: FormatOption = ReportFormat.TEXT,
+        output: OutputOption = None,
         password_env: PasswordEnvOption = None,
         password_file: PasswordFileOption = None,
         trust: TrustOption = None,

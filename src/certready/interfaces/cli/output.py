@@ -11,12 +11,15 @@ import os
 import tempfile
 from enum import StrEnum
 from pathlib import Path
+from typing import Annotated
+
+import typer
 
 from certready.adapters.reporting import renderer
 from certready.core.errors import UsageError
 from certready.core.model import Report, Severity, TargetStatus
 from certready.core.policy import Policy
-from certready.interfaces.cli.common import ExitStatus, Streams
+from certready.interfaces.cli.common import ExitStatus, FailOn, Streams
 from certready.interfaces.cli.text import print_report
 
 
@@ -33,6 +36,17 @@ class ReportFormat(StrEnum):
 
 FORMAT_HELP = "text, json, html, junit, sarif or markdown."
 OUTPUT_HELP = "Write the report to this file (replaced if it exists); - for stdout."
+
+# The report options of every command that writes a report (lint, scan, audit).
+FailOnOption = Annotated[
+    FailOn, typer.Option(help="Exit 1 when a finding is at least this severe.")
+]
+FormatOption = Annotated[
+    ReportFormat, typer.Option("--format", "-f", metavar="FORMAT", help=FORMAT_HELP)
+]
+OutputOption = Annotated[
+    str | None, typer.Option("--output", "-o", metavar="FILE", help=OUTPUT_HELP)
+]
 
 
 def emit_report(
