@@ -12,11 +12,10 @@ from certready.core.errors import InputError
 from certready.core.facts import cached_facts, describe_key, key_facts
 from certready.core.model import ChainElement, KeyPairing
 from certready.core.policy import Policy, load_policy
-from certready.core.served import issued_by
 from certready.services.chain import ChainAnalysis, ChainOptions, analyse_chain
 from certready.services.lint import choose_leaf, key_pairing
 
-__all__ = ["Inspected", "inspect", "issued_by"]
+__all__ = ["Inspected", "inspect"]
 
 
 @dataclass(frozen=True, slots=True)

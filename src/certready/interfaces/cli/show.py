@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+from functools import cache
 from typing import Annotated
 
 import typer
@@ -12,6 +13,7 @@ from rich.console import Console
 from rich.markup import escape
 
 from certready.adapters.passwords import password_source
+from certready.adapters.reporting.common import RenderContext
 from certready.adapters.reporting.json_report import certificate_out
 from certready.core.errors import InputError, UsageError
 from certready.core.facts import (
@@ -22,6 +24,8 @@ from certready.core.facts import (
     key_usage_hex,
 )
 from certready.core.model import CertFacts, ChainElement, KeyPairing
+from certready.core.policy import load_policy
+from certready.core.served import issued_by
 from certready.interfaces.cli.common import (
     AtOption,
     ChainFileOption,
@@ -33,7 +37,7 @@ from certready.interfaces.cli.common import (
 )
 from certready.interfaces.cli.main import current_streams
 from certready.services.chain import make_chain_options
-from certready.services.inspect import Inspected, inspect, issued_by
+from certready.services.inspect import Inspected, inspect
 
 
 def _colon_hex(value: str) -> str:
@@ -45,8 +49,12 @@ def _signature_name(oid: str) -> str:
     return oid if name == "Unknown OID" else name
 
 
-EXPIRY_WARNING_DAYS = 30
-"""Fewer days left than this shows in yellow (the ``validity.expiring-soon`` default)."""
+@cache
+def _expiry_warning_days() -> int:
+    """Fewer days left than this shows in yellow: the default profile's ``validity.expiring-soon``
+    window, read from the policy rather than restated here."""
+    return RenderContext(load_policy()).expiry_days
+
 
 POLICY_NAMES = {
     "2.23.140.1.2.1": "CA/B Domain Validated",
@@ -68,7 +76,7 @@ def _validity(f: CertFacts, now: dt.datetime) -> str:
         state = "[red]not yet valid[/]"
     elif now > f.not_valid_after:
         state = f"[red]expired {_days(-left)} ago[/]"
-    elif left < EXPIRY_WARNING_DAYS:
+    elif left < _expiry_warning_days():
         state = f"[yellow]{_days(left)} left[/]"
     else:
         state = f"{_days(left)} left"
