@@ -14,6 +14,7 @@ import datetime as dt
 import ipaddress
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 from cryptography import x509
 from cryptography.hazmat.primitives import hashes, serialization
@@ -202,6 +203,28 @@ def general_names(names: list[str]) -> list[x509.GeneralName]:
     return out
 
 
+def new_root(name: str, key_kind: str = "p256", **build_options: Any) -> Issued:
+    """A self-signed root CA named ``name`` (valid from 30 days ago for ten years by default);
+    ``build_options`` go to :func:`build` (an EKU, other dates...)."""
+    key = new_key(key_kind)
+    subject = _name(name)
+    options: dict[str, Any] = {
+        "key_usage": CA_KEY_USAGE,
+        "not_before": NOW - dt.timedelta(days=30),
+        "not_after": NOW + dt.timedelta(days=3650),
+        **build_options,
+    }
+    cert = build(
+        subject=subject,
+        issuer=subject,
+        public_key=key.public_key(),
+        signing_key=key,
+        ca=True,
+        **options,
+    )
+    return Issued(cert, key)
+
+
 @dataclass
 class TestCA:
     __test__ = False
@@ -213,19 +236,8 @@ class TestCA:
     intermediate: Issued = field(init=False)
 
     def __post_init__(self) -> None:
-        root_key = new_key(self.key_kind)
-        root_name = _name(f"{self.name} Root CA")
-        root = build(
-            subject=root_name,
-            issuer=root_name,
-            public_key=root_key.public_key(),
-            signing_key=root_key,
-            ca=True,
-            key_usage=CA_KEY_USAGE,
-            not_before=NOW - dt.timedelta(days=30),
-            not_after=NOW + dt.timedelta(days=3650),
-        )
-        self.root = Issued(root, root_key)
+        self.root = new_root(f"{self.name} Root CA", self.key_kind)
+        root_key, root_name = self.root.key, self.root.cert.subject
         inter_key = new_key(self.key_kind)
         inter = build(
             subject=_name(f"{self.name} Issuing CA"),

@@ -8,7 +8,7 @@ import pytest
 from cryptography.x509.oid import ExtendedKeyUsageOID
 
 from tests.chain.helpers import analyse, ids
-from tests.pki import CA_KEY_USAGE, NOW, Issued, TestCA, _name, build, key_usage, new_key
+from tests.pki import CA_KEY_USAGE, NOW, Issued, TestCA, _name, build, key_usage, new_key, new_root
 
 HOST = "app.example.test"
 
@@ -197,23 +197,8 @@ def test_leaf_problem_does_not_hide_the_chain_verdict(ca: TestCA) -> None:
     assert not complete.valid and complete.reason  # the strict verdict still says no
 
 
-def _root(name: str, **kwargs: object) -> Issued:
-    key = new_key("p256")
-    subject = _name(name)
-    cert = build(
-        subject=subject,
-        issuer=subject,
-        public_key=key.public_key(),
-        signing_key=key,
-        ca=True,
-        key_usage=CA_KEY_USAGE,
-        **kwargs,  # type: ignore[arg-type]
-    )
-    return Issued(cert, key)
-
-
 def test_root_with_eku(ca: TestCA) -> None:
-    root = _root("EKU Root CA", eku=[ExtendedKeyUsageOID.SERVER_AUTH])
+    root = new_root("EKU Root CA", eku=[ExtendedKeyUsageOID.SERVER_AUTH])
     leaf = ca.issue(HOST, issuer=root)
     result = analyse(leaf.cert, trust=(root.cert,), profile="webpki")
     assert ids(result) == ["chain.root-eku"]
