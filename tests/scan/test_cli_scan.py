@@ -7,6 +7,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+from cryptography.hazmat.primitives.serialization import Encoding
 
 from certready.core.model import Severity, TargetResult, TargetStatus
 from certready.interfaces.cli.output import exit_status as scan_exit_status
@@ -110,6 +111,25 @@ def test_expect_issuer_from_a_ca_file(
     assert "tls.unexpected-issuer" not in out
     _, out, _ = run("scan", target, "--expect-issuer", "certready test Issuing", "-f", "json")
     assert "tls.unexpected-issuer" not in out
+
+
+def test_expect_issuer_file_read_like_any_input(
+    tmp_path: Path, ports: dict[str, int], ca: TestCA
+) -> None:
+    """A DER --expect-issuer file works; a file that holds no certificate is one line naming it."""
+    target = f"127.0.0.1:{ports['complete']}"
+    der = tmp_path / "our-ca.cer"
+    der.write_bytes(ca.root.cert.public_bytes(Encoding.DER))
+    status, out, _ = run("scan", target, "--expect-issuer", str(der), "--format", "json")
+    assert status != 2 and "tls.unexpected-issuer" not in out  # control
+    key = tmp_path / "ca.key"
+    key.write_bytes(ca.root.key_pem())
+    bad = tmp_path / "bad.pem"
+    bad.write_bytes(b"hello\n")
+    for path in (key, bad):
+        status, _, err = run("scan", target, "--expect-issuer", str(path))
+        assert status == 2 and err.count("certready: error:") == 1 and str(path) in err
+        assert "Traceback" not in err
 
 
 def test_trust_anchor_excuses_a_leaf_issued_by_the_root(tmp_path: Path, ca: TestCA) -> None:

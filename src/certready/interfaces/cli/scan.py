@@ -3,15 +3,15 @@
 from __future__ import annotations
 
 import sys
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import replace
 from pathlib import Path
 from typing import Annotated
 
 import typer
-from cryptography import x509
 
+from certready.adapters.sources import load_bytes, read_input
 from certready.core.errors import InputError, UsageError
 from certready.core.model import TargetResult
 from certready.core.policy import load_policy
@@ -142,7 +142,7 @@ def register(app: typer.Typer) -> None:
         issuers: list[str] = []
         for spec in expect_issuer or ():
             if Path(spec).is_file():
-                issuers.extend(c.subject.rfc4514_string() for c in _read_ca_file(spec, "issuer"))
+                issuers.extend(_ca_subjects(spec))
             else:
                 issuers.append(spec)
         if not issuers:  # roots of your own (--trust FILE): anything else re-signed the traffic
@@ -191,17 +191,13 @@ def _read_targets_file(name: str) -> list[TargetInput]:
     return list(parse_targets_file(text, name))
 
 
-def _read_ca_file(path: str, what: str) -> Sequence[x509.Certificate]:
-    try:
-        data = Path(path).read_bytes()
-    except OSError as exc:
-        raise InputError(f"cannot read {what} file: {exc.strerror}", location=path) from None
-    try:
-        if b"-----BEGIN" in data:
-            return x509.load_pem_x509_certificates(data)
-        return [x509.load_der_x509_certificate(data)]
-    except ValueError as exc:
-        raise InputError(f"not a certificate file: {exc}", location=path) from None
+def _ca_subjects(path: str) -> list[str]:
+    """The subjects of the CA certificates in an ``--expect-issuer`` file, read as every input is
+    (PEM, DER, PKCS#7, PKCS#12: :mod:`certready.adapters.sources`)."""
+    bundle = load_bytes(read_input(path), path)
+    if not bundle.certificates:
+        raise InputError("--expect-issuer: holds no certificate", location=path)
+    return [c.certificate.subject.rfc4514_string() for c in bundle.certificates]
 
 
 @contextmanager
