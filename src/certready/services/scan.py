@@ -12,10 +12,11 @@ import asyncio
 import datetime as dt
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field, replace
+from pathlib import Path
 
 from cryptography import x509
 
-from certready.adapters.sources import LoadedCertificate
+from certready.adapters.sources import LoadedCertificate, load_bytes, read_input
 from certready.adapters.tlsfetch import (
     MAX_HANDSHAKE_BYTES,
     FetchFailure,
@@ -29,7 +30,7 @@ from certready.core.facts import cached_facts
 from certready.core.hostnames import normalise_host, reference_host
 from certready.core.model import Finding, Report, Role, TargetResult, TargetStatus, TlsFacts
 from certready.core.policy import Policy
-from certready.core.served import Expectations, served_findings
+from certready.core.served import Expectations, normalise_fingerprint, served_findings
 from certready.core.targets import ScanTarget, parse_target
 from certready.services.chain import ChainOptions
 from certready.services.lint import LintOptions, analyse
@@ -65,6 +66,35 @@ class ScanOptions:
 TargetInput = str | ScanTarget | InputError
 
 
+def expected_issuers(specs: Sequence[str], chain: ChainOptions) -> tuple[str, ...]:
+    """``--expect-issuer``: each a file of CA certificates (their subjects) or a subject name (or
+    part of one). Without any, the roots of the user's own ``--trust`` files and folders: a leaf
+    issued by anything else means something re-signed the traffic."""
+    issuers: list[str] = []
+    for spec in specs:
+        if Path(spec).is_file():
+            issuers.extend(_ca_subjects(spec))
+        else:
+            issuers.append(spec)
+    if not issuers:
+        issuers = [
+            c.subject.rfc4514_string()
+            for store in chain.trust
+            if store.label.startswith(("trust:file:", "trust:dir:"))
+            for c in store.anchors
+        ]
+    return tuple(issuers)
+
+
+def _ca_subjects(path: str) -> list[str]:
+    """The subjects of the CA certificates in an ``--expect-issuer`` file, read as every input is
+    (PEM, DER, PKCS#7, PKCS#12: :mod:`certready.adapters.sources`)."""
+    bundle = load_bytes(read_input(path), path)
+    if not bundle.certificates:
+        raise InputError("--expect-issuer: holds no certificate", location=path)
+    return [c.certificate.subject.rfc4514_string() for c in bundle.certificates]
+
+
 def scan_endpoints(
     targets: Sequence[TargetInput], options: ScanOptions, *, progress: Progress | None = None
 ) -> Report:
@@ -79,6 +109,12 @@ async def scan_async(
         raise UsageError("--concurrency must be at least 1")
     if options.timeout <= 0:
         raise UsageError("--timeout must be more than 0 seconds")
+    if options.expect_sha256 is not None:
+        fp = normalise_fingerprint(options.expect_sha256)
+        if len(fp) != 64 or any(ch not in "0123456789ABCDEF" for ch in fp):
+            raise UsageError(
+                f"--expect-sha256 {options.expect_sha256!r} is not a SHA-256 fingerprint"
+            )
     sni_override = reference_host(options.sni) if options.sni else None
     expectations = Expectations(leaf_sha256=options.expect_sha256, issuers=options.expect_issuers)
     limit = asyncio.Semaphore(options.concurrency)

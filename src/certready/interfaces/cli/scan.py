@@ -11,11 +11,9 @@ from typing import Annotated
 
 import typer
 
-from certready.adapters.sources import load_bytes, read_input
 from certready.core.errors import InputError, UsageError
 from certready.core.model import TargetResult
 from certready.core.policy import load_policy
-from certready.core.served import normalise_fingerprint
 from certready.core.targets import parse_resolve, parse_target, parse_targets_file
 from certready.interfaces.cli.common import (
     AtOption,
@@ -34,7 +32,13 @@ from certready.interfaces.cli.output import (
     exit_status,
 )
 from certready.services.chain import make_chain_options
-from certready.services.scan import Progress, ScanOptions, TargetInput, scan_endpoints
+from certready.services.scan import (
+    Progress,
+    ScanOptions,
+    TargetInput,
+    expected_issuers,
+    scan_endpoints,
+)
 
 EPILOG = """\
 \b
@@ -139,30 +143,13 @@ def register(app: typer.Typer) -> None:
         if not items:
             raise UsageError("no target: name one (host[:port]) or use --targets-file")
         chain_options = make_chain_options(trust, (), at, crl or ())
-        issuers: list[str] = []
-        for spec in expect_issuer or ():
-            if Path(spec).is_file():
-                issuers.extend(_ca_subjects(spec))
-            else:
-                issuers.append(spec)
-        if not issuers:  # roots of your own (--trust FILE): anything else re-signed the traffic
-            issuers = [
-                c.subject.rfc4514_string()
-                for store in chain_options.trust
-                if store.label.startswith(("trust:file:", "trust:dir:"))
-                for c in store.anchors
-            ]
-        if expect_sha256 is not None:
-            fp = normalise_fingerprint(expect_sha256)
-            if len(fp) != 64 or any(ch not in "0123456789ABCDEF" for ch in fp):
-                raise UsageError(f"--expect-sha256 {expect_sha256!r} is not a SHA-256 fingerprint")
         options = ScanOptions(
             policy=load_policy(profile),
             timeout=timeout,
             concurrency=concurrency,
             sni=sni,
             expect_sha256=expect_sha256,
-            expect_issuers=tuple(issuers),
+            expect_issuers=expected_issuers(expect_issuer or (), chain_options),
             chain=chain_options,
             compare_without_sni=not no_sni_check,
             resolve=tuple(parse_resolve(r) for r in resolve or ()),
@@ -189,15 +176,6 @@ def _read_targets_file(name: str) -> list[TargetInput]:
         reason = f"not UTF-8 text (byte {exc.start})"
         raise InputError(f"cannot read targets file: {reason}", location=name) from None
     return list(parse_targets_file(text, name))
-
-
-def _ca_subjects(path: str) -> list[str]:
-    """The subjects of the CA certificates in an ``--expect-issuer`` file, read as every input is
-    (PEM, DER, PKCS#7, PKCS#12: :mod:`certready.adapters.sources`)."""
-    bundle = load_bytes(read_input(path), path)
-    if not bundle.certificates:
-        raise InputError("--expect-issuer: holds no certificate", location=path)
-    return [c.certificate.subject.rfc4514_string() for c in bundle.certificates]
 
 
 @contextmanager
