@@ -106,6 +106,15 @@ class FailOn(StrEnum):
         return None if self is FailOn.NEVER else Severity.parse(self.value)
 
 
+PathsArgument = Annotated[
+    list[str],
+    typer.Argument(
+        metavar="PATH",
+        help="Certificate files or folders (PEM, DER, .p7b, .pfx/.p12, keys); - for stdin.",
+        show_default=False,
+    ),
+]
+"""The inputs of ``lint`` and ``show``."""
 PasswordEnvOption = Annotated[
     str | None,
     typer.Option(

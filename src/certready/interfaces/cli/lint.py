@@ -19,6 +19,7 @@ from certready.interfaces.cli.common import (
     FailOn,
     PasswordEnvOption,
     PasswordFileOption,
+    PathsArgument,
     TrustOption,
 )
 from certready.interfaces.cli.main import current_streams
@@ -56,14 +57,7 @@ skipped), - for standard input. The format is read from the content, not the ext
 def register(app: typer.Typer) -> None:
     @app.command("lint", epilog=EPILOG)
     def lint_command(
-        paths: Annotated[
-            list[str],
-            typer.Argument(
-                metavar="PATH",
-                help="Certificate files or folders (PEM, DER, .p7b, .pfx/.p12, keys); - for stdin.",
-                show_default=False,
-            ),
-        ],
+        paths: PathsArgument,
         host: Annotated[
             list[str] | None,
             typer.Option(

@@ -33,6 +33,7 @@ from certready.interfaces.cli.common import (
     ExitStatus,
     PasswordEnvOption,
     PasswordFileOption,
+    PathsArgument,
     TrustOption,
 )
 from certready.interfaces.cli.main import current_streams
@@ -308,14 +309,7 @@ def _print_path(item: Inspected, console: Console) -> None:
 def register(app: typer.Typer) -> None:
     @app.command("show", epilog=EPILOG)
     def show_command(
-        paths: Annotated[
-            list[str],
-            typer.Argument(
-                metavar="PATH",
-                help="Certificate files or folders (PEM, DER, .p7b, .pfx/.p12, keys); - for stdin.",
-                show_default=False,
-            ),
-        ],
+        paths: PathsArgument,
         fmt: Annotated[
             str, typer.Option("--format", "-f", metavar="FORMAT", help="text or json.")
         ] = "text",
