@@ -62,15 +62,10 @@ class Anchors:
     def __init__(
         self, anchors: Sequence[x509.Certificate], fingerprints: Sequence[bytes] | None = None
     ) -> None:
-        self.certificates = tuple(anchors)
         self.store = Store(list(anchors)) if anchors else None
-        self.fingerprint_list = tuple(
-            fingerprints if fingerprints is not None else (c.fingerprint(_SHA256) for c in anchors)
+        self.fingerprints = frozenset(
+            fingerprints if fingerprints is not None else map(_sha256_fingerprint, anchors)
         )
-        self.fingerprints = frozenset(self.fingerprint_list)
-
-    def __contains__(self, cert: x509.Certificate) -> bool:
-        return cert.fingerprint(_SHA256) in self.fingerprints
 
 
 def reference_subject(name: str) -> x509.DNSName | x509.IPAddress:

@@ -153,6 +153,13 @@ def _format_address(address: tuple[str, int]) -> str:
     return f"[{host}]:{port}" if ":" in host else f"{host}:{port}"
 
 
+_CLOSED_MIDWAY = FetchFailure(
+    FailureReason.CLOSED,
+    Step.HANDSHAKE,
+    "the server closed the connection in the middle of the handshake",
+)
+
+
 class _Progress:
     """What the fetch has done so far, so a timeout can say where it stopped."""
 
@@ -325,11 +332,7 @@ async def _handshake(
                         "the server closed the connection without answering the TLS handshake",
                     )
                 if incoming.eof:  # OpenSSL still wants bytes after the end: never loop on it
-                    return FetchFailure(
-                        FailureReason.CLOSED,
-                        Step.HANDSHAKE,
-                        "the server closed the connection in the middle of the handshake",
-                    )
+                    return _CLOSED_MIDWAY
                 incoming.write_eof()
                 continue
             if not progress.first:
@@ -346,11 +349,7 @@ async def _handshake(
     except ssl.SSLError as exc:
         return _ssl_failure(exc, progress)
     except (BrokenPipeError, ConnectionAbortedError):
-        return FetchFailure(
-            FailureReason.CLOSED,
-            Step.HANDSHAKE,
-            "the server closed the connection in the middle of the handshake",
-        )
+        return _CLOSED_MIDWAY
     except ConnectionResetError:
         return FetchFailure(
             FailureReason.RESET,
@@ -403,11 +402,7 @@ def _ssl_failure(exc: ssl.SSLError, progress: _Progress) -> FetchFailure:
             "(oversized certificate chain); stopped reading",
         )
     if isinstance(exc, ssl.SSLEOFError) or "eof" in text:
-        return FetchFailure(
-            FailureReason.CLOSED,
-            Step.HANDSHAKE,
-            "the server closed the connection in the middle of the handshake",
-        )
+        return _CLOSED_MIDWAY
     detail = exc.reason or str(exc)
     if first[:1] == b"\x15":
         return FetchFailure(

@@ -124,10 +124,6 @@ class Deployment:
     """The Windows bypass list; ``None`` when there is no proxy."""
     proxy_location: str = ""
 
-    @property
-    def environments(self) -> tuple[str, ...]:
-        return tuple(dict.fromkeys(s.environment for s in self.servers))
-
 
 @dataclass(frozen=True, slots=True)
 class ServerObservation:

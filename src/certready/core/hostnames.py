@@ -22,6 +22,13 @@ def is_ip_address(name: str) -> bool:
     return True
 
 
+def a_label(text: str) -> str:
+    """``Bücher.Example`` -> ``xn--bcher-kva.example`` (UTS #46); raises ``idna.IDNAError``."""
+    if text.isascii():
+        return text.lower()
+    return idna.encode(text, uts46=True).decode("ascii").lower()
+
+
 def normalise_host(name: str) -> str:
     """``App.Example.COM.`` -> ``app.example.com``; ``bücher.example`` -> ``xn--bcher-kva.example``;
     ``[::1]`` -> ``::1``. A name that is neither a DNS name nor an address raises UsageError."""
@@ -37,13 +44,10 @@ def normalise_host(name: str) -> str:
         )
     if ":" in text:
         raise UsageError(f"{name!r} is not a valid host name: give the name alone, without a port")
-    if text.isascii():
-        lowered = text.lower()
-    else:
-        try:
-            lowered = idna.encode(text, uts46=True).decode("ascii").lower()
-        except idna.IDNAError as exc:
-            raise UsageError(f"{name!r} is not a valid host name: {exc}") from None
+    try:
+        lowered = a_label(text)
+    except idna.IDNAError as exc:
+        raise UsageError(f"{name!r} is not a valid host name: {exc}") from None
     labels = lowered.split(".")
     if any(not label or len(label) > 63 for label in labels) or len(lowered) > 253:
         raise UsageError(f"{name!r} is not a valid host name")

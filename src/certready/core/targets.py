@@ -11,7 +11,7 @@ import re
 from dataclasses import dataclass
 
 from certready.core.errors import InputError, UsageError
-from certready.core.hostnames import normalise_host
+from certready.core.hostnames import is_ip_address, normalise_host
 
 DEFAULT_PORT = 443
 _HOST = re.compile(r"^[a-z0-9_]([a-z0-9_-]*[a-z0-9_])?(\.[a-z0-9_]([a-z0-9_-]*[a-z0-9_])?)*$")
@@ -30,11 +30,7 @@ class ScanTarget:
 
     @property
     def is_ip(self) -> bool:
-        try:
-            ipaddress.ip_address(self.host)
-        except ValueError:
-            return False
-        return True
+        return is_ip_address(self.host)
 
     @property
     def authority(self) -> str:

@@ -55,10 +55,6 @@ def key_type_of(key: IssuedKey) -> str:
     return key.curve.name
 
 
-def is_ec(key_type: str) -> bool:
-    return not key_type.startswith("rsa")
-
-
 def private_key_pem(key: IssuedKey, passphrase: bytes | None = None) -> bytes:
     """PKCS#8 PEM, encrypted with the best available cipher when a passphrase is given."""
     encryption: serialization.KeySerializationEncryption = (

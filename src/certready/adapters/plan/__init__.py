@@ -7,6 +7,7 @@ with their private keys are imported from where the manifest names them.
 
 from __future__ import annotations
 
+import ssl
 from pathlib import Path
 
 from certready.adapters.plan.guides import android_steps, readme
@@ -29,7 +30,9 @@ def render_plan(plan: InstallPlan) -> dict[str, bytes]:
     files: dict[str, bytes] = {}
     for cert in plan.ca_certificates:
         files[f"{CERT_DIR}/{cert.file_stem}.cer"] = cert.der
-        files[f"{CERT_DIR}/{cert.file_stem}.pem"] = _pem(cert.der)
+        files[f"{CERT_DIR}/{cert.file_stem}.pem"] = ssl.DER_cert_to_PEM_cert(cert.der).encode(
+            "ascii"
+        )
     for server in plan.servers:
         stem = f"server-{server.file_stem}"
         files[f"{stem}.ps1"] = powershell_script(plan, server=server).encode("utf-8")
@@ -72,12 +75,3 @@ def write_plan(files: dict[str, bytes], out_dir: str | Path, *, force: bool = Fa
             raise UsageError(f"cannot write: {exc.strerror or exc}", location=str(path)) from None
         written.append(path)
     return written
-
-
-def _pem(der: bytes) -> bytes:
-    import base64
-
-    body = base64.encodebytes(der).decode("ascii").replace("\n", "")
-    lines = [body[i : i + 64] for i in range(0, len(body), 64)]
-    text = "-----BEGIN CERTIFICATE-----\n" + "\n".join(lines) + "\n-----END CERTIFICATE-----\n"
-    return text.encode("ascii")

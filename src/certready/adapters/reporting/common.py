@@ -86,10 +86,6 @@ def verdict(report: Report) -> str:
     return "READY"
 
 
-def is_ready(report: Report) -> bool:
-    return verdict(report) == "READY"
-
-
 def severity_counts(findings: Iterable[Finding]) -> dict[Severity, int]:
     """Findings per severity, most severe first, every severity present (zero when none)."""
     counts = dict.fromkeys(sorted(Severity, reverse=True), 0)
@@ -210,10 +206,6 @@ def parse_location(location: str) -> ParsedLocation:
     if rest.startswith("tls://"):
         return ParsedLocation(location, "tls", fragment=frag, logical=rest)
     return ParsedLocation(location, "other", fragment=frag, logical=rest or location)
-
-
-def worst_of(findings: Sequence[Finding]) -> Severity | None:
-    return max((f.severity for f in findings), default=None)
 
 
 _XML_INVALID = re.compile("[^\t\n\r\x20-\ud7ff\ue000-\ufffd\U00010000-\U0010ffff]")

@@ -5,9 +5,6 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from cryptography import x509
-from cryptography.hazmat.primitives import hashes
-
-_SHA256 = hashes.SHA256()
 
 
 @dataclass(frozen=True, slots=True)

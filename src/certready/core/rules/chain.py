@@ -16,9 +16,10 @@ from __future__ import annotations
 from collections.abc import Mapping
 
 from certready.core.model import CertFacts, ParamValue, Severity
+from certready.core.rules.keys import ALLOWED_CURVES
+from certready.core.rules.params import int_param, list_param
 from certready.core.rules.registry import analysed_elsewhere, rule
 
-STRONG_CURVES = ("secp256r1", "secp384r1", "secp521r1")
 WEAK_HASHES = ("md5", "sha1", "md2", "md4", "unknown")
 
 _GUIDE = "Install guide: security certificate configuration (chain and trust)"
@@ -142,7 +143,7 @@ rule(
     references=("CA/B BR §6.1.5", "CA/B BR §7.1.3", "Mozilla Root Store Policy §5.1"),
     parameters={
         "min_rsa_bits": 2048,
-        "curves": STRONG_CURVES,
+        "curves": ALLOWED_CURVES,
         "weak_hashes": WEAK_HASHES,
     },
 )(analysed_elsewhere)
@@ -244,15 +245,15 @@ def key_weakness(cert: CertFacts, params: Mapping[str, ParamValue]) -> str | Non
     """Why ``cert``'s public key is too weak for a CA on the path, or ``None``."""
     key = cert.public_key
     if key.key_type == "rsa":
-        min_bits = params.get("min_rsa_bits", 2048)
-        if isinstance(min_bits, int) and key.size_bits < min_bits:
+        min_bits = int_param(params, "min_rsa_bits", 2048)
+        if key.size_bits < min_bits:
             return f"RSA key of {key.size_bits} bits (at least {min_bits} required)"
         if key.size_bits % 8:
             return f"RSA modulus of {key.size_bits} bits is not a multiple of 8"
         return None
     if key.key_type == "ec":
-        curves = params.get("curves", STRONG_CURVES)
-        if isinstance(curves, tuple) and key.curve not in curves:
+        curves = list_param(params, "curves", ALLOWED_CURVES)
+        if key.curve not in curves:
             return f"EC curve {key.curve} (allowed: {', '.join(curves)})"
         return None
     if key.key_type == "dsa":
@@ -264,8 +265,7 @@ def key_weakness(cert: CertFacts, params: Mapping[str, ParamValue]) -> str | Non
 
 def signature_weakness(cert: CertFacts, params: Mapping[str, ParamValue]) -> str | None:
     """Why ``cert``'s signature hash is too weak, or ``None``. Callers skip a root's self-signature."""
-    weak = params.get("weak_hashes", WEAK_HASHES)
-    if isinstance(weak, tuple) and cert.signature_hash in weak:
+    if cert.signature_hash in list_param(params, "weak_hashes", WEAK_HASHES):
         return f"signed with {cert.signature_hash.upper()}"
     return None
 
@@ -274,8 +274,8 @@ def validation_type_note(cert: CertFacts, params: Mapping[str, ParamValue]) -> s
     """The leaf's validation type in words (``None`` when it asserts no CA/B policy OID)."""
     if cert.validation_type is None:
         return None
-    recommended = params.get("recommended", ("DV",))
+    recommended = list_param(params, "recommended", ("DV",))
     text = f"{cert.validation_type} certificate (policy {', '.join(cert.certificate_policies)})"
-    if isinstance(recommended, tuple) and cert.validation_type in recommended:
+    if cert.validation_type in recommended:
         return text
     return f"{text}: the install guide recommends DV or a wildcard"

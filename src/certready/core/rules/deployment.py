@@ -15,13 +15,13 @@ from collections import defaultdict
 from collections.abc import Iterator
 from dataclasses import dataclass
 
-from certready.core.deployment import Platform, ServerSpec, Topology
+from certready.core.deployment import Platform, ServerRole, ServerSpec, Topology
 from certready.core.hostnames import is_ip_address
-from certready.core.model import CertFacts, KeyPairing, Rule, Severity
+from certready.core.model import CertFacts, KeyPairing, Severity
 from certready.core.proxy import parse_bypass
 from certready.core.rules.names import host_covered as san_covers
 from certready.core.rules.names import is_public_suffix, wildcard_problem
-from certready.core.rules.registry import analysed_elsewhere, declare
+from certready.core.rules.registry import analysed_elsewhere, rule
 
 GUIDE = "Install guide, 'Certificate implementation'"
 GUIDE_TRUST = "Install guide, 'Root certificates' and 'Intermediate certificates'"
@@ -44,19 +44,6 @@ IOS_TRUST_SWITCH = "deployment.client-ios-trust-switch"
 SERVED_DIFFERS = "deployment.served-certificate-differs"
 
 
-def _elsewhere(
-    *,
-    id: str,
-    title: str,
-    severity: Severity,
-    rationale: str,
-    remediation: str,
-    references: tuple[str, ...],
-) -> None:
-    """Declare a rule whose verdict :func:`check_topology` gives."""
-    declare(Rule(id, title, severity, rationale, remediation, references, analysed_elsewhere))
-
-
 @dataclass(frozen=True, slots=True)
 class TopologyIssue:
     """One deployment rule's verdict, before the policy turns it into a finding."""
@@ -68,17 +55,17 @@ class TopologyIssue:
     remediation: str | None = None
 
 
-_elsewhere(
+rule(
     id=CERTIFICATE_MISSING,
     title="Every server names a readable server certificate",
     severity=Severity.ERROR,
     rationale="Each server requires its own certificate; a server without one cannot offer TLS.",
     remediation="Add `certificate:` (PEM, DER or PFX) to the server's entry in the manifest.",
     references=(GUIDE,),
-)
+)(analysed_elsewhere)
 
 
-_elsewhere(
+rule(
     id=PRIVATE_KEY_MISSING,
     title="Every server certificate comes with its private key",
     severity=Severity.ERROR,
@@ -87,10 +74,10 @@ _elsewhere(
     remediation="Export the certificate with its private key (PFX) from the machine that made the "
     "CSR, or name the matching key file with `key:`.",
     references=(GUIDE,),
-)
+)(analysed_elsewhere)
 
 
-_elsewhere(
+rule(
     id=CERTIFICATE_REUSED,
     title="Servers on different hosts do not share a certificate (test and public copies included)",
     severity=Severity.ERROR,
@@ -98,10 +85,10 @@ _elsewhere(
     "matching its FQDN; sharing is only acceptable for a wildcard that validly covers every host.",
     remediation="Issue a certificate per server for its FQDN, or one valid wildcard covering all.",
     references=(GUIDE,),
-)
+)(analysed_elsewhere)
 
 
-_elsewhere(
+rule(
     id=HOST_MULTIPLE_CERTIFICATES,
     title="One certificate per host serves every role on it",
     severity=Severity.WARNING,
@@ -109,10 +96,10 @@ _elsewhere(
     "the same certificate, so two certificates for one host mean one of them is not served.",
     remediation="Use one certificate for every role on the host (its SAN covering all its names).",
     references=(GUIDE,),
-)
+)(analysed_elsewhere)
 
 
-_elsewhere(
+rule(
     id=APP_MOBILE_SHARED,
     title="App and mobile servers use distinct certificates unless one wildcard covers both",
     severity=Severity.ERROR,
@@ -121,10 +108,10 @@ _elsewhere(
     remediation="Issue separate certificates for the app and mobile FQDNs, or one wildcard "
     "(`*.example.com`, not over a public suffix) covering both.",
     references=(GUIDE,),
-)
+)(analysed_elsewhere)
 
 
-_elsewhere(
+rule(
     id=MOBILE_EXTERNAL_NAME,
     title="Mobile servers' certificates cover the external names devices type",
     severity=Severity.ERROR,
@@ -132,10 +119,10 @@ _elsewhere(
     "if they connect to the internet-facing FQDN, that is the name the certificate must protect.",
     remediation="Reissue the mobile certificate with the external FQDN in its subjectAltName.",
     references=(GUIDE,),
-)
+)(analysed_elsewhere)
 
 
-_elsewhere(
+rule(
     id=CLIENT_NAME_NOT_COVERED,
     title="Every name a client group connects to is covered by that server's certificate",
     severity=Severity.ERROR,
@@ -144,10 +131,10 @@ _elsewhere(
     remediation="Add the name to the server certificate's SAN, or configure the clients with a "
     "name the certificate covers.",
     references=(GUIDE, "RFC 9525 §6.3"),
-)
+)(analysed_elsewhere)
 
 
-_elsewhere(
+rule(
     id=CLIENT_HOST_UNKNOWN,
     title="Every name a client group connects to belongs to a server of the manifest",
     severity=Severity.WARNING,
@@ -155,10 +142,10 @@ _elsewhere(
     "the manifest.",
     remediation="Add the name to the server's `fqdn`/`external_fqdns`, or fix `connects_to`.",
     references=(GUIDE,),
-)
+)(analysed_elsewhere)
 
 
-_elsewhere(
+rule(
     id=CLIENT_IP_ADDRESS,
     title="Clients configured by IP address are covered by an iPAddress SAN",
     severity=Severity.ERROR,
@@ -167,10 +154,10 @@ _elsewhere(
     remediation="Configure the clients with the server's FQDN (preferred), or add the address as an "
     "iPAddress SAN.",
     references=(GUIDE, "RFC 9525 §6.2"),
-)
+)(analysed_elsewhere)
 
 
-_elsewhere(
+rule(
     id=STS_MISSING,
     title="An app server has a token-signing (STS) certificate",
     severity=Severity.ERROR,
@@ -178,10 +165,10 @@ _elsewhere(
     "the app server signs tokens with the STS certificate.",
     remediation="Add `sts_certificate:` (a PFX with its private key) to the app server's entry.",
     references=(GUIDE,),
-)
+)(analysed_elsewhere)
 
 
-_elsewhere(
+rule(
     id=STS_FAILING,
     title="The app server's STS certificate passes the sts rules",
     severity=Severity.ERROR,
@@ -189,10 +176,10 @@ _elsewhere(
     "and hash, and must not be expired; otherwise sign-in fails.",
     remediation="Fix the STS certificate's own findings (listed under its target) and reissue it.",
     references=(GUIDE,),
-)
+)(analysed_elsewhere)
 
 
-_elsewhere(
+rule(
     id=PROXY_BYPASS_MISSING,
     title="The proxy bypass list matches the app, mobile and Portal names",
     severity=Severity.ERROR,
@@ -200,10 +187,10 @@ _elsewhere(
     "Physician Portal servers (a TLS-inspecting proxy also replaces their certificates).",
     remediation="Add the names (or a `*.domain` pattern) to the bypass list, separated by ';'.",
     references=(GUIDE, "Windows ProxyOverride / netsh winhttp bypass-list syntax"),
-)
+)(analysed_elsewhere)
 
 
-_elsewhere(
+rule(
     id=PROXY_BYPASS_SYNTAX,
     title="The proxy bypass list uses Windows syntax (';' separators)",
     severity=Severity.WARNING,
@@ -211,10 +198,10 @@ _elsewhere(
     "one entry that matches nothing.",
     remediation="Separate the entries with ';' (`*.example.com;<local>`).",
     references=("Windows ProxyOverride / netsh winhttp bypass-list syntax",),
-)
+)(analysed_elsewhere)
 
 
-_elsewhere(
+rule(
     id=ANDROID_PRIVATE_CA,
     title="Android clients and a private CA: apps ignore user-installed roots",
     severity=Severity.WARNING,
@@ -223,10 +210,10 @@ _elsewhere(
     remediation="Confirm with the vendor that the app trusts user CAs, deploy the root through the "
     "device management (MDM) as a system/managed CA, or use a publicly trusted certificate.",
     references=(GUIDE_TRUST, "Android network security configuration (API 24+)"),
-)
+)(analysed_elsewhere)
 
 
-_elsewhere(
+rule(
     id=IOS_TRUST_SWITCH,
     title="iOS clients and a private CA: the trust switch after a manual profile install",
     severity=Severity.INFO,
@@ -235,10 +222,10 @@ _elsewhere(
     remediation="Install the plan's .mobileconfig, then enable full trust for the root in "
     "Certificate Trust Settings (or push the profile with MDM).",
     references=(GUIDE_TRUST, "Apple HT204477"),
-)
+)(analysed_elsewhere)
 
 
-_elsewhere(
+rule(
     id=SERVED_DIFFERS,
     title="The live server presents the manifest's certificate",
     severity=Severity.ERROR,
@@ -247,7 +234,7 @@ _elsewhere(
     remediation="Bind the manifest's certificate to the site (IIS bindings / netsh http sslcert), "
     "or update the manifest to the certificate really in use.",
     references=(GUIDE,),
-)
+)(analysed_elsewhere)
 
 
 def valid_wildcard_covering(cert: CertFacts, hosts: tuple[str, ...]) -> str | None:
@@ -377,7 +364,7 @@ def _sharing(t: Topology) -> Iterator[TopologyIssue]:
 
 def _sts(t: Topology) -> Iterator[TopologyIssue]:
     for server in t.deployment.servers:
-        if not server.is_app and not any(r.value == "sts" for r in server.roles):
+        if not server.is_app and ServerRole.STS not in server.roles:
             continue
         if server.sts_certificate is None:
             yield TopologyIssue(

@@ -21,6 +21,7 @@ from service_identity.hazmat import (
     IPAddressPattern,
 )
 
+from certready.core.hostnames import a_label, is_ip_address
 from certready.core.model import CertFacts, ParamValue, RuleContext, Severity, Violation
 from certready.core.rules.params import bool_param
 from certready.core.rules.registry import rule
@@ -65,11 +66,8 @@ def ip_covers(san_ip: str, host: str) -> bool:
 
 @lru_cache(maxsize=4096)
 def is_ip(host: str) -> bool:
-    try:
-        ipaddress.ip_address(host)
-    except ValueError:
-        return False
-    return True
+    """:func:`~certready.core.hostnames.is_ip_address`, remembered: asked for every host and CN."""
+    return is_ip_address(host)
 
 
 def host_covered(leaf: CertFacts, host: str) -> bool:
@@ -99,10 +97,8 @@ def wildcard_problem(pattern: str) -> str | None:
 def _a_label(name: str) -> str:
     """A CN as SAN entries spell it: lower-case A-labels, no trailing dot."""
     text = name.strip().rstrip(".")
-    if text.isascii():
-        return text.lower()
     try:
-        return idna.encode(text, uts46=True).decode("ascii").lower()
+        return a_label(text)
     except idna.IDNAError:
         return text.lower()
 
