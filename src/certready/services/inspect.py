@@ -27,7 +27,6 @@ class Inspected:
     certificates: tuple[ChainElement, ...]
     leaf_index: int | None
     private_key: KeyPairing
-    key_count: int
     chain: ChainAnalysis | None = None
     """The built path of the leaf, when chain options were given and there is a leaf."""
     friendly_names: tuple[str | None, ...] = ()
@@ -38,6 +37,11 @@ class Inspected:
     key_owners: tuple[str | None, ...] = ()
     """For each private key, the location of the certificate it belongs to among every input
     given (``app.key`` next to ``app.pem``), or ``None`` when it belongs to none of them."""
+
+    @property
+    def key_count(self) -> int:
+        """How many private keys the input holds."""
+        return len(self.keys)
 
 
 def inspect(
@@ -79,7 +83,6 @@ def inspect(
                 elements,
                 leaf,
                 pairing,
-                len(item.keys),
                 analysis,
                 friendly_names=tuple(c.friendly_name for c in item.certificates),
                 keys=tuple(describe_private_key(k.key) for k in item.keys),
