@@ -40,6 +40,12 @@ Examples:
 """
 
 
+ManifestArgument = Annotated[
+    str,
+    typer.Argument(metavar="MANIFEST", help="The deployment manifest (YAML).", show_default=False),
+]
+
+
 def register(app: typer.Typer) -> None:
     manifest_app = typer.Typer(
         name="manifest",
@@ -50,12 +56,7 @@ def register(app: typer.Typer) -> None:
 
     @app.command("audit", epilog=AUDIT_EPILOG)
     def audit_command(
-        manifest: Annotated[
-            str,
-            typer.Argument(
-                metavar="MANIFEST", help="The deployment manifest (YAML).", show_default=False
-            ),
-        ],
+        manifest: ManifestArgument,
         live: Annotated[
             bool,
             typer.Option(
@@ -95,12 +96,7 @@ def register(app: typer.Typer) -> None:
 
     @app.command("plan", epilog=PLAN_EPILOG)
     def plan_command(
-        manifest: Annotated[
-            str,
-            typer.Argument(
-                metavar="MANIFEST", help="The deployment manifest (YAML).", show_default=False
-            ),
-        ],
+        manifest: ManifestArgument,
         out: Annotated[
             str, typer.Option("--out", "-o", metavar="DIR", help="Folder to write the plan into.")
         ] = "certready-plan",
