@@ -1,7 +1,10 @@
 from __future__ import annotations
 
+from pathlib import Path
+
 import pytest
 
+from certready.services import lab
 from tests.pki import TestCA
 
 
@@ -15,3 +18,19 @@ def ca() -> TestCA:
 def other_ca() -> TestCA:
     """An unrelated CA, for "wrong CA" negative controls."""
     return TestCA(name="unrelated")
+
+
+@pytest.fixture(scope="session")
+def lab_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """One lab CA (P-256 CA keys: fast) shared by the session; tests issue into their tmp_path."""
+    directory = tmp_path_factory.mktemp("lab")
+    lab.init(directory, key_type="p256")
+    return directory
+
+
+@pytest.fixture(scope="session")
+def other_lab_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """An unrelated lab, for "wrong root" negative controls."""
+    directory = tmp_path_factory.mktemp("other-lab")
+    lab.init(directory, key_type="p256")
+    return directory

@@ -49,6 +49,21 @@ def test_an_empty_secret_is_refused(tmp_path: Path, monkeypatch: pytest.MonkeyPa
         secrets.read_secret(env="EMPTY_SECRET", file=None, prompt=None, option="password")
 
 
+def test_a_file_is_read_as_password_file_reads_it(tmp_path: Path) -> None:
+    """A new secret from a Windows-written file is the one ``--password-file`` later reads."""
+    from certready.adapters.passwords import password_from_file
+
+    for name, data in [
+        ("notepad", b"\xef\xbb\xbfs3cret\r\n"),
+        ("powershell", "s3cret\r\n".encode("utf-16")),
+        ("plain", b"s3cret\n"),  # control
+    ]:
+        path = tmp_path / name
+        path.write_bytes(data)
+        got = secrets.read_secret(env=None, file=str(path), prompt=None, option="password")
+        assert got == b"s3cret" == password_from_file(path)(str(path))
+
+
 def test_prompt_asks_with_confirmation_on_a_terminal(monkeypatch: pytest.MonkeyPatch) -> None:
     asked: list[tuple[str, bool, bool]] = []
 

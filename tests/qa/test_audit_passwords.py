@@ -12,8 +12,7 @@ from tests.cli import run
 from tests.pki import TestCA
 
 
-def _manifest(tmp_path: Path) -> Path:
-    ca = TestCA()
+def _manifest(tmp_path: Path, ca: TestCA) -> Path:
     leaf = ca.issue("app.example.test")
     (tmp_path / "app.pfx").write_bytes(
         pkcs12.serialize_key_and_certificates(
@@ -36,10 +35,10 @@ def _manifest(tmp_path: Path) -> Path:
 
 
 def test_unset_password_env_names_the_manifest_key(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, ca: TestCA
 ) -> None:
     monkeypatch.delenv("QA_PFX_PW", raising=False)
-    manifest = _manifest(tmp_path)
+    manifest = _manifest(tmp_path, ca)
     status, out, err = run("audit", str(manifest))
     assert status == 2
     assert "site.yaml:8: password_env: QA_PFX_PW: the environment variable is not set" in err

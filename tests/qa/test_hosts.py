@@ -13,9 +13,8 @@ from tests.pki import TestCA
 
 
 @pytest.fixture(scope="module")
-def files(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, Path]:
+def files(tmp_path_factory: pytest.TempPathFactory, ca: TestCA) -> tuple[Path, Path]:
     directory = tmp_path_factory.mktemp("hosts")
-    ca = TestCA()
     leaf = ca.issue("app.example.test")
     chain = directory / "chain.pem"
     chain.write_bytes(ca.chain_pem(leaf))

@@ -16,9 +16,11 @@ def _interrupt(*_: object, **__: object) -> NoReturn:
     raise KeyboardInterrupt
 
 
-def test_ctrl_c_exits_130_and_says_so(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_ctrl_c_exits_130_and_says_so(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, ca: TestCA
+) -> None:
     leaf = tmp_path / "leaf.pem"
-    leaf.write_bytes(TestCA().issue("app.example.test").cert_pem())
+    leaf.write_bytes(ca.issue("app.example.test").cert_pem())
     # negative control first: without the interrupt the command runs
     assert run("lint", str(leaf))[0] in (0, 1)
     monkeypatch.setattr(lint_cli, "lint", _interrupt)

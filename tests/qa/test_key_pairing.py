@@ -11,8 +11,7 @@ from tests.cli import run
 from tests.pki import TestCA, new_key
 
 
-def test_the_pfx_key_given_again_is_not_an_error(tmp_path: Path) -> None:
-    ca = TestCA()
+def test_the_pfx_key_given_again_is_not_an_error(tmp_path: Path, ca: TestCA) -> None:
     leaf = ca.issue("app.example.test")
     pfx = tmp_path / "app.pfx"
     pfx.write_bytes(

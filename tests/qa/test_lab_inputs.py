@@ -6,16 +6,8 @@ from pathlib import Path
 
 import pytest
 
-from certready.services import lab
 from tests.cli import run
 from tests.pki import TestCA
-
-
-@pytest.fixture(scope="module")
-def lab_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    directory = tmp_path_factory.mktemp("lab")
-    lab.init(directory, key_type="p256")
-    return directory
 
 
 @pytest.mark.parametrize(
@@ -73,8 +65,10 @@ def test_an_unparseable_input_is_said_in_words(
     assert "ParseError" not in err and "asn1" not in err and "cryptography.io" not in err
 
 
-def test_a_certificate_given_as_a_request_is_named(lab_dir: Path, tmp_path: Path) -> None:
+def test_a_certificate_given_as_a_request_is_named(
+    lab_dir: Path, tmp_path: Path, ca: TestCA
+) -> None:
     path = tmp_path / "leaf.pem"
-    path.write_bytes(TestCA().issue("a.example.test").cert_pem())
+    path.write_bytes(ca.issue("a.example.test").cert_pem())
     status, _, err = run("lab", "sign", str(path), "--lab", str(lab_dir), "-o", str(tmp_path))
     assert status == 2 and "holds a PEM CERTIFICATE block, not a certificate request" in err

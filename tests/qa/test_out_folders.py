@@ -6,15 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from certready.services import lab
 from tests.cli import run
-
-
-@pytest.fixture(scope="module")
-def lab_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    directory = tmp_path_factory.mktemp("lab")
-    lab.init(directory, key_type="p256")
-    return directory
 
 
 def _argv(command: str, out: Path, lab_dir: Path) -> list[str]:

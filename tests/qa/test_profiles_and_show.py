@@ -11,9 +11,9 @@ from tests.pki import TestCA
 
 
 @pytest.fixture(scope="module")
-def leaf(tmp_path_factory: pytest.TempPathFactory) -> Path:
+def leaf(tmp_path_factory: pytest.TempPathFactory, ca: TestCA) -> Path:
     path = tmp_path_factory.mktemp("qa") / "leaf.pem"
-    path.write_bytes(TestCA().issue("app.example.test").cert_pem())
+    path.write_bytes(ca.issue("app.example.test").cert_pem())
     return path
 
 

@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 
 from certready.core.model import Severity, TargetResult, TargetStatus
-from certready.interfaces.cli.scan import scan_exit_status
+from certready.interfaces.cli.output import exit_status as scan_exit_status
 from tests.cli import run
 from tests.pki import TestCA
 from tests.scan.servers import Servers, free_port, silent

@@ -22,7 +22,6 @@ from certready.adapters.passwords import password_from_env, password_from_file
 from certready.adapters.sources import (
     HOW_TO_UNLOCK,
     Bundle,
-    LoadedKey,
     PasswordSource,
     load_bytes,
     read_input,
@@ -40,7 +39,6 @@ from certready.core.errors import InputError, PolicyError
 from certready.core.hostnames import is_ip_address
 from certready.core.model import (
     CertFacts,
-    KeyPairing,
     Report,
     Role,
     TargetResult,
@@ -72,7 +70,6 @@ class AuditOptions:
     """A probe other than the scan service (tests); implies a live audit."""
     timeout: float = 10.0
     """Per-endpoint deadline of the live scan, seconds."""
-    """How to fetch what each endpoint presents; ``None`` audits the files only."""
 
 
 def password_source(ref: CertificateRef) -> PasswordSource | None:
@@ -300,8 +297,7 @@ def _lint_one(
         return _error_target(name, ref, error, role), None
     hosts = server.names if role is Role.SSL else ()
     lint_options = LintOptions(policy=policy, hosts=hosts, role=role, now=options.now, chain=chain)
-    keys: Sequence[LoadedKey] = loaded.keys
-    result = analyse(name, loaded.certificates, keys, lint_options)
+    result = analyse(name, loaded.certificates, loaded.keys, lint_options)
     return result, loaded.certificates[-1].certificate
 
 
@@ -399,4 +395,4 @@ def _with_served(
     return out, targets
 
 
-__all__ = ["AuditOptions", "KeyPairing", "audit", "audit_deployment", "password_source"]
+__all__ = ["AuditOptions", "audit", "audit_deployment", "password_source"]

@@ -9,7 +9,7 @@ from cryptography.hazmat.primitives.asymmetric.types import PrivateKeyTypes
 
 from certready.adapters.sources import PasswordSource, iter_inputs
 from certready.core.errors import InputError
-from certready.core.facts import describe_key, extract_facts, key_facts
+from certready.core.facts import cached_facts, describe_key, key_facts
 from certready.core.model import ChainElement, KeyPairing
 from certready.core.policy import Policy, load_policy
 from certready.core.served import issued_by
@@ -58,7 +58,7 @@ def inspect(
         if on_note is not None:
             for note in item.notes:
                 on_note(item.source, note)
-        facts = [extract_facts(c.certificate) for c in item.certificates]
+        facts = [cached_facts(c.certificate) for c in item.certificates]
         elements = tuple(
             ChainElement(f, c.location) for f, c in zip(facts, item.certificates, strict=True)
         )

@@ -3,12 +3,8 @@
 from __future__ import annotations
 
 import datetime as dt
-import hashlib
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field, replace
-
-from cryptography.hazmat.primitives import serialization
-from cryptography.hazmat.primitives.asymmetric.types import PublicKeyTypes
 
 from certready.adapters.sources import (
     Bundle,
@@ -19,7 +15,7 @@ from certready.adapters.sources import (
 )
 from certready.core.engine import evaluate
 from certready.core.errors import InputError
-from certready.core.facts import cached_facts
+from certready.core.facts import cached_facts, key_facts
 from certready.core.model import (
     CertFacts,
     ChainElement,
@@ -51,7 +47,7 @@ def key_pairing(leaf: CertFacts, keys: Sequence[LoadedKey]) -> KeyPairing:
     if not keys:
         return KeyPairing.ABSENT
     for loaded in keys:
-        if spki_sha256(loaded.key.public_key()) == leaf.public_key.spki_sha256:
+        if _key_spki(loaded) == leaf.public_key.spki_sha256:
             return KeyPairing.MATCHES
     return KeyPairing.MISMATCH
 
@@ -208,8 +204,10 @@ def lint(
         else:
             bundle = item
             if loose_keys:
-                spkis = {spki_sha256(c.certificate.public_key()) for c in bundle.certificates}
-                mine = tuple(k for k in loose_keys if spki_sha256(k.key.public_key()) in spkis)
+                spkis = {
+                    cached_facts(c.certificate).public_key.spki_sha256 for c in bundle.certificates
+                }
+                mine = tuple(k for k in loose_keys if _key_spki(k) in spkis)
                 paired.update(k.location for k in mine)  # also a PFX's own key given again
                 if not bundle.keys:
                     bundle = replace(bundle, keys=mine)
@@ -233,9 +231,6 @@ def lint(
     )
 
 
-def spki_sha256(public_key: PublicKeyTypes) -> str:
-    """SHA-256 of the DER SubjectPublicKeyInfo: what pairs a private key with its certificate."""
-    der = public_key.public_bytes(
-        serialization.Encoding.DER, serialization.PublicFormat.SubjectPublicKeyInfo
-    )
-    return hashlib.sha256(der).hexdigest()
+def _key_spki(loaded: LoadedKey) -> str:
+    """SHA-256 of a private key's SubjectPublicKeyInfo: what pairs it with its certificate."""
+    return key_facts(loaded.key.public_key()).spki_sha256

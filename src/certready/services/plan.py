@@ -17,7 +17,7 @@ from certready.adapters.plan import render_plan, write_plan
 from certready.adapters.sources import Bundle
 from certready.core.deployment import CertificateRef, Deployment
 from certready.core.errors import InputError
-from certready.core.facts import extract_facts
+from certready.core.facts import cached_facts
 from certready.core.model import CertFacts
 from certready.core.plan import (
     ClientGroup,
@@ -37,7 +37,7 @@ def build_plan(deployment: Deployment) -> InstallPlan:
     files = CertificateFiles()
     roots: dict[str, CertFacts] = {}
     intermediates: dict[str, CertFacts] = {}
-    raw: dict[str, bytes] = {}
+    originals: dict[str, x509.Certificate] = {}
     tops: list[x509.Certificate] = []
     for refs, bucket in (
         (deployment.trust_roots, roots),
@@ -45,9 +45,9 @@ def build_plan(deployment: Deployment) -> InstallPlan:
     ):
         for ref in refs:
             for cert in _require(files, ref).certificates:
-                facts = extract_facts(cert.certificate)
+                facts = cached_facts(cert.certificate)
                 bucket[facts.fingerprint_sha256] = facts
-                raw[facts.fingerprint_sha256] = cert.certificate.public_bytes(_DER)
+                originals[facts.fingerprint_sha256] = cert.certificate
     servers: list[ServerInstall] = []
     stems = unique_stems([s.key for s in deployment.servers])
     for server, stem in zip(deployment.servers, stems, strict=True):
@@ -57,12 +57,12 @@ def build_plan(deployment: Deployment) -> InstallPlan:
             tops.append(bundle.certificates[-1].certificate)
             if not deployment.trust_roots:
                 for cert in bundle.certificates:
-                    facts = extract_facts(cert.certificate)
+                    facts = cached_facts(cert.certificate)
                     if facts.is_ca:
                         (roots if facts.self_signed else intermediates)[
                             facts.fingerprint_sha256
                         ] = facts
-                        raw[facts.fingerprint_sha256] = cert.certificate.public_bytes(_DER)
+                        originals[facts.fingerprint_sha256] = cert.certificate
         servers.append(
             ServerInstall(
                 key=server.key,
@@ -75,15 +75,15 @@ def build_plan(deployment: Deployment) -> InstallPlan:
                 sts_thumbprint_sha1=sts_leaf.thumbprint_sha1 if sts_leaf else None,
             )
         )
-    anchors = [x509.load_der_x509_certificate(raw[fp]) for fp in roots]
+    anchors = [originals[fp] for fp in roots]
     private = bool(private_chain(anchors, tops))
     if not private and not deployment.trust_roots:
         roots = {}
     return InstallPlan(
         deployment=deployment.name,
         private=private,
-        roots=_plan_certs("root", roots, raw),
-        intermediates=_plan_certs("intermediate", intermediates, raw),
+        roots=_plan_certs("root", roots, originals),
+        intermediates=_plan_certs("intermediate", intermediates, originals),
         servers=tuple(servers),
         clients=tuple(
             ClientGroup(c.name, stem, c.platform)
@@ -119,7 +119,7 @@ def _leaf(
     loaded = files.load(ref)
     if isinstance(loaded, InputError) or not loaded.certificates:
         return None, None
-    facts = [extract_facts(c.certificate) for c in loaded.certificates]
+    facts = [cached_facts(c.certificate) for c in loaded.certificates]
     index = choose_leaf(facts, loaded.keys)
     return (facts[index] if index is not None else None), loaded
 
@@ -134,7 +134,7 @@ def _pfx(ref: CertificateRef | None, bundle: Bundle | None) -> str | None:
 
 
 def _plan_certs(
-    kind: str, certs: dict[str, CertFacts], raw: dict[str, bytes]
+    kind: str, certs: dict[str, CertFacts], originals: dict[str, x509.Certificate]
 ) -> tuple[PlanCertificate, ...]:
     stems = unique_stems([f"{kind}-{f.display_name}" for f in certs.values()])
     return tuple(
@@ -144,7 +144,7 @@ def _plan_certs(
             subject=f.subject,
             thumbprint_sha1=f.thumbprint_sha1,
             fingerprint_sha256=f.fingerprint_sha256,
-            der=raw[fp],
+            der=originals[fp].public_bytes(_DER),
         )
         for (fp, f), stem in zip(certs.items(), stems, strict=True)
     )

@@ -13,12 +13,13 @@ from certready.core.policy import load_policy
 from certready.interfaces.cli.common import FailOn
 from certready.interfaces.cli.main import current_streams
 from certready.interfaces.cli.output import (
-    FORMAT_HELP,
-    OUTPUT_HELP,
+    FailOnOption,
+    FormatOption,
+    OutputOption,
     ReportFormat,
     emit_report,
+    exit_status,
 )
-from certready.interfaces.cli.scan import scan_exit_status
 from certready.services.audit import AuditOptions, audit_with_policy
 from certready.services.plan import write_install_plan
 
@@ -75,15 +76,9 @@ def register(app: typer.Typer) -> None:
                 metavar="S", help="--live: seconds per endpoint (DNS, connect, handshake)."
             ),
         ] = 10.0,
-        fail_on: Annotated[
-            FailOn, typer.Option(help="Exit 1 when a finding is at least this severe.")
-        ] = FailOn.ERROR,
-        fmt: Annotated[
-            ReportFormat, typer.Option("--format", "-f", metavar="FORMAT", help=FORMAT_HELP)
-        ] = ReportFormat.TEXT,
-        output: Annotated[
-            str | None, typer.Option("--output", "-o", metavar="FILE", help=OUTPUT_HELP)
-        ] = None,
+        fail_on: FailOnOption = FailOn.ERROR,
+        fmt: FormatOption = ReportFormat.TEXT,
+        output: OutputOption = None,
     ) -> int:
         """Audit a whole deployment: every server's certificates, the topology, the clients.
 
@@ -96,7 +91,7 @@ def register(app: typer.Typer) -> None:
         )
         report, policy = audit_with_policy(manifest, options)
         emit_report(report, fmt, output, streams, policy=policy)
-        return scan_exit_status(report, fail_on.threshold())  # an unreachable endpoint: an error
+        return exit_status(report, fail_on.threshold())  # an unreachable endpoint: an error
 
     @app.command("plan", epilog=PLAN_EPILOG)
     def plan_command(

@@ -10,8 +10,7 @@ from typing import Annotated, TextIO
 import typer
 from rich.console import Console
 
-from certready.adapters.passwords import password_source
-from certready.adapters.sources import PasswordSource, display_name
+from certready.adapters.sources import display_name
 from certready.core.model import Severity
 
 
@@ -37,10 +36,6 @@ class Streams:
     debug: bool = False
     _out: Console | None = field(default=None, repr=False)
     _err: Console | None = field(default=None, repr=False)
-
-    @property
-    def color(self) -> bool:
-        return "NO_COLOR" not in os.environ and _isatty(self.stdout)
 
     @property
     def out(self) -> Console:
@@ -130,11 +125,6 @@ PasswordFileOption = Annotated[
         show_default=False,
     ),
 ]
-
-
-def passwords(env: str | None, file: str | None) -> PasswordSource | None:
-    """The password source ``--password-env`` / ``--password-file`` / the terminal give."""
-    return password_source(env, file)
 
 
 # Chain options shared by every command that validates (lint, show, scan...). Use them as

@@ -7,6 +7,7 @@ from typing import Annotated
 
 import typer
 
+from certready.adapters.passwords import password_source
 from certready.core.hostnames import reference_host
 from certready.core.model import Role
 from certready.core.policy import load_policy
@@ -19,12 +20,12 @@ from certready.interfaces.cli.common import (
     PasswordEnvOption,
     PasswordFileOption,
     TrustOption,
-    passwords,
 )
 from certready.interfaces.cli.main import current_streams
 from certready.interfaces.cli.output import (
-    FORMAT_HELP,
-    OUTPUT_HELP,
+    FailOnOption,
+    FormatOption,
+    OutputOption,
     ReportFormat,
     emit_report,
     exit_status,
@@ -82,15 +83,9 @@ def register(app: typer.Typer) -> None:
                 help="Policy: homecare (default), webpki, or a TOML profile file.",
             ),
         ] = "homecare",
-        fail_on: Annotated[
-            FailOn, typer.Option(help="Exit 1 when a finding is at least this severe.")
-        ] = FailOn.ERROR,
-        fmt: Annotated[
-            ReportFormat, typer.Option("--format", "-f", metavar="FORMAT", help=FORMAT_HELP)
-        ] = ReportFormat.TEXT,
-        output: Annotated[
-            str | None, typer.Option("--output", "-o", metavar="FILE", help=OUTPUT_HELP)
-        ] = None,
+        fail_on: FailOnOption = FailOn.ERROR,
+        fmt: FormatOption = ReportFormat.TEXT,
+        output: OutputOption = None,
         password_env: PasswordEnvOption = None,
         password_file: PasswordFileOption = None,
         trust: TrustOption = None,
@@ -103,7 +98,7 @@ def register(app: typer.Typer) -> None:
         Exit status: 0 ok, 1 findings at or above --fail-on, 2 usage or input error.
         """
         streams = current_streams()
-        password = passwords(password_env, password_file)
+        password = password_source(password_env, password_file)
         chain_options = make_chain_options(trust, chain or (), at, crl or ())
         options = LintOptions(
             policy=load_policy(profile),

@@ -11,12 +11,15 @@ import os
 import tempfile
 from enum import StrEnum
 from pathlib import Path
+from typing import Annotated
+
+import typer
 
 from certready.adapters.reporting import renderer
 from certready.core.errors import UsageError
-from certready.core.model import Report, Severity
+from certready.core.model import Report, Severity, TargetStatus
 from certready.core.policy import Policy
-from certready.interfaces.cli.common import ExitStatus, Streams
+from certready.interfaces.cli.common import ExitStatus, FailOn, Streams
 from certready.interfaces.cli.text import print_report
 
 
@@ -33,6 +36,17 @@ class ReportFormat(StrEnum):
 
 FORMAT_HELP = "text, json, html, junit, sarif or markdown."
 OUTPUT_HELP = "Write the report to this file (replaced if it exists); - for stdout."
+
+# The report options of every command that writes a report (lint, scan, audit).
+FailOnOption = Annotated[
+    FailOn, typer.Option(help="Exit 1 when a finding is at least this severe.")
+]
+FormatOption = Annotated[
+    ReportFormat, typer.Option("--format", "-f", metavar="FORMAT", help=FORMAT_HELP)
+]
+OutputOption = Annotated[
+    str | None, typer.Option("--output", "-o", metavar="FILE", help=OUTPUT_HELP)
+]
 
 
 def emit_report(
@@ -107,13 +121,16 @@ def write_report(path: Path, text: str) -> None:
 
 
 def exit_status(report: Report, fail_on: Severity | None) -> int:
-    """2 when an input could not be read, else 1 when a finding reaches ``fail_on``, else 0.
-
-    A scan whose every target was unreachable exits 3 (the scan command decides that itself).
-    """
-    if report.input_errors:
+    """3 when every target was unreachable (a scan), 2 when an input could not be read, else 1 when
+    a finding reaches ``fail_on`` or some target was unreachable (an error), else 0."""
+    statuses = [t.status for t in report.targets]
+    if statuses and all(s is TargetStatus.UNREACHABLE for s in statuses):
+        return ExitStatus.UNREACHABLE
+    if TargetStatus.INPUT_ERROR in statuses:
         return ExitStatus.USAGE
     worst = report.worst
+    if TargetStatus.UNREACHABLE in statuses:
+        worst = Severity.ERROR
     if fail_on is not None and worst is not None and worst >= fail_on:
         return ExitStatus.FINDINGS
     return ExitStatus.OK

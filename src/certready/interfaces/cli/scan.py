@@ -13,20 +13,26 @@ import typer
 from cryptography import x509
 
 from certready.core.errors import InputError, UsageError
-from certready.core.model import Report, Severity, TargetResult, TargetStatus
+from certready.core.model import TargetResult
 from certready.core.policy import load_policy
 from certready.core.served import normalise_fingerprint
 from certready.core.targets import parse_resolve, parse_target, parse_targets_file
 from certready.interfaces.cli.common import (
     AtOption,
     CrlOption,
-    ExitStatus,
     FailOn,
     Streams,
     TrustOption,
 )
 from certready.interfaces.cli.main import current_streams
-from certready.interfaces.cli.output import FORMAT_HELP, OUTPUT_HELP, ReportFormat, emit_report
+from certready.interfaces.cli.output import (
+    FailOnOption,
+    FormatOption,
+    OutputOption,
+    ReportFormat,
+    emit_report,
+    exit_status,
+)
 from certready.services.chain import make_chain_options
 from certready.services.scan import Progress, ScanOptions, TargetInput, scan_endpoints
 
@@ -115,15 +121,9 @@ def register(app: typer.Typer) -> None:
                 help="Policy: homecare (default), webpki, or a TOML profile file.",
             ),
         ] = "homecare",
-        fail_on: Annotated[
-            FailOn, typer.Option(help="Exit 1 when a finding is at least this severe.")
-        ] = FailOn.ERROR,
-        fmt: Annotated[
-            ReportFormat, typer.Option("--format", "-f", metavar="FORMAT", help=FORMAT_HELP)
-        ] = ReportFormat.TEXT,
-        output: Annotated[
-            str | None, typer.Option("--output", "-o", metavar="FILE", help=OUTPUT_HELP)
-        ] = None,
+        fail_on: FailOnOption = FailOn.ERROR,
+        fmt: FormatOption = ReportFormat.TEXT,
+        output: OutputOption = None,
     ) -> int:
         """Check the certificates live servers present, without trusting anything on the way.
 
@@ -172,25 +172,9 @@ def register(app: typer.Typer) -> None:
         with _progress(streams, len(items)) as advance:
             report = scan_endpoints(items, options, progress=advance)
         emit_report(report, fmt, output, streams, policy=options.policy)
-        return scan_exit_status(report, fail_on.threshold())
+        return exit_status(report, fail_on.threshold())
 
     del scan_command
-
-
-def scan_exit_status(report: Report, fail_on: Severity | None) -> int:
-    """3 when every target was unreachable, 2 on an input error (a bad target line), else 1 when a
-    finding reaches ``fail_on`` or some target was unreachable (an error), else 0."""
-    statuses = [t.status for t in report.targets]
-    if statuses and all(s is TargetStatus.UNREACHABLE for s in statuses):
-        return ExitStatus.UNREACHABLE
-    if TargetStatus.INPUT_ERROR in statuses:
-        return ExitStatus.USAGE
-    worst = report.worst
-    if TargetStatus.UNREACHABLE in statuses:
-        worst = Severity.ERROR
-    if fail_on is not None and worst is not None and worst >= fail_on:
-        return ExitStatus.FINDINGS
-    return ExitStatus.OK
 
 
 def _read_targets_file(name: str) -> list[TargetInput]:
@@ -245,4 +229,4 @@ def _progress(streams: Streams, total: int) -> Iterator[Progress | None]:
         yield advance
 
 
-__all__ = ["register", "scan_exit_status"]
+__all__ = ["register"]

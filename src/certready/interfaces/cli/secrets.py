@@ -8,11 +8,11 @@ from __future__ import annotations
 
 import os
 import sys
-from pathlib import Path
 
 import click
 
-from certready.core.errors import UsageError
+from certready.adapters.passwords import password_from_file
+from certready.core.errors import InputError, UsageError
 
 
 def read_secret(
@@ -33,14 +33,14 @@ def read_secret(
             raise UsageError(f"environment variable {env} is not set or empty (--{option}-env)")
         return value.encode("utf-8")
     if file:
+        # read as --password-file reads it (a BOM, PowerShell's UTF-16), so lint opens what lab wrote
         try:
-            text = Path(file).read_text("utf-8")
-        except OSError as exc:
-            raise UsageError(exc.strerror or str(exc), location=file) from None
-        first = text.splitlines()[0] if text else ""
+            first = password_from_file(file)(file)
+        except InputError as error:
+            raise UsageError(error.message, location=file) from None
         if not first:
             raise UsageError(f"the {option} file is empty", location=file)
-        return first.encode("utf-8")
+        return first
     if prompt is None:
         return None
     if not _interactive():

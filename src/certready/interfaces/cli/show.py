@@ -11,6 +11,7 @@ from cryptography import x509
 from rich.console import Console
 from rich.markup import escape
 
+from certready.adapters.passwords import password_source
 from certready.adapters.reporting.json_report import certificate_out
 from certready.core.errors import InputError, UsageError
 from certready.core.facts import (
@@ -29,7 +30,6 @@ from certready.interfaces.cli.common import (
     PasswordEnvOption,
     PasswordFileOption,
     TrustOption,
-    passwords,
 )
 from certready.interfaces.cli.main import current_streams
 from certready.services.chain import make_chain_options
@@ -325,7 +325,7 @@ def register(app: typer.Typer) -> None:
                 f"--format {fmt!r}: show writes text or json (reports: certready lint)"
             )
         streams = current_streams()
-        password = passwords(password_env, password_file)
+        password = password_source(password_env, password_file)
         chain_options = make_chain_options(trust, chain or (), at, crl or ())
         now = chain_options.at or dt.datetime.now(dt.UTC)
         results = inspect(paths, password, on_note=streams.note, chain=chain_options)
