@@ -64,3 +64,11 @@ def test_scan_sni_rejects_garbage() -> None:
     status, _, err = run("scan", "127.0.0.1:1", "--sni", "bad name", "--timeout", "1")
     assert status == 2
     assert "not a valid host name" in err
+
+
+def test_a_line_break_inside_a_name_is_refused() -> None:
+    """A label ending in a line break is no host name (``$`` alone would let it through)."""
+    for bad in ("a\n.example.test", "app.example\n.test"):
+        with pytest.raises(UsageError):
+            normalise_host(bad)
+    assert normalise_host("a.example.test\n") == "a.example.test"  # control: outer space is trimmed

@@ -268,7 +268,7 @@ def to_deployment(model: ManifestModel, lines: _Lines, path: Path) -> Deployment
         )
 
     servers: list[ServerSpec] = []
-    seen: dict[str, str] = {}
+    seen: set[str] = set()
     for env_name, env in model.environments.items():
         for i, s in enumerate(env.servers):
             loc: Loc = ("environments", env_name, "servers", i)
@@ -297,7 +297,7 @@ def to_deployment(model: ManifestModel, lines: _Lines, path: Path) -> Deployment
                     location=f"{source}:{lines.line((*loc, 'name'))}",
                     key=dotted((*loc, "name")),
                 )
-            seen[spec.key] = spec.location
+            seen.add(spec.key)
             servers.append(spec)
     clients = tuple(
         ClientSpec(c.name, c.platform, tuple(c.connects_to), where("clients", i))

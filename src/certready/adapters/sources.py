@@ -721,7 +721,7 @@ def load_file(path: str | Path, password: PasswordSource | None = None) -> Bundl
 
 
 def load_certificates_file(path: str | Path) -> tuple[x509.Certificate, ...]:
-    """The certificates of a ``--chain`` or ``--trust`` file (any format but a keyed PKCS#12)."""
+    """The certificates of one file (any format but a keyed PKCS#12); holding none is an error."""
     bundle = load_file(path)
     if not bundle.certificates:
         raise InputError("holds no certificate", location=str(path))

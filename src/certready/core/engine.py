@@ -18,7 +18,7 @@ from certready.core.model import (
     Violation,
 )
 from certready.core.policy import Policy, RuleSetting
-from certready.core.rules import catalogue
+from certready.core.rules import catalogue, get_rule
 from certready.core.rules.registry import analysed_elsewhere
 
 ENGINE_RULE_FAILED = "engine.rule-failed"
@@ -104,8 +104,6 @@ def make_finding(
     severity: Severity | None = None,
 ) -> Finding | None:
     """A finding for a rule evaluated by an analyser; ``None`` when the policy disables the rule."""
-    from certready.core.rules import get_rule
-
     rule = get_rule(rule_id)
     setting = policy.setting(rule_id)
     if not setting.enabled:

@@ -27,14 +27,18 @@ class PasswordError(InputError):
     """A PKCS#12 file or encrypted key needs a password that is missing or wrong."""
 
 
-class PolicyError(CertReadyError):
-    """A policy profile is malformed: unknown rule id, unknown parameter, bad severity."""
+class KeyedError(CertReadyError):
+    """An error in a structured file that also names the offending ``key`` (dotted)."""
 
     def __init__(
         self, message: str, *, location: str | None = None, key: str | None = None
     ) -> None:
         super().__init__(message, location=location)
         self.key = key
+
+
+class PolicyError(KeyedError):
+    """A policy profile is malformed: unknown rule id, unknown parameter, bad severity."""
 
     def __str__(self) -> str:
         """``site.toml: rules.key.rsa-size.min_bits: must be int, not 'big'``: the key is named
@@ -49,11 +53,5 @@ class UsageError(CertReadyError):
     """The command line asks for something impossible (bad option value, missing argument)."""
 
 
-class ManifestError(CertReadyError):
+class ManifestError(KeyedError):
     """A deployment manifest is malformed. ``location`` is ``file:line`` and ``key`` the dotted key."""
-
-    def __init__(
-        self, message: str, *, location: str | None = None, key: str | None = None
-    ) -> None:
-        super().__init__(message, location=location)
-        self.key = key

@@ -51,7 +51,7 @@ def normalise_host(name: str) -> str:
     labels = lowered.split(".")
     if any(not label or len(label) > 63 for label in labels) or len(lowered) > 253:
         raise UsageError(f"{name!r} is not a valid host name")
-    if not all(_LABEL.match(label) for label in labels):
+    if not all(_LABEL.fullmatch(label) for label in labels):
         raise UsageError(
             f"{name!r} is not a valid host name (letters, digits and hyphens between dots)"
         )

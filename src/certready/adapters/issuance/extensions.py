@@ -17,16 +17,16 @@ from dataclasses import dataclass
 
 from cryptography import x509
 from cryptography.hazmat.primitives.asymmetric.types import CertificatePublicKeyTypes
-from cryptography.x509.oid import ExtendedKeyUsageOID
 
+from certready.core.facts import EKU_CLIENT_AUTH, EKU_SERVER_AUTH
 from certready.core.hostnames import is_ip_address
 
 LAB_POLICY_OID = "2.25.313718674873805184913413927390378665853"
 """The certificate policy every lab certificate asserts: never mistaken for production."""
 LAB_ORGANIZATION = "certready lab"
 
-SERVER_AUTH = ExtendedKeyUsageOID.SERVER_AUTH.dotted_string
-CLIENT_AUTH = ExtendedKeyUsageOID.CLIENT_AUTH.dotted_string
+SERVER_AUTH = EKU_SERVER_AUTH
+CLIENT_AUTH = EKU_CLIENT_AUTH
 TLS_EKU: tuple[str, ...] = (SERVER_AUTH, CLIENT_AUTH)
 
 RSA_KEY_USAGE: tuple[str, ...] = ("digital_signature", "key_encipherment")

@@ -16,11 +16,14 @@ def _sh(text: str) -> str:
     return "'" + text.replace("'", "'\\''") + "'"
 
 
-def _who(plan: InstallPlan, server: ServerInstall | None, group: ClientGroup | None) -> str:
+def _title(plan: InstallPlan, server: ServerInstall | None, group: ClientGroup | None) -> str:
+    """``certready install plan: <deployment> -- server ...`` (or ``-- client group ...``)."""
     if server is not None:
-        return f"server {server.key} ({server.fqdn})"
-    assert group is not None
-    return f"client group {group.name!r} ({group.platform.value})"
+        who = f"server {server.key} ({server.fqdn})"
+    else:
+        assert group is not None
+        who = f"client group {group.name!r} ({group.platform.value})"
+    return f"certready install plan: {plan.deployment} -- {who}"
 
 
 def powershell_script(
@@ -29,7 +32,7 @@ def powershell_script(
     """Import-Certificate into LocalMachine\\Root and \\CA, Import-PfxCertificate into \\My on a
     server, then a final check that lists every expected thumbprint."""
     lines = [
-        f"# certready install plan: {plan.deployment} -- {_who(plan, server, group)}",
+        f"# {_title(plan, server, group)}",
         "# Run in an elevated PowerShell on each machine, from the plan folder.",
         "#Requires -RunAsAdministrator",
         "$ErrorActionPreference = 'Stop'",
@@ -108,7 +111,7 @@ def certutil_script(
     """The same as the PowerShell script with certutil (for machines without the PKI module)."""
     lines = [
         "@echo off",
-        f"rem certready install plan: {plan.deployment} -- {_who(plan, server, group)}",
+        f"rem {_title(plan, server, group)}",
         "rem Run from an elevated command prompt.",
         'cd /d "%~dp0"',
     ]
@@ -149,7 +152,7 @@ def linux_script(plan: InstallPlan, group: ClientGroup) -> str:
     """update-ca-certificates (Debian, Ubuntu) or update-ca-trust (RHEL, Fedora, SUSE)."""
     lines = [
         "#!/bin/sh",
-        f"# certready install plan: {plan.deployment} -- {_who(plan, None, group)}",
+        f"# {_title(plan, None, group)}",
         "# Run as root from the plan folder. Roots become system trust anchors; servers must",
         "# send their intermediates (installing those as anchors would trust them directly).",
         "set -eu",
@@ -178,7 +181,7 @@ def macos_script(plan: InstallPlan, group: ClientGroup) -> str:
     keychain = "/Library/Keychains/System.keychain"
     lines = [
         "#!/bin/sh",
-        f"# certready install plan: {plan.deployment} -- {_who(plan, None, group)}",
+        f"# {_title(plan, None, group)}",
         "# Run with sudo from the plan folder.",
         "set -eu",
         'cd "$(dirname "$0")"',

@@ -16,7 +16,7 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from certready import __version__
 from certready.core.facts import describe_key, eku_name, key_usage_hex
-from certready.core.model import ChainElement, Finding, Report, TargetResult
+from certready.core.model import ChainElement, Finding, Report, Severity, TargetResult
 
 SCHEMA_VERSION: Literal["1"] = "1"
 SeverityName = Literal["info", "warning", "error"]
@@ -199,8 +199,6 @@ def target_out(t: TargetResult) -> TargetOut:
 
 
 def report_out(report: Report) -> ReportOut:
-    from certready.core.model import Severity
-
     worst = report.worst
     return ReportOut(
         tool_version=__version__,

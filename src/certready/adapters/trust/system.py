@@ -24,6 +24,7 @@ from cryptography import x509
 
 from certready.adapters.trust.model import TrustStore, parse_pem_certificates
 from certready.core.errors import InputError
+from certready.core.facts import EKU_SERVER_AUTH
 
 LABEL = "trust:system"
 
@@ -41,7 +42,6 @@ MACOS_KEYCHAINS = (
     "/Library/Keychains/System.keychain",
 )
 
-SERVER_AUTH = "1.3.6.1.5.5.7.3.1"
 
 EnumCertificates = Callable[[str], Iterable[tuple[bytes, str, Any]]]
 RunCommand = Callable[[Sequence[str]], bytes]
@@ -135,7 +135,7 @@ def _windows_store(
 def _trusted_for_tls(trust: Any) -> bool:
     if trust is True:
         return True
-    return isinstance(trust, set | frozenset) and SERVER_AUTH in trust
+    return isinstance(trust, set | frozenset) and EKU_SERVER_AUTH in trust
 
 
 def _unique(certs: Iterable[x509.Certificate]) -> list[x509.Certificate]:
