@@ -18,10 +18,10 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 from cryptography.x509.oid import ExtendedKeyUsageOID
 from tests.pki import NOW, TestCA, key_usage
 
+from certready.adapters.profiles import load_policy
 from certready.core.engine import evaluate
 from certready.core.facts import extract_facts
 from certready.core.model import KeyPairing, RuleContext
-from certready.core.policy import load_policy
 from certready.core.rules import catalogue
 from certready.core.rules.registry import analysed_elsewhere
 

@@ -35,8 +35,8 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 from tests.pki import TestCA
 
+from certready.adapters.profiles import load_policy
 from certready.core.model import TargetStatus
-from certready.core.policy import load_policy
 from certready.services.chain import bench_options
 from certready.services.scan import ScanOptions, scan_endpoints
 

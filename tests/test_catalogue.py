@@ -9,8 +9,9 @@ from pathlib import Path
 
 import pytest
 
+from certready.adapters.profiles import load_policy
 from certready.core.model import Rule
-from certready.core.policy import BUILTIN_PROFILES, load_policy
+from certready.core.policy import BUILTIN_PROFILES
 from certready.core.rules import catalogue
 from certready.core.rules.registry import RULE_ID, analysed_elsewhere
 

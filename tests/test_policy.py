@@ -6,9 +6,9 @@ from pathlib import Path
 
 import pytest
 
+from certready.adapters.profiles import load_policy, parse_policy
 from certready.core.errors import PolicyError
 from certready.core.model import Severity
-from certready.core.policy import load_policy, parse_policy
 
 
 def write(tmp_path: Path, name: str, text: str) -> Path:
@@ -133,3 +133,15 @@ def test_parse_policy_without_extends_starts_from_the_declarations() -> None:
     policy = parse_policy('[profile]\nname = "bare"\n', source="inline")
     assert policy.setting("key.private-key-missing").severity is Severity.INFO
     assert policy.enabled("usage.eku-client-auth")
+
+
+def test_core_parses_text_and_leaves_reading_extends_to_the_adapter() -> None:
+    """core.policy does no I/O: a profile that extends another needs the adapter's loader."""
+    from certready.core.errors import PolicyError
+    from certready.core.policy import parse_policy as parse_text
+
+    text = '[profile]\nname = "mine"\nextends = "homecare"\n'
+    with pytest.raises(PolicyError, match="no profile loader"):
+        parse_text(text, source="mine.toml")
+    # control: the adapter's parse_policy reads the built-in parent
+    assert parse_policy(text, source="mine.toml").name == "mine"

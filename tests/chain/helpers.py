@@ -6,9 +6,9 @@ import datetime as dt
 
 from cryptography import x509
 
+from certready.adapters.profiles import load_policy
 from certready.adapters.sources import LoadedCertificate
 from certready.adapters.trust import TrustStore
-from certready.core.policy import load_policy
 from certready.services.chain import ChainAnalysis, ChainOptions, LoadedCrl, analyse_chain
 from tests.pki import NOW
 

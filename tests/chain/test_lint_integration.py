@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
+from certready.adapters.profiles import load_policy
 from certready.adapters.sources import load_bytes
 from certready.adapters.trust import TrustStore
-from certready.core.policy import load_policy
 from certready.services.chain import ChainOptions
 from certready.services.lint import LintOptions, lint_bundle
 from tests.pki import NOW, TestCA

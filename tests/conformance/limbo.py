@@ -21,12 +21,13 @@ from typing import Any
 
 from cryptography import x509
 
+from certready.adapters.profiles import load_policy, parse_policy
 from certready.adapters.sources import LoadedCertificate
 from certready.adapters.trust import TrustStore
 from certready.core.errors import CertReadyError
 from certready.core.hostnames import normalise_host
 from certready.core.model import Rule, Severity
-from certready.core.policy import Policy, load_policy, parse_policy
+from certready.core.policy import Policy
 from certready.core.rules import catalogue
 from certready.services.chain import ChainOptions, LoadedCrl
 from certready.services.lint import LintOptions, analyse_detailed

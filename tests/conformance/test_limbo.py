@@ -15,7 +15,7 @@ import os
 
 import pytest
 
-from certready.core.policy import load_policy
+from certready.adapters.profiles import load_policy
 from tests.conformance.limbo import (
     KNOWN_MISMATCHES,
     SKIP,

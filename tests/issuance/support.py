@@ -10,8 +10,8 @@ import pytest
 from cryptography import x509
 from cryptography.x509 import verification
 
+from certready.adapters.profiles import load_policy
 from certready.core.model import Finding, Report, Severity
-from certready.core.policy import load_policy
 from certready.core.rules import get_rule
 from certready.services.chain import make_chain_options
 from certready.services.lab import IssuedFiles

@@ -15,9 +15,9 @@ from cryptography.x509.oid import ExtendedKeyUsageOID, NameOID
 
 from certready.adapters.issuance.csr import load_csr
 from certready.adapters.issuance.extensions import LAB_POLICY_OID
+from certready.adapters.profiles import load_policy
 from certready.core.errors import InputError, UsageError
 from certready.core.model import KeyPairing, Role
-from certready.core.policy import load_policy
 from certready.interfaces.cli import ExitStatus
 from certready.services import lab
 from certready.services.csr import CsrOptions, create_csr

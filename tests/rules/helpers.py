@@ -9,10 +9,11 @@ from typing import Any
 
 from cryptography import x509
 
+from certready.adapters.profiles import load_policy
 from certready.core.engine import evaluate
 from certready.core.facts import extract_facts
 from certready.core.model import CertFacts, Finding, RuleContext
-from certready.core.policy import Policy, load_policy
+from certready.core.policy import Policy
 from certready.core.rules import get_rule
 from tests.pki import NOW
 

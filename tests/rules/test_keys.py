@@ -8,9 +8,9 @@ from pathlib import Path
 import pytest
 from cryptography.hazmat.primitives.asymmetric import dsa, ed25519
 
+from certready.adapters.profiles import load_policy
 from certready.core.engine import evaluate
 from certready.core.model import KeyPairing, PublicKeyFacts, Role, Severity
-from certready.core.policy import load_policy
 from certready.core.rules import get_rule
 from tests.pki import TestCA
 from tests.rules.helpers import context, facts, messages, run_rule

@@ -7,10 +7,10 @@ from pathlib import Path
 
 from cryptography.x509.oid import ExtendedKeyUsageOID
 
+from certready.adapters.profiles import load_policy
 from certready.adapters.sources import LoadedCertificate, LoadedKey
 from certready.core.hostnames import normalise_host
 from certready.core.model import Role
-from certready.core.policy import load_policy
 from certready.interfaces.cli import ExitStatus
 from certready.services.lint import LintOptions, analyse
 from tests.cli import run

@@ -11,9 +11,9 @@ from collections.abc import Iterator
 
 import pytest
 
+from certready.adapters.profiles import load_policy
 from certready.adapters.tlsfetch import FailureReason, FetchFailure, Presented, Step, fetch_chain
 from certready.core.model import TargetResult, TargetStatus
-from certready.core.policy import load_policy
 from certready.services.scan import ScanOptions, scan_endpoints
 from tests.pki import TestCA
 from tests.scan.servers import (

@@ -14,8 +14,8 @@ from collections.abc import Iterator
 
 import pytest
 
+from certready.adapters.profiles import load_policy
 from certready.core.model import Report, TargetResult, TargetStatus
-from certready.core.policy import load_policy
 from certready.core.rules import catalogue
 from certready.services.scan import ScanOptions, scan_endpoints
 from tests.pki import NOW, TestCA

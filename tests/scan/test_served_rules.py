@@ -10,9 +10,9 @@ from dataclasses import replace
 
 import pytest
 
+from certready.adapters.profiles import load_policy, parse_policy
 from certready.core.facts import extract_facts
 from certready.core.model import CertFacts, ChainElement, TlsFacts
-from certready.core.policy import load_policy, parse_policy
 from certready.core.rules import get_rule
 from certready.core.served import Expectations, normalise_fingerprint, served_findings
 from tests.pki import Issued, TestCA

@@ -1,3 +1,3 @@
-"""The pure core: certificate facts, rules, policy and the engine. No network, TLS or terminal I/O
-lives here (import-linter forbids it); the one file read is a policy profile's TOML
-(:func:`certready.core.policy.load_policy`)."""
+"""The pure core: certificate facts, rules, policy and the engine. No I/O lives
+here: no network, TLS, terminal or files (import-linter forbids the frameworks); policy profiles
+are parsed here from text that :func:`certready.adapters.profiles.load_policy` reads."""

@@ -24,9 +24,8 @@ Unknown rule ids, unknown parameters and values of the wrong type are errors nam
 from __future__ import annotations
 
 import tomllib
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
-from importlib import resources
 from pathlib import Path
 from typing import Any
 
@@ -75,38 +74,21 @@ def default_settings(rules: tuple[Rule, ...] | None = None) -> dict[str, RuleSet
     }
 
 
-def load_policy(spec: str | Path | None = None) -> Policy:
-    """A built-in profile by name (``homecare``, ``webpki``) or a TOML profile file by path."""
-    if spec is None:
-        spec = DEFAULT_PROFILE
-    if isinstance(spec, str) and spec in BUILTIN_PROFILES:
-        return _load_builtin(spec, seen=())
-    path = Path(spec)
-    if not path.exists():
-        known = ", ".join(BUILTIN_PROFILES)
-        raise PolicyError(
-            f"no built-in profile or file named {str(spec)!r} (built-in profiles: {known})"
-        )
-    return _load_file(path, seen=())
-
-
-def _load_builtin(name: str, seen: tuple[str, ...]) -> Policy:
-    text = resources.files("certready.core.profiles").joinpath(f"{name}.toml").read_text("utf-8")
-    return parse_policy(text, source=f"builtin:{name}", seen=seen)
-
-
-def _load_file(path: Path, seen: tuple[str, ...]) -> Policy:
-    try:
-        text = path.read_text("utf-8")
-    except (OSError, UnicodeDecodeError) as exc:
-        raise PolicyError(f"cannot read profile: {exc}", location=str(path)) from None
-    return parse_policy(text, source=str(path), seen=seen, base_dir=path.parent)
+ParentLoader = Callable[[str, "Path | None", tuple[str, ...]], "Policy"]
+"""``(extends, base_dir, seen) -> Policy``: how a profile's ``extends`` is read. Reading files is
+I/O, so the loader comes from :mod:`certready.adapters.profiles`; core only parses text."""
 
 
 def parse_policy(
-    text: str, *, source: str, seen: tuple[str, ...] = (), base_dir: Path | None = None
+    text: str,
+    *,
+    source: str,
+    seen: tuple[str, ...] = (),
+    base_dir: Path | None = None,
+    load_parent: ParentLoader | None = None,
 ) -> Policy:
-    """Parse one profile's TOML text, resolving ``extends`` (cycles are an error)."""
+    """Parse one profile's TOML text, resolving ``extends`` with ``load_parent`` (cycles are an
+    error). Without a loader, a profile that extends another is an error."""
     if source in seen:
         raise PolicyError(f"profile extends itself through {' -> '.join(seen)}", location=source)
     try:
@@ -129,17 +111,13 @@ def parse_policy(
         settings = default_settings()
     else:
         extends = _string(extends, "profile.extends", source)
-        if extends in BUILTIN_PROFILES:
-            parent = _load_builtin(extends, seen=(*seen, source))
-        else:
-            parent_path = (base_dir or Path.cwd()) / extends
-            if not parent_path.exists():
-                raise PolicyError(
-                    f"extends {extends!r}: no such built-in profile or file",
-                    location=source,
-                    key="profile.extends",
-                )
-            parent = _load_file(parent_path, seen=(*seen, source))
+        if load_parent is None:
+            raise PolicyError(
+                f"extends {extends!r}: no profile loader given",
+                location=source,
+                key="profile.extends",
+            )
+        parent = load_parent(extends, base_dir, (*seen, source))
         settings = dict(parent.settings)
     rules = _table(data.get("rules", {}), "rules", source)
     for rule_id, overrides in rules.items():

@@ -19,6 +19,7 @@ from cryptography import x509
 
 from certready.adapters.manifest import load_manifest, policy_spec
 from certready.adapters.passwords import password_from_env, password_from_file
+from certready.adapters.profiles import load_policy
 from certready.adapters.sources import (
     HOW_TO_UNLOCK,
     Bundle,
@@ -44,7 +45,7 @@ from certready.core.model import (
     TargetResult,
     TargetStatus,
 )
-from certready.core.policy import Policy, load_policy
+from certready.core.policy import Policy
 from certready.core.rules.deployment import check_topology
 from certready.core.targets import parse_target
 from certready.services.chain import ChainOptions

@@ -34,12 +34,13 @@ from certready.adapters.issuance.keys import (
     write_public,
 )
 from certready.adapters.issuance.templates import certreq_inf, openssl_config
+from certready.adapters.profiles import load_policy
 from certready.core.engine import evaluate
 from certready.core.errors import PolicyError, UsageError
 from certready.core.facts import KEY_USAGE_BITS, extract_facts
 from certready.core.hostnames import normalise_host
 from certready.core.model import Finding, KeyPairing, Role, RuleContext, Severity
-from certready.core.policy import Policy, RuleSetting, load_policy
+from certready.core.policy import Policy, RuleSetting
 
 CONTENT_AREAS = frozenset({"names", "key", "signature", "usage"})
 """The rule areas a certificate's own content decides (not dates, chain, server or topology)."""

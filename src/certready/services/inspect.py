@@ -7,11 +7,12 @@ from dataclasses import dataclass, replace
 
 from cryptography.hazmat.primitives.asymmetric.types import PrivateKeyTypes
 
+from certready.adapters.profiles import load_policy
 from certready.adapters.sources import PasswordSource, iter_inputs
 from certready.core.errors import InputError
 from certready.core.facts import cached_facts, describe_key, key_facts
 from certready.core.model import ChainElement, KeyPairing
-from certready.core.policy import Policy, load_policy
+from certready.core.policy import Policy
 from certready.services.chain import ChainAnalysis, ChainOptions, analyse_chain
 from certready.services.lint import choose_leaf, key_pairing
 

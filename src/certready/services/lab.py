@@ -57,10 +57,11 @@ from certready.adapters.issuance.keys import (
     write_public,
 )
 from certready.adapters.issuance.pkcs12 import pfx_bytes
+from certready.adapters.profiles import load_policy
 from certready.core.errors import InputError, UsageError
 from certready.core.hostnames import normalise_host
 from certready.core.model import Role
-from certready.core.policy import Policy, load_policy
+from certready.core.policy import Policy
 from certready.services.csr import content_errors, file_stem, refuse_policy_errors, refuse_stdout
 
 DEFAULT_DAYS = 397

@@ -10,8 +10,9 @@ import re
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 
+from certready.adapters.profiles import load_policy
 from certready.core.model import Finding, Report, Rule, Severity, TargetResult, TargetStatus
-from certready.core.policy import BUILTIN_PROFILES, Policy, default_settings, load_policy
+from certready.core.policy import BUILTIN_PROFILES, Policy, default_settings
 from certready.core.rules import catalogue
 from certready.core.rules.registry import analysed_elsewhere
 

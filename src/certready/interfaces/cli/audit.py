@@ -8,8 +8,8 @@ from typing import Annotated
 import typer
 
 from certready.adapters.manifest import STARTER, json_schema_text
+from certready.adapters.profiles import load_policy
 from certready.core.errors import UsageError
-from certready.core.policy import load_policy
 from certready.interfaces.cli.common import FailOn
 from certready.interfaces.cli.main import current_streams
 from certready.interfaces.cli.output import (

@@ -7,8 +7,8 @@ from typing import Annotated
 import typer
 
 from certready.adapters.issuance.keys import KEY_TYPES
+from certready.adapters.profiles import load_policy
 from certready.core.facts import EKU_NAMES, KEY_USAGE_WORDS, key_usage_hex
-from certready.core.policy import load_policy
 from certready.interfaces.cli.common import ExitStatus
 from certready.interfaces.cli.main import current_streams
 from certready.interfaces.cli.secrets import read_secret

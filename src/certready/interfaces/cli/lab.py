@@ -8,8 +8,8 @@ import typer
 
 from certready.adapters.issuance.defects import DEFECTS
 from certready.adapters.issuance.keys import KEY_TYPES
+from certready.adapters.profiles import load_policy
 from certready.core.model import Role
-from certready.core.policy import load_policy
 from certready.interfaces.cli.common import ExitStatus
 from certready.interfaces.cli.main import current_streams
 from certready.interfaces.cli.secrets import read_secret

@@ -8,9 +8,9 @@ from typing import Annotated
 import typer
 
 from certready.adapters.passwords import password_source
+from certready.adapters.profiles import load_policy
 from certready.core.hostnames import reference_host
 from certready.core.model import Role
-from certready.core.policy import load_policy
 from certready.interfaces.cli.common import (
     AtOption,
     ChainFileOption,

@@ -8,8 +8,8 @@ from typing import Annotated
 import typer
 from rich.markup import escape
 
+from certready.adapters.profiles import load_policy
 from certready.core.model import ParamValue
-from certready.core.policy import load_policy
 from certready.core.rules import catalogue
 from certready.interfaces.cli.main import current_streams
 

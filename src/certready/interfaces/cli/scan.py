@@ -11,9 +11,9 @@ from typing import Annotated
 
 import typer
 
+from certready.adapters.profiles import load_policy
 from certready.core.errors import InputError, UsageError
 from certready.core.model import TargetResult
-from certready.core.policy import load_policy
 from certready.core.targets import parse_resolve, parse_target, parse_targets_file
 from certready.interfaces.cli.common import (
     AtOption,

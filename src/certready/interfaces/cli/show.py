@@ -13,6 +13,7 @@ from rich.console import Console
 from rich.markup import escape
 
 from certready.adapters.passwords import password_source
+from certready.adapters.profiles import load_policy
 from certready.adapters.reporting.common import RenderContext
 from certready.adapters.reporting.json_report import certificate_out
 from certready.core.errors import InputError, UsageError
@@ -24,7 +25,6 @@ from certready.core.facts import (
     key_usage_hex,
 )
 from certready.core.model import CertFacts, ChainElement, KeyPairing
-from certready.core.policy import load_policy
 from certready.core.served import issued_by
 from certready.interfaces.cli.common import (
     AtOption,
