@@ -104,6 +104,12 @@ def key_usage_hex(bits: frozenset[str]) -> str:
     return f"{high:02x}" if low == 0 else f"{high:02x}{low:02x}"
 
 
+def colon_hex(hex_text: str) -> str:
+    """``AFCD12`` -> ``AF:CD:12``: fingerprints and key identifiers as certificate tools show them."""
+    upper = hex_text.upper()
+    return ":".join(upper[i : i + 2] for i in range(0, len(upper), 2))
+
+
 def describe_key(key: PublicKeyFacts) -> str:
     """``RSA 2048``, ``EC P-256``, ``Ed25519``: the words an administrator recognises."""
     if key.key_type == "rsa":

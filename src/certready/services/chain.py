@@ -31,7 +31,7 @@ from certready.adapters.sources import LoadedCertificate, iter_inputs
 from certready.adapters.trust import TrustStore, load_mozilla, load_trust_path, parse_trust
 from certready.core.engine import make_finding
 from certready.core.errors import InputError, UsageError
-from certready.core.facts import cached_facts, certificate_names
+from certready.core.facts import cached_facts, certificate_names, colon_hex
 from certready.core.model import CertFacts, ChainElement, Finding
 from certready.core.policy import Policy
 from certready.core.rules.chain import key_weakness, signature_weakness, validation_type_note
@@ -356,11 +356,6 @@ def _clamp(at: dt.datetime, cert: x509.Certificate) -> dt.datetime:
     return min(max(at, nb + second), na - second)
 
 
-def _colon(hex_text: str) -> str:
-    upper = hex_text.upper()
-    return ":".join(upper[i : i + 2] for i in range(0, len(upper), 2))
-
-
 class _Emitter:
     def __init__(self, policy: Policy, location: str) -> None:
         self.policy = policy
@@ -637,7 +632,7 @@ def _explain_unanchored(top: _Cert, graph: _Graph, options: ChainOptions, out: _
         else "; the certificate gives no caIssuers URL: get it from the CA"
     )
     keyid = (
-        f" (key identifier {_colon(facts.authority_key_identifier)})"
+        f" (key identifier {colon_hex(facts.authority_key_identifier)})"
         if facts.authority_key_identifier
         else ""
     )

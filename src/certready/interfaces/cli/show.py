@@ -21,6 +21,7 @@ from certready.core.facts import (
     EKU_NAMES,
     KEY_USAGE_BITS,
     KEY_USAGE_WORDS,
+    colon_hex,
     describe_key,
     key_usage_hex,
 )
@@ -39,10 +40,6 @@ from certready.interfaces.cli.common import (
 from certready.interfaces.cli.main import current_streams
 from certready.services.chain import make_chain_options
 from certready.services.inspect import Inspected, inspect
-
-
-def _colon_hex(value: str) -> str:
-    return ":".join(value[i : i + 2] for i in range(0, len(value), 2))
 
 
 def _signature_name(oid: str) -> str:
@@ -178,14 +175,14 @@ def certificate_rows(
     if f.crl_distribution_points:
         row("CRL", escape(", ".join(f.crl_distribution_points)))
     if f.subject_key_identifier:
-        row("Subject Key ID", _colon_hex(f.subject_key_identifier.upper()))
+        row("Subject Key ID", colon_hex(f.subject_key_identifier.upper()))
     if f.authority_key_identifier:
-        row("Authority Key ID", _colon_hex(f.authority_key_identifier.upper()))
+        row("Authority Key ID", colon_hex(f.authority_key_identifier.upper()))
     row(
         "Serial",
-        _colon_hex(f.serial_number if len(f.serial_number) % 2 == 0 else "0" + f.serial_number),
+        colon_hex(f.serial_number if len(f.serial_number) % 2 == 0 else "0" + f.serial_number),
     )
-    row("SHA-256", _colon_hex(f.fingerprint_sha256))
+    row("SHA-256", colon_hex(f.fingerprint_sha256))
     row("SHA-1 thumbprint", f.thumbprint_sha1.lower() + "  [dim](as Windows shows it)[/]")
     if f.public_key.spki_sha256:
         row("Public key SHA-256", f.public_key.spki_sha256.lower() + "  [dim](SPKI: pairs keys)[/]")
@@ -297,7 +294,7 @@ def _print_path(item: Inspected, console: Console) -> None:
                 f"[dim]{escape(origin_words(element.origin))}[/]"
             )
             console.print(f"       issuer  {escape(f.issuer or '(empty)')}")
-            console.print(f"       SHA-256 {_colon_hex(f.fingerprint_sha256)}", emoji=False)
+            console.print(f"       SHA-256 {colon_hex(f.fingerprint_sha256)}", emoji=False)
             console.print(f"       SHA-1   {f.thumbprint_sha1.lower()}")
     for finding in analysis.findings:
         colour = {"error": "red", "warning": "yellow"}.get(finding.severity.label, "cyan")

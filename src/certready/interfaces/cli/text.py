@@ -8,6 +8,7 @@ from rich.console import Console
 from rich.markup import escape
 
 from certready.adapters.reporting.common import verdict
+from certready.adapters.reporting.timeline import whole_days
 from certready.core.facts import describe_key
 from certready.core.model import CertFacts, Report, Severity, TargetResult, TargetStatus
 
@@ -16,10 +17,10 @@ STYLE = {Severity.ERROR: "bold red", Severity.WARNING: "yellow", Severity.INFO: 
 
 def _expiry(cert: CertFacts, now: dt.datetime) -> str:
     date = cert.not_valid_after.strftime("%Y-%m-%d")
-    if cert.not_valid_after < now:  # whole days, as validity.expired counts them
-        ago = (now - cert.not_valid_after).days
+    days = whole_days(cert.not_valid_after, now)  # as validity.expired counts them
+    if cert.not_valid_after < now:
+        ago = -days
         return f"expired {date} ({ago} day{'' if ago == 1 else 's'} ago)"
-    days = (cert.not_valid_after - now).days
     return f"expires {date} ({days} day{'' if days == 1 else 's'})"
 
 
