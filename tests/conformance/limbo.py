@@ -21,6 +21,7 @@ from typing import Any
 
 from cryptography import x509
 
+from certready.adapters.crls import LoadedCrl
 from certready.adapters.profiles import load_policy, parse_policy
 from certready.adapters.sources import LoadedCertificate
 from certready.adapters.trust import TrustStore
@@ -29,7 +30,7 @@ from certready.core.hostnames import normalise_host
 from certready.core.model import Rule, Severity
 from certready.core.policy import Policy
 from certready.core.rules import catalogue
-from certready.services.chain import ChainOptions, LoadedCrl
+from certready.services.chain import ChainOptions
 from certready.services.lint import LintOptions, analyse_detailed
 
 LIMBO = Path(__file__).resolve().parents[3] / "shared" / "conformance" / "limbo.json.gz"

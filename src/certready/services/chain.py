@@ -26,6 +26,7 @@ from cryptography.exceptions import InvalidSignature
 from cryptography.hazmat.primitives import hashes
 from cryptography.hazmat.primitives.asymmetric import ec, padding, rsa
 
+from certready.adapters.crls import LoadedCrl, load_crls
 from certready.adapters.pathbuild import Anchors, PathResult, verify_path
 from certready.adapters.sources import LoadedCertificate, iter_inputs
 from certready.adapters.trust import TrustStore, load_mozilla, load_trust_path, parse_trust
@@ -42,12 +43,6 @@ from certready.core.rules.signature import weak_hash as weak_signature_hash
 _SHA256 = hashes.SHA256()
 MAX_DEPTH = 8
 """How far the issuer walk looks (the verifier's own default depth is 8)."""
-
-
-@dataclass(frozen=True, slots=True)
-class LoadedCrl:
-    crl: x509.CertificateRevocationList
-    location: str
 
 
 @dataclass(frozen=True, slots=True)
@@ -828,37 +823,6 @@ def _revocation(c: _Cert, issuer: _Cert, crls: Sequence[LoadedCrl], at: dt.datet
                 f"{revoked.revocation_date_utc:%Y-%m-%d} according to {loaded.location}"
             )
     return problems
-
-
-def load_crls(paths: Sequence[str]) -> tuple[LoadedCrl, ...]:
-    """CRL files (PEM, one or several, or DER); a bad file is an InputError naming it."""
-    out: list[LoadedCrl] = []
-    for name in paths:
-        path = Path(name)
-        if path.is_dir():
-            raise InputError("--crl: is a folder, not a CRL file", location=name)
-        try:
-            data = path.read_bytes()
-        except OSError as exc:
-            reason = (exc.strerror or str(exc)).lower()
-            raise InputError(f"--crl: {reason}", location=name) from None
-        if not data.strip():
-            raise InputError("--crl: empty file", location=name)
-        try:
-            if b"-----BEGIN X509 CRL-----" in data:
-                marker = b"-----END X509 CRL-----"
-                chunks = [p + marker for p in data.split(marker) if b"-----BEGIN" in p]
-                crls = [x509.load_pem_x509_crl(ch[ch.index(b"-----BEGIN") :]) for ch in chunks]
-            else:
-                crls = [x509.load_der_x509_crl(data)]
-        except ValueError:
-            found = "a PEM certificate" if b"-----BEGIN CERTIFICATE" in data else "something else"
-            raise InputError(
-                f"--crl: not a CRL (neither a PEM 'X509 CRL' block nor DER; this is {found})",
-                location=name,
-            ) from None
-        out.extend(LoadedCrl(crl, f"file:{name}#{i}") for i, crl in enumerate(crls))
-    return tuple(out)
 
 
 def bench_options(roots_file: Path) -> ChainOptions:
