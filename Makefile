@@ -4,7 +4,7 @@ VENV   ?= .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 
-.PHONY: all demo test lint typecheck contracts unit bench conformance clean readme
+.PHONY: all demo test lint typecheck contracts unit wheel bench conformance clean readme
 
 all: test
 
@@ -32,7 +32,11 @@ contracts: $(STAMP)
 unit: $(STAMP)
 	$(BIN)/pytest -n auto -q
 
-test: lint typecheck contracts unit
+# the built wheel, installed into a fresh environment, runs outside the checkout
+wheel: $(STAMP)
+	PYTHON=$(PYTHON) scripts/check-wheel
+
+test: lint typecheck contracts unit wheel
 
 bench: $(STAMP)
 	$(BIN)/python -m pip install --quiet -e '.[dev,bench]'
@@ -40,7 +44,7 @@ bench: $(STAMP)
 	$(BIN)/python bench/rules.py
 
 clean:
-	rm -rf $(VENV) .mypy_cache .ruff_cache .pytest_cache build dist
+	rm -rf $(VENV) .venv-wheel dist .mypy_cache .ruff_cache .pytest_cache build dist
 
 readme: $(STAMP)
 	$(BIN)/python -c "import re,pathlib; from certready.interfaces.cli.rules import markdown_table as t; p=pathlib.Path('README.md'); s=p.read_text(); p.write_text(re.sub(r'(<!-- rules:begin -->\n).*?(<!-- rules:end -->)', lambda m: m.group(1)+t()+m.group(2), s, flags=re.S))"

@@ -8,7 +8,6 @@ import warnings
 from collections.abc import Sequence
 from typing import TextIO
 
-import click
 import typer
 import typer.main
 from cryptography.utils import CryptographyDeprecationWarning
@@ -20,21 +19,15 @@ _STREAMS: list[Streams] = []
 
 
 def _click_errors() -> tuple[type[Exception], ...]:
-    """Click's ClickException, and the copy typer >= 0.29 vendors (``typer._click``): a usage
-    error raised by either is a one-line error, never "unexpected MissingParameter"."""
-    errors: list[type[Exception]] = [click.ClickException]
-    try:
-        from typer._click.exceptions import ClickException as VendoredClickException
-    except ImportError:  # typer < 0.29 uses click itself
-        pass
-    else:
-        errors.append(VendoredClickException)
-    return tuple(errors)
+    """The ``ClickException`` base of typer's public ``BadParameter``: click's own before typer
+    0.29, the copy typer vendors since. Found through the public class, so certready imports no
+    ``click`` (no declared dependency provides it) and no private typer module."""
+    return tuple(c for c in typer.BadParameter.__mro__ if c.__name__ == "ClickException")
 
 
 _CLICK_ERRORS = _click_errors()
-_EXITS: tuple[type[Exception], ...] = (click.exceptions.Exit, typer.Exit)
-_ABORTS: tuple[type[BaseException], ...] = (click.exceptions.Abort, typer.Abort)
+_EXITS: tuple[type[Exception], ...] = (typer.Exit,)
+_ABORTS: tuple[type[BaseException], ...] = (typer.Abort,)
 
 
 def current_streams() -> Streams:
@@ -111,7 +104,7 @@ def main(
         _STREAMS.pop()
 
 
-def _plain_help(command: click.Command | object) -> None:
+def _plain_help(command: object) -> None:
     """typer >= 0.29 prints an argument as ``PATH <list[str]>`` and ``{PATH}...`` in the usage
     line; an administrator reads ``PATH...`` / ``[PATH]``, the way every other tool writes it."""
     for param in getattr(command, "params", ()):

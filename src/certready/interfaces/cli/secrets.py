@@ -9,7 +9,7 @@ from __future__ import annotations
 import os
 import sys
 
-import click
+import typer
 
 from certready.adapters.passwords import password_from_file
 from certready.core.errors import InputError, UsageError
@@ -48,7 +48,7 @@ def read_secret(
             f"no terminal to ask for the {option} on: use --{option}-env NAME or "
             f"--{option}-file FILE"
         )
-    value = click.prompt(prompt, hide_input=True, confirmation_prompt=confirm, err=True)
+    value = typer.prompt(prompt, hide_input=True, confirmation_prompt=confirm, err=True)
     if not value:
         raise UsageError(f"an empty {option} is not allowed")
     return str(value).encode("utf-8")
