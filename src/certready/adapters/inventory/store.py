@@ -1,0 +1,519 @@
+"""The store API the services call: record runs and observations, answer the questions.
+
+Every write is its own transaction: a run's row, then one transaction per target (its certificates,
+endpoint or server, observation and findings), then the run's end. A process killed in the middle
+leaves what it committed and a run whose ``ended_at`` stays NULL (incomplete). Certificates are
+upserted in fingerprint order so concurrent recorders never deadlock on PostgreSQL.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Iterable, Sequence
+from typing import Any
+
+from sqlalchemy import Connection, Engine, delete, func, or_, select, update
+from sqlalchemy.dialects.postgresql import insert as pg_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
+from sqlalchemy.exc import SQLAlchemyError
+
+from certready.adapters.inventory.engine import Database, database_error, open_engine, writing
+from certready.adapters.inventory.rows import (
+    CertificateRecord,
+    CertificateRow,
+    EndpointKey,
+    EndpointRow,
+    FindingRecord,
+    FindingRow,
+    ObservationRecord,
+    ObservationRow,
+    PruneCounts,
+    RunEnd,
+    RunRow,
+    RunStart,
+    ServerKey,
+    ServerRow,
+)
+from certready.adapters.inventory.tables import (
+    certificates,
+    endpoints,
+    findings,
+    observations,
+    runs,
+    servers,
+)
+
+_CHUNK = 500
+
+
+class Store:
+    """One database. Every method raises :class:`InventoryError` (one line) on a database error."""
+
+    def __init__(self, database: Database, *, create: bool = True) -> None:
+        self.database = database
+        self._engine: Engine = open_engine(database, create=create)
+
+    def close(self) -> None:
+        self._engine.dispose()
+
+    def __enter__(self) -> Store:
+        return self
+
+    def __exit__(self, *_exc: object) -> None:
+        self.close()
+
+    # --- recording ---------------------------------------------------------------------------
+
+    def begin_run(self, start: RunStart) -> int:
+        values = {
+            "command": start.command,
+            "profile": start.profile,
+            "manifest": start.manifest,
+            "title": start.title,
+            "user_name": start.user_name,
+            "host_name": start.host_name,
+            "version": start.version,
+            "started_at": start.started_at,
+        }
+        with self._write() as connection:
+            result = connection.execute(runs.insert().returning(runs.c.id), values)
+            return int(result.scalar_one())
+
+    def add_observation(self, run_id: int, record: ObservationRecord) -> int:
+        with self._write() as connection:
+            where = str(record.endpoint) if record.endpoint else record.location
+            certs = {c.fingerprint_sha256: c for c in record.others}
+            if record.leaf is not None:
+                certs[record.leaf.fingerprint_sha256] = record.leaf
+            self._upsert_certificates(connection, certs.values(), record.observed_at, where)
+            endpoint_id = (
+                self._endpoint_id(connection, record.endpoint) if record.endpoint else None
+            )
+            server_id = self._server_id(connection, record.server) if record.server else None
+            observation_id = connection.execute(
+                observations.insert().returning(observations.c.id),
+                {
+                    "run_id": run_id,
+                    "observed_at": record.observed_at,
+                    "target": record.target,
+                    "location": record.location,
+                    "kind": record.kind,
+                    "role": record.role,
+                    "status": record.status,
+                    "reason": record.reason,
+                    "endpoint_id": endpoint_id,
+                    "server_id": server_id,
+                    "leaf_sha256": record.leaf.fingerprint_sha256 if record.leaf else None,
+                    "chain": " ".join(c.fingerprint_sha256 for c in record.others),
+                    "private_key": record.private_key,
+                },
+            ).scalar_one()
+            self._insert_findings(connection, run_id, int(observation_id), record.findings)
+            return int(observation_id)
+
+    def end_run(self, run_id: int, end: RunEnd) -> None:
+        with self._write() as connection:
+            self._insert_findings(connection, run_id, None, end.findings)
+            connection.execute(
+                update(runs)
+                .where(runs.c.id == run_id)
+                .values(ended_at=end.ended_at, verdict=end.verdict, exit_status=end.exit_status)
+            )
+
+    def _upsert_certificates(
+        self,
+        connection: Connection,
+        records: Iterable[CertificateRecord],
+        seen: dt.datetime,
+        where: str,
+    ) -> None:
+        rows = [
+            {
+                "fingerprint_sha256": c.fingerprint_sha256,
+                "thumbprint_sha1": c.thumbprint_sha1,
+                "subject": c.subject,
+                "issuer": c.issuer,
+                "serial_number": c.serial_number,
+                "not_before": c.not_before,
+                "not_after": c.not_after,
+                "key_type": c.key_type,
+                "key_bits": c.key_bits,
+                "curve": c.curve,
+                "signature_hash": c.signature_hash,
+                "dns_names": " ".join(c.dns_names),
+                "is_ca": c.is_ca,
+                "self_signed": c.self_signed,
+                "public": c.public,
+                "first_seen": seen,
+                "last_seen": seen,
+                "last_where": where,
+            }
+            for c in sorted(records, key=lambda c: c.fingerprint_sha256)
+        ]
+        if not rows:
+            return
+        statement = _insert(connection, certificates)
+        excluded = statement.excluded
+        statement = statement.on_conflict_do_update(
+            index_elements=[certificates.c.fingerprint_sha256],
+            set_={
+                "last_seen": excluded.last_seen,
+                "last_where": excluded.last_where,
+                "public": func.coalesce(excluded.public, certificates.c.public),
+            },
+            where=certificates.c.last_seen <= excluded.last_seen,
+        )
+        connection.execute(statement, rows)
+
+    def _endpoint_id(self, connection: Connection, key: EndpointKey) -> int:
+        values = {"host": key.host, "port": key.port, "sni": key.sni}
+        connection.execute(_insert(connection, endpoints).on_conflict_do_nothing(), values)
+        found = connection.execute(
+            select(endpoints.c.id).where(
+                endpoints.c.host == key.host,
+                endpoints.c.port == key.port,
+                endpoints.c.sni == key.sni,
+            )
+        ).scalar_one()
+        return int(found)
+
+    def _server_id(self, connection: Connection, key: ServerKey) -> int:
+        values = {"deployment": key.deployment, "environment": key.environment, "name": key.name}
+        connection.execute(_insert(connection, servers).on_conflict_do_nothing(), values)
+        found = connection.execute(
+            select(servers.c.id).where(
+                servers.c.deployment == key.deployment,
+                servers.c.environment == key.environment,
+                servers.c.name == key.name,
+            )
+        ).scalar_one()
+        return int(found)
+
+    @staticmethod
+    def _insert_findings(
+        connection: Connection,
+        run_id: int,
+        observation_id: int | None,
+        records: Sequence[FindingRecord],
+    ) -> None:
+        if not records:
+            return
+        connection.execute(
+            findings.insert(),
+            [
+                {
+                    "run_id": run_id,
+                    "observation_id": observation_id,
+                    "target": f.target,
+                    "rule_id": f.rule_id,
+                    "severity": f.severity,
+                    "message": f.message,
+                    "location": f.location,
+                    "fingerprint_sha256": f.fingerprint_sha256,
+                }
+                for f in records
+            ],
+        )
+
+    # --- questions ---------------------------------------------------------------------------
+
+    def runs(
+        self, *, command: str | None = None, manifest: str | None = None, limit: int | None = None
+    ) -> list[RunRow]:
+        """Runs, newest first; ``command`` and ``manifest`` narrow them (``manifest`` "" means
+        runs without one)."""
+        query = select(runs).order_by(runs.c.id.desc())
+        if command is not None:
+            query = query.where(runs.c.command == command)
+        if manifest == "":
+            query = query.where(runs.c.manifest.is_(None))
+        elif manifest is not None:
+            query = query.where(runs.c.manifest == manifest)
+        if limit is not None:
+            query = query.limit(limit)
+        with self._read() as connection:
+            return [_run_row(r._mapping) for r in connection.execute(query)]
+
+    def run(self, run_id: int) -> RunRow | None:
+        with self._read() as connection:
+            row = connection.execute(select(runs).where(runs.c.id == run_id)).first()
+        return _run_row(row._mapping) if row is not None else None
+
+    def certificates(
+        self,
+        *,
+        expiring_before: dt.datetime | None = None,
+        issuer: str | None = None,
+        deployment: str | None = None,
+    ) -> list[CertificateRow]:
+        """Known certificates, soonest expiry first. ``issuer``: a case-insensitive part of the
+        issuer name; ``deployment``: used by a server of that deployment."""
+        query = select(*_CERT_COLUMNS).order_by(
+            certificates.c.not_after, certificates.c.fingerprint_sha256
+        )
+        if expiring_before is not None:
+            query = query.where(certificates.c.not_after <= expiring_before)
+        if issuer:
+            query = query.where(func.lower(certificates.c.issuer).contains(issuer.lower()))
+        if deployment:
+            used = (
+                select(observations.c.leaf_sha256)
+                .join(servers, servers.c.id == observations.c.server_id)
+                .where(servers.c.deployment == deployment)
+            )
+            query = query.where(certificates.c.fingerprint_sha256.in_(used))
+        with self._read() as connection:
+            return [_cert_row(r._mapping) for r in connection.execute(query)]
+
+    def servers_using(self, fingerprints: Sequence[str]) -> dict[str, list[ServerKey]]:
+        """The manifest servers whose certificate each fingerprint was, by fingerprint."""
+        out: dict[str, list[ServerKey]] = {}
+        with self._read() as connection:
+            for start in range(0, len(fingerprints), _CHUNK):
+                chunk = list(fingerprints[start : start + _CHUNK])
+                query = (
+                    select(
+                        observations.c.leaf_sha256,
+                        servers.c.deployment,
+                        servers.c.environment,
+                        servers.c.name,
+                    )
+                    .distinct()
+                    .join(servers, servers.c.id == observations.c.server_id)
+                    .where(observations.c.leaf_sha256.in_(chunk))
+                )
+                for fp, dep, env, name in connection.execute(query):
+                    out.setdefault(fp, []).append(ServerKey(dep, env, name))
+        for keys in out.values():
+            keys.sort(key=str)
+        return out
+
+    def endpoints(self, host: str, port: int) -> list[EndpointRow]:
+        query = select(endpoints).where(endpoints.c.host == host, endpoints.c.port == port)
+        with self._read() as connection:
+            return [
+                EndpointRow(int(r.id), EndpointKey(r.host, int(r.port), r.sni))
+                for r in connection.execute(query.order_by(endpoints.c.sni))
+            ]
+
+    def servers(self, environment: str, name: str, deployment: str | None) -> list[ServerRow]:
+        query = select(servers).where(servers.c.environment == environment, servers.c.name == name)
+        if deployment is not None:
+            query = query.where(servers.c.deployment == deployment)
+        with self._read() as connection:
+            return [
+                ServerRow(int(r.id), ServerKey(r.deployment, r.environment, r.name))
+                for r in connection.execute(query.order_by(servers.c.deployment))
+            ]
+
+    def observations(
+        self,
+        *,
+        endpoint_id: int | None = None,
+        server_id: int | None = None,
+        run_id: int | None = None,
+    ) -> list[ObservationRow]:
+        """Observations of one endpoint, one server or one run, oldest first, with leaf facts."""
+        query = (
+            select(observations, *[c.label(f"cert_{c.name}") for c in _CERT_COLUMNS])
+            .outerjoin(
+                certificates,
+                certificates.c.fingerprint_sha256 == observations.c.leaf_sha256,
+            )
+            .order_by(observations.c.observed_at, observations.c.id)
+        )
+        if endpoint_id is not None:
+            query = query.where(observations.c.endpoint_id == endpoint_id)
+        if server_id is not None:
+            query = query.where(observations.c.server_id == server_id)
+        if run_id is not None:
+            query = query.where(observations.c.run_id == run_id)
+        with self._read() as connection:
+            return [_observation_row(r._mapping) for r in connection.execute(query)]
+
+    def findings(self, run_id: int) -> list[FindingRow]:
+        query = select(findings).where(findings.c.run_id == run_id).order_by(findings.c.id)
+        with self._read() as connection:
+            return [
+                FindingRow(
+                    run_id=int(r.run_id),
+                    target=r.target,
+                    rule_id=r.rule_id,
+                    severity=int(r.severity),
+                    message=r.message,
+                    location=r.location,
+                    fingerprint_sha256=r.fingerprint_sha256,
+                )
+                for r in connection.execute(query)
+            ]
+
+    # --- retention ---------------------------------------------------------------------------
+
+    def prune(self, older_than: dt.datetime) -> PruneCounts:
+        """Delete observations before ``older_than`` except each endpoint's and each server's
+        last one; then runs left without observations that ended before it; then certificates
+        last seen before it that no remaining observation shows."""
+        with self._write() as connection:
+            keep: set[int] = set()
+            for column in (observations.c.endpoint_id, observations.c.server_id):
+                latest = (
+                    select(func.max(observations.c.id)).where(column.is_not(None)).group_by(column)
+                )
+                keep.update(int(i) for (i,) in connection.execute(latest))
+            old = [
+                int(i)
+                for (i,) in connection.execute(
+                    select(observations.c.id).where(observations.c.observed_at < older_than)
+                )
+                if int(i) not in keep
+            ]
+            for start in range(0, len(old), _CHUNK):
+                chunk = old[start : start + _CHUNK]
+                connection.execute(delete(findings).where(findings.c.observation_id.in_(chunk)))
+                connection.execute(delete(observations).where(observations.c.id.in_(chunk)))
+            empty_runs = select(runs.c.id).where(
+                runs.c.started_at < older_than,
+                or_(runs.c.ended_at.is_(None), runs.c.ended_at < older_than),
+                ~select(observations.c.id).where(observations.c.run_id == runs.c.id).exists(),
+            )
+            run_ids = [int(i) for (i,) in connection.execute(empty_runs)]
+            for start in range(0, len(run_ids), _CHUNK):
+                chunk = run_ids[start : start + _CHUNK]
+                connection.execute(delete(findings).where(findings.c.run_id.in_(chunk)))
+                connection.execute(delete(runs).where(runs.c.id.in_(chunk)))
+            in_use: set[str] = set()
+            for leaf, chain in connection.execute(
+                select(observations.c.leaf_sha256, observations.c.chain).where(
+                    observations.c.observed_at < older_than
+                )
+            ):
+                if leaf:
+                    in_use.add(leaf)
+                in_use.update(chain.split())
+            stale = [
+                fp
+                for (fp,) in connection.execute(
+                    select(certificates.c.fingerprint_sha256).where(
+                        certificates.c.last_seen < older_than,
+                        ~select(observations.c.id)
+                        .where(observations.c.leaf_sha256 == certificates.c.fingerprint_sha256)
+                        .exists(),
+                    )
+                )
+                if fp not in in_use
+            ]
+            for start in range(0, len(stale), _CHUNK):
+                chunk = stale[start : start + _CHUNK]
+                connection.execute(
+                    delete(certificates).where(certificates.c.fingerprint_sha256.in_(chunk))
+                )
+        return PruneCounts(observations=len(old), runs=len(run_ids), certificates=len(stale))
+
+    # --- transactions ------------------------------------------------------------------------
+
+    def _write(self) -> _Transaction:
+        return _Transaction(self, write=True)
+
+    def _read(self) -> _Transaction:
+        return _Transaction(self, write=False)
+
+
+class _Transaction:
+    """A transaction whose database errors leave as one-line :class:`InventoryError`."""
+
+    def __init__(self, store: Store, *, write: bool) -> None:
+        self._store = store
+        self._write = write
+        self._context: Any = None
+
+    def __enter__(self) -> Connection:
+        engine = self._store._engine
+        try:
+            if self._write:
+                self._context = writing(engine)
+            else:
+                self._context = engine.begin()
+            connection: Connection = self._context.__enter__()
+        except SQLAlchemyError as exc:
+            raise database_error(self._store.database, exc) from None
+        return connection
+
+    def __exit__(self, exc_type: Any, exc: Any, tb: Any) -> None:
+        try:
+            self._context.__exit__(exc_type, exc, tb)
+        except SQLAlchemyError as error:
+            raise database_error(self._store.database, error) from None
+        if isinstance(exc, SQLAlchemyError):
+            raise database_error(self._store.database, exc) from None
+
+
+def _insert(connection: Connection, table: Any) -> Any:
+    if connection.dialect.name == "postgresql":
+        return pg_insert(table)
+    return sqlite_insert(table)
+
+
+_CERT_COLUMNS = (
+    certificates.c.fingerprint_sha256,
+    certificates.c.thumbprint_sha1,
+    certificates.c.subject,
+    certificates.c.issuer,
+    certificates.c.not_before,
+    certificates.c.not_after,
+    certificates.c.key_type,
+    certificates.c.key_bits,
+    certificates.c.public,
+    certificates.c.last_seen,
+    certificates.c.last_where,
+)
+
+
+def _cert_row(m: Any, prefix: str = "") -> CertificateRow:
+    return CertificateRow(
+        fingerprint_sha256=m[f"{prefix}fingerprint_sha256"],
+        thumbprint_sha1=m[f"{prefix}thumbprint_sha1"],
+        subject=m[f"{prefix}subject"],
+        issuer=m[f"{prefix}issuer"],
+        not_before=m[f"{prefix}not_before"],
+        not_after=m[f"{prefix}not_after"],
+        key_type=m[f"{prefix}key_type"],
+        key_bits=int(m[f"{prefix}key_bits"]),
+        public=m[f"{prefix}public"],
+        last_seen=m[f"{prefix}last_seen"],
+        last_where=m[f"{prefix}last_where"],
+    )
+
+
+def _run_row(m: Any) -> RunRow:
+    return RunRow(
+        id=int(m["id"]),
+        command=m["command"],
+        profile=m["profile"],
+        manifest=m["manifest"],
+        title=m["title"],
+        user_name=m["user_name"],
+        host_name=m["host_name"],
+        started_at=m["started_at"],
+        ended_at=m["ended_at"],
+        verdict=m["verdict"],
+        exit_status=m["exit_status"],
+    )
+
+
+def _observation_row(m: Any) -> ObservationRow:
+    leaf = _cert_row(m, "cert_") if m["cert_fingerprint_sha256"] is not None else None
+    return ObservationRow(
+        id=int(m["id"]),
+        run_id=int(m["run_id"]),
+        observed_at=m["observed_at"],
+        target=m["target"],
+        location=m["location"],
+        status=m["status"],
+        reason=m["reason"],
+        leaf_sha256=m["leaf_sha256"],
+        chain=tuple(m["chain"].split()),
+        leaf=leaf,
+    )
+
+
+__all__ = ["Store"]
