@@ -103,26 +103,24 @@ def test_history_of_an_endpoint_shows_the_replaced_certificate(
             server.context = server_context([second, other_ca.intermediate])
         status, _, err = run(*scan)
         assert status in (0, 1), err
-        # another SNI on the same host:port makes the bare target ambiguous
+        # the same host:port scanned with another SNI: a series of its own
         run("scan", target, "--sni", "other.example.test", "--no-sni-check", "--db", db_url)
     status, out, err = run("history", target, "--db", db_url, "--format", "json")
-    assert status == 2 and "ambiguous" in err
-    assert "(SNI app.example.test)" in err and "(SNI other.example.test)" in err
-    with open_store(db_url) as store:
-        endpoints = store.endpoints("127.0.0.1", port)
-    assert {e.key.sni for e in endpoints} == {"app.example.test", "other.example.test"}
-    # named with its SNI through the store: the periods and their changes
-    from certready.services.history import _series  # the same grouping the CLI renders
-
-    with open_store(db_url) as store:
-        app = next(e for e in endpoints if e.key.sni == "app.example.test")
-        (series,) = _series(store.observations(endpoint_id=app.id))
-    old, new = series.periods
-    assert (old.observations, old.fingerprint_sha256) == (2, sha256(first.cert))
-    assert old.changes == ("first seen",)
-    assert new.fingerprint_sha256 == sha256(second.cert) and new.observations == 1
-    assert set(new.changes) >= {"new thumbprint", "new issuer", "key size changed"}
-    assert new.since > old.last_seen
+    assert status == 0, err
+    data = json.loads(out)
+    assert data["target"] == target
+    series = {s["target"]: s["periods"] for s in data["series"]}
+    assert set(series) == {f"{target} (SNI app.example.test)", f"{target} (SNI other.example.test)"}
+    old, new = series[f"{target} (SNI app.example.test)"]
+    assert (old["observations"], old["fingerprint_sha256"]) == (2, sha256(first.cert))
+    assert old["changes"] == ["first seen"]
+    assert new["fingerprint_sha256"] == sha256(second.cert) and new["observations"] == 1
+    assert set(new["changes"]) >= {"new thumbprint", "new issuer", "key size changed"}
+    assert new["since"] > old["last_seen"]
+    status, out, _ = run("history", target, "--db", db_url)
+    assert "new thumbprint" in out and sha256(second.cert) in out
+    status, _, err = run("history", "127.0.0.1:1", "--db", db_url)
+    assert status == 2 and "no recorded endpoint 127.0.0.1:1" in err
 
 
 def test_history_of_a_manifest_server_and_an_ambiguous_name(

@@ -128,7 +128,11 @@ class AmbiguousTarget(UsageError):
 
 
 def history(store: Store, target: str) -> History:
-    """``host:port``, ``[v6addr]:port``, or ``[DEPLOYMENT:]environment/server``."""
+    """``host:port``, ``[v6addr]:port``, or ``[DEPLOYMENT:]environment/server``.
+
+    An endpoint's history has one series per server name (SNI) it was scanned with; a server
+    name shared by several deployments is ambiguous (:class:`AmbiguousTarget`) unless its
+    deployment is named."""
     head = target.split("/", 1)[0]
     if "/" in target and "://" not in target and "]" not in head:
         deployment, _, environment = head.rpartition(":")
@@ -144,16 +148,22 @@ def history(store: Store, target: str) -> History:
     endpoints = store.endpoints(parsed.host, parsed.port)
     if not endpoints:
         raise UsageError(f"no recorded endpoint {parsed.authority}")
-    if len(endpoints) > 1:
-        raise AmbiguousTarget(target, tuple(str(e.key) for e in endpoints))
-    rows = store.observations(endpoint_id=endpoints[0].id)
-    return History(str(endpoints[0].key), _series(rows))
+    names = {e.id: str(e.key) for e in endpoints}
+    rows = store.observations(endpoint_ids=list(names))
+    return History(parsed.authority, _series(rows, names))
 
 
-def _series(rows: list[ObservationRow]) -> tuple[Series, ...]:
+def _series(
+    rows: list[ObservationRow], endpoint_names: dict[int, str] | None = None
+) -> tuple[Series, ...]:
+    """One series per endpoint (host, port and SNI) or, for a manifest server, per target as
+    reports name it (``production/app``, ``production/app (sts)``, ``... (live ...)``)."""
     by_target: dict[str, list[ObservationRow]] = {}
     for row in rows:
-        by_target.setdefault(row.target, []).append(row)
+        name = row.target
+        if endpoint_names and row.endpoint_id is not None:
+            name = endpoint_names.get(row.endpoint_id, name)
+        by_target.setdefault(name, []).append(row)
     return tuple(Series(t, _periods(obs)) for t, obs in sorted(by_target.items()))
 
 

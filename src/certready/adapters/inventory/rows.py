@@ -161,6 +161,7 @@ class ObservationRow:
 
     id: int
     run_id: int
+    endpoint_id: int | None
     observed_at: dt.datetime
     target: str
     location: str

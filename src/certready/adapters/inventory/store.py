@@ -309,11 +309,11 @@ class Store:
     def observations(
         self,
         *,
-        endpoint_id: int | None = None,
+        endpoint_ids: Sequence[int] = (),
         server_id: int | None = None,
         run_id: int | None = None,
     ) -> list[ObservationRow]:
-        """Observations of one endpoint, one server or one run, oldest first, with leaf facts."""
+        """Observations of some endpoints, one server or one run, oldest first, with leaf facts."""
         query = (
             select(observations, *[c.label(f"cert_{c.name}") for c in _CERT_COLUMNS])
             .outerjoin(
@@ -322,8 +322,8 @@ class Store:
             )
             .order_by(observations.c.observed_at, observations.c.id)
         )
-        if endpoint_id is not None:
-            query = query.where(observations.c.endpoint_id == endpoint_id)
+        if endpoint_ids:
+            query = query.where(observations.c.endpoint_id.in_(list(endpoint_ids)))
         if server_id is not None:
             query = query.where(observations.c.server_id == server_id)
         if run_id is not None:
@@ -505,6 +505,7 @@ def _observation_row(m: Any) -> ObservationRow:
     return ObservationRow(
         id=int(m["id"]),
         run_id=int(m["run_id"]),
+        endpoint_id=m["endpoint_id"],
         observed_at=m["observed_at"],
         target=m["target"],
         location=m["location"],
