@@ -32,10 +32,3 @@ def db_url(request: pytest.FixtureRequest, tmp_path: Path) -> str:
         return f"sqlite:///{tmp_path / 'inventory.sqlite3'}"
     cluster: Cluster = request.getfixturevalue("postgres_cluster")
     return cluster.new_database()
-
-
-@pytest.fixture(autouse=True)
-def _no_ambient_inventory(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
-    """No test records into the user's real inventory: CERTREADY_DB unset, data folder in tmp."""
-    monkeypatch.delenv("CERTREADY_DB", raising=False)
-    monkeypatch.setenv("XDG_DATA_HOME", str(tmp_path / "xdg-data"))

@@ -101,3 +101,25 @@ def test_lint_scan_and_audit_take_db_and_record(
 ) -> None:
     out = " ".join(help_text(capsys, command).split())
     assert "--db URL" in out and "--record" in out and "4 judged but not recorded" in out
+
+
+def test_the_readme_tour_runs_after_make_demo(monkeypatch: pytest.MonkeyPatch) -> None:
+    import io
+    import sys
+
+    from certready.interfaces import demo
+
+    out = io.StringIO()
+    with monkeypatch.context() as patch:
+        patch.setattr(sys, "stdout", out)
+        assert demo.main() == 0
+    assert "recorded the offline and the live audit as runs 1 and 2" in out.getvalue()
+    status, text, err = run("inventory", "--expiring", "30d")
+    assert status == 0, err
+    status, text, err = run("history", "production/app")
+    assert status == 0 and "first seen" in text, err
+    status, text, err = run("diff")
+    assert status == 0 and "run 1" in text and "run 2" in text, err
+    assert "new" in text and "added" in text  # the live targets appear in the second run
+    status, text, err = run("calendar")
+    assert status == 0 and "renew by" in text, err

@@ -6,7 +6,9 @@ Windows, iOS and Android clients and a proxy, with realistic mistakes (see
 :mod:`certready.services.example`). The demo prints ``certready audit`` of the bundled manifest and
 starts each server on a 127.0.0.x loopback port (presenting its chain as the lab wrote it), runs
 ``certready audit --live`` on the bundled manifest, writes ``certready plan`` to a folder it names,
-and stops the servers. No network beyond loopback.
+and stops the servers. No network beyond loopback. The offline and the live audit are recorded in
+the inventory (``CERTREADY_DB``, else the default file), so ``certready inventory``, ``history
+production/app`` and ``diff`` have something to answer.
 """
 
 from __future__ import annotations
@@ -16,12 +18,15 @@ import sys
 import tempfile
 from pathlib import Path
 
+from certready.adapters.inventory import resolve_database
+from certready.core.model import Report, Severity
 from certready.interfaces.cli.common import Streams
 from certready.interfaces.cli.text import print_report
 from certready.interfaces.demo_support.servers import LoopbackServers
 from certready.services.audit import AuditOptions, audit
 from certready.services.example import write_example, write_manifest
 from certready.services.plan import write_install_plan
+from certready.services.record import Recorder
 
 
 def main() -> int:
@@ -39,8 +44,10 @@ def main() -> int:
             os.chdir(tmp)  # so the report names files as an administrator would see them
             try:
                 streams.out.print(f"$ certready audit {example.manifest.name} --live\n")
+                offline = audit(example.manifest.name, AuditOptions())
                 report = audit(example.manifest.name, AuditOptions(scan=True, timeout=5))
                 print_report(report, streams.out)
+                recorded = _record(example.manifest.name, (offline, report), streams)
                 plan, written = write_install_plan(example.manifest.name, plan_dir, force=True)
             finally:
                 os.chdir(here)
@@ -49,7 +56,28 @@ def main() -> int:
         f"wrote {len(written)} files ({'private' if plan.private else 'public'} chain); "
         f"start with {plan_dir / 'README.md'}"
     )
+    if recorded:
+        streams.out.print(
+            f"\nrecorded the offline and the live audit as runs {recorded}; now try\n"
+            "  certready inventory --expiring 30d\n"
+            "  certready history production/app\n"
+            "  certready diff"
+        )
     return 0
+
+
+def _record(manifest: str, reports: tuple[Report, ...], streams: Streams) -> str:
+    """Record each report as ``audit --record`` would; ``"3 and 4"``, or "" after a warning."""
+    database = resolve_database(None)
+    ids = []
+    for report in reports:
+        recorder = Recorder(database, "audit", manifest=manifest)
+        run_id = recorder.finish(report, 1 if report.worst is Severity.ERROR else 0)
+        if run_id is None:
+            streams.warning(f"the demo's runs were not recorded: {recorder.error}")
+            return ""
+        ids.append(str(run_id))
+    return f"{' and '.join(ids)} in {database.named}"
 
 
 if __name__ == "__main__":
