@@ -10,13 +10,14 @@ from pathlib import Path
 
 import pytest
 
+from certready.adapters.inventory import Store
 from certready.adapters.inventory.rows import (
     CertificateRecord,
     EndpointKey,
     ObservationRecord,
     RunStart,
 )
-from certready.services.history import calendar
+from certready.services.history import calendar, inventory
 from tests.audit.lab import make_lab
 from tests.cli import run
 from tests.inventory.helpers import (
@@ -207,6 +208,52 @@ def _public_cert(fp: str, not_after: dt.datetime, public: bool | None) -> Certif
     )
 
 
+def _record_leaves(store: Store, leaves: list[tuple[CertificateRecord, dt.datetime]]) -> None:
+    """One scan run observing each certificate on its own endpoint at the time given."""
+    first = min(when for _, when in leaves)
+    run_id = store.begin_run(RunStart("scan", "webpki", None, None, "me", "here", "0", first))
+    for i, (cert, when) in enumerate(leaves):
+        store.add_observation(
+            run_id,
+            ObservationRecord(
+                observed_at=when,
+                target=f"h{i}:443",
+                location=f"tls://h{i}:443",
+                kind="endpoint",
+                role="ssl",
+                status="ok",
+                reason=None,
+                endpoint=EndpointKey(f"h{i}", 443, f"h{i}"),
+                server=None,
+                leaf=cert,
+                others=(),
+                private_key="absent",
+                findings=(),
+            ),
+        )
+
+
+def test_expiring_lists_soon_and_still_served_not_long_replaced(db_url: str) -> None:
+    utc = dt.UTC
+    now = dt.datetime(2027, 1, 1, tzinfo=utc)
+    day = dt.timedelta(days=1)
+    with open_store(db_url) as store:
+        _record_leaves(
+            store,
+            [
+                (_public_cert("S", now + 10 * day, None), now - 5 * day),  # expires soon
+                (_public_cert("L", now + 90 * day, None), now - 5 * day),  # control: later
+                (_public_cert("R", now - 40 * day, None), now - 60 * day),  # replaced in time
+                (_public_cert("X", now - 3 * day, None), now - 1 * day),  # expired, still served
+            ],
+        )
+        items = inventory(store, now=now, expiring=30 * day)
+        assert [i.subject[3] for i in items] == ["X", "S"]
+        assert [i.days_left for i in items] == [-3, 10]
+        everything = inventory(store, now=now)
+        assert {i.subject[3] for i in everything} == {"S", "L", "R", "X"}
+
+
 def test_calendar_across_the_2027_03_15_boundary(db_url: str) -> None:
     utc = dt.UTC
     now = dt.datetime(2027, 1, 1, tzinfo=utc)
@@ -217,28 +264,7 @@ def test_calendar_across_the_2027_03_15_boundary(db_url: str) -> None:
         _public_cert("D", dt.datetime(2026, 11, 1, tzinfo=utc), True),  # expired, not served since
     ]
     with open_store(db_url) as store:
-        run_id = store.begin_run(
-            RunStart("scan", "webpki", None, None, "me", "here", "0", now - dt.timedelta(days=70))
-        )
-        for i, cert in enumerate(certs):
-            store.add_observation(
-                run_id,
-                ObservationRecord(
-                    observed_at=now - dt.timedelta(days=70),
-                    target=f"h{i}:443",
-                    location=f"tls://h{i}:443",
-                    kind="endpoint",
-                    role="ssl",
-                    status="ok",
-                    reason=None,
-                    endpoint=EndpointKey(f"h{i}", 443, f"h{i}"),
-                    server=None,
-                    leaf=cert,
-                    others=(),
-                    private_key="absent",
-                    findings=(),
-                ),
-            )
+        _record_leaves(store, [(cert, now - dt.timedelta(days=70)) for cert in certs])
         entries = calendar(store, now=now, lead=dt.timedelta(days=30))
         by = {e.subject[3]: e for e in entries}
         assert set(by) == {"A", "B", "C"}  # D expired before anyone saw it again

@@ -55,8 +55,10 @@ def inventory(
     issuer: str | None = None,
     deployment: str | None = None,
 ) -> tuple[InventoryItem, ...]:
-    """Every known certificate (``expiring``: only those that expire within it, or have)."""
+    """Every known certificate; ``expiring``: only those expiring within it, and expired ones
+    still seen after their expiry (still served)."""
     rows = store.certificates(
+        now=now,
         expiring_before=now + expiring if expiring is not None else None,
         issuer=issuer,
         deployment=deployment,

@@ -242,17 +242,28 @@ class Store:
     def certificates(
         self,
         *,
+        now: dt.datetime | None = None,
         expiring_before: dt.datetime | None = None,
         issuer: str | None = None,
         deployment: str | None = None,
     ) -> list[CertificateRow]:
-        """Known certificates, soonest expiry first. ``issuer``: a case-insensitive part of the
-        issuer name; ``deployment``: used by a server of that deployment."""
+        """Known certificates, soonest expiry first. ``expiring_before`` (with ``now``): those
+        that expire by then and are still valid at ``now``, or expired and were seen since
+        (still served); a certificate replaced before it expired is history, not a risk.
+        ``issuer``: a case-insensitive part of the issuer name; ``deployment``: used by a server
+        of that deployment."""
         query = select(*_CERT_COLUMNS).order_by(
             certificates.c.not_after, certificates.c.fingerprint_sha256
         )
         if expiring_before is not None:
             query = query.where(certificates.c.not_after <= expiring_before)
+            if now is not None:
+                query = query.where(
+                    or_(
+                        certificates.c.not_after >= now,
+                        certificates.c.last_seen >= certificates.c.not_after,
+                    )
+                )
         if issuer:
             query = query.where(func.lower(certificates.c.issuer).contains(issuer.lower()))
         if deployment:

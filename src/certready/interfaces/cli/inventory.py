@@ -40,7 +40,7 @@ INVENTORY_EPILOG = """\
 \b
 Examples:
   certready inventory                          every known certificate
-  certready inventory --expiring 30d           expired, or expiring within 30 days
+  certready inventory --expiring 30d           expiring within 30 days, or expired and still served
   certready inventory --issuer "Let's Encrypt" --format csv > certs.csv
   certready inventory --deployment "Acme Homecare" --db postgresql://certready@db/inventory
   certready inventory prune --older-than 400d
@@ -104,7 +104,8 @@ def register(app: typer.Typer) -> None:
             str | None,
             typer.Option(
                 metavar="DURATION",
-                help=f"Only certificates expired or expiring within DURATION ({GRAMMAR}).",
+                help=f"Only certificates expiring within DURATION ({GRAMMAR}), and expired "
+                "ones still seen after their expiry.",
             ),
         ] = None,
         issuer: Annotated[
