@@ -114,7 +114,7 @@ certificates = Table(
     Column(
         "last_where", Text, nullable=False
     ),  # Where it was last seen as a leaf or in a chain: an endpoint or a file location.
-    Index(None, "not_after"),
+    Index(None, "not_after", "last_seen"),  # --expiring reads both from the index alone
     Index(None, "issuer"),
     Index(None, "last_seen"),
 )
@@ -166,7 +166,7 @@ observations = Table(
     Index(None, "run_id"),
     Index(None, "endpoint_id", "observed_at"),
     Index(None, "server_id", "observed_at"),
-    Index(None, "leaf_sha256", "observed_at"),
+    Index(None, "leaf_sha256", "server_id"),  # which servers use a certificate, index only
 )
 
 findings = Table(

@@ -133,7 +133,7 @@ def register(app: typer.Typer) -> None:
             )
         write = current_streams().stdout.write
         if fmt is QueryFormat.JSON:
-            write(_json({"certificates": [_row(i) for i in items]}))
+            write(_json({"certificates": items}))
         elif fmt is QueryFormat.CSV:
             write(_csv(_INVENTORY_COLUMNS, (_row(i) for i in items)))
         else:
@@ -187,7 +187,7 @@ def register(app: typer.Typer) -> None:
             result = queries.history(store, target)
         write = current_streams().stdout.write
         if fmt is QueryFormat.JSON:
-            write(_json(dataclasses.asdict(result)))
+            write(_json({"target": result.target, "series": result.series}))
         elif fmt is QueryFormat.CSV:
             rows = ({"series": s.target, **_row(p)} for s in result.series for p in s.periods)
             columns = ["series", *(f.name for f in dataclasses.fields(queries.Period))]
@@ -277,8 +277,11 @@ _DIFF_COLUMNS = [
 
 
 def _plain(value: Any) -> Any:
+    """Dataclasses, tuples and datetimes as JSON/CSV values (times in UTC, ``Z``)."""
     if isinstance(value, dt.datetime):
         return value.astimezone(dt.UTC).isoformat().replace("+00:00", "Z")
+    if dataclasses.is_dataclass(value) and not isinstance(value, type):
+        return {f.name: _plain(getattr(value, f.name)) for f in dataclasses.fields(value)}
     if isinstance(value, tuple | list):
         return [_plain(v) for v in value]
     if isinstance(value, dict):
@@ -287,11 +290,24 @@ def _plain(value: Any) -> Any:
 
 
 def _row(item: Any) -> dict[str, Any]:
-    return {k: _plain(v) for k, v in dataclasses.asdict(item).items()}
+    row: dict[str, Any] = _plain(item)
+    return row
 
 
 def _json(document: dict[str, Any]) -> str:
-    return json.dumps({"schema_version": SCHEMA_VERSION, **_plain(document)}, indent=2) + "\n"
+    """``schema_version`` first; objects indented, each row of a list on one line (the C
+    encoder per row: 100,000 rows in well under a second)."""
+    return _dump({"schema_version": SCHEMA_VERSION, **_plain(document)}) + "\n"
+
+
+def _dump(value: Any, depth: int = 0) -> str:
+    pad, end = "  " * (depth + 1), "  " * depth
+    if isinstance(value, dict) and value:
+        items = [f"{pad}{json.dumps(k)}: {_dump(v, depth + 1)}" for k, v in value.items()]
+        return "{\n" + ",\n".join(items) + f"\n{end}}}"
+    if isinstance(value, list) and value:
+        return "[\n" + ",\n".join(pad + json.dumps(v) for v in value) + f"\n{end}]"
+    return json.dumps(value)
 
 
 def _csv(columns: Sequence[str], rows: Iterable[dict[str, Any]]) -> str:

@@ -42,7 +42,11 @@ def upgrade() -> None:
     with op.batch_alter_table("certificates", schema=None) as batch_op:
         batch_op.create_index(batch_op.f("ix_certificates_issuer"), ["issuer"], unique=False)
         batch_op.create_index(batch_op.f("ix_certificates_last_seen"), ["last_seen"], unique=False)
-        batch_op.create_index(batch_op.f("ix_certificates_not_after"), ["not_after"], unique=False)
+        batch_op.create_index(
+            batch_op.f("ix_certificates_not_after_last_seen"),
+            ["not_after", "last_seen"],
+            unique=False,
+        )
 
     op.create_table(
         "endpoints",
@@ -146,8 +150,8 @@ def upgrade() -> None:
             unique=False,
         )
         batch_op.create_index(
-            batch_op.f("ix_observations_leaf_sha256_observed_at"),
-            ["leaf_sha256", "observed_at"],
+            batch_op.f("ix_observations_leaf_sha256_server_id"),
+            ["leaf_sha256", "server_id"],
             unique=False,
         )
         batch_op.create_index(batch_op.f("ix_observations_run_id"), ["run_id"], unique=False)
@@ -202,7 +206,7 @@ def downgrade() -> None:
     with op.batch_alter_table("observations", schema=None) as batch_op:
         batch_op.drop_index(batch_op.f("ix_observations_server_id_observed_at"))
         batch_op.drop_index(batch_op.f("ix_observations_run_id"))
-        batch_op.drop_index(batch_op.f("ix_observations_leaf_sha256_observed_at"))
+        batch_op.drop_index(batch_op.f("ix_observations_leaf_sha256_server_id"))
         batch_op.drop_index(batch_op.f("ix_observations_endpoint_id_observed_at"))
 
     op.drop_table("observations")
@@ -213,7 +217,7 @@ def downgrade() -> None:
     op.drop_table("runs")
     op.drop_table("endpoints")
     with op.batch_alter_table("certificates", schema=None) as batch_op:
-        batch_op.drop_index(batch_op.f("ix_certificates_not_after"))
+        batch_op.drop_index(batch_op.f("ix_certificates_not_after_last_seen"))
         batch_op.drop_index(batch_op.f("ix_certificates_last_seen"))
         batch_op.drop_index(batch_op.f("ix_certificates_issuer"))
 
