@@ -2,7 +2,8 @@
 
 :class:`Recorder` is what a command holds while it runs: ``begin`` stores the run, ``add`` commits
 one target (so a process killed mid-way keeps every target already done, and the run stays
-incomplete), ``finish`` commits what is left and the run's end. A database error never stops the
+incomplete), ``finish`` commits what is left (targets that completed together, as a lint's or an
+audit's, in one transaction) and the run's end. A database error never stops the
 command: the recorder keeps the first error (one line) and ignores the rest of the run; the command
 prints its report, then the error, and exits 4.
 
@@ -102,12 +103,24 @@ class Recorder:
         except InventoryError as exc:
             self._fail(exc)
 
+    def _add_together(self, results: list[TargetResult]) -> None:
+        """Targets that completed together (a lint or an audit): one transaction."""
+        if self.error is not None or self._store is None or self.run_id is None or not results:
+            return
+        self._recorded.update(id(r) for r in results)
+        now = self.clock()
+        try:
+            self._store.add_observations(
+                self.run_id, [observation(r, now, self.deployment) for r in results]
+            )
+        except InventoryError as exc:
+            self._fail(exc)
+
     def finish(self, report: Report, exit_status: int) -> int | None:
         """Commit the targets not yet recorded and the run's end; the run id, or ``None`` when
         recording failed (then :attr:`error` says why)."""
         self.begin(report.profile, report.title)
-        for target in report.targets:
-            self.add(target)
+        self._add_together([t for t in report.targets if id(t) not in self._recorded])
         if self.error is None and self._store is not None and self.run_id is not None:
             end = RunEnd(
                 ended_at=self.clock(),

@@ -9,7 +9,9 @@ upserted in fingerprint order so concurrent recorders never deadlock on PostgreS
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Iterable, Sequence
+import functools
+from collections.abc import Sequence
+from dataclasses import dataclass
 from typing import Any
 
 from sqlalchemy import Connection, Engine, delete, func, or_, select, update
@@ -52,6 +54,9 @@ class Store:
     def __init__(self, database: Database, *, create: bool = True) -> None:
         self.database = database
         self._engine: Engine = open_engine(database, create=create)
+        self._known_certificates: set[str] = set()
+        self._endpoint_ids: dict[EndpointKey, int] = {}
+        self._server_ids: dict[ServerKey, int] = {}
 
     def close(self) -> None:
         self._engine.dispose()
@@ -80,36 +85,71 @@ class Store:
             return int(result.scalar_one())
 
     def add_observation(self, run_id: int, record: ObservationRecord) -> int:
+        """One target in one transaction (a scan commits each as it completes)."""
+        return self.add_observations(run_id, [record])[0]
+
+    def add_observations(self, run_id: int, records: Sequence[ObservationRecord]) -> list[int]:
+        """Targets that completed together, in one transaction and a few statements. Endpoint
+        and server ids, and certificates already upserted by this store, are remembered once
+        committed (a run's later targets skip them: the intermediate every target shares is
+        written once)."""
+        if not records:
+            return []
+        known = set(self._known_certificates)
+        endpoint_ids, server_ids = dict(self._endpoint_ids), dict(self._server_ids)
         with self._write() as connection:
-            where = str(record.endpoint) if record.endpoint else record.location
-            certs = {c.fingerprint_sha256: c for c in record.others}
-            if record.leaf is not None:
-                certs[record.leaf.fingerprint_sha256] = record.leaf
-            self._upsert_certificates(connection, certs.values(), record.observed_at, where)
-            endpoint_id = (
-                self._endpoint_id(connection, record.endpoint) if record.endpoint else None
-            )
-            server_id = self._server_id(connection, record.server) if record.server else None
-            observation_id = connection.execute(
-                observations.insert().returning(observations.c.id),
+            statements = _statements(connection)
+            upserts: dict[str, dict[str, Any]] = {}
+            for record in records:
+                where = str(record.endpoint) if record.endpoint else record.location
+                chain = (*record.others, *((record.leaf,) if record.leaf else ()))
+                for cert in chain:
+                    if cert.fingerprint_sha256 not in known:
+                        upserts.setdefault(
+                            cert.fingerprint_sha256,
+                            _certificate_values(cert, record.observed_at, where),
+                        )
+            if upserts:
+                connection.execute(
+                    statements.upsert_certificates, [upserts[fp] for fp in sorted(upserts)]
+                )
+                known.update(upserts)
+            _endpoint_ids(connection, {r.endpoint for r in records if r.endpoint}, endpoint_ids)
+            _server_ids(connection, {r.server for r in records if r.server}, server_ids)
+            rows = [
                 {
                     "run_id": run_id,
-                    "observed_at": record.observed_at,
-                    "target": record.target,
-                    "location": record.location,
-                    "kind": record.kind,
-                    "role": record.role,
-                    "status": record.status,
-                    "reason": record.reason,
-                    "endpoint_id": endpoint_id,
-                    "server_id": server_id,
-                    "leaf_sha256": record.leaf.fingerprint_sha256 if record.leaf else None,
-                    "chain": " ".join(c.fingerprint_sha256 for c in record.others),
-                    "private_key": record.private_key,
-                },
-            ).scalar_one()
-            self._insert_findings(connection, run_id, int(observation_id), record.findings)
-            return int(observation_id)
+                    "observed_at": r.observed_at,
+                    "target": r.target,
+                    "location": r.location,
+                    "kind": r.kind,
+                    "role": r.role,
+                    "status": r.status,
+                    "reason": r.reason,
+                    "endpoint_id": endpoint_ids[r.endpoint] if r.endpoint else None,
+                    "server_id": server_ids[r.server] if r.server else None,
+                    "leaf_sha256": r.leaf.fingerprint_sha256 if r.leaf else None,
+                    "chain": " ".join(c.fingerprint_sha256 for c in r.others),
+                    "private_key": r.private_key,
+                }
+                for r in records
+            ]
+            result = connection.execute(statements.insert_observations, rows)
+            ids = [int(i) for i in result.scalars().all()]
+            findings_rows = [
+                _finding_values(run_id, observation_id, f)
+                for observation_id, record in zip(ids, records, strict=True)
+                for f in record.findings
+            ]
+            if findings_rows:
+                connection.execute(findings.insert(), findings_rows)
+        # only what was committed is remembered
+        self._known_certificates, self._endpoint_ids, self._server_ids = (
+            known,
+            endpoint_ids,
+            server_ids,
+        )
+        return ids
 
     def end_run(self, run_id: int, end: RunEnd) -> None:
         with self._write() as connection:
@@ -120,75 +160,6 @@ class Store:
                 .values(ended_at=end.ended_at, verdict=end.verdict, exit_status=end.exit_status)
             )
 
-    def _upsert_certificates(
-        self,
-        connection: Connection,
-        records: Iterable[CertificateRecord],
-        seen: dt.datetime,
-        where: str,
-    ) -> None:
-        rows = [
-            {
-                "fingerprint_sha256": c.fingerprint_sha256,
-                "thumbprint_sha1": c.thumbprint_sha1,
-                "subject": c.subject,
-                "issuer": c.issuer,
-                "serial_number": c.serial_number,
-                "not_before": c.not_before,
-                "not_after": c.not_after,
-                "key_type": c.key_type,
-                "key_bits": c.key_bits,
-                "curve": c.curve,
-                "signature_hash": c.signature_hash,
-                "dns_names": " ".join(c.dns_names),
-                "is_ca": c.is_ca,
-                "self_signed": c.self_signed,
-                "public": c.public,
-                "first_seen": seen,
-                "last_seen": seen,
-                "last_where": where,
-            }
-            for c in sorted(records, key=lambda c: c.fingerprint_sha256)
-        ]
-        if not rows:
-            return
-        statement = _insert(connection, certificates)
-        excluded = statement.excluded
-        statement = statement.on_conflict_do_update(
-            index_elements=[certificates.c.fingerprint_sha256],
-            set_={
-                "last_seen": excluded.last_seen,
-                "last_where": excluded.last_where,
-                "public": func.coalesce(excluded.public, certificates.c.public),
-            },
-            where=certificates.c.last_seen <= excluded.last_seen,
-        )
-        connection.execute(statement, rows)
-
-    def _endpoint_id(self, connection: Connection, key: EndpointKey) -> int:
-        values = {"host": key.host, "port": key.port, "sni": key.sni}
-        connection.execute(_insert(connection, endpoints).on_conflict_do_nothing(), values)
-        found = connection.execute(
-            select(endpoints.c.id).where(
-                endpoints.c.host == key.host,
-                endpoints.c.port == key.port,
-                endpoints.c.sni == key.sni,
-            )
-        ).scalar_one()
-        return int(found)
-
-    def _server_id(self, connection: Connection, key: ServerKey) -> int:
-        values = {"deployment": key.deployment, "environment": key.environment, "name": key.name}
-        connection.execute(_insert(connection, servers).on_conflict_do_nothing(), values)
-        found = connection.execute(
-            select(servers.c.id).where(
-                servers.c.deployment == key.deployment,
-                servers.c.environment == key.environment,
-                servers.c.name == key.name,
-            )
-        ).scalar_one()
-        return int(found)
-
     @staticmethod
     def _insert_findings(
         connection: Connection,
@@ -196,24 +167,10 @@ class Store:
         observation_id: int | None,
         records: Sequence[FindingRecord],
     ) -> None:
-        if not records:
-            return
-        connection.execute(
-            findings.insert(),
-            [
-                {
-                    "run_id": run_id,
-                    "observation_id": observation_id,
-                    "target": f.target,
-                    "rule_id": f.rule_id,
-                    "severity": f.severity,
-                    "message": f.message,
-                    "location": f.location,
-                    "fingerprint_sha256": f.fingerprint_sha256,
-                }
-                for f in records
-            ],
-        )
+        if records:
+            connection.execute(
+                findings.insert(), [_finding_values(run_id, observation_id, f) for f in records]
+            )
 
     # --- questions ---------------------------------------------------------------------------
 
@@ -458,10 +415,113 @@ class _Transaction:
             raise database_error(self._store.database, exc) from None
 
 
-def _insert(connection: Connection, table: Any) -> Any:
-    if connection.dialect.name == "postgresql":
-        return pg_insert(table)
-    return sqlite_insert(table)
+def _insert(dialect: str, table: Any) -> Any:
+    return pg_insert(table) if dialect == "postgresql" else sqlite_insert(table)
+
+
+@dataclass(frozen=True, slots=True)
+class _Statements:
+    """The recording statements, built once per dialect (building them costs more than running
+    them on SQLite)."""
+
+    upsert_certificates: Any
+    insert_observations: Any
+    insert_endpoint: Any
+    insert_server: Any
+
+
+@functools.cache
+def _build_statements(dialect: str) -> _Statements:
+    upsert = _insert(dialect, certificates)
+    excluded = upsert.excluded
+    upsert = upsert.on_conflict_do_update(
+        index_elements=[certificates.c.fingerprint_sha256],
+        set_={
+            "last_seen": excluded.last_seen,
+            "last_where": excluded.last_where,
+            "public": func.coalesce(excluded.public, certificates.c.public),
+        },
+        where=certificates.c.last_seen <= excluded.last_seen,
+    )
+    return _Statements(
+        upsert_certificates=upsert,
+        insert_observations=observations.insert().returning(
+            observations.c.id, sort_by_parameter_order=True
+        ),
+        insert_endpoint=_insert(dialect, endpoints).on_conflict_do_nothing(),
+        insert_server=_insert(dialect, servers).on_conflict_do_nothing(),
+    )
+
+
+def _statements(connection: Connection) -> _Statements:
+    return _build_statements(connection.dialect.name)
+
+
+def _endpoint_ids(
+    connection: Connection, keys: set[EndpointKey], cache: dict[EndpointKey, int]
+) -> None:
+    """Fill ``cache`` with the id of each endpoint, inserting the new ones."""
+    missing = [k for k in keys if k not in cache]
+    if not missing:
+        return
+    values = [{"host": k.host, "port": k.port, "sni": k.sni} for k in missing]
+    connection.execute(_statements(connection).insert_endpoint, values)
+    for start in range(0, len(missing), _CHUNK):
+        hosts = sorted({k.host for k in missing[start : start + _CHUNK]})
+        query = select(endpoints).where(endpoints.c.host.in_(hosts))
+        for row in connection.execute(query):
+            cache.setdefault(EndpointKey(row.host, int(row.port), row.sni), int(row.id))
+
+
+def _server_ids(connection: Connection, keys: set[ServerKey], cache: dict[ServerKey, int]) -> None:
+    """Fill ``cache`` with the id of each manifest server, inserting the new ones."""
+    missing = [k for k in keys if k not in cache]
+    if not missing:
+        return
+    values = [
+        {"deployment": k.deployment, "environment": k.environment, "name": k.name} for k in missing
+    ]
+    connection.execute(_statements(connection).insert_server, values)
+    for deployment in sorted({k.deployment for k in missing}):
+        query = select(servers).where(servers.c.deployment == deployment)
+        for row in connection.execute(query):
+            cache.setdefault(ServerKey(row.deployment, row.environment, row.name), int(row.id))
+
+
+def _finding_values(run_id: int, observation_id: int | None, f: FindingRecord) -> dict[str, Any]:
+    return {
+        "run_id": run_id,
+        "observation_id": observation_id,
+        "target": f.target,
+        "rule_id": f.rule_id,
+        "severity": f.severity,
+        "message": f.message,
+        "location": f.location,
+        "fingerprint_sha256": f.fingerprint_sha256,
+    }
+
+
+def _certificate_values(c: CertificateRecord, seen: dt.datetime, where: str) -> dict[str, Any]:
+    return {
+        "fingerprint_sha256": c.fingerprint_sha256,
+        "thumbprint_sha1": c.thumbprint_sha1,
+        "subject": c.subject,
+        "issuer": c.issuer,
+        "serial_number": c.serial_number,
+        "not_before": c.not_before,
+        "not_after": c.not_after,
+        "key_type": c.key_type,
+        "key_bits": c.key_bits,
+        "curve": c.curve,
+        "signature_hash": c.signature_hash,
+        "dns_names": " ".join(c.dns_names),
+        "is_ca": c.is_ca,
+        "self_signed": c.self_signed,
+        "public": c.public,
+        "first_seen": seen,
+        "last_seen": seen,
+        "last_where": where,
+    }
 
 
 _CERT_COLUMNS = (
