@@ -12,13 +12,13 @@ from cryptography.hazmat.primitives.serialization import (
     pkcs12,
 )
 
-from certready.adapters.passwords import (
+from certready.adapters.inputs import load_bytes
+from certready.adapters.inputs.passwords import (
     password_from_env,
     password_from_file,
     password_prompt,
     password_source,
 )
-from certready.adapters.sources import load_bytes
 from certready.core.errors import InputError, PasswordError, UsageError
 from tests.pki import Issued, new_key
 

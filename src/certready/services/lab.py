@@ -22,6 +22,7 @@ from cryptography import x509
 from cryptography.hazmat.primitives import hashes
 from cryptography.hazmat.primitives.asymmetric import ec, rsa
 
+from certready.adapters.inputs import read_bytes
 from certready.adapters.issuance.ca import (
     BACKDATE,
     CA_CHAIN,
@@ -412,15 +413,13 @@ def revoke(
     publish new CRLs. Lint it with ``--crl <lab>/issuing-ca.crl`` to see ``chain.revoked``."""
     lab = load_lab(_lab_dir(lab_dir))
     source = Path(certificate_path)
+    data = read_bytes(str(source))
     try:
-        data = source.read_bytes()
         certificate = (
             x509.load_pem_x509_certificates(data)[0]
             if b"-----BEGIN" in data
             else x509.load_der_x509_certificate(data)
         )
-    except OSError as exc:
-        raise InputError(exc.strerror or str(exc), location=str(source)) from None
     except (ValueError, IndexError):
         raise InputError(parse_failure(data, "certificate"), location=str(source)) from None
     if not _issued_by(certificate, lab):

@@ -5,12 +5,12 @@ from __future__ import annotations
 import os
 from dataclasses import dataclass, field
 from enum import IntEnum, StrEnum
-from typing import Annotated, TextIO
+from typing import Annotated, BinaryIO, TextIO
 
 import typer
 from rich.console import Console
 
-from certready.adapters.sources import display_name
+from certready.adapters.inputs import display_name
 from certready.core.model import Severity
 
 
@@ -34,6 +34,9 @@ class Streams:
     stdout: TextIO
     stderr: TextIO
     debug: bool = False
+    stdin: BinaryIO | None = None
+    """What ``-`` reads (an input file, a targets file): standard input's bytes, or the stream a
+    test hands to ``main(stdin=...)``; ``None`` when there is none (pythonw, a service)."""
     _out: Console | None = field(default=None, repr=False)
     _err: Console | None = field(default=None, repr=False)
 

@@ -1,17 +1,18 @@
 """Passwords and passphrases: from an environment variable, a file, or a terminal prompt only.
 
 Never from the command line itself (it ends up in shell history and ``ps``), never echoed, never
-written to any output.
+written to any output. The variable and the file are read by
+:mod:`certready.adapters.inputs.passwords` (as ``--password-env`` / ``--password-file`` are);
+this module adds the confirmed prompt and words the errors after the command's options.
 """
 
 from __future__ import annotations
 
-import os
 import sys
 
 import typer
 
-from certready.adapters.passwords import password_from_file
+from certready.adapters.inputs.passwords import environment_secret, secret_from_file
 from certready.core.errors import InputError, UsageError
 
 
@@ -28,14 +29,14 @@ def read_secret(
     if env and file:
         raise UsageError(f"give --{option}-env or --{option}-file, not both")
     if env:
-        value = os.environ.get(env)
+        value = environment_secret(env)
         if not value:
             raise UsageError(f"environment variable {env} is not set or empty (--{option}-env)")
-        return value.encode("utf-8")
+        return value
     if file:
         # read as --password-file reads it (a BOM, PowerShell's UTF-16), so lint opens what lab wrote
         try:
-            first = password_from_file(file)(file)
+            first = secret_from_file(file)
         except InputError as error:
             raise UsageError(error.message, location=file) from None
         if not first:

@@ -12,7 +12,7 @@ from cryptography import x509
 from rich.console import Console
 from rich.markup import escape
 
-from certready.adapters.passwords import password_source
+from certready.adapters.inputs.passwords import password_source
 from certready.adapters.profiles import load_policy
 from certready.adapters.reporting.common import RenderContext
 from certready.adapters.reporting.json_report import certificate_out
@@ -325,9 +325,11 @@ def register(app: typer.Typer) -> None:
             )
         streams = current_streams()
         password = password_source(password_env, password_file)
-        chain_options = make_chain_options(trust, chain or (), at, crl or ())
+        chain_options = make_chain_options(trust, chain or (), at, crl or (), streams.stdin)
         now = chain_options.at or dt.datetime.now(dt.UTC)
-        results = inspect(paths, password, on_note=streams.note, chain=chain_options)
+        results = inspect(
+            paths, password, on_note=streams.note, chain=chain_options, stdin=streams.stdin
+        )
         status = ExitStatus.OK
         if fmt == "json":
             data: list[dict[str, object]] = []
