@@ -16,8 +16,8 @@ import base64
 import binascii
 import bisect
 import re
-from collections.abc import Iterator
 from dataclasses import dataclass, replace
+from typing import NamedTuple
 
 from cryptography import x509
 from cryptography.hazmat.primitives.serialization import pkcs7
@@ -36,10 +36,10 @@ from certready.adapters.inputs.pkcs7 import pkcs7_bundle, pkcs7_certificates
 from certready.core.errors import InputError
 
 _BEGIN = b"-----BEGIN "
-_END = b"-----END "
-_DASHES = b"-----"
-_LABEL = re.compile(rb"([^\r\n-]+)-----")
-"""A label (no line break, no dash) and the five dashes that close the line's marker."""
+_BEGIN_LINE = re.compile(rb"-----BEGIN ([^\r\n-]+)-----")
+_END_LINE = re.compile(rb"-----END ([^\r\n-]+)-----")
+"""A marker: its label has no line break and no dash, so each match is found in one pass (no
+backtracking beyond the label's own characters)."""
 
 CERT_LABELS = {b"CERTIFICATE", b"X509 CERTIFICATE", b"TRUSTED CERTIFICATE"}
 PKCS7_LABELS = {b"PKCS7", b"PKCS #7 SIGNED DATA", b"CMS"}
@@ -63,8 +63,10 @@ _SKIPPED_LABELS: dict[bytes, str | None] = {
 }
 
 
-@dataclass(frozen=True, slots=True)
-class PemBlock:
+class PemBlock(NamedTuple):
+    """One block (a tuple, not a dataclass: a file may hold 100,000 of them, and building a
+    frozen dataclass costs ten times as much)."""
+
     label: bytes
     text: bytes
     """The whole block, BEGIN line through END line (what cryptography's PEM loaders take)."""
@@ -78,8 +80,7 @@ class PemBlock:
         return self.label.decode("ascii", "replace")
 
 
-@dataclass(frozen=True, slots=True)
-class Unterminated:
+class Unterminated(NamedTuple):
     """A BEGIN line that opens no block: its END line is missing (or it lies inside a block)."""
 
     label: bytes
@@ -103,20 +104,6 @@ class PemScan:
             )
 
 
-def _markers(data: bytes, marker: bytes) -> Iterator[tuple[int, int, bytes]]:
-    """(start, end of the marker line's closing dashes, label) of each well-formed marker.
-
-    Markers do not overlap: one that starts in the closing dashes of the last is not one."""
-    start = data.find(marker)
-    while start >= 0:
-        found = _LABEL.match(data, start + len(marker))
-        if found is None:
-            start = data.find(marker, start + 1)
-        else:
-            yield start, found.end(), found.group(1)
-            start = data.find(marker, found.end())
-
-
 class _Lines:
     """Line numbers of increasing offsets, counting each stretch of the input once."""
 
@@ -135,25 +122,23 @@ def scan_pem(data: bytes) -> PemScan:
     A block runs from its BEGIN line to the first END line of the same label after it; the text
     after it is scanned next, so a BEGIN line inside a block opens nothing.
     """
-    ends: dict[bytes, list[int]] = {}
-    for start, _, label in _markers(data, _END):
-        ends.setdefault(label, []).append(start)
+    ends: dict[bytes, list[tuple[int, int]]] = {}
+    for end in _END_LINE.finditer(data):
+        ends.setdefault(end.group(1), []).append(end.span())
     lines = _Lines(data)
     blocks: list[PemBlock] = []
     unterminated: list[Unterminated] = []
     covered = 0
-    for start, header_end, label in _markers(data, _BEGIN):
+    for begin in _BEGIN_LINE.finditer(data):
+        start, header_end = begin.span()
+        label = begin.group(1)
         if start >= covered:
-            positions = ends.get(label, [])
-            i = bisect.bisect_left(positions, header_end)
-            if i < len(positions):
-                end_start = positions[i]
-                covered = end_start + len(_END) + len(label) + len(_DASHES)
-                blocks.append(
-                    PemBlock(
-                        label, data[start:covered], data[header_end:end_start], lines.at(start)
-                    )
-                )
+            spans = ends.get(label, [])
+            i = bisect.bisect_left(spans, (header_end, 0))
+            if i < len(spans):
+                end_start, covered = spans[i]
+                body = data[header_end:end_start]
+                blocks.append(PemBlock(label, data[start:covered], body, lines.at(start)))
                 continue
         unterminated.append(Unterminated(label, lines.at(start)))
     return PemScan(tuple(blocks), tuple(unterminated))
@@ -224,9 +209,10 @@ def load_pem(data: bytes, source: str, password: PasswordSource | None) -> Bundl
             keys.append(LoadedKey(key, location(source, f"key{len(keys)}")))
         else:
             why = _SKIPPED_LABELS.get(block.label, "not a certificate or private key")
-            skipped.append(block.label_text)
+            label = block.label_text
+            skipped.append(label)
             if why is not None:
-                notes.append(f"{where}: {block.label_text} block skipped: {why}")
+                notes.append(f"{where}: {label} block skipped: {why}")
     scan.refuse_unterminated(source)
     if not certificates and not keys:
         only = ", ".join(dict.fromkeys(skipped)) or "nothing readable"
