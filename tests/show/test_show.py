@@ -115,7 +115,7 @@ def test_self_signed_and_ca_without_san(tmp_path: Path, ca: TestCA) -> None:
     ("not_before", "not_after", "expected"),
     [
         (NOW - dt.timedelta(days=100), NOW + dt.timedelta(days=5, hours=1), "5 days left"),
-        (NOW - dt.timedelta(days=100), NOW - dt.timedelta(days=3, hours=1), "expired 4 days ago"),
+        (NOW - dt.timedelta(days=100), NOW - dt.timedelta(days=3, hours=1), "expired 3 days ago"),
         (NOW + dt.timedelta(days=2), NOW + dt.timedelta(days=90), "not yet valid"),
         (NOW - dt.timedelta(days=1), NOW + dt.timedelta(days=200, hours=1), "200 days left"),
     ],

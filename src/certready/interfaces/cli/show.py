@@ -16,6 +16,7 @@ from certready.adapters.inputs.passwords import password_source
 from certready.adapters.profiles import load_policy
 from certready.adapters.reporting.common import RenderContext
 from certready.adapters.reporting.json_report import certificate_out
+from certready.core.days import days_left, days_text
 from certready.core.errors import InputError, UsageError
 from certready.core.facts import (
     EKU_NAMES,
@@ -69,20 +70,16 @@ FORMAT_NAMES = {"pem": "PEM", "der": "DER", "pkcs7": "PKCS#7", "pkcs12": "PKCS#1
 def _validity(f: CertFacts, now: dt.datetime) -> str:
     span = f"{f.not_valid_before:%Y-%m-%d %H:%M} → {f.not_valid_after:%Y-%m-%d %H:%M} UTC"
     lifetime = f.lifetime.days
-    left = (f.not_valid_after - now).days
+    left = days_left(f.not_valid_after, now)
     if now < f.not_valid_before:
         state = "[red]not yet valid[/]"
     elif now > f.not_valid_after:
-        state = f"[red]expired {_days(-left)} ago[/]"
+        state = f"[red]expired {days_text(-left)} ago[/]"
     elif left < _expiry_warning_days():
-        state = f"[yellow]{_days(left)} left[/]"
+        state = f"[yellow]{days_text(left)} left[/]"
     else:
-        state = f"{_days(left)} left"
-    return f"{span}  ({_days(lifetime)}; {state})"
-
-
-def _days(n: int) -> str:
-    return "1 day" if n == 1 else f"{n} days"
+        state = f"{days_text(left)} left"
+    return f"{span}  ({days_text(lifetime)}; {state})"
 
 
 def _plural(n: int, word: str) -> str:
