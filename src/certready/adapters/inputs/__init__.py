@@ -11,7 +11,7 @@ Modules, each named after what it reads:
 - ``pkcs7``: PKCS#7 bundles and the chain order they do not keep;
 - ``pkcs12``: PKCS#12 files;
 - ``keys``: private keys and unlocking them with a password;
-- ``passwords``: secrets from an environment variable, a file or a terminal prompt;
+- ``passwords``: secrets from an environment variable or a file (the prompt is the CLI's);
 - ``bundle``: what an input holds (:class:`Bundle`), ``load``: bytes or files to bundles.
 """
 

@@ -1,7 +1,8 @@
 """Secrets (passwords, passphrases) from where they may come: never the command line.
 
-An environment variable's value (:func:`environment_secret`), a file's first line
-(:func:`secret_from_file`) or, on a terminal, a prompt that does not echo: every secret the tool
+An environment variable's value (:func:`environment_secret`) or a file's first line
+(:func:`secret_from_file`) (the terminal prompt, which does not echo, is the interface's:
+``certready.interfaces.cli.secrets``): every secret the tool
 reads (``--password-env``/``--password-file`` of lint and show, the manifest's ``password_env`` /
 ``password_file``, the ``--passphrase-*`` options of lab and csr) is read by these two functions.
 A password is handed to the loader and nowhere else: errors name the variable or file, never the
@@ -10,13 +11,10 @@ value.
 
 from __future__ import annotations
 
-import getpass
 import os
-import sys
-from collections.abc import Callable
 from pathlib import Path
 
-from certready.adapters.inputs.bundle import PasswordSource, display_name
+from certready.adapters.inputs.bundle import PasswordSource
 from certready.adapters.inputs.read import read_bytes
 from certready.core.errors import InputError, UsageError
 
@@ -69,65 +67,3 @@ def password_from_file(path: str | Path) -> PasswordSource:
     """The first line of ``path`` (see :func:`secret_from_file`), read now."""
     secret = secret_from_file(path)
     return lambda _source: secret
-
-
-class _Prompt:
-    """Asks on the terminal once per input; asks again (up to the loader's limit) when told the
-    answer was wrong."""
-
-    def __init__(self, ask: Callable[[str], str] | None) -> None:
-        self._ask = ask
-        self._answers: dict[str, bytes | None] = {}
-        self._rejected: set[str] = set()
-
-    def __call__(self, source: str) -> bytes | None:
-        if source not in self._answers:
-            again = "Wrong password. " if source in self._rejected else ""
-            question = f"{again}Password for {display_name(source)}: "
-            try:
-                self._answers[source] = (self._ask or getpass.getpass)(question).encode("utf-8")
-            except EOFError:
-                self._answers[source] = None
-        return self._answers[source]
-
-    def rejected(self, source: str) -> None:
-        """The loader's word that the last answer for ``source`` was wrong: ask again next time."""
-        self._answers.pop(source, None)
-        self._rejected.add(source)
-
-
-def password_prompt(
-    ask: Callable[[str], str] | None = None,
-    is_terminal: Callable[[], bool] | None = None,
-) -> PasswordSource | None:
-    """Ask on the terminal, once per input that needs a password; ``None`` when not interactive.
-
-    ``getpass`` reads from the controlling terminal without echo; without a terminal (a pipe, a
-    scheduled task) there is nobody to ask, and the loader says how to give the password instead.
-    A wrong answer is asked again (three tries in all).
-    """
-    interactive = is_terminal() if is_terminal is not None else _stdin_is_terminal()
-    return _Prompt(ask) if interactive else None
-
-
-def _stdin_is_terminal() -> bool:
-    try:
-        return sys.stdin.isatty()
-    except (AttributeError, ValueError):
-        return False
-
-
-def password_source(
-    env: str | None = None,
-    file: str | Path | None = None,
-    *,
-    interactive: bool = True,
-) -> PasswordSource | None:
-    """The source the command line asked for: ``--password-env``, ``--password-file``, or a prompt."""
-    if env is not None and file is not None:
-        raise UsageError("give --password-env or --password-file, not both")
-    if env is not None:
-        return password_from_env(env)
-    if file is not None:
-        return password_from_file(file)
-    return password_prompt() if interactive else None

@@ -7,7 +7,6 @@ from typing import Annotated
 
 import typer
 
-from certready.adapters.inputs.passwords import password_source
 from certready.adapters.profiles import load_policy
 from certready.core.hostnames import reference_host
 from certready.core.model import Role
@@ -31,6 +30,7 @@ from certready.interfaces.cli.output import (
     emit_report,
     exit_status,
 )
+from certready.interfaces.cli.secrets import password_source
 from certready.services.chain import make_chain_options
 from certready.services.lint import LintOptions, lint
 

@@ -12,7 +12,6 @@ from cryptography import x509
 from rich.console import Console
 from rich.markup import escape
 
-from certready.adapters.inputs.passwords import password_source
 from certready.adapters.profiles import load_policy
 from certready.adapters.reporting.common import RenderContext
 from certready.adapters.reporting.json_report import certificate_out
@@ -39,6 +38,7 @@ from certready.interfaces.cli.common import (
     TrustOption,
 )
 from certready.interfaces.cli.main import current_streams
+from certready.interfaces.cli.secrets import password_source
 from certready.services.chain import make_chain_options
 from certready.services.inspect import Inspected, inspect
 
