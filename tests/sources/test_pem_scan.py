@@ -86,3 +86,15 @@ def test_a_truncated_last_block_is_still_named(ca: TestCA, tail: bytes) -> None:
     assert info.value.message.startswith(
         f"line {line}: truncated PEM: the CERTIFICATE block has no"
     )
+
+
+def test_a_text_of_begin_words_is_named_in_well_under_a_second() -> None:
+    """The mangled-dashes check looks at each run of capitals once (3.5 s before, backtracking)."""
+    seconds, result = _cpu_seconds(b"BEGIN " * 10000 + b"x")
+    assert isinstance(result, InputError) and "neither PEM nor DER" in result.message
+    assert seconds < 0.5, seconds
+    # control: the same words ending in a certificate label are a mangled BEGIN line
+    _, mangled = _cpu_seconds(b"BEGIN " * 10000 + b"CERTIFICATE\nMIIB\n")
+    assert isinstance(mangled, InputError) and "without the five dashes" in mangled.message
+    _, pkcs7 = _cpu_seconds(b"\xe2\x80\x94BEGIN PKCS7\xe2\x80\x94\n")
+    assert isinstance(pkcs7, InputError) and "without the five dashes" in pkcs7.message
