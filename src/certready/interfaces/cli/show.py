@@ -39,7 +39,7 @@ from certready.interfaces.cli.common import (
 )
 from certready.interfaces.cli.main import current_streams
 from certready.services.chain import make_chain_options
-from certready.services.inspect import Inspected, inspect
+from certready.services.show import Inspected, inspect
 
 
 def _signature_name(oid: str) -> str:
