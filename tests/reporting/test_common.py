@@ -87,5 +87,5 @@ def test_cli_format_choices_are_the_discovered_renderers() -> None:
     from certready.adapters.reporting import FORMATS
     from certready.interfaces.cli.output import ReportFormat
 
-    assert FORMATS == ("html", "json", "junit", "markdown", "sarif")
-    assert {f.value for f in ReportFormat} == {"text", *FORMATS}
+    assert FORMATS == ("html", "json", "junit", "markdown", "sarif", "text")
+    assert {f.value for f in ReportFormat} == set(FORMATS)

@@ -16,8 +16,8 @@ import sys
 import tempfile
 from pathlib import Path
 
+from certready.adapters.reporting.text_report import print_report
 from certready.interfaces.cli.common import Streams
-from certready.interfaces.cli.text import print_report
 from certready.interfaces.demo_support.servers import LoopbackServers
 from certready.services.audit import AuditOptions, audit
 from certready.services.example import write_example, write_manifest

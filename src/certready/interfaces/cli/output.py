@@ -16,11 +16,11 @@ from typing import Annotated
 import typer
 
 from certready.adapters.reporting import renderer
+from certready.adapters.reporting.text_report import print_report
 from certready.core.errors import UsageError
 from certready.core.model import Report, Severity, TargetStatus
 from certready.core.policy import Policy
 from certready.interfaces.cli.common import ExitStatus, FailOn, Streams
-from certready.interfaces.cli.text import print_report
 
 
 class ReportFormat(StrEnum):
@@ -57,7 +57,8 @@ def emit_report(
     *,
     policy: Policy | None = None,
 ) -> None:
-    """Text goes to the terminal (rich); every other format through its renderer.
+    """Text to stdout is printed on the terminal console (colour when it is one); every other case
+    goes through the format's renderer.
 
     ``policy`` is the policy the report was made with (JUnit lists the rules it ran, SARIF
     describes them, HTML takes its expiry window); without it the report's built-in profile is used.
@@ -72,22 +73,11 @@ def emit_report(
     if fmt == "text" and output is None:
         print_report(report, streams.out)
         return
-    if fmt == "text":
-        from io import StringIO
-
-        from rich.console import Console
-
-        buffer = StringIO()
-        print_report(
-            report, Console(file=buffer, no_color=True, width=120, soft_wrap=True, emoji=False)
-        )
-        text = buffer.getvalue()
-    else:
-        try:
-            render = renderer(fmt, policy)
-        except KeyError:
-            raise UsageError(f"unknown --format {fmt!r} (choose one of {FORMAT_HELP})") from None
-        text = render(report)
+    try:
+        render = renderer(fmt, policy)
+    except KeyError:
+        raise UsageError(f"unknown --format {fmt!r} (choose one of {FORMAT_HELP})") from None
+    text = render(report)
     if output is None:
         streams.stdout.write(text)
         streams.stdout.flush()
