@@ -9,44 +9,15 @@ from __future__ import annotations
 
 import os
 import tempfile
-from enum import StrEnum
 from pathlib import Path
-from typing import Annotated
-
-import typer
 
 from certready.adapters.reporting import renderer
 from certready.adapters.reporting.text_report import print_report
 from certready.core.errors import UsageError
 from certready.core.model import Report, Severity, TargetStatus
 from certready.core.policy import Policy
-from certready.interfaces.cli.common import ExitStatus, FailOn, Streams
-
-
-class ReportFormat(StrEnum):
-    """``--format``: the terminal report or one of the renderers."""
-
-    TEXT = "text"
-    JSON = "json"
-    HTML = "html"
-    JUNIT = "junit"
-    SARIF = "sarif"
-    MARKDOWN = "markdown"
-
-
-FORMAT_HELP = "text, json, html, junit, sarif or markdown."
-OUTPUT_HELP = "Write the report to this file (replaced if it exists); - for stdout."
-
-# The report options of every command that writes a report (lint, scan, audit).
-FailOnOption = Annotated[
-    FailOn, typer.Option(help="Exit 1 when a finding is at least this severe.")
-]
-FormatOption = Annotated[
-    ReportFormat, typer.Option("--format", "-f", metavar="FORMAT", help=FORMAT_HELP)
-]
-OutputOption = Annotated[
-    str | None, typer.Option("--output", "-o", metavar="FILE", help=OUTPUT_HELP)
-]
+from certready.interfaces.cli.common import ExitStatus, Streams
+from certready.interfaces.cli.options import FORMAT_HELP
 
 
 def emit_report(

@@ -12,6 +12,7 @@ from certready.adapters.profiles import load_policy
 from certready.core.model import ParamValue
 from certready.core.rules import catalogue
 from certready.interfaces.cli.main import current_streams
+from certready.interfaces.cli.options import DEFAULT_PROFILE, profile_option
 
 
 def _param_text(value: ParamValue) -> str:
@@ -116,12 +117,8 @@ def register(app: typer.Typer) -> None:
     @app.command("rules", epilog=EPILOG)
     def rules_command(
         profile: Annotated[
-            str,
-            typer.Option(
-                metavar="NAME|FILE",
-                help="Show severities and parameters as this profile sets them.",
-            ),
-        ] = "homecare",
+            str, profile_option("Show severities and parameters as this profile sets them.")
+        ] = DEFAULT_PROFILE,
         fmt: Annotated[
             str, typer.Option("--format", "-f", metavar="FORMAT", help="text, json or markdown.")
         ] = "text",
