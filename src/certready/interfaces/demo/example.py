@@ -110,7 +110,7 @@ def write_manifest(example: ExampleDeployment, endpoints: Mapping[str, str]) -> 
 
     pw = f"password_file: {PASSWORD_FILE}"
     text = f"""\
-# The example deployment certready's demo audits (generated; see certready.interfaces.demo.deployment).
+# The example deployment certready's demo audits (generated; see certready.interfaces.demo.example).
 deployment: Sunrise Home Health (example)
 policy: homecare
 environments:
