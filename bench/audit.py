@@ -29,9 +29,9 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 from tests.pki import TestCA
 
+from certready.adapters.inputs import load_certificates_file
 from certready.adapters.inventory import parse_database
 from certready.adapters.profiles import load_policy
-from certready.adapters.sources import load_certificates_file
 from certready.services.audit import AuditOptions, audit, chain_options
 from certready.services.lint import LintOptions, lint
 from certready.services.record import Recorder

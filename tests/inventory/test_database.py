@@ -107,7 +107,7 @@ def test_the_readme_tour_runs_after_make_demo(monkeypatch: pytest.MonkeyPatch) -
     import io
     import sys
 
-    from certready.interfaces import demo
+    from certready.interfaces.demo import run as demo
 
     out = io.StringIO()
     with monkeypatch.context() as patch:
@@ -140,3 +140,19 @@ def test_the_migrations_build_exactly_the_declared_tables(db_url: str) -> None:
             assert compare_metadata(MigrationContext.configure(connection), metadata) == []
     finally:
         engine.dispose()
+
+
+def test_lint_imports_no_database_library_unless_it_records() -> None:
+    import subprocess
+    import sys
+
+    from certready.adapters.inventory import ENV_VAR
+    from certready.interfaces.cli import recording
+
+    assert recording.ENV_VAR == ENV_VAR
+    code = (
+        "import sys; from certready.interfaces.cli import lint, scan, audit; "
+        "print(sorted(m for m in ('sqlalchemy', 'alembic', 'psycopg') if m in sys.modules))"
+    )
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert out.stdout.strip() == "[]"

@@ -51,7 +51,7 @@ def test_an_empty_secret_is_refused(tmp_path: Path, monkeypatch: pytest.MonkeyPa
 
 def test_a_file_is_read_as_password_file_reads_it(tmp_path: Path) -> None:
     """A new secret from a Windows-written file is the one ``--password-file`` later reads."""
-    from certready.adapters.passwords import password_from_file
+    from certready.adapters.inputs.passwords import password_from_file
 
     for name, data in [
         ("notepad", b"\xef\xbb\xbfs3cret\r\n"),
@@ -72,7 +72,7 @@ def test_prompt_asks_with_confirmation_on_a_terminal(monkeypatch: pytest.MonkeyP
         return "typed"
 
     monkeypatch.setattr(secrets, "_interactive", lambda: True)
-    monkeypatch.setattr(secrets.click, "prompt", fake_prompt)
+    monkeypatch.setattr(secrets.typer, "prompt", fake_prompt)
     got = secrets.read_secret(env=None, file=None, prompt="PFX password", option="password")
     assert got == b"typed"
     assert asked == [("PFX password", True, True)]  # hidden, typed twice

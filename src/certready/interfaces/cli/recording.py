@@ -11,14 +11,18 @@ from __future__ import annotations
 import os
 from collections.abc import Callable
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 
-from certready.adapters.inventory import ENV_VAR, resolve_database
 from certready.core.model import Report, TargetResult
 from certready.interfaces.cli.common import ExitStatus, Streams
-from certready.services.record import Recorder
+
+if TYPE_CHECKING:  # SQLAlchemy and Alembic are imported only when a run is recorded
+    from certready.services.record import Recorder
+
+ENV_VAR = "CERTREADY_DB"
+"""The same as ``adapters.inventory.ENV_VAR`` (a test keeps them equal)."""
 
 DB_HELP = (
     "The inventory to record into (or query): postgresql://user@host/db, "
@@ -44,6 +48,9 @@ def start_recording(
     usage error (exit 2) before anything runs; an unreachable database only fails the recording."""
     if not (db or record or os.environ.get(ENV_VAR)):
         return None
+    from certready.adapters.inventory import resolve_database
+    from certready.services.record import Recorder
+
     return Recorder(resolve_database(db), command, manifest=manifest)
 
 

@@ -9,12 +9,16 @@ import typer
 from rich.markup import escape
 
 from certready.adapters.profiles import load_policy
-from certready.core.model import ParamValue
+from certready.core.model import ParamValue, Severity
 from certready.core.rules import catalogue
+from certready.core.rules.params import as_mapping
 from certready.interfaces.cli.main import current_streams
+from certready.interfaces.cli.options import DEFAULT_PROFILE, profile_option
 
 
 def _param_text(value: ParamValue) -> str:
+    if isinstance(value, Severity):
+        return value.label
     if isinstance(value, tuple):
         return ",".join(value)
     if isinstance(value, bool):
@@ -92,7 +96,7 @@ def rules_document() -> str:
             settings.append(f"{policy.name}: {s.severity.label if s.enabled else 'off'}")
         roles = ", ".join(sorted(role.value for role in r.roles))
         lines.append(f"- **Severity**: {'; '.join(settings)} · **applies to**: {roles}")
-        params = homecare.setting(r.id).parameters
+        params = as_mapping(homecare.setting(r.id).parameters)
         if params:
             shown = ", ".join(f"`{k} = {_param_text(v)}`" for k, v in params.items())
             lines.append(f"- **Parameters** (homecare): {shown}")
@@ -116,12 +120,8 @@ def register(app: typer.Typer) -> None:
     @app.command("rules", epilog=EPILOG)
     def rules_command(
         profile: Annotated[
-            str,
-            typer.Option(
-                metavar="NAME|FILE",
-                help="Show severities and parameters as this profile sets them.",
-            ),
-        ] = "homecare",
+            str, profile_option("Show severities and parameters as this profile sets them.")
+        ] = DEFAULT_PROFILE,
         fmt: Annotated[
             str, typer.Option("--format", "-f", metavar="FORMAT", help="text, json or markdown.")
         ] = "text",
@@ -147,7 +147,9 @@ def register(app: typer.Typer) -> None:
                         "severity": s.severity.label,
                         "enabled": s.enabled,
                         "roles": sorted(role.value for role in r.roles),
-                        "parameters": {k: _param_text(v) for k, v in s.parameters.items()},
+                        "parameters": {
+                            k: _param_text(v) for k, v in as_mapping(s.parameters).items()
+                        },
                         "rationale": r.rationale,
                         "remediation": r.remediation,
                         "references": list(r.references),
@@ -168,7 +170,7 @@ def register(app: typer.Typer) -> None:
         for r in catalogue():
             s = policy.setting(r.id)
             sev = s.severity.label if s.enabled else "off"
-            params = " ".join(f"{k}={_param_text(v)}" for k, v in s.parameters.items())
+            params = " ".join(f"{k}={_param_text(v)}" for k, v in as_mapping(s.parameters).items())
             out.print(
                 f"[bold]{r.id:<34}[/] {sev:<8} {escape(r.title)}"
                 + (f"  [dim]({escape(params)})[/]" if params else "")

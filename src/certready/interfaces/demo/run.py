@@ -3,7 +3,7 @@
 Everything is generated at demo time in a temporary folder (never committed, so it never expires):
 a lab CA, the install guide's servers (app + STS, mobile, Physician Portal, a test app server),
 Windows, iOS and Android clients and a proxy, with realistic mistakes (see
-:mod:`certready.services.example`). The demo prints ``certready audit`` of the bundled manifest and
+:mod:`certready.interfaces.demo.example`). The demo prints ``certready audit`` of the bundled manifest and
 starts each server on a 127.0.0.x loopback port (presenting its chain as the lab wrote it), runs
 ``certready audit --live`` on the bundled manifest, writes ``certready plan`` to a folder it names,
 and stops the servers. No network beyond loopback. The offline and the live audit are recorded in
@@ -19,12 +19,12 @@ import tempfile
 from pathlib import Path
 
 from certready.adapters.inventory import resolve_database
+from certready.adapters.reporting.text_report import print_report
 from certready.core.model import Report, Severity
 from certready.interfaces.cli.common import Streams
-from certready.interfaces.cli.text import print_report
-from certready.interfaces.demo_support.servers import LoopbackServers
+from certready.interfaces.demo.example import write_example, write_manifest
+from certready.interfaces.demo.servers import LoopbackServers
 from certready.services.audit import AuditOptions, audit
-from certready.services.example import write_example, write_manifest
 from certready.services.plan import write_install_plan
 from certready.services.record import Recorder
 
@@ -51,11 +51,6 @@ def main() -> int:
                 plan, written = write_install_plan(example.manifest.name, plan_dir, force=True)
             finally:
                 os.chdir(here)
-    streams.out.print(
-        f"\n$ certready plan {example.manifest.name} --out {plan_dir}\n"
-        f"wrote {len(written)} files ({'private' if plan.private else 'public'} chain); "
-        f"start with {plan_dir / 'README.md'}"
-    )
     if recorded:
         streams.out.print(
             f"\nrecorded the offline and the live audit as runs {recorded}; now try\n"
@@ -63,6 +58,11 @@ def main() -> int:
             "  certready history production/app\n"
             "  certready diff"
         )
+    streams.out.print(
+        f"\n$ certready plan {example.manifest.name} --out {plan_dir}\n"
+        f"wrote {len(written)} files ({'private' if plan.private else 'public'} chain); "
+        f"start with {plan_dir / 'README.md'}"
+    )
     return 0
 
 
@@ -78,7 +78,3 @@ def _record(manifest: str, reports: tuple[Report, ...], streams: Streams) -> str
             return ""
         ids.append(str(run_id))
     return f"{' and '.join(ids)} in {database.named}"
-
-
-if __name__ == "__main__":
-    sys.exit(main())
