@@ -352,3 +352,25 @@ def test_prune_keeps_certificates_in_use_and_each_endpoints_last_observation(
 def test_expiring_takes_the_one_duration_grammar(db_url: str, bad: str) -> None:
     status, _, err = run("inventory", "--expiring", bad, "--db", db_url)
     assert status == 2 and "not a duration" in err and len(err.splitlines()) == 1
+
+
+def test_history_of_an_ipv6_endpoint(db_url: str) -> None:
+    now = dt.datetime.now(dt.UTC)
+    cert = _public_cert("E", now + dt.timedelta(days=50), None)
+    with open_store(db_url) as store:
+        run_id = store.begin_run(RunStart("scan", "p", None, None, "u", "h", "0", now))
+        store.add_observation(
+            run_id,
+            ObservationRecord(
+                now, "[2001:db8::5]:8443", "tls://[2001:db8::5]:8443", "endpoint", "ssl", "ok",
+                None, EndpointKey("2001:db8::5", 8443, ""), None, cert, (), "absent", (),
+            ),
+        )  # fmt: skip
+    status, out, err = run("history", "[2001:db8::5]:8443", "--db", db_url, "--format", "json")
+    assert status == 0, err
+    data = json.loads(out)
+    assert data["target"] == "[2001:db8::5]:8443"
+    (series,) = data["series"]
+    assert series["periods"][0]["fingerprint_sha256"] == "E" * 64
+    status, _, err = run("history", "[2001:db8::6]:8443", "--db", db_url)
+    assert status == 2 and "no recorded endpoint [2001:db8::6]:8443" in err  # control
