@@ -10,12 +10,13 @@ from typing import Annotated
 import typer
 from cryptography import x509
 from rich.console import Console
-from rich.markup import escape
+from rich.markup import escape as markup_escape
 
 from certready.adapters.passwords import password_source
 from certready.adapters.profiles import load_policy
 from certready.adapters.reporting.common import RenderContext
 from certready.adapters.reporting.json_report import certificate_out
+from certready.adapters.reporting.visible import visible
 from certready.core.errors import InputError, UsageError
 from certready.core.facts import (
     EKU_NAMES,
@@ -40,6 +41,11 @@ from certready.interfaces.cli.common import (
 from certready.interfaces.cli.main import current_streams
 from certready.services.chain import make_chain_options
 from certready.services.inspect import Inspected, inspect
+
+
+def escape(text: str) -> str:
+    """Rich markup escaped, invisible characters (a bidi override) shown as ``<U+202E>``."""
+    return markup_escape(visible(text))
 
 
 def _signature_name(oid: str) -> str:
