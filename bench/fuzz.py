@@ -43,7 +43,7 @@ try:
 except ImportError:  # pragma: no cover - the fuzz extra is not installed
     sys.exit("atheris is not installed: `make fuzz` installs it (pip install -e '.[fuzz]')")
 
-with atheris.instrument_imports(include=["certready", "yaml", "tomllib", "pydantic"]):
+with atheris.instrument_imports(include=["certready", "yaml", "tomllib"]):
     from certready.adapters import profiles
     from certready.adapters.manifest import STARTER, parse_manifest, to_deployment
     from certready.core.errors import CertReadyError
