@@ -250,3 +250,17 @@ def test_write_new_never_replaces_a_folder_or_a_fifo(tmp_path: Path) -> None:
 def test_write_output_into_a_folder_is_refused(tmp_path: Path) -> None:
     with pytest.raises(UsageError, match="directory"):
         write_output(tmp_path, b"x")
+
+
+def test_the_example_password_file_replaces_a_planted_link(tmp_path: Path) -> None:
+    from certready.services.example import PASSWORD_FILE, write_example
+
+    victim = _victim(tmp_path)
+    folder = tmp_path / "example"
+    secret = folder / PASSWORD_FILE
+    secret.parent.mkdir(parents=True)
+    secret.symlink_to(victim)
+    example = write_example(folder)
+    assert _untouched(victim)
+    assert not secret.is_symlink() and stat.S_IMODE(secret.lstat().st_mode) == 0o600
+    assert example.manifest.is_file()

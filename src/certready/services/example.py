@@ -18,6 +18,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
 
+from certready.adapters.writes import write_new
 from certready.core.errors import CertReadyError
 from certready.core.model import Role
 from certready.services import lab
@@ -61,11 +62,9 @@ def write_example(
     root = Path(folder)
     root.mkdir(parents=True, exist_ok=True)
     files = lab.init(root / "pki", key_type="p384", force=force)
-    secret_file = root / PASSWORD_FILE
-    secret_file.parent.mkdir(parents=True, exist_ok=True)
-    secret_file.write_text(secrets.token_urlsafe(18) + "\n")
-    secret_file.chmod(0o600)
-    password = secret_file.read_text().splitlines()[0].encode()
+    token = secrets.token_urlsafe(18)
+    write_new(root / PASSWORD_FILE, f"{token}\n".encode(), mode=0o600, force=True)
+    password = token.encode()
     certs = root / "certs"
 
     def issue(
@@ -153,5 +152,4 @@ clients:
 proxy:
   bypass: "*.{DOMAIN};<local>"
 """
-    example.manifest.write_text(text, "utf-8")
-    return example.manifest
+    return write_new(example.manifest, text.encode("utf-8"), mode=0o644, force=True)
