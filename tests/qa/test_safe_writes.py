@@ -205,6 +205,24 @@ def test_output_to_a_fifo_is_read_by_its_reader(tmp_path: Path, good: list[str])
     assert received and b'"schema_version"' in received[0]
 
 
+def test_output_to_a_descriptor_name_appends_to_what_it_opens(
+    tmp_path: Path, good: list[str]
+) -> None:
+    """``-o /dev/stdout`` with stdout redirected to a file: written into the file, never renamed
+    over the name (as root that would replace ``/dev/stdout``). Shown with ``/proc/self/fd/N``,
+    which no test can damage."""
+    redirected = tmp_path / "stdout.txt"
+    redirected.write_text("earlier output\n")
+    fd = os.open(redirected, os.O_WRONLY | os.O_APPEND)
+    try:
+        status, _, err = run("lint", *good, "-f", "json", "-o", f"/proc/self/fd/{fd}")
+    finally:
+        os.close(fd)
+    assert status == ExitStatus.OK, err
+    text = redirected.read_text()
+    assert text.startswith("earlier output\n") and '"schema_version"' in text
+
+
 def test_output_control_a_regular_file_is_replaced_atomically(
     tmp_path: Path, good: list[str]
 ) -> None:

@@ -46,10 +46,19 @@ def write_new(path: Path, data: bytes, *, mode: int, force: bool = False) -> Pat
     return path
 
 
+_SYSTEM = (Path("/dev"), Path("/proc"))
+"""Folders of devices and descriptors (``/dev/stdout``, ``/dev/fd/1``, ``/proc/self/fd/1``): a
+report is written into what such a name opens, never renamed over it."""
+
+
 def write_output(path: Path, data: bytes) -> Path:
-    """A report: into a character device or FIFO directly (also behind a link such as
-    ``/dev/stdout``), otherwise replacing the file (or link) atomically. A replaced regular file
-    keeps its mode; a new one is 0644."""
+    """A report: into a character device or FIFO directly (also behind a link), and into whatever
+    a name under ``/dev`` or ``/proc`` opens (``/dev/stdout`` redirected to a file: appended, as
+    the shell's ``>>`` would); otherwise replacing the file (or link) atomically. A replaced
+    regular file keeps its mode; a new one is 0644."""
+    if any(path.absolute().is_relative_to(folder) for folder in _SYSTEM):
+        _write_stream(path, data)
+        return path
     try:
         target = path.stat()  # follows links: /dev/stdout -> /proc/self/fd/1 -> a pipe
     except FileNotFoundError:
@@ -77,9 +86,10 @@ def write_output(path: Path, data: bytes) -> Path:
 
 
 def _write_stream(path: Path, data: bytes) -> None:
-    """Write into an existing device or FIFO: never created, truncated or renamed over."""
+    """Write into an existing device, FIFO or descriptor: never created, truncated or renamed
+    over."""
     try:
-        fd = os.open(path, os.O_WRONLY | getattr(os, "O_NOCTTY", 0))
+        fd = os.open(path, os.O_WRONLY | os.O_APPEND | getattr(os, "O_NOCTTY", 0))
     except OSError as exc:
         raise UsageError(f"cannot write: {exc.strerror or exc}", location=str(path)) from None
     try:
