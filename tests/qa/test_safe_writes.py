@@ -271,7 +271,7 @@ def test_write_output_into_a_folder_is_refused(tmp_path: Path) -> None:
 
 
 def test_the_example_password_file_replaces_a_planted_link(tmp_path: Path) -> None:
-    from certready.services.example import PASSWORD_FILE, write_example
+    from certready.interfaces.demo.example import PASSWORD_FILE, write_example
 
     victim = _victim(tmp_path)
     folder = tmp_path / "example"

@@ -11,7 +11,8 @@ import errno
 from importlib import resources
 from pathlib import Path
 
-from certready.core.errors import PolicyError
+from certready.adapters.inputs.read import os_reason, read_bytes
+from certready.core.errors import InputError, PolicyError
 from certready.core.policy import BUILTIN_PROFILES, DEFAULT_PROFILE, MAX_PROFILE_BYTES, Policy
 from certready.core.policy import parse_policy as parse_policy_text
 
@@ -72,7 +73,7 @@ def _exists(path: Path, *, location: str | None) -> bool:
         if exc.errno in (errno.ENOTDIR, errno.ELOOP):
             return False
         raise PolicyError(
-            f"cannot read profile {_shown(path)!r}: {exc.strerror or exc}", location=location
+            f"cannot read profile {_shown(path)!r}: {os_reason(exc)}", location=location
         ) from None
     return True
 
@@ -85,18 +86,15 @@ def _shown(path: Path) -> str:
 
 def _load_file(path: Path, seen: tuple[str, ...]) -> Policy:
     try:
-        with path.open("rb") as stream:  # bounded: /dev/zero is not a profile
-            data = stream.read(MAX_PROFILE_BYTES + 1)
-    except OSError as exc:
-        raise PolicyError(
-            f"cannot read profile: {exc.strerror or exc}", location=str(path)
-        ) from None
-    if len(data) > MAX_PROFILE_BYTES:
-        raise PolicyError(
-            f"larger than {MAX_PROFILE_BYTES // 1024} KiB: not a profile", location=str(path)
-        )
-    try:
-        text = data.decode("utf-8")
+        text = read_bytes(  # bounded: /dev/zero is not a profile
+            str(path),
+            limit=MAX_PROFILE_BYTES,
+            prefix="cannot read profile: ",
+            folder=None,
+            what="a profile",
+        ).decode("utf-8")
+    except InputError as exc:
+        raise PolicyError(exc.message, location=str(path)) from None
     except UnicodeDecodeError as exc:
         raise PolicyError(f"cannot read profile: {exc}", location=str(path)) from None
     return parse_policy(text, source=str(path), seen=seen, base_dir=path.parent)

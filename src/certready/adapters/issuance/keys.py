@@ -15,6 +15,7 @@ from typing import Literal, get_args
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import ec, rsa
 
+from certready.adapters.inputs.read import read_bytes
 from certready.adapters.writes import EXISTS, write_new
 from certready.core.errors import InputError, PasswordError, UsageError
 
@@ -71,10 +72,7 @@ def private_key_pem(key: IssuedKey, passphrase: bytes | None = None) -> bytes:
 
 def load_private_key(path: Path, passphrase: bytes | None = None) -> IssuedKey:
     """Read an RSA or EC private key (PEM); errors name the file."""
-    try:
-        data = path.read_bytes()
-    except OSError as exc:
-        raise InputError(exc.strerror or str(exc), location=str(path)) from None
+    data = read_bytes(str(path), folder=None)
     try:
         key = serialization.load_pem_private_key(data, passphrase)
     except TypeError:

@@ -1,4 +1,4 @@
-"""example: a complete example deployment on disk, for ``make demo``, the docs and tests.
+"""The example deployment: a complete deployment on disk, for ``make demo``, the docs and tests.
 
 A lab CA (:mod:`certready.services.lab`), the install guide's servers (app with its STS
 certificate, mobile, Physician Portal, a test app server) issued as PFX files with a password file,
@@ -18,6 +18,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
 
+from certready.adapters.inputs.passwords import secret_from_file
 from certready.adapters.writes import write_new
 from certready.core.errors import CertReadyError
 from certready.core.model import Role
@@ -62,9 +63,9 @@ def write_example(
     root = Path(folder)
     root.mkdir(parents=True, exist_ok=True)
     files = lab.init(root / "pki", key_type="p384", force=force)
-    token = secrets.token_urlsafe(18)
-    write_new(root / PASSWORD_FILE, f"{token}\n".encode(), mode=0o600, force=True)
-    password = token.encode()
+    secret = f"{secrets.token_urlsafe(18)}\n".encode()
+    secret_file = write_new(root / PASSWORD_FILE, secret, mode=0o600, force=True)
+    password = secret_from_file(secret_file)
     certs = root / "certs"
 
     def issue(
@@ -109,7 +110,7 @@ def write_manifest(example: ExampleDeployment, endpoints: Mapping[str, str]) -> 
 
     pw = f"password_file: {PASSWORD_FILE}"
     text = f"""\
-# The example deployment certready's demo audits (generated; see certready.services.example).
+# The example deployment certready's demo audits (generated; see certready.interfaces.demo.example).
 deployment: Sunrise Home Health (example)
 policy: homecare
 environments:
