@@ -23,7 +23,7 @@ def _version(value: bool) -> None:
 
 
 def build_app() -> typer.Typer:
-    from certready.interfaces.cli import audit, csr, lab, lint, rules, scan, show
+    from certready.interfaces.cli import audit, csr, lab, lint, pfx, rules, scan, show
 
     app = typer.Typer(
         name="certready",
@@ -43,6 +43,6 @@ def build_app() -> typer.Typer:
     ) -> None:
         """certready: certificate readiness for whole deployments."""
 
-    for module in (lint, show, rules, scan, csr, lab, audit):
+    for module in (lint, show, rules, scan, csr, lab, audit, pfx):
         module.register(app)
     return app
