@@ -265,3 +265,56 @@ def test_bad_profile_identifier_is_one_line(
     assert status == ExitStatus.OK, err
     profile = plistlib.loads((tmp_path / "p" / "ios-tablets-sud.mobileconfig").read_bytes())
     assert profile["PayloadIdentifier"].startswith("com.example.it.")
+
+
+def test_signed_mobileconfig_verifies_against_the_signer(
+    tmp_path: Path, ca: TestCA, sts_ca: TestCA, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    manifest = make_site(tmp_path / "site", ca, sts_ca, monkeypatch)
+    signer = ca.issue("profiles.sunrise.example")
+    cert, key = tmp_path / "signer.pem", tmp_path / "signer.key"
+    cert.write_bytes(signer.cert_pem() + ca.intermediate.cert_pem())
+    key.write_bytes(signer.key_pem())
+    out = tmp_path / "plan"
+    status, _, err = run("plan", str(manifest), "--out", str(out),
+                         "--sign-profile", str(cert), "--sign-profile-key", str(key))  # fmt: skip
+    assert status == ExitStatus.OK, err
+    signed = out / "ios-tablets-sud.mobileconfig"
+    anchors = tmp_path / "anchors.pem"
+    anchors.write_bytes(ca.root.cert_pem())
+    content = tmp_path / "content.plist"
+    verify = ["openssl", "smime", "-verify", "-inform", "DER", "-in", str(signed),
+              "-purpose", "any", "-out", str(content)]  # fmt: skip
+    result = subprocess.run([*verify, "-CAfile", str(anchors)], capture_output=True, check=False)
+    assert result.returncode == 0, result.stderr
+    profile = plistlib.loads(content.read_bytes())
+    assert profile["PayloadType"] == "Configuration" and len(profile["PayloadContent"]) == 4
+    assert "Not Verified" not in (out / "README.md").read_text()
+    # negative controls: another CA does not verify it; a flipped byte breaks the signature
+    other = TestCA(name="other")
+    result = subprocess.run(
+        [*verify, "-CAfile", str(other.root_file(tmp_path))], capture_output=True, check=False
+    )
+    assert result.returncode != 0
+    data = bytearray(signed.read_bytes())
+    at = data.index(b"Configuration")
+    data[at] ^= 0x01
+    signed.write_bytes(bytes(data))
+    result = subprocess.run([*verify, "-CAfile", str(anchors)], capture_output=True, check=False)
+    assert result.returncode != 0
+
+
+def test_signer_key_must_match(
+    tmp_path: Path, ca: TestCA, sts_ca: TestCA, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    manifest = make_site(tmp_path / "site", ca, sts_ca, monkeypatch)
+    cert, key = tmp_path / "signer.pem", tmp_path / "other.key"
+    cert.write_bytes(ca.issue("a.example").cert_pem())
+    key.write_bytes(ca.issue("b.example").key_pem())
+    status, _, err = run("plan", str(manifest), "--out", str(tmp_path / "p"),
+                         "--sign-profile", str(cert), "--sign-profile-key", str(key))  # fmt: skip
+    assert status == ExitStatus.USAGE and "does not belong" in err
+    status, _, err = run("plan", str(manifest), "--out", str(tmp_path / "p"),
+                         "--sign-profile", str(cert))  # fmt: skip
+    assert status == ExitStatus.USAGE and "together" in err
+    assert not (tmp_path / "p").exists()
