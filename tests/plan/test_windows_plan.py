@@ -318,3 +318,28 @@ def test_signer_key_must_match(
                          "--sign-profile", str(cert))  # fmt: skip
     assert status == ExitStatus.USAGE and "together" in err
     assert not (tmp_path / "p").exists()
+
+
+def test_self_signed_server_certificate_goes_into_trusted_root(tmp_path: Path, ca: TestCA) -> None:
+    own = ca.self_signed("kiosk.sunrise.example")
+    (tmp_path / "kiosk.pem").write_bytes(own.cert_pem() + own.key_pem())
+    issued = ca.issue(APP)
+    (tmp_path / "app.pem").write_bytes(ca.chain_pem(issued) + issued.key_pem())
+    manifest = tmp_path / "site.yaml"
+    manifest.write_text(
+        "deployment: Kiosk\nenvironments:\n  production:\n    servers:\n"
+        "      - {name: kiosk, roles: [app], fqdn: kiosk.sunrise.example, certificate: kiosk.pem}\n"
+        f"      - {{name: app, roles: [app], fqdn: {APP}, certificate: app.pem}}\n"
+        "clients:\n  - {name: PCs, platform: windows}\n"
+    )
+    out = tmp_path / "plan"
+    status, _, err = run("plan", str(manifest), "--out", str(out))
+    assert status == ExitStatus.OK, err
+    text = (out / "windows-pcs.ps1").read_text("utf-8-sig")
+    found = re.findall(r"Add-CaCertificate '[^']+' '(\w+)' '([0-9A-F]{40})'", text)
+    stores = {t: s for s, t in found}
+    assert stores[thumb(own.cert)] == "Root"
+    # the intermediate found in app.pem is installed although the manifest has no trust: section
+    assert stores[thumb(ca.intermediate.cert)] == "CA"
+    # negative control: the CA-issued leaf itself is not a trust anchor
+    assert thumb(issued.cert) not in stores
