@@ -105,6 +105,8 @@ def test_server_pfx_is_imported_from_where_it_is(tmp_path: Path, ca: TestCA) -> 
     assert "Import-PfxCertificate -FilePath $Path -CertStoreLocation Cert:\\LocalMachine\\My" in ps1
     assert "Read-Host -AsSecureString" in ps1
     assert not list(out.rglob("*.pfx"))
+    readme = (out / "README.md").read_text()
+    assert readme.count("could not open it while planning") == 1  # app.pfx; mobile.pem was read
     mobile = (out / "server-production-mobile.ps1").read_text("utf-8-sig")
     assert "certready pfx certs/mobile.pem certs/mobile.pem --out mobile.pfx" in mobile
 

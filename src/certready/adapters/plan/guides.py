@@ -100,6 +100,13 @@ def _server_files(plan: InstallPlan) -> list[str]:
                     f" `{comment(pfx_command(cert))}`"
                     " (add `--legacy` for Windows Server 2016 and older)."
                 )
+            if cert.thumbprint_sha1 is None:
+                out.append(
+                    "    certready could not open it while planning (no `password_env` or "
+                    "`password_file`, or a wrong one): CA certificates only in that file are not "
+                    "in this plan, and the script checks the thumbprint it imports. Set the "
+                    "password source in the manifest and plan again."
+                )
     out += [
         "- **Client machines**: their script and the `certificates` folder only.",
         "",

@@ -71,7 +71,17 @@ function Import-ServerPfx([string]$Path, [string]$Thumbprint, [string]$Label) {
     return $leaf.Thumbprint
 }
 
+$script:NotGranted = @()
 function Grant-KeyRead([string]$Thumbprint, [string]$Account) {
+    try {
+        $null = (New-Object System.Security.Principal.NTAccount($Account)).Translate(
+            [System.Security.Principal.SecurityIdentifier])
+    } catch {
+        Write-Host ('WARNING  no account ' + $Account + ' on this machine: give the right one ' +
+            '(-AppPoolAccount / -StsAccount) and rerun')
+        $script:NotGranted += $Account
+        return
+    }
     $cert = Get-Item -Path ('Cert:\LocalMachine\My\' + $Thumbprint)
     $key = [System.Security.Cryptography.X509Certificates.RSACertificateExtensions]::GetRSAPrivateKey($cert)
     if (-not $key) {
@@ -196,6 +206,12 @@ def powershell_script(
             "+ $Port + ' -> ' + $bound) }",
             "    else { Write-Host ('WRONG    https ' + $name + ':' + $Port + ' is bound to [' "
             "+ $bound + '], expected ' + $ServerThumbprint); $failed++ }",
+            "}",
+        ]
+    if server is not None and server.imports:
+        lines += [
+            "foreach ($account in $script:NotGranted) {",
+            "    Write-Host ('MISSING  read access to the private key for ' + $account); $failed++",
             "}",
         ]
     lines += [
