@@ -2,8 +2,8 @@
 
 Private two-level CA, a PFX server, PEM servers (key inside the file, and a separate key), an STS
 certificate from a second CA, a proxy with its server, clients on every platform, and names with
-accents, apostrophes, commas and quotes. No PowerShell parser is installable here: the scripts
-are kept plain and their text is checked.
+accents, apostrophes, commas and quotes. ``pwsh`` is not installable here: the scripts are kept
+plain, their text is checked here and their syntax in test_powershell_syntax.py (tree-sitter).
 """
 
 from __future__ import annotations
