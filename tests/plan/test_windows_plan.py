@@ -343,3 +343,11 @@ def test_self_signed_server_certificate_goes_into_trusted_root(tmp_path: Path, c
     assert stores[thumb(ca.intermediate.cert)] == "CA"
     # negative control: the CA-issued leaf itself is not a trust anchor
     assert thumb(issued.cert) not in stores
+
+
+def test_cmd_text_cannot_start_a_command() -> None:
+    from certready.adapters.plan.quoting import cmd_text
+
+    text = cmd_text('Smith & Sons | "50%" <x> ^y\nrem z')
+    assert not set(text) & set('&|<>^"\n') and "50%%" in text
+    assert cmd_text("plain name") == "plain name"  # control

@@ -3,7 +3,8 @@
 - PowerShell: a single-quoted literal; each quote doubled, the typographic ones too (PowerShell
   reads U+2018..U+201B as single quotes).
 - POSIX shell: :func:`shlex.quote`.
-- cmd: ``%`` doubled (cmd expands it even inside quotes and ``rem`` lines).
+- cmd: ``%`` doubled (cmd expands it even inside quotes and ``rem`` lines); ``"`` and the
+  operators ``& | < > ^`` replaced, so a name can neither close a quote nor start a command.
 - A comment in any of them: line breaks and control characters become spaces (a name with a new
   line must not start a command).
 - ``.ps1``: UTF-8 with a byte-order mark and CRLF (Windows PowerShell 5.1 reads BOM-less UTF-8 as
@@ -18,6 +19,7 @@ import shlex
 _PS_QUOTES = "'\u2018\u2019\u201a\u201b"
 _CONTROL = re.compile(r"[\x00-\x1f\x7f\u0085\u2028\u2029]+")
 BOM = b"\xef\xbb\xbf"
+_CMD_OPERATORS = str.maketrans({'"': "'", "&": "+", "|": "/", "<": "(", ">": ")", "^": " "})
 
 
 def ps_literal(text: str) -> str:
@@ -31,7 +33,7 @@ def sh_literal(text: str) -> str:
 
 def cmd_text(text: str) -> str:
     """Text inside a ``.cmd`` line (a ``rem`` or a quoted argument)."""
-    return comment(text).replace("%", "%%").replace('"', "'")
+    return comment(text).replace("%", "%%").translate(_CMD_OPERATORS)
 
 
 def comment(text: str) -> str:
