@@ -351,3 +351,28 @@ def test_cmd_text_cannot_start_a_command() -> None:
     text = cmd_text('Smith & Sons | "50%" <x> ^y\nrem z')
     assert not set(text) & set('&|<>^"\n') and "50%%" in text
     assert cmd_text("plain name") == "plain name"  # control
+
+
+@pytest.mark.parametrize(
+    ("old", "new", "key"),
+    [
+        ("server: proxy.sunrise.example:8080", "server: proxy.sunrise.example", "proxy.server"),
+        (
+            "profile_identifier: org.sunrise-health",
+            "profile_identifier: org.süd",
+            "profile_identifier",
+        ),
+    ],
+)
+def test_manifest_proxy_server_and_identifier_are_checked(
+    tmp_path: Path, ca: TestCA, sts_ca: TestCA, monkeypatch: pytest.MonkeyPatch,
+    old: str, new: str, key: str,
+) -> None:  # fmt: skip
+    manifest = make_site(tmp_path / "site", ca, sts_ca, monkeypatch)
+    text = manifest.read_text("utf-8")
+    assert old in text
+    manifest.write_text(text.replace(old, new), "utf-8")
+    line = next(i for i, t in enumerate(manifest.read_text("utf-8").splitlines(), 1) if new in t)
+    status, _, err = run("plan", str(manifest), "--out", str(tmp_path / "p"))
+    assert status == ExitStatus.USAGE and f"{manifest}:{line}" in err and key in err
+    assert len(err.strip().splitlines()) == 1 and not (tmp_path / "p").exists()
