@@ -17,6 +17,7 @@ from cryptography import x509
 from cryptography.hazmat.primitives import hashes
 from cryptography.hazmat.primitives.serialization import Encoding, PublicFormat
 
+from certready.adapters.inputs import read_bytes
 from certready.adapters.issuance.keys import KEY_MODE, IssuedKey, load_private_key, write_file
 from certready.adapters.issuance.pkcs12 import pfx_bytes
 from certready.core.errors import InputError, UsageError
@@ -44,10 +45,7 @@ class PfxFile:
 def read_certificates(path: str | Path) -> list[x509.Certificate]:
     """Every certificate of a PEM file (other blocks skipped), or the one of a DER file."""
     source = Path(path)
-    try:
-        data = source.read_bytes()
-    except OSError as exc:
-        raise InputError(exc.strerror or str(exc), location=str(source)) from None
+    data = read_bytes(str(source))
     try:
         if b"-----BEGIN CERTIFICATE-----" in data:
             return list(x509.load_pem_x509_certificates(data))

@@ -20,10 +20,10 @@ from pathlib import Path, PurePath
 from cryptography import x509
 from cryptography.hazmat.primitives.serialization import Encoding, PublicFormat
 
+from certready.adapters.inputs import Bundle, read_bytes
 from certready.adapters.issuance.keys import load_private_key
 from certready.adapters.manifest import load_manifest
 from certready.adapters.plan import ProfileSigner, render_plan, write_plan
-from certready.adapters.sources import Bundle
 from certready.core.deployment import CertificateRef, Deployment, ServerSpec
 from certready.core.errors import CertReadyError, InputError, UsageError
 from certready.core.facts import cached_facts
@@ -158,10 +158,7 @@ def load_signer(certificate: str | Path, key: str | Path) -> ProfileSigner:
     """The profile signer: the first certificate of a PEM/DER file (the rest sent with it) and
     its private key; a key that does not match is a UsageError naming both files."""
     path = Path(certificate)
-    try:
-        data = path.read_bytes()
-    except OSError as exc:
-        raise InputError(exc.strerror or str(exc), location=str(path)) from None
+    data = read_bytes(str(path))
     try:
         certs = (
             x509.load_pem_x509_certificates(data)
