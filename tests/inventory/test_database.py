@@ -103,7 +103,9 @@ def test_lint_scan_and_audit_take_db_and_record(
     assert "--db URL" in out and "--record" in out and "4 judged but not recorded" in out
 
 
-def test_the_readme_tour_runs_after_make_demo(monkeypatch: pytest.MonkeyPatch) -> None:
+def test_the_readme_tour_runs_after_make_demo(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
     import io
     import sys
 
@@ -112,6 +114,7 @@ def test_the_readme_tour_runs_after_make_demo(monkeypatch: pytest.MonkeyPatch) -
     out = io.StringIO()
     with monkeypatch.context() as patch:
         patch.setattr(sys, "stdout", out)
+        patch.chdir(tmp_path)  # make demo writes ./demo/
         assert demo.main() == 0
     assert "recorded the offline and the live audit as runs 1 and 2" in out.getvalue()
     status, text, err = run("inventory", "--expiring", "30d")
