@@ -69,6 +69,11 @@ COMMANDS: dict[str, CommandEntry] = {
         "audit",
         "Write the trust-install plan: scripts per server and client group, and a README.",
     ),
+    "doctor": CommandEntry(
+        "doctor",
+        "Check this client machine the way its applications connect: trust stores, proxy, "
+        "interception.",
+    ),
     "lab": CommandEntry(
         "lab",
         "A private lab CA that issues what the install guide wants (never for production).",
