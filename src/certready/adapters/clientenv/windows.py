@@ -142,7 +142,7 @@ def winhttp_proxy(netsh_output: str) -> ProxySetting | None:
     values = [
         line.split(":", 1)[1].strip()
         for line in netsh_output.splitlines()
-        if " :" in line and line.split(":", 1)[1].strip()
+        if ":" in line and line.split(":", 1)[1].strip()
     ]
     if not values:
         return None
