@@ -45,7 +45,7 @@ async def fetch_chain_via_proxy(
     proxy = f"{proxy_host}:{proxy_port}"
     opened = await open_socket(proxy_host, proxy_port, timeout=timeout, resolver=resolver)
     if isinstance(opened, FetchFailure):
-        return ProxyFailure(ProxyFailureKind.PROXY_UNREACHABLE, f"proxy {proxy}: {opened.message}")
+        return ProxyFailure(ProxyFailureKind.PROXY_UNREACHABLE, opened.message)
     sock, address = opened
     try:
         left = max(timeout - (time.monotonic() - started), 0.1)

@@ -31,23 +31,25 @@ port 443) directly and through each proxy that applies. Reading needs no adminis
 
 \b
 What each check reads, and what to do with its finding:
-  client.root-missing          Windows: Trusted Root store (ssl.enum_certificates); macOS:
-                               system, System and login keychains (security find-certificate);
-                               Linux: the CA bundle, and the NSS databases of Chromium
-                               (~/.pki/nssdb) and Firefox through certutil (libnss3-tools).
-                               Fix: run the install plan's script for this client group
-                               (certready plan), or the certutil line the finding gives.
-  client.intermediate-missing  Windows: Intermediate store; macOS: System or login keychain.
-                               Fix: the same plan script (and make the server send it).
-  client.proxy-not-bypassed    HTTPS_PROXY/NO_PROXY; Windows: WinINET (registry) and WinHTTP
-                               (netsh winhttp show proxy); macOS: scutil --proxy. A PAC script
-                               is reported, not evaluated. Fix: add the names to that bypass
-                               list.
-  client.intercepted           the chain through the proxy is signed by another CA than the
-                               direct one; the finding names the proxy's CA. Fix: bypass these
-                               names on the proxy and exempt them from TLS inspection.
-  client.proxy-unreachable     the proxy itself does not answer (not the server). Fix the
-                               proxy setting, or bypass the names.
+  client.root-missing       Windows: the Trusted Root store; macOS: the system,
+                            System and login keychains (security); Linux: the CA
+                            bundle and the NSS databases of Chromium and Firefox
+                            (certutil, from libnss3-tools). Fix: run the install
+                            plan's script for this client group (certready plan),
+                            or the certutil line the finding gives.
+  client.intermediate-missing
+                            Windows: the Intermediate store; macOS: the System or
+                            login keychain. Fix: the same script; make the server
+                            send its intermediates.
+  client.proxy-not-bypassed HTTPS_PROXY/NO_PROXY; Windows: WinINET (registry) and
+                            WinHTTP (netsh winhttp show proxy); macOS: scutil
+                            --proxy. A PAC script is reported, not evaluated.
+                            Fix: add the names to that setting's bypass list.
+  client.intercepted        the chain through the proxy is signed by another CA
+                            than the direct one (the finding names it). Fix:
+                            bypass these names on the proxy.
+  client.proxy-unreachable  the proxy itself does not answer (not the server).
+                            Fix the proxy setting, or bypass the names.
 
 The client group is the only one of the manifest for this OS, else --client NAME.
 Exit status: 0 ok, 1 findings at or above --fail-on, 2 usage or manifest error (several client
@@ -60,7 +62,7 @@ Examples:
   certready doctor site.yaml                       the only client group for this OS
   certready doctor site.yaml --client "office PCs"
   certready doctor site.yaml --server production/app --format json
-  NO_PROXY=app.example.org certready doctor site.yaml    as a tool with that NO_PROXY sees it
+  NO_PROXY=app.example.org certready doctor site.yaml   as tools with this NO_PROXY see it
 """
 
 
