@@ -39,6 +39,7 @@ from certready.core.engine import evaluate
 from certready.core.errors import InputError, UsageError
 from certready.core.facts import cached_facts
 from certready.core.hostnames import is_ip_address
+from certready.core.issuer_link import issued_by
 from certready.core.model import (
     CertFacts,
     ChainElement,
@@ -49,7 +50,6 @@ from certready.core.model import (
 )
 from certready.core.plan import unique_stems
 from certready.core.policy import Policy
-from certready.core.served import issued_by
 from certready.core.targets import parse_target
 from certready.services.audit import CertificateFiles, manifest_policy
 

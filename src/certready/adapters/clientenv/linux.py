@@ -18,9 +18,11 @@ from pathlib import Path
 from certready.adapters.clientenv.environment import environment_proxy
 from certready.adapters.clientenv.nss import RunCommand, read_nss
 from certready.adapters.clientenv.stores import pem_certificates, store_certificates
+from certready.adapters.inputs import read_bytes
 from certready.adapters.trust.system import LINUX_BUNDLES
 from certready.core.client import ClientStore, ProxySetting, StoreHolds
 from certready.core.deployment import Platform
+from certready.core.errors import InputError
 
 BUNDLE_USERS = "OpenSSL applications: curl, wget, Python, Java with the system store"
 
@@ -51,7 +53,17 @@ def read_bundle(candidates: Sequence[str]) -> ClientStore:
     for name in candidates:
         path = Path(name)
         if path.is_file():
-            certs = pem_certificates(path.read_bytes())
+            try:
+                certs = pem_certificates(read_bytes(str(path), what="a CA bundle"))
+            except InputError as exc:
+                return ClientStore(
+                    name=f"the CA bundle {path}",
+                    location=f"store:bundle:{path}",
+                    holds=StoreHolds.ROOTS,
+                    certificates=(),
+                    users=BUNDLE_USERS,
+                    problem=exc.message,
+                )
             return ClientStore(
                 name=f"the CA bundle {path}",
                 location=f"store:bundle:{path}",

@@ -7,6 +7,7 @@ from collections.abc import Iterable
 
 from cryptography import x509
 
+from certready.adapters.inputs import lenient_certificates
 from certready.core.client import StoreCertificate
 from certready.core.facts import cached_facts
 
@@ -30,8 +31,6 @@ def store_certificates(
 
 def pem_certificates(data: bytes) -> list[x509.Certificate]:
     """Every parseable certificate of a PEM text (one odd certificate does not lose the rest)."""
-    from certready.adapters.trust.model import parse_pem_certificates
-
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
-        return parse_pem_certificates(data)
+        return list(lenient_certificates(data))
