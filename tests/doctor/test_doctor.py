@@ -11,8 +11,9 @@ import pytest
 from cryptography.x509 import load_pem_x509_certificate
 
 from certready.adapters.clientenv.linux import LinuxEnvironment, run_command
-from certready.core.client import ClientStore, StoreHolds
+from certready.core.client import StoreHolds
 from certready.core.deployment import Platform
+from certready.core.errors import UsageError
 from certready.core.model import Report, TargetStatus
 from certready.interfaces.cli import ExitStatus
 from certready.interfaces.demo.servers import Endpoint, LoopbackServers
@@ -290,9 +291,5 @@ def test_client_group_choice(
 
 def test_only_the_group_for_this_os(tmp_path: Path, ca: TestCA) -> None:
     manifest = write_manifest(tmp_path, endpoint=None, clients=WINDOWS_CLIENTS)
-    with pytest.raises(Exception, match="no client group is for linux"):
+    with pytest.raises(UsageError, match="no client group is for linux"):
         doctor(manifest, DoctorOptions(environment=FakeEnvironment()))
-
-
-def test_unused_store_type_is_a_plain_value() -> None:
-    assert ClientStore("x", "store:x", StoreHolds.BOTH, ()).group_key == "store:x"
