@@ -7,7 +7,7 @@ STAMP  := $(VENV)/.installed
 MITM_VENV  ?= .venv-mitmproxy
 MITM_STAMP := $(MITM_VENV)/.installed
 
-.PHONY: all demo mitmproxy test lint typecheck contracts unit wheel bench conformance clean readme
+.PHONY: all demo mitmproxy test lint typecheck contracts unit wheel bench fuzz conformance clean readme
 
 all: test
 
@@ -52,6 +52,13 @@ bench: $(STAMP)
 	$(BIN)/python -m pip install --quiet -e '.[dev,bench]'
 	$(BIN)/python bench/lint.py
 	$(BIN)/python bench/rules.py
+
+# coverage-guided fuzzing of every input parser, SECONDS per target (bench/README.md#fuzz)
+SECONDS ?= 60
+fuzz: $(STAMP)
+	$(BIN)/python -m pip install --quiet -e '.[dev,fuzz]'
+	for target in $$($(BIN)/python bench/fuzz.py --list); do \
+		$(BIN)/python bench/fuzz.py $$target --seconds $(SECONDS) || exit 1; done
 
 clean:
 	rm -rf $(VENV) $(MITM_VENV) .venv-wheel dist .mypy_cache .ruff_cache .pytest_cache build dist
