@@ -27,6 +27,7 @@ class ConnectProxy:
         self.loop = asyncio.new_event_loop()
         self.port = 0
         self.requests: list[str] = []
+        self.heads: list[bytes] = []
         self._ready = threading.Event()
         self._thread = threading.Thread(target=self._run, daemon=True, name="connect-proxy")
 
@@ -51,6 +52,7 @@ class ConnectProxy:
         head = await reader.readuntil(b"\r\n\r\n")
         target = head.split(b" ", 2)[1].decode()
         self.requests.append(target)
+        self.heads.append(head)
         host, _, port = target.rpartition(":")
         try:
             up_reader, up_writer = await asyncio.open_connection(host.strip("[]"), int(port))

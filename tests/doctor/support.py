@@ -2,9 +2,13 @@
 
 from __future__ import annotations
 
+import os
+import shutil
+import subprocess
 from dataclasses import dataclass
 from pathlib import Path
 
+import pytest
 from cryptography import x509
 
 from certready.adapters.clientenv.stores import store_certificates
@@ -74,3 +78,32 @@ def write_manifest(
     path = directory / "site.yaml"
     path.write_text(text, "utf-8")
     return path
+
+
+def certutil_or_skip() -> str:
+    found = shutil.which("certutil")
+    if found is None:
+        if os.environ.get("CI") == "true":
+            pytest.fail("certutil is missing: .ci/run installs libnss3-tools")
+        pytest.skip("certutil not installed (apt-get install libnss3-tools)")
+    return found
+
+
+def new_nss_database(directory: Path) -> Path:
+    directory.mkdir()
+    subprocess.run(
+        ["certutil", "-N", "--empty-password", "-d", f"sql:{directory}"],
+        check=True,
+        capture_output=True,
+    )
+    return directory
+
+
+def nss_add(directory: Path, nickname: str, pem: bytes, trust: str, tmp: Path) -> None:
+    file = tmp / f"{nickname.replace(' ', '_')}.pem"
+    file.write_bytes(pem)
+    subprocess.run(
+        ["certutil", "-A", "-d", f"sql:{directory}", "-n", nickname, "-t", trust, "-i", str(file)],
+        check=True,
+        capture_output=True,
+    )

@@ -20,8 +20,15 @@ from certready.interfaces.demo.servers import Endpoint, LoopbackServers
 from certready.services.doctor import DoctorOptions, doctor
 from tests.cli import run
 from tests.doctor.proxies import ConnectProxy, free_port, mitmdump
-from tests.doctor.support import APP, FakeEnvironment, store, write_manifest
-from tests.doctor.test_readers import certutil_or_skip, new_nss_database, nss_add
+from tests.doctor.support import (
+    APP,
+    FakeEnvironment,
+    certutil_or_skip,
+    new_nss_database,
+    nss_add,
+    store,
+    write_manifest,
+)
 from tests.pki import Issued, TestCA
 
 PROXY_VARIABLES = ("https_proxy", "HTTPS_PROXY", "all_proxy", "ALL_PROXY", "no_proxy", "NO_PROXY")
@@ -170,6 +177,29 @@ def test_proxy_without_bypass_plain_connect_is_not_interception(
         report = _doctor(manifest, _linux(tmp_path, bypassed, ca.root.cert_pem()))
         assert _ids(report) == []
         assert proxy.requests == [app_server.target]
+
+
+def test_proxy_credentials_are_sent_never_shown(
+    tmp_path: Path, ca: TestCA, app_server: Endpoint
+) -> None:
+    manifest = write_manifest(tmp_path, endpoint=app_server.target, root=ca.root.cert_pem())
+    with ConnectProxy() as proxy:
+        environ = {"HTTPS_PROXY": f"http://ann:S3cret%21@127.0.0.1:{proxy.port}"}
+        report = _doctor(manifest, _linux(tmp_path, environ, ca.root.cert_pem()))
+    assert b"Proxy-Authorization: Basic YW5uOlMzY3JldCE=" in proxy.heads[0]  # ann:S3cret!
+    text = json.dumps([f.message + f.remediation + f.location for f in report.all_findings()])
+    assert "S3cret" not in text and "ann" not in text
+    assert _ids(report) == ["client.proxy-not-bypassed"]
+
+
+def test_a_socks_proxy_is_judged_for_its_bypass_not_connected_through(
+    tmp_path: Path, ca: TestCA, app_server: Endpoint
+) -> None:
+    manifest = write_manifest(tmp_path, endpoint=app_server.target, root=ca.root.cert_pem())
+    environ = {"ALL_PROXY": f"socks5://127.0.0.1:{free_port()}"}
+    report = _doctor(manifest, _linux(tmp_path, environ, ca.root.cert_pem()))
+    assert _ids(report) == ["client.proxy-not-bypassed"]  # not client.proxy-unreachable
+    assert "ALL_PROXY=socks5://127.0.0.1" in next(iter(report.all_findings())).message
 
 
 def test_unreachable_proxy_is_not_an_unreachable_server(

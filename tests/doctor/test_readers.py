@@ -3,8 +3,6 @@ outputs in their documented formats, Linux against a temporary bundle and NSS da
 
 from __future__ import annotations
 
-import os
-import shutil
 import subprocess
 from collections.abc import Sequence
 from pathlib import Path
@@ -28,6 +26,7 @@ from certready.core.client import BypassSyntax, ProxySource, StoreHolds
 from certready.core.deployment import Platform
 from certready.core.facts import EKU_SERVER_AUTH, cached_facts
 from certready.core.no_proxy import no_proxy_entry
+from tests.doctor.support import certutil_or_skip, new_nss_database, nss_add
 from tests.pki import TestCA
 
 # --- NO_PROXY (curl, requests) ---------------------------------------------------------------
@@ -281,35 +280,6 @@ def test_bundle_first_existing(tmp_path: Path, ca: TestCA) -> None:
     assert str(bundle) in store.name
     missing = read_bundle((str(tmp_path / "absent.pem"),))
     assert missing.problem and "no CA bundle found" in missing.problem
-
-
-def certutil_or_skip() -> str:
-    found = shutil.which("certutil")
-    if found is None:
-        if os.environ.get("CI") == "true":
-            pytest.fail("certutil is missing: .ci/run installs libnss3-tools")
-        pytest.skip("certutil not installed (apt-get install libnss3-tools)")
-    return found
-
-
-def new_nss_database(directory: Path) -> Path:
-    directory.mkdir()
-    subprocess.run(
-        ["certutil", "-N", "--empty-password", "-d", f"sql:{directory}"],
-        check=True,
-        capture_output=True,
-    )
-    return directory
-
-
-def nss_add(directory: Path, nickname: str, pem: bytes, trust: str, tmp: Path) -> None:
-    file = tmp / f"{nickname.replace(' ', '_')}.pem"
-    file.write_bytes(pem)
-    subprocess.run(
-        ["certutil", "-A", "-d", f"sql:{directory}", "-n", nickname, "-t", trust, "-i", str(file)],
-        check=True,
-        capture_output=True,
-    )
 
 
 def test_nss_database_through_certutil(tmp_path: Path, ca: TestCA, other_ca: TestCA) -> None:
