@@ -21,7 +21,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Sequence
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 
 from cryptography import x509
 from cryptography.hazmat.primitives import hashes
@@ -110,8 +110,9 @@ def analyse_chain(
     ``supplied`` is everything that came with it, in the order given (it may include the leaf
     itself, whose position then counts for the order check); ``options.extra_certificates`` are
     appended. ``hosts`` are normalised reference identifiers: the first one is used for the strict
-    verdict. ``known_facts`` are facts the caller already extracted (matched by fingerprint);
-    ``facts`` is the run's facts cache (default: the one ``options`` holds).
+    verdict. ``known_facts`` are the facts of ``supplied``, in the same order, when the caller
+    already extracted them; ``facts`` is the run's facts cache (default: the one ``options``
+    holds).
     """
     found = _path_facts(leaf, supplied, options, policy, hosts, now, known_facts, facts)
     findings = evaluate(found.context, policy)
@@ -148,16 +149,18 @@ def _path_facts(
     facts: FactsCache | None,
 ) -> _Facts:
     cache = options.cache.using(facts)
-    known_by_fp = {bytes.fromhex(f.fingerprint_sha256): f for f in known_facts}
+    given: dict[int, CertFacts] = {}  # the caller's facts of the certificates of this call
+    if len(known_facts) == len(supplied):
+        given = {id(item.certificate): f for item, f in zip(supplied, known_facts, strict=True)}
     at = options.at or now or dt.datetime.now(dt.UTC)
 
-    def fingerprint(cert: x509.Certificate) -> bytes:
-        """From the facts remembered per certificate (every certificate given gets its facts
-        extracted anyway; hashing the DER again each time costs more)."""
-        return bytes.fromhex(cache.facts.facts(cert).fingerprint_sha256)
+    def facts_of_given(cert: x509.Certificate) -> CertFacts:
+        """The caller's facts, else the run's (looking a certificate up hashes its DER)."""
+        return given.get(id(cert)) or cache.facts.facts(cert)
 
-    leaf_fp = fingerprint(leaf.certificate)
-    leaf_c = Node(leaf.certificate, leaf.location, leaf_fp, cache, known_by_fp.get(leaf_fp))
+    leaf_facts = facts_of_given(leaf.certificate)
+    leaf_fp = bytes.fromhex(leaf_facts.fingerprint_sha256)
+    leaf_c = Node(leaf.certificate, leaf.location, leaf_fp, cache, leaf_facts)
 
     # The sequence as given, duplicates noted once each, the rest pooled.
     sequence: list[Node] = []
@@ -166,7 +169,8 @@ def _path_facts(
     leaf_in_sequence = False
     for item in (*supplied, *options.extra_certificates):
         cert = item.certificate
-        fp = leaf_fp if cert is leaf.certificate else fingerprint(cert)
+        item_facts = leaf_facts if cert is leaf.certificate else facts_of_given(cert)
+        fp = bytes.fromhex(item_facts.fingerprint_sha256)
         if fp == leaf_c.fp and not leaf_in_sequence:
             leaf_in_sequence = True
             sequence.append(leaf_c)
@@ -176,7 +180,7 @@ def _path_facts(
             first = seen[fp]
             duplicates.append(Duplicate(first.facts, item.location, first.origin))
             continue
-        c = Node(item.certificate, item.location, fp, cache, known_by_fp.get(fp))
+        c = Node(item.certificate, item.location, fp, cache, item_facts)
         seen[fp] = c
         sequence.append(c)
     if not leaf_in_sequence:
@@ -195,24 +199,28 @@ def _path_facts(
 
     related = reachable(leaf_c, graph)
     ordered = [c for c in sequence if c.fp in related]
-    bundle = ChainContext(
-        leaf=leaf_c.facts,
-        location=leaf.location,
-        at=at,
-        duplicates=tuple(duplicates),
-        supplied=tuple(
-            SuppliedCertificate(
-                c.facts, c.origin, c.fp in related, c.fp in related and graph.self_signed(c)
-            )
-            for c in pool
-        ),
-        given_order=tuple(ChainElement(c.facts, c.origin) for c in ordered),
-        in_issuing_order=in_issuing_order(ordered, leaf_c, graph),
+    supplied_facts = tuple(
+        SuppliedCertificate(
+            c.facts, c.origin, c.fp in related, c.fp in related and graph.self_signed(c)
+        )
+        for c in pool
     )
+    given_order = tuple(ChainElement(c.facts, c.origin) for c in ordered)
+    issuing_order = in_issuing_order(ordered, leaf_c, graph)
 
     if graph.self_signed(leaf_c):
         return _Facts(
-            context=replace(bundle, leaf_self_signed=True, issuer_is_public=False),
+            context=ChainContext(
+                leaf=leaf_c.facts,
+                location=leaf.location,
+                at=at,
+                leaf_self_signed=True,
+                duplicates=tuple(duplicates),
+                supplied=supplied_facts,
+                given_order=given_order,
+                in_issuing_order=issuing_order,
+                issuer_is_public=False,
+            ),
             path=(ChainElement(leaf_c.facts, leaf_c.origin),),
             strict_ok=False,
             reason="self-signed leaf",
@@ -283,8 +291,14 @@ def _path_facts(
         and weak_signature_hash(leaf_c.facts, setting.parameters.allowed) is not None
     )
     return _Facts(
-        context=replace(
-            bundle,
+        context=ChainContext(
+            leaf=leaf_c.facts,
+            location=leaf.location,
+            at=at,
+            duplicates=tuple(duplicates),
+            supplied=supplied_facts,
+            given_order=given_order,
+            in_issuing_order=issuing_order,
             path=path,
             anchored=anchored,
             unanchored_top=unanchored,
@@ -315,6 +329,7 @@ def _path(
     """
     out: list[PathCertificate] = []
     last = len(path) - 1
+    crls = options.crls
     for i, c in enumerate(path):
         anchor = anchored and i == last
         root = i > 0 and graph.self_signed(c)
@@ -328,7 +343,7 @@ def _path(
                 anchor=anchor,
                 ca_profile_problems=ca_profile(c, root, anchor, graph.cache) if i else (),
                 revocation_problems=(
-                    revocation(c, path[i + 1], options.crls, at) if i < last else ()
+                    revocation(c, path[i + 1], crls, at) if crls and i < last else ()
                 ),
             )
         )

@@ -17,7 +17,7 @@ from certready.adapters.plan import render_plan, write_plan
 from certready.adapters.sources import Bundle
 from certready.core.deployment import CertificateRef, Deployment
 from certready.core.errors import InputError
-from certready.core.facts import cached_facts
+from certready.core.facts import FactsCache
 from certready.core.model import CertFacts
 from certready.core.plan import (
     ClientGroup,
@@ -35,6 +35,7 @@ _DER = Encoding.DER
 
 def build_plan(deployment: Deployment) -> InstallPlan:
     files = CertificateFiles()
+    cache = FactsCache()
     roots: dict[str, CertFacts] = {}
     intermediates: dict[str, CertFacts] = {}
     originals: dict[str, x509.Certificate] = {}
@@ -45,19 +46,19 @@ def build_plan(deployment: Deployment) -> InstallPlan:
     ):
         for ref in refs:
             for cert in _require(files, ref).certificates:
-                facts = cached_facts(cert.certificate)
+                facts = cache.facts(cert.certificate)
                 bucket[facts.fingerprint_sha256] = facts
                 originals[facts.fingerprint_sha256] = cert.certificate
     servers: list[ServerInstall] = []
     stems = unique_stems([s.key for s in deployment.servers])
     for server, stem in zip(deployment.servers, stems, strict=True):
-        leaf, bundle = _leaf(files, server.certificate)
-        sts_leaf, sts_bundle = _leaf(files, server.sts_certificate)
+        leaf, bundle = _leaf(files, server.certificate, cache)
+        sts_leaf, sts_bundle = _leaf(files, server.sts_certificate, cache)
         if bundle is not None:
             tops.append(bundle.certificates[-1].certificate)
             if not deployment.trust_roots:
                 for cert in bundle.certificates:
-                    facts = cached_facts(cert.certificate)
+                    facts = cache.facts(cert.certificate)
                     if facts.is_ca:
                         (roots if facts.self_signed else intermediates)[
                             facts.fingerprint_sha256
@@ -112,14 +113,14 @@ def _require(files: CertificateFiles, ref: CertificateRef) -> Bundle:
 
 
 def _leaf(
-    files: CertificateFiles, ref: CertificateRef | None
+    files: CertificateFiles, ref: CertificateRef | None, cache: FactsCache
 ) -> tuple[CertFacts | None, Bundle | None]:
     if ref is None:
         return None, None
     loaded = files.load(ref)
     if isinstance(loaded, InputError) or not loaded.certificates:
         return None, None
-    facts = [cached_facts(c.certificate) for c in loaded.certificates]
+    facts = [cache.facts(c.certificate) for c in loaded.certificates]
     index = choose_leaf(facts, loaded.keys)
     return (facts[index] if index is not None else None), loaded
 
