@@ -16,6 +16,7 @@ from typing import Annotated, Any
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
+from certready.adapters.inputs.read import read_bytes
 from certready.core.deployment import (
     CertificateRef,
     ClientSpec,
@@ -24,7 +25,7 @@ from certready.core.deployment import (
     ServerRole,
     ServerSpec,
 )
-from certready.core.errors import CertReadyError, ManifestError
+from certready.core.errors import CertReadyError, InputError, ManifestError
 from certready.core.hostnames import normalise_host
 from certready.core.targets import parse_target
 
@@ -235,10 +236,13 @@ def load_manifest(path: str | Path) -> Deployment:
     """Read and validate a manifest file; ``ManifestError`` naming file, line and key."""
     path = Path(path)
     try:
-        text = path.read_text("utf-8")
-    except (OSError, UnicodeDecodeError) as exc:
-        reason = exc.strerror if isinstance(exc, OSError) and exc.strerror else str(exc)
-        raise ManifestError(f"cannot read manifest: {reason}", location=str(path)) from None
+        text = read_bytes(
+            str(path), prefix="cannot read manifest: ", folder=None, what="a manifest"
+        ).decode("utf-8")
+    except InputError as exc:
+        raise ManifestError(exc.message, location=str(path)) from None
+    except UnicodeDecodeError as exc:
+        raise ManifestError(f"cannot read manifest: {exc}", location=str(path)) from None
     model, lines = parse_manifest(text, str(path))
     return to_deployment(model, lines, path)
 

@@ -282,14 +282,12 @@ def _common_names(subject: x509.Name) -> tuple[str, ...]:
 def extract_facts(
     cert: x509.Certificate,
     issuer_texts: dict[bytes, str] | None = None,
-    names: tuple[x509.Name, x509.Name] | None = None,
 ) -> CertFacts:
     """All that rules need to know about ``cert``, read once.
 
     Malformed or duplicate extensions do not raise: what can be read is read, and the rest is
     listed in ``extension_errors`` for the rules to report. ``issuer_texts`` remembers issuer
-    names' text by DER, ``names`` are the subject and issuer already read (a
-    :class:`FactsCache` passes both).
+    names' text by DER (a :class:`FactsCache`'s).
     """
     errors: list[str] = []
     extensions: dict[str, x509.Extension[x509.ExtensionType]] = {}
@@ -360,7 +358,7 @@ def extract_facts(
         _crl_points(cast(x509.CRLDistributionPoints, cdp_ext.value)) if cdp_ext is not None else ()
     )
 
-    subject, issuer = names or certificate_names(cert)
+    subject, issuer = certificate_names(cert)
     der = cert.public_bytes(serialization.Encoding.DER)  # hashed here: cert.fingerprint costs more
     self_issued = subject == issuer
     version = 3 if cert.version is x509.Version.v3 else 1

@@ -26,8 +26,8 @@ from dataclasses import dataclass
 from cryptography import x509
 from cryptography.hazmat.primitives import hashes
 
+from certready.adapters.inputs import LoadedCertificate
 from certready.adapters.pathbuild import PathResult, verify_path
-from certready.adapters.sources import LoadedCertificate
 from certready.core.chain_facts import (
     ChainContext,
     Duplicate,

@@ -12,9 +12,9 @@ from pathlib import Path
 from cryptography import x509
 from cryptography.hazmat.primitives.serialization import Encoding
 
+from certready.adapters.inputs import Bundle
 from certready.adapters.manifest import load_manifest
 from certready.adapters.plan import render_plan, write_plan
-from certready.adapters.sources import Bundle
 from certready.core.deployment import CertificateRef, Deployment
 from certready.core.errors import InputError
 from certready.core.facts import FactsCache

@@ -7,30 +7,30 @@ from typing import Annotated
 
 import typer
 
-from certready.adapters.passwords import password_source
 from certready.adapters.profiles import load_policy
 from certready.core.hostnames import reference_host
 from certready.core.model import Role
-from certready.interfaces.cli.common import (
+from certready.interfaces.cli.common import ExitStatus
+from certready.interfaces.cli.main import current_streams
+from certready.interfaces.cli.options import (
+    DEFAULT_PROFILE,
     AtOption,
     ChainFileOption,
     CrlOption,
-    ExitStatus,
     FailOn,
-    PasswordEnvOption,
-    PasswordFileOption,
-    PathsArgument,
-    TrustOption,
-)
-from certready.interfaces.cli.main import current_streams
-from certready.interfaces.cli.output import (
     FailOnOption,
     FormatOption,
     OutputOption,
+    PasswordEnvOption,
+    PasswordFileOption,
+    PathsArgument,
+    ProfileOption,
     ReportFormat,
-    emit_report,
-    exit_status,
+    TrustOption,
+    host_option,
 )
+from certready.interfaces.cli.output import emit_report, exit_status
+from certready.interfaces.cli.secrets import password_source
 from certready.services.chain import make_chain_options
 from certready.services.lint import LintOptions, lint
 
@@ -60,23 +60,14 @@ def register(app: typer.Typer) -> None:
         paths: PathsArgument,
         host: Annotated[
             list[str] | None,
-            typer.Option(
-                "--host",
-                "-H",
-                metavar="NAME",
-                help="A name clients use (DNS or IP); repeat for each. Checked against the SAN.",
+            host_option(
+                "A name clients use (DNS or IP); repeat for each. Checked against the SAN."
             ),
         ] = None,
         role: Annotated[
             Role, typer.Option(help="ssl: a TLS server certificate; sts: a token-signing one.")
         ] = Role.SSL,
-        profile: Annotated[
-            str,
-            typer.Option(
-                metavar="NAME|FILE",
-                help="Policy: homecare (default), webpki, or a TOML profile file.",
-            ),
-        ] = "homecare",
+        profile: ProfileOption = DEFAULT_PROFILE,
         fail_on: FailOnOption = FailOn.ERROR,
         fmt: FormatOption = ReportFormat.TEXT,
         output: OutputOption = None,
@@ -93,7 +84,7 @@ def register(app: typer.Typer) -> None:
         """
         streams = current_streams()
         password = password_source(password_env, password_file)
-        chain_options = make_chain_options(trust, chain or (), at, crl or ())
+        chain_options = make_chain_options(trust, chain or (), at, crl or (), streams.stdin)
         options = LintOptions(
             policy=load_policy(profile),
             hosts=tuple(reference_host(h) for h in host or ()),
@@ -102,7 +93,14 @@ def register(app: typer.Typer) -> None:
         )
         if chain_options.at is not None:  # --at moves the whole check, dates rules included
             options = replace(options, now=chain_options.at)
-        report = lint(paths, options, password, on_note=streams.note, on_error=streams.traceback)
+        report = lint(
+            paths,
+            options,
+            password,
+            on_note=streams.note,
+            on_error=streams.traceback,
+            stdin=streams.stdin,
+        )
         emit_report(report, fmt, output, streams, policy=options.policy)
         return exit_status(report, fail_on.threshold())
 

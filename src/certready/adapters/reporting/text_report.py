@@ -1,14 +1,19 @@
-"""The terminal report: colour and symbols on a terminal, plain grep-able lines when piped."""
+"""The text report: colour and symbols on a terminal, plain grep-able lines when piped or written.
+
+:func:`print_report` prints to a rich console (the CLI's, with colour on a terminal); :func:`render`
+returns the same lines as plain text, 120 columns wide, for ``--output`` and pipes.
+"""
 
 from __future__ import annotations
 
 import datetime as dt
+from io import StringIO
 
 from rich.console import Console
 from rich.markup import escape
 
 from certready.adapters.reporting.common import verdict
-from certready.adapters.reporting.timeline import whole_days
+from certready.core.days import days_left, days_text
 from certready.core.facts import describe_key
 from certready.core.model import CertFacts, Report, Severity, TargetResult, TargetStatus
 
@@ -17,11 +22,10 @@ STYLE = {Severity.ERROR: "bold red", Severity.WARNING: "yellow", Severity.INFO: 
 
 def _expiry(cert: CertFacts, now: dt.datetime) -> str:
     date = cert.not_valid_after.strftime("%Y-%m-%d")
-    days = whole_days(cert.not_valid_after, now)  # as validity.expired counts them
+    days = days_left(cert.not_valid_after, now)
     if cert.not_valid_after < now:
-        ago = -days
-        return f"expired {date} ({ago} day{'' if ago == 1 else 's'} ago)"
-    return f"expires {date} ({days} day{'' if days == 1 else 's'})"
+        return f"expired {date} ({days_text(-days)} ago)"
+    return f"expires {date} ({days_text(days)})"
 
 
 def _target_line(target: TargetResult, now: dt.datetime) -> str:
@@ -41,6 +45,15 @@ def _target_line(target: TargetResult, now: dt.datetime) -> str:
         parts.insert(0, f"{target.tls.protocol} {target.tls.address}")
     detail = " · ".join(escape(p) for p in parts)
     return f"{mark} [bold]{escape(target.target)}[/]  {escape(leaf.display_name)}  [dim]{detail}[/]"
+
+
+def render(report: Report) -> str:
+    """The report as plain text: no colour, no wrapping of long lines."""
+    buffer = StringIO()
+    print_report(
+        report, Console(file=buffer, no_color=True, width=120, soft_wrap=True, emoji=False)
+    )
+    return buffer.getvalue()
 
 
 def print_report(report: Report, console: Console) -> None:

@@ -1,4 +1,4 @@
-"""example: a complete example deployment on disk, for ``make demo``, the docs and tests.
+"""The example deployment: a complete deployment on disk, for ``make demo``, the docs and tests.
 
 A lab CA (:mod:`certready.services.lab`), the install guide's servers (app with its STS
 certificate, mobile, Physician Portal, a test app server) issued as PFX files with a password file,
@@ -18,6 +18,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
 
+from certready.adapters.inputs.passwords import secret_from_file
 from certready.core.errors import CertReadyError
 from certready.core.model import Role
 from certready.services import lab
@@ -65,7 +66,7 @@ def write_example(
     secret_file.parent.mkdir(parents=True, exist_ok=True)
     secret_file.write_text(secrets.token_urlsafe(18) + "\n")
     secret_file.chmod(0o600)
-    password = secret_file.read_text().splitlines()[0].encode()
+    password = secret_from_file(secret_file)
     certs = root / "certs"
 
     def issue(
@@ -110,7 +111,7 @@ def write_manifest(example: ExampleDeployment, endpoints: Mapping[str, str]) -> 
 
     pw = f"password_file: {PASSWORD_FILE}"
     text = f"""\
-# The example deployment certready's demo audits (generated; see certready.services.example).
+# The example deployment certready's demo audits (generated; see certready.interfaces.demo.example).
 deployment: Sunrise Home Health (example)
 policy: homecare
 environments:
