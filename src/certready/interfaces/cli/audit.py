@@ -9,6 +9,7 @@ import typer
 
 from certready.adapters.manifest import STARTER, json_schema_text
 from certready.adapters.profiles import load_policy
+from certready.adapters.writes import write_new
 from certready.core.errors import UsageError
 from certready.interfaces.cli.main import current_streams
 from certready.interfaces.cli.options import (
@@ -23,7 +24,7 @@ from certready.interfaces.cli.options import (
 )
 from certready.interfaces.cli.output import emit_report, exit_status
 from certready.services.audit import AuditOptions, audit_with_policy
-from certready.services.plan import write_install_plan
+from certready.services.plan import PlanOptions, load_signer, write_install_plan
 
 AUDIT_EPILOG = """\
 \b
@@ -39,6 +40,8 @@ PLAN_EPILOG = """\
 Examples:
   certready plan site.yaml --out plan/
   certready plan site.yaml --out plan/ --force    replace an earlier plan
+  certready plan site.yaml --out plan/ --profile-identifier org.example \\
+      --sign-profile signer.pem --sign-profile-key signer.key
 """
 
 
@@ -99,12 +102,40 @@ def register(app: typer.Typer) -> None:
         force: Annotated[
             bool, typer.Option("--force", help="Overwrite files of an earlier plan.")
         ] = False,
+        profile_identifier: Annotated[
+            str | None,
+            typer.Option(
+                metavar="ORG.ID",
+                help="Reverse-DNS prefix of the iOS/iPadOS profiles (overrides the manifest's "
+                "`profile_identifier`; default: the servers' domain reversed).",
+            ),
+        ] = None,
+        sign_profile: Annotated[
+            str | None,
+            typer.Option(
+                metavar="CERT",
+                help="Sign the .mobileconfig profiles with this certificate (PEM; CA "
+                "certificates after it are sent along) so iOS shows them as verified.",
+            ),
+        ] = None,
+        sign_profile_key: Annotated[
+            str | None,
+            typer.Option(metavar="KEY", help="The private key (PEM) of --sign-profile."),
+        ] = None,
     ) -> int:
         """Write the trust-install plan: scripts per server and client group, and a README.
 
         Exit status: 0 written, 2 usage, manifest or input error (nothing overwritten).
         """
-        plan, written = write_install_plan(manifest, out, force=force)
+        if (sign_profile is None) != (sign_profile_key is None):
+            raise UsageError("give --sign-profile CERT and --sign-profile-key KEY together")
+        signer = (
+            load_signer(sign_profile, sign_profile_key)
+            if sign_profile is not None and sign_profile_key is not None
+            else None
+        )
+        options = PlanOptions(profile_identifier=profile_identifier, signer=signer)
+        plan, written = write_install_plan(manifest, out, force=force, options=options)
         streams = current_streams()
         kind = "private chain" if plan.private else "public chain: nothing to install on clients"
         streams.stdout.write(
@@ -126,10 +157,7 @@ def register(app: typer.Typer) -> None:
         force: Annotated[bool, typer.Option("--force", help="Overwrite an existing file.")] = False,
     ) -> int:
         """Write a commented starting manifest (never overwrites without --force)."""
-        target = Path(path)
-        if target.exists() and not force:
-            raise UsageError(f"{path} exists; pass --force to overwrite it")
-        target.write_text(STARTER, "utf-8")
+        write_new(Path(path), STARTER.encode("utf-8"), mode=0o644, force=force)
         current_streams().stdout.write(f"wrote {path}: edit it, then run certready audit {path}\n")
         return 0
 
