@@ -13,12 +13,13 @@ from pathlib import Path
 from cryptography import x509
 
 from certready.core.errors import InputError
+from certready.core.location import FileLocation
 
 
 @dataclass(frozen=True, slots=True)
 class LoadedCrl:
     crl: x509.CertificateRevocationList
-    location: str
+    location: FileLocation
     """``file:revoked.crl#0``: the file and the CRL's index within it."""
 
 
@@ -49,5 +50,5 @@ def load_crls(paths: Sequence[str]) -> tuple[LoadedCrl, ...]:
                 f"--crl: not a CRL (neither a PEM 'X509 CRL' block nor DER; this is {found})",
                 location=name,
             ) from None
-        out.extend(LoadedCrl(crl, f"file:{name}#{i}") for i, crl in enumerate(crls))
+        out.extend(LoadedCrl(crl, FileLocation(name, i)) for i, crl in enumerate(crls))
     return tuple(out)

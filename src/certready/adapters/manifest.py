@@ -17,6 +17,7 @@ import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
 from certready.core.deployment import (
+    UNPLACED,
     CertificateRef,
     ClientSpec,
     Deployment,
@@ -26,6 +27,7 @@ from certready.core.deployment import (
 )
 from certready.core.errors import CertReadyError, ManifestError
 from certready.core.hostnames import normalise_host
+from certready.core.location import ManifestLocation
 from certready.core.targets import parse_target
 
 SCHEMA_FILE = Path(__file__).with_name("manifest_schema.json")
@@ -247,8 +249,8 @@ def to_deployment(model: ManifestModel, lines: _Lines, path: Path) -> Deployment
     base = path.parent
     source = str(path)
 
-    def where(*loc: str | int) -> str:
-        return f"manifest:{source}:{lines.line(loc)}"
+    def where(*loc: str | int) -> ManifestLocation:
+        return ManifestLocation(source, lines.line(loc), key=dotted(loc))
 
     def ref(
         value: str | None,
@@ -321,7 +323,7 @@ def to_deployment(model: ManifestModel, lines: _Lines, path: Path) -> Deployment
             if (r := ref(p, ("trust", "intermediates", i))) is not None
         ),
         proxy_bypass=model.proxy.bypass if model.proxy else None,
-        proxy_location=where("proxy", "bypass") if model.proxy else "",
+        proxy_location=where("proxy", "bypass") if model.proxy else UNPLACED,
     )
 
 

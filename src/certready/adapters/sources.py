@@ -39,6 +39,8 @@ from cryptography.hazmat.primitives.serialization import pkcs7, pkcs12
 
 from certready.core.errors import InputError, PasswordError
 from certready.core.facts import certificate_names
+from certready.core.location import STDIN as STDIN
+from certready.core.location import FileLocation, Location
 
 T = TypeVar("T")
 
@@ -51,7 +53,6 @@ it after a wrong password and asks once more, three tries in all."""
 MAX_INPUT_BYTES = 16 * 1024 * 1024
 """No certificate file is this large; a bigger input is refused before it is parsed."""
 
-STDIN = "-"
 
 _BAD_DATA = (ValueError, x509.InvalidVersion, UnsupportedAlgorithm)
 """What cryptography raises on damaged input (``InvalidVersion`` is no ``ValueError``)."""
@@ -62,8 +63,9 @@ HOW_TO_UNLOCK = "give it with --password-env VAR or --password-file FILE"
 @dataclass(frozen=True, slots=True)
 class LoadedCertificate:
     certificate: x509.Certificate
-    location: str
-    """``file:certs/app.pfx#0``: the input and the certificate's index within it."""
+    location: Location
+    """``file:certs/app.pfx#0``: the input and the certificate's index within it (a served
+    certificate: ``tls://app:443#leaf``)."""
     friendly_name: str | None = None
     """The PKCS#12 friendly name (what Windows' certificate manager shows), when there is one."""
 
@@ -71,7 +73,7 @@ class LoadedCertificate:
 @dataclass(frozen=True, slots=True)
 class LoadedKey:
     key: PrivateKeyTypes
-    location: str
+    location: FileLocation
     """``file:certs/app.pem#key0``: the input and the key's index among its keys."""
 
 
@@ -89,11 +91,14 @@ class Bundle:
     """Non-fatal remarks about the input (legacy PKCS#12 encryption, skipped PEM blocks)."""
 
 
-def location(source: str, index: int | str) -> str:
-    """``file:certs/app.pfx#0`` (``stdin:#0`` for standard input); keys are ``#key0``."""
-    if source == STDIN:
-        return f"stdin:#{index}"
-    return f"file:{source}#{index}"
+def location(source: str, index: int) -> FileLocation:
+    """``file:certs/app.pfx#0`` (``stdin:#0`` for standard input)."""
+    return FileLocation(source, index)
+
+
+def key_location(source: str, index: int) -> FileLocation:
+    """``file:certs/app.pem#key0``: the ``index``-th private key of the input."""
+    return FileLocation(source, key=index)
 
 
 def display_name(source: str) -> str:
@@ -137,7 +142,10 @@ def _checked(bundle: Bundle) -> Bundle:
         try:
             certificate_names(loaded.certificate)  # parsed on access; remembered for the facts
         except _BAD_DATA as exc:
-            index = loaded.location.rsplit("#", 1)[-1]
+            where = loaded.location
+            index = (
+                where.index if isinstance(where, FileLocation) and where.index is not None else i
+            )
             raise InputError(
                 f"certificate #{index} is damaged: its names cannot be read ({_reason(exc)})",
                 location=bundle.source,
@@ -306,7 +314,7 @@ def _load_pem(data: bytes, source: str, password: PasswordSource | None) -> Bund
                 certificates.append(replace(loaded, location=location(source, len(certificates))))
         elif label in _KEY_LABELS:
             key = _private_key(match.group(0), source, password, where=where, pem=True)
-            keys.append(LoadedKey(key, location(source, f"key{len(keys)}")))
+            keys.append(LoadedKey(key, key_location(source, len(keys))))
         else:
             why = _SKIPPED_LABELS.get(label, "not a certificate or private key")
             skipped.append(label_text)
@@ -430,13 +438,13 @@ def _load_der(data: bytes, source: str, password: PasswordSource | None) -> Bund
         if first[:3] == b"\x02\x01\x03" and first[3:4] == b"\x30":
             return _load_pkcs12(data, source, password)
         key = _private_key(data, source, password, where=None, pem=False)
-        return Bundle(source, "key", (), (LoadedKey(key, location(source, "key0")),))
+        return Bundle(source, "key", (), (LoadedKey(key, key_location(source, 0)),))
     if tag == 0x30:
         second = _der_header(data, header_length + inner[1])
         if second is not None and second[0] == 0x06:
             # EncryptedPrivateKeyInfo: SEQUENCE { AlgorithmIdentifier, OCTET STRING }.
             key = _private_key(data, source, password, where=None, pem=False)
-            return Bundle(source, "key", (), (LoadedKey(key, location(source, "key0")),))
+            return Bundle(source, "key", (), (LoadedKey(key, key_location(source, 0)),))
         try:
             cert = x509.load_der_x509_certificate(data)
         except _BAD_DATA as exc:
@@ -571,7 +579,7 @@ def _load_pkcs12(data: bytes, source: str, password: PasswordSource | None) -> B
         LoadedCertificate(cert, location(source, i), _friendly(name))
         for i, (cert, name) in enumerate(items)
     )
-    keys = () if loaded.key is None else (LoadedKey(loaded.key, location(source, "key0")),)
+    keys = () if loaded.key is None else (LoadedKey(loaded.key, key_location(source, 0)),)
     if not certificates and not keys:
         raise InputError("a PKCS#12 file with no certificate or key in it", location=source)
     return Bundle(source, "pkcs12", certificates, keys, _pkcs12_notes(data))

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 
+from certready.core.location import Location
 from certready.core.model import (
     CertFacts,
     Finding,
@@ -97,7 +98,7 @@ def make_finding(
     rule_id: str,
     policy: Policy,
     message: str,
-    location: str,
+    location: Location,
     *,
     certificate: CertFacts | None = None,
     remediation: str | None = None,

@@ -11,6 +11,7 @@ from dataclasses import dataclass
 
 from certready.core.errors import InputError, UsageError
 from certready.core.hostnames import is_ip_address, normalise_host
+from certready.core.location import EndpointLocation
 
 DEFAULT_PORT = 443
 _SCHEMES = {"https": 443, "tls": 443, "ldaps": 636, "smtps": 465, "imaps": 993}
@@ -37,9 +38,9 @@ class ScanTarget:
         return f"{host}:{self.port}"
 
     @property
-    def location(self) -> str:
+    def location(self) -> EndpointLocation:
         """``tls://app.example.com:443``: the prefix of every finding about this endpoint."""
-        return f"tls://{self.authority}"
+        return EndpointLocation(self.host, self.port)
 
 
 def parse_target(text: str) -> ScanTarget:

@@ -38,6 +38,7 @@ from certready.core.deployment import (
 from certready.core.engine import make_finding
 from certready.core.errors import InputError, PolicyError
 from certready.core.hostnames import is_ip_address
+from certready.core.location import Location, TrustKind, TrustLocation
 from certready.core.model import (
     CertFacts,
     Report,
@@ -161,7 +162,7 @@ def manifest_policy(deployment: Deployment) -> Policy:
             raise  # an error inside the profile file: it names that file
         raise PolicyError(
             f"policy: {exc}",
-            location=deployment.policy_location.removeprefix("manifest:"),
+            location=deployment.policy_location.where,
             key="policy",
         ) from None
 
@@ -177,7 +178,7 @@ def _error_target(name: str, ref: CertificateRef, error: InputError, role: Role)
         target=name,
         location=ref.location,
         status=TargetStatus.INPUT_ERROR,
-        reason=f"{ref.location.removeprefix('manifest:')}: {text}",
+        reason=f"{ref.location.where}: {text}",
         role=role,
     )
 
@@ -213,13 +214,13 @@ def audit_deployment(deployment: Deployment, policy: Policy, options: AuditOptio
             targets.append(result)
             if top is not None:
                 chain_tops.append(top)
-            if result.path:
-                publics.append(result.path[-1].origin == MOZILLA)
+            if result.issuer_is_public is not None:
+                publics.append(result.issuer_is_public)
             seen = ServerObservation(
                 leaf=_leaf(result),
                 private_key=result.private_key,
                 location=result.location,
-                input_error=result.status is not TargetStatus.OK,
+                input_error=result.status.failed,
             )
         if server.sts_certificate is not None:
             result, _ = _lint_one(
@@ -265,9 +266,6 @@ def audit_deployment(deployment: Deployment, policy: Policy, options: AuditOptio
     )
 
 
-MOZILLA = "trust:mozilla"
-
-
 def chain_options(
     anchors: Sequence[x509.Certificate], intermediates: Sequence[x509.Certificate], source: str
 ) -> ChainOptions:
@@ -275,7 +273,10 @@ def chain_options(
     stores = [load_mozilla()]
     if anchors or intermediates:
         stores.insert(
-            0, TrustStore(f"trust:manifest:{source}", tuple(anchors), tuple(intermediates))
+            0,
+            TrustStore(
+                TrustLocation(TrustKind.MANIFEST, source), tuple(anchors), tuple(intermediates)
+            ),
         )
     return ChainOptions(trust=tuple(stores))
 
@@ -354,7 +355,7 @@ def scan_probe(policy: Policy, chain: ChainOptions | None, options: AuditOptions
 SCAN_CONCURRENCY = 50
 
 
-def _served_leaf(result: TargetResult) -> tuple[CertFacts, str] | None:
+def _served_leaf(result: TargetResult) -> tuple[CertFacts, Location] | None:
     if result.status is not TargetStatus.OK or not result.certificates:
         return None
     return result.certificates[0].certificate, result.certificates[0].origin
@@ -375,7 +376,7 @@ def _with_served(
         main, others = results[0], results[1:]
         targets.append(replace(main, target=f"{server.key} (live {server.endpoint})"))
         main_leaf = _served_leaf(main)
-        by_name: list[tuple[str, CertFacts, str]] = []
+        by_name: list[tuple[str, CertFacts, Location]] = []
         for name, result in zip(server.names[1:], others, strict=False):
             leaf = _served_leaf(result)
             if leaf is None or (
@@ -390,7 +391,7 @@ def _with_served(
         out[server.key] = replace(
             base,
             served=main_leaf[0] if main_leaf else None,
-            served_location=main_leaf[1] if main_leaf else "",
+            served_location=main_leaf[1] if main_leaf else None,
             served_by_name=tuple(by_name),
         )
     return out, targets

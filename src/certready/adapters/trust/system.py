@@ -25,8 +25,9 @@ from cryptography import x509
 from certready.adapters.trust.model import TrustStore, parse_pem_certificates
 from certready.core.errors import InputError
 from certready.core.facts import EKU_SERVER_AUTH
+from certready.core.location import SYSTEM
 
-LABEL = "trust:system"
+LABEL = str(SYSTEM)
 
 LINUX_BUNDLES = (
     "/etc/ssl/certs/ca-certificates.crt",  # Debian, Ubuntu, Gentoo, Arch
@@ -71,7 +72,7 @@ def load_linux(
             if path.is_file():
                 certs = parse_pem_certificates(path.read_bytes())
                 if certs:
-                    return TrustStore(LABEL, tuple(certs))
+                    return TrustStore(SYSTEM, tuple(certs))
         for name in dirs:
             folder = Path(name)
             if folder.is_dir():
@@ -80,7 +81,7 @@ def load_linux(
                     if f.is_file() and f.suffix in {".pem", ".crt", ".0"}:
                         certs.extend(parse_pem_certificates(f.read_bytes()))
                 if certs:
-                    return TrustStore(LABEL, tuple(_unique(certs)))
+                    return TrustStore(SYSTEM, tuple(_unique(certs)))
     raise InputError("no system CA bundle found (looked in /etc/ssl, /etc/pki)", location=LABEL)
 
 
@@ -97,7 +98,7 @@ def load_macos(run: RunCommand, keychains: Sequence[str] = MACOS_KEYCHAINS) -> T
             certs.extend(parse_pem_certificates(out))
     if not certs:
         raise InputError("the security tool listed no certificate", location=LABEL)
-    return TrustStore(LABEL, tuple(_unique(certs)))
+    return TrustStore(SYSTEM, tuple(_unique(certs)))
 
 
 def load_windows(enum_certificates: EnumCertificates) -> TrustStore:
@@ -113,7 +114,7 @@ def load_windows(enum_certificates: EnumCertificates) -> TrustStore:
     intermediates = [c for c, _ in _windows_store(enum_certificates, "CA")]
     if not anchors:
         raise InputError("the Windows ROOT store holds no certificate", location=LABEL)
-    return TrustStore(LABEL, tuple(_unique(anchors)), tuple(_unique(intermediates)))
+    return TrustStore(SYSTEM, tuple(_unique(anchors)), tuple(_unique(intermediates)))
 
 
 def _windows_store(
