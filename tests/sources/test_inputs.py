@@ -121,7 +121,7 @@ def test_stdin(monkeypatch: pytest.MonkeyPatch, ca: TestCA) -> None:
     (item,) = iter_inputs(["-"])
     assert isinstance(item, Bundle)
     assert item.source == "-"
-    assert [c.location for c in item.certificates] == ["stdin:#0", "stdin:#1"]
+    assert [str(c.location) for c in item.certificates] == ["stdin:#0", "stdin:#1"]
 
 
 def test_stdin_empty_and_huge(monkeypatch: pytest.MonkeyPatch) -> None:
