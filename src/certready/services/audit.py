@@ -16,6 +16,7 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 from cryptography import x509
+from cryptography.hazmat.primitives import hashes
 
 from certready.adapters.manifest import load_manifest, policy_spec
 from certready.adapters.passwords import password_from_env, password_from_file
@@ -189,6 +190,9 @@ def _leaf(result: TargetResult) -> CertFacts | None:
     return result.certificates[0].certificate
 
 
+_SHA256 = hashes.SHA256()
+
+
 def audit_deployment(deployment: Deployment, policy: Policy, options: AuditOptions) -> Report:
     files = CertificateFiles(deployment)
     targets: list[TargetResult] = []
@@ -303,19 +307,18 @@ def _lint_one(
     return result, loaded.certificates[-1].certificate
 
 
-def _public_subjects() -> frozenset[bytes]:
-    """Subjects (DER) of the roots in Mozilla's store."""
-    return frozenset(c.subject.public_bytes() for c in load_mozilla().anchors)
-
-
 def private_chain(
     anchors: Sequence[x509.Certificate], tops: Sequence[x509.Certificate]
 ) -> bool | None:
-    """Whether clients must install a root: a manifest root, or a leaf file's chain, that does
-    not end in Mozilla's store. ``None`` when there is nothing to decide from."""
-    public = _public_subjects()
+    """Whether clients must install a root, when no chain analysis decided it: a manifest root
+    that is not in the public program's store (the very certificate, not a namesake), or a leaf
+    file's chain whose top neither is nor is issued by a name of that store. ``None`` when there
+    is nothing to decide from."""
+    store = load_mozilla()
     if anchors:
-        return any(a.subject.public_bytes() not in public for a in anchors)
+        public_roots = {c.fingerprint(_SHA256) for c in store.anchors}
+        return any(a.fingerprint(_SHA256) not in public_roots for a in anchors)
+    public = frozenset(c.subject.public_bytes() for c in store.anchors)
     if tops:
         return any(
             t.issuer.public_bytes() not in public and t.subject.public_bytes() not in public
