@@ -34,8 +34,7 @@ class ScanTarget:
     @property
     def authority(self) -> str:
         """``host:port``, with brackets around an IPv6 address."""
-        host = f"[{self.host}]" if ":" in self.host else self.host
-        return f"{host}:{self.port}"
+        return self.location.authority
 
     @property
     def location(self) -> EndpointLocation:
