@@ -20,10 +20,10 @@ def write(tmp_path: Path, name: str, text: str) -> Path:
 def test_homecare_is_the_default_and_follows_the_install_guide() -> None:
     policy = load_policy()
     assert policy.name == "homecare" and policy.source == "builtin:homecare"
-    assert policy.setting("key.rsa-size").parameters["min_bits"] == 2048
+    assert policy.setting("key.rsa-size").parameters.min_bits == 2048
     assert policy.setting("usage.eku-client-auth").enabled
     assert policy.setting("names.cn-not-in-san").severity is Severity.WARNING
-    assert policy.setting("validity.expiring-soon").parameters["days"] == 30
+    assert policy.setting("validity.expiring-soon").parameters.days == 30
 
 
 def test_webpki_drops_the_install_guide_extras() -> None:
@@ -64,9 +64,9 @@ enabled = false
     )
     policy = load_policy(path)
     assert policy.name == "mycorp" and policy.source == str(path)
-    assert policy.setting("key.rsa-size").parameters["min_bits"] == 3072
+    assert policy.setting("key.rsa-size").parameters.min_bits == 3072
     soon = policy.setting("validity.expiring-soon")
-    assert soon.severity is Severity.ERROR and soon.parameters["days"] == 60
+    assert soon.severity is Severity.ERROR and soon.parameters.days == 60
     assert not policy.enabled("names.cn-not-in-san")
     # untouched rules keep the parent's settings (homecare's, not the declaration's)
     assert policy.setting("key.private-key-missing") == load_policy().setting(
@@ -82,7 +82,7 @@ def test_extends_a_file_relative_to_the_profile(tmp_path: Path) -> None:
     )
     child = write(tmp_path, "child.toml", '[profile]\nextends = "base.toml"\n')
     policy = load_policy(child)
-    assert policy.setting("key.rsa-size").parameters["min_bits"] == 4096
+    assert policy.setting("key.rsa-size").parameters.min_bits == 4096
     assert not policy.enabled("usage.eku-client-auth")  # from webpki, two levels up
 
 

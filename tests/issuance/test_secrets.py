@@ -72,7 +72,7 @@ def test_prompt_asks_with_confirmation_on_a_terminal(monkeypatch: pytest.MonkeyP
         return "typed"
 
     monkeypatch.setattr(secrets, "_interactive", lambda: True)
-    monkeypatch.setattr(secrets.click, "prompt", fake_prompt)
+    monkeypatch.setattr(secrets.typer, "prompt", fake_prompt)
     got = secrets.read_secret(env=None, file=None, prompt="PFX password", option="password")
     assert got == b"typed"
     assert asked == [("PFX password", True, True)]  # hidden, typed twice

@@ -11,6 +11,7 @@ import datetime as dt
 import os
 from collections.abc import Iterable, Mapping
 from pathlib import Path
+from typing import Any
 
 from certready import __version__
 from certready.core.location import EndpointLocation, FileLocation, Location, ManifestLocation
@@ -20,6 +21,7 @@ from certready.core.model import (
     ChainElement,
     Finding,
     KeyPairing,
+    NoParameters,
     ParamValue,
     PublicKeyFacts,
     Report,
@@ -35,6 +37,7 @@ from certready.core.model import (
 )
 from certready.core.policy import Policy, RuleSetting, default_settings
 from certready.core.rules.registry import SSL, SSL_AND_STS, analysed_elsewhere
+from certready.core.rules.validity import ExpiringSoonParams
 
 NOW = dt.datetime(2026, 6, 1, 12, 0, tzinfo=dt.UTC)
 SCRIPT_CN = "<script>document.title='pwned'</script>"
@@ -50,7 +53,7 @@ def _rule(
     severity: Severity,
     *,
     elsewhere: bool = False,
-    parameters: Mapping[str, ParamValue] | None = None,
+    parameters: type[Any] = NoParameters,
     roles: frozenset[Role] = SSL,
 ) -> Rule:
     return Rule(
@@ -61,7 +64,7 @@ def _rule(
         remediation=f"How to fix {rule_id}.",
         references=(f"ref:{rule_id}",),
         check=analysed_elsewhere if elsewhere else _never,
-        parameters=dict(parameters or {}),
+        params=parameters,
         roles=roles,
     )
 
@@ -74,7 +77,9 @@ RULES = (
     _rule("names.host-not-covered", Severity.ERROR),
     _rule("tls.intermediate-not-sent", Severity.ERROR, elsewhere=True),
     _rule("validity.expired", Severity.ERROR, roles=SSL_AND_STS),
-    _rule("validity.expiring-soon", Severity.WARNING, parameters={"days": 30}, roles=SSL_AND_STS),
+    _rule(
+        "validity.expiring-soon", Severity.WARNING, parameters=ExpiringSoonParams, roles=SSL_AND_STS
+    ),
 )
 
 

@@ -80,11 +80,12 @@ def test_timeline_marks_expired_and_expiring() -> None:
 
 def test_expiry_window_comes_from_the_policy() -> None:
     from certready.core.policy import RuleSetting
+    from certready.core.rules.validity import ExpiringSoonParams
 
     wide = policy()
     settings = dict(wide.settings)
     settings["validity.expiring-soon"] = RuleSetting(
-        True, settings["validity.expiring-soon"].severity, {"days": 10}
+        True, settings["validity.expiring-soon"].severity, ExpiringSoonParams(days=10)
     )
     from dataclasses import replace
 

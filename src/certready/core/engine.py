@@ -1,7 +1,10 @@
-"""evaluate(): run a policy's rules over one target's facts and collect findings.
+"""evaluate(): run a policy's rules of one scope over one context and collect findings.
 
-A rule that raises does not abort the batch: it becomes an ``engine.rule-failed`` finding that names
-the rule, so one bug never hides the other verdicts.
+Every rule, whatever its scope (a certificate, a chain, a handshake, a deployment), runs here, so
+every rule gets the same treatment: the policy decides whether it runs and at which severity, its
+typed parameters come from the profile, findings are made one way, a rule that supersedes another
+drops the other's findings, and a rule that raises does not abort the batch: it becomes an
+``engine.rule-failed`` finding that names the rule, so one bug never hides the other verdicts.
 """
 
 from __future__ import annotations
@@ -9,89 +12,85 @@ from __future__ import annotations
 from collections.abc import Iterable
 
 from certready.core.location import Location
-from certready.core.model import (
-    CertFacts,
-    Finding,
-    Role,
-    Rule,
-    RuleContext,
-    Severity,
-    Violation,
-)
-from certready.core.policy import Policy, RuleSetting
+from certready.core.model import CertFacts, Context, Finding, Rule, Severity, Violation
+from certready.core.policy import Policy, RuleSetting, applicable
 from certready.core.rules import catalogue, get_rule
-from certready.core.rules.registry import analysed_elsewhere
+from certready.core.rules.meta import rule_failed
 
-ENGINE_RULE_FAILED = "engine.rule-failed"
+ENGINE_RULE_FAILED = rule_failed.id
 
 
 def evaluate(
-    ctx: RuleContext, policy: Policy, rules: Iterable[Rule] | None = None
+    ctx: Context, policy: Policy, rules: Iterable[Rule] | None = None
 ) -> tuple[Finding, ...]:
-    """Every finding of every enabled rule that applies to ``ctx.role``, in catalogue order."""
+    """Every finding of every enabled rule of ``ctx``'s scope that applies to its role, in
+    catalogue order, less those superseded by another finding of the same evaluation."""
+    planned: Iterable[tuple[Rule, RuleSetting]] = (
+        policy.plan(ctx.scope, ctx.role)
+        if rules is None
+        else applicable(rules, policy, ctx.scope, ctx.role)
+    )
+    planned = tuple(planned)
+    return drop_superseded(_run(planned, ctx, policy), (rule for rule, _ in planned))
+
+
+def _run(
+    planned: Iterable[tuple[Rule, RuleSetting]], ctx: Context, policy: Policy
+) -> list[Finding]:
     findings: list[Finding] = []
-    planned = _plan(policy, ctx.role) if rules is None else _applicable(rules, policy, ctx.role)
     for rule, setting in planned:
         try:
             for violation in rule.check(ctx, setting.parameters):
                 findings.append(_finding(rule, setting.severity, violation, ctx))
         except Exception as exc:
-            findings.append(
-                Finding(
-                    rule_id=ENGINE_RULE_FAILED,
-                    severity=Severity.ERROR,
-                    message=f"rule {rule.id} failed: {type(exc).__name__}: {exc}",
-                    location=ctx.location,
-                    remediation="This is a bug in certready; please report it with --debug output.",
-                    subject=ctx.leaf.subject,
-                    fingerprint_sha256=ctx.leaf.fingerprint_sha256,
-                )
-            )
-    return tuple(findings)
+            findings.append(_failed(rule, exc, ctx, policy))
+    return findings
 
 
-def _applicable(
-    rules: Iterable[Rule], policy: Policy, role: Role
-) -> list[tuple[Rule, RuleSetting]]:
-    """The rules to run for ``role`` with their settings, in order (a rule an analyser reports
-    itself finds nothing here, so it is left out)."""
-    out = []
-    for rule in rules:
-        setting = policy.setting(rule.id)
-        if setting.enabled and role in rule.roles and rule.check is not analysed_elsewhere:
-            out.append((rule, setting))
-    return out
+def _failed(rule: Rule, exc: Exception, ctx: Context, policy: Policy) -> Finding:
+    setting = policy.settings.get(rule_failed.id)
+    cert = ctx.subject_certificate
+    return Finding(
+        rule_id=rule_failed.id,
+        severity=setting.severity if setting else rule_failed.severity,
+        message=f"rule {rule.id} failed: {type(exc).__name__}: {exc}",
+        location=ctx.location,
+        remediation=rule_failed.remediation,
+        subject=cert.subject if cert else None,
+        fingerprint_sha256=cert.fingerprint_sha256 if cert else None,
+    )
 
 
-_PLANS: dict[tuple[int, Role], tuple[Policy, tuple[Rule, ...], list[tuple[Rule, RuleSetting]]]] = {}
-""":func:`_applicable` over the catalogue per policy (by identity; the policy is kept alive, so
-its id is not reused) and role: a lint asks it again for every target."""
-_PLANS_MAX = 64
-
-
-def _plan(policy: Policy, role: Role) -> list[tuple[Rule, RuleSetting]]:
-    rules = catalogue()
-    entry = _PLANS.get((id(policy), role))
-    if entry is not None and entry[0] is policy and entry[1] is rules:
-        return entry[2]
-    planned = _applicable(rules, policy, role)
-    if len(_PLANS) >= _PLANS_MAX:
-        _PLANS.clear()
-    _PLANS[(id(policy), role)] = (policy, rules, planned)
-    return planned
-
-
-def _finding(rule: Rule, severity: Severity, v: Violation, ctx: RuleContext) -> Finding:
-    cert = v.certificate or ctx.leaf
+def _finding(rule: Rule, severity: Severity, v: Violation, ctx: Context) -> Finding:
+    cert = v.certificate or ctx.subject_certificate
     return Finding(
         rule_id=rule.id,
         severity=v.severity or severity,
         message=v.message,
         location=v.location or ctx.location,
         remediation=v.remediation or rule.remediation,
-        subject=cert.subject,
-        fingerprint_sha256=cert.fingerprint_sha256,
+        subject=cert.subject if cert else None,
+        fingerprint_sha256=cert.fingerprint_sha256 if cert else None,
     )
+
+
+def drop_superseded(
+    findings: Iterable[Finding], rules: Iterable[Rule] | None = None
+) -> tuple[Finding, ...]:
+    """``findings`` less those of rules that a rule with a finding among them supersedes
+    (:attr:`Rule.supersedes`). Call it on everything found about one target; ``rules`` are the
+    declarations to consult (default: the catalogue)."""
+    found = list(findings)
+    present = {f.rule_id for f in found}
+    superseded = {
+        gone
+        for rule in (catalogue() if rules is None else rules)
+        if rule.supersedes and rule.id in present
+        for gone in rule.supersedes
+    }
+    if not superseded:
+        return tuple(found)
+    return tuple(f for f in found if f.rule_id not in superseded)
 
 
 def make_finding(
@@ -104,7 +103,8 @@ def make_finding(
     remediation: str | None = None,
     severity: Severity | None = None,
 ) -> Finding | None:
-    """A finding for a rule evaluated by an analyser; ``None`` when the policy disables the rule."""
+    """Transitional: a finding for a rule whose check still runs outside the engine (chain, tls,
+    deployment analysers being moved onto scopes); ``None`` when the policy disables the rule."""
     rule = get_rule(rule_id)
     setting = policy.setting(rule_id)
     if not setting.enabled:

@@ -10,9 +10,9 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Callable, Iterable, Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, fields
 from enum import IntEnum, StrEnum
-from typing import Literal
+from typing import Any, ClassVar, Literal, Protocol
 
 from certready.core.failure import FailureReason as FailureReason
 from certready.core.failure import FetchStep as FetchStep
@@ -25,9 +25,6 @@ from certready.core.location import ManifestLocation as ManifestLocation
 from certready.core.location import TrustKind as TrustKind
 from certready.core.location import TrustLocation as TrustLocation
 from certready.core.location import UnknownLocation as UnknownLocation
-
-ParamValue = bool | int | float | str | tuple[str, ...]
-"""A rule parameter as a TOML profile can set it (lists become tuples)."""
 
 
 class Severity(IntEnum):
@@ -54,6 +51,26 @@ class Severity(IntEnum):
         except KeyError:
             choices = ", ".join(s.label for s in cls)
             raise ValueError(f"unknown severity {text!r} (choose one of {choices})") from None
+
+
+ParamValue = bool | int | float | str | tuple[str, ...] | Severity
+"""A rule parameter's value as a TOML profile sets it (lists become tuples, severities parse)."""
+
+
+class Scope(StrEnum):
+    """What a rule judges, and so which context its check receives.
+
+    - ``CERTIFICATE``: one certificate's facts (:class:`RuleContext`).
+    - ``CHAIN``: the path built for a leaf and what was supplied with it (path facts computed by
+      the chain service and handed in as data).
+    - ``HANDSHAKE``: what one live server presented in one handshake.
+    - ``DEPLOYMENT``: the whole topology of a manifest.
+    """
+
+    CERTIFICATE = "certificate"
+    CHAIN = "chain"
+    HANDSHAKE = "handshake"
+    DEPLOYMENT = "deployment"
 
 
 class Role(StrEnum):
@@ -184,9 +201,27 @@ class ChainElement:
     """``file:certs/app.pfx#1``, ``tls://app:443#2``, ``trust:mozilla``, ``trust:file:roots.pem``."""
 
 
+class Context(Protocol):
+    """What the engine needs of any scope's context: its scope, where findings are located by
+    default, the role it is judged for, and the certificate findings are about by default."""
+
+    scope: ClassVar[Scope]
+
+    @property
+    def location(self) -> Location: ...
+
+    @property
+    def role(self) -> Role | None: ...
+
+    @property
+    def subject_certificate(self) -> CertFacts | None: ...
+
+
 @dataclass(frozen=True, slots=True)
 class RuleContext:
-    """What a rule sees: the leaf, what came with it, who connects to it, and when."""
+    """What a certificate rule sees: the leaf, what came with it, who connects to it, and when."""
+
+    scope: ClassVar[Scope] = Scope.CERTIFICATE
 
     leaf: CertFacts
     location: Location
@@ -205,6 +240,10 @@ class RuleContext:
     served: bool = False
     """The certificates were presented by a live server (not read from files)."""
 
+    @property
+    def subject_certificate(self) -> CertFacts:
+        return self.leaf
+
 
 @dataclass(frozen=True, slots=True)
 class Violation:
@@ -219,12 +258,19 @@ class Violation:
     """Overrides the rule's remediation when this case needs a more specific fix."""
 
 
-Check = Callable[[RuleContext, Mapping[str, ParamValue]], Iterable[Violation]]
+Check = Callable[[Any, Any], Iterable[Violation]]
+"""``check(context, parameters)``: the context of the rule's scope and its typed parameters."""
+
+
+@dataclass(frozen=True, slots=True)
+class NoParameters:
+    """The parameters of a rule that takes none."""
 
 
 @dataclass(frozen=True, slots=True)
 class Rule:
-    """One rule, declared once: stable dotted id, default severity, why, how to fix, parameters."""
+    """One rule, declared once beside its check: stable dotted id, scope, default severity, why,
+    how to fix, typed parameters, and the rules whose findings it makes redundant."""
 
     id: str
     title: str
@@ -233,13 +279,28 @@ class Rule:
     remediation: str
     references: tuple[str, ...]
     check: Check = field(repr=False, compare=False)
-    parameters: Mapping[str, ParamValue] = field(default_factory=dict)
+    params: type[Any] = NoParameters
+    """A frozen dataclass: each field one parameter, with its type and default."""
     roles: frozenset[Role] = frozenset({Role.SSL})
     """The roles this rule applies to (name rules do not apply to a token-signing certificate)."""
+    scope: Scope = Scope.CERTIFICATE
+    supersedes: tuple[str, ...] = ()
+    """Ids of rules whose findings on the same target say less than this rule's: when this rule
+    finds something, theirs are dropped (one mistake, one finding)."""
 
     @property
     def area(self) -> str:
         return self.id.split(".", 1)[0]
+
+    @property
+    def parameters(self) -> Mapping[str, ParamValue]:
+        """The declared defaults, ``{name: value}`` in declaration order."""
+        defaults = self.params()
+        return {f.name: getattr(defaults, f.name) for f in fields(defaults)}
+
+    def __call__(self, context: Any, params: Any = None) -> Iterable[Violation]:
+        """Run the check (with the declared defaults when ``params`` is not given)."""
+        return self.check(context, self.params() if params is None else params)
 
 
 @dataclass(frozen=True, slots=True)

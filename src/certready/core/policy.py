@@ -24,14 +24,15 @@ Unknown rule ids, unknown parameters and values of the wrong type are errors nam
 from __future__ import annotations
 
 import tomllib
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 from certready.core.errors import PolicyError
-from certready.core.model import ParamValue, Rule, Severity
+from certready.core.model import Role, Rule, Scope, Severity
 from certready.core.rules import catalogue
+from certready.core.rules.params import ParameterError, parameter_names, with_overrides
 
 BUILTIN_PROFILES = ("homecare", "webpki")
 DEFAULT_PROFILE = "homecare"
@@ -43,7 +44,8 @@ _PROFILE_KEYS = {"name", "description", "extends"}
 class RuleSetting:
     enabled: bool
     severity: Severity
-    parameters: Mapping[str, ParamValue]
+    parameters: Any
+    """An instance of the rule's parameters dataclass (``Rule.params``), checked at load."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -55,6 +57,20 @@ class Policy:
     source: str
     """``builtin:homecare`` or the profile file's path."""
     settings: Mapping[str, RuleSetting] = field(default_factory=dict)
+    _plans: dict[tuple[Scope, Role | None], tuple[tuple[Rule, RuleSetting], ...]] = field(
+        default_factory=dict, init=False, repr=False, compare=False
+    )
+    """The enabled rules per (scope, role), worked out once per policy (the engine asks for every
+    target); owned by the policy, so no module-level cache outlives it."""
+
+    def plan(self, scope: Scope, role: Role | None) -> tuple[tuple[Rule, RuleSetting], ...]:
+        """The enabled catalogue rules of ``scope`` that apply to ``role``, with their settings,
+        in catalogue order (``role`` ``None``: a scope without roles, e.g. a deployment)."""
+        key = (scope, role)
+        planned = self._plans.get(key)
+        if planned is None:
+            planned = self._plans[key] = applicable(catalogue(), self, scope, role)
+        return planned
 
     def setting(self, rule_id: str) -> RuleSetting:
         try:
@@ -66,10 +82,24 @@ class Policy:
         return self.setting(rule_id).enabled
 
 
+def applicable(
+    rules: Iterable[Rule], policy: Policy, scope: Scope, role: Role | None
+) -> tuple[tuple[Rule, RuleSetting], ...]:
+    """Of ``rules``, those of ``scope`` that ``policy`` enables for ``role``, with their settings."""
+    out = []
+    for rule in rules:
+        if rule.scope is not scope or (role is not None and role not in rule.roles):
+            continue
+        setting = policy.setting(rule.id)
+        if setting.enabled:
+            out.append((rule, setting))
+    return tuple(out)
+
+
 def default_settings(rules: tuple[Rule, ...] | None = None) -> dict[str, RuleSetting]:
     """Every rule as declared: enabled, its own severity and parameters."""
     return {
-        r.id: RuleSetting(True, r.severity, dict(r.parameters))
+        r.id: RuleSetting(True, r.severity, r.params())
         for r in (catalogue() if rules is None else rules)
     }
 
@@ -129,7 +159,8 @@ def parse_policy(
 
 
 def _apply(base: RuleSetting, overrides: dict[str, Any], key: str, source: str) -> RuleSetting:
-    enabled, severity, params = base.enabled, base.severity, dict(base.parameters)
+    enabled, severity = base.enabled, base.severity
+    params: dict[str, Any] = {}
     for name, value in overrides.items():
         where = f"{key}.{name}"
         if name == "enabled":
@@ -141,35 +172,18 @@ def _apply(base: RuleSetting, overrides: dict[str, Any], key: str, source: str) 
                 severity = Severity.parse(_string(value, where, source))
             except ValueError as exc:
                 raise PolicyError(str(exc), location=source, key=where) from None
-        elif name in params:
-            params[name] = _coerce(params[name], value, where, source)
         else:
-            known = ", ".join(sorted({*params, *_RULE_KEYS}))
-            raise PolicyError(
-                f"unknown parameter {name!r} (this rule takes: {known})", location=source, key=where
-            )
-    return RuleSetting(enabled, severity, params)
-
-
-def _coerce(default: ParamValue, value: Any, where: str, source: str) -> ParamValue:
-    """Check ``value`` has the type of the declared default."""
-    if isinstance(default, bool):
-        ok = isinstance(value, bool)
-    elif isinstance(default, int):
-        ok = isinstance(value, int) and not isinstance(value, bool)
-    elif isinstance(default, float):
-        ok = isinstance(value, int | float) and not isinstance(value, bool)
-        value = float(value) if ok else value
-    elif isinstance(default, str):
-        ok = isinstance(value, str)
-    else:
-        ok = isinstance(value, list) and all(isinstance(v, str) for v in value)
-        value = tuple(value) if ok else value
-    if not ok:
-        expected = "a list of strings" if isinstance(default, tuple) else type(default).__name__
-        raise PolicyError(f"must be {expected}, not {value!r}", location=source, key=where)
-    result: ParamValue = value
-    return result
+            params[name] = value
+    try:
+        parameters = with_overrides(base.parameters, params)
+    except ParameterError as exc:
+        where = f"{key}.{exc.name}"
+        if exc.name not in parameter_names(type(base.parameters)):
+            known = ", ".join(sorted({*parameter_names(type(base.parameters)), *_RULE_KEYS}))
+            message = f"unknown parameter {exc.name!r} (this rule takes: {known})"
+            raise PolicyError(message, location=source, key=where) from None
+        raise PolicyError(exc.message, location=source, key=where) from None
+    return RuleSetting(enabled, severity, parameters)
 
 
 def _table(value: Any, key: str, source: str) -> dict[str, Any]:

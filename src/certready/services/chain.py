@@ -37,8 +37,6 @@ from certready.core.location import Location, TrustLocation, UnknownLocation
 from certready.core.model import CertFacts, ChainElement, Finding
 from certready.core.policy import Policy
 from certready.core.rules.chain import key_weakness, signature_weakness, validation_type_note
-from certready.core.rules.params import list_param
-from certready.core.rules.signature import STRONG_HASHES
 from certready.core.rules.signature import weak_hash as weak_signature_hash
 
 _SHA256 = hashes.SHA256()
@@ -539,10 +537,7 @@ def analyse_chain(
         not result.ok
         and anchored
         and weak_hash.enabled
-        and weak_signature_hash(
-            leaf_c.facts, list_param(weak_hash.parameters, "allowed", STRONG_HASHES)
-        )
-        is not None
+        and weak_signature_hash(leaf_c.facts, weak_hash.parameters.allowed) is not None
     )
     if (
         not result.ok

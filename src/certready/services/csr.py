@@ -115,9 +115,7 @@ def profile_usages(policy: Policy, key_type: str) -> tuple[tuple[str, ...], tupl
     bits = set(key_usage_for(key_type))
     rsa_rule = _setting(policy, "usage.key-usage-rsa")
     if key_type.startswith("rsa") and rsa_rule is not None and rsa_rule.enabled:
-        required = rsa_rule.parameters.get("required", ())
-        if isinstance(required, tuple):
-            bits.update(required)
+        bits.update(rsa_rule.parameters.required)
     client_rule = _setting(policy, "usage.eku-client-auth")
     ekus = TLS_EKU if client_rule is None or client_rule.enabled else (SERVER_AUTH,)
     return tuple(b for b in KEY_USAGE_BITS if b in bits), ekus

@@ -51,7 +51,7 @@ class RenderContext:
         setting = self.policy.settings.get(_EXPIRY_RULE)
         if setting is None or not setting.enabled:
             return DEFAULT_EXPIRY_DAYS
-        value = setting.parameters.get(_EXPIRY_PARAMETER)
+        value = getattr(setting.parameters, _EXPIRY_PARAMETER, None)
         if isinstance(value, int) and not isinstance(value, bool) and value >= 0:
             return value
         return DEFAULT_EXPIRY_DAYS

@@ -9,6 +9,7 @@
 - :mod:`.chain`: path building and trust (findings emitted by the chain analyser).
 - :mod:`.tls`: what a live server presents (findings emitted by the scanner).
 - :mod:`.deployment`: topology of a whole deployment (findings emitted by the audit).
+- :mod:`.meta`: what the engine itself reports (``engine.rule-failed``).
 """
 
 from __future__ import annotations
@@ -18,6 +19,7 @@ from certready.core.rules import (  # noqa: F401 - imported to register their ru
     chain,
     deployment,
     keys,
+    meta,
     names,
     signature,
     sts,

@@ -13,11 +13,10 @@ CA/Browser Forum Baseline Requirements (§6.1.5 key sizes, §7.1.2.1 root profil
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from dataclasses import dataclass
 
-from certready.core.model import CertFacts, ParamValue, Severity
+from certready.core.model import CertFacts, Severity
 from certready.core.rules.keys import ALLOWED_CURVES
-from certready.core.rules.params import int_param, list_param
 from certready.core.rules.registry import analysed_elsewhere, rule
 
 WEAK_HASHES = ("md5", "sha1", "md2", "md4", "unknown")
@@ -130,6 +129,17 @@ rule(
     references=(_RFC5280_6, "RFC 5280 §4.1.2.5"),
 )(analysed_elsewhere)
 
+
+@dataclass(frozen=True, slots=True)
+class IntermediateWeakParams:
+    min_rsa_bits: int = 2048
+    """The smallest RSA modulus accepted on a CA of the path, in bits."""
+    curves: tuple[str, ...] = ALLOWED_CURVES
+    """Named curves accepted on a CA of the path."""
+    weak_hashes: tuple[str, ...] = WEAK_HASHES
+    """Signature hashes refused on a CA of the path (a root's self-signature is not checked)."""
+
+
 rule(
     id="chain.intermediate-weak",
     title="A CA certificate on the path has a weak key or signature",
@@ -141,11 +151,7 @@ rule(
     ),
     remediation="Have the certificate reissued under the CA's current (RSA-2048+/ECDSA, SHA-256) hierarchy.",
     references=("CA/B BR §6.1.5", "CA/B BR §7.1.3", "Mozilla Root Store Policy §5.1"),
-    parameters={
-        "min_rsa_bits": 2048,
-        "curves": ALLOWED_CURVES,
-        "weak_hashes": WEAK_HASHES,
-    },
+    parameters=IntermediateWeakParams,
 )(analysed_elsewhere)
 
 rule(
@@ -187,6 +193,13 @@ rule(
     references=("RFC 5280 §5", "RFC 5280 §6.3"),
 )(analysed_elsewhere)
 
+
+@dataclass(frozen=True, slots=True)
+class ValidationTypeParams:
+    recommended: tuple[str, ...] = ("DV",)
+    """Validation types (DV, OV, IV, EV) the install guide recommends."""
+
+
 rule(
     id="chain.validation-type",
     title="Validation type of a public certificate (DV/OV/EV)",
@@ -197,7 +210,7 @@ rule(
     ),
     remediation="Nothing to do unless buying the next certificate: a DV certificate is enough.",
     references=("CA/B BR §7.1.6.1", _GUIDE),
-    parameters={"recommended": ("DV",)},
+    parameters=ValidationTypeParams,
 )(analysed_elsewhere)
 
 rule(
@@ -241,18 +254,18 @@ rule(
 )(analysed_elsewhere)
 
 
-def key_weakness(cert: CertFacts, params: Mapping[str, ParamValue]) -> str | None:
+def key_weakness(cert: CertFacts, params: IntermediateWeakParams) -> str | None:
     """Why ``cert``'s public key is too weak for a CA on the path, or ``None``."""
     key = cert.public_key
     if key.key_type == "rsa":
-        min_bits = int_param(params, "min_rsa_bits", 2048)
+        min_bits = params.min_rsa_bits
         if key.size_bits < min_bits:
             return f"RSA key of {key.size_bits} bits (at least {min_bits} required)"
         if key.size_bits % 8:
             return f"RSA modulus of {key.size_bits} bits is not a multiple of 8"
         return None
     if key.key_type == "ec":
-        curves = list_param(params, "curves", ALLOWED_CURVES)
+        curves = params.curves
         if key.curve not in curves:
             return f"EC curve {key.curve} (allowed: {', '.join(curves)})"
         return None
@@ -263,18 +276,18 @@ def key_weakness(cert: CertFacts, params: Mapping[str, ParamValue]) -> str | Non
     return None
 
 
-def signature_weakness(cert: CertFacts, params: Mapping[str, ParamValue]) -> str | None:
+def signature_weakness(cert: CertFacts, params: IntermediateWeakParams) -> str | None:
     """Why ``cert``'s signature hash is too weak, or ``None``. Callers skip a root's self-signature."""
-    if cert.signature_hash in list_param(params, "weak_hashes", WEAK_HASHES):
+    if cert.signature_hash in params.weak_hashes:
         return f"signed with {cert.signature_hash.upper()}"
     return None
 
 
-def validation_type_note(cert: CertFacts, params: Mapping[str, ParamValue]) -> str | None:
+def validation_type_note(cert: CertFacts, params: ValidationTypeParams) -> str | None:
     """The leaf's validation type in words (``None`` when it asserts no CA/B policy OID)."""
     if cert.validation_type is None:
         return None
-    recommended = list_param(params, "recommended", ("DV",))
+    recommended = params.recommended
     text = f"{cert.validation_type} certificate (policy {', '.join(cert.certificate_policies)})"
     if cert.validation_type in recommended:
         return text

@@ -6,11 +6,17 @@ CA/B Forum Baseline Requirements §6.1.5-6.1.6, Mozilla Root Store Policy §5.1,
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable
+from dataclasses import dataclass
 
 from certready.core.facts import CURVE_DISPLAY, describe_key
-from certready.core.model import KeyPairing, ParamValue, RuleContext, Severity, Violation
-from certready.core.rules.params import int_param, list_param
+from certready.core.model import (
+    KeyPairing,
+    NoParameters,
+    RuleContext,
+    Severity,
+    Violation,
+)
 from certready.core.rules.registry import SSL, SSL_AND_STS, rule
 
 GUIDE_KEYS = "Install guide, 'SSL certificate requirements': RSA >= 2048 bits or ECC >= 256 bits"
@@ -38,6 +44,12 @@ REFUSED_BY: dict[str, str] = {
 }
 
 
+@dataclass(frozen=True, slots=True)
+class RsaSizeParams:
+    min_bits: int = 2048
+    """The smallest RSA modulus accepted, in bits."""
+
+
 @rule(
     id="key.rsa-size",
     title="RSA keys have at least `min_bits` bits (2048 by default)",
@@ -51,15 +63,23 @@ REFUSED_BY: dict[str, str] = {
         "and request a new certificate for it."
     ),
     references=(GUIDE_KEYS, "CA/B BR §6.1.5", "NIST SP 800-131A Rev. 2"),
-    parameters={"min_bits": 2048},
+    parameters=RsaSizeParams,
     roles=SSL_AND_STS,
 )
-def rsa_size(ctx: RuleContext, params: Mapping[str, ParamValue]) -> Iterable[Violation]:
+def rsa_size(ctx: RuleContext, params: RsaSizeParams) -> Iterable[Violation]:
     """RSA modulus >= ``min_bits`` (install guide; CA/B BR §6.1.5)."""
     key = ctx.leaf.public_key
-    min_bits = int_param(params, "min_bits", 2048)
+    min_bits = params.min_bits
     if key.key_type == "rsa" and key.size_bits < min_bits:
         yield Violation(f"RSA key of {key.size_bits} bits; at least {min_bits} required")
+
+
+@dataclass(frozen=True, slots=True)
+class EcCurveParams:
+    min_bits: int = 256
+    """The smallest EC key accepted, in bits."""
+    curves: tuple[str, ...] = ALLOWED_CURVES
+    """Named curves accepted, as cryptography spells them (``secp256r1``)."""
 
 
 @rule(
@@ -74,16 +94,16 @@ def rsa_size(ctx: RuleContext, params: Mapping[str, ParamValue]) -> Iterable[Vio
     ),
     remediation="Generate a P-256 (or P-384) key and request a new certificate for it.",
     references=(GUIDE_KEYS, "CA/B BR §6.1.5", "RFC 8446 §4.2.3", "Mozilla Root Store Policy §5.1"),
-    parameters={"min_bits": 256, "curves": ALLOWED_CURVES},
+    parameters=EcCurveParams,
     roles=SSL_AND_STS,
 )
-def ec_curve(ctx: RuleContext, params: Mapping[str, ParamValue]) -> Iterable[Violation]:
+def ec_curve(ctx: RuleContext, params: EcCurveParams) -> Iterable[Violation]:
     """EC key on an allowed named curve of >= ``min_bits`` bits (CA/B BR §6.1.5)."""
     key = ctx.leaf.public_key
     if key.key_type != "ec":
         return
-    curves = list_param(params, "curves", ALLOWED_CURVES)
-    min_bits = int_param(params, "min_bits", 256)
+    curves = params.curves
+    min_bits = params.min_bits
     name = CURVE_DISPLAY.get(key.curve or "", key.curve or "unnamed curve")
     if key.size_bits < min_bits:
         yield Violation(f"EC key on {name} has {key.size_bits} bits; at least {min_bits} required")
@@ -105,7 +125,7 @@ def ec_curve(ctx: RuleContext, params: Mapping[str, ParamValue]) -> Iterable[Vio
     references=(GUIDE_KEYS, "CA/B BR §6.1.5", "RFC 8446 §4.2.3"),
     roles=SSL_AND_STS,
 )
-def type_unsupported(ctx: RuleContext, params: Mapping[str, ParamValue]) -> Iterable[Violation]:
+def type_unsupported(ctx: RuleContext, params: NoParameters) -> Iterable[Violation]:
     """Key type is RSA or EC (CA/B BR §6.1.5); anything else names the clients that refuse it."""
     key = ctx.leaf.public_key
     reason = REFUSED_BY.get(key.key_type)
@@ -126,9 +146,7 @@ def type_unsupported(ctx: RuleContext, params: Mapping[str, ParamValue]) -> Iter
     references=("CA/B BR §6.1.5", "Mozilla Root Store Policy §5.1"),
     roles=SSL_AND_STS,
 )
-def rsa_modulus_multiple_of_8(
-    ctx: RuleContext, params: Mapping[str, ParamValue]
-) -> Iterable[Violation]:
+def rsa_modulus_multiple_of_8(ctx: RuleContext, params: NoParameters) -> Iterable[Violation]:
     """RSA modulus size divisible by 8 (CA/B BR §6.1.5; Mozilla Root Store Policy §5.1)."""
     key = ctx.leaf.public_key
     if key.key_type == "rsa" and key.size_bits % 8 != 0:
@@ -152,7 +170,7 @@ def rsa_modulus_multiple_of_8(
     references=(GUIDE_HOST_KEY, "RFC 5280 §4.1.2.7"),
     roles=SSL_AND_STS,
 )
-def private_key_mismatch(ctx: RuleContext, params: Mapping[str, ParamValue]) -> Iterable[Violation]:
+def private_key_mismatch(ctx: RuleContext, params: NoParameters) -> Iterable[Violation]:
     """The supplied private key's public half equals the certificate's SubjectPublicKeyInfo."""
     if ctx.private_key is KeyPairing.MISMATCH:
         yield Violation("the private key supplied does not belong to this certificate")
@@ -174,7 +192,7 @@ def private_key_mismatch(ctx: RuleContext, params: Mapping[str, ParamValue]) -> 
     references=(GUIDE_HOST_KEY,),
     roles=SSL,
 )
-def private_key_missing(ctx: RuleContext, params: Mapping[str, ParamValue]) -> Iterable[Violation]:
+def private_key_missing(ctx: RuleContext, params: NoParameters) -> Iterable[Violation]:
     """A private key came with the certificate (install guide); silent for a live server."""
     if ctx.private_key is KeyPairing.ABSENT and not ctx.served:
         yield Violation("no private key was supplied with the certificate")

@@ -8,7 +8,8 @@ done by ``service_identity`` (pyca's implementation of RFC 6125/9525), not by ha
 from __future__ import annotations
 
 import ipaddress
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable
+from dataclasses import dataclass
 from functools import lru_cache
 
 import idna
@@ -22,8 +23,13 @@ from service_identity.hazmat import (
 )
 
 from certready.core.hostnames import a_label, is_ip_address
-from certready.core.model import CertFacts, ParamValue, RuleContext, Severity, Violation
-from certready.core.rules.params import bool_param
+from certready.core.model import (
+    CertFacts,
+    NoParameters,
+    RuleContext,
+    Severity,
+    Violation,
+)
 from certready.core.rules.registry import rule
 
 GUIDE = "Install guide, 'Certificate implementation': the name must exactly match the FQDN"
@@ -135,7 +141,7 @@ def is_public_suffix(domain: str, *, only_icann: bool = True) -> bool:
         "CA/B BR §7.1.2.7.12",
     ),
 )
-def san_missing(ctx: RuleContext, params: Mapping[str, ParamValue]) -> Iterable[Violation]:
+def san_missing(ctx: RuleContext, params: NoParameters) -> Iterable[Violation]:
     """A subjectAltName with at least one dNSName or iPAddress (RFC 9525 §6.3; install guide)."""
     san = ctx.leaf.subject_alt_name
     if san is None:
@@ -161,7 +167,7 @@ def san_missing(ctx: RuleContext, params: Mapping[str, ParamValue]) -> Iterable[
     ),
     references=(GUIDE, "RFC 9525 §6.3-6.4", "RFC 6125 §6.4"),
 )
-def host_not_covered(ctx: RuleContext, params: Mapping[str, ParamValue]) -> Iterable[Violation]:
+def host_not_covered(ctx: RuleContext, params: NoParameters) -> Iterable[Violation]:
     """Each ``--host`` matches a SAN dNSName/iPAddress (RFC 9525 §6.3); the CN never counts.
 
     A certificate with no SAN name at all is ``names.san-missing``'s finding, not repeated here
@@ -200,7 +206,7 @@ def host_not_covered(ctx: RuleContext, params: Mapping[str, ParamValue]) -> Iter
     ),
     references=("RFC 9525 §6.3", "RFC 6125 §7.2", "CA/B BR §3.2.2.6"),
 )
-def wildcard_invalid(ctx: RuleContext, params: Mapping[str, ParamValue]) -> Iterable[Violation]:
+def wildcard_invalid(ctx: RuleContext, params: NoParameters) -> Iterable[Violation]:
     """Each SAN wildcard is a whole left-most ``*`` label (RFC 9525 §6.3, RFC 6125 §7.2)."""
     dns, _ = _san_names(ctx.leaf)
     for pattern in dns:
@@ -208,6 +214,12 @@ def wildcard_invalid(ctx: RuleContext, params: Mapping[str, ParamValue]) -> Iter
             problem = wildcard_problem(pattern)
             if problem is not None:
                 yield Violation(f"SAN {pattern}: {problem}; it covers no host")
+
+
+@dataclass(frozen=True, slots=True)
+class WildcardPublicSuffixParams:
+    only_icann: bool = True
+    """Judge against the ICANN section of the public-suffix list only (not private suffixes)."""
 
 
 @rule(
@@ -221,19 +233,25 @@ def wildcard_invalid(ctx: RuleContext, params: Mapping[str, ParamValue]) -> Iter
     ),
     remediation="Use a wildcard under your own registered domain (*.mycompany.com).",
     references=("CA/B BR §3.2.2.6", "RFC 9525 §6.3", "https://publicsuffix.org/"),
-    parameters={"only_icann": True},
+    parameters=WildcardPublicSuffixParams,
 )
 def wildcard_public_suffix(
-    ctx: RuleContext, params: Mapping[str, ParamValue]
+    ctx: RuleContext, params: WildcardPublicSuffixParams
 ) -> Iterable[Violation]:
     """No SAN ``*.<public suffix>`` (CA/B BR §3.2.2.6); ``only_icann`` ignores private suffixes."""
-    only_icann = bool_param(params, "only_icann", True)
+    only_icann = params.only_icann
     dns, _ = _san_names(ctx.leaf)
     for pattern in dns:
         if pattern.startswith("*.") and pattern.count("*") == 1:
             base = pattern[2:]
             if base and is_public_suffix(base, only_icann=only_icann):
                 yield Violation(f"SAN {pattern} is a wildcard over the public suffix {base}")
+
+
+@dataclass(frozen=True, slots=True)
+class CnNotInSanParams:
+    exact: bool = False
+    """Require the CN byte for byte among the dNSNames (CA/B BR §7.1.4.3), not just covered."""
 
 
 @rule(
@@ -247,16 +265,16 @@ def wildcard_public_suffix(
     ),
     remediation="Reissue with the CN equal to one of the SAN entries (or no CN at all).",
     references=("CA/B BR §7.1.4.3", "RFC 9525 §6.3", "Apple HT210176"),
-    parameters={"exact": False},
+    parameters=CnNotInSanParams,
 )
-def cn_not_in_san(ctx: RuleContext, params: Mapping[str, ParamValue]) -> Iterable[Violation]:
+def cn_not_in_san(ctx: RuleContext, params: CnNotInSanParams) -> Iterable[Violation]:
     """Each CN equals a SAN dNSName or iPAddress (CA/B BR §7.1.4.3), case-insensitively.
 
     With ``exact`` (the ``webpki`` profile) the comparison is the Baseline Requirements' own: the
     CN byte for byte equal to a dNSName as written, or to an iPAddress in its RFC 5952 text form
     (IPv6 lower case and compressed) — ``Example.com`` or ``2001:DB8::1`` then do not match.
     """
-    if bool_param(params, "exact", False):
+    if params.exact:
         yield from _cn_not_in_san_exact(ctx.leaf)
         return
     dns, ips = _san_names(ctx.leaf)

@@ -1,18 +1,30 @@
-"""The rule catalogue: ``@rule(...)`` declares a rule once, with everything ``certready rules`` shows.
+"""The rule catalogue: ``@rule(...)`` declares a rule once, beside its check, with everything
+``certready rules`` shows.
 
-A rule's id is stable and dotted (``area.what``); its area is the module it lives in. Rules whose
-verdict needs more than one certificate's facts (chain building, a live handshake, a deployment
-topology) are declared here too, with :func:`analysed_elsewhere` as their check, and the analyser
-emits their findings through :func:`certready.core.engine.make_finding` so the policy still decides
-their severity and whether they run.
+A rule's id is stable and dotted (``area.what``); its area is the module it lives in. Whatever its
+scope (one certificate, a chain, a handshake, a deployment) a rule is a declaration plus one check
+that the engine runs, so the policy decides its severity and whether it runs, and a crashing check
+becomes ``engine.rule-failed`` like any other. The decorator returns the :class:`Rule`: code refers
+to a rule through its declaration (``expired.id``), never by spelling its id again.
 """
 
 from __future__ import annotations
 
 import re
 from collections.abc import Callable, Iterable, Mapping
+from typing import Any
 
-from certready.core.model import Check, ParamValue, Role, Rule, RuleContext, Severity, Violation
+from certready.core.model import (
+    Check,
+    NoParameters,
+    ParamValue,
+    Role,
+    Rule,
+    RuleContext,
+    Scope,
+    Severity,
+    Violation,
+)
 
 RULE_ID = re.compile(r"^[a-z][a-z0-9]*(\.[a-z0-9]+(-[a-z0-9]+)*)+$")
 SSL = frozenset({Role.SSL})
@@ -37,13 +49,16 @@ def rule(
     rationale: str,
     remediation: str,
     references: tuple[str, ...],
-    parameters: Mapping[str, ParamValue] | None = None,
+    parameters: type[Any] = NoParameters,
     roles: frozenset[Role] = SSL,
-) -> Callable[[Check], Check]:
-    """Declare and register a rule; the decorated function is its check."""
+    scope: Scope = Scope.CERTIFICATE,
+    supersedes: tuple[Rule, ...] = (),
+) -> Callable[[Check], Rule]:
+    """Declare and register a rule; the decorated function is its check, and the name it is bound
+    to becomes the :class:`Rule` (callable: ``rule(context)`` runs the check with its defaults)."""
 
-    def register(check: Check) -> Check:
-        declare(
+    def register(check: Check) -> Rule:
+        return declare(
             Rule(
                 id=id,
                 title=title,
@@ -52,11 +67,12 @@ def rule(
                 remediation=remediation,
                 references=references,
                 check=check,
-                parameters=dict(parameters or {}),
+                params=parameters,
                 roles=roles,
+                scope=scope,
+                supersedes=tuple(r.id for r in supersedes),
             )
         )
-        return check
 
     return register
 

@@ -6,10 +6,15 @@ signature algorithm shown on the Details tab), CA/B BR §7.1.3.2, Chrome/Mozilla
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable
+from dataclasses import dataclass
 
-from certready.core.model import CertFacts, ParamValue, RuleContext, Severity, Violation
-from certready.core.rules.params import list_param
+from certready.core.model import (
+    CertFacts,
+    RuleContext,
+    Severity,
+    Violation,
+)
 from certready.core.rules.registry import SSL_AND_STS, rule
 
 STRONG_HASHES = ("sha256", "sha384", "sha512", "sha3-256", "sha3-384", "sha3-512")
@@ -21,6 +26,12 @@ def weak_hash(cert: CertFacts, allowed: tuple[str, ...]) -> str | None:
     if h is None or h in allowed:
         return None
     return h
+
+
+@dataclass(frozen=True, slots=True)
+class WeakHashParams:
+    allowed: tuple[str, ...] = STRONG_HASHES
+    """Signature hashes accepted on the leaf."""
 
 
 @rule(
@@ -42,12 +53,12 @@ def weak_hash(cert: CertFacts, allowed: tuple[str, ...]) -> str | None:
         "CA/B BR §7.1.3.2",
         "RFC 9155",
     ),
-    parameters={"allowed": STRONG_HASHES},
+    parameters=WeakHashParams,
     roles=SSL_AND_STS,
 )
-def weak_signature(ctx: RuleContext, params: Mapping[str, ParamValue]) -> Iterable[Violation]:
+def weak_signature(ctx: RuleContext, params: WeakHashParams) -> Iterable[Violation]:
     """SHA-256+ on the leaf and on every non-self-signed certificate in ``ctx.others``."""
-    allowed = list_param(params, "allowed", STRONG_HASHES)
+    allowed = params.allowed
     h = weak_hash(ctx.leaf, allowed)
     if h is not None:
         yield Violation(f"the certificate is signed with {h.upper()}")

@@ -7,9 +7,15 @@ to it too (they are declared for both roles), the host-name rules do not.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable
 
-from certready.core.model import KeyPairing, ParamValue, RuleContext, Severity, Violation
+from certready.core.model import (
+    KeyPairing,
+    NoParameters,
+    RuleContext,
+    Severity,
+    Violation,
+)
 from certready.core.rules.registry import STS, rule
 
 GUIDE_STS = "Install guide, 'Certificate implementation': STS and SSL certificates"
@@ -31,9 +37,7 @@ GUIDE_STS = "Install guide, 'Certificate implementation': STS and SSL certificat
     references=(GUIDE_STS, "RFC 5280 §4.2.1.3"),
     roles=STS,
 )
-def sts_private_key_missing(
-    ctx: RuleContext, params: Mapping[str, ParamValue]
-) -> Iterable[Violation]:
+def sts_private_key_missing(ctx: RuleContext, params: NoParameters) -> Iterable[Violation]:
     """A private key came with the STS certificate (silent for a live server)."""
     if ctx.private_key is KeyPairing.ABSENT and not ctx.served:
         yield Violation("the token-signing certificate was supplied without its private key")
@@ -52,9 +56,7 @@ def sts_private_key_missing(
     references=(GUIDE_STS, "RFC 5280 §4.2.1.3"),
     roles=STS,
 )
-def sts_digital_signature(
-    ctx: RuleContext, params: Mapping[str, ParamValue]
-) -> Iterable[Violation]:
+def sts_digital_signature(ctx: RuleContext, params: NoParameters) -> Iterable[Violation]:
     """Key Usage, when present, includes digitalSignature (RFC 5280 §4.2.1.3)."""
     bits = ctx.leaf.key_usage
     if bits is not None and "digital_signature" not in bits:

@@ -7,12 +7,18 @@ RFC 8813 §3, CA/B BR §7.1.2.7, Apple HT210176, the Chrome Root Program's clien
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable
+from dataclasses import dataclass
 
 from certready.core.facts import EKU_ANY, EKU_CLIENT_AUTH, EKU_SERVER_AUTH, KEY_USAGE_WORDS
 from certready.core.facts import key_usage_hex as ku_hex
-from certready.core.model import CertFacts, ParamValue, RuleContext, Severity, Violation
-from certready.core.rules.params import list_param, str_param
+from certready.core.model import (
+    CertFacts,
+    NoParameters,
+    RuleContext,
+    Severity,
+    Violation,
+)
 from certready.core.rules.registry import rule
 
 GUIDE_KU = "Install guide, 'SSL certificate requirements': Key Usage Digital Signature, Key Encipherment (a0)"
@@ -61,10 +67,16 @@ def _ku(leaf: CertFacts) -> frozenset[str] | None:
     ),
     references=(GUIDE_KU, "RFC 5280 §4.2.1.3", "CA/B BR §7.1.2.7.11"),
 )
-def key_usage_missing(ctx: RuleContext, params: Mapping[str, ParamValue]) -> Iterable[Violation]:
+def key_usage_missing(ctx: RuleContext, params: NoParameters) -> Iterable[Violation]:
     """A Key Usage extension is present (install guide; CA/B BR §7.1.2.7.11)."""
     if _ku(ctx.leaf) is None:
         yield Violation("no Key Usage extension")
+
+
+@dataclass(frozen=True, slots=True)
+class KeyUsageRsaParams:
+    required: tuple[str, ...] = ("digital_signature", "key_encipherment")
+    """Key Usage bits an RSA server certificate must assert (cryptography's names)."""
 
 
 @rule(
@@ -82,14 +94,14 @@ def key_usage_missing(ctx: RuleContext, params: Mapping[str, ParamValue]) -> Ite
         "keyEncipherment)."
     ),
     references=(GUIDE_KU, "RFC 5280 §4.2.1.3", "RFC 5246 §7.4.2", "CA/B BR §7.1.2.7.11"),
-    parameters={"required": ("digital_signature", "key_encipherment")},
+    parameters=KeyUsageRsaParams,
 )
-def key_usage_rsa(ctx: RuleContext, params: Mapping[str, ParamValue]) -> Iterable[Violation]:
+def key_usage_rsa(ctx: RuleContext, params: KeyUsageRsaParams) -> Iterable[Violation]:
     """RSA leaf: every ``required`` bit (default digitalSignature + keyEncipherment, "a0")."""
     bits = _ku(ctx.leaf)
     if ctx.leaf.public_key.key_type != "rsa" or bits is None:
         return
-    required = list_param(params, "required", ("digital_signature", "key_encipherment"))
+    required = params.required
     missing = [b for b in required if b not in bits]
     if missing:
         yield Violation(
@@ -115,7 +127,7 @@ def key_usage_rsa(ctx: RuleContext, params: Mapping[str, ParamValue]) -> Iterabl
     ),
     references=(GUIDE_KU, "RFC 8813 §3", "RFC 5480 §3", "CA/B BR §7.1.2.7.11"),
 )
-def key_usage_ec(ctx: RuleContext, params: Mapping[str, ParamValue]) -> Iterable[Violation]:
+def key_usage_ec(ctx: RuleContext, params: NoParameters) -> Iterable[Violation]:
     """EC leaf: digitalSignature set, keyEncipherment absent (RFC 8813 §3)."""
     bits = _ku(ctx.leaf)
     if ctx.leaf.public_key.key_type != "ec" or bits is None:
@@ -148,7 +160,7 @@ def key_usage_ec(ctx: RuleContext, params: Mapping[str, ParamValue]) -> Iterable
     ),
     references=(GUIDE_EKU, "Apple HT210176", "RFC 5280 §4.2.1.12", "CA/B BR §7.1.2.7.10"),
 )
-def eku_server_auth(ctx: RuleContext, params: Mapping[str, ParamValue]) -> Iterable[Violation]:
+def eku_server_auth(ctx: RuleContext, params: NoParameters) -> Iterable[Violation]:
     """serverAuth is in the EKU, which must be present (Apple HT210176; install guide)."""
     eku = ctx.leaf.extended_key_usage
     if eku is None:
@@ -173,6 +185,12 @@ PHASE_OUT_OPTIONS = (
 )
 
 
+@dataclass(frozen=True, slots=True)
+class EkuClientAuthParams:
+    public_ca_severity: Severity = Severity.WARNING
+    """The severity when a public CA issued the certificate (they no longer include clientAuth)."""
+
+
 @rule(
     id="usage.eku-client-auth",
     title="The Extended Key Usage includes Client Authentication (install guide)",
@@ -195,9 +213,9 @@ PHASE_OUT_OPTIONS = (
         "Mozilla Root Store Policy §5.3",
         "RFC 5280 §4.2.1.12",
     ),
-    parameters={"public_ca_severity": "warning"},
+    parameters=EkuClientAuthParams,
 )
-def eku_client_auth(ctx: RuleContext, params: Mapping[str, ParamValue]) -> Iterable[Violation]:
+def eku_client_auth(ctx: RuleContext, params: EkuClientAuthParams) -> Iterable[Violation]:
     """clientAuth is in the EKU (install guide); a public CA's certificate gets the phase-out story."""
     eku = ctx.leaf.extended_key_usage
     if eku is not None and (EKU_CLIENT_AUTH in eku or EKU_ANY in eku):
@@ -207,7 +225,7 @@ def eku_client_auth(ctx: RuleContext, params: Mapping[str, ParamValue]) -> Itera
     else:
         missing = "the Extended Key Usage lacks Client Authentication (1.3.6.1.5.5.7.3.2)"
     if public_ca_likely(ctx):
-        severity = Severity.parse(str_param(params, "public_ca_severity", "warning"))
+        severity = params.public_ca_severity
         yield Violation(
             f"{missing}. {PHASE_OUT}.", severity=severity, remediation=PHASE_OUT_OPTIONS
         )
@@ -227,7 +245,7 @@ def eku_client_auth(ctx: RuleContext, params: Mapping[str, ParamValue]) -> Itera
     remediation="Request the certificate with exactly Server Authentication and Client Authentication.",
     references=("CA/B BR §7.1.2.7.10", "RFC 5280 §4.2.1.12", "Apple HT210176"),
 )
-def eku_any(ctx: RuleContext, params: Mapping[str, ParamValue]) -> Iterable[Violation]:
+def eku_any(ctx: RuleContext, params: NoParameters) -> Iterable[Violation]:
     """No anyExtendedKeyUsage in a leaf's EKU (CA/B BR §7.1.2.7.10)."""
     eku = ctx.leaf.extended_key_usage
     if eku is not None and EKU_ANY in eku:
@@ -246,7 +264,7 @@ def eku_any(ctx: RuleContext, params: Mapping[str, ParamValue]) -> Iterable[Viol
     remediation="Request an end-entity certificate (basicConstraints CA:FALSE) for the server.",
     references=("RFC 5280 §4.2.1.9", "CA/B BR §7.1.2.7.8"),
 )
-def leaf_is_ca(ctx: RuleContext, params: Mapping[str, ParamValue]) -> Iterable[Violation]:
+def leaf_is_ca(ctx: RuleContext, params: NoParameters) -> Iterable[Violation]:
     """basicConstraints cA is not TRUE on the leaf (RFC 5280 §4.2.1.9; CA/B BR §7.1.2.7.8)."""
     if ctx.leaf.is_ca:
         yield Violation("the server certificate is a CA certificate (basicConstraints CA:TRUE)")

@@ -7,10 +7,10 @@ ballot SC-081 (public TLS lifetimes), Apple HT210176 (825 days for any TLS certi
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable
+from dataclasses import dataclass
 
-from certready.core.model import ParamValue, RuleContext, Severity, Violation
-from certready.core.rules.params import int_param
+from certready.core.model import NoParameters, RuleContext, Severity, Violation
 from certready.core.rules.registry import SSL, SSL_AND_STS, rule
 
 _UTC = dt.UTC
@@ -67,7 +67,7 @@ def _date(when: dt.datetime) -> str:
     references=("RFC 5280 §4.1.2.5",),
     roles=SSL_AND_STS,
 )
-def expired(ctx: RuleContext, params: Mapping[str, ParamValue]) -> Iterable[Violation]:
+def expired(ctx: RuleContext, params: NoParameters) -> Iterable[Violation]:
     """now <= notAfter (RFC 5280 §4.1.2.5)."""
     if ctx.now > ctx.leaf.not_valid_after:
         ago = _span(ctx.now - ctx.leaf.not_valid_after)
@@ -86,10 +86,16 @@ def expired(ctx: RuleContext, params: Mapping[str, ParamValue]) -> Iterable[Viol
     references=("RFC 5280 §4.1.2.5",),
     roles=SSL_AND_STS,
 )
-def not_yet_valid(ctx: RuleContext, params: Mapping[str, ParamValue]) -> Iterable[Violation]:
+def not_yet_valid(ctx: RuleContext, params: NoParameters) -> Iterable[Violation]:
     """notBefore <= now (RFC 5280 §4.1.2.5)."""
     if ctx.now < ctx.leaf.not_valid_before:
         yield Violation(f"not valid before {_date(ctx.leaf.not_valid_before)}")
+
+
+@dataclass(frozen=True, slots=True)
+class ExpiringSoonParams:
+    days: int = 30
+    """Warn when the certificate expires within this many days."""
 
 
 @rule(
@@ -102,12 +108,12 @@ def not_yet_valid(ctx: RuleContext, params: Mapping[str, ParamValue]) -> Iterabl
     ),
     remediation="Renew the certificate now and schedule its installation before the expiry date.",
     references=("RFC 5280 §4.1.2.5", "Install guide, 'Certificate implementation'"),
-    parameters={"days": 30},
+    parameters=ExpiringSoonParams,
     roles=SSL_AND_STS,
 )
-def expiring_soon(ctx: RuleContext, params: Mapping[str, ParamValue]) -> Iterable[Violation]:
+def expiring_soon(ctx: RuleContext, params: ExpiringSoonParams) -> Iterable[Violation]:
     """notAfter is more than ``days`` days away (silent once expired: validity.expired says it)."""
-    days = int_param(params, "days", 30)
+    days = params.days
     left = ctx.leaf.not_valid_after - ctx.now
     if dt.timedelta(0) <= left < dt.timedelta(days=days):
         yield Violation(
@@ -133,7 +139,7 @@ def expiring_soon(ctx: RuleContext, params: Mapping[str, ParamValue]) -> Iterabl
     references=("CA/B BR §6.3.2", "CA/B ballot SC-081", "CA/B BR §1.6.1 (Validity Period)"),
     roles=SSL,
 )
-def lifetime_cabf(ctx: RuleContext, params: Mapping[str, ParamValue]) -> Iterable[Violation]:
+def lifetime_cabf(ctx: RuleContext, params: NoParameters) -> Iterable[Violation]:
     """Inclusive validity period <= the SC-081 maximum for notBefore, when issued by a public CA."""
     if ctx.issuer_is_public is not True:
         return
@@ -144,6 +150,12 @@ def lifetime_cabf(ctx: RuleContext, params: Mapping[str, ParamValue]) -> Iterabl
             f"valid for {_days(period)} from {ctx.leaf.not_valid_before:%Y-%m-%d}; public TLS "
             f"certificates issued then may be valid for at most {limit} days"
         )
+
+
+@dataclass(frozen=True, slots=True)
+class LifetimeAppleParams:
+    max_days: int = APPLE_MAX_DAYS
+    """The longest validity Apple clients accept, in days."""
 
 
 @rule(
@@ -160,12 +172,12 @@ def lifetime_cabf(ctx: RuleContext, params: Mapping[str, ParamValue]) -> Iterabl
         "choice for any CA)."
     ),
     references=("Apple HT210176",),
-    parameters={"max_days": APPLE_MAX_DAYS},
+    parameters=LifetimeAppleParams,
     roles=SSL,
 )
-def lifetime_apple(ctx: RuleContext, params: Mapping[str, ParamValue]) -> Iterable[Violation]:
+def lifetime_apple(ctx: RuleContext, params: LifetimeAppleParams) -> Iterable[Violation]:
     """notAfter - notBefore <= ``max_days`` (825) for certificates issued from 2019-07-01."""
-    max_days = int_param(params, "max_days", APPLE_MAX_DAYS)
+    max_days = params.max_days
     if ctx.leaf.not_valid_before < APPLE_SINCE:
         return
     if ctx.leaf.lifetime > dt.timedelta(days=max_days):

@@ -9,12 +9,15 @@ import typer
 from rich.markup import escape
 
 from certready.adapters.profiles import load_policy
-from certready.core.model import ParamValue
+from certready.core.model import ParamValue, Severity
 from certready.core.rules import catalogue
+from certready.core.rules.params import as_mapping
 from certready.interfaces.cli.main import current_streams
 
 
 def _param_text(value: ParamValue) -> str:
+    if isinstance(value, Severity):
+        return value.label
     if isinstance(value, tuple):
         return ",".join(value)
     if isinstance(value, bool):
@@ -92,7 +95,7 @@ def rules_document() -> str:
             settings.append(f"{policy.name}: {s.severity.label if s.enabled else 'off'}")
         roles = ", ".join(sorted(role.value for role in r.roles))
         lines.append(f"- **Severity**: {'; '.join(settings)} · **applies to**: {roles}")
-        params = homecare.setting(r.id).parameters
+        params = as_mapping(homecare.setting(r.id).parameters)
         if params:
             shown = ", ".join(f"`{k} = {_param_text(v)}`" for k, v in params.items())
             lines.append(f"- **Parameters** (homecare): {shown}")
@@ -147,7 +150,9 @@ def register(app: typer.Typer) -> None:
                         "severity": s.severity.label,
                         "enabled": s.enabled,
                         "roles": sorted(role.value for role in r.roles),
-                        "parameters": {k: _param_text(v) for k, v in s.parameters.items()},
+                        "parameters": {
+                            k: _param_text(v) for k, v in as_mapping(s.parameters).items()
+                        },
                         "rationale": r.rationale,
                         "remediation": r.remediation,
                         "references": list(r.references),
@@ -168,7 +173,7 @@ def register(app: typer.Typer) -> None:
         for r in catalogue():
             s = policy.setting(r.id)
             sev = s.severity.label if s.enabled else "off"
-            params = " ".join(f"{k}={_param_text(v)}" for k, v in s.parameters.items())
+            params = " ".join(f"{k}={_param_text(v)}" for k, v in as_mapping(s.parameters).items())
             out.print(
                 f"[bold]{r.id:<34}[/] {sev:<8} {escape(r.title)}"
                 + (f"  [dim]({escape(params)})[/]" if params else "")
