@@ -139,11 +139,3 @@ def test_live_probe_results_are_compared_with_the_files(tmp_path: Path, ca: Test
     assert "production/app (live 127.0.0.1:1, SNI homecare.sunrise-health.example)" in [
         t.target for t in by_sni.targets
     ]
-
-
-def test_every_report_format_renders_an_audit(tmp_path: Path, ca: TestCA) -> None:
-    lab = make_lab(tmp_path, ca, mobile_external=False)
-    for fmt in ("text", "json", "html", "junit", "sarif", "markdown"):
-        status, out, err = run("audit", str(lab.manifest), "--format", fmt)
-        assert status == ExitStatus.FINDINGS, (fmt, err)
-        assert "deployment.mobile-external-name" in out, fmt
