@@ -11,8 +11,8 @@ from pathlib import Path
 
 import pytest
 
+from certready.adapters.inputs import key_location, location
 from certready.adapters.manifest import load_manifest
-from certready.adapters.sources import key_location, location
 from certready.adapters.trust import load_mozilla, parse_trust
 from certready.core.location import (
     MOZILLA,

@@ -10,6 +10,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 from certready.core.engine import make_finding
+from certready.core.issuer_link import issued_by
 from certready.core.model import CertFacts, ChainElement, Finding, TlsFacts
 from certready.core.policy import Policy
 
@@ -34,15 +35,6 @@ class Expectations:
 def normalise_fingerprint(text: str) -> str:
     """``ab:cd ...`` -> ``ABCD...``."""
     return "".join(ch for ch in text if ch not in ": \t").upper()
-
-
-def issued_by(child: CertFacts, parent: CertFacts) -> bool:
-    """Names chain (RFC 5280 §4.1.2.4) and, when both are present, AKI matches SKI (§4.2.1.1)."""
-    if child.issuer != parent.subject:
-        return False
-    if child.authority_key_identifier and parent.subject_key_identifier:
-        return child.authority_key_identifier == parent.subject_key_identifier
-    return True
 
 
 def served_findings(
