@@ -48,7 +48,7 @@ def _all_ids(report: dict[str, object]) -> set[str]:
 def public_root(monkeypatch: pytest.MonkeyPatch, ca: TestCA) -> None:
     """The test CA's root is in the public program's store (what ``load_mozilla`` returns)."""
     store = TrustStore(MOZILLA, (ca.root.cert,))
-    for module in ("certready.services.chain", "certready.services.audit"):
+    for module in ("certready.services.chain_options", "certready.services.audit"):
         monkeypatch.setattr(f"{module}.load_mozilla", lambda: store)
 
 
@@ -95,7 +95,7 @@ def test_control_a_namesake_of_a_public_root_is_private(
     namesake = new_root(f"{ca.name} Root CA", "p256").cert
     assert namesake.subject == ca.root.cert.subject
     store = TrustStore(MOZILLA, (namesake,))
-    for module in ("certready.services.chain", "certready.services.audit"):
+    for module in ("certready.services.chain_options", "certready.services.audit"):
         monkeypatch.setattr(f"{module}.load_mozilla", lambda: store)
     assert build_plan(load_manifest(lab.manifest)).private is True
     assert set(PRIVATE_ONLY) <= _all_ids(_audit(lab.manifest))
