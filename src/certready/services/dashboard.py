@@ -114,11 +114,18 @@ def deployment_page(
     environment: str | None = None,
     severity: str | None = None,
     max_days: int | None = None,
+    run_id: int | None = None,
 ) -> DeploymentPage:
-    """One deployment's latest run; the filters narrow the target list only."""
+    """One deployment's latest run (or run ``run_id`` of it) and the diff since the run before;
+    the filters narrow the target list only."""
     run = next((r for r in store.latest_runs() if deployment_name(r) == name), None)
     if run is None:
         raise UsageError(f"no recorded deployment {name!r}")
+    if run_id is not None and run_id != run.id:
+        older = inventory.run(run_id)
+        if older is None or older.manifest != run.manifest or not older.complete:
+            raise UsageError(f"no complete run {run_id} of {name!r}")
+        run = older
     served = store.served([run.id])
     rows = inventory.findings(run.id)
     worst: dict[str, int] = defaultdict(int)

@@ -170,7 +170,11 @@ class Watcher:
             return None
         self.runs_done += 1
         log.info(
-            "%s: recorded run %d (%s, %.1f s)", manifest, run_id, report.worst or "ok", duration
+            "%s: recorded run %d (%s, %.1f s)",
+            manifest,
+            run_id,
+            report.worst.label if report.worst is not None else "ok",
+            duration,
         )
         if self.after_run is not None:
             try:

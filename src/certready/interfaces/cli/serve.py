@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import datetime as dt
 import logging
+import signal
 import socket
 import sys
 from typing import Annotated
@@ -154,9 +155,12 @@ def _serve(
 
     assert isinstance(schedule, Schedule) and isinstance(access, Access)
     assert alert_config is None or isinstance(alert_config, AlertConfig)
-    logging.basicConfig(
-        stream=sys.stderr, level=logging.INFO, format="certready serve: %(message)s", force=True
-    )
+    log = logging.getLogger("certready.serve")
+    handler = logging.StreamHandler(sys.stderr)
+    handler.setFormatter(logging.Formatter("certready serve: %(message)s"))
+    log.addHandler(handler)
+    log.setLevel(logging.INFO)
+    log.propagate = False
     try:
         sock = socket.socket(socket.AF_INET6 if ":" in host else socket.AF_INET)
         sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
@@ -193,13 +197,16 @@ def _serve(
     config = uvicorn.Config(app, log_level="warning", access_log=False, lifespan="off")
     server = uvicorn.Server(config)
     shown = f"[{host}]" if ":" in host else host
-    logging.getLogger("certready.serve").info(
+    log.info(
         "listening on http://%s:%d/ (metrics at /metrics); %d manifest(s), recording into %s",
         shown,
         sock.getsockname()[1],
         len(manifests),
         database.named,
     )
+    # uvicorn handles SIGTERM/SIGINT (a graceful stop), then raises the signal again once it has
+    # stopped: these handlers take that second one so the watcher can finish and serve exits 0
+    previous = {sig: signal.signal(sig, _ignore) for sig in (signal.SIGTERM, signal.SIGINT)}
     watcher.start()
     try:
         server.run(sockets=[sock])
@@ -207,5 +214,11 @@ def _serve(
         watcher.stop()
         inventory.close()
         sock.close()
-        logging.getLogger("certready.serve").info("stopped")
+        for sig, handler_ in previous.items():
+            signal.signal(sig, handler_)
+        log.info("stopped")
     return 0
+
+
+def _ignore(_signal: int, _frame: object) -> None:
+    """The signal uvicorn raises again after its graceful stop: already handled."""

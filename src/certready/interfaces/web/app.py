@@ -107,6 +107,7 @@ def build_app(
         environment = params.get("environment") or None
         severity = params.get("severity") or None
         days = params.get("days") or None
+        run_id = params.get("run") or None
         try:
             max_days = int(days) if days is not None else None
             page = dashboard.deployment_page(
@@ -117,6 +118,7 @@ def build_app(
                 environment=environment,
                 severity=severity,
                 max_days=max_days,
+                run_id=int(run_id) if run_id is not None else None,
             )
         except (UsageError, ValueError) as exc:
             return _page("error.html.j2", status=404, message=str(exc))
