@@ -33,6 +33,7 @@ from certready.adapters.trust import TrustStore, load_mozilla, load_trust_path, 
 from certready.core.engine import make_finding
 from certready.core.errors import InputError, UsageError
 from certready.core.facts import cached_facts, certificate_names, colon_hex
+from certready.core.location import Location, TrustLocation, UnknownLocation
 from certready.core.model import CertFacts, ChainElement, Finding
 from certready.core.policy import Policy
 from certready.core.rules.chain import key_weakness, signature_weakness, validation_type_note
@@ -60,7 +61,7 @@ class ChainOptions:
     max_chain_depth: int | None = None
     _anchors: Anchors = field(init=False, repr=False, compare=False)
     _public: frozenset[bytes] = field(init=False, repr=False, compare=False)
-    _origins: dict[bytes, str] = field(init=False, repr=False, compare=False)
+    _origins: dict[bytes, TrustLocation] = field(init=False, repr=False, compare=False)
     _by_subject: dict[bytes, list[tuple[int, x509.Certificate, bytes]]] = field(
         init=False, repr=False, compare=False
     )
@@ -70,17 +71,17 @@ class ChainOptions:
         public = self.public or load_mozilla()
         anchors: list[x509.Certificate] = []
         fingerprints: list[bytes] = []
-        origins: dict[bytes, str] = {}
+        origins: dict[bytes, TrustLocation] = {}
         for store in trust:
             for cert in store.anchors:
                 fp = cert.fingerprint(_SHA256)
                 if fp not in origins:
-                    origins[fp] = store.label
+                    origins[fp] = store.origin
                     anchors.append(cert)
                     fingerprints.append(fp)
         for store in trust:
             for cert in store.intermediates:
-                origins.setdefault(cert.fingerprint(_SHA256), store.label)
+                origins.setdefault(cert.fingerprint(_SHA256), store.origin)
         object.__setattr__(self, "_anchors", Anchors(anchors, fingerprints))
         object.__setattr__(self, "_origins", origins)
         same = public is trust[0] and len(trust) == 1
@@ -135,7 +136,7 @@ class ChainOptions:
         ordered = sorted(found.items(), key=lambda item: item[1][0])
         return [(cert, fp) for fp, (_, cert) in ordered]
 
-    def origin(self, fingerprint: bytes) -> str | None:
+    def origin(self, fingerprint: bytes) -> TrustLocation | None:
         return self._origins.get(fingerprint)
 
     def is_public(self, cert: x509.Certificate) -> bool:
@@ -163,7 +164,7 @@ class _Cert:
     """A supplied or known certificate, its facts extracted at most once."""
 
     cert: x509.Certificate
-    origin: str
+    origin: Location
     fp: bytes
     _facts: CertFacts | None = None
     _names: tuple[bytes, bytes] | None = None
@@ -350,7 +351,7 @@ def _clamp(at: dt.datetime, cert: x509.Certificate) -> dt.datetime:
 
 
 class _Emitter:
-    def __init__(self, policy: Policy, location: str) -> None:
+    def __init__(self, policy: Policy, location: Location) -> None:
         self.policy = policy
         self.location = location
         self.findings: list[Finding] = []
@@ -361,7 +362,7 @@ class _Emitter:
         message: str,
         *,
         certificate: CertFacts | None = None,
-        location: str | None = None,
+        location: Location | None = None,
         remediation: str | None = None,
     ) -> bool:
         finding = make_finding(
@@ -434,9 +435,9 @@ def analyse_chain(
     known: list[_Cert] = list(sequence)
     for cert, fp in options.issuer_candidates_by_name(c.issuer_der for c in sequence):
         if fp not in seen:
-            known.append(_Cert(cert, options.origin(fp) or "trust", fp))
+            known.append(_Cert(cert, options.origin(fp) or UnknownLocation(), fp))
     graph = _Graph(known)
-    origins = {c.fp: c.origin for c in known}
+    origins: dict[bytes, Location] = {c.fp: c.origin for c in known}
     for c in known:  # a root the user also sent shows where the verifier took it from
         if c.fp in options.anchors.fingerprints:
             origins[c.fp] = options.origin(c.fp) or c.origin
@@ -464,7 +465,7 @@ def analyse_chain(
         if found is not None and found.cert is cert:
             return found
         fp = cert.fingerprint(_SHA256)
-        return by_fp.get(fp) or _Cert(cert, "unknown", fp)
+        return by_fp.get(fp) or _Cert(cert, UnknownLocation(), fp)
 
     def facts_of(cert: x509.Certificate) -> CertFacts:
         return known_cert(cert).facts
