@@ -14,13 +14,24 @@ import hashlib
 from dataclasses import replace
 from typing import Any
 
+from certready.core.location import (
+    EndpointLocation,
+    FileLocation,
+    Location,
+    ManifestLocation,
+    TrustKind,
+    TrustLocation,
+)
 from certready.core.model import (
     CertFacts,
     ChainElement,
+    FailureReason,
+    FetchStep,
     Finding,
     KeyPairing,
     Report,
     Role,
+    ScanFailure,
     Severity,
     TargetResult,
     TargetStatus,
@@ -40,6 +51,7 @@ def facts(cn: str, **kwargs: Any) -> CertFacts:
         fingerprint_sha256=hashlib.sha256(seed).hexdigest().upper(),
         thumbprint_sha1=hashlib.sha1(seed).hexdigest().upper(),  # noqa: S324 - a fixture's tag
     )
+
 
 MANIFEST = "certready.yaml"
 ROOT = facts(
@@ -72,25 +84,25 @@ PRIVATE_CA = (
 )
 
 
-def manifest(line: int) -> str:
-    return f"manifest:{MANIFEST}:{line}"
+def manifest(line: int) -> ManifestLocation:
+    return ManifestLocation(MANIFEST, line)
 
 
-def file(path: str, index: int) -> str:
-    return f"file:{path}#{index}"
+def file(path: str, index: int) -> FileLocation:
+    return FileLocation(path, index)
 
 
-def endpoint(port: int, index: int | None = None) -> str:
-    which = "" if index is None else "#leaf" if index == 0 else f"#{index}"
-    return f"tls://127.0.0.2:{port}{which}"
+def endpoint(port: int, index: int | None = None) -> EndpointLocation:
+    return EndpointLocation("127.0.0.2", port, index)
 
 
 def finding(
     rule_id: str,
     message: str,
-    location: str,
+    location: Location,
     cert: CertFacts | None = None,
     severity: Severity | None = None,
+    about: tuple[str, ...] = (),
 ) -> Finding:
     rule = get_rule(rule_id)
     return Finding(
@@ -101,14 +113,15 @@ def finding(
         remediation=rule.remediation,
         subject=cert.subject if cert else None,
         fingerprint_sha256=cert.fingerprint_sha256 if cert else None,
+        about=about,
     )
 
 
 def _path(leaf: ChainElement) -> tuple[ChainElement, ...]:
     return (
         leaf,
-        ChainElement(ISSUING, "file:certs/issuing.pem#0"),
-        ChainElement(ROOT, f"trust:manifest:{MANIFEST}"),
+        ChainElement(ISSUING, FileLocation("certs/issuing.pem", 0)),
+        ChainElement(ROOT, TrustLocation(TrustKind.MANIFEST, MANIFEST)),
     )
 
 
@@ -241,6 +254,7 @@ def audit10() -> Report:
             target="test/app (live 127.0.0.2:8446)",
             location=endpoint(8446),
             status=TargetStatus.UNREACHABLE,
+            failure=ScanFailure(FailureReason.TIMEOUT, FetchStep.HANDSHAKE),
             reason="127.0.0.2:8446: timed out after 10 s waiting for the TLS handshake",
             hosts=("hctest.sunrise.example",),
         ),
@@ -252,6 +266,7 @@ def audit10() -> Report:
         f"(SHA-1 {PORTAL.thumbprint_sha1})",
         endpoint(8445, 0),
         PORTAL_OLD,
+        about=("production/portal (live 127.0.0.2:8445)",),
     )
     external = finding(
         "deployment.mobile-external-name",
@@ -259,6 +274,7 @@ def audit10() -> Report:
         "mobile.sunrise-health.example that devices connect to (used by 'tablets')",
         manifest(14),
         MOBILE,
+        about=("production/mobile", "production/mobile (live 127.0.0.2:8444)"),
     )
     ios = finding(
         "deployment.client-ios-trust-switch",

@@ -20,11 +20,9 @@ from certready.core.days import days_left, days_text
 from certready.core.errors import InputError, UsageError
 from certready.core.facts import (
     EKU_NAMES,
-    KEY_USAGE_BITS,
-    KEY_USAGE_WORDS,
     colon_hex,
     describe_key,
-    key_usage_hex,
+    key_usage_text,
 )
 from certready.core.issuer_link import issued_by
 from certready.core.location import EndpointLocation, FileLocation, Location, TrustLocation
@@ -139,8 +137,7 @@ def certificate_rows(
     if f.key_usage is None:
         row("Key Usage", "(none)")
     else:
-        words = [KEY_USAGE_WORDS[b] for b in KEY_USAGE_BITS if b in f.key_usage]
-        row("Key Usage", f"{', '.join(words) or '(no bits)'} ({key_usage_hex(f.key_usage)})")
+        row("Key Usage", key_usage_text(f.key_usage))
     if f.extended_key_usage is None:
         row("Enhanced Key Usage", "(none)")
     else:
