@@ -8,6 +8,7 @@
 - :mod:`.sts`: the token-signing certificate.
 - :mod:`.chain`: path building and trust (findings emitted by the chain analyser).
 - :mod:`.tls`: what a live server presents (findings emitted by the scanner).
+- :mod:`.client`: one client machine's stores and proxies (``certready doctor``).
 - :mod:`.deployment`: topology of a whole deployment (findings emitted by the audit).
 - :mod:`.meta`: what the engine itself reports (``engine.rule-failed``).
 """
@@ -17,6 +18,7 @@ from __future__ import annotations
 from certready.core.model import Rule
 from certready.core.rules import (  # noqa: F401 - imported to register their rules
     chain,
+    client,
     deployment,
     keys,
     meta,
