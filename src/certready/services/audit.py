@@ -50,6 +50,7 @@ from certready.core.model import (
 from certready.core.policy import Policy
 from certready.core.rules.deployment import check_topology
 from certready.core.targets import parse_target
+from certready.services.audit_links import file_target_name, link_to_targets, live_target_name
 from certready.services.chain import ChainOptions
 from certready.services.lint import LintOptions, analyse
 from certready.services.scan import ScanOptions, scan_async
@@ -265,7 +266,7 @@ def audit_deployment(deployment: Deployment, policy: Policy, options: AuditOptio
         profile=policy.name,
         generated_at=options.now,
         targets=tuple(targets),
-        findings=findings,
+        findings=link_to_targets(findings, deployment, targets),
         title=deployment.name,
     )
 
@@ -294,7 +295,7 @@ def _lint_one(
     options: AuditOptions,
     chain: ChainOptions | None = None,
 ) -> tuple[TargetResult, x509.Certificate | None]:
-    name = f"{server.key}{' (sts)' if role is Role.STS else ''}"
+    name = file_target_name(server, role)
     loaded = files.load(ref)
     if isinstance(loaded, InputError):
         return _error_target(name, ref, loaded, role), None
@@ -377,7 +378,7 @@ def _with_served(
         if not results:
             continue
         main, others = results[0], results[1:]
-        targets.append(replace(main, target=f"{server.key} (live {server.endpoint})"))
+        targets.append(replace(main, target=live_target_name(server)))
         main_leaf = _served_leaf(main)
         by_name: list[tuple[str, CertFacts, Location]] = []
         for name, result in zip(server.names[1:], others, strict=False):
@@ -386,9 +387,7 @@ def _with_served(
                 main_leaf and leaf[0].fingerprint_sha256 == main_leaf[0].fingerprint_sha256
             ):
                 continue  # the same leaf as for the FQDN: nothing new to show
-            targets.append(
-                replace(result, target=f"{server.key} (live {server.endpoint}, SNI {name})")
-            )
+            targets.append(replace(result, target=live_target_name(server, name)))
             by_name.append((name, *leaf))
         base = out.get(server.key, ServerObservation())
         out[server.key] = replace(
