@@ -63,7 +63,9 @@ def test_control_without_grouping_the_fix_would_repeat() -> None:
 
 
 def test_served_certificate_differs_counted_in_its_target_row() -> None:
-    states = dict(zip((t.target for t in audit10().targets), summarize(audit10()).states))
+    states = dict(
+        zip((t.target for t in audit10().targets), summarize(audit10()).states, strict=True)
+    )
     assert states[PORTAL_LIVE] is TargetState.NOT_READY
     assert states["production/portal"] is TargetState.READY  # control: the file is fine
     md = _md()

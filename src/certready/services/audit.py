@@ -14,6 +14,7 @@ from collections import Counter
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from pathlib import Path
+from typing import Protocol
 
 from cryptography import x509
 from cryptography.hazmat.primitives import hashes
@@ -74,6 +75,18 @@ class AuditOptions:
     """A probe other than the scan service (tests); implies a live audit."""
     timeout: float = 10.0
     """Per-endpoint deadline of the live scan, seconds."""
+    progress: LiveProgress | None = None
+    """Told how many endpoints the live scan connects to, and which it is waiting on."""
+
+
+class LiveProgress(Protocol):
+    """What the live scan tells a progress display: how many connections, each start and end."""
+
+    def expect(self, total: int) -> None: ...
+
+    def started(self, name: str) -> None: ...
+
+    def done(self, name: str) -> None: ...
 
 
 def password_source(ref: CertificateRef) -> PasswordSource | None:
@@ -333,20 +346,30 @@ def scan_probe(policy: Policy, chain: ChainOptions | None, options: AuditOptions
     the server's FQDN as SNI and host name, the same policy and the same chain trust."""
 
     def probe(servers: Sequence[ServerSpec]) -> Mapping[str, Sequence[TargetResult]]:
-        async def one(endpoint: str, name: str, limit: asyncio.Semaphore) -> TargetResult:
+        shown = options.progress
+
+        async def one(key: str, endpoint: str, name: str, limit: asyncio.Semaphore) -> TargetResult:
             sni = None if is_ip_address(name) else name
             scan_options = ScanOptions(
                 policy=policy, chain=chain, now=options.now, sni=sni, timeout=options.timeout
             )
+            label = f"{key} {endpoint}" + ("" if name == firsts[key] else f" SNI {name}")
             async with limit:
+                if shown is not None:
+                    shown.started(label)
                 report = await scan_async([parse_target(endpoint)], scan_options)
+                if shown is not None:
+                    shown.done(label)
             return report.targets[0]
 
         jobs = [(s.key, s.endpoint, name) for s in servers if s.endpoint for name in s.names]
+        firsts = {s.key: s.names[0] for s in servers if s.names}
+        if shown is not None:
+            shown.expect(len(jobs))
 
         async def every() -> list[TargetResult]:
             limit = asyncio.Semaphore(SCAN_CONCURRENCY)
-            return list(await asyncio.gather(*(one(e, n, limit) for _, e, n in jobs)))
+            return list(await asyncio.gather(*(one(k, e, n, limit) for k, e, n in jobs)))
 
         out: dict[str, list[TargetResult]] = {}
         for (key, _, _), result in zip(jobs, asyncio.run(every()), strict=True):

@@ -90,14 +90,14 @@ def print_report(report: Report, console: Console) -> None:
     console.print()
     if summary.problems:
         console.print("[bold]What to fix first[/]")
-        for number, p in enumerate(summary.problems, 1):
+        for rank, p in enumerate(summary.problems, 1):
             names = list(p.targets)
             if p.target_count > len(names):
                 names.append(f"+ {p.target_count - len(names)} more")
             if p.deployment:
                 names.insert(0, "the deployment")
             console.print(
-                f"{number:>3}. [{STYLE[p.severity]}]{p.severity.label:<7}[/] [bold]{p.rule_id}[/]"
+                f"{rank:>3}. [{STYLE[p.severity]}]{p.severity.label:<7}[/] [bold]{p.rule_id}[/]"
                 f"  {escape(', '.join(names))}"
             )
             if p.said_once and p.message is not None:
