@@ -71,10 +71,7 @@ def test_chromium_renders_the_report_and_runs_no_script(tmp_path: Path) -> None:
     # the <script> subject rendered as text and did not run
     title = re.search(r"<title>(.*?)</title>", dom, re.S)
     assert title is not None
-    assert (
-        html.unescape(title.group(1))
-        == "Example Home Health go-live · NOT READY (some inputs could not be examined)"
-    )
+    assert html.unescape(title.group(1)) == "Example Home Health go-live · NOT READY (1 unreadable)"
     assert "pwned" not in html.unescape(title.group(1))
     assert html.escape(SCRIPT_CN, quote=False) in dom  # shown, as text
     assert "<script" not in dom.lower()  # no element was created from it

@@ -44,10 +44,7 @@ def test_self_contained_and_locked_down() -> None:
 
 def test_verdict_counts_and_cards() -> None:
     page = render_sample()
-    assert (
-        'id="verdict" class="verdict not-ready">NOT READY (some inputs could not be examined)'
-        in page
-    )
+    assert 'id="verdict" class="verdict not-ready">NOT READY (1 unreadable)' in page
     assert '<span class="count-error">4 error</span>' in page
     assert '<span class="count-warning">2 warning</span>' in page
     assert '<span class="count-info">1 info</span>' in page

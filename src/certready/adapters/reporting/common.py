@@ -126,9 +126,15 @@ def resolve_context(
 
 
 def verdict(report: Report) -> str:
-    """READY when nothing is at error level and every input could be read."""
-    if report.input_errors:
-        return "NOT READY (some inputs could not be examined)"
+    """READY when nothing is at error level and every input could be read; what could not be
+    examined is said, unreachable servers apart from unreadable inputs."""
+    failed = report.input_errors
+    if failed:
+        unreachable = sum(1 for t in failed if t.status is TargetStatus.UNREACHABLE)
+        unreadable = len(failed) - unreachable
+        parts = [f"{unreachable} unreachable"] if unreachable else []
+        parts += [f"{unreadable} unreadable"] if unreadable else []
+        return f"NOT READY ({', '.join(parts)})"
     if report.worst is Severity.ERROR:
         return "NOT READY"
     return "READY"
