@@ -206,17 +206,6 @@ def timeline_label(name: str, element: ChainElement, target: str) -> str:
     return f"{name} ({environment}, {kind})"
 
 
-def target_state(target: TargetResult) -> str:
-    """One word for a target: ``input-error``/``unreachable``, ``skipped`` (nothing to lint),
-    else its worst severity (``error``, ``warning``, ``info``) or ``ok``."""
-    if target.status is not TargetStatus.OK:
-        return target.status.value
-    if not examined(target):
-        return "skipped"
-    worst = target.worst
-    return worst.label if worst else "ok"
-
-
 def evaluated_rule_ids(target: TargetResult, context: RenderContext) -> list[str]:
     """The rule ids evaluated for a target, catalogue order, then any other id it has findings for.
 

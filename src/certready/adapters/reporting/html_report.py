@@ -26,7 +26,7 @@ from certready.adapters.reporting.common import (
     timeline_label,
     verdict,
 )
-from certready.adapters.reporting.summary import Problem, Summary, summarize
+from certready.adapters.reporting.summary import Problem, Summary, findings_about, summarize
 from certready.adapters.reporting.timeline import Timeline, TimelineEntry, layout
 from certready.adapters.reporting.visible import visible
 from certready.core.days import days_left
@@ -315,10 +315,7 @@ def render(
     counts = severity_counts(report.all_findings())
     the_verdict = verdict(report)
     summary = summarize(report)
-    about: dict[str, tuple[Finding, ...]] = {}
-    for f in report.findings:
-        for name in f.about:
-            about[name] = (*about.get(name, ()), f)
+    about = findings_about(report)
     return (
         _environment()
         .get_template("report.html.j2")

@@ -17,7 +17,7 @@ from certready.adapters.reporting.common import (
     sorted_findings,
     verdict,
 )
-from certready.adapters.reporting.summary import Summary, summarize
+from certready.adapters.reporting.summary import Summary, findings_about, summarize
 from certready.adapters.reporting.visible import visible
 from certready.core.days import days_left
 from certready.core.model import Finding, Report, Rule, Severity
@@ -74,10 +74,7 @@ def render(
             if p.said_once and p.message is not None:
                 out.append(f"   - {md(p.message)}")
             out.append(f"   - fix: {md(p.remediation)}")
-    about: dict[str, list[Finding]] = {}
-    for f in report.findings:
-        for name in f.about:
-            about.setdefault(name, []).append(f)
+    about = findings_about(report)
     out += ["", "| target | state | certificate | expires | errors | warnings | info |"]
     out.append("| --- | --- | --- | --- | ---: | ---: | ---: |")
     for t, state in zip(report.targets, summary.states, strict=True):
@@ -99,7 +96,7 @@ def render(
         for f in sorted_findings(report.findings):
             out += _finding_lines(f, summary)
     for t in report.targets:
-        attached = about.get(t.target, [])
+        attached = about.get(t.target, ())
         own = [f for f in sorted_findings(t.findings) if not summary.said_once(f)]
         shared = sorted(
             {

@@ -1,6 +1,6 @@
 """What a manager reads first: one state per target, and the distinct problems, worst first.
 
-:func:`target_states` and :func:`problems` are pure functions of a :class:`Report` that every
+:func:`summarize` (and :func:`problems`) are pure functions of a :class:`Report` that every
 renderer uses, so the text, HTML, Markdown and JSON reports agree on what is said and how often.
 Both work in one pass over the targets through :class:`Tally`, whose memory is bounded by the
 number of distinct problems (each keeps at most :data:`NAMED_TARGETS` target names and a count),
@@ -81,13 +81,6 @@ def findings_about(report: Report) -> Mapping[str, tuple[Finding, ...]]:
         for name in f.about:
             out.setdefault(name, []).append(f)
     return {name: tuple(found) for name, found in out.items()}
-
-
-def target_findings(
-    target: TargetResult, about: Mapping[str, tuple[Finding, ...]]
-) -> tuple[Finding, ...]:
-    """Every finding about ``target``: its own, then the deployment findings that name it."""
-    return (*target.findings, *about.get(target.target, ()))
 
 
 @dataclass(frozen=True, slots=True)
@@ -251,6 +244,5 @@ __all__ = [
     "findings_about",
     "problems",
     "summarize",
-    "target_findings",
     "target_state",
 ]

@@ -13,7 +13,7 @@ from rich.console import Console
 from rich.markup import escape as markup_escape
 
 from certready.adapters.reporting.common import private_key_text, sorted_findings, verdict
-from certready.adapters.reporting.summary import Summary, TargetState, summarize
+from certready.adapters.reporting.summary import Summary, TargetState, findings_about, summarize
 from certready.adapters.reporting.visible import visible
 from certready.core.days import days_left, days_text
 from certready.core.facts import describe_key
@@ -109,15 +109,12 @@ def print_report(report: Report, console: Console) -> None:
         for finding in sorted_findings(report.findings):
             _print_finding(console, finding, summary, str(finding.location))
         console.print()
-    about: dict[str, list[Finding]] = {}
-    for f in report.findings:
-        for name in f.about:
-            about.setdefault(name, []).append(f)
+    about = findings_about(report)
     for target, state in zip(report.targets, summary.states, strict=True):
         console.print(_target_line(target, now, state))
         if target.status is TargetStatus.OK and target.reason:
             console.print(f"    [dim]{escape(target.reason)}[/]")
-        attached = about.get(target.target, [])
+        attached = about.get(target.target, ())
         shared: dict[int, str] = {}
         for f in sorted_findings((*target.findings, *attached)):
             number = summary.number(f)
