@@ -22,6 +22,7 @@ from certready.core.location import (
     InputLocation,
     Location,
     ManifestLocation,
+    StoreLocation,
     TrustKind,
     TrustLocation,
     UnknownLocation,
@@ -51,7 +52,10 @@ TEXT_FORMS: list[tuple[Location, str]] = [
     (TrustLocation(TrustKind.FILE, "roots.pem"), "trust:file:roots.pem"),
     (TrustLocation(TrustKind.DIRECTORY, "roots"), "trust:dir:roots"),
     (TrustLocation(TrustKind.MANIFEST, "deploy.yaml"), "trust:manifest:deploy.yaml"),
+    (EndpointLocation("app", 443, via="proxy:3128"), "tls://proxy:3128->app:443"),
     (InputLocation("targets.txt:3"), "input:targets.txt:3"),
+    (StoreLocation("windows", "Root"), "store:windows:Root"),
+    (StoreLocation("bundle"), "store:bundle"),
     (UnknownLocation(), "unknown"),
 ]
 

@@ -19,7 +19,7 @@ from certready.core.location import MOZILLA
 from certready.services.plan import build_plan
 from tests.audit.lab import make_lab
 from tests.cli import run
-from tests.pki import TestCA
+from tests.pki import TestCA, new_root
 
 PRIVATE_ONLY = (
     "chain.private-ca",
@@ -48,7 +48,7 @@ def _all_ids(report: dict[str, object]) -> set[str]:
 def public_root(monkeypatch: pytest.MonkeyPatch, ca: TestCA) -> None:
     """The test CA's root is in the public program's store (what ``load_mozilla`` returns)."""
     store = TrustStore(MOZILLA, (ca.root.cert,))
-    for module in ("certready.services.chain", "certready.services.audit"):
+    for module in ("certready.services.chain_options", "certready.services.audit"):
         monkeypatch.setattr(f"{module}.load_mozilla", lambda: store)
 
 
@@ -90,10 +90,12 @@ def test_control_a_namesake_of_a_public_root_is_private(
 ) -> None:
     """Public means the very certificate is in the program's store, not one with the same name."""
     lab = make_lab(tmp_path, ca)
-    namesake = TestCA().root.cert  # same subject as the test CA's root, another key
+    # same subject as the test CA's root, another key (an EC one: the RSA key pool's rotation,
+    # which other tests' CAs draw from, stays untouched)
+    namesake = new_root(f"{ca.name} Root CA", "p256").cert
     assert namesake.subject == ca.root.cert.subject
     store = TrustStore(MOZILLA, (namesake,))
-    for module in ("certready.services.chain", "certready.services.audit"):
+    for module in ("certready.services.chain_options", "certready.services.audit"):
         monkeypatch.setattr(f"{module}.load_mozilla", lambda: store)
     assert build_plan(load_manifest(lab.manifest)).private is True
     assert set(PRIVATE_ONLY) <= _all_ids(_audit(lab.manifest))

@@ -11,6 +11,7 @@ fields: a SARIF region reads :attr:`ManifestLocation.line`, "is this root public
 - :class:`TrustLocation`: ``trust:mozilla``, ``trust:system``, ``trust:file:roots.pem``,
   ``trust:dir:roots/``, ``trust:manifest:deploy.yaml``.
 - :class:`InputLocation`: ``input:targets.txt:3``, a named input that is not a target yet.
+- :class:`StoreLocation`: ``store:windows:Root``, a trust store of the machine ``doctor`` runs on.
 - :class:`UnknownLocation`: ``unknown``.
 """
 
@@ -63,6 +64,8 @@ class EndpointLocation:
     """Lower-case A-label DNS name, or an IP address without brackets."""
     port: int
     certificate: int | None = None
+    via: str = ""
+    """The proxy (``proxy:3128``) the connection went through, if any: ``tls://proxy:3128->app:443``."""
 
     @property
     def authority(self) -> str:
@@ -70,15 +73,20 @@ class EndpointLocation:
         host = f"[{self.host}]" if ":" in self.host else self.host
         return f"{host}:{self.port}"
 
+    @property
+    def route(self) -> str:
+        """``app:443``, or ``proxy:3128->app:443`` through a proxy."""
+        return f"{self.via}->{self.authority}" if self.via else self.authority
+
     def presented(self, index: int) -> EndpointLocation:
         """The location of the ``index``-th certificate the server sent (0: the leaf)."""
-        return EndpointLocation(self.host, self.port, index)
+        return EndpointLocation(self.host, self.port, index, self.via)
 
     def __str__(self) -> str:
         if self.certificate is None:
-            return f"tls://{self.authority}"
+            return f"tls://{self.route}"
         which = "leaf" if self.certificate == 0 else str(self.certificate)
-        return f"tls://{self.authority}#{which}"
+        return f"tls://{self.route}#{which}"
 
 
 @dataclass(frozen=True, slots=True)
@@ -162,6 +170,19 @@ class InputLocation:
 
 
 @dataclass(frozen=True, slots=True)
+class StoreLocation:
+    """A trust store of the machine ``doctor`` runs on: ``store:windows:Root``,
+    ``store:bundle:/etc/ssl/certs/ca-certificates.crt``, ``store:nss:/home/ann/.pki/nssdb``."""
+
+    system: str
+    """``windows``, ``bundle``, ``keychain``, ``nss``."""
+    name: str = ""
+
+    def __str__(self) -> str:
+        return f"store:{self.system}:{self.name}" if self.name else f"store:{self.system}"
+
+
+@dataclass(frozen=True, slots=True)
 class UnknownLocation:
     """A certificate whose source was not recorded (a path builder given no origins)."""
 
@@ -175,6 +196,7 @@ Location = (
     | ManifestLocation
     | TrustLocation
     | InputLocation
+    | StoreLocation
     | UnknownLocation
 )
 """Where something came from; ``str()`` is its text form in every report."""
@@ -188,6 +210,7 @@ __all__ = [
     "InputLocation",
     "Location",
     "ManifestLocation",
+    "StoreLocation",
     "TrustKind",
     "TrustLocation",
     "UnknownLocation",

@@ -67,7 +67,7 @@ def sarif_location(location: Location) -> dict[str, Any]:
 def _logical_name(location: Location) -> str:
     """A live server by its ``host:port``; standard input's certificates as ``stdin:``."""
     if isinstance(location, EndpointLocation):
-        return location.authority
+        return location.route
     if isinstance(location, FileLocation) and location.is_stdin and location.fragment is not None:
         return "stdin:"
     return str(location)

@@ -6,7 +6,7 @@
 - :mod:`.usage`: Key Usage, Extended Key Usage, basic constraints.
 - :mod:`.validity`: dates and lifetimes (CA/B SC-081, Apple).
 - :mod:`.sts`: the token-signing certificate.
-- :mod:`.chain`: path building and trust (findings emitted by the chain analyser).
+- :mod:`.chain`: path building and trust (over the path facts the chain service computes).
 - :mod:`.tls`: what a live server presents (findings emitted by the scanner).
 - :mod:`.client`: one client machine's stores and proxies (``certready doctor``).
 - :mod:`.deployment`: topology of a whole deployment (findings emitted by the audit).
