@@ -29,6 +29,13 @@ from certready.interfaces.cli.options import (
 )
 from certready.interfaces.cli.output import emit_report, exit_status
 from certready.interfaces.cli.progress import live_progress
+from certready.interfaces.cli.recording import (
+    DbOption,
+    RecordOption,
+    finish_recording,
+    record_each,
+    start_recording,
+)
 from certready.services.chain import make_chain_options
 from certready.services.scan import (
     ScanOptions,
@@ -116,13 +123,17 @@ def register(app: typer.Typer) -> None:
         fail_on: FailOnOption = FailOn.ERROR,
         fmt: FormatOption = ReportFormat.TEXT,
         output: OutputOption = None,
+        db: DbOption = None,
+        record: RecordOption = False,
     ) -> int:
         """Check the certificates live servers present, without trusting anything on the way.
 
         Exit status: 0 ok, 1 findings at or above --fail-on (an unreachable target counts as an
-        error), 2 usage or input error, 3 every target unreachable.
+        error), 2 usage or input error, 3 every target unreachable, 4 judged but not recorded
+        (--db/--record; each target is committed as it completes).
         """
         streams = current_streams()
+        recorder = start_recording("scan", db, record)
         items: list[TargetInput] = []
         for text in targets or ():
             items.append(parse_target(text))
@@ -145,14 +156,15 @@ def register(app: typer.Typer) -> None:
         if chain_options.at is not None:  # --at moves the whole check, dates rules included
             options = replace(options, now=chain_options.at)
         with live_progress(streams, len(items), "scanning") as waiting:
+            each = record_each(
+                recorder, options.policy.name, then=waiting.finished if waiting else None
+            )
             report = scan_endpoints(
-                items,
-                options,
-                progress=waiting.finished if waiting else None,
-                started=waiting.started if waiting else None,
+                items, options, progress=each, started=waiting.started if waiting else None
             )
         emit_report(report, fmt, output, streams, policy=options.policy)
-        return exit_status(report, fail_on.threshold())
+        status = exit_status(report, fail_on.threshold())
+        return finish_recording(recorder, report, status, streams)
 
     del scan_command
 
