@@ -31,7 +31,7 @@ def _md() -> str:
 
 
 def _text() -> str:
-    return text_report.render(audit10())
+    return text_report.render(audit10(), load_policy("homecare"))
 
 
 @pytest.mark.parametrize(

@@ -7,17 +7,32 @@ returns the same lines as plain text, 120 columns wide, for ``--output`` and pip
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Sequence
 from io import StringIO
 
 from rich.console import Console
 from rich.markup import escape as markup_escape
 
-from certready.adapters.reporting.common import private_key_text, sorted_findings, verdict
+from certready.adapters.reporting.common import (
+    private_key_text,
+    resolve_context,
+    sorted_findings,
+    verdict,
+)
 from certready.adapters.reporting.summary import Summary, TargetState, findings_about, summarize
 from certready.adapters.reporting.visible import visible
 from certready.core.days import days_left, days_text
 from certready.core.facts import describe_key
-from certready.core.model import CertFacts, Finding, Report, Severity, TargetResult, TargetStatus
+from certready.core.model import (
+    CertFacts,
+    Finding,
+    Report,
+    Rule,
+    Severity,
+    TargetResult,
+    TargetStatus,
+)
+from certready.core.policy import Policy
 
 STYLE = {Severity.ERROR: "bold red", Severity.WARNING: "yellow", Severity.INFO: "cyan"}
 STATE_STYLE = {
@@ -71,18 +86,32 @@ def _target_line(target: TargetResult, now: dt.datetime, state: TargetState) -> 
     return f"{head}  {escape(leaf.display_name)}  [dim]{detail}[/]"
 
 
-def render(report: Report) -> str:
+def render(
+    report: Report, policy: Policy | None = None, *, rules: Sequence[Rule] | None = None
+) -> str:
     """The report as plain text: no colour, no wrapping of long lines."""
     buffer = StringIO()
     print_report(
-        report, Console(file=buffer, no_color=True, width=120, soft_wrap=True, emoji=False)
+        report,
+        Console(file=buffer, no_color=True, width=120, soft_wrap=True, emoji=False),
+        policy,
+        rules=rules,
     )
     return buffer.getvalue()
 
 
-def print_report(report: Report, console: Console) -> None:
+def print_report(
+    report: Report,
+    console: Console,
+    policy: Policy | None = None,
+    *,
+    rules: Sequence[Rule] | None = None,
+) -> None:
+    """The report on ``console``: what to fix first, the deployment, each target, a summary line.
+    ``policy`` words the rule titles (the report's built-in profile when not given)."""
     now = report.generated_at
     summary = summarize(report)
+    context = resolve_context(report, policy, rules)
     header = f"certready {report.command} · profile {report.profile}"
     if report.title:
         header = f"{report.title} · {header}"
@@ -96,10 +125,12 @@ def print_report(report: Report, console: Console) -> None:
                 names.append(f"+ {p.target_count - len(names)} more")
             if p.deployment:
                 names.insert(0, "the deployment")
+            title = context.title(p.rule_id) or p.rule_id
             console.print(
-                f"{rank:>3}. [{STYLE[p.severity]}]{p.severity.label:<7}[/] [bold]{p.rule_id}[/]"
-                f"  {escape(', '.join(names))}"
+                f"{rank:>3}. [{STYLE[p.severity]}]{p.severity.label:<7}[/] [bold]{escape(title)}[/]"
+                f"  [dim]{p.rule_id}[/]"
             )
+            console.print(f"            on {escape(', '.join(names))}")
             if p.said_once and p.message is not None:
                 console.print(f"            {escape(p.message)}")
             console.print(f"            [dim]fix: {escape(p.remediation)}[/]")
