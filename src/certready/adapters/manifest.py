@@ -1,7 +1,7 @@
 """The deployment manifest: YAML -> validated model -> :class:`~certready.core.deployment.Deployment`.
 
 The YAML is composed into nodes first so every key keeps its line; pydantic validates the shape
-(unknown keys are errors) and each error becomes a :class:`ManifestError` naming the file, the line
+(unknown keys are errors) and every error is reported at once, each naming the file, the line
 and the dotted key (``environments.production.servers[0].fqdn``). Certificate paths are resolved
 against the manifest's folder. The JSON Schema of the shape is generated from the same models and
 shipped as ``manifest_schema.json`` (editors autocomplete with it).
@@ -9,9 +9,10 @@ shipped as ``manifest_schema.json`` (editors autocomplete with it).
 
 from __future__ import annotations
 
+import difflib
 import json
 from pathlib import Path
-from typing import Annotated, Any
+from typing import Annotated, Any, get_args, get_origin
 
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
@@ -144,6 +145,8 @@ class _Lines:
 
     def __init__(self) -> None:
         self.lines: dict[Loc, int] = {}
+        self.errors: list[ManifestError] = []
+        """Duplicate keys and keys that are not words: reported with the validation's errors."""
         self._constructor = yaml.constructor.SafeConstructor()
 
     def convert(self, node: yaml.Node, loc: Loc, source: str) -> Any:
@@ -158,12 +161,18 @@ class _Lines:
                 )
                 if not isinstance(key, str | int):
                     line = key_node.start_mark.line + 1
-                    raise ManifestError("a key must be a word", location=f"{source}:{line}")
+                    self.errors.append(
+                        ManifestError("a key must be a word", location=f"{source}:{line}")
+                    )
+                    continue
                 if key in out:
                     line = key_node.start_mark.line + 1
-                    raise ManifestError(
-                        f"duplicate key {key!r}", location=f"{source}:{line}", key=str(key)
+                    self.errors.append(
+                        ManifestError(
+                            f"duplicate key {key!r}", location=f"{source}:{line}", key=str(key)
+                        )
                     )
+                    continue
                 out[key] = self.convert(value_node, (*loc, key), source)
                 self.lines[(*loc, key)] = key_node.start_mark.line + 1
             return out
@@ -192,11 +201,11 @@ def parse_manifest(text: str, source: str) -> tuple[ManifestModel, _Lines]:
     except yaml.MarkedYAMLError as exc:
         mark = exc.problem_mark or exc.context_mark
         line = mark.line + 1 if mark else 1
-        raise ManifestError(
-            f"not valid YAML: {exc.problem or exc.context}", location=f"{source}:{line}"
-        ) from None
+        problem = str(exc.problem or exc.context)
+        raise ManifestError(f"not valid YAML: {problem}", location=f"{source}:{line}") from None
     except yaml.YAMLError as exc:
-        raise ManifestError(f"not valid YAML: {exc}", location=source) from None
+        first = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
+        raise ManifestError(f"not valid YAML: {first}", location=source) from None
     if node is None:
         raise ManifestError("empty manifest", location=f"{source}:1")
     lines = _Lines()
@@ -205,23 +214,77 @@ def parse_manifest(text: str, source: str) -> tuple[ManifestModel, _Lines]:
         raise ManifestError(
             "a manifest is a mapping (deployment:, environments:...)", location=f"{source}:1"
         )
+    errors = list(lines.errors)
     try:
         model = ManifestModel.model_validate(data)
     except ValidationError as exc:
-        err = exc.errors(include_url=False)[0]
-        loc: Loc = tuple(p for p in err["loc"] if isinstance(p, str | int))
-        key = dotted(loc)
-        message = _message(err)
-        raise ManifestError(
-            f"{key}: {message}" if key else message, location=f"{source}:{lines.line(loc)}", key=key
-        ) from None
+        for err in exc.errors(include_url=False):
+            loc: Loc = tuple(p for p in err["loc"] if isinstance(p, str | int))
+            key = dotted(loc)
+            message = _message(err, loc)
+            errors.append(
+                ManifestError(
+                    f"{key}: {message}" if key else message,
+                    location=f"{source}:{lines.line(loc)}",
+                    key=key,
+                )
+            )
+    if errors:
+        raise _every(errors)
     return model, lines
 
 
-def _message(err: Any) -> str:
+def _every(errors: list[ManifestError]) -> ManifestError:
+    """All of ``errors`` as one, in the order of their lines."""
+    return ManifestError.every(sorted(errors, key=lambda e: _line_number(e.location)))
+
+
+def _line_number(location: str | None) -> int:
+    line = (location or "").rsplit(":", 1)[-1]
+    return int(line) if line.isdigit() else 0
+
+
+def _model_of(annotation: Any) -> type[BaseModel] | None:
+    if isinstance(annotation, type) and issubclass(annotation, BaseModel):
+        return annotation
+    for arg in get_args(annotation):
+        if (found := _model_of(arg)) is not None:
+            return found
+    return None
+
+
+def known_keys(loc: Loc) -> tuple[str, ...]:
+    """The keys the manifest allows beside the last part of ``loc`` (empty when unknown)."""
+    model: type[BaseModel] = ManifestModel
+    parts = list(loc[:-1])
+    i = 0
+    while i < len(parts):
+        field = model.model_fields.get(str(parts[i]))
+        nested = _model_of(field.annotation) if field is not None else None
+        if field is None or nested is None:
+            return ()
+        if get_origin(field.annotation) in (list, dict):
+            i += 1  # the index or name inside the list or mapping
+        model = nested
+        i += 1
+    return tuple(model.model_fields)
+
+
+def _unknown_key(loc: Loc) -> str:
+    name = str(loc[-1]) if loc else ""
+    if name.endswith("password"):
+        prefix = name.removesuffix("password")
+        return (
+            f"passwords never go in the manifest: use {prefix}password_env or {prefix}password_file"
+        )
+    close = difflib.get_close_matches(name, known_keys(loc), n=1)
+    return f"unknown key (did you mean `{close[0]}`?)" if close else "unknown key"
+
+
+def _message(err: Any, loc: Loc = ()) -> str:
     kind = err["type"]
     if kind == "extra_forbidden":
-        return "unknown key"
+        return _unknown_key(loc)
     if kind == "missing":
         return "required key missing"
     if kind in ("model_type", "dict_type"):
@@ -273,6 +336,7 @@ def to_deployment(model: ManifestModel, lines: _Lines, path: Path) -> Deployment
 
     servers: list[ServerSpec] = []
     seen: set[str] = set()
+    errors: list[ManifestError] = []
     for env_name, env in model.environments.items():
         for i, s in enumerate(env.servers):
             loc: Loc = ("environments", env_name, "servers", i)
@@ -296,13 +360,17 @@ def to_deployment(model: ManifestModel, lines: _Lines, path: Path) -> Deployment
                 location=where(*loc),
             )
             if spec.key in seen:
-                raise ManifestError(
-                    f"a second server named {s.name!r} in environment {env_name!r}",
-                    location=f"{source}:{lines.line((*loc, 'name'))}",
-                    key=dotted((*loc, "name")),
+                errors.append(
+                    ManifestError(
+                        f"a second server named {s.name!r} in environment {env_name!r}",
+                        location=f"{source}:{lines.line((*loc, 'name'))}",
+                        key=dotted((*loc, "name")),
+                    )
                 )
             seen.add(spec.key)
             servers.append(spec)
+    if errors:
+        raise _every(errors)
     clients = tuple(
         ClientSpec(c.name, c.platform, tuple(c.connects_to), where("clients", i))
         for i, c in enumerate(model.clients)
