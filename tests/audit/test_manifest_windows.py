@@ -3,14 +3,17 @@ manifest, typos, and every error at once (issue 12, "Windows-made input")."""
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 
 import pytest
 
-from certready.adapters.manifest import parse_manifest
+from certready.adapters.manifest import load_manifest, parse_manifest
 from certready.core.errors import ManifestError
 from certready.interfaces.cli import ExitStatus
+from tests.audit.lab import make_lab
 from tests.cli import run
+from tests.pki import TestCA
 
 
 def _line_of(text: str, needle: str) -> int:
@@ -21,6 +24,64 @@ def _error(text: str) -> ManifestError:
     with pytest.raises(ManifestError) as info:
         parse_manifest(text, "m.yaml")
     return info.value
+
+
+def _targets(out: str) -> dict[str, str]:
+    return {t["target"]: t["status"] for t in json.loads(out)["targets"]}
+
+
+# -- backslash paths ----------------------------------------------------------------------------
+
+
+def test_backslash_path_is_read_relative_to_the_manifest(tmp_path: Path, ca: TestCA) -> None:
+    lab = make_lab(tmp_path, ca)
+    good = lab.manifest.read_text()
+    lab.manifest.write_text(
+        good.replace("certificate: certs/app.pem", "certificate: certs\\app.pem")
+    )
+    deployment = load_manifest(lab.manifest)
+    assert deployment.servers[0].certificate is not None
+    assert deployment.servers[0].certificate.path == str(tmp_path / "certs" / "app.pem")
+    status, out, err = run("audit", str(lab.manifest), "--format", "json")
+    assert status != ExitStatus.USAGE, err
+    assert _targets(out)["production/app"] == "ok"
+    # single quotes keep the backslash as written: the same file
+    lab.manifest.write_text(good.replace("certs/app.pem", "'certs\\app.pem'"))
+    ref = load_manifest(lab.manifest).servers[0].certificate
+    assert ref is not None and ref.path == str(tmp_path / "certs" / "app.pem")
+    # control: a backslash path to a file that is not there is the usual missing-file error
+    lab.manifest.write_text(good.replace("certs/app.pem", "certs\\nope.pem"))
+    status, _, err = run("audit", str(lab.manifest))
+    assert status == ExitStatus.USAGE and "nope.pem" in err
+
+
+def test_backslash_in_double_quotes_names_the_line_and_says_use_slash(tmp_path: Path) -> None:
+    from tests.audit.test_manifest import GOOD
+
+    # "\m" is no YAML escape: the YAML error itself
+    text = GOOD.replace("certificate: certs/mobile.pem", 'certificate: "certs\\mobile.pem"')
+    err = _error(text)
+    assert err.location == f"m.yaml:{_line_of(text, 'mobile.pem')}"
+    assert "unknown escape character" in err.message  # libyaml does not name the character
+    assert "write the path with / (certs/app.pfx), or in single quotes" in err.message
+    # "\a" is one (BEL): YAML reads "certs<BEL>pp.pem" without complaint; certready does not
+    text = GOOD.replace("certificate: certs/app.pem", 'certificate: "certs\\app.pem"')
+    err = _error(text)
+    assert err.location == f"m.yaml:{_line_of(text, 'certs' + chr(92) + 'app.pem')}"
+    assert err.key == "environments.production.servers[0].certificate"
+    assert "\\a inside double quotes is an escape" in err.message and "with /" in err.message
+    # control: forward slashes in double quotes are fine
+    parse_manifest(GOOD.replace("certificate: certs/app.pem", 'certificate: "certs/app.pem"'), "m")
+
+
+def test_windows_absolute_path_gets_a_hint() -> None:
+    from tests.audit.test_manifest import GOOD
+
+    text = GOOD.replace("certificate: certs/app.pem", "certificate: 'C:\\certs\\app.pfx'")
+    err = _error(text)
+    assert err.key == "environments.production.servers[0].certificate"
+    assert "Windows absolute path" in err.message and "relative to the manifest" in err.message
+    parse_manifest(GOOD.replace("certs/app.pem", "/srv/certs/app.pem"), "m")  # control: POSIX
 
 
 # -- passwords, typos, every error at once -----------------------------------------------------

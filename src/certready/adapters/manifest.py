@@ -3,19 +3,23 @@
 The YAML is composed into nodes first so every key keeps its line; pydantic validates the shape
 (unknown keys are errors) and every error is reported at once, each naming the file, the line
 and the dotted key (``environments.production.servers[0].fqdn``). Certificate paths are resolved
-against the manifest's folder. The JSON Schema of the shape is generated from the same models and
-shipped as ``manifest_schema.json`` (editors autocomplete with it).
+against the manifest's folder; Windows-made manifests are read as written (``certs\\app.pfx``
+paths). The JSON Schema of the shape
+is generated from the same models and shipped as ``manifest_schema.json`` (editors autocomplete
+with it).
 """
 
 from __future__ import annotations
 
 import difflib
 import json
+import os
+import re
 from pathlib import Path
 from typing import Annotated, Any, get_args, get_origin
 
 import yaml
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field, ValidationError, field_validator
 
 from certready.adapters.inputs.read import read_bytes
 from certready.core.deployment import (
@@ -47,6 +51,32 @@ def _host(value: str) -> str:
 
 Host = Annotated[str, Field(description="A DNS name or an IP address.", min_length=1)]
 
+_ESCAPES = {"\0": "0", "\a": "a", "\b": "b", "\t": "t", "\n": "n", "\v": "v", "\f": "f"}
+_ESCAPES |= {"\r": "r", "\x1b": "e"}
+"""Control characters a YAML double-quoted string makes of ``\\a``, ``\\n``..."""
+_QUOTE_HINT = "write the path with / (certs/app.pfx), or in single quotes"
+_WINDOWS_ABSOLUTE = re.compile(r"^(?:[A-Za-z]:[\\/]|\\\\)")
+
+
+def _file_path(value: str) -> str:
+    """A file named in the manifest: ``certs\\app.pfx`` is read as ``certs/app.pfx`` (Windows
+    paths are normal for these users; ``/`` works on every system), relative to the manifest."""
+    control = next((c for c in value if c in _ESCAPES or ord(c) < 0x20), None)
+    if control is not None:
+        escape = f"\\{_ESCAPES[control]}" if control in _ESCAPES else "a backslash"
+        raise ValueError(
+            f"{escape} inside double quotes is an escape, not a folder separator: {_QUOTE_HINT}"
+        )
+    if os.sep == "/" and _WINDOWS_ABSOLUTE.match(value):
+        raise ValueError(
+            f"{value!r} is a Windows absolute path: give the path relative to the manifest, "
+            "with / (certs/app.pfx)"
+        )
+    return value.replace("\\", "/") if os.sep == "/" else value
+
+
+FilePath = Annotated[str, AfterValidator(_file_path)]
+
 
 class ServerModel(_Model):
     """One server (host) of an environment."""
@@ -58,16 +88,18 @@ class ServerModel(_Model):
         default_factory=list, description="Internet-facing names clients also use."
     )
     endpoint: str | None = Field(None, description="host:port scanned with --live.")
-    certificate: str | None = Field(
+    certificate: FilePath | None = Field(
         None, description="Server certificate (PEM, DER, PFX), relative to the manifest."
     )
-    key: str | None = Field(None, description="Private key file, when not in `certificate`.")
+    key: FilePath | None = Field(None, description="Private key file, when not in `certificate`.")
     password_env: str | None = Field(None, description="Environment variable with the password.")
-    password_file: str | None = Field(None, description="File whose first line is the password.")
-    sts_certificate: str | None = Field(None, description="Token-signing certificate (app).")
-    sts_key: str | None = None
+    password_file: FilePath | None = Field(
+        None, description="File whose first line is the password."
+    )
+    sts_certificate: FilePath | None = Field(None, description="Token-signing certificate (app).")
+    sts_key: FilePath | None = None
     sts_password_env: str | None = None
-    sts_password_file: str | None = None
+    sts_password_file: FilePath | None = None
 
     @field_validator("fqdn")
     @classmethod
@@ -95,8 +127,8 @@ class EnvironmentModel(_Model):
 
 
 class TrustModel(_Model):
-    roots: list[str] = Field(default_factory=list, description="Root CA certificate files.")
-    intermediates: list[str] = Field(
+    roots: list[FilePath] = Field(default_factory=list, description="Root CA certificate files.")
+    intermediates: list[FilePath] = Field(
         default_factory=list, description="Intermediate CA certificate files."
     )
 
@@ -202,6 +234,8 @@ def parse_manifest(text: str, source: str) -> tuple[ManifestModel, _Lines]:
         mark = exc.problem_mark or exc.context_mark
         line = mark.line + 1 if mark else 1
         problem = str(exc.problem or exc.context)
+        if "unknown escape character" in problem:  # "certs\\mobile.pfx" in double quotes
+            problem += f": a backslash inside double quotes starts an escape; {_QUOTE_HINT}"
         raise ManifestError(f"not valid YAML: {problem}", location=f"{source}:{line}") from None
     except yaml.YAMLError as exc:
         first = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
