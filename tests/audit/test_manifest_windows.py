@@ -30,6 +30,45 @@ def _targets(out: str) -> dict[str, str]:
     return {t["target"]: t["status"] for t in json.loads(out)["targets"]}
 
 
+# -- encodings ----------------------------------------------------------------------------------
+
+
+def test_utf16_manifest_from_powershell_is_read_with_a_note(tmp_path: Path, ca: TestCA) -> None:
+    lab = make_lab(tmp_path, ca)
+    text = lab.manifest.read_text()
+    # PowerShell 5: `Get-Content m.yaml | Out-File certready.yaml` writes UTF-16 LE, BOM, CRLF
+    lab.manifest.write_bytes(text.replace("\n", "\r\n").encode("utf-16"))
+    assert lab.manifest.read_bytes()[:2] == b"\xff\xfe"
+    status, out, err = run("audit", str(lab.manifest), "--format", "json")
+    assert status != ExitStatus.USAGE, err
+    assert _targets(out)["production/app"] == "ok"
+    assert "certready: note:" in err and "UTF-16" in err
+    assert load_manifest(lab.manifest).notes
+    # control: the same manifest as plain UTF-8 reads the same, without a note
+    lab.manifest.write_text(text)
+    control, out2, err = run("audit", str(lab.manifest), "--format", "json")
+    assert control == status and "note:" not in err and _targets(out2) == _targets(out)
+    assert load_manifest(lab.manifest).notes == ()
+
+
+def test_utf8_manifest_with_a_byte_order_mark_from_notepad(tmp_path: Path, ca: TestCA) -> None:
+    lab = make_lab(tmp_path, ca)
+    lab.manifest.write_bytes(b"\xef\xbb\xbf" + lab.manifest.read_bytes())
+    status, _, err = run("audit", str(lab.manifest))
+    assert status != ExitStatus.USAGE, err
+    assert "byte-order mark" in err
+    deployment = load_manifest(lab.manifest)
+    assert deployment.name == "Sunrise Home Health"  # not "\ufeffdeployment" as an unknown key
+
+
+def test_utf16_without_a_mark_is_still_one_line_error(tmp_path: Path) -> None:
+    path = tmp_path / "m.yaml"
+    path.write_bytes("deployment: x\n".encode("utf-16-le"))  # no BOM: not guessed
+    status, _, err = run("audit", str(path))
+    assert status == ExitStatus.USAGE and "cannot read manifest" in err and "UTF-16" in err
+    assert "Traceback" not in err and len(err.strip().splitlines()) == 1
+
+
 # -- backslash paths ----------------------------------------------------------------------------
 
 

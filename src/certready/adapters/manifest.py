@@ -3,8 +3,8 @@
 The YAML is composed into nodes first so every key keeps its line; pydantic validates the shape
 (unknown keys are errors) and every error is reported at once, each naming the file, the line
 and the dotted key (``environments.production.servers[0].fqdn``). Certificate paths are resolved
-against the manifest's folder; Windows-made manifests are read as written (``certs\\app.pfx``
-paths). The JSON Schema of the shape
+against the manifest's folder; Windows-made manifests are read as written (UTF-16 from PowerShell
+5, a UTF-8 byte-order mark from Notepad, ``certs\\app.pfx`` paths). The JSON Schema of the shape
 is generated from the same models and shipped as ``manifest_schema.json`` (editors autocomplete
 with it).
 """
@@ -15,6 +15,7 @@ import difflib
 import json
 import os
 import re
+from dataclasses import replace
 from pathlib import Path
 from typing import Annotated, Any, get_args, get_origin
 
@@ -22,6 +23,7 @@ import yaml
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field, ValidationError, field_validator
 
 from certready.adapters.inputs.read import read_bytes
+from certready.adapters.inputs.sniff import is_utf16
 from certready.core.deployment import (
     CertificateRef,
     ClientSpec,
@@ -333,15 +335,39 @@ def load_manifest(path: str | Path) -> Deployment:
     """Read and validate a manifest file; ``ManifestError`` naming file, line and key."""
     path = Path(path)
     try:
-        text = read_bytes(
+        data = read_bytes(
             str(path), prefix="cannot read manifest: ", folder=None, what="a manifest"
-        ).decode("utf-8")
+        )
+        text, notes = decode_manifest(data)
     except InputError as exc:
         raise ManifestError(exc.message, location=str(path)) from None
     except UnicodeDecodeError as exc:
         raise ManifestError(f"cannot read manifest: {exc}", location=str(path)) from None
     model, lines = parse_manifest(text, str(path))
-    return to_deployment(model, lines, path)
+    return replace(to_deployment(model, lines, path), notes=notes)
+
+
+UTF8_MARK = b"\xef\xbb\xbf"
+
+
+def decode_manifest(data: bytes) -> tuple[str, tuple[str, ...]]:
+    """A manifest's text, and a note when Windows wrote it: UTF-16 with a byte-order mark
+    (PowerShell 5's ``Out-File`` and ``>``), or UTF-8 with one (Notepad), read like a UTF-16 PEM
+    file is. ``UnicodeDecodeError`` when it is neither valid UTF-8 nor UTF-16."""
+    if is_utf16(data):
+        return data.decode("utf-16"), (
+            "UTF-16 text (as PowerShell 5's Out-File writes it): read as UTF-16",
+        )
+    if data.startswith(UTF8_MARK):
+        return data[len(UTF8_MARK) :].decode("utf-8"), (
+            "UTF-8 with a byte-order mark (as Notepad writes it): read without the mark",
+        )
+    if b"\0" in data:
+        raise InputError(
+            "cannot read manifest: it holds NUL bytes (UTF-16 without a byte-order mark?): "
+            "save it as UTF-8"
+        )
+    return data.decode("utf-8"), ()
 
 
 def to_deployment(model: ManifestModel, lines: _Lines, path: Path) -> Deployment:

@@ -123,6 +123,8 @@ class Deployment:
     proxy_bypass: str | None = None
     """The Windows bypass list; ``None`` when there is no proxy."""
     proxy_location: str = ""
+    notes: tuple[str, ...] = ()
+    """Non-fatal remarks about reading the manifest (a UTF-16 file from PowerShell 5)."""
 
 
 @dataclass(frozen=True, slots=True)

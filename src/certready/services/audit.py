@@ -71,6 +71,8 @@ class AuditOptions:
     """A probe other than the scan service (tests); implies a live audit."""
     timeout: float = 10.0
     """Per-endpoint deadline of the live scan, seconds."""
+    on_note: Callable[[str, str], None] | None = field(default=None, compare=False)
+    """``on_note(source, note)``: non-fatal remarks about the inputs (a UTF-16 manifest)."""
 
 
 def password_source(ref: CertificateRef) -> PasswordSource | None:
@@ -148,6 +150,9 @@ def audit_with_policy(
     """:func:`audit`, and the policy it used (the option's, else the manifest's ``policy:``)."""
     options = options or AuditOptions()
     deployment = load_manifest(manifest)
+    if options.on_note is not None:
+        for note in deployment.notes:
+            options.on_note(deployment.source, note)
     policy = options.policy or manifest_policy(deployment)
     return audit_deployment(deployment, policy, options), policy
 

@@ -84,7 +84,10 @@ def register(app: typer.Typer) -> None:
         """
         streams = current_streams()
         options = AuditOptions(
-            policy=load_policy(profile) if profile else None, scan=live, timeout=timeout
+            policy=load_policy(profile) if profile else None,
+            scan=live,
+            timeout=timeout,
+            on_note=streams.note,
         )
         report, policy = audit_with_policy(manifest, options)
         emit_report(report, fmt, output, streams, policy=policy)
