@@ -34,6 +34,7 @@ from certready.core.deployment import (
 )
 from certready.core.errors import CertReadyError, InputError, ManifestError
 from certready.core.hostnames import normalise_host
+from certready.core.plan import is_profile_identifier
 from certready.core.targets import parse_target
 
 SCHEMA_FILE = Path(__file__).with_name("manifest_schema.json")
@@ -148,6 +149,22 @@ class ClientModel(_Model):
 
 class ProxyModel(_Model):
     bypass: str = Field(description="Windows bypass-list syntax: `*.example.com;<local>`.")
+    server: str | None = Field(
+        None, description="The proxy's host:port (what `netsh winhttp set proxy` needs)."
+    )
+
+    @field_validator("server")
+    @classmethod
+    def _server(cls, v: str | None) -> str | None:
+        if v is None:
+            return None
+        target = v.strip()
+        host, sep, port = target.rpartition(":")
+        if not sep or not host or not port.isdigit() or not 0 < int(port) < 65536:
+            raise ValueError(f"{v!r} is not host:port (e.g. proxy.example.org:8080)")
+        if any(c.isspace() or c in "\"';" for c in target):
+            raise ValueError(f"{v!r} is not host:port (e.g. proxy.example.org:8080)")
+        return target
 
 
 class ManifestModel(_Model):
@@ -161,6 +178,20 @@ class ManifestModel(_Model):
     trust: TrustModel = Field(default_factory=TrustModel)
     clients: list[ClientModel] = Field(default_factory=list)
     proxy: ProxyModel | None = Field(None, description="Omit when there is no proxy.")
+    profile_identifier: str | None = Field(
+        None,
+        description="Reverse-DNS prefix of the iOS/iPadOS profiles the plan writes (org.example).",
+    )
+
+    @field_validator("profile_identifier")
+    @classmethod
+    def _identifier(cls, v: str | None) -> str | None:
+        if v is not None and not is_profile_identifier(v):
+            raise ValueError(
+                f"{v!r} is not a reverse-DNS identifier (ASCII letters, digits, '-' and dots: "
+                "org.example)"
+            )
+        return v
 
 
 def json_schema() -> dict[str, Any]:
@@ -454,6 +485,8 @@ def to_deployment(model: ManifestModel, lines: _Lines, path: Path) -> Deployment
         ),
         proxy_bypass=model.proxy.bypass if model.proxy else None,
         proxy_location=where("proxy", "bypass") if model.proxy else "",
+        proxy_server=model.proxy.server if model.proxy else None,
+        profile_identifier=model.profile_identifier,
     )
 
 
@@ -507,5 +540,8 @@ clients:                              # platforms: windows, macos, linux, ios, i
   - {name: field phones, platform: android, connects_to: [mobile.example.org]}
 
 # proxy:                              # omit when there is no proxy (the guide recommends none)
+#   server: proxy.example.org:8080    # host:port, what `netsh winhttp set proxy` needs
 #   bypass: "*.example.org;<local>"   # Windows bypass-list syntax: ';' separated, * wildcards
+
+# profile_identifier: org.example     # reverse-DNS prefix of the iOS/iPadOS profiles of the plan
 """

@@ -231,6 +231,17 @@ def check_request(
     check_key_type(key_type)
 
 
+def _stem(hosts: tuple[str, ...], role: Role, certificate: x509.Certificate) -> str:
+    """``app.example.org`` for a TLS certificate; a token-signing one never collides with it nor
+    with another environment's: ``token-signing-app.example.org``, or without a host
+    ``token-signing-<first 8 hex of its SHA-256>``."""
+    if role is not Role.STS:
+        return file_stem(hosts, "certificate")
+    if hosts:
+        return "token-signing-" + file_stem(hosts, "")
+    return "token-signing-" + certificate.fingerprint(hashes.SHA256()).hex()[:8]
+
+
 def issue(lab_dir: Path | str | None, out_dir: Path | str, options: IssueOptions) -> IssuedFiles:
     """A new key and leaf from the lab in ``lab_dir``, written to ``out_dir`` as
     ``<stem>.pem`` (leaf), ``<stem>.chain.pem``, ``<stem>.key`` (0600) and, with a password,
@@ -248,13 +259,13 @@ def issue(lab_dir: Path | str | None, out_dir: Path | str, options: IssueOptions
     if defect is not None:
         plan = defect.plant(plan)
     _check_issuer_outlives(plan, lab)
-    stem = options.stem or file_stem(hosts, "token-signing")
+    key = generate_key(plan.key_type)
+    certificate = sign_leaf(plan, key, None if plan.self_signed else lab.issuing)
+    stem = options.stem or _stem(hosts, options.role, certificate)
     names = {ext: directory / f"{stem}.{ext}" for ext in ("pem", "chain.pem", "key", "pfx")}
     if options.pfx_password is None:
         del names["pfx"]
     refuse_existing(names.values(), force=options.force)
-    key = generate_key(plan.key_type)
-    certificate = sign_leaf(plan, key, None if plan.self_signed else lab.issuing)
     chain = [lab.issuing.certificate] if plan.send_intermediate else []
     force = options.force
     write_private_key(names["key"], key, force=force)

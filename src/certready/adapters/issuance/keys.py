@@ -99,6 +99,7 @@ def write_file(path: Path, data: bytes, *, mode: int, force: bool) -> Path:
     """Write ``data`` with ``mode`` (set at creation, so a key is never readable by others)."""
     path.parent.mkdir(parents=True, exist_ok=True)
     flags = os.O_WRONLY | os.O_CREAT | (os.O_TRUNC if force else os.O_EXCL)
+    flags |= getattr(os, "O_NOFOLLOW", 0)  # never write through a symbolic link
     try:
         fd = os.open(path, flags, mode)
     except FileExistsError:
