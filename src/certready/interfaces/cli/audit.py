@@ -92,7 +92,7 @@ def register(app: typer.Typer) -> None:
             on_note=streams.note,
         )
         report, policy = audit_with_policy(manifest, options)
-        emit_report(report, fmt, output, streams, policy=policy)
+        emit_report(report, fmt, output, streams, policy=policy, fail_on=fail_on.threshold())
         return exit_status(report, fail_on.threshold())  # an unreachable endpoint: an error
 
     @app.command("plan", epilog=PLAN_EPILOG)

@@ -101,7 +101,9 @@ def register(app: typer.Typer) -> None:
             on_error=streams.traceback,
             stdin=streams.stdin,
         )
-        emit_report(report, fmt, output, streams, policy=options.policy)
+        emit_report(
+            report, fmt, output, streams, policy=options.policy, fail_on=fail_on.threshold()
+        )
         return exit_status(report, fail_on.threshold())
 
     del lint_command

@@ -149,7 +149,9 @@ def register(app: typer.Typer) -> None:
             options = replace(options, now=chain_options.at)
         with _progress(streams, len(items)) as advance:
             report = scan_endpoints(items, options, progress=advance)
-        emit_report(report, fmt, output, streams, policy=options.policy)
+        emit_report(
+            report, fmt, output, streams, policy=options.policy, fail_on=fail_on.threshold()
+        )
         return exit_status(report, fail_on.threshold())
 
     del scan_command
