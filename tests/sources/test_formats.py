@@ -163,7 +163,9 @@ def test_pkcs12_with_password_key_chain_and_friendly_name(ca: TestCA, leaf: Issu
     assert bundle.certificates[1].friendly_name is None
     assert bundle.keys[0].key.public_key() == leaf.key.public_key()
     assert bundle.keys[0].location == "file:certs/app.pfx#key0"
-    assert bundle.notes == ()  # AES-256 and an encrypted key: nothing to remark
+    # AES-256 and an encrypted key: only which Windows can import it (issue 12)
+    (note,) = bundle.notes
+    assert note.startswith("PKCS#12 uses AES-256 encryption: Windows Server 2016 and older cannot")
 
 
 def test_pkcs12_empty_password_is_tried_first(leaf: Issued) -> None:

@@ -21,6 +21,7 @@ from certready.adapters.inputs import (
     HOW_TO_UNLOCK,
     Bundle,
     PasswordSource,
+    PfxEncryption,
     load_bytes,
     read_input,
 )
@@ -47,6 +48,7 @@ from certready.core.model import (
 )
 from certready.core.policy import Policy
 from certready.core.rules.deployment import check_topology
+from certready.core.rules.pfx import pfx_windows_import
 from certready.core.targets import parse_target
 from certready.services.chain import ChainOptions
 from certready.services.lint import LintOptions, analyse
@@ -128,7 +130,7 @@ class CertificateFiles:
         keys = self._get(ref.key, ref)
         if isinstance(keys, InputError):
             return keys
-        return Bundle(bundle.source, bundle.format, bundle.certificates, (*bundle.keys, *keys.keys))
+        return replace(bundle, keys=(*bundle.keys, *keys.keys))
 
     @staticmethod
     def _read(path: str, ref: CertificateRef) -> Bundle | InputError:
@@ -304,7 +306,36 @@ def _lint_one(
     hosts = server.names if role is Role.SSL else ()
     lint_options = LintOptions(policy=policy, hosts=hosts, role=role, now=options.now, chain=chain)
     result = analyse(name, loaded.certificates, loaded.keys, lint_options)
+    if loaded.pfx_encryption is PfxEncryption.PBES2:
+        result = _with_pfx_finding(result, server, ref, loaded, policy)
     return result, loaded.certificates[-1].certificate
+
+
+def _with_pfx_finding(
+    result: TargetResult, server: ServerSpec, ref: CertificateRef, loaded: Bundle, policy: Policy
+) -> TargetResult:
+    """An AES-encrypted PFX: a note on the server's target that Windows Server 2016 and older
+    cannot import it, located at the manifest line naming the file, with the command that makes
+    one they can (:data:`pfx_windows_import`)."""
+    key = "sts_certificate" if ref is server.sts_certificate else "certificate"
+    named = Path(ref.path).name
+    finding = make_finding(
+        pfx_windows_import.id,
+        policy,
+        f"{key}: {ref.path} is encrypted with {loaded.pfx_cipher}: Windows Server 2016 and older"
+        f" cannot import it on {server.key} ({server.fqdn})",
+        ref.location,
+        certificate=_leaf(result),
+        remediation=(
+            f"If {server.key} runs Windows Server 2016 or older, rebuild its PFX with 3DES:"
+            f" `certready pfx CERT KEY CHAIN --legacy --out {named}` (or `certready lab issue"
+            f" --legacy-pfx` for a lab certificate) and point `{key}:` of {server.key} at it;"
+            " Windows Server 2019 and later import it as it is."
+        ),
+    )
+    if finding is None:
+        return result
+    return replace(result, findings=(*result.findings, finding))
 
 
 def _public_subjects() -> frozenset[bytes]:

@@ -23,6 +23,7 @@ from certready.adapters.inputs.bundle import (
     LoadedCertificate,
     LoadedKey,
     PasswordSource,
+    PfxEncryption,
     display_name,
     location,
 )
@@ -45,6 +46,7 @@ __all__ = [
     "LoadedCertificate",
     "LoadedKey",
     "PasswordSource",
+    "PfxEncryption",
     "chain_order",
     "display_name",
     "iter_inputs",

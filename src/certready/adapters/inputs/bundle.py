@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
+from enum import StrEnum
 
 from cryptography import x509
 from cryptography.hazmat.primitives.asymmetric.types import PrivateKeyTypes
@@ -34,6 +35,16 @@ class LoadedKey:
     """``file:certs/app.pem#key0``: the input and the key's index among its keys."""
 
 
+class PfxEncryption(StrEnum):
+    """How a PKCS#12 file is encrypted, as it decides which Windows can import it."""
+
+    LEGACY = "legacy"
+    """PBE-SHA1-3DES or RC2/RC4: every Windows imports it (what Windows Server 2016 needs)."""
+    PBES2 = "pbes2"
+    """PBES2 with AES (OpenSSL 3's and cryptography's default): Windows Server 2019 and Windows 10
+    1709 or later only; Windows Server 2016 and older cannot import it."""
+
+
 @dataclass(frozen=True, slots=True)
 class Bundle:
     """Everything one input held, in the order it held it."""
@@ -46,6 +57,10 @@ class Bundle:
     keys: tuple[LoadedKey, ...] = ()
     notes: tuple[str, ...] = ()
     """Non-fatal remarks about the input (legacy PKCS#12 encryption, skipped PEM blocks)."""
+    pfx_encryption: PfxEncryption | None = None
+    """A PKCS#12 file's encryption (``None``: not a PKCS#12, or nothing in it is encrypted)."""
+    pfx_cipher: str | None = None
+    """The cipher's name as administrators know it (``AES-256``, ``3DES``)."""
 
 
 def location(source: str, index: int | str) -> str:
