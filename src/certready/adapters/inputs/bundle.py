@@ -7,7 +7,10 @@ from dataclasses import dataclass
 from enum import StrEnum
 
 from cryptography import x509
+from cryptography.exceptions import UnsupportedAlgorithm
 from cryptography.hazmat.primitives.asymmetric.types import PrivateKeyTypes
+
+from certready.core.errors import InputError
 
 PasswordSource = Callable[[str], bytes | None]
 """Given the input's display name, the password to try (``None``: there is none).
@@ -26,6 +29,15 @@ class LoadedCertificate:
     """``file:certs/app.pfx#0``: the input and the certificate's index within it."""
     friendly_name: str | None = None
     """The PKCS#12 friendly name (what Windows' certificate manager shows), when there is one."""
+
+
+@dataclass(frozen=True, slots=True)
+class LoadedRequest:
+    """A certificate signing request (PKCS#10) whose signature verified with its own key."""
+
+    request: x509.CertificateSigningRequest
+    location: str
+    """``file:req/app.csr#req0``: the input and the request's index among its requests."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -52,11 +64,14 @@ class Bundle:
     source: str
     """The input as the user named it (a path, or ``-`` for stdin)."""
     format: str
-    """``pem``, ``der``, ``pkcs7``, ``pkcs12``, ``key``."""
+    """``pem``, ``der``, ``pkcs7``, ``pkcs12``, ``key``, ``csr``."""
     certificates: tuple[LoadedCertificate, ...]
     keys: tuple[LoadedKey, ...] = ()
     notes: tuple[str, ...] = ()
     """Non-fatal remarks about the input (legacy PKCS#12 encryption, skipped PEM blocks)."""
+    requests: tuple[LoadedRequest, ...] = ()
+    """Certificate signing requests (PEM ``CERTIFICATE REQUEST``, DER PKCS#10): linted before
+    they go to the CA."""
     pfx_encryption: PfxEncryption | None = None
     """A PKCS#12 file's encryption (``None``: not a PKCS#12, or nothing in it is encrypted)."""
     pfx_cipher: str | None = None
@@ -73,6 +88,33 @@ def location(source: str, index: int | str) -> str:
 def display_name(source: str) -> str:
     """How messages name an input: the path, or ``standard input``."""
     return "standard input" if source == STDIN else source
+
+
+_UNVERIFIED_HASHES = frozenset({"sha1", "md5"})
+"""Hashes cryptography no longer verifies signatures with: such a request cannot be checked for
+tampering, and its weak signature is what the rules report."""
+
+
+def loaded_request(
+    source: str, request: x509.CertificateSigningRequest, index: int, where: str | None = None
+) -> LoadedRequest:
+    """Request number ``index`` of ``source``; an :class:`InputError` when its signature does not
+    verify with its own key (damaged or edited after signing: the CA would refuse it)."""
+    try:
+        valid = request.is_signature_valid
+        weak = request.signature_hash_algorithm is not None and (
+            request.signature_hash_algorithm.name in _UNVERIFIED_HASHES
+        )
+    except (UnsupportedAlgorithm, ValueError, TypeError):
+        valid = weak = False
+    if not valid and not weak:  # (a SHA-1 request is reported by signature.weak-hash instead)
+        prefix = f"{where}: " if where else ""
+        raise InputError(
+            f"{prefix}the certificate request's signature does not verify with its own key"
+            " (damaged or edited after signing?): the CA would refuse it",
+            location=source,
+        )
+    return LoadedRequest(request, location(source, f"req{index}"))
 
 
 def key_bundle(source: str, key: PrivateKeyTypes) -> Bundle:
