@@ -219,3 +219,29 @@ def test_show_prints_what_a_request_asks_for_and_what_the_profile_says(tmp_path:
     status, out, _ = run("show", str(good))
     assert status == ExitStatus.OK and f"DNS:{APP}" in out
     assert "what it asks for meets the profile" in out
+
+
+def test_a_manifest_naming_a_request_instead_of_its_certificate(tmp_path: Path) -> None:
+    from tests.audit.lab import make_lab
+    from tests.pki import TestCA
+
+    lab = make_lab(tmp_path, TestCA())
+    csr, _ = make_request(APP)
+    (tmp_path / "certs" / "app.csr").write_bytes(csr.public_bytes(Encoding.PEM))
+    text = lab.manifest.read_text()
+    lab.manifest.write_text(text.replace("certs/app.pem", "certs/app.csr"))
+    status, _, err = run("audit", str(lab.manifest))
+    assert status == ExitStatus.USAGE
+    assert "holds a certificate request, not the certificate: submit it to the CA" in err
+    # control: the key file alone still says what it holds
+    lab.manifest.write_text(text.replace("certs/app.pem", "certs/app.key"))
+    (tmp_path / "certs" / "app.key").write_bytes(new_key_pem())
+    _, _, err = run("audit", str(lab.manifest))
+    assert "holds a private key but no certificate" in err
+
+
+def new_key_pem() -> bytes:
+    from cryptography.hazmat.primitives.serialization import NoEncryption, PrivateFormat
+
+    key = new_key("rsa2048")
+    return key.private_bytes(Encoding.PEM, PrivateFormat.PKCS8, NoEncryption())  # type: ignore[union-attr]

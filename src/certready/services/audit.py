@@ -301,7 +301,13 @@ def _lint_one(
     if isinstance(loaded, InputError):
         return _error_target(name, ref, loaded, role), None
     if not loaded.certificates:
-        error = InputError("holds a private key but no certificate", location=ref.path)
+        held = (
+            "a certificate request, not the certificate: submit it to the CA and name the"
+            " certificate it returns"
+            if loaded.requests
+            else "a private key but no certificate"
+        )
+        error = InputError(f"holds {held}", location=ref.path)
         return _error_target(name, ref, error, role), None
     hosts = server.names if role is Role.SSL else ()
     lint_options = LintOptions(policy=policy, hosts=hosts, role=role, now=options.now, chain=chain)
