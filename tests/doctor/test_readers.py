@@ -24,7 +24,7 @@ from certready.adapters.clientenv.windows import (
 )
 from certready.core.client import BypassSyntax, ProxySource, StoreHolds
 from certready.core.deployment import Platform
-from certready.core.facts import EKU_SERVER_AUTH, cached_facts
+from certready.core.facts import EKU_SERVER_AUTH, extract_facts
 from certready.core.no_proxy import no_proxy_entry
 from tests.doctor.support import certutil_or_skip, new_nss_database, nss_add
 from tests.pki import TestCA
@@ -171,7 +171,7 @@ def test_windows_stores_from_enum_certificates(ca: TestCA) -> None:
     roots, cas = env.trust_stores()
     assert roots.holds is StoreHolds.ROOTS and cas.holds is StoreHolds.INTERMEDIATES
     assert [c.certificate.fingerprint_sha256 for c in roots.certificates] == [
-        cached_facts(ca.root.cert).fingerprint_sha256
+        extract_facts(ca.root.cert).fingerprint_sha256
     ]
     assert "Trusted Root" in roots.name and "Intermediate" in cas.name
     sources = [s.source for s in env.proxy_settings()]
@@ -297,9 +297,9 @@ def test_nss_database_through_certutil(tmp_path: Path, ca: TestCA, other_ca: Tes
     store = read_nss(db, run_command, users="Chromium")
     assert store.problem is None and not store.includes_public_roots
     trusted = {c.certificate.subject: c.trusted_root for c in store.certificates}
-    assert trusted[cached_facts(ca.root.cert).subject] is True
-    assert trusted[cached_facts(ca.intermediate.cert).subject] is False
-    assert trusted[cached_facts(other_ca.root.cert).subject] is False  # listed, not trusted
+    assert trusted[extract_facts(ca.root.cert).subject] is True
+    assert trusted[extract_facts(ca.intermediate.cert).subject] is False
+    assert trusted[extract_facts(other_ca.root.cert).subject] is False  # listed, not trusted
 
 
 def test_nss_without_certutil_says_so(tmp_path: Path) -> None:

@@ -17,7 +17,7 @@ from certready.core.client import (
     StoreHolds,
 )
 from certready.core.engine import evaluate
-from certready.core.facts import cached_facts
+from certready.core.facts import extract_facts
 from certready.core.model import Finding, Severity
 from certready.core.policy import Policy, default_settings
 from certready.core.rules.client import (
@@ -40,7 +40,7 @@ ENV_PROXY = ProxySetting(
 
 
 def _expected(ca: TestCA, *, sent: bool = True) -> tuple[ExpectedCa, ...]:
-    root, inter = cached_facts(ca.root.cert), cached_facts(ca.intermediate.cert)
+    root, inter = extract_facts(ca.root.cert), extract_facts(ca.intermediate.cert)
     return (
         ExpectedCa(CaKind.INTERMEDIATE, inter.subject, inter, sent_by_server=sent),
         ExpectedCa(CaKind.ROOT, root.subject, root),
@@ -116,7 +116,7 @@ def test_alternative_stores_and_public_roots(ca: TestCA) -> None:
 
 
 def test_root_known_by_name_only(ca: TestCA) -> None:
-    root = cached_facts(ca.root.cert)
+    root = extract_facts(ca.root.cert)
     by_name = (
         ExpectedCa(CaKind.ROOT, root.subject, None, key_identifier=root.subject_key_identifier),
     )
@@ -155,8 +155,8 @@ def test_pac_is_reported_not_evaluated(ca: TestCA) -> None:
 def test_interception_names_the_proxy_ca(ca: TestCA, other_ca: TestCA) -> None:
     real = ca.issue(APP)
     forged = other_ca.issue(APP)
-    direct = (cached_facts(real.cert), cached_facts(ca.intermediate.cert))
-    proxied = (cached_facts(forged.cert), cached_facts(other_ca.intermediate.cert))
+    direct = (extract_facts(real.cert), extract_facts(ca.intermediate.cert))
+    proxied = (extract_facts(forged.cert), extract_facts(other_ca.intermediate.cert))
     route = ProxyRoute(ENV_PROXY, APP, presented=proxied)
     found = list(intercepted(_ctx(ca, direct=direct, routes=(route,))))
     assert len(found) == 1
@@ -164,15 +164,15 @@ def test_interception_names_the_proxy_ca(ca: TestCA, other_ca: TestCA) -> None:
     assert found[0].remediation and found[0].remediation.startswith("Bypass these names")
     # negative controls: the same chain; another leaf of the same CA (two load-balanced servers)
     same = ProxyRoute(ENV_PROXY, APP, presented=direct)
-    twin = ProxyRoute(ENV_PROXY, APP, presented=(cached_facts(ca.issue(APP).cert),))
+    twin = ProxyRoute(ENV_PROXY, APP, presented=(extract_facts(ca.issue(APP).cert),))
     assert list(intercepted(_ctx(ca, direct=direct, routes=(same, twin)))) == []
 
 
 def test_interception_without_a_direct_connection_compares_with_the_deployment_cas(
     ca: TestCA, other_ca: TestCA
 ) -> None:
-    forged = ProxyRoute(ENV_PROXY, APP, presented=(cached_facts(other_ca.issue(APP).cert),))
-    genuine = ProxyRoute(ENV_PROXY, APP, presented=(cached_facts(ca.issue(APP).cert),))
+    forged = ProxyRoute(ENV_PROXY, APP, presented=(extract_facts(other_ca.issue(APP).cert),))
+    genuine = ProxyRoute(ENV_PROXY, APP, presented=(extract_facts(ca.issue(APP).cert),))
     ctx = _ctx(ca, direct_failure="timed out")
     assert len(list(intercepted(replace(ctx, routes=(forged,))))) == 1
     assert list(intercepted(replace(ctx, routes=(genuine,)))) == []

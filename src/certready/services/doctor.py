@@ -37,7 +37,7 @@ from certready.core.client import (
 from certready.core.deployment import ClientSpec, Deployment, Platform, ServerSpec
 from certready.core.engine import evaluate
 from certready.core.errors import InputError, UsageError
-from certready.core.facts import cached_facts
+from certready.core.facts import extract_facts
 from certready.core.hostnames import is_ip_address
 from certready.core.issuer_link import issued_by
 from certready.core.model import (
@@ -233,7 +233,7 @@ def _trust_certificates(deployment: Deployment) -> tuple[_TrustCa, ...]:
             if isinstance(bundle, InputError):
                 raise bundle
             out.extend(
-                _TrustCa(kind, cached_facts(c.certificate), ref.location)
+                _TrustCa(kind, extract_facts(c.certificate), ref.location)
                 for c in bundle.certificates
             )
     return tuple(out)
@@ -374,7 +374,7 @@ def _facts(chain: Sequence[bytes]) -> tuple[CertFacts, ...]:
     out: list[CertFacts] = []
     for der in chain:
         try:
-            out.append(cached_facts(x509.load_der_x509_certificate(der)))
+            out.append(extract_facts(x509.load_der_x509_certificate(der)))
         except ValueError:
             continue
     return tuple(out)

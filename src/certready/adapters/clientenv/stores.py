@@ -9,7 +9,7 @@ from cryptography import x509
 
 from certready.adapters.inputs import lenient_certificates
 from certready.core.client import StoreCertificate
-from certready.core.facts import cached_facts
+from certready.core.facts import extract_facts
 
 
 def store_certificates(
@@ -21,7 +21,7 @@ def store_certificates(
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
         for cert, trusted in certificates:
-            facts = cached_facts(cert)
+            facts = extract_facts(cert)
             if facts.fingerprint_sha256 in seen:
                 continue
             seen.add(facts.fingerprint_sha256)
