@@ -141,6 +141,8 @@ def test_password_in_the_manifest_is_refused_with_the_keys_to_use() -> None:
         "sts_certificate: certs/sts.pem", "sts_certificate: x\n        sts_password: a"
     )
     assert "use sts_password_env or sts_password_file" in _error(sts).message
+    pfx = GOOD.replace("certs/app.pem", "certs/app.pem\n        pfx_password: a")
+    assert "use password_env or password_file" in _error(pfx).message  # keys that exist
     # control: password_env is a key the manifest knows
     parse_manifest(GOOD.replace("certs/app.pem", "certs/app.pem\n        password_env: PFX"), "m")
 

@@ -400,8 +400,8 @@ def known_keys(loc: Loc) -> tuple[str, ...]:
 
 def _unknown_key(loc: Loc) -> str:
     name = str(loc[-1]) if loc else ""
-    if name.endswith("password"):
-        prefix = name.removesuffix("password")
+    if name.endswith("password"):  # password:, sts_password:, pfx_password:...
+        prefix = "sts_" if name.startswith("sts_") else ""
         return (
             f"passwords never go in the manifest: use {prefix}password_env or {prefix}password_file"
         )

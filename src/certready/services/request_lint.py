@@ -31,11 +31,12 @@ from certready.core.rules.keys import private_key_mismatch, private_key_missing
 from certready.core.rules.names import cn_not_in_san, host_not_covered, san_missing
 from certready.core.rules.registry import analysed_elsewhere
 from certready.core.rules.sts import sts_private_key_missing
-from certready.services.csr import CONTENT_AREAS
 from certready.services.lint import LintOptions
 
-REQUEST_AREAS = CONTENT_AREAS | {"sts"}
-"""The areas whose rules judge what a request asks for (``sts``: digitalSignature)."""
+REQUEST_AREAS = frozenset({"names", "key", "signature", "usage", "sts"})
+"""The areas whose rules judge what a request asks for: ``services.csr``'s content areas and
+``sts`` (digitalSignature). (Not imported from there: that would load the issuance adapters
+into every ``show``.)"""
 _NOT_FOR_REQUESTS = frozenset(
     {private_key_mismatch.id, private_key_missing.id, sts_private_key_missing.id}
 )
