@@ -11,6 +11,8 @@ from cryptography.exceptions import UnsupportedAlgorithm
 from cryptography.hazmat.primitives.asymmetric.types import PrivateKeyTypes
 
 from certready.core.errors import InputError
+from certready.core.location import STDIN as STDIN
+from certready.core.location import FileLocation, Location
 
 PasswordSource = Callable[[str], bytes | None]
 """Given the input's display name, the password to try (``None``: there is none).
@@ -18,15 +20,13 @@ PasswordSource = Callable[[str], bytes | None]
 A source that can ask again (the terminal prompt) also has ``rejected(source)``: the loader calls
 it after a wrong password and asks once more, three tries in all."""
 
-STDIN = "-"
-"""The name that means standard input on a command line."""
-
 
 @dataclass(frozen=True, slots=True)
 class LoadedCertificate:
     certificate: x509.Certificate
-    location: str
-    """``file:certs/app.pfx#0``: the input and the certificate's index within it."""
+    location: Location
+    """``file:certs/app.pfx#0``: the input and the certificate's index within it (a served
+    certificate: ``tls://app:443#leaf``)."""
     friendly_name: str | None = None
     """The PKCS#12 friendly name (what Windows' certificate manager shows), when there is one."""
 
@@ -36,14 +36,14 @@ class LoadedRequest:
     """A certificate signing request (PKCS#10) whose signature verified with its own key."""
 
     request: x509.CertificateSigningRequest
-    location: str
+    location: FileLocation
     """``file:req/app.csr#req0``: the input and the request's index among its requests."""
 
 
 @dataclass(frozen=True, slots=True)
 class LoadedKey:
     key: PrivateKeyTypes
-    location: str
+    location: FileLocation
     """``file:certs/app.pem#key0``: the input and the key's index among its keys."""
 
 
@@ -78,11 +78,14 @@ class Bundle:
     """The cipher's name as administrators know it (``AES-256``, ``3DES``)."""
 
 
-def location(source: str, index: int | str) -> str:
-    """``file:certs/app.pfx#0`` (``stdin:#0`` for standard input); keys are ``#key0``."""
-    if source == STDIN:
-        return f"stdin:#{index}"
-    return f"file:{source}#{index}"
+def location(source: str, index: int) -> FileLocation:
+    """``file:certs/app.pfx#0`` (``stdin:#0`` for standard input)."""
+    return FileLocation(source, index)
+
+
+def key_location(source: str, index: int) -> FileLocation:
+    """``file:certs/app.pem#key0``: the ``index``-th private key of the input."""
+    return FileLocation(source, key=index)
 
 
 def display_name(source: str) -> str:
@@ -114,9 +117,9 @@ def loaded_request(
             " (damaged or edited after signing?): the CA would refuse it",
             location=source,
         )
-    return LoadedRequest(request, location(source, f"req{index}"))
+    return LoadedRequest(request, FileLocation(source, request=index))
 
 
 def key_bundle(source: str, key: PrivateKeyTypes) -> Bundle:
     """An input that holds one private key and nothing else."""
-    return Bundle(source, "key", (), (LoadedKey(key, location(source, "key0")),))
+    return Bundle(source, "key", (), (LoadedKey(key, key_location(source, 0)),))

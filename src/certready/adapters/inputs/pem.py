@@ -28,6 +28,7 @@ from certready.adapters.inputs.bundle import (
     LoadedKey,
     LoadedRequest,
     PasswordSource,
+    key_location,
     loaded_request,
     location,
 )
@@ -209,7 +210,7 @@ def load_pem(data: bytes, source: str, password: PasswordSource | None) -> Bundl
                 certificates.append(replace(loaded, location=location(source, len(certificates))))
         elif block.label in KEY_LABELS:
             key = private_key(block.text, source, password, where=where, pem=True)
-            keys.append(LoadedKey(key, location(source, f"key{len(keys)}")))
+            keys.append(LoadedKey(key, key_location(source, len(keys))))
         elif block.label in REQUEST_LABELS:
             request = _request(block, source, where)
             requests.append(loaded_request(source, request, len(requests), where))

@@ -20,11 +20,12 @@ from collections.abc import Sequence
 from certready.adapters.reporting.common import (
     evaluated_rule_ids,
     examined,
-    parse_location,
+    location_file,
     report_rule_ids,
     resolve_context,
     xml_safe,
 )
+from certready.core.location import Location
 from certready.core.model import Finding, Report, Rule, Severity, TargetStatus
 from certready.core.policy import Policy
 
@@ -64,8 +65,8 @@ def _finding_text(f: Finding) -> str:
     return xml_safe(f"{f.severity.label}: {f.message}\nat {f.location}\nfix: {f.remediation}")
 
 
-def _file_of(location: str) -> str | None:
-    return parse_location(location).path
+def _file_of(location: Location) -> str | None:
+    return location_file(location)
 
 
 def _fails(finding: Finding, fail_on: Severity | None) -> bool:
@@ -126,7 +127,7 @@ def render(
         finish(suite)
     for target in report.targets:
         suite = _Suite(target.target, timestamp, _file_of(target.location))
-        suite.prop("location", target.location)
+        suite.prop("location", str(target.location))
         suite.prop("role", target.role.value)
         if target.hosts:
             suite.prop("hosts", ",".join(target.hosts))
@@ -134,7 +135,7 @@ def render(
             case = suite.case(target.target, "examined")  # --fail-on never: exit status 0
             suite.skipped += 1
             ET.SubElement(case, "skipped", message=xml_safe(f"unreachable: {target.reason or ''}"))
-        elif target.status is not TargetStatus.OK:
+        elif target.status.failed:
             case = suite.case(target.target, "examined")
             suite.errors += 1
             ET.SubElement(
