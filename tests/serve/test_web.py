@@ -101,7 +101,9 @@ def test_metrics_parse_and_pass_promtool(recorded: str, tmp_path: Path) -> None:
     names = {f.name for f in text_string_to_metric_families(text)}
     assert {"certready_findings", "certready_last_run_timestamp_seconds"} <= names
     assert "certready_run_duration_seconds" in names
-    findings = next(f for f in text_string_to_metric_families(text) if f.name == "certready_findings")
+    findings = next(
+        f for f in text_string_to_metric_families(text) if f.name == "certready_findings"
+    )
     assert all(set(s.labels) == {"deployment", "rule", "severity"} for s in findings.samples)
     promtool = shutil.which("promtool")
     if promtool is None:
@@ -122,5 +124,7 @@ def test_metrics_parse_and_pass_promtool(recorded: str, tmp_path: Path) -> None:
     # control: promtool does reject a broken rule file
     broken = tmp_path / "broken.yml"
     broken.write_text("groups:\n  - name: x\n    rules:\n      - alert: X\n        expr: 'sum('\n")
-    bad = subprocess.run([promtool, "check", "rules", str(broken)], capture_output=True, check=False)
+    bad = subprocess.run(
+        [promtool, "check", "rules", str(broken)], capture_output=True, check=False
+    )
     assert bad.returncode != 0
