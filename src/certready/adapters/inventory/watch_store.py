@@ -110,8 +110,9 @@ class WatchStore:
                         manifest=manifest, owner=owner, expires_at=now + lease, last_started=now
                     )
                     .on_conflict_do_nothing()
+                    .returning(run_claims.c.manifest)
                 )
-                if inserted.rowcount == 1:
+                if inserted.first() is not None:  # rowcount is -1 for this on psycopg
                     return True
                 conditions = [
                     or_(run_claims.c.expires_at.is_(None), run_claims.c.expires_at < now),
@@ -163,8 +164,9 @@ class WatchStore:
                         message=message,
                     )
                     .on_conflict_do_nothing()
+                    .returning(alerts_sent.c.key)
                 )
-                return bool(result.rowcount == 1)
+                return result.first() is not None
         except SQLAlchemyError as exc:
             raise database_error(self.database, exc) from None
 
