@@ -31,8 +31,14 @@ class SwappableTLS:
 
     def serve(self, chain: list[Issued]) -> None:
         self._context = server_context(chain)
+        self.down = False
+
+    down = False
+    """``True``: every connection is closed at once (the endpoint is unreachable)."""
 
     def _handle(self, conn: socket.socket, stop: threading.Event) -> None:
+        if self.down:
+            return
         conn.settimeout(5)
         with contextlib.suppress(OSError), self._context.wrap_socket(conn, server_side=True) as tls:
             tls.recv(1)
