@@ -5,18 +5,23 @@ from __future__ import annotations
 
 import signal
 from pathlib import Path
+from typing import Any
 
 from cryptography.hazmat.primitives import hashes
 from prometheus_client.parser import text_string_to_metric_families
+from selenium.webdriver.common.by import By
 
 from certready.adapters.inventory import parse_database
 from certready.adapters.inventory.store import Store
 from certready.services.history import history
 from tests.audit.lab import APP, make_lab
 from tests.cli import run
+from tests.inventory.conftest import db_url, postgres_cluster
 from tests.pki import Issued, TestCA
 from tests.scan.servers import Servers
 from tests.serve.support import SwappableTLS, Webhook, free_port, get, serve_process, wait_for
+
+__all__ = ["db_url", "postgres_cluster"]  # the inventory's fixtures: both backends
 
 
 def _not_after(metrics: str, endpoint: str) -> float | None:
@@ -48,7 +53,9 @@ def _first_run_serving(db: str, issued: Issued) -> int:
     raise AssertionError("no run served the new certificate")
 
 
-def test_serve_records_alerts_and_shows_a_replaced_certificate(tmp_path: Path, ca: TestCA) -> None:
+def test_serve_records_alerts_and_shows_a_replaced_certificate(
+    tmp_path: Path, ca: TestCA, db_url: str, browser: Any
+) -> None:
     lab = make_lab(tmp_path, ca)
     first, second = ca.issue(APP), ca.issue(APP)
     hook = Webhook()
@@ -57,7 +64,7 @@ def test_serve_records_alerts_and_shows_a_replaced_certificate(tmp_path: Path, c
         "targets:\n  - url_env: CERTREADY_TEST_HOOK\n"
         "rules:\n  new_error_finding: false\n  expiring_within: []\n"
     )
-    db = f"sqlite:///{tmp_path / 'inventory.sqlite3'}"
+    db = db_url  # SQLite, and once with PostgreSQL
     port = free_port()
     base = f"http://127.0.0.1:{port}"
     with Servers() as servers:
@@ -87,6 +94,10 @@ def test_serve_records_alerts_and_shows_a_replaced_certificate(tmp_path: Path, c
             page_url = f"{base}/deployments/Sunrise%20Home%20Health"
             status, page = get(f"{page_url}?run={changed_in}")
             assert status == 200 and "certificate replaced: production/app (live" in page
+            browser.get(f"{page_url}?run={changed_in}")  # the diff as the browser shows it
+            shown = browser.find_element(By.ID, "diff-list").text
+            assert f"certificate replaced: production/app (live {endpoint})" in shown
+            browser.save_screenshot(str(tmp_path / "diff.png"))
             status, page = get(f"{page_url}?run={changed_in + 1}")  # control: nothing changed
             assert status == 200 and "certificate replaced" not in page
             process.send_signal(signal.SIGTERM)
