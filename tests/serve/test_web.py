@@ -128,3 +128,33 @@ def test_metrics_parse_and_pass_promtool(recorded: str, tmp_path: Path) -> None:
         [promtool, "check", "rules", str(broken)], capture_output=True, check=False
     )
     assert bad.returncode != 0
+
+
+def test_scan_failures_are_counted_by_stable_reason(tmp_path: Path, ca: TestCA) -> None:
+    from certready.services.audit import AuditOptions, audit_with_policy
+    from tests.audit.lab import APP
+    from tests.serve.support import free_port
+
+    lab = make_lab(tmp_path, ca)
+    lab.manifest.write_text(
+        lab.manifest.read_text().replace(
+            f"fqdn: {APP}\n", f"fqdn: {APP}\n        endpoint: 127.0.0.1:{free_port()}\n", 1
+        )
+    )
+    report, _ = audit_with_policy(lab.manifest, AuditOptions(scan=True, timeout=2))
+    database = parse_database(f"sqlite:///{tmp_path / 'i.sqlite3'}")
+    watch = WatchStore(database)
+    try:
+        metrics = Metrics(watch, _now)
+        families = {f.name: f for f in text_string_to_metric_families(metrics.render().decode())}
+        assert not families["certready_scan_failures"].samples  # control: nothing counted yet
+        metrics.count_failures("Sunrise Home Health", report)
+        families = {f.name: f for f in text_string_to_metric_families(metrics.render().decode())}
+        totals = [
+            s for s in families["certready_scan_failures"].samples if s.name.endswith("_total")
+        ]
+        assert [(s.labels, s.value) for s in totals] == [
+            ({"deployment": "Sunrise Home Health", "reason": "refused"}, 1.0)
+        ]
+    finally:
+        watch.close()
