@@ -25,8 +25,8 @@ from certready.core.facts import (
     describe_key,
     key_usage_hex,
 )
+from certready.core.issuers import issued_by
 from certready.core.model import CertFacts, ChainElement, KeyPairing
-from certready.core.served import issued_by
 from certready.interfaces.cli.common import (
     AtOption,
     ChainFileOption,
