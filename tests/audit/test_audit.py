@@ -5,11 +5,15 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
+import pytest
 from cryptography import x509
 
+from certready.core.rules.deployment import mobile_external_name
+from certready.core.rules.meta import rule_failed
 from certready.interfaces.cli import ExitStatus
 from tests.audit.lab import make_lab
 from tests.cli import run
+from tests.crash import INJECTED, crash_check_of
 from tests.pki import TestCA
 
 
@@ -145,3 +149,27 @@ def test_every_report_format_renders_an_audit(tmp_path: Path, ca: TestCA) -> Non
         status, out, err = run("audit", str(lab.manifest), "--format", fmt)
         assert status == ExitStatus.FINDINGS, (fmt, err)
         assert "deployment.mobile-external-name" in out, fmt
+
+
+def test_a_crashing_deployment_check_is_rule_failed_and_every_target_still_reported(
+    tmp_path: Path, ca: TestCA, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    lab = make_lab(tmp_path, ca, mobile_external=False)
+    _, control = _audit(lab.manifest)
+    assert rule_failed.id not in _ids(control)  # negative control: nothing crashes by itself
+    assert mobile_external_name.id in _ids(control)
+    crash_check_of(monkeypatch, mobile_external_name)
+    status, report = _audit(lab.manifest)
+    assert status == ExitStatus.FINDINGS
+    assert report["targets"] == control["targets"]  # every target still reported, unchanged
+    (failed,) = [f for f in report["findings"] if f["rule_id"] == rule_failed.id]  # type: ignore[attr-defined]
+    assert failed["message"] == f"rule {mobile_external_name.id} failed: RuntimeError: {INJECTED}"
+    assert failed["location"] == f"manifest:{lab.manifest}"
+    assert failed["severity"] == "error"
+    ids = _ids(report)
+    assert mobile_external_name.id not in ids
+    # the other deployment rules still ran
+    assert sorted(set(ids) - {rule_failed.id}) == sorted(
+        set(_ids(control)) - {mobile_external_name.id}
+    )
+    assert "deployment.proxy-bypass-missing" in ids

@@ -7,8 +7,9 @@
 - :mod:`.validity`: dates and lifetimes (CA/B SC-081, Apple).
 - :mod:`.sts`: the token-signing certificate.
 - :mod:`.chain`: path building and trust (findings emitted by the chain analyser).
-- :mod:`.tls`: what a live server presents (findings emitted by the scanner).
-- :mod:`.deployment`: topology of a whole deployment (findings emitted by the audit).
+- :mod:`.tls`: what a live server presents, judged per handshake.
+- :mod:`.deployment`: each server's certificates across a whole deployment.
+- :mod:`.deployment_clients`: the clients of a deployment: names, private CA, proxy.
 - :mod:`.meta`: what the engine itself reports (``engine.rule-failed``).
 """
 
@@ -18,6 +19,7 @@ from certready.core.model import Rule
 from certready.core.rules import (  # noqa: F401 - imported to register their rules
     chain,
     deployment,
+    deployment_clients,
     keys,
     meta,
     names,
