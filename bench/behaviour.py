@@ -321,7 +321,7 @@ def main() -> int:
     sys.path.insert(0, str(ROOT / "src"))
     ref = subprocess.run(["git", "rev-parse", "--short", args.against], cwd=ROOT, check=True,
                          capture_output=True, text=True).stdout.strip()  # fmt: skip
-    base_tree = ROOT.parent / f".certready-behaviour-{ref}"
+    base_tree = ROOT.parent / f".certready-behaviour-{ref}-{os.getpid()}"
     with tempfile.TemporaryDirectory(prefix="certready-behaviour-") as tmp:
         work = Path(tmp)
         fixtures = work / "fixtures"

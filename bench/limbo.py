@@ -1,6 +1,6 @@
 """x509-limbo through certready's own validation: ``N matched, M mismatched, K skipped``.
 
-Runs all 9,780 cases of ../shared/conformance/limbo.json.gz (see tests/conformance/limbo.py for
+Runs all 9,780 cases of tests/conformance/data/limbo.json.gz (see tests/conformance/limbo.py for
 the verdict, the profiles and the skip and known-mismatch lists), then prints the counts, every
 mismatch with certready's reason and whether it is a known one, and the time taken.
 
@@ -15,7 +15,7 @@ import time
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
-from tests.conformance.limbo import KNOWN_MISMATCHES, SKIP, Outcome, load_cases, run_all
+from tests.conformance.limbo import KNOWN_MISMATCHES, LIMBO, SKIP, Outcome, load_cases, run_all
 
 
 def main() -> int:
@@ -24,7 +24,7 @@ def main() -> int:
     args = parser.parse_args()
     cases = load_cases()
     if not cases:
-        print("limbo.json.gz not found (../shared/conformance/)")
+        print(f"limbo.json.gz not found ({LIMBO})")
         return 2
     ids = [c["id"] for c in cases if not args.only or c["id"].startswith(args.only)]
     start = time.perf_counter()

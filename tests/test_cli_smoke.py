@@ -68,7 +68,7 @@ def test_unknown_profile_is_one_line_error() -> None:
 
 def test_fail_on_controls_exit_status(tmp_path: Path, ca: TestCA) -> None:
     from certready.core.model import Severity
-    from certready.interfaces.cli.common import FailOn
+    from certready.interfaces.cli.options import FailOn
 
     assert FailOn.WARNING.threshold() is Severity.WARNING
     assert FailOn.NEVER.threshold() is None

@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from certready.interfaces import demo
+from certready.interfaces.demo import run as demo
 
 
 def _section(text: str, start: str, end: str) -> str:

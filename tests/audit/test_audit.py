@@ -143,14 +143,6 @@ def test_live_probe_results_are_compared_with_the_files(tmp_path: Path, ca: Test
     ]
 
 
-def test_every_report_format_renders_an_audit(tmp_path: Path, ca: TestCA) -> None:
-    lab = make_lab(tmp_path, ca, mobile_external=False)
-    for fmt in ("text", "json", "html", "junit", "sarif", "markdown"):
-        status, out, err = run("audit", str(lab.manifest), "--format", fmt)
-        assert status == ExitStatus.FINDINGS, (fmt, err)
-        assert "deployment.mobile-external-name" in out, fmt
-
-
 def test_a_crashing_deployment_check_is_rule_failed_and_every_target_still_reported(
     tmp_path: Path, ca: TestCA, monkeypatch: pytest.MonkeyPatch
 ) -> None:

@@ -1,4 +1,4 @@
-"""The example deployment (services/example.py) carries exactly the mistakes it advertises."""
+"""The example deployment (interfaces/demo/example.py) carries exactly the mistakes it advertises."""
 
 from __future__ import annotations
 
@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 
 from certready.interfaces.cli import ExitStatus
-from certready.services.example import write_example
+from certready.interfaces.demo.example import write_example
 from tests.cli import run
 
 

@@ -7,7 +7,7 @@ import socket
 from pathlib import Path
 
 from certready.interfaces.cli import ExitStatus
-from certready.interfaces.demo_support.servers import LoopbackServers
+from certready.interfaces.demo.servers import LoopbackServers
 from tests.audit.lab import APP, MOBILE, make_lab
 from tests.cli import run
 from tests.pki import TestCA

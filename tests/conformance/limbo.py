@@ -1,4 +1,4 @@
-"""Run x509-limbo (../shared/conformance/limbo.json.gz) through certready's own validation.
+"""Run x509-limbo (tests/conformance/data/limbo.json.gz) through certready's own validation.
 
 A case's verdict is FAILURE when the chain fails (cryptography's strict verdict for the exact name
 and time, or a revoked certificate) or when the ``webpki`` profile reports an ERROR finding (chain
@@ -33,8 +33,10 @@ from certready.core.rules import catalogue
 from certready.services.chain import ChainOptions
 from certready.services.lint import LintOptions, analyse_detailed
 
-LIMBO = Path(__file__).resolve().parents[3] / "shared" / "conformance" / "limbo.json.gz"
-LIMBO_FALLBACK = Path("/work/shared/conformance/limbo.json.gz")
+LIMBO = Path(__file__).resolve().parent / "data" / "limbo.json.gz"
+"""The suite, vendored with its licence (see data/README.md)."""
+SHARED_LIMBO = Path(__file__).resolve().parents[3] / "shared" / "conformance" / "limbo.json.gz"
+"""Where the team's machines keep a copy, used when the vendored file is absent."""
 DEFAULT_TIME = dt.datetime(2026, 1, 1, tzinfo=dt.UTC)
 """Cases without a validation time: a fixed "now" keeps the run reproducible."""
 
@@ -109,7 +111,7 @@ class Outcome:
 
 
 def limbo_path() -> Path | None:
-    for candidate in (LIMBO, LIMBO_FALLBACK):
+    for candidate in (LIMBO, SHARED_LIMBO):
         if candidate.exists():
             return candidate
     return None

@@ -12,12 +12,14 @@ chain.serial-number (rfc5280::serial::zero), chain.intermediate-weak
 from __future__ import annotations
 
 import os
+from collections.abc import Mapping, Sequence
 
 import pytest
 
 from certready.adapters.profiles import load_policy
 from tests.conformance.limbo import (
     KNOWN_MISMATCHES,
+    LIMBO,
     SKIP,
     Outcome,
     load_cases,
@@ -29,7 +31,28 @@ from tests.conformance.limbo import (
 
 CHUNKS = 8
 
-pytestmark = pytest.mark.skipif(not load_cases(), reason="limbo.json.gz is not available")
+
+def require_suite(cases: Sequence[object], environ: Mapping[str, str]) -> None:
+    """A missing suite fails under ``CI=true`` (a clean clone carries it) and skips elsewhere."""
+    if cases:
+        return
+    reason = f"x509-limbo suite not found at {LIMBO}"
+    if environ.get("CI") == "true":
+        pytest.fail(f"{reason}: it travels with the repository (tests/conformance/data/)")
+    pytest.skip(reason)
+
+
+@pytest.fixture(autouse=True)
+def _suite() -> None:
+    require_suite(load_cases(), os.environ)
+
+
+def test_a_missing_suite_fails_under_ci_and_skips_elsewhere() -> None:
+    with pytest.raises(pytest.fail.Exception, match="travels with the repository"):
+        require_suite((), {"CI": "true"})
+    with pytest.raises(pytest.skip.Exception):
+        require_suite((), {})
+    require_suite(({"id": "present"},), {"CI": "true"})  # control: a present suite passes
 
 
 def _ids() -> list[str]:

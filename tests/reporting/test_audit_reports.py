@@ -3,11 +3,18 @@
 from __future__ import annotations
 
 import json
+from collections.abc import Iterator
 from pathlib import Path
 
 import jsonschema
+import pytest
 from junitparser import Failure, JUnitXml
+from markupsafe import escape  # the escaping of the HTML report (jinja2)
 
+from certready.adapters.reporting import FORMATS, renderer
+from certready.adapters.reporting.markdown_report import md
+from certready.core.model import Finding, Report
+from certready.services.audit import audit_with_policy
 from tests.audit.lab import make_lab
 from tests.cli import run
 from tests.pki import TestCA
@@ -50,3 +57,66 @@ def test_audit_junit_has_a_deployment_suite_and_one_suite_per_server(
     assert any(results == [] for results in deployment.values())  # rules that passed are there
     assert "names.host-not-covered" not in suites["production/app (sts)"]  # sts: names do not apply
     assert "sts.digital-signature" in suites["production/app (sts)"]
+
+
+EXTERNAL_NAME = "deployment.mobile-external-name"
+
+
+def _findings(report: Report) -> Iterator[Finding]:
+    yield from report.findings
+    for target in report.targets:
+        yield from target.findings
+
+
+def _json_findings(data: dict[str, object]) -> Iterator[dict[str, str]]:
+    yield from data["findings"]  # type: ignore[misc]
+    for target in data["targets"]:  # type: ignore[attr-defined]
+        yield from target["findings"]
+
+
+def shows_finding(fmt: str, out: str, rule_id: str, message: str) -> bool:
+    """Whether the report ``out`` carries the finding itself, not merely the rule's id (JUnit and
+    SARIF list every rule that ran, found or not)."""
+    if fmt == "json":
+        return any(
+            f["rule_id"] == rule_id and f["message"] == message
+            for f in _json_findings(json.loads(out))
+        )
+    if fmt == "sarif":
+        results = json.loads(out)["runs"][0]["results"]
+        return any(r["ruleId"] == rule_id and message in r["message"]["text"] for r in results)
+    if fmt == "junit":
+        xml = JUnitXml.fromstring(out)
+        return any(
+            isinstance(result, Failure) and message in (result.text or "")
+            for suite in xml
+            for case in suite
+            if case.name == rule_id
+            for result in case.result
+        )
+    if fmt == "html":
+        return f'<span class="rule">{rule_id}</span>' in out and str(escape(message)) in out
+    if fmt == "markdown":
+        return f"`{rule_id}`: {md(message)}" in out
+    if fmt == "text":
+        return f"{rule_id}  {message}" in out
+    raise AssertionError(f"no check for the {fmt} format")
+
+
+@pytest.mark.parametrize("mobile_external", [False, True], ids=["missing", "control"])
+def test_every_format_carries_the_finding_of_one_audit(
+    tmp_path: Path, ca: TestCA, mobile_external: bool
+) -> None:
+    """One audit rendered six ways; the control (the name is on the certificate) shows it nowhere."""
+    lab = make_lab(tmp_path, ca, mobile_external=mobile_external)
+    report, policy = audit_with_policy(lab.manifest)
+    found = [f for f in _findings(report) if f.rule_id == EXTERNAL_NAME]
+    assert len(found) == (0 if mobile_external else 1)
+    # the control looks for the message the finding would have had
+    message = found[0].message if found else "mobile.sunrise-health.example"
+    assert set(FORMATS) == {"text", "json", "html", "junit", "sarif", "markdown"}
+    for fmt in FORMATS:
+        out = renderer(fmt, policy)(report)
+        assert shows_finding(fmt, out, EXTERNAL_NAME, message) is not mobile_external, fmt
+    if mobile_external:  # JUnit still lists the rule, passing: the id alone proves nothing
+        assert EXTERNAL_NAME in renderer("junit", policy)(report)

@@ -85,7 +85,7 @@ def test_registry_serves_every_format_and_refuses_others() -> None:
 
 def test_cli_format_choices_are_the_discovered_renderers() -> None:
     from certready.adapters.reporting import FORMATS
-    from certready.interfaces.cli.output import ReportFormat
+    from certready.interfaces.cli.options import ReportFormat
 
-    assert FORMATS == ("html", "json", "junit", "markdown", "sarif")
-    assert {f.value for f in ReportFormat} == {"text", *FORMATS}
+    assert FORMATS == ("html", "json", "junit", "markdown", "sarif", "text")
+    assert {f.value for f in ReportFormat} == set(FORMATS)

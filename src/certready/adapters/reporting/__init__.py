@@ -23,7 +23,7 @@ _SUFFIX = "_report"
 
 
 def formats() -> tuple[str, ...]:
-    """Every format a renderer module provides, sorted (``text`` is the terminal report, in the CLI)."""
+    """Every format a renderer module provides, sorted (``text`` is also printed in colour on a terminal)."""
     return tuple(
         sorted(
             m.name[: -len(_SUFFIX)]

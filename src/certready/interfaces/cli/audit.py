@@ -10,16 +10,18 @@ import typer
 from certready.adapters.manifest import STARTER, json_schema_text
 from certready.adapters.profiles import load_policy
 from certready.core.errors import UsageError
-from certready.interfaces.cli.common import FailOn
 from certready.interfaces.cli.main import current_streams
-from certready.interfaces.cli.output import (
+from certready.interfaces.cli.options import (
+    DEFAULT_TIMEOUT,
+    FailOn,
     FailOnOption,
     FormatOption,
     OutputOption,
     ReportFormat,
-    emit_report,
-    exit_status,
+    profile_option,
+    timeout_option,
 )
+from certready.interfaces.cli.output import emit_report, exit_status
 from certready.services.audit import AuditOptions, audit_with_policy
 from certready.services.plan import write_install_plan
 
@@ -66,17 +68,11 @@ def register(app: typer.Typer) -> None:
         ] = False,
         profile: Annotated[
             str | None,
-            typer.Option(
-                metavar="NAME|FILE",
-                help="Policy (overrides the manifest's `policy:`): name or TOML file.",
-            ),
+            profile_option("Policy (overrides the manifest's `policy:`): name or TOML file."),
         ] = None,
         timeout: Annotated[
-            float,
-            typer.Option(
-                metavar="S", help="--live: seconds per endpoint (DNS, connect, handshake)."
-            ),
-        ] = 10.0,
+            float, timeout_option("--live: seconds per endpoint (DNS, connect, handshake).")
+        ] = DEFAULT_TIMEOUT,
         fail_on: FailOnOption = FailOn.ERROR,
         fmt: FormatOption = ReportFormat.TEXT,
         output: OutputOption = None,

@@ -1,17 +1,14 @@
-"""What every command shares: exit statuses, the output streams, and common options."""
+"""What every command shares: exit statuses and the output streams (options: :mod:`.options`)."""
 
 from __future__ import annotations
 
 import os
 from dataclasses import dataclass, field
-from enum import IntEnum, StrEnum
-from typing import Annotated, TextIO
+from enum import IntEnum
+from typing import TYPE_CHECKING, TextIO
 
-import typer
-from rich.console import Console
-
-from certready.adapters.sources import display_name
-from certready.core.model import Severity
+if TYPE_CHECKING:  # rich is imported when a command first prints (not for --version/--help)
+    from rich.console import Console
 
 
 class ExitStatus(IntEnum):
@@ -70,6 +67,8 @@ class Streams:
 
     def note(self, source: str, message: str) -> None:
         """A non-fatal remark about an input, on stderr: ``certready: note: app.pfx: ...``."""
+        from certready.adapters.sources import display_name
+
         self.stderr.write(f"certready: note: {display_name(source)}: {message}\n")
         self.stderr.flush()
 
@@ -82,6 +81,8 @@ def _isatty(stream: TextIO) -> bool:
 
 
 def _console(stream: TextIO) -> Console:
+    from rich.console import Console
+
     tty = _isatty(stream)
     return Console(
         file=stream,
@@ -92,80 +93,3 @@ def _console(stream: TextIO) -> Console:
         soft_wrap=not tty,
         width=None if tty else 120,
     )
-
-
-class FailOn(StrEnum):
-    """``--fail-on``: the least severe finding that makes the exit status 1."""
-
-    INFO = "info"
-    WARNING = "warning"
-    ERROR = "error"
-    NEVER = "never"
-
-    def threshold(self) -> Severity | None:
-        return None if self is FailOn.NEVER else Severity.parse(self.value)
-
-
-PathsArgument = Annotated[
-    list[str],
-    typer.Argument(
-        metavar="PATH",
-        help="Certificate files or folders (PEM, DER, .p7b, .pfx/.p12, keys); - for stdin.",
-        show_default=False,
-    ),
-]
-"""The inputs of ``lint`` and ``show``."""
-PasswordEnvOption = Annotated[
-    str | None,
-    typer.Option(
-        "--password-env",
-        metavar="VAR",
-        help="Read the PKCS#12 / private-key password from this environment variable.",
-        show_default=False,
-    ),
-]
-PasswordFileOption = Annotated[
-    str | None,
-    typer.Option(
-        "--password-file",
-        metavar="FILE",
-        help="Read the password from the first line of FILE. Without either option, "
-        "certready asks on the terminal (passwords are never taken from the command line).",
-        show_default=False,
-    ),
-]
-
-
-# Chain options shared by every command that validates (lint, show, scan...). Use them as
-# parameter annotations and pass the values to ``services.chain.make_chain_options``.
-TrustOption = Annotated[
-    list[str] | None,
-    typer.Option(
-        "--trust",
-        metavar="STORE",
-        help="Trust stores: mozilla (default), system, or a file/folder of roots; "
-        "comma-separated or repeated.",
-    ),
-]
-ChainFileOption = Annotated[
-    list[str] | None,
-    typer.Option(
-        "--chain",
-        metavar="FILE",
-        help="A file of intermediates to build the chain with (repeatable).",
-    ),
-]
-AtOption = Annotated[
-    str | None,
-    typer.Option(
-        "--at",
-        metavar="TIME",
-        help="Validate at this time (ISO 8601, e.g. 2027-03-01); default now.",
-    ),
-]
-CrlOption = Annotated[
-    list[str] | None,
-    typer.Option(
-        "--crl", metavar="FILE", help="A CRL file to check revocation against (repeatable)."
-    ),
-]

@@ -11,6 +11,7 @@ from certready.adapters.profiles import load_policy
 from certready.core.facts import EKU_NAMES, KEY_USAGE_WORDS, key_usage_hex
 from certready.interfaces.cli.common import ExitStatus
 from certready.interfaces.cli.main import current_streams
+from certready.interfaces.cli.options import DEFAULT_PROFILE, host_option, profile_option
 from certready.interfaces.cli.secrets import read_secret
 from certready.services.csr import CsrOptions, create_csr, refuse_stdout
 
@@ -28,13 +29,7 @@ def register(app: typer.Typer) -> None:
     def csr_command(
         host: Annotated[
             list[str],
-            typer.Option(
-                "--host",
-                "-H",
-                metavar="NAME",
-                help="A name clients use (DNS or IP); repeat for each. The first is the CN.",
-                show_default=False,
-            ),
+            host_option("A name clients use (DNS or IP); repeat for each. The first is the CN."),
         ],
         out: Annotated[
             str,
@@ -50,12 +45,8 @@ def register(app: typer.Typer) -> None:
             str, typer.Option(metavar="TYPE", help=f"Key: {', '.join(KEY_TYPES)}.")
         ] = "rsa2048",
         profile: Annotated[
-            str,
-            typer.Option(
-                metavar="NAME|FILE",
-                help="The policy the request must satisfy: homecare, webpki, or a file.",
-            ),
-        ] = "homecare",
+            str, profile_option("The policy the request must satisfy: homecare, webpki, or a file.")
+        ] = DEFAULT_PROFILE,
         organization: Annotated[
             str | None,
             typer.Option("--org", metavar="NAME", help="Subject O (organisation), optional."),

@@ -12,6 +12,7 @@ from certready.adapters.profiles import load_policy
 from certready.core.model import Role
 from certready.interfaces.cli.common import ExitStatus
 from certready.interfaces.cli.main import current_streams
+from certready.interfaces.cli.options import DEFAULT_PROFILE, host_option, profile_option
 from certready.interfaces.cli.secrets import read_secret
 from certready.services import lab as lab_service
 
@@ -90,13 +91,7 @@ def register(app: typer.Typer) -> None:
             ),
         ],
         host: Annotated[
-            list[str] | None,
-            typer.Option(
-                "--host",
-                "-H",
-                metavar="NAME",
-                help="A name clients use (DNS or IP); repeat for each.",
-            ),
+            list[str] | None, host_option("A name clients use (DNS or IP); repeat for each.")
         ] = None,
         lab_dir: LabOption = None,
         role: RoleOption = Role.SSL,
@@ -167,9 +162,8 @@ def register(app: typer.Typer) -> None:
         role: RoleOption = Role.SSL,
         days: DaysOption = lab_service.DEFAULT_DAYS,
         profile: Annotated[
-            str,
-            typer.Option(metavar="NAME|FILE", help="Refuse a request this policy would reject."),
-        ] = "homecare",
+            str, profile_option("Refuse a request this policy would reject.")
+        ] = DEFAULT_PROFILE,
         force: ForceOption = False,
     ) -> int:
         """Sign a request: its SAN names (or its CN), usages as the policy wants, the lab policy."""

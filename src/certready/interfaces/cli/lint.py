@@ -11,26 +11,26 @@ from certready.adapters.passwords import password_source
 from certready.adapters.profiles import load_policy
 from certready.core.hostnames import reference_host
 from certready.core.model import Role
-from certready.interfaces.cli.common import (
+from certready.interfaces.cli.common import ExitStatus
+from certready.interfaces.cli.main import current_streams
+from certready.interfaces.cli.options import (
+    DEFAULT_PROFILE,
     AtOption,
     ChainFileOption,
     CrlOption,
-    ExitStatus,
     FailOn,
-    PasswordEnvOption,
-    PasswordFileOption,
-    PathsArgument,
-    TrustOption,
-)
-from certready.interfaces.cli.main import current_streams
-from certready.interfaces.cli.output import (
     FailOnOption,
     FormatOption,
     OutputOption,
+    PasswordEnvOption,
+    PasswordFileOption,
+    PathsArgument,
+    ProfileOption,
     ReportFormat,
-    emit_report,
-    exit_status,
+    TrustOption,
+    host_option,
 )
+from certready.interfaces.cli.output import emit_report, exit_status
 from certready.services.chain import make_chain_options
 from certready.services.lint import LintOptions, lint
 
@@ -60,23 +60,14 @@ def register(app: typer.Typer) -> None:
         paths: PathsArgument,
         host: Annotated[
             list[str] | None,
-            typer.Option(
-                "--host",
-                "-H",
-                metavar="NAME",
-                help="A name clients use (DNS or IP); repeat for each. Checked against the SAN.",
+            host_option(
+                "A name clients use (DNS or IP); repeat for each. Checked against the SAN."
             ),
         ] = None,
         role: Annotated[
             Role, typer.Option(help="ssl: a TLS server certificate; sts: a token-signing one.")
         ] = Role.SSL,
-        profile: Annotated[
-            str,
-            typer.Option(
-                metavar="NAME|FILE",
-                help="Policy: homecare (default), webpki, or a TOML profile file.",
-            ),
-        ] = "homecare",
+        profile: ProfileOption = DEFAULT_PROFILE,
         fail_on: FailOnOption = FailOn.ERROR,
         fmt: FormatOption = ReportFormat.TEXT,
         output: OutputOption = None,

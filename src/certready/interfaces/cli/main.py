@@ -44,7 +44,7 @@ def main(
     stderr: TextIO | None = None,
 ) -> int:
     """Run one command line; return its exit status. Never raises for a user's mistake."""
-    from certready.interfaces.cli.app import build_app
+    from certready.interfaces.cli.app import build_app, plain_help
 
     args = list(sys.argv[1:] if argv is None else argv)
     debug = "--debug" in args
@@ -53,7 +53,7 @@ def main(
     _STREAMS.append(streams)
     try:
         cli = typer.main.get_command(build_app())
-        _plain_help(cli)
+        plain_help(cli)
         try:
             with warnings.catch_warnings():
                 if not debug:  # e.g. "serial number which wasn't positive": not for the terminal
@@ -102,22 +102,6 @@ def main(
         return ExitStatus.USAGE
     finally:
         _STREAMS.pop()
-
-
-def _plain_help(command: object) -> None:
-    """typer >= 0.29 prints an argument as ``PATH <list[str]>`` and ``{PATH}...`` in the usage
-    line; an administrator reads ``PATH...`` / ``[PATH]``, the way every other tool writes it."""
-    for param in getattr(command, "params", ()):
-        if getattr(param, "param_type_name", "") != "argument":
-            continue
-        name = str(param.metavar or param.name or "ARG").upper()
-        dots = "..." if param.nargs != 1 else ""
-        usage = f"{name}{dots}" if param.required else f"[{name}]{dots}"
-        param.metavar = name
-        param.display_type_rich = lambda ctx: None
-        param._usage_display_name = lambda usage=usage: usage
-    for sub in getattr(command, "commands", {}).values():
-        _plain_help(sub)
 
 
 def _print_click_error(exc: Exception, streams: Streams) -> None:

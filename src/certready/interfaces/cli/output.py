@@ -9,44 +9,15 @@ from __future__ import annotations
 
 import os
 import tempfile
-from enum import StrEnum
 from pathlib import Path
-from typing import Annotated
-
-import typer
 
 from certready.adapters.reporting import renderer
+from certready.adapters.reporting.text_report import print_report
 from certready.core.errors import UsageError
 from certready.core.model import Report, Severity, TargetStatus
 from certready.core.policy import Policy
-from certready.interfaces.cli.common import ExitStatus, FailOn, Streams
-from certready.interfaces.cli.text import print_report
-
-
-class ReportFormat(StrEnum):
-    """``--format``: the terminal report or one of the renderers."""
-
-    TEXT = "text"
-    JSON = "json"
-    HTML = "html"
-    JUNIT = "junit"
-    SARIF = "sarif"
-    MARKDOWN = "markdown"
-
-
-FORMAT_HELP = "text, json, html, junit, sarif or markdown."
-OUTPUT_HELP = "Write the report to this file (replaced if it exists); - for stdout."
-
-# The report options of every command that writes a report (lint, scan, audit).
-FailOnOption = Annotated[
-    FailOn, typer.Option(help="Exit 1 when a finding is at least this severe.")
-]
-FormatOption = Annotated[
-    ReportFormat, typer.Option("--format", "-f", metavar="FORMAT", help=FORMAT_HELP)
-]
-OutputOption = Annotated[
-    str | None, typer.Option("--output", "-o", metavar="FILE", help=OUTPUT_HELP)
-]
+from certready.interfaces.cli.common import ExitStatus, Streams
+from certready.interfaces.cli.options import FORMAT_HELP
 
 
 def emit_report(
@@ -57,7 +28,8 @@ def emit_report(
     *,
     policy: Policy | None = None,
 ) -> None:
-    """Text goes to the terminal (rich); every other format through its renderer.
+    """Text to stdout is printed on the terminal console (colour when it is one); every other case
+    goes through the format's renderer.
 
     ``policy`` is the policy the report was made with (JUnit lists the rules it ran, SARIF
     describes them, HTML takes its expiry window); without it the report's built-in profile is used.
@@ -72,22 +44,11 @@ def emit_report(
     if fmt == "text" and output is None:
         print_report(report, streams.out)
         return
-    if fmt == "text":
-        from io import StringIO
-
-        from rich.console import Console
-
-        buffer = StringIO()
-        print_report(
-            report, Console(file=buffer, no_color=True, width=120, soft_wrap=True, emoji=False)
-        )
-        text = buffer.getvalue()
-    else:
-        try:
-            render = renderer(fmt, policy)
-        except KeyError:
-            raise UsageError(f"unknown --format {fmt!r} (choose one of {FORMAT_HELP})") from None
-        text = render(report)
+    try:
+        render = renderer(fmt, policy)
+    except KeyError:
+        raise UsageError(f"unknown --format {fmt!r} (choose one of {FORMAT_HELP})") from None
+    text = render(report)
     if output is None:
         streams.stdout.write(text)
         streams.stdout.flush()

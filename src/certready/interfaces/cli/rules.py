@@ -13,6 +13,7 @@ from certready.core.model import ParamValue, Severity
 from certready.core.rules import catalogue
 from certready.core.rules.params import as_mapping
 from certready.interfaces.cli.main import current_streams
+from certready.interfaces.cli.options import DEFAULT_PROFILE, profile_option
 
 
 def _param_text(value: ParamValue) -> str:
@@ -119,12 +120,8 @@ def register(app: typer.Typer) -> None:
     @app.command("rules", epilog=EPILOG)
     def rules_command(
         profile: Annotated[
-            str,
-            typer.Option(
-                metavar="NAME|FILE",
-                help="Show severities and parameters as this profile sets them.",
-            ),
-        ] = "homecare",
+            str, profile_option("Show severities and parameters as this profile sets them.")
+        ] = DEFAULT_PROFILE,
         fmt: Annotated[
             str, typer.Option("--format", "-f", metavar="FORMAT", help="text, json or markdown.")
         ] = "text",

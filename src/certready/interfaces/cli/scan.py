@@ -15,22 +15,23 @@ from certready.adapters.profiles import load_policy
 from certready.core.errors import InputError, UsageError
 from certready.core.model import TargetResult
 from certready.core.targets import parse_resolve, parse_target, parse_targets_file
-from certready.interfaces.cli.common import (
+from certready.interfaces.cli.common import Streams
+from certready.interfaces.cli.main import current_streams
+from certready.interfaces.cli.options import (
+    DEFAULT_PROFILE,
+    DEFAULT_TIMEOUT,
     AtOption,
     CrlOption,
     FailOn,
-    Streams,
-    TrustOption,
-)
-from certready.interfaces.cli.main import current_streams
-from certready.interfaces.cli.output import (
     FailOnOption,
     FormatOption,
     OutputOption,
+    ProfileOption,
     ReportFormat,
-    emit_report,
-    exit_status,
+    TrustOption,
+    timeout_option,
 )
+from certready.interfaces.cli.output import emit_report, exit_status
 from certready.services.chain import make_chain_options
 from certready.services.scan import (
     Progress,
@@ -107,24 +108,15 @@ def register(app: typer.Typer) -> None:
             int, typer.Option(metavar="N", help="Targets scanned at once.")
         ] = 50,
         timeout: Annotated[
-            float,
-            typer.Option(
-                metavar="S", help="Seconds per target for DNS, connect and handshake in all."
-            ),
-        ] = 10.0,
+            float, timeout_option("Seconds per target for DNS, connect and handshake in all.")
+        ] = DEFAULT_TIMEOUT,
         no_sni_check: Annotated[
             bool,
             typer.Option(
                 "--no-sni-check", help="Skip the second handshake without SNI (tls.sni-differs)."
             ),
         ] = False,
-        profile: Annotated[
-            str,
-            typer.Option(
-                metavar="PROFILE",
-                help="Policy: homecare (default), webpki, or a TOML profile file.",
-            ),
-        ] = "homecare",
+        profile: ProfileOption = DEFAULT_PROFILE,
         fail_on: FailOnOption = FailOn.ERROR,
         fmt: FormatOption = ReportFormat.TEXT,
         output: OutputOption = None,

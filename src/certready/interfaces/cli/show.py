@@ -27,19 +27,19 @@ from certready.core.facts import (
 )
 from certready.core.issuers import issued_by
 from certready.core.model import CertFacts, ChainElement, KeyPairing
-from certready.interfaces.cli.common import (
+from certready.interfaces.cli.common import ExitStatus
+from certready.interfaces.cli.main import current_streams
+from certready.interfaces.cli.options import (
     AtOption,
     ChainFileOption,
     CrlOption,
-    ExitStatus,
     PasswordEnvOption,
     PasswordFileOption,
     PathsArgument,
     TrustOption,
 )
-from certready.interfaces.cli.main import current_streams
 from certready.services.chain import make_chain_options
-from certready.services.inspect import Inspected, inspect
+from certready.services.show import Inspected, inspect
 
 
 def _signature_name(oid: str) -> str:

@@ -3,7 +3,7 @@
 Everything is generated at demo time in a temporary folder (never committed, so it never expires):
 a lab CA, the install guide's servers (app + STS, mobile, Physician Portal, a test app server),
 Windows, iOS and Android clients and a proxy, with realistic mistakes (see
-:mod:`certready.services.example`). The demo prints ``certready audit`` of the bundled manifest and
+:mod:`certready.interfaces.demo.example`). The demo prints ``certready audit`` of the bundled manifest and
 starts each server on a 127.0.0.x loopback port (presenting its chain as the lab wrote it), runs
 ``certready audit --live`` on the bundled manifest, writes ``certready plan`` to a folder it names,
 and stops the servers. No network beyond loopback.
@@ -16,11 +16,11 @@ import sys
 import tempfile
 from pathlib import Path
 
+from certready.adapters.reporting.text_report import print_report
 from certready.interfaces.cli.common import Streams
-from certready.interfaces.cli.text import print_report
-from certready.interfaces.demo_support.servers import LoopbackServers
+from certready.interfaces.demo.example import write_example, write_manifest
+from certready.interfaces.demo.servers import LoopbackServers
 from certready.services.audit import AuditOptions, audit
-from certready.services.example import write_example, write_manifest
 from certready.services.plan import write_install_plan
 
 
@@ -50,7 +50,3 @@ def main() -> int:
         f"start with {plan_dir / 'README.md'}"
     )
     return 0
-
-
-if __name__ == "__main__":
-    sys.exit(main())

@@ -1,8 +1,13 @@
-"""The terminal report: colour and symbols on a terminal, plain grep-able lines when piped."""
+"""The text report: colour and symbols on a terminal, plain grep-able lines when piped or written.
+
+:func:`print_report` prints to a rich console (the CLI's, with colour on a terminal); :func:`render`
+returns the same lines as plain text, 120 columns wide, for ``--output`` and pipes.
+"""
 
 from __future__ import annotations
 
 import datetime as dt
+from io import StringIO
 
 from rich.console import Console
 from rich.markup import escape
@@ -41,6 +46,15 @@ def _target_line(target: TargetResult, now: dt.datetime) -> str:
         parts.insert(0, f"{target.tls.protocol} {target.tls.address}")
     detail = " · ".join(escape(p) for p in parts)
     return f"{mark} [bold]{escape(target.target)}[/]  {escape(leaf.display_name)}  [dim]{detail}[/]"
+
+
+def render(report: Report) -> str:
+    """The report as plain text: no colour, no wrapping of long lines."""
+    buffer = StringIO()
+    print_report(
+        report, Console(file=buffer, no_color=True, width=120, soft_wrap=True, emoji=False)
+    )
+    return buffer.getvalue()
 
 
 def print_report(report: Report, console: Console) -> None:

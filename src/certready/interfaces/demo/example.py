@@ -1,4 +1,4 @@
-"""example: a complete example deployment on disk, for ``make demo``, the docs and tests.
+"""The example deployment: a complete deployment on disk, for ``make demo``, the docs and tests.
 
 A lab CA (:mod:`certready.services.lab`), the install guide's servers (app with its STS
 certificate, mobile, Physician Portal, a test app server) issued as PFX files with a password file,
@@ -110,7 +110,7 @@ def write_manifest(example: ExampleDeployment, endpoints: Mapping[str, str]) -> 
 
     pw = f"password_file: {PASSWORD_FILE}"
     text = f"""\
-# The example deployment certready's demo audits (generated; see certready.services.example).
+# The example deployment certready's demo audits (generated; see certready.interfaces.demo.example).
 deployment: Sunrise Home Health (example)
 policy: homecare
 environments:
