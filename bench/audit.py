@@ -25,8 +25,8 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 from tests.pki import TestCA
 
+from certready.adapters.inputs import load_certificates_file
 from certready.adapters.profiles import load_policy
-from certready.adapters.sources import load_certificates_file
 from certready.services.audit import AuditOptions, audit, chain_options
 from certready.services.lint import LintOptions, lint
 

@@ -31,8 +31,8 @@ from cryptography.x509.verification import PolicyBuilder, Store
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 from tests.pki import CA_KEY_USAGE, NOW, Issued, TestCA, _name, build
 
+from certready.adapters.inputs import load_bytes
 from certready.adapters.profiles import load_policy
-from certready.adapters.sources import load_bytes
 from certready.services import lint as lint_service
 
 

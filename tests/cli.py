@@ -7,7 +7,9 @@ import io
 from certready.interfaces.cli import main
 
 
-def run(*argv: str) -> tuple[int, str, str]:
+def run(*argv: str, stdin: bytes | None = None) -> tuple[int, str, str]:
+    """``stdin``: what ``-`` reads (default: the process's standard input)."""
     out, err = io.StringIO(), io.StringIO()
-    status = main(list(argv), stdout=out, stderr=err)
+    given = io.BytesIO(stdin) if stdin is not None else None
+    status = main(list(argv), stdout=out, stderr=err, stdin=given)
     return status, out.getvalue(), err.getvalue()

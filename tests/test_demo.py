@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import io
-import shutil
 import sys
 from pathlib import Path
 
@@ -17,10 +16,11 @@ def _section(text: str, start: str, end: str) -> str:
 
 
 def test_demo_audits_the_example_live_and_writes_the_plan(
-    monkeypatch: pytest.MonkeyPatch,
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path
 ) -> None:
     out = io.StringIO()
     monkeypatch.setattr(sys, "stdout", out)
+    monkeypatch.chdir(tmp_path)
     assert demo.main() == 0
     text = out.getvalue()
     assert "$ certready audit certready.yaml --live" in text
@@ -33,8 +33,14 @@ def test_demo_audits_the_example_live_and_writes_the_plan(
     # the SHA-1 test server and the mobile certificate without the external name
     assert "signature.weak-hash" in _section(text, "test/app  ", "test/app (sts)")
     assert "deployment.mobile-external-name" in text
+    # the workspace stays: the printed plan and the manifest of the rerun command exist
     plan_dir = Path(text.rsplit("start with ", 1)[1].strip()).parent
-    try:
-        assert (plan_dir / "README.md").is_file()
-    finally:
-        shutil.rmtree(plan_dir, ignore_errors=True)
+    assert plan_dir == Path("demo/plan") and (plan_dir / "README.md").is_file()
+    assert "cd demo && certready audit certready.yaml" in text
+    assert (tmp_path / "demo" / "certready.yaml").is_file()
+    # a rerun replaces its own folder; a folder the demo did not make is left alone
+    assert demo.main() == 0 and (plan_dir / "README.md").is_file()
+    mine = tmp_path / "mine"
+    (mine / "notes.txt").parent.mkdir()
+    (mine / "notes.txt").write_text("keep")
+    assert demo.main(mine) == 2 and (mine / "notes.txt").read_text() == "keep"

@@ -49,12 +49,13 @@ def test_plan_files_and_readme_order(tmp_path: Path, ca: TestCA) -> None:
 def test_scripts_reference_exactly_the_plan_certificates(tmp_path: Path, ca: TestCA) -> None:
     out = _plan(tmp_path, ca)
     expected = {_thumb(ca.root.cert), _thumb(ca.intermediate.cert)}
-    ps1 = (out / "windows-office-pcs.ps1").read_text()
+    ps1 = (out / "windows-office-pcs.ps1").read_text("utf-8-sig")
     assert set(re.findall(r"Thumbprint = '([0-9A-F]{40})'", ps1)) == expected
-    imports = re.findall(r"Import-Certificate -FilePath \(Join-Path \$here '([^']+)'\)", ps1)
+    imports = [f"certificates\\{name}" for name in re.findall(r"Add-CaCertificate '([^']+)'", ps1)]
     on_disk = {f"certificates\\{p.name}" for p in (out / "certificates").glob("*.cer")}
     assert set(imports) == on_disk and len(imports) == 2
-    assert "Cert:\\LocalMachine\\Root" in ps1 and "Cert:\\LocalMachine\\CA" in ps1
+    assert re.findall(r"Add-CaCertificate '[^']+' '(\w+)'", ps1) == ["Root", "CA"]
+    assert "-CertStoreLocation ('Cert:\\LocalMachine\\' + $Store)" in ps1
     for name in imports:
         der = (out / name.replace("\\", "/")).read_bytes()
         assert _thumb(x509.load_der_x509_certificate(der)) in expected
@@ -98,13 +99,16 @@ def test_server_pfx_is_imported_from_where_it_is(tmp_path: Path, ca: TestCA) -> 
     )
     out = tmp_path / "plan"
     assert run("plan", str(lab.manifest), "--out", str(out))[0] == ExitStatus.OK
-    ps1 = (out / "server-production-app.ps1").read_text()
-    assert f"$pfx = '{(tmp_path / 'certs' / 'app.pfx').resolve()}'" in ps1
-    assert "Import-PfxCertificate -FilePath $pfx -CertStoreLocation Cert:\\LocalMachine\\My" in ps1
+    ps1 = (out / "server-production-app.ps1").read_text("utf-8-sig")
+    assert str(tmp_path) not in ps1  # a parameter relative to the script, not this machine's path
+    assert "[string]$PfxPath = (Join-Path $PSScriptRoot 'app.pfx')" in ps1
+    assert "Import-PfxCertificate -FilePath $Path -CertStoreLocation Cert:\\LocalMachine\\My" in ps1
     assert "Read-Host -AsSecureString" in ps1
     assert not list(out.rglob("*.pfx"))
-    mobile = (out / "server-production-mobile.ps1").read_text()
-    assert "Import-PfxCertificate" not in mobile and "not a PFX" in mobile
+    readme = (out / "README.md").read_text()
+    assert readme.count("could not open it while planning") == 1  # app.pfx; mobile.pem was read
+    mobile = (out / "server-production-mobile.ps1").read_text("utf-8-sig")
+    assert "certready pfx certs/mobile.pem certs/mobile.pem --out mobile.pfx" in mobile
 
 
 def test_plan_never_overwrites_without_force(tmp_path: Path, ca: TestCA) -> None:
@@ -157,8 +161,8 @@ def test_linux_and_macos_scripts_parse_and_use_the_plan_roots(tmp_path: Path, ca
         assert script.stat().st_mode & 0o111
     body = linux.read_text()
     assert "update-ca-certificates" in body and "update-ca-trust" in body
-    assert re.findall(r"install -m 0644 '([^']+)'", body) == [
-        "certificates/root-certready-test-root-ca.pem"
+    assert re.findall(r'install -m 0644 "\$certs"/(\S+)', body) == [
+        "root-certready-test-root-ca.pem"
     ]
     mac = macos.read_text()
     assert "security add-trusted-cert -d -r trustRoot" in mac
@@ -183,8 +187,8 @@ def test_readable_pfx_thumbprint_is_in_the_final_check(
     monkeypatch.setenv("CR_PLAN_PFX", "pfx-secret")
     out = tmp_path / "plan"
     assert run("plan", str(lab.manifest), "--out", str(out))[0] == ExitStatus.OK
-    ps1 = (out / "server-production-app.ps1").read_text()
-    assert f"Store = 'My'; Thumbprint = '{_thumb(leaf.cert)}'" in ps1
+    ps1 = (out / "server-production-app.ps1").read_text("utf-8-sig")
+    assert f"Import-ServerPfx $PfxPath '{_thumb(leaf.cert)}'" in ps1
     assert "not in the final check" not in ps1
     assert "pfx-secret" not in ps1
     cmd = (out / "server-production-app.cmd").read_text()

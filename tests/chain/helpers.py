@@ -7,8 +7,8 @@ import datetime as dt
 from cryptography import x509
 
 from certready.adapters.crls import LoadedCrl
+from certready.adapters.inputs import LoadedCertificate
 from certready.adapters.profiles import load_policy
-from certready.adapters.sources import LoadedCertificate
 from certready.adapters.trust import TrustStore
 from certready.services.chain import ChainAnalysis, ChainOptions, analyse_chain
 from tests.pki import NOW

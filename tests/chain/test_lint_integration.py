@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
+from certready.adapters.inputs import load_bytes
 from certready.adapters.profiles import load_policy
-from certready.adapters.sources import load_bytes
 from certready.adapters.trust import TrustStore
 from certready.services.chain import ChainOptions
 from certready.services.lint import LintOptions, lint_bundle

@@ -125,8 +125,8 @@ def test_windows_root_anchors_and_ca_intermediates(ca: TestCA, other_ca: TestCA)
 
 def test_windows_ca_store_completes_a_chain(ca: TestCA) -> None:
     """Windows clients build through their CA store: intermediates there are not anchors."""
+    from certready.adapters.inputs import LoadedCertificate
     from certready.adapters.profiles import load_policy
-    from certready.adapters.sources import LoadedCertificate
     from certready.services.chain import ChainOptions, analyse_chain
 
     store = TrustStore("trust:system", (ca.root.cert,), (ca.intermediate.cert,))

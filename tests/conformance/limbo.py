@@ -22,8 +22,8 @@ from typing import Any
 from cryptography import x509
 
 from certready.adapters.crls import LoadedCrl
+from certready.adapters.inputs import LoadedCertificate
 from certready.adapters.profiles import load_policy, parse_policy
-from certready.adapters.sources import LoadedCertificate
 from certready.adapters.trust import TrustStore
 from certready.core.errors import CertReadyError
 from certready.core.hostnames import normalise_host

@@ -124,7 +124,7 @@ def test_openssl_config_requests_the_same_content(tmp_path: Path, key_type: str)
 def test_certreq_inf_has_the_same_content(tmp_path: Path) -> None:
     assert _csr(tmp_path, "--host", "10.1.2.3")[0] == ExitStatus.OK
     inf = (tmp_path / "app.example.com.inf").read_text()
-    assert 'Subject = "CN=app.example.com"' in inf
+    assert 'Subject = "CN=""app.example.com"""' in inf  # CertStrToName quoting
     assert "KeyAlgorithm = RSA" in inf and "KeyLength = 2048" in inf
     assert "KeyUsage = 0xa0" in inf
     assert "OID = 1.3.6.1.5.5.7.3.1" in inf and "OID = 1.3.6.1.5.5.7.3.2" in inf
@@ -249,3 +249,55 @@ def test_a_name_the_profile_rejects_is_refused(tmp_path: Path, host: str, rule_i
     assert not (tmp_path / "bad").exists()
     # negative control: a valid wildcard is accepted
     assert _csr(tmp_path / "good", hosts=("*.example.co.uk",))[0] == ExitStatus.OK
+
+
+def _parse_inf_subject(inf: str) -> list[tuple[str, str]]:
+    """The Subject line read back the way certreq does: the INF string (``""`` -> ``"``), then
+    CertStrToName (``,``-separated ``KEY=VALUE``; a quoted value keeps commas, ``""`` -> ``"``)."""
+    line = next(x for x in inf.splitlines() if x.startswith("Subject = "))
+    raw = line.removeprefix("Subject = ")
+    assert raw.startswith('"') and raw.endswith('"')
+    text = raw[1:-1].replace('""', '"')
+    out: list[tuple[str, str]] = []
+    i = 0
+    while i < len(text):
+        key = text[i:].partition("=")[0]
+        i += len(key) + 1
+        assert text[i] == '"', text[i:]
+        j, value = i + 1, ""
+        while True:
+            if text[j] == '"' and text[j + 1 : j + 2] == '"':
+                value, j = value + '"', j + 2
+            elif text[j] == '"':
+                break
+            else:
+                value, j = value + text[j], j + 1
+        out.append((key.strip(), value))
+        i = j + 1
+        while i < len(text) and text[i] in ", ":
+            i += 1
+    return out
+
+
+def test_inf_subject_parses_back_with_comma_quote_and_accents(tmp_path: Path) -> None:
+    org = 'Clínica O\'Brien, "Süd" + Co'
+    status, out, err = _csr(tmp_path, "--org", org)
+    assert status == ExitStatus.OK, err
+    data = (tmp_path / "app.example.com.inf").read_bytes()
+    assert data.startswith(b"\xff\xfe")  # UTF-16 with BOM: certreq keeps the accents
+    inf = data.decode("utf-16")
+    assert _parse_inf_subject(inf) == [("CN", "app.example.com"), ("O", org)]
+    assert "certreq -accept" in out and "certready pfx" in out and "take one route" in out
+    # negative control: the unquoted form splits the organisation at its comma
+    naive = 'Subject = "CN=app.example.com, O=Clínica O\'Brien, ""Süd"""'
+    pieces = naive.removeprefix('Subject = "')[:-1].replace('""', '"').split(", ")
+    assert len(pieces) == 3
+    # the OpenSSL config names the same organisation
+    subprocess.run(
+        ["openssl", "req", "-new", "-newkey", "rsa:2048", "-noenc",
+         "-keyout", str(tmp_path / "o.key"), "-out", str(tmp_path / "o.csr"),
+         "-config", str(tmp_path / "app.example.com.cnf")],
+        capture_output=True, check=True,
+    )  # fmt: skip
+    theirs = load_csr(tmp_path / "o.csr")
+    assert theirs.subject.get_attributes_for_oid(x509.NameOID.ORGANIZATION_NAME)[0].value == org

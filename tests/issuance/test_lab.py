@@ -8,6 +8,7 @@ from typing import TypeVar
 
 import pytest
 from cryptography import x509
+from cryptography.hazmat.primitives import hashes
 from cryptography.hazmat.primitives.asymmetric import ec, rsa
 from cryptography.hazmat.primitives.serialization import Encoding, pkcs12
 from cryptography.x509 import verification
@@ -291,7 +292,15 @@ def test_sts_certificate_without_a_host(tmp_path: Path, lab_dir: Path) -> None:
     leaf = load_chain(issued.certificate)[0]
     assert leaf.subject.get_attributes_for_oid(NameOID.COMMON_NAME)[0].value == lab.STS_COMMON_NAME
     assert _ext(leaf, x509.KeyUsage).value.digital_signature
-    assert issued.certificate.name == "token-signing.pem"
+    fingerprint = leaf.fingerprint(hashes.SHA256()).hex()[:8]
+    assert issued.certificate.name == f"token-signing-{fingerprint}.pem"
+    # a second STS certificate (another environment) gets its own files, as does one for a host
+    again = lab.issue(lab_dir, tmp_path, lab.IssueOptions(hosts=(), role=Role.STS))
+    assert again.certificate != issued.certificate and issued.certificate.exists()
+    named = lab.issue(lab_dir, tmp_path, lab.IssueOptions(hosts=(HOST,), role=Role.STS))
+    assert named.certificate.name == f"token-signing-{HOST}.pem"
+    ssl = lab.issue(lab_dir, tmp_path, lab.IssueOptions(hosts=(HOST,)))
+    assert ssl.certificate.name == f"{HOST}.pem"  # negative control: the TLS files keep the host
     with pytest.raises(UsageError, match="--host"):
         lab.issue(lab_dir, tmp_path / "ssl", lab.IssueOptions(hosts=()))
 

@@ -51,7 +51,7 @@ def test_an_empty_secret_is_refused(tmp_path: Path, monkeypatch: pytest.MonkeyPa
 
 def test_a_file_is_read_as_password_file_reads_it(tmp_path: Path) -> None:
     """A new secret from a Windows-written file is the one ``--password-file`` later reads."""
-    from certready.adapters.passwords import password_from_file
+    from certready.adapters.inputs.passwords import password_from_file
 
     for name, data in [
         ("notepad", b"\xef\xbb\xbfs3cret\r\n"),

@@ -72,3 +72,12 @@ def test_a_line_break_inside_a_name_is_refused() -> None:
         with pytest.raises(UsageError):
             normalise_host(bad)
     assert normalise_host("a.example.test\n") == "a.example.test"  # control: outer space is trimmed
+
+
+def test_one_ip_address_helper() -> None:
+    from certready.core.hostnames import ip_address, is_ip_address
+
+    assert str(ip_address("192.0.2.1")) == "192.0.2.1" and str(ip_address("::1")) == "::1"
+    assert is_ip_address("[2001:db8::1]") and ip_address("[2001:db8::1]") is None  # exact text
+    for not_an_address in ("app.example.test", "192.0.2", "1.2.3.4.5", "::1]x", ""):
+        assert ip_address(not_an_address) is None and not is_ip_address(not_an_address)

@@ -5,7 +5,7 @@ from __future__ import annotations
 import io
 from pathlib import Path
 
-from certready.adapters.sources import MAX_INPUT_BYTES
+from certready.adapters.inputs import MAX_INPUT_BYTES
 from certready.interfaces.cli import main
 from tests.cli import run
 

@@ -82,11 +82,6 @@ def test_long_labels_are_shortened_and_empty_report_has_no_bars() -> None:
     assert empty.bars == () and empty.end > NOW
 
 
-def test_whole_days_truncate_toward_zero_both_ways() -> None:
-    from certready.adapters.reporting.timeline import whole_days
-
-    assert whole_days(NOW - dt.timedelta(days=2, hours=20), NOW) == -2
-    assert whole_days(NOW + dt.timedelta(days=2, hours=20), NOW) == 2
-    assert whole_days(NOW - dt.timedelta(hours=1), NOW) == 0
+def test_days_left_on_the_bars_is_the_one_day_counter() -> None:
     gone = layout([entry("gone", -2.9)], NOW, 30).bars[0]
     assert gone.days_left == -2 and "(2 d ago)" in gone.end_label

@@ -7,8 +7,8 @@ from pathlib import Path
 
 from cryptography.x509.oid import ExtendedKeyUsageOID
 
+from certready.adapters.inputs import LoadedCertificate, LoadedKey
 from certready.adapters.profiles import load_policy
-from certready.adapters.sources import LoadedCertificate, LoadedKey
 from certready.core.hostnames import normalise_host
 from certready.core.model import Role
 from certready.interfaces.cli import ExitStatus

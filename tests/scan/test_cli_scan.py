@@ -253,13 +253,9 @@ def test_resolve_pins_a_name_to_an_address(ports: dict[str, int]) -> None:
     assert "app.example.test" in err
 
 
-def test_targets_from_standard_input(
-    ports: dict[str, int], monkeypatch: pytest.MonkeyPatch
-) -> None:
-    import io
-
-    monkeypatch.setattr("sys.stdin", io.StringIO(f"127.0.0.1:{ports['complete']}\nbad:port:x\n"))
-    status, out, err = run("scan", "--targets-file", "-", "--format", "json")
+def test_targets_from_standard_input(ports: dict[str, int]) -> None:
+    targets = f"127.0.0.1:{ports['complete']}\nbad:port:x\n".encode()
+    status, out, err = run("scan", "--targets-file", "-", "--format", "json", stdin=targets)
     assert status == 2
     assert "stdin:2:" in err
     assert [t["status"] for t in json.loads(out)["targets"]] == ["ok", "input-error"]

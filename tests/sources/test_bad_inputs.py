@@ -13,14 +13,13 @@ from cryptography.hazmat.primitives.serialization import (
     pkcs12,
 )
 
-from certready.adapters import sources
-from certready.adapters.sources import MAX_INPUT_BYTES, load_bytes, load_file
+from certready.adapters.inputs import MAX_INPUT_BYTES, PasswordSource, load_bytes, load_file
 from certready.core.errors import InputError, PasswordError
 from tests.pki import Issued, TestCA, new_key
 
 
 def error(
-    data: bytes, source: str = "bad.pem", password: sources.PasswordSource | None = None
+    data: bytes, source: str = "bad.pem", password: PasswordSource | None = None
 ) -> InputError:
     with pytest.raises(InputError) as info:
         load_bytes(data, source, password)

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import io
 import json
 import sys
 from pathlib import Path
@@ -157,15 +156,10 @@ def test_legacy_pfx_note_on_stderr(tmp_path: Path, leaf: Issued) -> None:
         assert no_secret(out, err)
 
 
-def test_lint_stdin(monkeypatch: pytest.MonkeyPatch, ca: TestCA, leaf: Issued) -> None:
-    class Stdin:
-        buffer = io.BytesIO(ca.chain_pem(leaf))
-
-        def isatty(self) -> bool:
-            return False
-
-    monkeypatch.setattr(sys, "stdin", Stdin())
-    status, out, err = run("lint", "-", "-H", "hcappserver.example.test", "-f", "json")
+def test_lint_stdin(ca: TestCA, leaf: Issued) -> None:
+    status, out, err = run(
+        "lint", "-", "-H", "hcappserver.example.test", "-f", "json", stdin=ca.chain_pem(leaf)
+    )
     assert json.loads(out)["targets"][0]["location"] == "stdin:#0"
     # the leaf came without its key: the homecare profile may report that, but nothing else broke
     assert status in (ExitStatus.OK, ExitStatus.FINDINGS), err

@@ -19,7 +19,7 @@ from cryptography.hazmat.primitives.serialization import (
 )
 from cryptography.x509.oid import NameOID
 
-from certready.adapters.sources import (
+from certready.adapters.inputs import (
     Bundle,
     chain_order,
     load_bytes,

@@ -9,14 +9,10 @@ from pathlib import Path
 
 import pytest
 
-from certready.adapters.sources import Bundle, iter_inputs
+from certready.adapters.inputs import Bundle, iter_inputs
 from certready.core.errors import InputError
+from tests.cli import run
 from tests.pki import TestCA
-
-
-class FakeStdin:
-    def __init__(self, data: bytes) -> None:
-        self.buffer = io.BytesIO(data)
 
 
 def test_files_in_order_with_errors_in_place(tmp_path: Path, ca: TestCA) -> None:
@@ -115,23 +111,21 @@ def test_unreadable_file(tmp_path: Path, ca: TestCA) -> None:
     assert isinstance(item, InputError) and "permission denied" in item.message
 
 
-def test_stdin(monkeypatch: pytest.MonkeyPatch, ca: TestCA) -> None:
+def test_stdin_is_the_stream_passed_in(monkeypatch: pytest.MonkeyPatch, ca: TestCA) -> None:
     leaf = ca.issue("app.example.test")
-    monkeypatch.setattr(sys, "stdin", FakeStdin(ca.chain_pem(leaf)))
-    (item,) = iter_inputs(["-"])
+    monkeypatch.setattr(sys, "stdin", None)  # never read behind the caller's back
+    (item,) = iter_inputs(["-"], stdin=io.BytesIO(ca.chain_pem(leaf)))
     assert isinstance(item, Bundle)
     assert item.source == "-"
     assert [c.location for c in item.certificates] == ["stdin:#0", "stdin:#1"]
 
 
-def test_stdin_empty_and_huge(monkeypatch: pytest.MonkeyPatch) -> None:
-    from certready.adapters.sources import MAX_INPUT_BYTES
+def test_stdin_empty_and_huge() -> None:
+    from certready.adapters.inputs import MAX_INPUT_BYTES
 
-    monkeypatch.setattr(sys, "stdin", FakeStdin(b""))
-    (item,) = iter_inputs(["-"])
+    (item,) = iter_inputs(["-"], stdin=io.BytesIO(b""))
     assert isinstance(item, InputError) and item.message == "empty input" and item.location == "-"
-    monkeypatch.setattr(sys, "stdin", FakeStdin(b"A" * (MAX_INPUT_BYTES + 10)))
-    (item,) = iter_inputs(["-"])
+    (item,) = iter_inputs(["-"], stdin=io.BytesIO(b"A" * (MAX_INPUT_BYTES + 10)))
     assert isinstance(item, InputError) and "too large" in item.message
 
 
@@ -147,8 +141,12 @@ def test_named_pipe_in_a_folder_is_passed_over_not_read(tmp_path: Path, ca: Test
     assert isinstance(items[2], InputError) and "no such file" in items[2].message
 
 
-def test_no_stdin_at_all(monkeypatch: pytest.MonkeyPatch) -> None:
-    """``sys.stdin`` is ``None`` under pythonw or a service: one error, not a crash."""
-    monkeypatch.setattr(sys, "stdin", None)
+def test_no_stdin_at_all(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+    """No stream passed in (``sys.stdin`` is ``None`` under pythonw or a service): one error, not
+    a crash, and the other inputs still run."""
     (item,) = iter_inputs(["-"])
     assert isinstance(item, InputError) and item.message == "standard input is not available"
+    monkeypatch.setattr(sys, "stdin", None)
+    status, _, err = run("lint", "-", str(tmp_path / "missing.pem"))
+    assert status == 2
+    assert "-: standard input is not available" in err and "missing.pem: no such file" in err

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from certready.adapters.sources import load_file
+from certready.adapters.inputs import load_file
 from certready.core.errors import PasswordError
 from tests.pki import Issued, TestCA
 from tests.rules.openssl_pki import needs_openssl

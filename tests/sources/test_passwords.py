@@ -12,14 +12,10 @@ from cryptography.hazmat.primitives.serialization import (
     pkcs12,
 )
 
-from certready.adapters.passwords import (
-    password_from_env,
-    password_from_file,
-    password_prompt,
-    password_source,
-)
-from certready.adapters.sources import load_bytes
+from certready.adapters.inputs import load_bytes
+from certready.adapters.inputs.passwords import password_from_env, password_from_file
 from certready.core.errors import InputError, PasswordError, UsageError
+from certready.interfaces.cli.secrets import password_prompt, password_source
 from tests.pki import Issued, new_key
 
 

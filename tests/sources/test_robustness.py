@@ -18,7 +18,7 @@ from cryptography.hazmat.primitives.serialization import (
     pkcs12,
 )
 
-from certready.adapters.sources import load_bytes
+from certready.adapters.inputs import load_bytes
 from certready.core.errors import InputError
 from certready.interfaces.cli import ExitStatus
 from tests.cli import run

@@ -8,11 +8,15 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
-from pathlib import Path
 
 from cryptography import x509
 
+from certready.adapters.inputs.pem import CRL_LABEL, scan_pem
+from certready.adapters.inputs.read import read_bytes
 from certready.core.errors import InputError
+
+MAX_CRL_BYTES = 128 * 1024 * 1024
+"""The largest public CRLs run to tens of MiB; nothing read as a CRL may be larger than this."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -26,21 +30,22 @@ def load_crls(paths: Sequence[str]) -> tuple[LoadedCrl, ...]:
     """CRL files (PEM, one or several, or DER); a bad file is an InputError naming it."""
     out: list[LoadedCrl] = []
     for name in paths:
-        path = Path(name)
-        if path.is_dir():
-            raise InputError("--crl: is a folder, not a CRL file", location=name)
-        try:
-            data = path.read_bytes()
-        except OSError as exc:
-            reason = (exc.strerror or str(exc)).lower()
-            raise InputError(f"--crl: {reason}", location=name) from None
+        data = read_bytes(
+            name,
+            limit=MAX_CRL_BYTES,
+            prefix="--crl: ",
+            folder="--crl: is a folder, not a CRL file",
+            what="a CRL file",
+        )
         if not data.strip():
             raise InputError("--crl: empty file", location=name)
         try:
             if b"-----BEGIN X509 CRL-----" in data:
-                marker = b"-----END X509 CRL-----"
-                chunks = [p + marker for p in data.split(marker) if b"-----BEGIN" in p]
-                crls = [x509.load_pem_x509_crl(ch[ch.index(b"-----BEGIN") :]) for ch in chunks]
+                scan = scan_pem(data)
+                if any(u.label == CRL_LABEL for u in scan.unterminated):
+                    raise ValueError("a truncated X509 CRL block")
+                blocks = [b for b in scan.blocks if b.label == CRL_LABEL]
+                crls = [x509.load_pem_x509_crl(block.text) for block in blocks]
             else:
                 crls = [x509.load_der_x509_crl(data)]
         except ValueError:

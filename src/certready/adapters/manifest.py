@@ -16,6 +16,7 @@ from typing import Annotated, Any
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
+from certready.adapters.inputs.read import read_bytes
 from certready.core.deployment import (
     CertificateRef,
     ClientSpec,
@@ -24,8 +25,9 @@ from certready.core.deployment import (
     ServerRole,
     ServerSpec,
 )
-from certready.core.errors import CertReadyError, ManifestError
+from certready.core.errors import CertReadyError, InputError, ManifestError
 from certready.core.hostnames import normalise_host
+from certready.core.plan import is_profile_identifier
 from certready.core.targets import parse_target
 
 SCHEMA_FILE = Path(__file__).with_name("manifest_schema.json")
@@ -112,6 +114,22 @@ class ClientModel(_Model):
 
 class ProxyModel(_Model):
     bypass: str = Field(description="Windows bypass-list syntax: `*.example.com;<local>`.")
+    server: str | None = Field(
+        None, description="The proxy's host:port (what `netsh winhttp set proxy` needs)."
+    )
+
+    @field_validator("server")
+    @classmethod
+    def _server(cls, v: str | None) -> str | None:
+        if v is None:
+            return None
+        target = v.strip()
+        host, sep, port = target.rpartition(":")
+        if not sep or not host or not port.isdigit() or not 0 < int(port) < 65536:
+            raise ValueError(f"{v!r} is not host:port (e.g. proxy.example.org:8080)")
+        if any(c.isspace() or c in "\"';" for c in target):
+            raise ValueError(f"{v!r} is not host:port (e.g. proxy.example.org:8080)")
+        return target
 
 
 class ManifestModel(_Model):
@@ -125,6 +143,20 @@ class ManifestModel(_Model):
     trust: TrustModel = Field(default_factory=TrustModel)
     clients: list[ClientModel] = Field(default_factory=list)
     proxy: ProxyModel | None = Field(None, description="Omit when there is no proxy.")
+    profile_identifier: str | None = Field(
+        None,
+        description="Reverse-DNS prefix of the iOS/iPadOS profiles the plan writes (org.example).",
+    )
+
+    @field_validator("profile_identifier")
+    @classmethod
+    def _identifier(cls, v: str | None) -> str | None:
+        if v is not None and not is_profile_identifier(v):
+            raise ValueError(
+                f"{v!r} is not a reverse-DNS identifier (ASCII letters, digits, '-' and dots: "
+                "org.example)"
+            )
+        return v
 
 
 def json_schema() -> dict[str, Any]:
@@ -235,10 +267,13 @@ def load_manifest(path: str | Path) -> Deployment:
     """Read and validate a manifest file; ``ManifestError`` naming file, line and key."""
     path = Path(path)
     try:
-        text = path.read_text("utf-8")
-    except (OSError, UnicodeDecodeError) as exc:
-        reason = exc.strerror if isinstance(exc, OSError) and exc.strerror else str(exc)
-        raise ManifestError(f"cannot read manifest: {reason}", location=str(path)) from None
+        text = read_bytes(
+            str(path), prefix="cannot read manifest: ", folder=None, what="a manifest"
+        ).decode("utf-8")
+    except InputError as exc:
+        raise ManifestError(exc.message, location=str(path)) from None
+    except UnicodeDecodeError as exc:
+        raise ManifestError(f"cannot read manifest: {exc}", location=str(path)) from None
     model, lines = parse_manifest(text, str(path))
     return to_deployment(model, lines, path)
 
@@ -322,6 +357,8 @@ def to_deployment(model: ManifestModel, lines: _Lines, path: Path) -> Deployment
         ),
         proxy_bypass=model.proxy.bypass if model.proxy else None,
         proxy_location=where("proxy", "bypass") if model.proxy else "",
+        proxy_server=model.proxy.server if model.proxy else None,
+        profile_identifier=model.profile_identifier,
     )
 
 
@@ -375,5 +412,8 @@ clients:                              # platforms: windows, macos, linux, ios, i
   - {name: field phones, platform: android, connects_to: [mobile.example.org]}
 
 # proxy:                              # omit when there is no proxy (the guide recommends none)
+#   server: proxy.example.org:8080    # host:port, what `netsh winhttp set proxy` needs
 #   bypass: "*.example.org;<local>"   # Windows bypass-list syntax: ';' separated, * wildcards
+
+# profile_identifier: org.example     # reverse-DNS prefix of the iOS/iPadOS profiles of the plan
 """

@@ -16,7 +16,6 @@ intermediate and an untrusted root: :mod:`certready.services.chain` decides whic
 from __future__ import annotations
 
 import datetime as dt
-import ipaddress
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Literal
@@ -32,6 +31,7 @@ from cryptography.x509.verification import (
 )
 
 from certready.core.facts import extract_facts
+from certready.core.hostnames import ip_address
 from certready.core.model import CertFacts, ChainElement
 
 Kind = Literal["server", "client"]
@@ -71,11 +71,9 @@ class Anchors:
 def reference_subject(name: str) -> x509.DNSName | x509.IPAddress:
     """A normalised host (A-label, no trailing dot) or IP address as cryptography's subject."""
     if ":" not in name and not name.replace(".", "").isdigit():
-        return x509.DNSName(name)  # neither IPv6 (has ':') nor IPv4 (digits and dots only)
-    try:
-        return x509.IPAddress(ipaddress.ip_address(name))
-    except ValueError:
-        return x509.DNSName(name)
+        return x509.DNSName(name)  # quick: neither IPv6 (has ':') nor IPv4 (digits and dots only)
+    address = ip_address(name)
+    return x509.DNSName(name) if address is None else x509.IPAddress(address)
 
 
 def covered_name(leaf: x509.Certificate) -> str | None:

@@ -10,7 +10,8 @@ from __future__ import annotations
 from importlib import resources
 from pathlib import Path
 
-from certready.core.errors import PolicyError
+from certready.adapters.inputs.read import read_bytes
+from certready.core.errors import InputError, PolicyError
 from certready.core.policy import BUILTIN_PROFILES, DEFAULT_PROFILE, Policy
 from certready.core.policy import parse_policy as parse_policy_text
 
@@ -59,7 +60,11 @@ def _load_builtin(name: str, seen: tuple[str, ...]) -> Policy:
 
 def _load_file(path: Path, seen: tuple[str, ...]) -> Policy:
     try:
-        text = path.read_text("utf-8")
-    except (OSError, UnicodeDecodeError) as exc:
+        text = read_bytes(
+            str(path), prefix="cannot read profile: ", folder=None, what="a profile"
+        ).decode("utf-8")
+    except InputError as exc:
+        raise PolicyError(exc.message, location=str(path)) from None
+    except UnicodeDecodeError as exc:
         raise PolicyError(f"cannot read profile: {exc}", location=str(path)) from None
     return parse_policy(text, source=str(path), seen=seen, base_dir=path.parent)

@@ -125,6 +125,10 @@ class Deployment:
     proxy_bypass: str | None = None
     """The Windows bypass list; ``None`` when there is no proxy."""
     proxy_location: str = ""
+    proxy_server: str | None = None
+    """The proxy's ``host:port`` (what ``netsh winhttp set proxy`` needs), when given."""
+    profile_identifier: str | None = None
+    """The organisation's reverse-DNS prefix for Apple configuration profiles."""
 
 
 @dataclass(frozen=True, slots=True)

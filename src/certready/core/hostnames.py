@@ -13,13 +13,21 @@ import idna
 
 from certready.core.errors import UsageError
 
+IPAddress = ipaddress.IPv4Address | ipaddress.IPv6Address
+
+
+def ip_address(text: str) -> IPAddress | None:
+    """The IPv4 or IPv6 address ``text`` spells exactly, or ``None``: the one place that asks
+    "is this an IP address?" (everything else calls this or :func:`is_ip_address`)."""
+    try:
+        return ipaddress.ip_address(text)
+    except ValueError:
+        return None
+
 
 def is_ip_address(name: str) -> bool:
-    try:
-        ipaddress.ip_address(name.strip("[]"))
-    except ValueError:
-        return False
-    return True
+    """Whether ``name`` is an IP address, IPv6 in brackets or not (``[::1]``, ``::1``)."""
+    return ip_address(name.strip("[]")) is not None
 
 
 def a_label(text: str) -> str:
@@ -33,8 +41,9 @@ def normalise_host(name: str) -> str:
     """``App.Example.COM.`` -> ``app.example.com``; ``bücher.example`` -> ``xn--bcher-kva.example``;
     ``[::1]`` -> ``::1``. A name that is neither a DNS name nor an address raises UsageError."""
     text = name.strip()
-    if is_ip_address(text):
-        return str(ipaddress.ip_address(text.strip("[]")))
+    address = ip_address(text.strip("[]"))
+    if address is not None:
+        return str(address)
     text = text.rstrip(".")
     if not text:
         raise UsageError(f"{name!r} is not a host name")

@@ -6,11 +6,10 @@ target; a targets file's errors name ``file:line`` (see :func:`parse_targets_fil
 
 from __future__ import annotations
 
-import ipaddress
 from dataclasses import dataclass
 
 from certready.core.errors import InputError, UsageError
-from certready.core.hostnames import is_ip_address, normalise_host
+from certready.core.hostnames import ip_address, is_ip_address, normalise_host
 
 DEFAULT_PORT = 443
 _SCHEMES = {"https": 443, "tls": 443, "ldaps": 636, "smtps": 465, "imaps": 993}
@@ -84,12 +83,10 @@ def _split_host_port(rest: str, raw: str) -> tuple[str, str | None]:
             raise UsageError(f"target {raw!r}: expected ':port' after ']'")
         return host, after[1:]
     if rest.count(":") > 1:  # a bare IPv6 address: no port possible without brackets
-        try:
-            ipaddress.IPv6Address(rest)
-        except ValueError:
+        if ip_address(rest) is None:  # IPv4 has no ':': this is IPv6 or nothing
             raise UsageError(
                 f"target {raw!r}: not host:port (write an IPv6 address as [address]:port)"
-            ) from None
+            )
         return rest, None
     if ":" in rest:
         host, port = rest.split(":", 1)
@@ -111,10 +108,8 @@ def parse_resolve(text: str) -> tuple[str, int, str]:
         raise UsageError(f"--resolve {raw!r}: expected host:port:address") from None
     target = parse_target(f"{host_text}:{port_text}")
     address = address.strip().removeprefix("[").removesuffix("]")
-    try:
-        ipaddress.ip_address(address)
-    except ValueError:
-        raise UsageError(f"--resolve {raw!r}: {address!r} is not an IP address") from None
+    if ip_address(address) is None:
+        raise UsageError(f"--resolve {raw!r}: {address!r} is not an IP address")
     return target.host, target.port, address
 
 

@@ -17,16 +17,16 @@ from pathlib import Path
 
 from cryptography import x509
 
-from certready.adapters.manifest import load_manifest, policy_spec
-from certready.adapters.passwords import password_from_env, password_from_file
-from certready.adapters.profiles import load_policy
-from certready.adapters.sources import (
+from certready.adapters.inputs import (
     HOW_TO_UNLOCK,
     Bundle,
     PasswordSource,
     load_bytes,
     read_input,
 )
+from certready.adapters.inputs.passwords import password_from_env, password_from_file
+from certready.adapters.manifest import load_manifest, policy_spec
+from certready.adapters.profiles import load_policy
 from certready.adapters.trust import TrustStore, load_mozilla
 from certready.core.deployment import (
     CertificateRef,
@@ -75,7 +75,7 @@ class AuditOptions:
 
 def password_source(ref: CertificateRef) -> PasswordSource | None:
     """The password of a certificate file from ``password_env`` or ``password_file`` (through
-    :mod:`certready.adapters.passwords`), never from the manifest itself."""
+    :mod:`certready.adapters.inputs.passwords`), never from the manifest itself."""
     if ref.password_env:
         try:
             return password_from_env(ref.password_env)

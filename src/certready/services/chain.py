@@ -19,7 +19,7 @@ import datetime as dt
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Literal
+from typing import BinaryIO, Literal
 
 from cryptography import x509
 from cryptography.exceptions import InvalidSignature
@@ -27,8 +27,8 @@ from cryptography.hazmat.primitives import hashes
 from cryptography.hazmat.primitives.asymmetric import ec, padding, rsa
 
 from certready.adapters.crls import LoadedCrl, load_crls
+from certready.adapters.inputs import LoadedCertificate, iter_inputs
 from certready.adapters.pathbuild import Anchors, PathResult, verify_path
-from certready.adapters.sources import LoadedCertificate, iter_inputs
 from certready.adapters.trust import TrustStore, load_mozilla, load_trust_path, parse_trust
 from certready.core.engine import make_finding
 from certready.core.errors import InputError, UsageError
@@ -843,6 +843,7 @@ def make_chain_options(
     chain_files: Sequence[str] = (),
     at: str | None = None,
     crl_files: Sequence[str] = (),
+    stdin: BinaryIO | None = None,
 ) -> ChainOptions:
     """The chain options of a command line: ``--trust``, ``--chain``, ``--at``, ``--crl``.
 
@@ -850,7 +851,7 @@ def make_chain_options(
     or CRL that silently failed to load would be a wrong verdict, not a partial one.
     """
     extra: list[LoadedCertificate] = []
-    for item in iter_inputs(list(chain_files)):
+    for item in iter_inputs(list(chain_files), stdin=stdin):
         if isinstance(item, InputError):
             raise InputError(f"--chain: {item.message}", location=item.location)
         if not item.certificates:

@@ -33,7 +33,7 @@ from certready.adapters.issuance.keys import (
     write_private_key,
     write_public,
 )
-from certready.adapters.issuance.templates import certreq_inf, openssl_config
+from certready.adapters.issuance.templates import certreq_inf, inf_bytes, openssl_config
 from certready.adapters.profiles import load_policy
 from certready.core.engine import evaluate
 from certready.core.errors import PolicyError, UsageError
@@ -191,7 +191,7 @@ def create_csr(out_dir: Path | str, options: CsrOptions) -> CsrFiles:
     key_path, csr_path, inf_path, cnf_path = paths
     write_private_key(key_path, key, passphrase=options.passphrase, force=options.force)
     write_public(csr_path, csr_pem(build_csr(spec, key)), force=options.force)
-    write_public(inf_path, certreq_inf(spec, stem).encode("utf-8"), force=options.force)
+    write_public(inf_path, inf_bytes(certreq_inf(spec, stem)), force=options.force)
     write_public(cnf_path, openssl_config(spec, stem).encode("utf-8"), force=options.force)
     return CsrFiles(
         key=key_path,

@@ -22,6 +22,7 @@ from cryptography import x509
 from cryptography.hazmat.primitives import hashes
 from cryptography.hazmat.primitives.asymmetric import ec, rsa
 
+from certready.adapters.inputs import read_bytes
 from certready.adapters.issuance.ca import (
     BACKDATE,
     CA_CHAIN,
@@ -59,7 +60,9 @@ from certready.adapters.issuance.keys import (
 from certready.adapters.issuance.pkcs12 import pfx_bytes
 from certready.adapters.profiles import load_policy
 from certready.core.errors import InputError, UsageError
+from certready.core.facts import cached_facts
 from certready.core.hostnames import normalise_host
+from certready.core.issuer_link import issued_by
 from certready.core.model import Role
 from certready.core.policy import Policy
 from certready.services.csr import content_errors, file_stem, refuse_policy_errors, refuse_stdout
@@ -228,6 +231,17 @@ def check_request(
     check_key_type(key_type)
 
 
+def _stem(hosts: tuple[str, ...], role: Role, certificate: x509.Certificate) -> str:
+    """``app.example.org`` for a TLS certificate; a token-signing one never collides with it nor
+    with another environment's: ``token-signing-app.example.org``, or without a host
+    ``token-signing-<first 8 hex of its SHA-256>``."""
+    if role is not Role.STS:
+        return file_stem(hosts, "certificate")
+    if hosts:
+        return "token-signing-" + file_stem(hosts, "")
+    return "token-signing-" + certificate.fingerprint(hashes.SHA256()).hex()[:8]
+
+
 def issue(lab_dir: Path | str | None, out_dir: Path | str, options: IssueOptions) -> IssuedFiles:
     """A new key and leaf from the lab in ``lab_dir``, written to ``out_dir`` as
     ``<stem>.pem`` (leaf), ``<stem>.chain.pem``, ``<stem>.key`` (0600) and, with a password,
@@ -245,13 +259,13 @@ def issue(lab_dir: Path | str | None, out_dir: Path | str, options: IssueOptions
     if defect is not None:
         plan = defect.plant(plan)
     _check_issuer_outlives(plan, lab)
-    stem = options.stem or file_stem(hosts, "token-signing")
+    key = generate_key(plan.key_type)
+    certificate = sign_leaf(plan, key, None if plan.self_signed else lab.issuing)
+    stem = options.stem or _stem(hosts, options.role, certificate)
     names = {ext: directory / f"{stem}.{ext}" for ext in ("pem", "chain.pem", "key", "pfx")}
     if options.pfx_password is None:
         del names["pfx"]
     refuse_existing(names.values(), force=options.force)
-    key = generate_key(plan.key_type)
-    certificate = sign_leaf(plan, key, None if plan.self_signed else lab.issuing)
     chain = [lab.issuing.certificate] if plan.send_intermediate else []
     force = options.force
     write_private_key(names["key"], key, force=force)
@@ -412,18 +426,20 @@ def revoke(
     publish new CRLs. Lint it with ``--crl <lab>/issuing-ca.crl`` to see ``chain.revoked``."""
     lab = load_lab(_lab_dir(lab_dir))
     source = Path(certificate_path)
+    data = read_bytes(str(source))
     try:
-        data = source.read_bytes()
         certificate = (
             x509.load_pem_x509_certificates(data)[0]
             if b"-----BEGIN" in data
             else x509.load_der_x509_certificate(data)
         )
-    except OSError as exc:
-        raise InputError(exc.strerror or str(exc), location=str(source)) from None
     except (ValueError, IndexError):
         raise InputError(parse_failure(data, "certificate"), location=str(source)) from None
-    if not _issued_by(certificate, lab):
+    if not issued_by(
+        cached_facts(certificate),
+        cached_facts(lab.issuing.certificate),
+        key_identifiers_required=True,  # not the signature: a SHA-1 training leaf is the lab's too
+    ):
         raise UsageError("not issued by this lab's issuing CA", location=str(source))
     revoked = _revocations(read_settings(lab.directory), lab.directory / SETTINGS)
     serial = certificate.serial_number
@@ -431,20 +447,6 @@ def revoke(
         raise UsageError(f"serial {serial:X} is already revoked", location=str(source))
     moment = now or _now()
     return _publish(lab, [*revoked, Revocation(serial, moment - dt.timedelta(minutes=1))], moment)
-
-
-def _issued_by(certificate: x509.Certificate, lab: LabCA) -> bool:
-    """Same issuer name and authority key identifier as the issuing CA's subject key identifier
-    (not the signature: a SHA-1 training leaf is the lab's too)."""
-    issuing = lab.issuing.certificate
-    if certificate.issuer != issuing.subject:
-        return False
-    try:
-        aki = certificate.extensions.get_extension_for_class(x509.AuthorityKeyIdentifier).value
-        ski = issuing.extensions.get_extension_for_class(x509.SubjectKeyIdentifier).value
-    except x509.ExtensionNotFound:
-        return False
-    return aki.key_identifier == ski.digest
 
 
 __all__ = [

@@ -5,8 +5,9 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field, replace
+from typing import BinaryIO
 
-from certready.adapters.sources import (
+from certready.adapters.inputs import (
     Bundle,
     LoadedCertificate,
     LoadedKey,
@@ -176,6 +177,8 @@ def lint(
     password: PasswordSource | None = None,
     on_note: Callable[[str, str], None] | None = None,
     on_error: Callable[[InputError], None] | None = None,
+    *,
+    stdin: BinaryIO | None = None,
 ) -> Report:
     """Lint every input; unreadable inputs become INPUT_ERROR targets, the rest still run.
 
@@ -183,8 +186,9 @@ def lint(
     it belongs to; a key that belongs to none of them is reported as an input error.
     ``on_note(source, note)`` receives the inputs' non-fatal remarks (legacy PKCS#12 encryption);
     ``on_error(error)`` each unreadable input's exception (``--debug`` prints its traceback).
+    ``stdin`` is what ``-`` reads.
     """
-    items = list(iter_inputs(list(paths), password))
+    items = list(iter_inputs(list(paths), password, stdin=stdin))
     for item in items:
         if isinstance(item, Bundle) and on_note is not None:
             for note in item.notes:

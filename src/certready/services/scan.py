@@ -16,7 +16,7 @@ from pathlib import Path
 
 from cryptography import x509
 
-from certready.adapters.sources import LoadedCertificate, load_bytes, read_input
+from certready.adapters.inputs import LoadedCertificate, load_file
 from certready.adapters.tlsfetch import (
     MAX_HANDSHAKE_BYTES,
     FetchFailure,
@@ -89,8 +89,8 @@ def expected_issuers(specs: Sequence[str], chain: ChainOptions) -> tuple[str, ..
 
 def _ca_subjects(path: str) -> list[str]:
     """The subjects of the CA certificates in an ``--expect-issuer`` file, read as every input is
-    (PEM, DER, PKCS#7, PKCS#12: :mod:`certready.adapters.sources`)."""
-    bundle = load_bytes(read_input(path), path)
+    (PEM, DER, PKCS#7, PKCS#12: :mod:`certready.adapters.inputs`)."""
+    bundle = load_file(path)
     if not bundle.certificates:
         raise InputError("--expect-issuer: holds no certificate", location=path)
     return [c.certificate.subject.rfc4514_string() for c in bundle.certificates]

@@ -4,11 +4,12 @@ from __future__ import annotations
 
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, replace
+from typing import BinaryIO
 
 from cryptography.hazmat.primitives.asymmetric.types import PrivateKeyTypes
 
+from certready.adapters.inputs import PasswordSource, iter_inputs
 from certready.adapters.profiles import load_policy
-from certready.adapters.sources import PasswordSource, iter_inputs
 from certready.core.errors import InputError
 from certready.core.facts import cached_facts, describe_key, key_facts
 from certready.core.model import ChainElement, KeyPairing
@@ -52,10 +53,12 @@ def inspect(
     *,
     chain: ChainOptions | None = None,
     policy: Policy | None = None,
+    stdin: BinaryIO | None = None,
 ) -> list[Inspected | InputError]:
-    """Each input as given; ``on_note(source, note)`` receives its non-fatal remarks."""
+    """Each input as given (``-``: ``stdin``); ``on_note(source, note)`` receives its non-fatal
+    remarks."""
     results: list[Inspected | InputError] = []
-    for item in iter_inputs(list(paths), password):
+    for item in iter_inputs(list(paths), password, stdin=stdin):
         if isinstance(item, InputError):
             results.append(item)
             continue

@@ -24,6 +24,7 @@ from cryptography import x509
 from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric.types import CertificatePublicKeyTypes
 
+from certready.adapters.inputs.read import read_bytes
 from certready.adapters.issuance import openssl
 from certready.adapters.issuance.extensions import (
     LAB_ORGANIZATION,
@@ -176,12 +177,14 @@ def create_lab(
 
 def _load_cert(path: Path) -> x509.Certificate:
     try:
-        return x509.load_pem_x509_certificate(path.read_bytes())
-    except OSError as exc:
+        data = read_bytes(str(path), folder=None)
+    except InputError as exc:
         raise InputError(
-            f"{exc.strerror or exc}: not a lab folder (create one with `certready lab init`)",
+            f"{exc.message}: not a lab folder (create one with `certready lab init`)",
             location=str(path),
         ) from None
+    try:
+        return x509.load_pem_x509_certificate(data)
     except ValueError:
         raise InputError("not a PEM certificate", location=str(path)) from None
 
@@ -303,8 +306,10 @@ def read_settings(directory: Path) -> dict[str, object]:
     if not path.exists():
         return {}
     try:
-        settings = json.loads(path.read_text("utf-8"))
-    except (OSError, ValueError) as exc:
+        settings = json.loads(read_bytes(str(path), folder=None).decode("utf-8"))
+    except InputError as exc:
+        raise InputError(f"unreadable lab settings: {exc.message}", location=str(path)) from None
+    except ValueError as exc:
         raise InputError(f"unreadable lab settings: {exc}", location=str(path)) from None
     if not isinstance(settings, dict):
         raise InputError("lab settings are not a JSON object", location=str(path))

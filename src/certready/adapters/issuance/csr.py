@@ -8,6 +8,7 @@ from pathlib import Path
 from cryptography import x509
 from cryptography.hazmat.primitives import hashes, serialization
 
+from certready.adapters.inputs.read import read_bytes
 from certready.adapters.issuance.extensions import RequestSpec, request_extensions, subject_name
 from certready.adapters.issuance.keys import IssuedKey
 from certready.core.errors import InputError
@@ -42,10 +43,7 @@ def parse_failure(data: bytes, expected: str) -> str:
 
 def load_csr(path: Path) -> x509.CertificateSigningRequest:
     """A PEM or DER request whose self-signature verifies; errors name the file."""
-    try:
-        data = path.read_bytes()
-    except OSError as exc:
-        raise InputError(exc.strerror or str(exc), location=str(path)) from None
+    data = read_bytes(str(path), folder=None)
     try:
         csr = (
             x509.load_pem_x509_csr(data) if b"-----BEGIN" in data else x509.load_der_x509_csr(data)

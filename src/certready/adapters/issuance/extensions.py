@@ -11,7 +11,6 @@ requests serverAuth + clientAuth (install guide; RFC 5280 §4.2.1.12).
 
 from __future__ import annotations
 
-import ipaddress
 from collections.abc import Iterable
 from dataclasses import dataclass
 
@@ -19,7 +18,7 @@ from cryptography import x509
 from cryptography.hazmat.primitives.asymmetric.types import CertificatePublicKeyTypes
 
 from certready.core.facts import EKU_CLIENT_AUTH, EKU_SERVER_AUTH
-from certready.core.hostnames import is_ip_address
+from certready.core.hostnames import ip_address, is_ip_address
 
 LAB_POLICY_OID = "2.25.313718674873805184913413927390378665853"
 """The certificate policy every lab certificate asserts: never mistaken for production."""
@@ -78,10 +77,8 @@ def general_names(hosts: Iterable[str]) -> list[x509.GeneralName]:
     """DNS names as dNSName, addresses as iPAddress (clients connecting by IP match only that)."""
     names: list[x509.GeneralName] = []
     for host in hosts:
-        if is_ip_address(host):
-            names.append(x509.IPAddress(ipaddress.ip_address(host)))
-        else:
-            names.append(x509.DNSName(host))
+        address = ip_address(host)
+        names.append(x509.DNSName(host) if address is None else x509.IPAddress(address))
     return names
 
 

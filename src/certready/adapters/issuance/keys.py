@@ -14,6 +14,7 @@ from typing import Literal, get_args
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import ec, rsa
 
+from certready.adapters.inputs.read import read_bytes
 from certready.core.errors import InputError, PasswordError, UsageError
 
 KeyTypeName = Literal["rsa2048", "rsa3072", "rsa4096", "p256", "p384"]
@@ -69,10 +70,7 @@ def private_key_pem(key: IssuedKey, passphrase: bytes | None = None) -> bytes:
 
 def load_private_key(path: Path, passphrase: bytes | None = None) -> IssuedKey:
     """Read an RSA or EC private key (PEM); errors name the file."""
-    try:
-        data = path.read_bytes()
-    except OSError as exc:
-        raise InputError(exc.strerror or str(exc), location=str(path)) from None
+    data = read_bytes(str(path), folder=None)
     try:
         key = serialization.load_pem_private_key(data, passphrase)
     except TypeError:
@@ -101,6 +99,7 @@ def write_file(path: Path, data: bytes, *, mode: int, force: bool) -> Path:
     """Write ``data`` with ``mode`` (set at creation, so a key is never readable by others)."""
     path.parent.mkdir(parents=True, exist_ok=True)
     flags = os.O_WRONLY | os.O_CREAT | (os.O_TRUNC if force else os.O_EXCL)
+    flags |= getattr(os, "O_NOFOLLOW", 0)  # never write through a symbolic link
     try:
         fd = os.open(path, flags, mode)
     except FileExistsError:

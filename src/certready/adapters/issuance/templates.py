@@ -25,14 +25,30 @@ _OPENSSL_CURVE = {"p256": "P-256", "p384": "P-384"}
 
 
 def _quote_inf(value: str) -> str:
+    """An INF string value: inside double quotes, a ``"`` is written twice."""
     return value.replace('"', '""')
 
 
-def _dn(spec: RequestSpec) -> str:
-    parts = [f"CN={spec.common_name}"]
+def _x500_value(value: str) -> str:
+    """A value as ``CertStrToName`` reads it: in double quotes, an inner ``"`` doubled, so a
+    comma, a ``+`` or an ``=`` in an organisation's name stays part of the value."""
+    return '"' + value.replace('"', '""') + '"'
+
+
+def x500_subject(spec: RequestSpec) -> str:
+    """``CN="app.example.org", O="Sunrise, Inc."``: the Subject certreq passes to CertStrToName."""
+    parts = [f"CN={_x500_value(spec.common_name)}"]
     if spec.organization:
-        parts.append(f"O={spec.organization}")
+        parts.append(f"O={_x500_value(spec.organization)}")
     return ", ".join(parts)
+
+
+def inf_bytes(text: str) -> bytes:
+    """certreq reads an INF in the ANSI code page unless it is Unicode (UTF-16 with a BOM):
+    ASCII stays as it is, anything else is written as UTF-16 so accents survive."""
+    if text.isascii():
+        return text.encode("ascii")
+    return "\ufeff".encode("utf-16-le") + text.encode("utf-16-le")
 
 
 def certreq_inf(spec: RequestSpec, stem: str | None = None) -> str:
@@ -44,12 +60,14 @@ def certreq_inf(spec: RequestSpec, stem: str | None = None) -> str:
     lines = [
         "; certreq policy file written by certready. On the server, in an elevated prompt:",
         f";   certreq -new {stem or spec.common_name}.inf {stem or spec.common_name}.csr",
-        "; submit the .csr to your CA, then:  certreq -accept <issued certificate>.cer",
+        "; submit the .csr to your CA, then, on the same server:",
+        ";   certreq -accept <issued certificate>.cer",
+        "; The key is made on the server and never leaves it (Exportable lets you back it up).",
         "[Version]",
         'Signature="$Windows NT$"',
         "",
         "[NewRequest]",
-        f'Subject = "{_quote_inf(_dn(spec))}"',
+        f'Subject = "{_quote_inf(x500_subject(spec))}"',
         f"KeyAlgorithm = {algorithm}",
         f"KeyLength = {length}",
         'ProviderName = "Microsoft Software Key Storage Provider"',
@@ -73,6 +91,11 @@ def certreq_inf(spec: RequestSpec, stem: str | None = None) -> str:
     return "\r\n".join(lines)
 
 
+def _conf_value(value: str) -> str:
+    """OpenSSL's config parser reads quotes, ``$`` and ``#`` specially: escape them."""
+    return "".join("\\" + c if c in "\\\"'$#" else c for c in value)
+
+
 def openssl_config(spec: RequestSpec, stem: str | None = None) -> str:
     """An ``openssl req -config`` file with the spec's subject, KU, EKU and SANs."""
     if spec.key_type.startswith("rsa"):
@@ -83,9 +106,9 @@ def openssl_config(spec: RequestSpec, stem: str | None = None) -> str:
     ekus = ", ".join(_OPENSSL_EKU.get(o, o) for o in spec.extended_key_usage)
     alt = [f"DNS.{i} = {n}" for i, n in enumerate(spec.dns_names, 1)]
     alt += [f"IP.{i} = {a}" for i, a in enumerate(spec.ip_addresses, 1)]
-    dn = [f"CN = {spec.common_name}"]
+    dn = [f"CN = {_conf_value(spec.common_name)}"]
     if spec.organization:
-        dn.insert(0, f"O = {spec.organization}")
+        dn.insert(0, f"O = {_conf_value(spec.organization)}")
     name = stem or spec.common_name
     lines = [
         "# OpenSSL request config written by certready. To create a key and request with it:",

@@ -1,8 +1,9 @@
 """Rendering an :class:`~certready.core.plan.InstallPlan` to the files an administrator runs.
 
 :func:`render_plan` returns every file's relative path and content; :func:`write_plan` writes them
-(refusing to overwrite without ``force``). Only CA certificates are written; server certificates
-with their private keys are imported from where the manifest names them.
+(refusing to overwrite without ``force``). Only CA certificates are written; each server's PFX is
+copied by the administrator next to the server's script (the README says which goes where).
+``.ps1`` files are UTF-8 with BOM and CRLF, ``.cmd`` files CRLF (see :mod:`.quoting`).
 """
 
 from __future__ import annotations
@@ -11,21 +12,26 @@ import ssl
 from pathlib import Path
 
 from certready.adapters.plan.guides import android_steps, readme
-from certready.adapters.plan.mobileconfig import mobileconfig
+from certready.adapters.plan.mobileconfig import ProfileSigner, mobileconfig
+from certready.adapters.plan.proxy import WINHTTP, WININET, winhttp_script, wininet_script
+from certready.adapters.plan.quoting import cmd_bytes, ps1_bytes
 from certready.adapters.plan.scripts import (
     certutil_script,
     linux_script,
     macos_script,
     powershell_script,
+    script_name,
 )
 from certready.core.deployment import Platform
 from certready.core.errors import UsageError
 from certready.core.plan import InstallPlan
 
+__all__ = ["ProfileSigner", "render_plan", "write_plan"]
+
 CERT_DIR = "certificates"
 
 
-def render_plan(plan: InstallPlan) -> dict[str, bytes]:
+def render_plan(plan: InstallPlan, *, signer: ProfileSigner | None = None) -> dict[str, bytes]:
     """Relative path -> content, in the order the README lists them."""
     files: dict[str, bytes] = {}
     for cert in plan.ca_certificates:
@@ -34,23 +40,27 @@ def render_plan(plan: InstallPlan) -> dict[str, bytes]:
             "ascii"
         )
     for server in plan.servers:
-        stem = f"server-{server.file_stem}"
-        files[f"{stem}.ps1"] = powershell_script(plan, server=server).encode("utf-8")
-        files[f"{stem}.cmd"] = certutil_script(plan, server=server).encode("utf-8")
+        stem = script_name(server, None)
+        files[f"{stem}.ps1"] = ps1_bytes(powershell_script(plan, server=server))
+        files[f"{stem}.cmd"] = cmd_bytes(certutil_script(plan, server=server))
     for group in plan.clients:
-        stem = f"{group.platform.value}-{group.file_stem}"
+        stem = script_name(None, group)
         if group.platform is Platform.WINDOWS:
-            files[f"{stem}.ps1"] = powershell_script(plan, group=group).encode("utf-8")
-            files[f"{stem}.cmd"] = certutil_script(plan, group=group).encode("utf-8")
+            files[f"{stem}.ps1"] = ps1_bytes(powershell_script(plan, group=group))
+            files[f"{stem}.cmd"] = cmd_bytes(certutil_script(plan, group=group))
         elif group.platform is Platform.LINUX:
             files[f"{stem}.sh"] = linux_script(plan, group).encode("utf-8")
         elif group.platform is Platform.MACOS:
             files[f"{stem}.sh"] = macos_script(plan, group).encode("utf-8")
         elif group.platform.is_apple_mobile:
-            files[f"{stem}.mobileconfig"] = mobileconfig(plan, group)
+            files[f"{stem}.mobileconfig"] = mobileconfig(plan, group, signer)
         else:
             files[f"{stem}.md"] = android_steps(plan, group).encode("utf-8")
-    files["README.md"] = readme(plan, list(files)).encode("utf-8")
+    if plan.proxy is not None:
+        if plan.proxy.server is not None:
+            files[WINHTTP] = ps1_bytes(winhttp_script(plan, plan.proxy))
+        files[WININET] = ps1_bytes(wininet_script(plan, plan.proxy))
+    files["README.md"] = readme(plan, list(files), signed=signer is not None).encode("utf-8")
     return files
 
 

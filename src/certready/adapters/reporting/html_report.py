@@ -23,7 +23,8 @@ from certready.adapters.reporting.common import (
     target_state,
     verdict,
 )
-from certready.adapters.reporting.timeline import Timeline, TimelineEntry, layout, whole_days
+from certready.adapters.reporting.timeline import Timeline, TimelineEntry, layout
+from certready.core.days import days_left
 from certready.core.facts import describe_key, eku_name, key_usage_hex
 from certready.core.model import CertFacts, ChainElement, Finding, Report, Rule, TargetResult
 from certready.core.policy import Policy
@@ -70,7 +71,7 @@ def _date(when: dt.datetime) -> str:
 
 
 def _days(cert: CertFacts, now: dt.datetime) -> str:
-    days = whole_days(cert.not_valid_after, now)
+    days = days_left(cert.not_valid_after, now)
     return f"expired {-days} days ago" if days < 0 else f"{days} days left"
 
 

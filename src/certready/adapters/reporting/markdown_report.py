@@ -17,7 +17,7 @@ from certready.adapters.reporting.common import (
     target_state,
     verdict,
 )
-from certready.adapters.reporting.timeline import whole_days
+from certready.core.days import days_left
 from certready.core.model import Finding, Report, Rule, Severity
 from certready.core.policy import Policy
 
@@ -59,7 +59,7 @@ def render(
         tc = severity_counts(t.findings)
         if t.certificates:
             leaf = t.certificates[0].certificate
-            days = whole_days(leaf.not_valid_after, now)
+            days = days_left(leaf.not_valid_after, now)
             cert = md(leaf.display_name)
             when = "expired" if days < 0 else f"{days} d"
             expires = f"{leaf.not_valid_after:%Y-%m-%d} ({when})"

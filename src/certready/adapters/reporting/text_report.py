@@ -13,7 +13,7 @@ from rich.console import Console
 from rich.markup import escape
 
 from certready.adapters.reporting.common import verdict
-from certready.adapters.reporting.timeline import whole_days
+from certready.core.days import days_left, days_text
 from certready.core.facts import describe_key
 from certready.core.model import CertFacts, Report, Severity, TargetResult, TargetStatus
 
@@ -22,11 +22,10 @@ STYLE = {Severity.ERROR: "bold red", Severity.WARNING: "yellow", Severity.INFO: 
 
 def _expiry(cert: CertFacts, now: dt.datetime) -> str:
     date = cert.not_valid_after.strftime("%Y-%m-%d")
-    days = whole_days(cert.not_valid_after, now)  # as validity.expired counts them
+    days = days_left(cert.not_valid_after, now)
     if cert.not_valid_after < now:
-        ago = -days
-        return f"expired {date} ({ago} day{'' if ago == 1 else 's'} ago)"
-    return f"expires {date} ({days} day{'' if days == 1 else 's'})"
+        return f"expired {date} ({days_text(-days)} ago)"
+    return f"expires {date} ({days_text(days)})"
 
 
 def _target_line(target: TargetResult, now: dt.datetime) -> str:

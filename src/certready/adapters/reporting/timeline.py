@@ -14,6 +14,8 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Literal
 
+from certready.core.days import days_left
+
 Status = Literal["expired", "soon", "ok", "not-yet-valid"]
 
 LABEL_WIDTH = 300
@@ -83,17 +85,6 @@ class Timeline:
         return sum(1 for b in self.bars if b.status == "soon")
 
 
-def whole_days(when: dt.datetime, now: dt.datetime) -> int:
-    """Whole days from ``now`` to ``when``, negative once past: -2 for 2 days 20 hours ago.
-
-    Truncated toward zero both ways, as validity.expired and the text report count them
-    (``timedelta.days`` alone floors a negative span: it would say 3).
-    """
-    if when < now:
-        return -(now - when).days
-    return (when - now).days
-
-
 def status_of(entry: TimelineEntry, now: dt.datetime, threshold_days: int) -> Status:
     if entry.not_valid_after < now:
         return "expired"
@@ -161,24 +152,24 @@ def layout(
     bars: list[Bar] = []
     for i, entry in enumerate(ordered):
         status = status_of(entry, now, threshold_days)
-        days_left = whole_days(entry.not_valid_after, now)
+        left = days_left(entry.not_valid_after, now)
         y = float(TOP + i * ROW_HEIGHT)
         date = entry.not_valid_after.strftime("%Y-%m-%d")
         if status == "expired":
             bar_x, bar_w, clipped = x0, 0.0, False
-            end_label = f"expired {date} ({-days_left} d ago)"
+            end_label = f"expired {date} ({-left} d ago)"
         else:
             begin = max(entry.not_valid_before, now)
             clipped = entry.not_valid_after > end
             bar_x = x_of(min(begin, end))
             bar_w = round(x_of(min(entry.not_valid_after, end)) - bar_x, 1)
-            end_label = f"{date} ({days_left} d)"
+            end_label = f"{date} ({left} d)"
         bars.append(
             Bar(
                 label=_short(entry.label),
                 detail=entry.detail,
                 status=status,
-                days_left=days_left,
+                days_left=left,
                 x=bar_x,
                 width=max(bar_w, 0.0),
                 y=y,

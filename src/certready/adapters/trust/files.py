@@ -7,8 +7,8 @@ from pathlib import Path
 
 from cryptography import x509
 
-from certready.adapters.sources import load_bytes, read_input
-from certready.adapters.trust.model import TrustStore, parse_pem_certificates
+from certready.adapters.inputs import lenient_certificates, load_bytes, read_input
+from certready.adapters.trust.model import TrustStore
 from certready.core.errors import InputError
 
 TRUST_SUFFIXES = {".pem", ".crt", ".cer", ".der", ".ca-bundle", ".p7b", ".p7c"}
@@ -19,14 +19,14 @@ def read_certificates(path: Path) -> list[x509.Certificate]:
 
     A PEM bundle is read leniently (one odd certificate in a system bundle is skipped); any other
     format the inputs take (DER, a PKCS#7 ``.p7b`` as Windows exports roots, base64, UTF-16) is
-    read by :mod:`certready.adapters.sources`.
+    read by :mod:`certready.adapters.inputs`.
     """
     name = str(path)
     data = read_input(name)
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
         if b"-----BEGIN CERTIFICATE-----" in data:
-            certs = parse_pem_certificates(data)
+            certs = lenient_certificates(data)
         else:
             try:
                 certs = [c.certificate for c in load_bytes(data, name).certificates]

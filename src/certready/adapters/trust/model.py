@@ -23,25 +23,3 @@ class TrustStore:
 
     def __len__(self) -> int:
         return len(self.anchors)
-
-
-def parse_pem_certificates(data: bytes) -> list[x509.Certificate]:
-    """Every certificate of a PEM bundle that cryptography can parse; unparseable ones skipped.
-
-    A system bundle with one odd certificate must not make the whole store unusable.
-    """
-    try:
-        return x509.load_pem_x509_certificates(data)
-    except ValueError:
-        pass
-    out: list[x509.Certificate] = []
-    marker = b"-----END CERTIFICATE-----"
-    for chunk in data.split(marker):
-        start = chunk.find(b"-----BEGIN CERTIFICATE-----")
-        if start < 0:
-            continue
-        try:
-            out.append(x509.load_pem_x509_certificate(chunk[start:] + marker))
-        except ValueError:
-            continue
-    return out

@@ -4,11 +4,11 @@ from __future__ import annotations
 
 import functools
 import warnings
-from pathlib import Path
 
 import certifi
 
-from certready.adapters.trust.model import TrustStore, parse_pem_certificates
+from certready.adapters.inputs import lenient_certificates, read_bytes
+from certready.adapters.trust.model import TrustStore
 
 LABEL = "trust:mozilla"
 
@@ -16,9 +16,9 @@ LABEL = "trust:mozilla"
 @functools.cache
 def load_mozilla() -> TrustStore:
     """The Mozilla store, parsed once per process."""
-    data = Path(certifi.where()).read_bytes()
+    data = read_bytes(certifi.where())
     with warnings.catch_warnings():
         # some certifi roots have serial 0: deprecated today, not our user's problem
         warnings.simplefilter("ignore")
-        anchors = tuple(parse_pem_certificates(data))
+        anchors = tuple(lenient_certificates(data))
     return TrustStore(LABEL, anchors)

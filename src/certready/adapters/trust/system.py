@@ -22,7 +22,8 @@ from typing import Any
 
 from cryptography import x509
 
-from certready.adapters.trust.model import TrustStore, parse_pem_certificates
+from certready.adapters.inputs import lenient_certificates, read_bytes
+from certready.adapters.trust.model import TrustStore
 from certready.core.errors import InputError
 from certready.core.facts import EKU_SERVER_AUTH
 
@@ -69,7 +70,7 @@ def load_linux(
         for name in bundles:
             path = Path(name)
             if path.is_file():
-                certs = parse_pem_certificates(path.read_bytes())
+                certs = lenient_certificates(read_bytes(str(path)))
                 if certs:
                     return TrustStore(LABEL, tuple(certs))
         for name in dirs:
@@ -78,7 +79,7 @@ def load_linux(
                 certs = []
                 for f in sorted(folder.iterdir()):
                     if f.is_file() and f.suffix in {".pem", ".crt", ".0"}:
-                        certs.extend(parse_pem_certificates(f.read_bytes()))
+                        certs.extend(lenient_certificates(read_bytes(str(f))))
                 if certs:
                     return TrustStore(LABEL, tuple(_unique(certs)))
     raise InputError("no system CA bundle found (looked in /etc/ssl, /etc/pki)", location=LABEL)
@@ -94,7 +95,7 @@ def load_macos(run: RunCommand, keychains: Sequence[str] = MACOS_KEYCHAINS) -> T
             continue
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")
-            certs.extend(parse_pem_certificates(out))
+            certs.extend(lenient_certificates(out))
     if not certs:
         raise InputError("the security tool listed no certificate", location=LABEL)
     return TrustStore(LABEL, tuple(_unique(certs)))

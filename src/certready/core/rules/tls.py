@@ -14,7 +14,7 @@ from collections.abc import Iterable
 
 from certready.core.facts import normalise_fingerprint
 from certready.core.handshake import HandshakeContext
-from certready.core.issuers import issued_by
+from certready.core.issuer_link import issued_by
 from certready.core.model import NoParameters, Rule, Scope, Severity, Violation
 from certready.core.rules import chain as _chain_rules  # noqa: F401 - declared before they are superseded
 from certready.core.rules.registry import lookup, rule

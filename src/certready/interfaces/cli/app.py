@@ -69,6 +69,12 @@ COMMANDS: dict[str, CommandEntry] = {
         "audit",
         "Write the trust-install plan: scripts per server and client group, and a README.",
     ),
+    "pfx": CommandEntry(
+        "pfx",
+        "Build the PFX (PKCS#12) Windows imports from a PEM certificate, its key and its "
+        "intermediates: AES-256 with a SHA-256 MAC, or --legacy. Without --password-env or "
+        "--password-file the password is asked on the terminal.",
+    ),
     "lab": CommandEntry(
         "lab",
         "A private lab CA that issues what the install guide wants (never for production).",

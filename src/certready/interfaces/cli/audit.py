@@ -23,7 +23,7 @@ from certready.interfaces.cli.options import (
 )
 from certready.interfaces.cli.output import emit_report, exit_status
 from certready.services.audit import AuditOptions, audit_with_policy
-from certready.services.plan import write_install_plan
+from certready.services.plan import PlanOptions, load_signer, write_install_plan
 
 AUDIT_EPILOG = """\
 \b
@@ -39,6 +39,8 @@ PLAN_EPILOG = """\
 Examples:
   certready plan site.yaml --out plan/
   certready plan site.yaml --out plan/ --force    replace an earlier plan
+  certready plan site.yaml --out plan/ --profile-identifier org.example \\
+      --sign-profile signer.pem --sign-profile-key signer.key
 """
 
 
@@ -99,12 +101,40 @@ def register(app: typer.Typer) -> None:
         force: Annotated[
             bool, typer.Option("--force", help="Overwrite files of an earlier plan.")
         ] = False,
+        profile_identifier: Annotated[
+            str | None,
+            typer.Option(
+                metavar="ORG.ID",
+                help="Reverse-DNS prefix of the iOS/iPadOS profiles (overrides the manifest's "
+                "`profile_identifier`; default: the servers' domain reversed).",
+            ),
+        ] = None,
+        sign_profile: Annotated[
+            str | None,
+            typer.Option(
+                metavar="CERT",
+                help="Sign the .mobileconfig profiles with this certificate (PEM; CA "
+                "certificates after it are sent along) so iOS shows them as verified.",
+            ),
+        ] = None,
+        sign_profile_key: Annotated[
+            str | None,
+            typer.Option(metavar="KEY", help="The private key (PEM) of --sign-profile."),
+        ] = None,
     ) -> int:
         """Write the trust-install plan: scripts per server and client group, and a README.
 
         Exit status: 0 written, 2 usage, manifest or input error (nothing overwritten).
         """
-        plan, written = write_install_plan(manifest, out, force=force)
+        if (sign_profile is None) != (sign_profile_key is None):
+            raise UsageError("give --sign-profile CERT and --sign-profile-key KEY together")
+        signer = (
+            load_signer(sign_profile, sign_profile_key)
+            if sign_profile is not None and sign_profile_key is not None
+            else None
+        )
+        options = PlanOptions(profile_identifier=profile_identifier, signer=signer)
+        plan, written = write_install_plan(manifest, out, force=force, options=options)
         streams = current_streams()
         kind = "private chain" if plan.private else "public chain: nothing to install on clients"
         streams.stdout.write(

@@ -5,7 +5,7 @@ from __future__ import annotations
 import os
 from dataclasses import dataclass, field
 from enum import IntEnum
-from typing import TYPE_CHECKING, TextIO
+from typing import TYPE_CHECKING, BinaryIO, TextIO
 
 if TYPE_CHECKING:  # rich is imported when a command first prints (not for --version/--help)
     from rich.console import Console
@@ -31,6 +31,9 @@ class Streams:
     stdout: TextIO
     stderr: TextIO
     debug: bool = False
+    stdin: BinaryIO | None = None
+    """What ``-`` reads (an input file, a targets file): standard input's bytes, or the stream a
+    test hands to ``main(stdin=...)``; ``None`` when there is none (pythonw, a service)."""
     _out: Console | None = field(default=None, repr=False)
     _err: Console | None = field(default=None, repr=False)
 
@@ -67,7 +70,7 @@ class Streams:
 
     def note(self, source: str, message: str) -> None:
         """A non-fatal remark about an input, on stderr: ``certready: note: app.pfx: ...``."""
-        from certready.adapters.sources import display_name
+        from certready.adapters.inputs import display_name
 
         self.stderr.write(f"certready: note: {display_name(source)}: {message}\n")
         self.stderr.flush()

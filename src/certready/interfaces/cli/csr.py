@@ -103,12 +103,23 @@ def register(app: typer.Typer) -> None:
         write(f"wrote {files.request}  (request for {', '.join(files.hosts)})\n")
         write(f"      Key Usage: {usages} ({key_usage_hex(frozenset(files.key_usage))})\n")
         write(f"      Extended Key Usage: {ekus}\n")
-        write(f"wrote {files.certreq_inf}  (Windows: certreq -new {files.certreq_inf.name} ...)\n")
+        write(f"wrote {files.certreq_inf}  (Windows: the same request, key made on the server)\n")
         write(f"wrote {files.openssl_config}  (openssl req -config {files.openssl_config.name})\n")
+        stem = files.request.stem
         write(
-            f"next: submit {files.request.name} to your CA, then check what it returns with\n"
-            f"      certready lint CERT {' '.join('--host ' + h for h in files.hosts)}"
-            f" --profile {files.profile}\n"
+            "take one route:\n"
+            f"  A. the key made here: submit {files.request.name} to your CA; with the certificate\n"
+            f"     it returns, make the server's PFX:  certready pfx CERT {files.key.name} "
+            f"CHAIN --out {stem}.pfx\n"
+            f"     (then delete {files.key.name} from this machine once the PFX is on the "
+            "server)\n"
+            f"  B. the key made on the Windows server: copy {files.certreq_inf.name} there, run\n"
+            f"     certreq -new {files.certreq_inf.name} {stem}.csr, submit that .csr, then "
+            "certreq -accept CERT\n"
+            f"     on the same server (discard {files.key.name} and {files.request.name} "
+            "written here)\n"
+            f"check what the CA returns:  certready lint CERT "
+            f"{' '.join('--host ' + h for h in files.hosts)} --profile {files.profile}\n"
         )
         return ExitStatus.OK
 

@@ -7,7 +7,6 @@ from typing import Annotated
 
 import typer
 
-from certready.adapters.passwords import password_source
 from certready.adapters.profiles import load_policy
 from certready.core.hostnames import reference_host
 from certready.core.model import Role
@@ -31,6 +30,7 @@ from certready.interfaces.cli.options import (
     host_option,
 )
 from certready.interfaces.cli.output import emit_report, exit_status
+from certready.interfaces.cli.secrets import password_source
 from certready.services.chain import make_chain_options
 from certready.services.lint import LintOptions, lint
 
@@ -84,7 +84,7 @@ def register(app: typer.Typer) -> None:
         """
         streams = current_streams()
         password = password_source(password_env, password_file)
-        chain_options = make_chain_options(trust, chain or (), at, crl or ())
+        chain_options = make_chain_options(trust, chain or (), at, crl or (), streams.stdin)
         options = LintOptions(
             policy=load_policy(profile),
             hosts=tuple(reference_host(h) for h in host or ()),
@@ -93,7 +93,14 @@ def register(app: typer.Typer) -> None:
         )
         if chain_options.at is not None:  # --at moves the whole check, dates rules included
             options = replace(options, now=chain_options.at)
-        report = lint(paths, options, password, on_note=streams.note, on_error=streams.traceback)
+        report = lint(
+            paths,
+            options,
+            password,
+            on_note=streams.note,
+            on_error=streams.traceback,
+            stdin=streams.stdin,
+        )
         emit_report(report, fmt, output, streams, policy=options.policy)
         return exit_status(report, fail_on.threshold())
 

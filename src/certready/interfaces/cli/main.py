@@ -6,7 +6,7 @@ import sys
 import traceback
 import warnings
 from collections.abc import Sequence
-from typing import TextIO
+from typing import BinaryIO, TextIO
 
 import typer
 import typer.main
@@ -42,14 +42,22 @@ def main(
     *,
     stdout: TextIO | None = None,
     stderr: TextIO | None = None,
+    stdin: BinaryIO | None = None,
 ) -> int:
-    """Run one command line; return its exit status. Never raises for a user's mistake."""
+    """Run one command line; return its exit status. Never raises for a user's mistake.
+
+    ``stdin`` is what ``-`` reads (default: standard input's bytes)."""
     from certready.interfaces.cli.app import build_app, plain_help
 
     args = list(sys.argv[1:] if argv is None else argv)
     debug = "--debug" in args
     args = [a for a in args if a != "--debug"]
-    streams = Streams(stdout or sys.stdout, stderr or sys.stderr, debug=debug)
+    streams = Streams(
+        stdout or sys.stdout,
+        stderr or sys.stderr,
+        debug=debug,
+        stdin=stdin if stdin is not None else getattr(sys.stdin, "buffer", None),
+    )
     _STREAMS.append(streams)
     try:
         cli = typer.main.get_command(build_app())

@@ -2,15 +2,14 @@
 
 from __future__ import annotations
 
-import sys
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import replace
-from pathlib import Path
 from typing import Annotated
 
 import typer
 
+from certready.adapters.inputs import read_bytes
 from certready.adapters.profiles import load_policy
 from certready.core.errors import InputError, UsageError
 from certready.core.model import TargetResult
@@ -131,7 +130,7 @@ def register(app: typer.Typer) -> None:
         for text in targets or ():
             items.append(parse_target(text))
         for name in targets_file or ():
-            items.extend(_read_targets_file(name))
+            items.extend(_read_targets_file(name, streams))
         if not items:
             raise UsageError("no target: name one (host[:port]) or use --targets-file")
         chain_options = make_chain_options(trust, (), at, crl or ())
@@ -156,18 +155,21 @@ def register(app: typer.Typer) -> None:
     del scan_command
 
 
-def _read_targets_file(name: str) -> list[TargetInput]:
-    if name == "-":
-        return list(parse_targets_file(sys.stdin.read(), "stdin"))
+def _read_targets_file(name: str, streams: Streams) -> list[TargetInput]:
+    """``-T FILE`` (``-``: standard input): one target per line."""
+    data = read_bytes(
+        name,
+        stdin=streams.stdin,
+        prefix="cannot read targets file: ",
+        folder=None,
+        what="a targets file",
+    )
     try:
-        text = Path(name).read_text("utf-8")
-    except OSError as exc:
-        reason = (exc.strerror or str(exc)).lower()
-        raise InputError(f"cannot read targets file: {reason}", location=name) from None
+        text = data.decode("utf-8")
     except UnicodeDecodeError as exc:
         reason = f"not UTF-8 text (byte {exc.start})"
         raise InputError(f"cannot read targets file: {reason}", location=name) from None
-    return list(parse_targets_file(text, name))
+    return list(parse_targets_file(text, "stdin" if name == "-" else name))
 
 
 @contextmanager

@@ -1,6 +1,6 @@
 """The demo deployment: ``make demo`` (``python -m certready.interfaces.demo``).
 
-Everything is generated at demo time in a temporary folder (never committed, so it never expires)
+Everything is generated at demo time in `./demo/` (gitignored, never committed, so it never expires)
 and shipped in the wheel, so the demo runs from an installed copy too:
 
 - :mod:`.example` writes the example deployment: a lab CA, the install guide's servers with

@@ -18,6 +18,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
 
+from certready.adapters.inputs.passwords import secret_from_file
 from certready.core.errors import CertReadyError
 from certready.core.model import Role
 from certready.services import lab
@@ -65,7 +66,7 @@ def write_example(
     secret_file.parent.mkdir(parents=True, exist_ok=True)
     secret_file.write_text(secrets.token_urlsafe(18) + "\n")
     secret_file.chmod(0o600)
-    password = secret_file.read_text().splitlines()[0].encode()
+    password = secret_from_file(secret_file)
     certs = root / "certs"
 
     def issue(

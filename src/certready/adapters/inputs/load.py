@@ -1,0 +1,161 @@
+"""One input's bytes to a :class:`Bundle`, and every input of a command line in turn.
+
+The format is detected from the content, never the extension: PEM (also written as UTF-16, as
+PowerShell 5 does), DER, or bare base64 of either (a Kubernetes secret's ``tls.crt`` value).
+Every failure is an :class:`InputError` naming the input, so one bad file never stops the others.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator, Sequence
+from dataclasses import replace
+from pathlib import Path
+from typing import BinaryIO
+
+from cryptography import x509
+
+from certready.adapters.inputs.bundle import STDIN, Bundle, PasswordSource
+from certready.adapters.inputs.der import load_der
+from certready.adapters.inputs.failures import BAD_DATA, reason
+from certready.adapters.inputs.pem import load_pem
+from certready.adapters.inputs.read import MAX_INPUT_BYTES, folder_files, read_input, too_large
+from certready.adapters.inputs.sniff import (
+    PEM_MARK,
+    bare_base64,
+    from_utf16,
+    is_blank,
+    is_utf16,
+    not_recognised,
+)
+from certready.core.errors import InputError
+from certready.core.facts import certificate_names
+
+
+def load_bytes(data: bytes, source: str, password: PasswordSource | None = None) -> Bundle:
+    """Parse one input's bytes into its certificates and keys.
+
+    Raises :class:`InputError` (:class:`PasswordError` for a missing or wrong password) whose
+    ``location`` is ``source``; the message never contains the password.
+    """
+    if len(data) > MAX_INPUT_BYTES:
+        raise InputError(too_large(len(data)), location=source)
+    try:
+        return _checked(_load_bytes(data, source, password))
+    except BaseException as exc:
+        # cryptography's Rust parsers can panic on damaged input (a malformed DEK-Info IV in an
+        # encrypted PEM key); pyo3 raises that as a BaseException that must not end the batch.
+        if type(exc).__name__ == "PanicException":
+            raise InputError(
+                "damaged beyond parsing (cryptography's parser failed on it)", location=source
+            ) from None
+        raise
+
+
+def _load_bytes(data: bytes, source: str, password: PasswordSource | None) -> Bundle:
+    notes: list[str] = []
+    if is_utf16(data):
+        data = from_utf16(data, source)
+        notes.append("UTF-16 text (as PowerShell 5 writes it): read as ASCII")
+    if PEM_MARK in data:
+        bundle = load_pem(data, source, password)
+    elif is_blank(data):
+        raise InputError("empty input" if source == STDIN else "empty file", location=source)
+    elif data[0] == 0x30:
+        bundle = load_der(data, source, password)
+    else:
+        decoded = bare_base64(data)
+        if decoded is None:
+            raise InputError(not_recognised(data), location=source)
+        if PEM_MARK in decoded:
+            bundle = load_pem(decoded, source, password)
+            notes.append("base64 of a PEM file (as a Kubernetes secret holds it): decoded")
+        else:
+            bundle = load_der(decoded, source, password)
+            notes.append("base64 without PEM header lines: decoded as DER")
+    if notes:
+        bundle = replace(bundle, notes=(*notes, *bundle.notes))
+    return bundle
+
+
+def _checked(bundle: Bundle) -> Bundle:
+    """Refuse a certificate whose names cannot be read.
+
+    cryptography parses the subject and issuer lazily, so a damaged name would otherwise surface
+    as a ``ValueError`` in the middle of the analysis. (Damaged extensions are left alone: the
+    facts record them, and rules report them.)
+    """
+    for i, loaded in enumerate(bundle.certificates):
+        if i and loaded.certificate in _NAMES_READ:
+            continue
+        try:
+            certificate_names(loaded.certificate)  # parsed on access; remembered for the facts
+        except BAD_DATA as exc:
+            index = loaded.location.rsplit("#", 1)[-1]
+            raise InputError(
+                f"certificate #{index} is damaged: its names cannot be read ({reason(exc)})",
+                location=bundle.source,
+            ) from None
+        if i:  # what comes after the first certificate (its chain) recurs with every leaf
+            if len(_NAMES_READ) >= _NAMES_READ_MAX:
+                _NAMES_READ.clear()
+            _NAMES_READ[loaded.certificate] = None
+    return bundle
+
+
+_NAMES_READ: dict[x509.Certificate, None] = {}
+"""Chain certificates (equal DER) whose names were read: the same CA certificates come with every
+leaf, and reading a name costs several microseconds each time."""
+_NAMES_READ_MAX = 4096
+
+
+def load_file(
+    path: str | Path, password: PasswordSource | None = None, *, stdin: BinaryIO | None = None
+) -> Bundle:
+    """One file (or ``-``: ``stdin``) as a :class:`Bundle`; raises :class:`InputError` naming it."""
+    name = str(path)
+    return load_bytes(read_input(name, stdin), name, password)
+
+
+def load_certificates_file(path: str | Path) -> tuple[x509.Certificate, ...]:
+    """The certificates of one file (any format but a keyed PKCS#12); holding none is an error."""
+    bundle = load_file(path)
+    if not bundle.certificates:
+        raise InputError("holds no certificate", location=str(path))
+    return tuple(c.certificate for c in bundle.certificates)
+
+
+def iter_inputs(
+    paths: Sequence[str],
+    password: PasswordSource | None = None,
+    *,
+    stdin: BinaryIO | None = None,
+) -> Iterator[Bundle | InputError]:
+    """Each input (folders expanded recursively) as a Bundle, or the InputError that it raised.
+
+    ``-`` reads ``stdin`` (without one, it is an input error). A folder none of whose files
+    holds a certificate is itself an error naming the folder.
+    """
+    for name in paths:
+        if name != STDIN and Path(name).is_dir():
+            any_certificate = False
+            files = folder_files(name)
+            for file in files:
+                item = _load_one(file, password, None)
+                any_certificate = any_certificate or (
+                    isinstance(item, Bundle) and bool(item.certificates)
+                )
+                yield item
+            if not any_certificate:
+                what = f"none of its {len(files)} files" if files else "it has no files"
+                yield InputError(f"folder holds no certificate ({what})", location=name)
+        else:
+            yield _load_one(name, password, stdin)
+
+
+def _load_one(
+    name: str, password: PasswordSource | None, stdin: BinaryIO | None
+) -> Bundle | InputError:
+    try:
+        return load_file(name, password, stdin=stdin)
+    except InputError as exc:
+        return exc

@@ -1,0 +1,99 @@
+"""Bounded reads: a file, standard input (``-``) or a folder's files, never more than a cap.
+
+Every reader of the tool's inputs (certificates and keys, trust files, CRLs, manifests, targets
+files, lab files, password files) comes through :func:`read_bytes`, so a failure is always one
+:class:`InputError` naming the file in the caller's words, and nothing reads an endless stream.
+Standard input is passed in (``stdin``: a binary stream), never taken from ``sys.stdin`` here,
+so tests hand in their own.
+"""
+
+from __future__ import annotations
+
+import os
+import stat
+from pathlib import Path
+from typing import BinaryIO
+
+from certready.adapters.inputs.bundle import STDIN
+from certready.core.errors import InputError
+
+MAX_INPUT_BYTES = 16 * 1024 * 1024
+"""No certificate file is this large; a bigger input is refused before it is parsed."""
+
+MIB = 1024 * 1024
+
+
+def read_bytes(
+    name: str,
+    *,
+    stdin: BinaryIO | None = None,
+    limit: int = MAX_INPUT_BYTES,
+    prefix: str = "",
+    folder: str | None = "is a folder, not a file",
+    what: str = "a certificate file",
+) -> bytes:
+    """The bytes of file ``name`` (standard input for ``-``), refusing more than ``limit``.
+
+    Failures are an :class:`InputError` located at ``name`` whose message is ``prefix`` followed by
+    the reason (the system's, in lower case, or "too large for ``what``"); a folder is ``folder``
+    as it stands (``None``: the system's reason after ``prefix``).
+    """
+    try:
+        if name == STDIN:
+            if stdin is None:
+                raise InputError(f"{prefix}standard input is not available", location=name)
+            data = stdin.read(limit + 1)
+        else:
+            with Path(name).open("rb") as stream:
+                data = stream.read(limit + 1)
+    except IsADirectoryError as exc:
+        message = folder if folder is not None else f"{prefix}{os_reason(exc)}"
+        raise InputError(message, location=name) from None
+    except OSError as exc:
+        raise InputError(f"{prefix}{os_reason(exc)}", location=name) from None
+    if len(data) > limit:
+        raise InputError(f"{prefix}{too_large(len(data), limit, what)}", location=name)
+    return data
+
+
+def read_input(name: str, stdin: BinaryIO | None = None) -> bytes:
+    """The bytes of a certificate or key input (``-``: ``stdin``), refusing more than 16 MiB."""
+    return read_bytes(name, stdin=stdin)
+
+
+def os_reason(exc: OSError) -> str:
+    """``no such file or directory``: the system's reason, without ``[Errno 2]`` and the path."""
+    return (exc.strerror or str(exc)).lower()
+
+
+def too_large(size: int, limit: int = MAX_INPUT_BYTES, what: str = "a certificate file") -> str:
+    """``size`` is exact, or ``limit + 1`` when reading stopped there (unknown)."""
+    if size > limit + 1:
+        return f"too large for {what} ({size / MIB:.0f} MiB; the limit is {limit // MIB} MiB)"
+    return f"too large for {what} (over the {limit // MIB} MiB limit)"
+
+
+def folder_files(folder: str) -> list[str]:
+    """Every file under ``folder``, recursively, sorted; hidden files and folders skipped.
+
+    Symbolic links to files are followed (a Kubernetes secret mount is ``tls.crt -> ..data/...``);
+    links to folders are not, so a loop cannot hang the walk. Named pipes, sockets and devices
+    are passed over: reading a pipe nobody writes to would hang the run. (A broken link is kept,
+    so that it is reported.)
+    """
+    found: list[str] = []
+    for root, dirs, files in os.walk(folder, followlinks=False):
+        dirs[:] = sorted(d for d in dirs if not d.startswith("."))
+        for name in sorted(files):
+            path = str(Path(root) / name)
+            if not name.startswith(".") and not _special(path):
+                found.append(path)
+    return found
+
+
+def _special(path: str) -> bool:
+    """A named pipe, socket or device (not a regular file, nor a broken link)."""
+    try:
+        return not stat.S_ISREG(Path(path).stat().st_mode)
+    except OSError:
+        return False

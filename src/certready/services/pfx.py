@@ -1,0 +1,141 @@
+"""pfx: a PEM certificate, its key and its intermediates as the PKCS#12 file Windows imports.
+
+The leaf is the certificate of CERT (or of a CHAIN file) whose public key is KEY's; every other
+CA certificate goes in issuer order, a root only when asked (clients get roots from their trust
+store, not from the server). AES-256 with a SHA-256 MAC by default; ``legacy`` 3DES with a SHA-1
+MAC for Windows Server 2016 and older. The file is written 0600, never over an existing file
+unless ``force``, never through a symbolic link.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from pathlib import Path
+
+from cryptography import x509
+from cryptography.hazmat.primitives import hashes
+from cryptography.hazmat.primitives.serialization import Encoding, PublicFormat
+
+from certready.adapters.inputs import read_bytes
+from certready.adapters.issuance.keys import KEY_MODE, IssuedKey, load_private_key, write_file
+from certready.adapters.issuance.pkcs12 import pfx_bytes
+from certready.core.errors import InputError, UsageError
+
+
+@dataclass(frozen=True, slots=True)
+class PfxInputs:
+    """What goes into the PFX, checked before any password is asked for."""
+
+    key: IssuedKey
+    certificate: x509.Certificate
+    chain: tuple[x509.Certificate, ...]
+    """Issuer first."""
+    left_out_roots: tuple[x509.Certificate, ...]
+
+
+@dataclass(frozen=True, slots=True)
+class PfxFile:
+    path: Path
+    inputs: PfxInputs
+    legacy: bool
+    thumbprint_sha1: str
+
+
+def read_certificates(path: str | Path) -> list[x509.Certificate]:
+    """Every certificate of a PEM file (other blocks skipped), or the one of a DER file."""
+    source = Path(path)
+    data = read_bytes(str(source))
+    try:
+        if b"-----BEGIN CERTIFICATE-----" in data:
+            return list(x509.load_pem_x509_certificates(data))
+        if b"-----BEGIN" in data:
+            return []
+        return [x509.load_der_x509_certificate(data)]
+    except ValueError:
+        raise InputError("not a PEM or DER certificate", location=str(source)) from None
+
+
+def _spki(key: object) -> bytes:
+    return key.public_bytes(Encoding.DER, PublicFormat.SubjectPublicKeyInfo)  # type: ignore[attr-defined,no-any-return]
+
+
+def _is_root(cert: x509.Certificate) -> bool:
+    return cert.subject == cert.issuer
+
+
+def gather(
+    certificate: str | Path,
+    key: str | Path,
+    chain: Sequence[str | Path] = (),
+    *,
+    key_password: bytes | None = None,
+    include_root: bool = False,
+) -> PfxInputs:
+    """The key, its certificate and the chain in issuer order; a key that matches no
+    certificate is a UsageError naming both files."""
+    private_key = load_private_key(Path(key), key_password)
+    certs = read_certificates(certificate)
+    if not certs:
+        raise InputError("holds no certificate", location=str(certificate))
+    extra: list[x509.Certificate] = []
+    for path in chain:
+        found = read_certificates(path)
+        if not found:
+            raise InputError("holds no certificate", location=str(path))
+        extra += found
+    wanted = _spki(private_key.public_key())
+    leaf = next((c for c in certs if _spki(c.public_key()) == wanted), None)
+    if leaf is None:
+        raise UsageError(
+            f"the key {key} does not belong to the certificate", location=str(certificate)
+        )
+    pool: dict[bytes, x509.Certificate] = {}
+    for cert in (*certs, *extra):
+        if cert != leaf:
+            pool.setdefault(cert.fingerprint(hashes.SHA256()), cert)
+    ordered: list[x509.Certificate] = []
+    current = leaf
+    while not _is_root(current):
+        issuer = next(
+            (c for c in pool.values() if c.subject == current.issuer and c not in ordered), None
+        )
+        if issuer is None:
+            break
+        ordered.append(issuer)
+        current = issuer
+    ordered += [c for c in pool.values() if c not in ordered]
+    roots = tuple(c for c in ordered if _is_root(c))
+    kept = tuple(c for c in ordered if include_root or not _is_root(c))
+    return PfxInputs(private_key, leaf, kept, () if include_root else roots)
+
+
+def write_pfx(
+    inputs: PfxInputs,
+    out: str | Path,
+    password: bytes,
+    *,
+    legacy: bool = False,
+    force: bool = False,
+) -> PfxFile:
+    """Write the PFX (0600); an existing file only with ``force``, never a symbolic link."""
+    path = Path(out)
+    if path.is_symlink():
+        raise UsageError("is a symbolic link: refusing to write through it", location=str(path))
+    if path.exists() and not force:
+        raise UsageError("already exists; pass --force to overwrite it", location=str(path))
+    if not password:
+        raise UsageError("an empty PFX password is not allowed")
+    names = inputs.certificate.subject.get_attributes_for_oid(x509.NameOID.COMMON_NAME)
+    friendly = str(names[0].value) if names else path.stem
+    data = pfx_bytes(
+        inputs.key,
+        inputs.certificate,
+        inputs.chain,
+        password,
+        friendly_name=friendly,
+        legacy=legacy,
+    )
+    write_file(path, data, mode=KEY_MODE, force=force)
+    thumb = inputs.certificate.fingerprint(hashes.SHA1()).hex().upper()  # noqa: S303 - Windows
+    return PfxFile(path, inputs, legacy, thumb)
