@@ -4,7 +4,7 @@ VENV   ?= .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 
-.PHONY: all demo test lint typecheck contracts unit wheel bench conformance clean readme
+.PHONY: all demo test lint typecheck contracts unit wheel bench fuzz conformance clean readme
 
 all: test
 
@@ -42,6 +42,13 @@ bench: $(STAMP)
 	$(BIN)/python -m pip install --quiet -e '.[dev,bench]'
 	$(BIN)/python bench/lint.py
 	$(BIN)/python bench/rules.py
+
+# coverage-guided fuzzing of every input parser, SECONDS per target (bench/README.md#fuzz)
+SECONDS ?= 60
+fuzz: $(STAMP)
+	$(BIN)/python -m pip install --quiet -e '.[dev,fuzz]'
+	for target in $$($(BIN)/python bench/fuzz.py --list); do \
+		$(BIN)/python bench/fuzz.py $$target --seconds $(SECONDS) || exit 1; done
 
 clean:
 	rm -rf $(VENV) .venv-wheel dist .mypy_cache .ruff_cache .pytest_cache build dist
