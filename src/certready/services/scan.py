@@ -27,7 +27,7 @@ from certready.adapters.tlsfetch import (
 )
 from certready.core.engine import drop_superseded, evaluate
 from certready.core.errors import InputError, UsageError
-from certready.core.facts import cached_facts, normalise_fingerprint
+from certready.core.facts import FactsCache, normalise_fingerprint
 from certready.core.handshake import Expectations, HandshakeContext
 from certready.core.hostnames import normalise_host, reference_host
 from certready.core.model import Report, Role, TargetResult, TargetStatus, TlsFacts
@@ -62,6 +62,8 @@ class ScanOptions:
     """Name resolution (``None``: the system resolver); tests inject their own."""
     resolve: tuple[tuple[str, int, str], ...] = ()
     """``--resolve``: (host, port, address) pins, tried before ``resolver``."""
+    facts: FactsCache = field(default_factory=FactsCache)
+    """The run's certificate facts, remembered for its servers (their CAs recur)."""
 
 
 TargetInput = str | ScanTarget | InputError
@@ -242,7 +244,12 @@ def analyse_presented(
             tls=tls,
         )
     lint_options = LintOptions(
-        policy=options.policy, hosts=hosts, role=Role.SSL, now=options.now, chain=options.chain
+        policy=options.policy,
+        hosts=hosts,
+        role=Role.SSL,
+        now=options.now,
+        chain=options.chain,
+        facts=options.facts,
     )
     result = analyse(target.text, loaded, (), lint_options, served=True)
     # The tls rules judge the server's own order (analyse() puts the leaf it chose first).
@@ -251,14 +258,16 @@ def analyse_presented(
     leaf_without_sni = None
     if isinstance(without_sni, Presented) and without_sni.chain:
         try:
-            leaf_without_sni = cached_facts(x509.load_der_x509_certificate(without_sni.chain[0]))
+            leaf_without_sni = options.facts.facts(
+                x509.load_der_x509_certificate(without_sni.chain[0])
+            )
         except ValueError:
             leaf_without_sni = None
     leaf_cert = loaded[0].certificate
     if options.chain is not None:
         trusted = options.chain.anchors.fingerprints
         anchors = tuple(
-            cached_facts(cert)
+            options.facts.facts(cert)
             for cert, fp in options.chain.issuer_candidates([leaf_cert])
             if fp in trusted
         )

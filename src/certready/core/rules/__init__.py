@@ -6,8 +6,9 @@
 - :mod:`.usage`: Key Usage, Extended Key Usage, basic constraints.
 - :mod:`.validity`: dates and lifetimes (CA/B SC-081, Apple).
 - :mod:`.sts`: the token-signing certificate.
-- :mod:`.chain`: path building and trust (findings emitted by the chain analyser).
+- :mod:`.chain`: path building and trust (over the path facts the chain service computes).
 - :mod:`.tls`: what a live server presents, judged per handshake.
+- :mod:`.client`: one client machine's stores and proxies (``certready doctor``).
 - :mod:`.deployment`: each server's certificates across a whole deployment.
 - :mod:`.deployment_clients`: the clients of a deployment: names, private CA, proxy.
 - :mod:`.meta`: what the engine itself reports (``engine.rule-failed``).
@@ -18,6 +19,7 @@ from __future__ import annotations
 from certready.core.model import Rule
 from certready.core.rules import (  # noqa: F401 - imported to register their rules
     chain,
+    client,
     deployment,
     deployment_clients,
     keys,

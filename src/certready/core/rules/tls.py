@@ -15,17 +15,12 @@ from collections.abc import Iterable
 from certready.core.facts import normalise_fingerprint
 from certready.core.handshake import HandshakeContext
 from certready.core.issuer_link import issued_by
-from certready.core.model import NoParameters, Rule, Scope, Severity, Violation
-from certready.core.rules import chain as _chain_rules  # noqa: F401 - declared before they are superseded
-from certready.core.rules.registry import lookup, rule
+from certready.core.model import NoParameters, Scope, Severity, Violation
+from certready.core.rules import chain
+from certready.core.rules.registry import rule
 
 OBSOLETE_PROTOCOLS = frozenset({"SSLv2", "SSLv3", "TLSv1", "TLSv1.1"})
 """Below TLS 1.2: deprecated by RFC 8996."""
-
-
-def _chain_rule(rule_id: str) -> Rule:
-    """Transitional: the chain rules are not bound to names yet."""
-    return lookup(rule_id)
 
 
 @rule(
@@ -44,7 +39,7 @@ def _chain_rule(rule_id: str) -> Rule:
     ),
     references=("RFC 8446 §4.4.2", "RFC 5246 §7.4.2", "install guide: certificate chain"),
     scope=Scope.HANDSHAKE,
-    supersedes=(_chain_rule("chain.missing-intermediate"),),
+    supersedes=(chain.missing_intermediate,),
 )
 def intermediate_not_sent(ctx: HandshakeContext, params: NoParameters) -> Iterable[Violation]:
     """The leaf's issuer is neither sent nor one of the trusted anchors (``--trust``) (RFC 8446
@@ -80,7 +75,7 @@ def intermediate_not_sent(ctx: HandshakeContext, params: NoParameters) -> Iterab
     remediation="Order the served chain leaf first, then its issuer, then that CA's issuer.",
     references=("RFC 5246 §7.4.2", "RFC 8446 §4.4.2"),
     scope=Scope.HANDSHAKE,
-    supersedes=(_chain_rule("chain.wrong-order"),),
+    supersedes=(chain.wrong_order,),
 )
 def wrong_order(ctx: HandshakeContext, params: NoParameters) -> Iterable[Violation]:
     """Each certificate is followed by its issuer when the issuer is sent at all (RFC 5246 §7.4.2);
