@@ -9,6 +9,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import ClassVar
 
+from certready.core.location import Location
 from certready.core.model import CertFacts, ChainElement, Role, Scope, TlsFacts
 
 
@@ -51,7 +52,7 @@ class HandshakeContext:
         return self.presented[0]
 
     @property
-    def location(self) -> str:
+    def location(self) -> Location:
         """The leaf's origin, ``tls://app:443#leaf``."""
         return self.presented[0].origin
 

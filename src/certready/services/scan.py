@@ -28,8 +28,10 @@ from certready.adapters.tlsfetch import (
 from certready.core.engine import drop_superseded, evaluate
 from certready.core.errors import InputError, UsageError
 from certready.core.facts import FactsCache, normalise_fingerprint
+from certready.core.failure import FailureReason, FetchStep, ScanFailure
 from certready.core.handshake import Expectations, HandshakeContext
 from certready.core.hostnames import normalise_host, reference_host
+from certready.core.location import InputLocation, TrustKind
 from certready.core.model import Report, Role, TargetResult, TargetStatus, TlsFacts
 from certready.core.policy import Policy
 from certready.core.targets import ScanTarget, parse_target
@@ -83,7 +85,7 @@ def expected_issuers(specs: Sequence[str], chain: ChainOptions) -> tuple[str, ..
         issuers = [
             c.subject.rfc4514_string()
             for store in chain.trust
-            if store.label.startswith(("trust:file:", "trust:dir:"))
+            if store.kind in (TrustKind.FILE, TrustKind.DIRECTORY)
             for c in store.anchors
         ]
     return tuple(issuers)
@@ -145,7 +147,7 @@ def _input_error(item: InputError | UsageError, text: str) -> TargetResult:
     where = item.location or text
     return TargetResult(
         target=where,
-        location=f"input:{where}",
+        location=InputLocation(where),
         status=TargetStatus.INPUT_ERROR,
         reason=item.message,
     )
@@ -190,6 +192,7 @@ async def _scan_one(
             location=target.location,
             status=TargetStatus.UNREACHABLE,
             reason=first.message,
+            failure=ScanFailure(first.reason, first.step),
             hosts=(sni or target.host,),
         )
     without_sni = outcomes[1] if len(outcomes) > 1 else None
@@ -222,7 +225,7 @@ def analyse_presented(
     )
     loaded: list[LoadedCertificate] = []
     for index, der in enumerate(presented.chain):
-        origin = f"{target.location}#{'leaf' if index == 0 else index}"
+        origin = target.location.presented(index)
         try:
             loaded.append(LoadedCertificate(x509.load_der_x509_certificate(der), origin))
         except ValueError as exc:
@@ -231,6 +234,7 @@ def analyse_presented(
                 location=origin,
                 status=TargetStatus.INPUT_ERROR,
                 reason=f"the server sent a certificate that cannot be parsed: {exc}",
+                failure=ScanFailure(FailureReason.UNPARSEABLE_CERTIFICATE, FetchStep.HANDSHAKE),
                 hosts=hosts,
                 tls=tls,
             )
@@ -240,6 +244,7 @@ def analyse_presented(
             location=target.location,
             status=TargetStatus.UNREACHABLE,
             reason="the handshake completed without a server certificate (anonymous cipher?)",
+            failure=ScanFailure(FailureReason.NO_CERTIFICATE, FetchStep.HANDSHAKE),
             hosts=hosts,
             tls=tls,
         )

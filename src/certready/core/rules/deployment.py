@@ -18,6 +18,7 @@ from collections.abc import Iterable, Iterator
 
 from certready.core.deployment import DeploymentContext, ServerRole, ServerSpec, Topology
 from certready.core.hostnames import is_ip_address
+from certready.core.location import Location
 from certready.core.model import CertFacts, KeyPairing, NoParameters, Scope, Severity, Violation
 from certready.core.rules.names import host_covered as san_covers
 from certready.core.rules.names import is_public_suffix, wildcard_problem
@@ -330,7 +331,7 @@ def served_certificate_differs(ctx: DeploymentContext, params: NoParameters) -> 
         seen = t.observed(server)
         if seen.leaf is None:
             continue
-        served: list[tuple[str | None, CertFacts, str]] = (
+        served: list[tuple[str | None, CertFacts, Location | None]] = (
             [(None, seen.served, seen.served_location)] if seen.served else []
         )
         served += seen.served_by_name
