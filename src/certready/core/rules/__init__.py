@@ -12,6 +12,7 @@
 - :mod:`.deployment`: each server's certificates across a whole deployment.
 - :mod:`.deployment_clients`: the clients of a deployment: names, private CA, proxy.
 - :mod:`.meta`: what the engine itself reports (``engine.rule-failed``).
+- :mod:`.pfx`: a PFX file's encryption and the Windows that can import it (emitted by the audit).
 """
 
 from __future__ import annotations
@@ -25,6 +26,7 @@ from certready.core.rules import (  # noqa: F401 - imported to register their ru
     keys,
     meta,
     names,
+    pfx,
     signature,
     sts,
     tls,
