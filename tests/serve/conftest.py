@@ -12,6 +12,10 @@ from typing import Any
 
 import pytest
 
+from tests.inventory.conftest import db_url, postgres_cluster
+
+__all__ = ["db_url", "postgres_cluster"]  # the inventory's fixtures: SQLite and PostgreSQL
+
 CHROMEDRIVER = "/usr/bin/chromedriver"
 
 

@@ -16,12 +16,9 @@ from certready.adapters.inventory.store import Store
 from certready.services.history import history
 from tests.audit.lab import APP, make_lab
 from tests.cli import run
-from tests.inventory.conftest import db_url, postgres_cluster
 from tests.pki import Issued, TestCA
 from tests.scan.servers import Servers
 from tests.serve.support import SwappableTLS, Webhook, free_port, get, serve_process, wait_for
-
-__all__ = ["db_url", "postgres_cluster"]  # the inventory's fixtures: both backends
 
 
 def _not_after(metrics: str, endpoint: str) -> float | None:

@@ -17,10 +17,7 @@ from certready.core.errors import UsageError
 from certready.services.schedule import Schedule, parse_schedule
 from certready.services.watch import Watcher
 from tests.audit.lab import make_lab
-from tests.inventory.conftest import db_url, postgres_cluster
 from tests.pki import TestCA
-
-__all__ = ["db_url", "postgres_cluster"]  # the inventory's fixtures: both backends
 
 NOW = dt.datetime(2026, 12, 2, 9, 0, tzinfo=dt.UTC)
 LEASE = dt.timedelta(minutes=5)
