@@ -151,3 +151,35 @@ def test_a_failing_run_is_survived_and_a_stopping_run_abandoned(
 
 def _now() -> dt.datetime:
     return dt.datetime.now(dt.UTC)
+
+
+def test_two_instances_on_one_database_run_a_slot_once(
+    tmp_path: Path, ca: TestCA, db_url: str
+) -> None:
+    lab = make_lab(tmp_path, ca)
+    schedule = parse_schedule("1h", None, 0)
+    sites = [
+        Watcher(parse_database(db_url), [lab.manifest], schedule, status_of=lambda r: 0, owner=o)
+        for o in ("site-a:1", "site-b:2")
+    ]
+    barrier = threading.Barrier(2)
+    results: dict[str, int | None] = {}
+
+    def slot(watcher: Watcher) -> None:
+        barrier.wait()
+        results[watcher.owner] = watcher.run_once(str(lab.manifest), _now())
+
+    threads = [threading.Thread(target=slot, args=(w,)) for w in sites]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(120)
+    for watcher in sites:
+        watcher.stop()
+    ran = [owner for owner, run_id in results.items() if run_id is not None]
+    assert len(results) == 2 and len(ran) == 1, results
+    store = Store(parse_database(db_url))
+    try:
+        assert len(store.runs()) == 1
+    finally:
+        store.close()
