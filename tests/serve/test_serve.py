@@ -132,3 +132,40 @@ def test_off_loopback_without_a_token_refuses_to_start(tmp_path: Path, ca: TestC
         "--listen", "127.0.0.1:0", "--every", "soon",
     )  # fmt: skip
     assert status == 2 and "--every" in err and "refusing" not in err
+
+
+def test_with_a_token_every_route_needs_it_and_ctrl_c_stops_cleanly(
+    tmp_path: Path, ca: TestCA
+) -> None:
+    lab = make_lab(tmp_path, ca)
+    token = tmp_path / "token"
+    token.write_text("a-long-enough-test-token\n")
+    token.chmod(0o600)
+    port = free_port()
+    base = f"http://127.0.0.1:{port}"
+    db = f"sqlite:///{tmp_path / 'inventory.sqlite3'}"
+    args = ["--db", db, "--manifest", str(lab.manifest), "--listen", f"127.0.0.1:{port}"]
+    args += ["--every", "1h", "--token-file", str(token), "--timeout", "2"]
+    log = tmp_path / "serve.log"
+    with serve_process(args, log=log) as process:
+        wait_for(lambda: get(f"{base}/metrics")[0] == 401, what="serve to answer")
+        for path in ("/", "/metrics", "/deployments/x", "/certificates/x"):
+            assert get(base + path)[0] == 401, path
+            assert get(base + path, token="wrong-token-of-some-length")[0] == 401, path
+        status, text = get(f"{base}/metrics", token="a-long-enough-test-token")
+        assert status == 200 and "certready_scan_failures" in text
+        wait_for(lambda: _runs(db), what="the first run")
+        process.send_signal(signal.SIGINT)  # Ctrl-C
+        assert process.wait(30) == 0, log.read_text()
+    assert "stopped" in log.read_text() and "Traceback" not in log.read_text()
+
+
+def test_a_short_token_is_refused(tmp_path: Path, ca: TestCA) -> None:
+    lab = make_lab(tmp_path, ca)
+    token = tmp_path / "token"
+    token.write_text("short\n")
+    status, _, err = run(
+        "serve", "--db", str(tmp_path / "i.db"), "--manifest", str(lab.manifest),
+        "--listen", "0.0.0.0:0", "--token-file", str(token),
+    )  # fmt: skip
+    assert status == 2 and f"{token}: the token must be at least 16 characters" in err

@@ -43,9 +43,10 @@ def read_token(path: str) -> str:
 
 
 def parse_listen(listen: str) -> tuple[str, int]:
-    """``HOST:PORT`` or ``[v6]:PORT`` -> (host, port); a usage error otherwise."""
+    """``HOST:PORT`` or ``[v6]:PORT`` -> (host, port) (port 0: any free one, logged); a usage
+    error otherwise."""
     host, sep, port = listen.rpartition(":")
-    if not sep or not host or not port.isdigit() or not 0 < int(port) < 65536:
+    if not sep or not host or not port.isdigit() or not 0 <= int(port) < 65536:
         raise UsageError(f"--listen {listen!r}: give HOST:PORT (127.0.0.1:9443)")
     return host.strip("[]"), int(port)
 
