@@ -8,6 +8,7 @@ import json
 import os
 import signal
 import socket
+import ssl
 import subprocess
 import sys
 import threading
@@ -31,6 +32,18 @@ class SwappableTLS:
 
     def serve(self, chain: list[Issued]) -> None:
         self._context = server_context(chain)
+        self.down = False
+
+    def serve_pem(self, pem: bytes) -> None:
+        """Serve a PEM file's chain and key (certificates then a private key)."""
+        import tempfile
+
+        with tempfile.TemporaryDirectory() as tmp:
+            path = Path(tmp) / "served.pem"
+            path.write_bytes(pem)
+            context = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+            context.load_cert_chain(path)
+        self._context = context
         self.down = False
 
     down = False

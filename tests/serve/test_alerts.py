@@ -177,3 +177,57 @@ def test_bad_alert_files_are_one_line_errors(tmp_path: Path, text: str, message:
     with pytest.raises(UsageError, match=message) as raised:
         load_alerts(str(config))
     assert str(config) in str(raised.value) and "pw" not in str(raised.value)
+
+
+def test_a_new_error_finding_is_announced_once(tmp_path: Path, ca: TestCA) -> None:
+    hook = Webhook()
+    lab = make_lab(tmp_path, ca)
+    db = parse_database(f"sqlite:///{tmp_path / 'inventory.sqlite3'}")
+    rules = AlertRules(
+        expiring_within=(), served_certificate_changed=False, endpoint_unreachable_twice=False
+    )
+    notifier = Notifier(AlertConfig((hook.url,), rules))
+    watch, inventory = WatchStore(db), Store(db)
+    app_pem = (tmp_path / "certs" / "app.pem").read_bytes()
+    from cryptography import x509
+
+    own = x509.load_pem_x509_certificate(app_pem)
+    wrong_name = ca.issue("elsewhere.example")
+    sent: list[list[str]] = []
+    with Servers() as servers:
+        app = SwappableTLS(servers, [wrong_name, ca.intermediate])
+        app.serve_pem(app_pem)
+        endpoint = f"127.0.0.1:{app.port}"
+        lab.manifest.write_text(
+            lab.manifest.read_text().replace(
+                f"fqdn: {APP}\n", f"fqdn: {APP}\n        endpoint: {endpoint}\n", 1
+            )
+        )
+        watcher = Watcher(db, [lab.manifest], parse_schedule("2s", None, 0), status_of=lambda r: 0)
+        slot = [_now()]
+        wrong = [wrong_name, ca.intermediate]
+        for chain in (None, wrong, None, wrong, wrong):
+            if chain is None:
+                app.serve_pem(app_pem)
+            else:
+                app.serve(chain)
+            slot[0] += dt.timedelta(minutes=1)
+            run_id = watcher.run_once(str(lab.manifest), slot[0])
+            assert run_id is not None
+            found = alerts_for_run(watch, inventory, run_id, rules, _now())
+            sent.append(
+                [a.title for a in deliver(watch, found, notifier.send, owner="t", now=_now())]
+            )
+        watcher.stop()
+    watch.close()
+    inventory.close()
+    hook.close()
+    assert own.subject  # the file's own certificate is served first: no error
+    live = f"production/app (live {endpoint})"
+    appeared = [
+        f"certready: new error names.host-not-covered on {live} ({DEPLOYMENT})",
+        f"certready: new error deployment.served-certificate-differs on (deployment) ({DEPLOYMENT})",
+    ]
+    # wrong certificate served: announced; fixed: quiet; back again: a new change, announced
+    # again; the same again: quiet
+    assert sent == [[], appeared, [], appeared, []]
