@@ -582,9 +582,11 @@ def _bundle_checks(
             )
     ordered = [c for c in sequence if c.fp in related]
     wrong = bool(ordered) and ordered[0].fp != leaf.fp
-    for i, c in enumerate(ordered[1:], start=1):
-        if not wrong and not any(c in graph.candidates(earlier) for earlier in ordered[:i]):
+    certified: set[bytes] = set()  # what the certificates so far may have been issued by
+    for i, c in enumerate(ordered):
+        if i and not wrong and c.fp not in certified:
             wrong = True
+        certified.update(parent.fp for parent in graph.candidates(c))
     if wrong:
         order = ", ".join(f"{c.facts.display_name} ({c.origin})" for c in ordered)
         out.add(

@@ -20,6 +20,13 @@ from certready.core.errors import InputError
 MAX_INPUT_BYTES = 16 * 1024 * 1024
 """No certificate file is this large; a bigger input is refused before it is parsed."""
 
+MAX_FOLDER_BYTES = 1024 * 1024 * 1024
+"""A folder's files together: 100,000 certificate files of a fleet fit several times over. The
+files after the one that crosses it are not read, and the folder is reported."""
+
+MAX_FOLDER_FILES = 1_000_000
+"""Files of one folder (hidden ones and special files not counted)."""
+
 MIB = 1024 * 1024
 
 
