@@ -26,14 +26,14 @@ from certready.adapters.tlsfetch import (
     pinned_resolver,
 )
 from certready.core.errors import InputError, UsageError
-from certready.core.facts import cached_facts
+from certready.core.facts import cached_facts, certificate_names
 from certready.core.hostnames import normalise_host, reference_host
 from certready.core.model import Finding, Report, Role, TargetResult, TargetStatus, TlsFacts
 from certready.core.policy import Policy
 from certready.core.served import Expectations, normalise_fingerprint, served_findings
 from certready.core.targets import ScanTarget, parse_target
 from certready.services.chain import ChainOptions
-from certready.services.lint import LintOptions, analyse
+from certready.services.lint import LintOptions, analyse, judging_failed
 
 Progress = Callable[[TargetResult], None]
 """Called once per finished target (in completion order), e.g. to advance a progress bar."""
@@ -124,7 +124,10 @@ async def scan_async(
 
     async def one(item: TargetInput) -> TargetResult:
         async with limit:
-            result = await _scan_one(item, options, sni_override, expectations)
+            try:
+                result = await _scan_one(item, options, sni_override, expectations)
+            except Exception as exc:  # one target certready cannot judge never ends the scan
+                result = _failed(item, exc)
         if progress is not None:
             progress(result)
         return result
@@ -135,6 +138,18 @@ async def scan_async(
         profile=options.policy.name,
         generated_at=options.now,
         targets=tuple(results),
+    )
+
+
+def _failed(item: TargetInput, exc: Exception) -> TargetResult:
+    """The result of a target whose scan or judging raised: its own error, in one line."""
+    text = item.text if isinstance(item, ScanTarget) else str(getattr(item, "location", item))
+    location = item.location if isinstance(item, ScanTarget) else f"input:{text}"
+    return TargetResult(
+        target=text,
+        location=location,
+        status=TargetStatus.INPUT_ERROR,
+        reason=judging_failed(exc),
     )
 
 
@@ -221,7 +236,9 @@ def analyse_presented(
     for index, der in enumerate(presented.chain):
         origin = f"{target.location}#{'leaf' if index == 0 else index}"
         try:
-            loaded.append(LoadedCertificate(x509.load_der_x509_certificate(der), origin))
+            certificate = x509.load_der_x509_certificate(der)
+            certificate_names(certificate)  # parsed on access: a damaged name fails here
+            loaded.append(LoadedCertificate(certificate, origin))
         except ValueError as exc:
             return TargetResult(
                 target=target.text,

@@ -16,7 +16,7 @@ from cryptography import x509
 
 from certready.adapters.inputs.bundle import STDIN, Bundle, PasswordSource
 from certready.adapters.inputs.der import load_der
-from certready.adapters.inputs.failures import BAD_DATA, reason
+from certready.adapters.inputs.failures import BAD_DATA, reason, unexpected
 from certready.adapters.inputs.pem import load_pem
 from certready.adapters.inputs.read import (
     MAX_FOLDER_BYTES,
@@ -34,7 +34,7 @@ from certready.adapters.inputs.sniff import (
     is_utf16,
     not_recognised,
 )
-from certready.core.errors import InputError
+from certready.core.errors import CertReadyError, InputError
 from certready.core.facts import certificate_names
 
 
@@ -48,6 +48,12 @@ def load_bytes(data: bytes, source: str, password: PasswordSource | None = None)
         raise InputError(too_large(len(data)), location=source)
     try:
         return _checked(_load_bytes(data, source, password))
+    except CertReadyError:
+        raise
+    except Exception as exc:
+        # Whatever else a damaged input makes a library (or this package) raise is this input's
+        # error, never the batch's; --debug shows the original (its cause).
+        raise InputError(f"cannot be read ({unexpected(exc)})", location=source) from exc
     except BaseException as exc:
         # cryptography's Rust parsers can panic on damaged input (a malformed DEK-Info IV in an
         # encrypted PEM key); pyo3 raises that as a BaseException that must not end the batch.
