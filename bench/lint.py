@@ -104,15 +104,30 @@ def make_certready(
     policy = load_policy("homecare")
     chain_options = _chain_options(roots_file) if chain else None
 
+    run_facts = _facts_cache() if chain_options is None else None  # else: the chain options'
+
     def run(items: list[Item]) -> None:
         now = dt.datetime.now(dt.UTC)
         for i, item in enumerate(items):
             bundle = load_bytes(item.pem, f"item{i}.pem")
-            kwargs = {"chain": chain_options} if chain_options is not None else {}
+            kwargs: dict[str, object] = (
+                {"chain": chain_options} if chain_options is not None else {}
+            )
+            if run_facts is not None:
+                kwargs["facts"] = run_facts  # one per lint run, as the lint command has
             options = lint_service.LintOptions(policy=policy, hosts=(item.host,), now=now, **kwargs)
             lint_service.lint_bundle(bundle, options)
 
     return run
+
+
+def _facts_cache() -> object | None:
+    """The facts cache a lint run owns, when this build of certready has one (else ``None``:
+    older builds remember facts in module globals)."""
+    from certready.core import facts
+
+    factory = getattr(facts, "FactsCache", None)
+    return factory() if factory else None
 
 
 def _chain_options(roots_file: Path) -> object | None:

@@ -3,7 +3,9 @@ is that target's one-line error; the healthy server scanned with it still gets i
 
 from __future__ import annotations
 
+import json
 from collections.abc import Iterator
+from typing import Any
 
 import pytest
 
@@ -29,10 +31,11 @@ def test_the_healthy_server_still_gets_its_verdict(ports: dict[str, int], hostil
     code, out, err = run("scan", healthy, bad, "--timeout", "5", "--format", "json")
     assert "Traceback" not in err and "certready: error: unexpected" not in err
     assert code in (1, 2)
-    assert f'"target": "{healthy}"' in out and f'"target": "{bad}"' in out
-    verdicts = out.split(f'"target": "{bad}"')
-    assert '"status": "input-error"' in verdicts[1] or '"status": "input-error"' in verdicts[0]
-    assert out.count('"status": "ok"') == 1  # the healthy server was judged
+    targets = {t["target"]: t for t in json.loads(out)["targets"]}
+    assert targets[healthy]["status"] == "ok"  # the healthy server was judged
+    assert bad in targets  # and the hostile one has its own result (a verdict, or why not)
+    if hostile == "empty-rdn":
+        assert targets[bad]["status"] == "input-error"
 
 
 def test_the_empty_rdn_is_named(ports: dict[str, int]) -> None:
@@ -42,3 +45,29 @@ def test_the_empty_rdn_is_named(ports: dict[str, int]) -> None:
     # negative control: the healthy server alone is judged, no input error
     _, out, err = run("scan", f"127.0.0.1:{ports['healthy']}", "--timeout", "5")
     assert "input-error" not in out and "cannot be parsed" not in out + err
+
+
+def test_a_crash_while_judging_one_server_is_its_own_error(
+    ports: dict[str, int], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from certready.services import scan as scan_service
+
+    original = scan_service.analyse_presented
+    crashing = f"127.0.0.1:{ports['long-serial']}"
+
+    def analyse_presented(target: Any, *args: Any, **kwargs: Any) -> Any:
+        if target.text == crashing:
+            raise ValueError("a bug in a check")
+        return original(target, *args, **kwargs)
+
+    monkeypatch.setattr(scan_service, "analyse_presented", analyse_presented)
+    healthy = f"127.0.0.1:{ports['healthy']}"
+    code, out, err = run("scan", healthy, crashing, "--timeout", "5", "--format", "json")
+    assert code == 2
+    assert "Traceback" not in err
+    targets = {t["target"]: t for t in json.loads(out)["targets"]}
+    assert targets[healthy]["status"] == "ok"
+    assert targets[crashing]["status"] == "input-error"
+    assert targets[crashing]["reason"] == (
+        "could not be judged: certready failed on it (unexpected ValueError: a bug in a check)"
+    )

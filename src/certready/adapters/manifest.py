@@ -170,23 +170,77 @@ def json_schema_text() -> str:
     return json.dumps(json_schema(), indent=2, sort_keys=True) + "\n"
 
 
-class _Lines:
-    """YAML node -> plain data, remembering the 1-based line of every key path."""
+MAX_MANIFEST_BYTES = 256 * 1024
+"""A manifest describes one deployment: 256 KiB holds several hundred servers with comments, and
+any text of that size is composed within about a second and 50 MB (issue 14)."""
+MAX_VALUES = 50_000
+"""Values (mappings, lists, scalars) a manifest may expand to, YAML aliases included: a "billion
+laughs" (aliases nine deep) stops here instead of filling the memory."""
+MAX_DEPTH = 64
+"""Nesting depth: a real manifest nests 7 levels; 600 would exhaust Python's recursion."""
+_MERGE_TAG = "tag:yaml.org,2002:merge"
 
-    def __init__(self) -> None:
+
+class _Lines:
+    """YAML node -> plain data, remembering the 1-based line of every key path.
+
+    Bounded: at most :data:`MAX_VALUES` values (an alias is expanded each time it is used, so
+    this is what bounds "billion laughs") and :data:`MAX_DEPTH` levels."""
+
+    def __init__(self, source: str) -> None:
         self.lines: dict[Loc, int] = {}
         self._constructor = yaml.constructor.SafeConstructor()
+        self._source = source
+        self._values = 0
+        self._seen: set[int] = set()
+        self._aliased = False
 
-    def convert(self, node: yaml.Node, loc: Loc, source: str) -> Any:
+    def _where(self, node: yaml.Node) -> str:
+        return f"{self._source}:{node.start_mark.line + 1}"
+
+    def _count(self, node: yaml.Node, depth: int) -> None:
+        self._values += 1
+        if id(node) in self._seen:
+            self._aliased = True  # composed once, used again: an alias
+        else:
+            self._seen.add(id(node))
+        if self._values > MAX_VALUES:
+            what = "YAML aliases expand to" if self._aliased else "the manifest holds"
+            raise ManifestError(
+                f"{what} more than {MAX_VALUES:,} values; refusing to read further",
+                location=self._where(node),
+            )
+        if depth > MAX_DEPTH:
+            raise ManifestError(
+                f"nested deeper than {MAX_DEPTH} levels", location=self._where(node)
+            )
+
+    def _scalar(self, node: yaml.Node) -> Any:
+        if node.tag == _MERGE_TAG:
+            raise ManifestError(
+                "YAML merge keys (<<) are not supported: write the keys out",
+                location=self._where(node),
+            )
+        try:
+            value = self._constructor.construct_object(node)
+        except yaml.constructor.ConstructorError as exc:
+            problem = exc.problem or "cannot read this value"
+            raise ManifestError(
+                f"not valid YAML: {problem.splitlines()[0]}", location=self._where(node)
+            ) from None
+        except (ValueError, OverflowError) as exc:  # e.g. the timestamp 2026-13-45
+            raise ManifestError(f"not a valid value: {exc}", location=self._where(node)) from None
+        if isinstance(value, str) and "\0" in value:
+            raise ManifestError("contains a NUL character", location=self._where(node))
+        return value
+
+    def convert(self, node: yaml.Node, loc: Loc, source: str, depth: int = 0) -> Any:
+        self._count(node, depth)
         self.lines[loc] = node.start_mark.line + 1
         if isinstance(node, yaml.MappingNode):
             out: dict[Any, Any] = {}
             for key_node, value_node in node.value:
-                key = (
-                    self._constructor.construct_object(key_node)
-                    if isinstance(key_node, yaml.ScalarNode)
-                    else None
-                )
+                key = self._scalar(key_node) if isinstance(key_node, yaml.ScalarNode) else None
                 if not isinstance(key, str | int):
                     line = key_node.start_mark.line + 1
                     raise ManifestError("a key must be a word", location=f"{source}:{line}")
@@ -195,12 +249,12 @@ class _Lines:
                     raise ManifestError(
                         f"duplicate key {key!r}", location=f"{source}:{line}", key=str(key)
                     )
-                out[key] = self.convert(value_node, (*loc, key), source)
+                out[key] = self.convert(value_node, (*loc, key), source, depth + 1)
                 self.lines[(*loc, key)] = key_node.start_mark.line + 1
             return out
         if isinstance(node, yaml.SequenceNode):
-            return [self.convert(n, (*loc, i), source) for i, n in enumerate(node.value)]
-        return self._constructor.construct_object(node)
+            return [self.convert(n, (*loc, i), source, depth + 1) for i, n in enumerate(node.value)]
+        return self._scalar(node)
 
     def line(self, loc: Loc) -> int:
         while loc and loc not in self.lines:
@@ -217,9 +271,16 @@ def dotted(loc: Loc) -> str:
 
 def parse_manifest(text: str, source: str) -> tuple[ManifestModel, _Lines]:
     """Validate manifest text; a ManifestError names ``source:line`` and the key."""
+    if len(text) > MAX_MANIFEST_BYTES:
+        raise ManifestError(
+            f"larger than {MAX_MANIFEST_BYTES // 1024} KiB: a manifest describes one deployment",
+            location=source,
+        )
     loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
     try:
         node = yaml.compose(text, Loader=loader)
+    except RecursionError:  # the pure-Python composer (no libyaml) on deep nesting
+        raise ManifestError(f"nested deeper than {MAX_DEPTH} levels", location=source) from None
     except yaml.MarkedYAMLError as exc:
         mark = exc.problem_mark or exc.context_mark
         line = mark.line + 1 if mark else 1
@@ -230,7 +291,7 @@ def parse_manifest(text: str, source: str) -> tuple[ManifestModel, _Lines]:
         raise ManifestError(f"not valid YAML: {exc}", location=source) from None
     if node is None:
         raise ManifestError("empty manifest", location=f"{source}:1")
-    lines = _Lines()
+    lines = _Lines(source)
     data = lines.convert(node, (), source)
     if not isinstance(data, dict):
         raise ManifestError(
@@ -267,8 +328,12 @@ def load_manifest(path: str | Path) -> Deployment:
     """Read and validate a manifest file; ``ManifestError`` naming file, line and key."""
     path = Path(path)
     try:
-        text = read_bytes(
-            str(path), prefix="cannot read manifest: ", folder=None, what="a manifest"
+        text = read_bytes(  # bounded: /dev/zero is not a manifest
+            str(path),
+            limit=MAX_MANIFEST_BYTES,
+            prefix="cannot read manifest: ",
+            folder=None,
+            what="a manifest",
         ).decode("utf-8")
     except InputError as exc:
         raise ManifestError(exc.message, location=str(path)) from None

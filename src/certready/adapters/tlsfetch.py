@@ -429,3 +429,52 @@ def _unverified_chain(tls: ssl.SSLObject) -> tuple[bytes, ...]:
         else:
             der.append(cert.public_bytes(ssl._ssl.ENCODING_DER))  # type: ignore[attr-defined]
     return tuple(der)
+
+
+async def open_socket(
+    host: str, port: int, *, timeout: float, resolver: Resolver | None = None
+) -> tuple[socket.socket, str] | FetchFailure:
+    """A connected non-blocking socket to ``host:port`` and the address it reached (to speak
+    something before TLS over it, an HTTP CONNECT), or why not; the caller closes it."""
+    try:
+        async with asyncio.timeout(timeout):
+            addresses = await _resolve(host, port, resolver)
+            if isinstance(addresses, FetchFailure):
+                return addresses
+            sock, reached = await _connect(
+                asyncio.get_running_loop(), addresses, timeout / len(addresses)
+            )
+    except TimeoutError:
+        return FetchFailure(
+            FailureReason.TIMEOUT, Step.CONNECT, f"timed out connecting to {host}:{port}"
+        )
+    if sock is None:
+        assert isinstance(reached, FetchFailure)
+        return reached
+    assert isinstance(reached, tuple)
+    return sock, _format_address(reached)
+
+
+async def handshake_on(
+    sock: socket.socket,
+    address: str,
+    *,
+    sni: str | None,
+    timeout: float,
+    max_bytes: int = MAX_HANDSHAKE_BYTES,
+) -> Presented | FetchFailure:
+    """:func:`fetch_chain`'s handshake over an already connected socket (a proxy's tunnel)."""
+    progress = _Progress()
+    progress.step = Step.HANDSHAKE
+    try:
+        async with asyncio.timeout(timeout):
+            return await _handshake(
+                asyncio.get_running_loop(), sock, address, sni, max_bytes, progress
+            )
+    except TimeoutError:
+        return FetchFailure(
+            FailureReason.TIMEOUT,
+            Step.HANDSHAKE,
+            f"timed out during the TLS handshake after {timeout:g} s "
+            f"({progress.received} bytes received)",
+        )

@@ -248,38 +248,26 @@ def _name_text(name: x509.Name) -> str:
 
 
 def certificate_names(cert: x509.Certificate) -> tuple[x509.Name, x509.Name]:
-    """Subject and issuer of ``cert``. cryptography builds a new ``Name`` on every access
-    (~6 µs), and loading, facts and chain analysis each read them: the names of the last few
-    certificates asked for are remembered (by identity: the very same object)."""
-    entry = _RECENT_NAMES.get(id(cert))
-    if entry is not None and entry[0] is cert:
-        return entry[1], entry[2]
-    subject, issuer = cert.subject, cert.issuer
-    if len(_RECENT_NAMES) >= 32:
-        _RECENT_NAMES.clear()
-    _RECENT_NAMES[id(cert)] = (cert, subject, issuer)  # holds cert: its id is not reused
-    return subject, issuer
+    """Subject and issuer of ``cert`` (cryptography builds a new ``Name`` on every access, ~6 µs:
+    read them once per use)."""
+    return cert.subject, cert.issuer
 
 
-_RECENT_NAMES: dict[int, tuple[x509.Certificate, x509.Name, x509.Name]] = {}
-
-
-_ISSUER_TEXT: dict[bytes, str] = {}
-"""RFC 4514 text of issuer names by DER: every leaf of a CA has the same issuer."""
-_ISSUER_TEXT_MAX = 4096
-
-
-def _issuer_text(name: x509.Name) -> str:
+def _issuer_text(name: x509.Name, known: dict[bytes, str] | None) -> str:
+    """RFC 4514 text of an issuer name, looked up in ``known`` (by DER) when given: every leaf of
+    a CA has the same issuer."""
+    if known is None:
+        return _name_text(name)
     try:
         der = name.public_bytes()
     except ValueError:
         return _name_text(name)
-    text = _ISSUER_TEXT.get(der)
+    text = known.get(der)
     if text is None:
         text = _name_text(name)
-        if len(_ISSUER_TEXT) >= _ISSUER_TEXT_MAX:
-            _ISSUER_TEXT.clear()
-        _ISSUER_TEXT[der] = text
+        if len(known) >= FactsCache.ISSUER_TEXT_MAX:
+            known.clear()
+        known[der] = text
     return text
 
 
@@ -291,11 +279,15 @@ def _common_names(subject: x509.Name) -> tuple[str, ...]:
     return tuple(values)
 
 
-def extract_facts(cert: x509.Certificate) -> CertFacts:
+def extract_facts(
+    cert: x509.Certificate,
+    issuer_texts: dict[bytes, str] | None = None,
+) -> CertFacts:
     """All that rules need to know about ``cert``, read once.
 
     Malformed or duplicate extensions do not raise: what can be read is read, and the rest is
-    listed in ``extension_errors`` for the rules to report.
+    listed in ``extension_errors`` for the rules to report. ``issuer_texts`` remembers issuer
+    names' text by DER (a :class:`FactsCache`'s).
     """
     errors: list[str] = []
     extensions: dict[str, x509.Extension[x509.ExtensionType]] = {}
@@ -372,7 +364,7 @@ def extract_facts(cert: x509.Certificate) -> CertFacts:
     version = 3 if cert.version is x509.Version.v3 else 1
     return CertFacts(
         subject=_name_text(subject),
-        issuer=_issuer_text(issuer),
+        issuer=_issuer_text(issuer, issuer_texts),
         serial_number=format(cert.serial_number, "X"),
         version=version,
         not_valid_before=cert.not_valid_before_utc,
@@ -413,29 +405,43 @@ _WANTED_EXTENSIONS = (
 )
 
 
-def cached_facts(cert: x509.Certificate) -> CertFacts:
-    """:func:`extract_facts` remembered per certificate (equal DER, equal facts): a deployment's
-    intermediates and roots recur in every bundle and on every server a scan visits.
+class FactsCache:
+    """:func:`extract_facts` and :func:`certificate_names` remembered for one run (a lint, a
+    scan, an audit): a deployment's intermediates and roots recur in every bundle and on every
+    server. The run creates one and passes it down; nothing is remembered between runs.
 
-    CA and self-issued certificates are remembered (up to 4,096, then the cache starts over);
+    CA and self-issued certificates are remembered (up to 4,096, then the table starts over);
     other certificates (leaves: asked for again within one analysis only) up to 64, so a long lint
     does not hold every leaf's facts: holding them made the garbage collector's passes ~10% of
     a lint's time.
     """
-    facts = _CA_FACTS.get(cert)
-    if facts is None:
-        facts = _LEAF_FACTS.get(cert)
-    if facts is None:
-        facts = extract_facts(cert)
-        if facts.is_ca or facts.self_issued:
-            _remember(_CA_FACTS, cert, facts, 4096)
-        else:
-            _remember(_LEAF_FACTS, cert, facts, 64)
-    return facts
 
+    CA_MAX = 4096
+    LEAF_MAX = 64
+    ISSUER_TEXT_MAX = 4096
 
-_CA_FACTS: dict[x509.Certificate, CertFacts] = {}
-_LEAF_FACTS: dict[x509.Certificate, CertFacts] = {}
+    def __init__(self) -> None:
+        self._ca: dict[x509.Certificate, CertFacts] = {}
+        self._leaf: dict[x509.Certificate, CertFacts] = {}
+        self._issuer_texts: dict[bytes, str] = {}
+
+    def facts(self, cert: x509.Certificate) -> CertFacts:
+        """The facts of ``cert`` (equal DER, equal facts)."""
+        facts = self._ca.get(cert)
+        if facts is None:
+            facts = self._leaf.get(cert)
+        if facts is None:
+            facts = extract_facts(cert, self._issuer_texts)
+            if facts.is_ca or facts.self_issued:
+                _remember(self._ca, cert, facts, self.CA_MAX)
+            else:
+                _remember(self._leaf, cert, facts, self.LEAF_MAX)
+        return facts
+
+    def names(self, cert: x509.Certificate) -> tuple[x509.Name, x509.Name]:
+        """Subject and issuer of ``cert`` (not remembered: looking a certificate up costs as much
+        as reading its names again)."""
+        return certificate_names(cert)
 
 
 def _remember(

@@ -53,12 +53,14 @@ class Scope(StrEnum):
       the chain service and handed in as data).
     - ``HANDSHAKE``: what one live server presented in one handshake.
     - ``DEPLOYMENT``: the whole topology of a manifest.
+    - ``CLIENT``: one server as one client machine sees it (its trust stores, its proxy).
     """
 
     CERTIFICATE = "certificate"
     CHAIN = "chain"
     HANDSHAKE = "handshake"
     DEPLOYMENT = "deployment"
+    CLIENT = "client"
 
 
 class Role(StrEnum):

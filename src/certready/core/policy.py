@@ -38,6 +38,8 @@ BUILTIN_PROFILES = ("homecare", "webpki")
 DEFAULT_PROFILE = "homecare"
 _RULE_KEYS = {"enabled", "severity"}
 _PROFILE_KEYS = {"name", "description", "extends"}
+MAX_PROFILE_BYTES = 256 * 1024
+"""A profile is a few dozen lines; a larger text is refused before it is parsed (issue 14)."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -121,10 +123,14 @@ def parse_policy(
     error). Without a loader, a profile that extends another is an error."""
     if source in seen:
         raise PolicyError(f"profile extends itself through {' -> '.join(seen)}", location=source)
+    if len(text) > MAX_PROFILE_BYTES:
+        raise PolicyError(f"larger than {MAX_PROFILE_BYTES // 1024} KiB", location=source)
     try:
         data = tomllib.loads(text)
     except tomllib.TOMLDecodeError as exc:
         raise PolicyError(f"not valid TOML: {exc}", location=source) from None
+    except RecursionError:  # tomllib recurses once per level of [[[...]]] or {a={b=...}}
+        raise PolicyError("not valid TOML: nested too deeply", location=source) from None
     unknown_top = set(data) - {"profile", "rules"}
     if unknown_top:
         key = sorted(unknown_top)[0]

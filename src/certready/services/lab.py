@@ -60,7 +60,7 @@ from certready.adapters.issuance.keys import (
 from certready.adapters.issuance.pkcs12 import pfx_bytes
 from certready.adapters.profiles import load_policy
 from certready.core.errors import InputError, UsageError
-from certready.core.facts import cached_facts
+from certready.core.facts import extract_facts
 from certready.core.hostnames import normalise_host
 from certready.core.issuer_link import issued_by
 from certready.core.model import Role
@@ -436,8 +436,8 @@ def revoke(
     except (ValueError, IndexError):
         raise InputError(parse_failure(data, "certificate"), location=str(source)) from None
     if not issued_by(
-        cached_facts(certificate),
-        cached_facts(lab.issuing.certificate),
+        extract_facts(certificate),
+        extract_facts(lab.issuing.certificate),
         key_identifiers_required=True,  # not the signature: a SHA-1 training leaf is the lab's too
     ):
         raise UsageError("not issued by this lab's issuing CA", location=str(source))

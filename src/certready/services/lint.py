@@ -17,7 +17,7 @@ from certready.adapters.inputs import (
 from certready.adapters.inputs.failures import unexpected
 from certready.core.engine import evaluate
 from certready.core.errors import InputError
-from certready.core.facts import cached_facts, key_facts
+from certready.core.facts import FactsCache, key_facts
 from certready.core.model import (
     CertFacts,
     ChainElement,
@@ -42,6 +42,20 @@ class LintOptions:
     now: dt.datetime = field(default_factory=lambda: dt.datetime.now(dt.UTC))
     chain: ChainOptions | None = None
     """Chain analysis (trust stores, ``--chain`` files, ``--at``, CRLs); ``None``: not run."""
+    facts: FactsCache | None = None
+    """The run's certificate facts, remembered for its targets (a bundle's CAs recur); ``None``:
+    the chain options' (the run's), else new ones."""
+
+    def __post_init__(self) -> None:
+        if self.facts is None:
+            run = self.chain.cache.facts if self.chain is not None else FactsCache()
+            object.__setattr__(self, "facts", run)
+
+    @property
+    def facts_cache(self) -> FactsCache:
+        """:attr:`facts`, resolved."""
+        assert self.facts is not None  # set by __post_init__
+        return self.facts
 
 
 def key_pairing(leaf: CertFacts, keys: Sequence[LoadedKey]) -> KeyPairing:
@@ -96,7 +110,7 @@ def analyse_detailed(
     ``leaf_index`` forces which certificate is the leaf (default: :func:`choose_leaf`); ``rules``
     restricts the rules evaluated (default: the whole catalogue, as the policy enables it).
     """
-    facts = [cached_facts(c.certificate) for c in certificates]
+    facts = [options.facts_cache.facts(c.certificate) for c in certificates]
     elements = tuple(ChainElement(f, c.location) for f, c in zip(facts, certificates, strict=True))
     if leaf_index is None:
         leaf_index = choose_leaf(facts, keys)
@@ -122,6 +136,7 @@ def analyse_detailed(
             hosts=options.hosts,
             now=options.now,
             known_facts=facts,
+            facts=options.facts_cache,
         )
     ctx = RuleContext(
         leaf=leaf,
@@ -230,7 +245,8 @@ def lint(
             bundle = item
             if loose_keys:
                 spkis = {
-                    cached_facts(c.certificate).public_key.spki_sha256 for c in bundle.certificates
+                    options.facts_cache.facts(c.certificate).public_key.spki_sha256
+                    for c in bundle.certificates
                 }
                 mine = tuple(k for k in loose_keys if _key_spki(k) in spkis)
                 paired.update(k.location for k in mine)  # also a PFX's own key given again

@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import os
 import uuid
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path, PurePath
 
 from cryptography import x509
@@ -26,7 +26,7 @@ from certready.adapters.manifest import load_manifest
 from certready.adapters.plan import ProfileSigner, render_plan, write_plan
 from certready.core.deployment import CertificateRef, Deployment, ServerSpec
 from certready.core.errors import CertReadyError, InputError, UsageError
-from certready.core.facts import cached_facts
+from certready.core.facts import FactsCache
 from certready.core.model import CertFacts
 from certready.core.plan import (
     ClientGroup,
@@ -66,9 +66,11 @@ class _Found:
     on_paths: dict[str, CertFacts]
     """Roots found in server files and self-signed server certificates (trusted by hand)."""
     originals: dict[str, x509.Certificate]
+    facts: FactsCache = field(default_factory=FactsCache)
+    """The facts of the certificates this plan reads (one cache per plan)."""
 
     def add(self, bucket: dict[str, CertFacts], cert: x509.Certificate) -> CertFacts:
-        facts = cached_facts(cert)
+        facts = self.facts.facts(cert)
         bucket.setdefault(facts.fingerprint_sha256, facts)
         self.originals.setdefault(facts.fingerprint_sha256, cert)
         return facts
@@ -95,7 +97,7 @@ def build_plan(deployment: Deployment, options: PlanOptions | None = None) -> In
             ("sts", server.sts_certificate),
         )
         for purpose, server_ref in pairs:
-            leaf, bundle = _leaf(files, server_ref)
+            leaf, bundle = _leaf(files, server_ref, found.facts)
             if bundle is not None and bundle.certificates:
                 tops.append(bundle.certificates[-1].certificate)
                 _collect(found, bundle, leaf)
@@ -190,7 +192,7 @@ def _identifier(deployment: Deployment, options: PlanOptions) -> str:
 def _collect(found: _Found, bundle: Bundle, leaf: CertFacts | None) -> None:
     """Every CA certificate of a server's file; a self-signed leaf is trusted as a root."""
     for loaded in bundle.certificates:
-        facts = cached_facts(loaded.certificate)
+        facts = found.facts.facts(loaded.certificate)
         if facts.is_ca:
             bucket = found.on_paths if facts.self_signed else found.intermediates
             found.add(bucket, loaded.certificate)
@@ -258,14 +260,14 @@ def _require(files: CertificateFiles, ref: CertificateRef) -> Bundle:
 
 
 def _leaf(
-    files: CertificateFiles, ref: CertificateRef | None
+    files: CertificateFiles, ref: CertificateRef | None, cache: FactsCache
 ) -> tuple[CertFacts | None, Bundle | None]:
     if ref is None:
         return None, None
     loaded = files.load(ref)
     if isinstance(loaded, InputError) or not loaded.certificates:
         return None, None
-    facts = [cached_facts(c.certificate) for c in loaded.certificates]
+    facts = [cache.facts(c.certificate) for c in loaded.certificates]
     index = choose_leaf(facts, loaded.keys)
     return (facts[index] if index is not None else None), loaded
 

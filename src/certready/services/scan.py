@@ -26,10 +26,11 @@ from certready.adapters.tlsfetch import (
     pinned_resolver,
 )
 from certready.core.errors import InputError, UsageError
-from certready.core.facts import cached_facts, certificate_names
+from certready.core.facts import FactsCache, certificate_names
 from certready.core.hostnames import normalise_host, reference_host
 from certready.core.model import Finding, Report, Role, TargetResult, TargetStatus, TlsFacts
 from certready.core.policy import Policy
+from certready.core.rules.chain import missing_intermediate, wrong_order
 from certready.core.served import Expectations, normalise_fingerprint, served_findings
 from certready.core.targets import ScanTarget, parse_target
 from certready.services.chain import ChainOptions
@@ -61,6 +62,8 @@ class ScanOptions:
     """Name resolution (``None``: the system resolver); tests inject their own."""
     resolve: tuple[tuple[str, int, str], ...] = ()
     """``--resolve``: (host, port, address) pins, tried before ``resolver``."""
+    facts: FactsCache = field(default_factory=FactsCache)
+    """The run's certificate facts, remembered for its servers (their CAs recur)."""
 
 
 TargetInput = str | ScanTarget | InputError
@@ -258,7 +261,12 @@ def analyse_presented(
             tls=tls,
         )
     lint_options = LintOptions(
-        policy=options.policy, hosts=hosts, role=Role.SSL, now=options.now, chain=options.chain
+        policy=options.policy,
+        hosts=hosts,
+        role=Role.SSL,
+        now=options.now,
+        chain=options.chain,
+        facts=options.facts,
     )
     result = analyse(target.text, loaded, (), lint_options, served=True)
     # The tls rules judge the server's own order (analyse() puts the leaf it chose first).
@@ -267,14 +275,16 @@ def analyse_presented(
     leaf_without_sni = None
     if isinstance(without_sni, Presented) and without_sni.chain:
         try:
-            leaf_without_sni = cached_facts(x509.load_der_x509_certificate(without_sni.chain[0]))
+            leaf_without_sni = options.facts.facts(
+                x509.load_der_x509_certificate(without_sni.chain[0])
+            )
         except ValueError:
             leaf_without_sni = None
     leaf_cert = loaded[0].certificate
     if options.chain is not None:
         trusted = options.chain.anchors.fingerprints
         anchors = tuple(
-            cached_facts(cert)
+            options.facts.facts(cert)
             for cert, fp in options.chain.issuer_candidates([leaf_cert])
             if fp in trusted
         )
@@ -295,8 +305,8 @@ def analyse_presented(
 
 
 _SAID_BETTER_BY = {
-    "chain.missing-intermediate": "tls.intermediate-not-sent",
-    "chain.wrong-order": "tls.wrong-order",
+    missing_intermediate.id: "tls.intermediate-not-sent",
+    wrong_order.id: "tls.wrong-order",
 }
 """Chain findings a served-chain finding already says, more precisely, for a live server."""
 

@@ -11,7 +11,7 @@ from cryptography.hazmat.primitives.asymmetric.types import PrivateKeyTypes
 from certready.adapters.inputs import PasswordSource, iter_inputs
 from certready.adapters.profiles import load_policy
 from certready.core.errors import InputError
-from certready.core.facts import cached_facts, describe_key, key_facts
+from certready.core.facts import FactsCache, describe_key, key_facts
 from certready.core.model import ChainElement, KeyPairing
 from certready.core.policy import Policy
 from certready.services.chain import ChainAnalysis, ChainOptions, analyse_chain
@@ -58,6 +58,7 @@ def inspect(
     """Each input as given (``-``: ``stdin``); ``on_note(source, note)`` receives its non-fatal
     remarks."""
     results: list[Inspected | InputError] = []
+    cache = chain.cache.facts if chain is not None else FactsCache()
     for item in iter_inputs(list(paths), password, stdin=stdin):
         if isinstance(item, InputError):
             results.append(item)
@@ -65,7 +66,7 @@ def inspect(
         if on_note is not None:
             for note in item.notes:
                 on_note(item.source, note)
-        facts = [cached_facts(c.certificate) for c in item.certificates]
+        facts = [cache.facts(c.certificate) for c in item.certificates]
         elements = tuple(
             ChainElement(f, c.location) for f, c in zip(facts, item.certificates, strict=True)
         )

@@ -133,8 +133,13 @@ def os_reason(exc: OSError) -> str:
 def too_large(size: int, limit: int = MAX_INPUT_BYTES, what: str = "a certificate file") -> str:
     """``size`` is exact, or ``limit + 1`` when reading stopped there (unknown)."""
     if size > limit + 1:
-        return f"too large for {what} ({size / MIB:.0f} MiB; the limit is {limit // MIB} MiB)"
-    return f"too large for {what} (over the {limit // MIB} MiB limit)"
+        return f"too large for {what} ({size / MIB:.0f} MiB; the limit is {_amount(limit)})"
+    return f"too large for {what} (over the {_amount(limit)} limit)"
+
+
+def _amount(limit: int) -> str:
+    """``16 MiB``; a limit under a MiB (a manifest's, a profile's) in KiB."""
+    return f"{limit // MIB} MiB" if limit >= MIB else f"{limit // 1024} KiB"
 
 
 def folder_files(folder: str) -> list[str]:

@@ -20,6 +20,7 @@ from certready.adapters.issuance.extensions import (
 )
 from certready.core.errors import UsageError
 from certready.core.hostnames import is_ip_address
+from certready.core.rules.chain import missing_intermediate, self_signed_leaf
 
 
 @dataclass(frozen=True, slots=True)
@@ -160,7 +161,7 @@ DEFECTS: dict[str, Defect] = {
         ),
         Defect(
             "no-intermediate",
-            "chain.missing-intermediate",
+            missing_intermediate.id,
             "the chain file and PFX lack the issuing CA",
             lambda p: replace(p, send_intermediate=False),
         ),
@@ -172,7 +173,7 @@ DEFECTS: dict[str, Defect] = {
         ),
         Defect(
             "self-signed",
-            "chain.self-signed-leaf",
+            self_signed_leaf.id,
             "signed by its own key instead of the lab CA",
             lambda p: replace(p, self_signed=True, send_intermediate=False, crl_url=None),
         ),

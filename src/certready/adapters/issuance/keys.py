@@ -1,7 +1,8 @@
 """Private keys: generation, PKCS#8 serialisation, and the only code that writes key files.
 
-Key files are created 0600 and never overwrite an existing file unless asked (``force``); a key
-is never written to standard output (the callers refuse ``-`` before getting here).
+Key files are created 0600 and never overwrite an existing file unless asked (``force``), nor
+write through a symbolic link (:mod:`certready.adapters.writes`); a key is never written to
+standard output (the callers refuse ``-`` before getting here).
 """
 
 from __future__ import annotations
@@ -15,6 +16,7 @@ from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import ec, rsa
 
 from certready.adapters.inputs.read import read_bytes
+from certready.adapters.writes import EXISTS, write_new
 from certready.core.errors import InputError, PasswordError, UsageError
 
 KeyTypeName = Literal["rsa2048", "rsa3072", "rsa4096", "p256", "p384"]
@@ -87,31 +89,18 @@ def load_private_key(path: Path, passphrase: bytes | None = None) -> IssuedKey:
 
 
 def refuse_existing(paths: Iterable[Path], *, force: bool) -> None:
-    """Before writing anything: an existing output is an error unless ``force``."""
+    """Before writing anything: an existing output (a link too, even dangling) is an error
+    unless ``force``."""
     if force:
         return
     for path in paths:
-        if path.exists():
-            raise UsageError("already exists; pass --force to overwrite it", location=str(path))
+        if os.path.lexists(path):
+            raise UsageError(EXISTS, location=str(path))
 
 
 def write_file(path: Path, data: bytes, *, mode: int, force: bool) -> Path:
-    """Write ``data`` with ``mode`` (set at creation, so a key is never readable by others)."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    flags = os.O_WRONLY | os.O_CREAT | (os.O_TRUNC if force else os.O_EXCL)
-    flags |= getattr(os, "O_NOFOLLOW", 0)  # never write through a symbolic link
-    try:
-        fd = os.open(path, flags, mode)
-    except FileExistsError:
-        raise UsageError(
-            "already exists; pass --force to overwrite it", location=str(path)
-        ) from None
-    except OSError as exc:
-        raise InputError(exc.strerror or str(exc), location=str(path)) from None
-    with os.fdopen(fd, "wb") as stream:
-        os.fchmod(stream.fileno(), mode)  # an overwritten file keeps its old mode otherwise
-        stream.write(data)
-    return path
+    """Write ``data`` with ``mode`` (see :func:`certready.adapters.writes.write_new`)."""
+    return write_new(path, data, mode=mode, force=force)
 
 
 def write_private_key(

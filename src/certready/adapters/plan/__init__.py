@@ -8,6 +8,7 @@ copied by the administrator next to the server's script (the README says which g
 
 from __future__ import annotations
 
+import os
 import ssl
 from pathlib import Path
 
@@ -22,8 +23,9 @@ from certready.adapters.plan.scripts import (
     powershell_script,
     script_name,
 )
+from certready.adapters.writes import write_new
 from certready.core.deployment import Platform
-from certready.core.errors import UsageError
+from certready.core.errors import CertReadyError, UsageError
 from certready.core.plan import InstallPlan
 
 __all__ = ["ProfileSigner", "render_plan", "write_plan"]
@@ -65,22 +67,23 @@ def render_plan(plan: InstallPlan, *, signer: ProfileSigner | None = None) -> di
 
 
 def write_plan(files: dict[str, bytes], out_dir: str | Path, *, force: bool = False) -> list[Path]:
-    """Write the files under ``out_dir``; an existing file is an error unless ``force``."""
+    """Write the files under ``out_dir``; an existing file (or a link, even dangling) is an error
+    unless ``force``, which replaces it rather than writing through it."""
     root = Path(out_dir)
     if root.exists() and not root.is_dir():
         raise UsageError("is a file, not a folder", location=str(root))
-    existing = [name for name in files if (root / name).exists()]
+    existing = [name for name in files if os.path.lexists(root / name)]
     if existing and not force:
         shown = ", ".join(existing[:3]) + (" ..." if len(existing) > 3 else "")
         raise UsageError(f"{root} already holds {shown}; pass --force to overwrite")
     written: list[Path] = []
     for name, content in files.items():
         path = root / name
+        mode = 0o755 if path.suffix == ".sh" else 0o644
         try:
-            path.parent.mkdir(parents=True, exist_ok=True)
-            path.write_bytes(content)
-            if path.suffix in (".sh",):
-                path.chmod(0o755)
+            write_new(path, content, mode=mode, force=force)
+        except CertReadyError as exc:
+            raise UsageError(f"cannot write: {exc.message}", location=str(path)) from None
         except OSError as exc:
             raise UsageError(f"cannot write: {exc.strerror or exc}", location=str(path)) from None
         written.append(path)

@@ -1,7 +1,8 @@
 """HTML: one self-contained page a manager can read or print: verdict, counts, cards, timeline.
 
 The page has no external assets and no script; a Content-Security-Policy forbids both anyway.
-Every value is escaped by Jinja's autoescaping (a subject ``CN=<script>...`` renders as text).
+Every value is escaped by Jinja's autoescaping (a subject ``CN=<script>...`` renders as text),
+after its invisible characters are made visible (a bidi override shows as ``<U+202E>``).
 This module turns the report into plain display values; the template only lays them out.
 """
 
@@ -13,6 +14,7 @@ from dataclasses import dataclass
 from functools import cache
 
 import jinja2
+import markupsafe
 
 from certready import __version__
 from certready.adapters.reporting.common import (
@@ -24,6 +26,7 @@ from certready.adapters.reporting.common import (
     verdict,
 )
 from certready.adapters.reporting.timeline import Timeline, TimelineEntry, layout
+from certready.adapters.reporting.visible import visible
 from certready.core.days import days_left
 from certready.core.facts import describe_key, eku_name, key_usage_hex
 from certready.core.model import CertFacts, ChainElement, Finding, Report, Rule, TargetResult
@@ -194,11 +197,19 @@ def timeline_entries(report: Report) -> list[TimelineEntry]:
     return entries
 
 
+def _finalize(value: object) -> object:
+    """Every ``{{ value }}`` of the templates: invisible characters made visible, then escaped."""
+    if isinstance(value, str) and not isinstance(value, markupsafe.Markup):
+        return visible(value)
+    return value
+
+
 @cache
 def _environment() -> jinja2.Environment:
     return jinja2.Environment(
         loader=jinja2.PackageLoader("certready.adapters.reporting", "templates"),
         autoescape=True,
+        finalize=_finalize,
         undefined=jinja2.StrictUndefined,
         trim_blocks=True,
         lstrip_blocks=True,

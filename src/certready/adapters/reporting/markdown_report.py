@@ -17,6 +17,7 @@ from certready.adapters.reporting.common import (
     target_state,
     verdict,
 )
+from certready.adapters.reporting.visible import visible
 from certready.core.days import days_left
 from certready.core.model import Finding, Report, Rule, Severity
 from certready.core.policy import Policy
@@ -27,10 +28,10 @@ _ICON = {Severity.ERROR: "❌", Severity.WARNING: "⚠️", Severity.INFO: "ℹ�
 
 
 def md(text: str) -> str:
-    """Plain text safe inside Markdown (and inside a table cell)."""
+    """Plain text safe inside Markdown (and inside a table cell), invisible characters shown."""
+    text = visible(" ".join(text.split()))
     text = text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
-    text = _SPECIAL.sub(r"\\\1", text)
-    return " ".join(text.split())
+    return _SPECIAL.sub(r"\\\1", text)
 
 
 def _finding_lines(f: Finding) -> list[str]:

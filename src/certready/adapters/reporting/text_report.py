@@ -10,14 +10,20 @@ import datetime as dt
 from io import StringIO
 
 from rich.console import Console
-from rich.markup import escape
+from rich.markup import escape as markup_escape
 
 from certready.adapters.reporting.common import verdict
+from certready.adapters.reporting.visible import visible
 from certready.core.days import days_left, days_text
 from certready.core.facts import describe_key
 from certready.core.model import CertFacts, Report, Severity, TargetResult, TargetStatus
 
 STYLE = {Severity.ERROR: "bold red", Severity.WARNING: "yellow", Severity.INFO: "cyan"}
+
+
+def escape(text: str) -> str:
+    """Rich markup escaped, invisible characters (a bidi override) shown as ``<U+202E>``."""
+    return markup_escape(visible(text))
 
 
 def _expiry(cert: CertFacts, now: dt.datetime) -> str:

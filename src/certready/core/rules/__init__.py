@@ -6,8 +6,9 @@
 - :mod:`.usage`: Key Usage, Extended Key Usage, basic constraints.
 - :mod:`.validity`: dates and lifetimes (CA/B SC-081, Apple).
 - :mod:`.sts`: the token-signing certificate.
-- :mod:`.chain`: path building and trust (findings emitted by the chain analyser).
+- :mod:`.chain`: path building and trust (over the path facts the chain service computes).
 - :mod:`.tls`: what a live server presents (findings emitted by the scanner).
+- :mod:`.client`: one client machine's stores and proxies (``certready doctor``).
 - :mod:`.deployment`: topology of a whole deployment (findings emitted by the audit).
 - :mod:`.meta`: what the engine itself reports (``engine.rule-failed``).
 """
@@ -17,6 +18,7 @@ from __future__ import annotations
 from certready.core.model import Rule
 from certready.core.rules import (  # noqa: F401 - imported to register their rules
     chain,
+    client,
     deployment,
     keys,
     meta,

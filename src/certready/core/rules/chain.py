@@ -1,9 +1,9 @@
-"""Rules: chain. Path building and trust, decided by :mod:`certready.services.chain`.
+"""Rules: chain. Path building and trust.
 
-Every rule here is declared with :func:`analysed_elsewhere`: its verdict needs the whole bundle,
-the trust stores and a path builder, so the chain analyser emits the findings (through
-:func:`certready.core.engine.make_finding`, so the policy still decides severity and whether it
-runs). The pure checks the analyser applies to each certificate of a path live here too.
+A chain rule judges a :class:`~certready.core.chain_facts.ChainContext`: the path facts the chain
+service computed for one leaf (the path built, what was supplied with it, whether it reached a
+trust anchor, the signatures, CRLs and CA profile of each certificate). The service builds the
+path; each rule here decides what is wrong with it, and the engine runs them like any other rule.
 
 Sources: RFC 5280 (§4.1.2.2 serial, §4.2.1.1-2 key identifiers, §4.2.1.10-11 constraints
 criticality, §6 path validation), RFC 8446 §4.4.2 and RFC 5246 §7.4.2 (certificate_list order), the
@@ -13,18 +13,40 @@ CA/Browser Forum Baseline Requirements (§6.1.5 key sizes, §7.1.2.1 root profil
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass
 
-from certready.core.model import CertFacts, Severity
+from certready.core.chain_facts import ChainContext
+from certready.core.facts import colon_hex
+from certready.core.model import CertFacts, NoParameters, Scope, Severity, Violation
 from certready.core.rules.keys import ALLOWED_CURVES
-from certready.core.rules.registry import analysed_elsewhere, rule
+from certready.core.rules.registry import rule
 
 WEAK_HASHES = ("md5", "sha1", "md2", "md4", "unknown")
 
 _GUIDE = "Install guide: security certificate configuration (chain and trust)"
 _RFC5280_6 = "RFC 5280 §6.1 (basic path validation)"
 
-rule(
+
+@rule(
+    id="chain.path-invalid",
+    title="No valid path: the verifier rejected the chain",
+    severity=Severity.ERROR,
+    rationale=(
+        "Path validation failed for a reason the other chain rules do not name (constraints, "
+        "key usage of a CA, signature mismatch...); the message carries the verifier's reason."
+    ),
+    remediation="Fix the reason given, usually by getting the correct intermediate from the CA.",
+    scope=Scope.CHAIN,
+    references=(_RFC5280_6, "CA/B BR §7.1.2"),
+)
+def path_invalid(ctx: ChainContext, params: NoParameters) -> Iterable[Violation]:
+    """The verifier's reason when no other chain rule names what is wrong (they supersede it)."""
+    if ctx.verifier_error is not None and not ctx.leaf_weak_signature_reported:
+        yield Violation(f"no valid path: {ctx.verifier_error}", certificate=ctx.leaf)
+
+
+@rule(
     id="chain.missing-intermediate",
     title="An intermediate CA certificate is missing",
     severity=Severity.ERROR,
@@ -37,10 +59,41 @@ rule(
         "Add the named intermediate to the certificate file (leaf first, then intermediates), or "
         "pass it with --chain; download it from the issuer's caIssuers URL when one is given."
     ),
+    scope=Scope.CHAIN,
+    supersedes=(path_invalid,),
     references=(_GUIDE, "RFC 8446 §4.4.2", "RFC 5246 §7.4.2", _RFC5280_6),
-)(analysed_elsewhere)
+)
+def missing_intermediate(ctx: ChainContext, params: NoParameters) -> Iterable[Violation]:
+    """The walk stopped at a certificate whose issuer is neither supplied nor trusted."""
+    top = ctx.unanchored_top
+    if top is None or top.self_signed:
+        return
+    facts = top.certificate
+    where = (
+        f"; its certificate can be downloaded from {', '.join(facts.ca_issuers)}"
+        if (facts.ca_issuers)
+        else "; the certificate gives no caIssuers URL: get it from the CA"
+    )
+    keyid = (
+        f" (key identifier {colon_hex(facts.authority_key_identifier)})"
+        if facts.authority_key_identifier
+        else ""
+    )
+    root_hint = (
+        "; if it is your organisation's private root, pass it with --trust FILE (it must also be "
+        "installed as a trusted root on every server and client: see certready plan)"
+        if facts.is_ca
+        else ""
+    )
+    yield Violation(
+        f"the issuer of {facts.display_name}, {facts.issuer or '(empty name)'}{keyid}, is neither "
+        f"supplied nor in the trust stores{where}{root_hint}",
+        certificate=facts,
+        location=top.origin,
+    )
 
-rule(
+
+@rule(
     id="chain.untrusted-root",
     title="The chain ends in a root no selected trust store holds",
     severity=Severity.ERROR,
@@ -52,10 +105,30 @@ rule(
         "Install the root as a trusted root on every client (see the install plan), and pass it "
         "with --trust FILE when checking; or get the certificate from a public CA."
     ),
+    scope=Scope.CHAIN,
+    supersedes=(path_invalid,),
     references=(_GUIDE, _RFC5280_6),
-)(analysed_elsewhere)
+)
+def untrusted_root(ctx: ChainContext, params: NoParameters) -> Iterable[Violation]:
+    """The walk stopped at a self-signed root no selected trust store holds."""
+    top = ctx.unanchored_top
+    if top is None or not top.self_signed:
+        return
+    facts = top.certificate
+    if top.public:
+        message = (
+            f"the root {facts.display_name} is public (Mozilla) but not in the selected "
+            "trust stores: add --trust mozilla"
+        )
+    else:
+        message = (
+            f"the root {facts.display_name} (from {top.origin}) is a private or self-signed CA "
+            "that no selected trust store holds"
+        )
+    yield Violation(message, certificate=facts, location=top.origin)
 
-rule(
+
+@rule(
     id="chain.private-ca",
     title="Issued by a private CA: its root must be installed on every client",
     severity=Severity.INFO,
@@ -68,10 +141,28 @@ rule(
         "Install the root in the Trusted Root store and the intermediates in the Intermediate store "
         "of every server and client; on iOS enable full trust for it; check Android app support."
     ),
+    scope=Scope.CHAIN,
     references=(_GUIDE, "Apple HT204477", "Android Network Security Configuration"),
-)(analysed_elsewhere)
+)
+def private_ca(ctx: ChainContext, params: NoParameters) -> Iterable[Violation]:
+    """The path ends in a root outside the public store (trusted, or not yet)."""
+    top = ctx.unanchored_top
+    if top is not None and top.self_signed and not top.public:
+        yield Violation(
+            f"{top.certificate.display_name} is a private root: install it as a trusted root on "
+            "every server and client, then pass it with --trust FILE",
+            certificate=top.certificate,
+        )
+    elif ctx.anchored and ctx.issuer_is_public is False and ctx.path:
+        anchor = ctx.path[-1]
+        yield Violation(
+            f"the chain ends in the private root {anchor.certificate.display_name} "
+            f"(from {anchor.trusted_from}): install it as a trusted root on every server and client",
+            certificate=anchor.certificate,
+        )
 
-rule(
+
+@rule(
     id="chain.wrong-order",
     title="The certificates are not in issuing order",
     severity=Severity.WARNING,
@@ -81,10 +172,20 @@ rule(
         "on a shuffled chain."
     ),
     remediation="Order the file: the server certificate, then its issuer, then that one's issuer.",
+    scope=Scope.CHAIN,
     references=("RFC 5246 §7.4.2", "RFC 8446 §4.4.2"),
-)(analysed_elsewhere)
+)
+def wrong_order(ctx: ChainContext, params: NoParameters) -> Iterable[Violation]:
+    """The leaf first, then each issuer after what it issued."""
+    if not ctx.in_issuing_order:
+        order = ", ".join(f"{e.certificate.display_name} ({e.origin})" for e in ctx.given_order)
+        yield Violation(
+            f"given order: {order}; expected the leaf first, then each issuer after what it issued",
+            certificate=ctx.leaf,
+        )
 
-rule(
+
+@rule(
     id="chain.unrelated-certificate",
     title="A supplied certificate is not part of the leaf's chain",
     severity=Severity.WARNING,
@@ -93,19 +194,42 @@ rule(
         "usually means the wrong file was bundled (an old intermediate, another site's leaf)."
     ),
     remediation="Remove the certificate from the bundle; check the intended intermediate is there.",
+    scope=Scope.CHAIN,
     references=("RFC 8446 §4.4.2", _GUIDE),
-)(analysed_elsewhere)
+)
+def unrelated_certificate(ctx: ChainContext, params: NoParameters) -> Iterable[Violation]:
+    """Every supplied certificate can be on a path of the leaf."""
+    for s in ctx.supplied:
+        if not s.related:
+            f = s.certificate
+            yield Violation(
+                f"{f.display_name} (issuer {f.issuer}) certifies nothing on the path of "
+                f"{ctx.leaf.display_name}",
+                certificate=f,
+                location=s.origin,
+            )
 
-rule(
+
+@rule(
     id="chain.duplicate-certificate",
     title="The same certificate is supplied more than once",
     severity=Severity.INFO,
     rationale="A duplicate adds bytes to every handshake and hints at a bundle assembled by hand.",
     remediation="Keep one copy of each certificate in the bundle.",
+    scope=Scope.CHAIN,
     references=("RFC 8446 §4.4.2",),
-)(analysed_elsewhere)
+)
+def duplicate_certificate(ctx: ChainContext, params: NoParameters) -> Iterable[Violation]:
+    """Each certificate supplied once."""
+    for d in ctx.duplicates:
+        yield Violation(
+            f"{d.certificate.display_name} is supplied again (first at {d.first_origin})",
+            certificate=d.certificate,
+            location=d.origin,
+        )
 
-rule(
+
+@rule(
     id="chain.root-sent",
     title="The root certificate is sent with the chain",
     severity=Severity.INFO,
@@ -114,10 +238,21 @@ rule(
         "untrusted root trusted."
     ),
     remediation="Leave the root out of the server's chain file (keep it in the trust stores).",
+    scope=Scope.CHAIN,
     references=("RFC 8446 §4.4.2", "RFC 5246 §7.4.2"),
-)(analysed_elsewhere)
+)
+def root_sent(ctx: ChainContext, params: NoParameters) -> Iterable[Violation]:
+    """A self-signed certificate of the leaf's chain among those supplied."""
+    for s in ctx.supplied:
+        if s.related and s.self_signed:
+            yield Violation(
+                f"the root {s.certificate.display_name} is sent: clients use their own copy",
+                certificate=s.certificate,
+                location=s.origin,
+            )
 
-rule(
+
+@rule(
     id="chain.intermediate-expired",
     title="A CA certificate on the path is expired or not yet valid",
     severity=Severity.ERROR,
@@ -126,8 +261,26 @@ rule(
         "Replace the expired intermediate with the CA's current one (download it from the CA); "
         "if the root itself expired, the CA's new hierarchy must be used."
     ),
+    scope=Scope.CHAIN,
+    supersedes=(path_invalid,),
     references=(_RFC5280_6, "RFC 5280 §4.1.2.5"),
-)(analysed_elsewhere)
+)
+def intermediate_expired(ctx: ChainContext, params: NoParameters) -> Iterable[Violation]:
+    """Every CA of the path valid at the time of use (unless the verifier already vouched)."""
+    if not ctx.check_dates:
+        return
+    at = ctx.at
+    for c in ctx.path[1:]:
+        f = c.certificate
+        if at < f.not_valid_before or at > f.not_valid_after:
+            state = (
+                f"expired on {f.not_valid_after:%Y-%m-%d}"
+                if at > f.not_valid_after
+                else f"not valid before {f.not_valid_before:%Y-%m-%d}"
+            )
+            yield Violation(
+                f"the {c.what} {f.display_name} {state}", certificate=f, location=c.origin
+            )
 
 
 @dataclass(frozen=True, slots=True)
@@ -140,7 +293,7 @@ class IntermediateWeakParams:
     """Signature hashes refused on a CA of the path (a root's self-signature is not checked)."""
 
 
-rule(
+@rule(
     id="chain.intermediate-weak",
     title="A CA certificate on the path has a weak key or signature",
     severity=Severity.ERROR,
@@ -150,11 +303,26 @@ rule(
         "breaks the chain for modern clients (a root's self-signature is not checked)."
     ),
     remediation="Have the certificate reissued under the CA's current (RSA-2048+/ECDSA, SHA-256) hierarchy.",
+    scope=Scope.CHAIN,
+    supersedes=(path_invalid,),
     references=("CA/B BR §6.1.5", "CA/B BR §7.1.3", "Mozilla Root Store Policy §5.1"),
     parameters=IntermediateWeakParams,
-)(analysed_elsewhere)
+)
+def intermediate_weak(ctx: ChainContext, params: IntermediateWeakParams) -> Iterable[Violation]:
+    """Key strength of every CA of the path; signature strength of all but roots and anchors."""
+    for c in ctx.path[1:]:
+        f = c.certificate
+        problems = [key_weakness(f, params)]
+        if not c.root and not c.anchor:
+            problems.append(signature_weakness(f, params))
+        for problem in problems:
+            if problem:
+                yield Violation(
+                    f"the {c.what} {f.display_name}: {problem}", certificate=f, location=c.origin
+                )
 
-rule(
+
+@rule(
     id="chain.self-signed-leaf",
     title="The server certificate is self-signed",
     severity=Severity.ERROR,
@@ -166,22 +334,18 @@ rule(
         "Issue the server certificate from a CA: a public one, or a private root installed on "
         "every client (certready lab can make one)."
     ),
+    scope=Scope.CHAIN,
     references=(_GUIDE, _RFC5280_6),
-)(analysed_elsewhere)
+)
+def self_signed_leaf(ctx: ChainContext, params: NoParameters) -> Iterable[Violation]:
+    """The leaf is its own issuer."""
+    if ctx.leaf_self_signed:
+        yield Violation(
+            f"{ctx.leaf.display_name} is self-signed: no CA vouches for it", certificate=ctx.leaf
+        )
 
-rule(
-    id="chain.path-invalid",
-    title="No valid path: the verifier rejected the chain",
-    severity=Severity.ERROR,
-    rationale=(
-        "Path validation failed for a reason the other chain rules do not name (constraints, "
-        "key usage of a CA, signature mismatch...); the message carries the verifier's reason."
-    ),
-    remediation="Fix the reason given, usually by getting the correct intermediate from the CA.",
-    references=(_RFC5280_6, "CA/B BR §7.1.2"),
-)(analysed_elsewhere)
 
-rule(
+@rule(
     id="chain.revoked",
     title="A certificate on the path is revoked by a supplied CRL",
     severity=Severity.ERROR,
@@ -190,8 +354,14 @@ rule(
         "unusable (bad signature, issuer cannot sign CRLs, malformed) cannot vouch for the path."
     ),
     remediation="Replace the revoked certificate; check the CRL passed with --crl is the CA's current one.",
+    scope=Scope.CHAIN,
     references=("RFC 5280 §5", "RFC 5280 §6.3"),
-)(analysed_elsewhere)
+)
+def revoked(ctx: ChainContext, params: NoParameters) -> Iterable[Violation]:
+    """What the supplied CRLs say about each certificate of the path."""
+    for c in ctx.path:
+        for problem in c.revocation_problems:
+            yield Violation(problem, certificate=c.certificate, location=c.origin)
 
 
 @dataclass(frozen=True, slots=True)
@@ -200,7 +370,7 @@ class ValidationTypeParams:
     """Validation types (DV, OV, IV, EV) the install guide recommends."""
 
 
-rule(
+@rule(
     id="chain.validation-type",
     title="Validation type of a public certificate (DV/OV/EV)",
     severity=Severity.INFO,
@@ -209,11 +379,19 @@ rule(
         "more and give clients nothing extra today."
     ),
     remediation="Nothing to do unless buying the next certificate: a DV certificate is enough.",
+    scope=Scope.CHAIN,
     references=("CA/B BR §7.1.6.1", _GUIDE),
     parameters=ValidationTypeParams,
-)(analysed_elsewhere)
+)
+def validation_type(ctx: ChainContext, params: ValidationTypeParams) -> Iterable[Violation]:
+    """The leaf's validation type, for a chain that ends in a public root."""
+    if ctx.issuer_is_public:
+        note = validation_type_note(ctx.leaf, params)
+        if note:
+            yield Violation(note, certificate=ctx.leaf)
 
-rule(
+
+@rule(
     id="chain.root-eku",
     title="A root certificate carries an Extended Key Usage",
     severity=Severity.WARNING,
@@ -222,10 +400,22 @@ rule(
         "such roots and it limits what the hierarchy can be used for."
     ),
     remediation="Issue a new root without extKeyUsage (restrict the intermediates instead).",
+    scope=Scope.CHAIN,
     references=("CA/B BR §7.1.2.1.2", "Chrome Root Program Policy"),
-)(analysed_elsewhere)
+)
+def root_eku(ctx: ChainContext, params: NoParameters) -> Iterable[Violation]:
+    """No extKeyUsage on a root of the path."""
+    for c in ctx.path[1:]:
+        f = c.certificate
+        if c.root and f.extended_key_usage is not None:
+            yield Violation(
+                f"the root {f.display_name} has an extKeyUsage extension",
+                certificate=f,
+                location=c.origin,
+            )
 
-rule(
+
+@rule(
     id="chain.ca-profile",
     title="A CA certificate on the path breaks the RFC 5280 CA profile",
     severity=Severity.WARNING,
@@ -235,6 +425,7 @@ rule(
         "constraints must be critical. Path builders rely on the identifiers to pick the issuer."
     ),
     remediation="Have the CA certificate reissued with the missing or corrected extensions.",
+    scope=Scope.CHAIN,
     references=(
         "RFC 5280 §4.2.1.1",
         "RFC 5280 §4.2.1.2",
@@ -242,16 +433,37 @@ rule(
         "RFC 5280 §4.2.1.11",
         "CA/B BR §7.1.2.1.3",
     ),
-)(analysed_elsewhere)
+)
+def ca_profile(ctx: ChainContext, params: NoParameters) -> Iterable[Violation]:
+    """The CA profile problems found on each CA of the path."""
+    for c in ctx.path[1:]:
+        f = c.certificate
+        for problem in c.ca_profile_problems:
+            yield Violation(
+                f"the {c.what} {f.display_name}: {problem}", certificate=f, location=c.origin
+            )
 
-rule(
+
+@rule(
     id="chain.serial-number",
     title="A certificate on the path has a zero, negative or oversized serial number",
     severity=Severity.WARNING,
     rationale="Serial numbers must be positive integers of at most 20 octets (RFC 5280 §4.1.2.2).",
     remediation="Have the certificate reissued with a positive random serial number.",
+    scope=Scope.CHAIN,
     references=("RFC 5280 §4.1.2.2", "CA/B BR §7.1"),
-)(analysed_elsewhere)
+)
+def serial_number(ctx: ChainContext, params: NoParameters) -> Iterable[Violation]:
+    """Positive serials of at most 20 octets on the path (a trust anchor's is not judged)."""
+    for c in ctx.path:
+        serial = c.serial_number
+        if not c.anchor and (serial <= 0 or serial.bit_length() > 159):
+            yield Violation(
+                f"{c.certificate.display_name} has serial number {serial}"
+                + (" (not positive)" if serial <= 0 else " (more than 20 octets)"),
+                certificate=c.certificate,
+                location=c.origin,
+            )
 
 
 def key_weakness(cert: CertFacts, params: IntermediateWeakParams) -> str | None:

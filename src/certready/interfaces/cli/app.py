@@ -75,6 +75,11 @@ COMMANDS: dict[str, CommandEntry] = {
         "intermediates: AES-256 with a SHA-256 MAC, or --legacy. Without --password-env or "
         "--password-file the password is asked on the terminal.",
     ),
+    "doctor": CommandEntry(
+        "doctor",
+        "Check this client machine the way its applications connect: trust stores, proxy, "
+        "interception.",
+    ),
     "lab": CommandEntry(
         "lab",
         "A private lab CA that issues what the install guide wants (never for production).",

@@ -9,6 +9,7 @@ import typer
 
 from certready.adapters.manifest import STARTER, json_schema_text
 from certready.adapters.profiles import load_policy
+from certready.adapters.writes import write_new
 from certready.core.errors import UsageError
 from certready.interfaces.cli.main import current_streams
 from certready.interfaces.cli.options import (
@@ -156,10 +157,7 @@ def register(app: typer.Typer) -> None:
         force: Annotated[bool, typer.Option("--force", help="Overwrite an existing file.")] = False,
     ) -> int:
         """Write a commented starting manifest (never overwrites without --force)."""
-        target = Path(path)
-        if target.exists() and not force:
-            raise UsageError(f"{path} exists; pass --force to overwrite it")
-        target.write_text(STARTER, "utf-8")
+        write_new(Path(path), STARTER.encode("utf-8"), mode=0o644, force=force)
         current_streams().stdout.write(f"wrote {path}: edit it, then run certready audit {path}\n")
         return 0
 

@@ -64,8 +64,7 @@ def main(
         plain_help(cli)
         try:
             with warnings.catch_warnings():
-                if not debug:  # e.g. "serial number which wasn't positive": not for the terminal
-                    warnings.simplefilter("ignore", CryptographyDeprecationWarning)
+                _route_warnings(streams)
                 result = cli.main(
                     args=args,
                     prog_name="certready",
@@ -110,6 +109,51 @@ def main(
         return ExitStatus.USAGE
     finally:
         _STREAMS.pop()
+
+
+def _route_warnings(streams: Streams) -> None:
+    """Inside ``warnings.catch_warnings()``: a library's warning while reading or judging an input
+    (cryptography on a 100-character CN, on a BER-encoded PKCS#12) becomes one note line on the
+    command's stderr, each distinct message once, instead of Python's two-line
+    ``file:line: UserWarning`` print. Deprecation notices about the inputs (``serial number which
+    wasn't positive``, given by some certifi roots on every run) are not for the terminal at all.
+    With ``--debug`` every warning is printed whole, with its file and line."""
+    if streams.debug:
+        warnings.simplefilter("always", CryptographyDeprecationWarning)
+
+        def show(
+            message: Warning | str,
+            category: type[Warning],
+            filename: str,
+            lineno: int,
+            file: TextIO | None = None,
+            line: str | None = None,
+        ) -> None:
+            streams.stderr.write(warnings.formatwarning(message, category, filename, lineno, line))
+
+        warnings.showwarning = show
+        return
+    warnings.simplefilter("ignore", CryptographyDeprecationWarning)
+    seen: set[str] = set()
+
+    def note(
+        message: Warning | str,
+        category: type[Warning],
+        filename: str,
+        lineno: int,
+        file: TextIO | None = None,
+        line: str | None = None,
+    ) -> None:
+        text = " ".join(str(message).split())
+        if len(text) > 200:
+            text = text[:197] + "..."
+        if text in seen:
+            return
+        seen.add(text)
+        streams.stderr.write(f"certready: note: {text} (rerun with --debug for where)\n")
+        streams.stderr.flush()
+
+    warnings.showwarning = note
 
 
 def _print_click_error(exc: Exception, streams: Streams) -> None:

@@ -2,18 +2,18 @@
 
 ``--output FILE`` writes the report there, replacing an existing file: reports are outputs, not
 keys, and a scheduled job rewrites the same ``report.html`` every day. The file is written to a
-temporary name beside it and renamed, so a reader never sees half a report.
+temporary name beside it and renamed, so a reader never sees half a report; a character device or
+FIFO (``-o /dev/null``, a named pipe) is written into, never replaced.
 """
 
 from __future__ import annotations
 
-import os
-import tempfile
 from pathlib import Path
 
 from certready.adapters.reporting import renderer
 from certready.adapters.reporting.text_report import print_report
-from certready.core.errors import UsageError
+from certready.adapters.writes import write_output
+from certready.core.errors import CertReadyError, UsageError
 from certready.core.model import Report, Severity, TargetStatus
 from certready.core.policy import Policy
 from certready.interfaces.cli.common import ExitStatus, Streams
@@ -57,28 +57,12 @@ def emit_report(
 
 
 def write_report(path: Path, text: str) -> None:
-    """Write ``text`` as UTF-8 bytes (no newline translation) to ``path``, atomically."""
-    data = text.encode("utf-8")
-    directory = path.parent if str(path.parent) else Path()
-    if path.is_dir():
-        raise UsageError("is a directory, not a report file", location=str(path))
-    if not directory.is_dir():
-        raise UsageError("no such directory for the report", location=str(path))
+    """Write ``text`` as UTF-8 bytes (no newline translation) to ``path``: a file atomically, a
+    device or FIFO directly (:func:`certready.adapters.writes.write_output`)."""
     try:
-        fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=directory)
-    except OSError as exc:
-        raise UsageError(f"cannot write the report: {exc.strerror}", location=str(path)) from None
-    temporary = Path(tmp)
-    try:
-        with os.fdopen(fd, "wb") as handle:
-            handle.write(data)
-        # mkstemp makes it 0600; a report keeps the mode of the file it replaces, else 0644
-        mode = path.stat().st_mode & 0o777 if path.exists() else 0o644
-        temporary.chmod(mode)
-        temporary.replace(path)
-    except OSError as exc:
-        temporary.unlink(missing_ok=True)
-        raise UsageError(f"cannot write the report: {exc.strerror}", location=str(path)) from None
+        write_output(path, text.encode("utf-8"))
+    except CertReadyError as exc:
+        raise UsageError(f"cannot write the report: {exc.message}", location=str(path)) from None
 
 
 def exit_status(report: Report, fail_on: Severity | None) -> int:

@@ -10,11 +10,12 @@ from typing import Annotated
 import typer
 from cryptography import x509
 from rich.console import Console
-from rich.markup import escape
+from rich.markup import escape as markup_escape
 
 from certready.adapters.profiles import load_policy
 from certready.adapters.reporting.common import RenderContext
 from certready.adapters.reporting.json_report import certificate_out
+from certready.adapters.reporting.visible import visible
 from certready.core.days import days_left, days_text
 from certready.core.errors import InputError, UsageError
 from certready.core.facts import (
@@ -41,6 +42,11 @@ from certready.interfaces.cli.options import (
 from certready.interfaces.cli.secrets import password_source
 from certready.services.chain import make_chain_options
 from certready.services.show import Inspected, inspect
+
+
+def escape(text: str) -> str:
+    """Rich markup escaped, invisible characters (a bidi override) shown as ``<U+202E>``."""
+    return markup_escape(visible(text))
 
 
 def _signature_name(oid: str) -> str:

@@ -19,6 +19,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from certready.adapters.inputs.passwords import secret_from_file
+from certready.adapters.writes import write_new
 from certready.core.errors import CertReadyError
 from certready.core.model import Role
 from certready.services import lab
@@ -62,10 +63,8 @@ def write_example(
     root = Path(folder)
     root.mkdir(parents=True, exist_ok=True)
     files = lab.init(root / "pki", key_type="p384", force=force)
-    secret_file = root / PASSWORD_FILE
-    secret_file.parent.mkdir(parents=True, exist_ok=True)
-    secret_file.write_text(secrets.token_urlsafe(18) + "\n")
-    secret_file.chmod(0o600)
+    secret = f"{secrets.token_urlsafe(18)}\n".encode()
+    secret_file = write_new(root / PASSWORD_FILE, secret, mode=0o600, force=True)
     password = secret_from_file(secret_file)
     certs = root / "certs"
 
@@ -154,5 +153,4 @@ clients:
 proxy:
   bypass: "*.{DOMAIN};<local>"
 """
-    example.manifest.write_text(text, "utf-8")
-    return example.manifest
+    return write_new(example.manifest, text.encode("utf-8"), mode=0o644, force=True)

@@ -1,0 +1,88 @@
+"""Bidi overrides and other invisible characters in certificate fields are shown, not obeyed.
+
+``CN=\u202emoc.elpmaxe.ppa`` reads as ``app.example.com`` in a browser or terminal that obeys the
+override (issue 14). Control: plain non-ASCII (``é``) is shown as it is.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from pathlib import Path
+
+import pytest
+from cryptography import x509
+from cryptography.hazmat.primitives import hashes, serialization
+from cryptography.hazmat.primitives.asymmetric import ec
+from cryptography.x509.oid import NameOID
+
+from certready.adapters.reporting.visible import visible
+from tests.cli import run
+
+RLO = "\u202e"
+HIDDEN = "\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u2069\u200b\ufeff"
+
+
+def _self_signed(tmp_path: Path, common_name: str, organization: str) -> Path:
+    key = ec.generate_private_key(ec.SECP256R1())
+    name = x509.Name(
+        [
+            x509.NameAttribute(NameOID.COMMON_NAME, common_name),
+            x509.NameAttribute(NameOID.ORGANIZATION_NAME, organization),
+        ]
+    )
+    now = dt.datetime.now(dt.UTC)
+    cert = (
+        x509.CertificateBuilder()
+        .subject_name(name)
+        .issuer_name(name)
+        .public_key(key.public_key())
+        .serial_number(x509.random_serial_number())
+        .not_valid_before(now - dt.timedelta(days=1))
+        .not_valid_after(now + dt.timedelta(days=30))
+        .add_extension(x509.SubjectAlternativeName([x509.DNSName("app.example.test")]), False)
+        .sign(key, hashes.SHA256())
+    )
+    path = tmp_path / "cert.pem"
+    path.write_bytes(cert.public_bytes(serialization.Encoding.PEM))
+    return path
+
+
+def test_visible_writes_every_bidi_and_zero_width_character_as_a_code_point() -> None:
+    shown = visible(f"a{HIDDEN}b")
+    assert shown.startswith("a<U+202A><U+202B><U+202C><U+202D><U+202E><U+2066>")
+    assert shown.endswith("<U+2069><U+200B><U+FEFF>b")
+    assert visible("x\x1b[31my\x00") == "x<U+001B>[31my<U+0000>"  # terminal escapes too
+
+
+def test_control_printable_text_is_unchanged() -> None:
+    for text in ("Café Ünïcode", "日本語", "app.example.com", "tab\tand\nnewline", "a b"):
+        assert visible(text) == text
+
+
+@pytest.mark.parametrize(
+    ("fmt", "shown"),
+    [
+        ("html", "&lt;U+202E&gt;moc.elpmaxe.ppa"),
+        ("markdown", "&lt;U+202E&gt;moc"),
+        ("text", "<U+202E>moc"),
+    ],
+)
+def test_a_bidi_override_in_a_subject_is_shown(fmt: str, shown: str, tmp_path: Path) -> None:
+    cert = _self_signed(tmp_path, f"{RLO}moc.elpmaxe.ppa", "Café Clinic")
+    _, out, err = run("lint", str(cert), "-f", fmt, "--fail-on", "never")
+    assert RLO not in out, err
+    assert shown in out
+    assert "Café Clinic" in out or fmt != "html"  # control: é is not escaped
+
+
+def test_show_writes_the_override_visibly(tmp_path: Path) -> None:
+    cert = _self_signed(tmp_path, f"{RLO}moc.elpmaxe.ppa", "Café Clinic")
+    _, out, _ = run("show", str(cert))
+    assert RLO not in out and "<U+202E>moc.elpmaxe.ppa" in out
+    assert "Café Clinic" in out
+
+
+def test_control_a_plain_subject_has_no_code_points(tmp_path: Path) -> None:
+    cert = _self_signed(tmp_path, "app.example.test", "Café Clinic")
+    _, out, _ = run("lint", str(cert), "-f", "html", "--fail-on", "never")
+    assert "U+" not in out and "Café Clinic" in out
