@@ -287,8 +287,9 @@ def parse_manifest(text: str, source: str) -> tuple[ManifestModel, _Lines]:
         raise ManifestError(
             f"not valid YAML: {exc.problem or exc.context}", location=f"{source}:{line}"
         ) from None
-    except yaml.YAMLError as exc:
-        raise ManifestError(f"not valid YAML: {exc}", location=source) from None
+    except yaml.YAMLError as exc:  # a control character (ReaderError): one line, not its two
+        first = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
+        raise ManifestError(f"not valid YAML: {first}", location=source) from None
     if node is None:
         raise ManifestError("empty manifest", location=f"{source}:1")
     lines = _Lines(source)
