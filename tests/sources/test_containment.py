@@ -97,3 +97,34 @@ def test_an_unexpected_exception_while_reading_is_the_inputs_error(
     assert caught.value.location == "app.pem"
     assert caught.value.message == "cannot be read (unexpected KeyError: 'surprise')"
     assert isinstance(caught.value.__cause__, KeyError)
+
+
+def test_a_crash_while_judging_one_audit_server_is_that_targets_error(
+    tmp_path: Path, ca: TestCA, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import json
+
+    from certready.services import audit as audit_service
+    from tests.audit.lab import make_lab
+
+    lab = make_lab(tmp_path, ca)
+    original = audit_service.analyse
+
+    def analyse(name: str, *args: object, **kwargs: object) -> object:
+        if name == "production/mobile":
+            raise RuntimeError("a bug in a rule helper")
+        return original(name, *args, **kwargs)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(audit_service, "analyse", analyse)
+    _, out, err = run("audit", str(lab.manifest), "--format", "json")
+    assert "Traceback" not in err and "certready: error: unexpected" not in err
+    targets = {t["target"]: t for t in json.loads(out)["targets"]}
+    assert targets["production/mobile"]["status"] == "input-error"
+    assert "could not be judged" in targets["production/mobile"]["reason"]
+    assert targets["production/app"]["status"] == "ok"  # the other servers are judged
+    # negative control: without the bug the mobile server is judged too
+    monkeypatch.setattr(audit_service, "analyse", original)
+    _, out, _ = run("audit", str(lab.manifest), "--format", "json")
+    assert {t["target"]: t for t in json.loads(out)["targets"]}["production/mobile"][
+        "status"
+    ] == "ok"
