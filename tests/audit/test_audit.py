@@ -93,6 +93,7 @@ def test_live_probe_results_are_compared_with_the_files(tmp_path: Path, ca: Test
 
     from certready.core.deployment import ServerSpec
     from certready.core.facts import extract_facts
+    from certready.core.location import EndpointLocation
     from certready.core.model import CertFacts, ChainElement, TargetResult
     from certready.services.audit import AuditOptions, LiveProbe, audit
     from tests.audit.lab import APP
@@ -109,8 +110,9 @@ def test_live_probe_results_are_compared_with_the_files(tmp_path: Path, ca: Test
     stranger = extract_facts(ca.issue(APP).cert)
 
     def served(leaf: CertFacts) -> TargetResult:
-        element = ChainElement(leaf, "tls://127.0.0.1:1#leaf")
-        return TargetResult("127.0.0.1:1", "tls://127.0.0.1:1", certificates=(element,))
+        where = EndpointLocation("127.0.0.1", 1)
+        element = ChainElement(leaf, where.presented(0))
+        return TargetResult("127.0.0.1:1", where, certificates=(element,))
 
     def probe_with(*leaves: CertFacts) -> LiveProbe:
         def probe(servers: Sequence[ServerSpec]) -> Mapping[str, list[TargetResult]]:

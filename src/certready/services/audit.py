@@ -16,6 +16,7 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 from cryptography import x509
+from cryptography.hazmat.primitives import hashes
 
 from certready.adapters.inputs import (
     HOW_TO_UNLOCK,
@@ -38,6 +39,7 @@ from certready.core.deployment import (
 from certready.core.engine import make_finding
 from certready.core.errors import InputError, PolicyError
 from certready.core.hostnames import is_ip_address
+from certready.core.location import Location, TrustKind, TrustLocation
 from certready.core.model import (
     CertFacts,
     Report,
@@ -161,7 +163,7 @@ def manifest_policy(deployment: Deployment) -> Policy:
             raise  # an error inside the profile file: it names that file
         raise PolicyError(
             f"policy: {exc}",
-            location=deployment.policy_location.removeprefix("manifest:"),
+            location=deployment.policy_location.where,
             key="policy",
         ) from None
 
@@ -177,7 +179,7 @@ def _error_target(name: str, ref: CertificateRef, error: InputError, role: Role)
         target=name,
         location=ref.location,
         status=TargetStatus.INPUT_ERROR,
-        reason=f"{ref.location.removeprefix('manifest:')}: {text}",
+        reason=f"{ref.location.where}: {text}",
         role=role,
     )
 
@@ -186,6 +188,9 @@ def _leaf(result: TargetResult) -> CertFacts | None:
     if result.status is not TargetStatus.OK or result.reason or not result.certificates:
         return None
     return result.certificates[0].certificate
+
+
+_SHA256 = hashes.SHA256()
 
 
 def audit_deployment(deployment: Deployment, policy: Policy, options: AuditOptions) -> Report:
@@ -213,13 +218,13 @@ def audit_deployment(deployment: Deployment, policy: Policy, options: AuditOptio
             targets.append(result)
             if top is not None:
                 chain_tops.append(top)
-            if result.path:
-                publics.append(result.path[-1].origin == MOZILLA)
+            if result.issuer_is_public is not None:
+                publics.append(result.issuer_is_public)
             seen = ServerObservation(
                 leaf=_leaf(result),
                 private_key=result.private_key,
                 location=result.location,
-                input_error=result.status is not TargetStatus.OK,
+                input_error=result.status.failed,
             )
         if server.sts_certificate is not None:
             result, _ = _lint_one(
@@ -265,9 +270,6 @@ def audit_deployment(deployment: Deployment, policy: Policy, options: AuditOptio
     )
 
 
-MOZILLA = "trust:mozilla"
-
-
 def chain_options(
     anchors: Sequence[x509.Certificate], intermediates: Sequence[x509.Certificate], source: str
 ) -> ChainOptions:
@@ -275,7 +277,10 @@ def chain_options(
     stores = [load_mozilla()]
     if anchors or intermediates:
         stores.insert(
-            0, TrustStore(f"trust:manifest:{source}", tuple(anchors), tuple(intermediates))
+            0,
+            TrustStore(
+                TrustLocation(TrustKind.MANIFEST, source), tuple(anchors), tuple(intermediates)
+            ),
         )
     return ChainOptions(trust=tuple(stores))
 
@@ -307,19 +312,18 @@ def _lint_one(
     return result, loaded.certificates[-1].certificate
 
 
-def _public_subjects() -> frozenset[bytes]:
-    """Subjects (DER) of the roots in Mozilla's store."""
-    return frozenset(c.subject.public_bytes() for c in load_mozilla().anchors)
-
-
 def private_chain(
     anchors: Sequence[x509.Certificate], tops: Sequence[x509.Certificate]
 ) -> bool | None:
-    """Whether clients must install a root: a manifest root, or a leaf file's chain, that does
-    not end in Mozilla's store. ``None`` when there is nothing to decide from."""
-    public = _public_subjects()
+    """Whether clients must install a root, when no chain analysis decided it: a manifest root
+    that is not in the public program's store (the very certificate, not a namesake), or a leaf
+    file's chain whose top neither is nor is issued by a name of that store. ``None`` when there
+    is nothing to decide from."""
+    store = load_mozilla()
     if anchors:
-        return any(a.subject.public_bytes() not in public for a in anchors)
+        public_roots = {c.fingerprint(_SHA256) for c in store.anchors}
+        return any(a.fingerprint(_SHA256) not in public_roots for a in anchors)
+    public = frozenset(c.subject.public_bytes() for c in store.anchors)
     if tops:
         return any(
             t.issuer.public_bytes() not in public and t.subject.public_bytes() not in public
@@ -359,7 +363,7 @@ def scan_probe(policy: Policy, chain: ChainOptions | None, options: AuditOptions
 SCAN_CONCURRENCY = 50
 
 
-def _served_leaf(result: TargetResult) -> tuple[CertFacts, str] | None:
+def _served_leaf(result: TargetResult) -> tuple[CertFacts, Location] | None:
     if result.status is not TargetStatus.OK or not result.certificates:
         return None
     return result.certificates[0].certificate, result.certificates[0].origin
@@ -380,7 +384,7 @@ def _with_served(
         main, others = results[0], results[1:]
         targets.append(replace(main, target=f"{server.key} (live {server.endpoint})"))
         main_leaf = _served_leaf(main)
-        by_name: list[tuple[str, CertFacts, str]] = []
+        by_name: list[tuple[str, CertFacts, Location]] = []
         for name, result in zip(server.names[1:], others, strict=False):
             leaf = _served_leaf(result)
             if leaf is None or (
@@ -395,7 +399,7 @@ def _with_served(
         out[server.key] = replace(
             base,
             served=main_leaf[0] if main_leaf else None,
-            served_location=main_leaf[1] if main_leaf else "",
+            served_location=main_leaf[1] if main_leaf else None,
             served_by_name=tuple(by_name),
         )
     return out, targets

@@ -18,6 +18,7 @@ from certready.adapters.inputs.failures import unexpected
 from certready.core.engine import evaluate
 from certready.core.errors import InputError
 from certready.core.facts import FactsCache, key_facts
+from certready.core.location import FileLocation
 from certready.core.model import (
     CertFacts,
     ChainElement,
@@ -117,7 +118,8 @@ def analyse_detailed(
     if leaf_index is None:
         return TargetResult(
             target=target,
-            location=certificates[0].location if certificates else f"file:{target}",
+            location=certificates[0].location if certificates else FileLocation(target),
+            status=TargetStatus.SKIPPED,
             role=options.role,
             hosts=options.hosts,
             certificates=elements,
@@ -160,6 +162,7 @@ def analyse_detailed(
         path=analysis.path if analysis else (),
         findings=findings + (analysis.findings if analysis else ()),
         private_key=pairing,
+        issuer_is_public=ctx.issuer_is_public,
     )
     return result, analysis
 
@@ -168,7 +171,7 @@ def lint_bundle(bundle: Bundle, options: LintOptions) -> TargetResult:
     if not bundle.certificates:
         return TargetResult(
             target=bundle.source,
-            location=f"file:{bundle.source}",
+            location=FileLocation(bundle.source),
             status=TargetStatus.INPUT_ERROR,
             reason="holds a private key but no certificate",
             role=options.role,
@@ -200,7 +203,7 @@ def input_error_result(error: InputError, options: LintOptions) -> TargetResult:
     where = error.location or "input"
     return TargetResult(
         target=where,
-        location=f"file:{where}",
+        location=FileLocation(where),
         status=TargetStatus.INPUT_ERROR,
         reason=error.message,
         role=options.role,
@@ -234,7 +237,7 @@ def lint(
     loose_keys = [
         k for item in items if isinstance(item, Bundle) and not item.certificates for k in item.keys
     ]
-    paired: set[str] = set()
+    paired: set[FileLocation] = set()
     results: list[TargetResult | None] = []
     for item in items:
         if isinstance(item, InputError):
@@ -259,7 +262,7 @@ def lint(
                 continue
             results[i] = TargetResult(
                 target=item.source,
-                location=f"file:{item.source}",
+                location=FileLocation(item.source),
                 status=TargetStatus.INPUT_ERROR,
                 reason="a private key alone: it belongs to none of the certificates given",
                 role=options.role,

@@ -27,7 +27,9 @@ from certready.adapters.tlsfetch import (
 )
 from certready.core.errors import InputError, UsageError
 from certready.core.facts import FactsCache, certificate_names
+from certready.core.failure import FailureReason, FetchStep, ScanFailure
 from certready.core.hostnames import normalise_host, reference_host
+from certready.core.location import InputLocation, TrustKind
 from certready.core.model import Finding, Report, Role, TargetResult, TargetStatus, TlsFacts
 from certready.core.policy import Policy
 from certready.core.rules.chain import missing_intermediate, wrong_order
@@ -83,7 +85,7 @@ def expected_issuers(specs: Sequence[str], chain: ChainOptions) -> tuple[str, ..
         issuers = [
             c.subject.rfc4514_string()
             for store in chain.trust
-            if store.label.startswith(("trust:file:", "trust:dir:"))
+            if store.kind in (TrustKind.FILE, TrustKind.DIRECTORY)
             for c in store.anchors
         ]
     return tuple(issuers)
@@ -147,7 +149,7 @@ async def scan_async(
 def _failed(item: TargetInput, exc: Exception) -> TargetResult:
     """The result of a target whose scan or judging raised: its own error, in one line."""
     text = item.text if isinstance(item, ScanTarget) else str(getattr(item, "location", item))
-    location = item.location if isinstance(item, ScanTarget) else f"input:{text}"
+    location = item.location if isinstance(item, ScanTarget) else InputLocation(text)
     return TargetResult(
         target=text,
         location=location,
@@ -160,7 +162,7 @@ def _input_error(item: InputError | UsageError, text: str) -> TargetResult:
     where = item.location or text
     return TargetResult(
         target=where,
-        location=f"input:{where}",
+        location=InputLocation(where),
         status=TargetStatus.INPUT_ERROR,
         reason=item.message,
     )
@@ -205,6 +207,7 @@ async def _scan_one(
             location=target.location,
             status=TargetStatus.UNREACHABLE,
             reason=first.message,
+            failure=ScanFailure(first.reason, first.step),
             hosts=(sni or target.host,),
         )
     without_sni = outcomes[1] if len(outcomes) > 1 else None
@@ -237,7 +240,7 @@ def analyse_presented(
     )
     loaded: list[LoadedCertificate] = []
     for index, der in enumerate(presented.chain):
-        origin = f"{target.location}#{'leaf' if index == 0 else index}"
+        origin = target.location.presented(index)
         try:
             certificate = x509.load_der_x509_certificate(der)
             certificate_names(certificate)  # parsed on access: a damaged name fails here
@@ -248,6 +251,7 @@ def analyse_presented(
                 location=origin,
                 status=TargetStatus.INPUT_ERROR,
                 reason=f"the server sent a certificate that cannot be parsed: {exc}",
+                failure=ScanFailure(FailureReason.UNPARSEABLE_CERTIFICATE, FetchStep.HANDSHAKE),
                 hosts=hosts,
                 tls=tls,
             )
@@ -257,6 +261,7 @@ def analyse_presented(
             location=target.location,
             status=TargetStatus.UNREACHABLE,
             reason="the handshake completed without a server certificate (anonymous cipher?)",
+            failure=ScanFailure(FailureReason.NO_CERTIFICATE, FetchStep.HANDSHAKE),
             hosts=hosts,
             tls=tls,
         )

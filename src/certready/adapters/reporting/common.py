@@ -11,6 +11,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 
 from certready.adapters.profiles import load_policy
+from certready.core.location import FileLocation, Location, ManifestLocation
 from certready.core.model import Finding, Report, Rule, Severity, TargetResult, TargetStatus
 from certready.core.policy import BUILTIN_PROFILES, Policy, default_settings
 from certready.core.rules import catalogue
@@ -97,7 +98,7 @@ def severity_counts(findings: Iterable[Finding]) -> dict[Severity, int]:
 
 def sorted_findings(findings: Iterable[Finding]) -> list[Finding]:
     """Most severe first, then by rule id and location: the order every report shows."""
-    return sorted(findings, key=lambda f: (-f.severity, f.rule_id, f.location, f.message))
+    return sorted(findings, key=lambda f: (-f.severity, f.rule_id, str(f.location), f.message))
 
 
 # --- which rules ran ------------------------------------------------------------------------------
@@ -170,43 +171,27 @@ def _with_finding_ids(ids: list[str], findings: Iterable[Finding]) -> list[str]:
 
 # --- locations ------------------------------------------------------------------------------------
 
-_MANIFEST_LINE = re.compile(r"^(?P<path>.+):(?P<line>[0-9]+)$")
 
+def location_file(location: Location) -> str | None:
+    """The file a location points into: a certificate file or a manifest; ``None`` for a live
+    server, a trust store, standard input's certificates and anything else.
 
-@dataclass(frozen=True, slots=True)
-class ParsedLocation:
-    """A finding's location split into what a report format can point at.
-
-    ``file:certs/app.pem#1`` -> path ``certs/app.pem``, fragment ``1``;
-    ``manifest:deploy.yaml:12`` -> path ``deploy.yaml``, line 12;
-    ``tls://app:443#leaf`` and ``trust:mozilla`` -> no path, a logical name.
+    ``file:certs/app.pem#1`` -> ``certs/app.pem``; ``manifest:deploy.yaml:12`` -> ``deploy.yaml``.
     """
+    if isinstance(location, FileLocation):
+        if location.is_stdin and location.fragment is not None:
+            return None
+        return location.path or None
+    if isinstance(location, ManifestLocation):
+        return location.path or None
+    return None
 
-    text: str
-    kind: str
-    """``file``, ``manifest``, ``tls`` or ``other``."""
-    path: str | None = None
-    line: int | None = None
-    fragment: str | None = None
-    logical: str | None = None
 
-
-def parse_location(location: str) -> ParsedLocation:
-    rest, _, fragment = location.partition("#")
-    frag = fragment or None
-    if rest.startswith("file:") and len(rest) > len("file:"):
-        return ParsedLocation(location, "file", path=rest[len("file:") :], fragment=frag)
-    if rest.startswith("manifest:") and len(rest) > len("manifest:"):
-        body = rest[len("manifest:") :]
-        match = _MANIFEST_LINE.match(body)
-        if match and int(match["line"]) >= 1:
-            return ParsedLocation(
-                location, "manifest", path=match["path"], line=int(match["line"]), fragment=frag
-            )
-        return ParsedLocation(location, "manifest", path=body, fragment=frag)
-    if rest.startswith("tls://"):
-        return ParsedLocation(location, "tls", fragment=frag, logical=rest)
-    return ParsedLocation(location, "other", fragment=frag, logical=rest or location)
+def location_line(location: Location) -> int | None:
+    """The 1-based manifest line a location points at, when it is one."""
+    if isinstance(location, ManifestLocation) and location.line is not None and location.line >= 1:
+        return location.line
+    return None
 
 
 _XML_INVALID = re.compile("[^\t\n\r\x20-\ud7ff\ue000-\ufffd\U00010000-\U0010ffff]")

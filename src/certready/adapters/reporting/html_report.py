@@ -29,6 +29,7 @@ from certready.adapters.reporting.timeline import Timeline, TimelineEntry, layou
 from certready.adapters.reporting.visible import visible
 from certready.core.days import days_left
 from certready.core.facts import describe_key, eku_name, key_usage_hex
+from certready.core.location import Location
 from certready.core.model import CertFacts, ChainElement, Finding, Report, Rule, TargetResult
 from certready.core.policy import Policy
 
@@ -123,21 +124,23 @@ def _certificate_view(element: ChainElement, now: dt.datetime) -> CertificateVie
     cert = element.certificate
     return CertificateView(
         name=cert.display_name,
-        origin=element.origin,
+        origin=str(element.origin),
         key=describe_key(cert.public_key),
         expires=_expires(cert, now),
         rows=certificate_rows(cert, now),
     )
 
 
-def _finding_view(f: Finding, context: RenderContext, target_location: str | None) -> FindingView:
+def _finding_view(
+    f: Finding, context: RenderContext, target_location: Location | None
+) -> FindingView:
     rule = context.rule(f.rule_id)
     return FindingView(
         severity=f.severity.label,
         rule_id=f.rule_id,
         title=rule.title if rule else "",
         message=f.message,
-        location=f.location if f.location != target_location else None,
+        location=str(f.location) if f.location != target_location else None,
         remediation=f.remediation,
     )
 
@@ -161,7 +164,7 @@ def _target_view(t: TargetResult, context: RenderContext, now: dt.datetime) -> T
     counts = severity_counts(t.findings)
     return TargetView(
         name=t.target,
-        location=t.location,
+        location=str(t.location),
         status=t.status.value,
         state=target_state(t),
         reason=t.reason,

@@ -18,7 +18,8 @@ from certready import __version__
 from certready.core.facts import describe_key, eku_name, key_usage_hex
 from certready.core.model import ChainElement, Finding, Report, Severity, TargetResult
 
-SCHEMA_VERSION: Literal["1"] = "1"
+SCHEMA_VERSION: Literal["2"] = "2"
+"""2: ``targets[].status`` may be ``skipped``; ``targets[].failure`` says why a live target failed."""
 SeverityName = Literal["info", "warning", "error"]
 
 
@@ -84,11 +85,35 @@ class TlsOut(_Model):
     handshake_ms: float
 
 
+class FailureOut(_Model):
+    reason: Literal[
+        "dns-failure",
+        "refused",
+        "timeout",
+        "not-tls",
+        "reset",
+        "closed",
+        "certificate-too-large",
+        "handshake-failed",
+        "network-error",
+        "no-certificate",
+        "unparseable-certificate",
+    ] = Field(description="Why a live target could not be examined; a stable value")
+    step: Literal["dns", "connect", "handshake"] = Field(
+        description="How far the connection got: resolving the name, connecting, the handshake"
+    )
+
+
 class TargetOut(_Model):
     target: str
     location: str
-    status: Literal["ok", "input-error", "unreachable"]
+    status: Literal["ok", "input-error", "unreachable", "skipped"] = Field(
+        description="skipped: deliberately not examined (e.g. a file of CA certificates only)"
+    )
     reason: str | None
+    failure: FailureOut | None = Field(
+        description="For an unreachable (or unparseable) live target: the reason as a stable value"
+    )
     role: Literal["ssl", "sts"]
     hosts: list[str]
     private_key: Literal["absent", "matches", "mismatch"]
@@ -109,7 +134,7 @@ class SummaryOut(_Model):
 
 
 class ReportOut(_Model):
-    schema_version: Literal["1"] = SCHEMA_VERSION
+    schema_version: Literal["2"] = SCHEMA_VERSION
     tool: str = "certready"
     tool_version: str
     command: str
@@ -125,7 +150,7 @@ def certificate_out(element: ChainElement) -> CertificateOut:
     f = element.certificate
     san = f.subject_alt_name
     return CertificateOut(
-        origin=element.origin,
+        origin=str(element.origin),
         subject=f.subject,
         issuer=f.issuer,
         serial_number=f.serial_number,
@@ -165,7 +190,7 @@ def finding_out(f: Finding) -> FindingOut:
         rule_id=f.rule_id,
         severity=f.severity.label,  # type: ignore[arg-type]
         message=f.message,
-        location=f.location,
+        location=str(f.location),
         remediation=f.remediation,
         subject=f.subject,
         fingerprint_sha256=f.fingerprint_sha256,
@@ -176,9 +201,15 @@ def target_out(t: TargetResult) -> TargetOut:
     tls = t.tls
     return TargetOut(
         target=t.target,
-        location=t.location,
+        location=str(t.location),
         status=t.status.value,
         reason=t.reason,
+        failure=FailureOut(
+            reason=t.failure.reason.value,
+            step=t.failure.step.value,
+        )
+        if t.failure
+        else None,
         role=t.role.value,
         hosts=list(t.hosts),
         private_key=t.private_key.value,
@@ -227,7 +258,7 @@ def generated_schema() -> dict[str, Any]:
     """The JSON Schema of :class:`ReportOut`, as checked in beside this module."""
     schema = ReportOut.model_json_schema(mode="serialization")
     schema["$schema"] = "https://json-schema.org/draft/2020-12/schema"
-    schema["$id"] = "https://certready.invalid/schema/report-1.json"
+    schema["$id"] = f"https://certready.invalid/schema/report-{SCHEMA_VERSION}.json"
     return schema
 
 

@@ -36,7 +36,7 @@ def md(text: str) -> str:
 
 def _finding_lines(f: Finding) -> list[str]:
     lines = [f"- {_ICON[f.severity]} **{f.severity.label}** `{f.rule_id}`: {md(f.message)}"]
-    lines.append(f"  - at {md(f.location)}")
+    lines.append(f"  - at {md(str(f.location))}")
     lines.append(f"  - fix: {md(f.remediation)}")
     return lines
 

@@ -16,7 +16,7 @@ from certready.adapters.reporting.common import verdict
 from certready.adapters.reporting.visible import visible
 from certready.core.days import days_left, days_text
 from certready.core.facts import describe_key
-from certready.core.model import CertFacts, Report, Severity, TargetResult, TargetStatus
+from certready.core.model import CertFacts, Report, Severity, TargetResult
 
 STYLE = {Severity.ERROR: "bold red", Severity.WARNING: "yellow", Severity.INFO: "cyan"}
 
@@ -35,7 +35,7 @@ def _expiry(cert: CertFacts, now: dt.datetime) -> str:
 
 
 def _target_line(target: TargetResult, now: dt.datetime) -> str:
-    if target.status is not TargetStatus.OK:
+    if target.status.failed:
         return f"[bold red]✗ {escape(target.target)}[/]  [red]{target.status.value}[/]: {escape(target.reason or '')}"
     worst = target.worst
     mark = (
@@ -76,16 +76,16 @@ def print_report(report: Report, console: Console) -> None:
             finding.rule_id,
             finding.message,
             finding.remediation,
-            finding.location,
+            str(finding.location),
         )
     if report.findings:
         console.print()
     for target in report.targets:
         console.print(_target_line(target, now))
-        if target.status is TargetStatus.OK and target.reason:
+        if not target.status.failed and target.reason:
             console.print(f"    [dim]{escape(target.reason)}[/]")
         for f in sorted(target.findings, key=lambda f: (-f.severity, f.rule_id)):
-            where = f.location if f.location != target.location else None
+            where = str(f.location) if f.location != target.location else None
             _print_finding(console, f.severity, f.rule_id, f.message, f.remediation, where)
     console.print()
     errors, warnings, infos = (

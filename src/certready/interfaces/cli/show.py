@@ -27,6 +27,7 @@ from certready.core.facts import (
     key_usage_hex,
 )
 from certready.core.issuer_link import issued_by
+from certready.core.location import EndpointLocation, FileLocation, Location, TrustLocation
 from certready.core.model import CertFacts, ChainElement, KeyPairing
 from certready.interfaces.cli.common import ExitStatus
 from certready.interfaces.cli.main import current_streams
@@ -237,7 +238,7 @@ def _print_inspected(item: Inspected, console: Console, now: dt.datetime) -> Non
         )
         console.print()
         console.print(
-            f"  [bold]#{i}[/] {role}: {escape(element.certificate.display_name)}  [dim]{escape(element.origin)}[/]"
+            f"  [bold]#{i}[/] {role}: {escape(element.certificate.display_name)}  [dim]{escape(str(element.origin))}[/]"
         )
         friendly = item.friendly_names[i] if i < len(item.friendly_names) else None
         for label, value in certificate_rows(element, now, friendly_name=friendly):
@@ -268,15 +269,16 @@ Examples:
 """
 
 
-def origin_words(origin: str) -> str:
-    """``file:app.pem#1`` -> ``file app.pem #1``; ``trust:mozilla`` -> ``trust store mozilla``."""
-    if origin.startswith("trust:"):
-        return f"trust store {origin.removeprefix('trust:')}"
-    if origin.startswith("tls://"):
-        return f"served by {origin}"
-    if origin.startswith("file:"):
-        return f"file {origin.removeprefix('file:')}"
-    return origin
+def origin_words(origin: Location) -> str:
+    """``file:app.pem#1`` -> ``file app.pem#1``; ``trust:mozilla`` -> ``trust store mozilla``."""
+    text = str(origin)
+    if isinstance(origin, TrustLocation):
+        return f"trust store {text.removeprefix('trust:')}"
+    if isinstance(origin, EndpointLocation):
+        return f"served by {text}"
+    if isinstance(origin, FileLocation) and not (origin.is_stdin and origin.fragment):
+        return f"file {text.removeprefix('file:')}"
+    return text
 
 
 def _print_path(item: Inspected, console: Console) -> None:
