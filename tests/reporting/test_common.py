@@ -6,6 +6,7 @@ from dataclasses import replace
 
 import pytest
 
+from certready.adapters.profiles import load_policy
 from certready.adapters.reporting.common import (
     evaluated_rule_ids,
     location_file,
@@ -22,7 +23,7 @@ from certready.core.location import (
     TrustKind,
     TrustLocation,
 )
-from certready.core.model import TlsFacts
+from certready.core.model import TargetStatus, TlsFacts
 from tests.reporting.sample import RULES, clean_report, policy, sample_report
 
 
@@ -50,10 +51,14 @@ def test_reports_read_the_fields_of_a_location(
 
 def test_verdict() -> None:
     assert verdict(clean_report()) == "READY"
-    assert verdict(sample_report()).startswith("NOT READY (some inputs")
+    assert verdict(sample_report()) == "NOT READY (1 unreadable)"
     report = sample_report()
     readable = replace(report, targets=report.targets[:3])
     assert verdict(readable) == "NOT READY"
+    # an unreachable server is said apart from an unreadable input
+    silent = replace(report.targets[1], status=TargetStatus.UNREACHABLE, reason="timed out")
+    both = replace(report, targets=(*report.targets, silent))
+    assert verdict(both) == "NOT READY (1 unreachable, 1 unreadable)"
 
 
 def test_analyser_rules_count_only_where_the_analyser_ran() -> None:
@@ -97,3 +102,18 @@ def test_cli_format_choices_are_the_discovered_renderers() -> None:
 
     assert FORMATS == ("html", "json", "junit", "markdown", "sarif", "text")
     assert {f.value for f in ReportFormat} == set(FORMATS)
+
+
+def test_chain_and_tls_rules_count_only_where_their_facts_were_computed() -> None:
+    """The real catalogue: chain and tls rules have real checks now, and still count as evaluated
+    only on a target with a built path or a handshake."""
+    context = resolve_context(clean_report(), load_policy("homecare"))
+    target = clean_report().targets[0]
+    ids = evaluated_rule_ids(target, context)
+    assert "names.host-not-covered" in ids  # control: the certificate rules ran
+    assert not [i for i in ids if i.startswith(("tls.", "chain.", "deployment."))]
+    served = replace(target, tls=TlsFacts("127.0.0.1:443", None, "TLSv1.3", "x", 1.0))
+    served_ids = evaluated_rule_ids(served, context)
+    assert "tls.intermediate-not-sent" in served_ids and "chain.wrong-order" not in served_ids
+    with_path = evaluated_rule_ids(replace(target, path=target.certificates), context)
+    assert "chain.wrong-order" in with_path and "tls.wrong-order" not in with_path

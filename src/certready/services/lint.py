@@ -17,7 +17,7 @@ from certready.adapters.inputs import (
 from certready.adapters.inputs.failures import unexpected
 from certready.core.engine import evaluate
 from certready.core.errors import InputError
-from certready.core.facts import FactsCache, key_facts
+from certready.core.facts import FactsCache, key_facts, request_facts
 from certready.core.location import FileLocation
 from certready.core.model import (
     CertFacts,
@@ -239,7 +239,10 @@ def lint(
     ]
     paired: set[FileLocation] = set()
     results: list[TargetResult | None] = []
+    requests: dict[int, list[TargetResult]] = {}
     for item in items:
+        if isinstance(item, Bundle) and item.requests:
+            requests[len(results)] = _lint_requests(item, options, loose_keys, paired)
         if isinstance(item, InputError):
             results.append(input_error_result(item, options))
         elif not item.certificates:
@@ -271,8 +274,30 @@ def lint(
         command="lint",
         profile=options.policy.name,
         generated_at=options.now,
-        targets=tuple(r for r in results if r is not None),
+        targets=tuple(
+            t
+            for i, r in enumerate(results)
+            for t in (*([r] if r is not None else []), *requests.get(i, ()))
+        ),
     )
+
+
+def _lint_requests(
+    bundle: Bundle,
+    options: LintOptions,
+    loose_keys: Sequence[LoadedKey],
+    paired: set[FileLocation],
+) -> list[TargetResult]:
+    """Each certificate request of ``bundle`` as a target of its own (its key, given beside it,
+    is paired with it rather than reported as belonging to nothing)."""
+    from certready.services.request_lint import analyse_request
+
+    spkis = {request_facts(r.request).public_key.spki_sha256 for r in bundle.requests}
+    paired.update(k.location for k in loose_keys if _key_spki(k) in spkis)
+    return [
+        analyse_request(bundle.source, loaded, options, i)
+        for i, loaded in enumerate(bundle.requests)
+    ]
 
 
 def _key_spki(loaded: LoadedKey) -> str:

@@ -167,7 +167,7 @@ def iter_inputs(
                     break
                 item = _load_one(file, password, None)
                 any_certificate = any_certificate or (
-                    isinstance(item, Bundle) and bool(item.certificates)
+                    isinstance(item, Bundle) and bool(item.certificates or item.requests)
                 )
                 yield item
             if not any_certificate and not stopped:
