@@ -127,3 +127,28 @@ def test_lint_refuses_the_special_file_and_judges_the_rest(tmp_path: Path, ca: T
     assert "pipe.pem: a named pipe (FIFO), not a regular file" in err
     assert "/dev/zero: a character device, not a regular file" in err
     assert "app.example.test" in out  # control: the regular file is judged
+
+
+def test_a_password_file_may_be_a_pipe_but_a_certificate_input_may_not() -> None:
+    """``--password-file <(pass show app)`` hands certready a pipe: it is read, bounded. The same
+    pipe given as a certificate input is still refused (control)."""
+    import os
+
+    from certready.adapters.inputs.passwords import secret_from_file
+    from certready.adapters.inputs.read import read_input
+    from certready.core.errors import InputError
+
+    read_end, write_end = os.pipe()
+    os.write(write_end, b"s3cret\n")
+    os.close(write_end)
+    try:
+        assert secret_from_file(f"/dev/fd/{read_end}") == b"s3cret"
+    finally:
+        os.close(read_end)
+    read_end, write_end = os.pipe()
+    os.close(write_end)
+    try:
+        with pytest.raises(InputError, match="named pipe"):
+            read_input(f"/dev/fd/{read_end}")
+    finally:
+        os.close(read_end)

@@ -41,12 +41,14 @@ def read_bytes(
     prefix: str = "",
     folder: str | None = "is a folder, not a file",
     what: str = "a certificate file",
+    pipes: bool = False,
 ) -> bytes:
     """The bytes of file ``name`` (standard input for ``-``), refusing more than ``limit``.
 
     Failures are an :class:`InputError` located at ``name`` whose message is ``prefix`` followed by
     the reason (the system's, in lower case, or "too large for ``what``"); a folder is ``folder``
-    as it stands (``None``: the system's reason after ``prefix``).
+    as it stands (``None``: the system's reason after ``prefix``). ``pipes``: a pipe is read too
+    (bounded by ``limit``): a password given as ``--password-file <(pass show app)``.
     """
     try:
         if name == STDIN:
@@ -54,7 +56,7 @@ def read_bytes(
                 raise InputError(f"{prefix}standard input is not available", location=name)
             data = stdin.read(limit + 1)
         else:
-            data = _read_regular(name, limit)
+            data = _read_regular(name, limit, pipes=pipes)
     except IsADirectoryError as exc:
         message = folder if folder is not None else f"{prefix}{os_reason(exc)}"
         raise InputError(message, location=name) from None
@@ -79,13 +81,14 @@ class _NotRegular(OSError):
         self.kind, self.hint = _special_kind(mode)
 
 
-def _read_regular(name: str, limit: int) -> bytes:
+def _read_regular(name: str, limit: int, *, pipes: bool = False) -> bytes:
     """At most ``limit + 1`` bytes of the regular file ``name`` (symbolic links followed).
 
     A named pipe, device or socket is refused without reading it: a pipe nobody writes to
     would block the run, ``/dev/zero`` never ends. The kind is checked on the open file itself
     (``fstat``), so nothing can be swapped in between; a socket cannot even be opened, so it is
-    looked at first.
+    looked at first. With ``pipes``, a pipe is read like a file: opened without waiting, so a
+    named pipe nobody writes to reads as empty instead of blocking.
     """
     mode = Path(name).stat().st_mode
     if stat.S_ISSOCK(mode):
@@ -95,7 +98,7 @@ def _read_regular(name: str, limit: int) -> bytes:
         mode = os.fstat(descriptor).st_mode
         if stat.S_ISDIR(mode):
             raise IsADirectoryError(errno.EISDIR, os.strerror(errno.EISDIR))
-        if not stat.S_ISREG(mode):
+        if not stat.S_ISREG(mode) and not (pipes and stat.S_ISFIFO(mode)):
             raise _NotRegular(mode)
         if hasattr(os, "set_blocking"):
             os.set_blocking(descriptor, True)
