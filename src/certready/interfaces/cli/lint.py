@@ -29,7 +29,7 @@ from certready.interfaces.cli.options import (
     TrustOption,
     host_option,
 )
-from certready.interfaces.cli.output import emit_report, exit_status
+from certready.interfaces.cli.output import emit_and_judge
 from certready.interfaces.cli.recording import (
     DbOption,
     RecordOption,
@@ -113,10 +113,9 @@ def register(app: typer.Typer) -> None:
             on_error=streams.traceback,
             stdin=streams.stdin,
         )
-        emit_report(
+        status = emit_and_judge(
             report, fmt, output, streams, policy=options.policy, fail_on=fail_on.threshold()
         )
-        status = exit_status(report, fail_on.threshold())
         return finish_recording(recorder, report, status, streams)
 
     del lint_command
