@@ -332,11 +332,13 @@ def scan_probe(policy: Policy, chain: ChainOptions | None, options: AuditOptions
     the server's FQDN as SNI and host name, the same policy and the same chain trust."""
 
     def probe(servers: Sequence[ServerSpec]) -> Mapping[str, Sequence[TargetResult]]:
+        # One set of handshakes and facts for the whole probe: every name of a server shares its
+        # endpoint's no-SNI handshake, and servers sharing an endpoint and a name share that one.
+        shared = ScanOptions(policy=policy, chain=chain, now=options.now, timeout=options.timeout)
+
         async def one(endpoint: str, name: str, limit: asyncio.Semaphore) -> TargetResult:
             sni = None if is_ip_address(name) else name
-            scan_options = ScanOptions(
-                policy=policy, chain=chain, now=options.now, sni=sni, timeout=options.timeout
-            )
+            scan_options = replace(shared, sni=sni)
             async with limit:
                 report = await scan_async([parse_target(endpoint)], scan_options)
             return report.targets[0]

@@ -22,7 +22,6 @@ from certready.adapters.tlsfetch import (
     FetchFailure,
     Presented,
     Resolver,
-    fetch_chain,
     pinned_resolver,
 )
 from certready.core.errors import InputError, UsageError
@@ -36,6 +35,7 @@ from certready.core.rules.chain import missing_intermediate, wrong_order
 from certready.core.served import Expectations, normalise_fingerprint, served_findings
 from certready.core.targets import ScanTarget, parse_target
 from certready.services.chain import ChainOptions
+from certready.services.handshakes import Handshakes
 from certready.services.lint import LintOptions, analyse
 
 Progress = Callable[[TargetResult], None]
@@ -66,6 +66,8 @@ class ScanOptions:
     """``--resolve``: (host, port, address) pins, tried before ``resolver``."""
     facts: FactsCache = field(default_factory=FactsCache)
     """The run's certificate facts, remembered for its servers (their CAs recur)."""
+    handshakes: Handshakes = field(default_factory=Handshakes)
+    """The run's handshakes: one per (endpoint, SNI name), shared by every target needing it."""
 
 
 TargetInput = str | ScanTarget | InputError
@@ -174,7 +176,7 @@ async def _scan_one(
         names.append(None)  # what clients that send no SNI get, at the same time
     outcomes = await asyncio.gather(
         *(
-            fetch_chain(
+            options.handshakes.fetch(
                 target.host,
                 target.port,
                 sni=name,
