@@ -9,7 +9,7 @@ import typer
 
 from certready.adapters.profiles import load_policy
 from certready.core.hostnames import reference_host
-from certready.core.model import Role
+from certready.core.model import Role, TargetResult
 from certready.interfaces.cli.common import ExitStatus
 from certready.interfaces.cli.main import current_streams
 from certready.interfaces.cli.options import (
@@ -29,7 +29,13 @@ from certready.interfaces.cli.options import (
     TrustOption,
     host_option,
 )
-from certready.interfaces.cli.output import emit_report, exit_status
+from certready.interfaces.cli.output import (
+    StreamTally,
+    emit_jsonl,
+    emit_report,
+    exit_status,
+    status_of,
+)
 from certready.interfaces.cli.recording import (
     DbOption,
     RecordOption,
@@ -38,7 +44,7 @@ from certready.interfaces.cli.recording import (
 )
 from certready.interfaces.cli.secrets import password_source
 from certready.services.chain import make_chain_options
-from certready.services.lint import LintOptions, lint
+from certready.services.lint import LintOptions, lint_report, lint_results
 
 EPILOG = """\
 \b
@@ -103,7 +109,7 @@ def register(app: typer.Typer) -> None:
         )
         if chain_options.at is not None:  # --at moves the whole check, dates rules included
             options = replace(options, now=chain_options.at)
-        report = lint(
+        results = lint_results(
             paths,
             options,
             password,
@@ -111,6 +117,14 @@ def register(app: typer.Typer) -> None:
             on_error=streams.traceback,
             stdin=streams.stdin,
         )
+        if fmt == ReportFormat.JSONL:  # streamed: each target written as it is judged
+            tally = StreamTally()
+            kept: list[TargetResult] | None = [] if recorder is not None else None
+            emit_jsonl(lint_report(options), results, output, streams, tally, keep=kept)
+            status = status_of(tally.statuses, tally.worst, fail_on.threshold())
+            report = lint_report(options, tuple(kept or ()))
+            return finish_recording(recorder, report, status, streams)
+        report = lint_report(options, tuple(results))
         emit_report(report, fmt, output, streams, policy=options.policy)
         status = exit_status(report, fail_on.threshold())
         return finish_recording(recorder, report, status, streams)

@@ -134,9 +134,10 @@ class ReportFormat(StrEnum):
     JUNIT = "junit"
     SARIF = "sarif"
     MARKDOWN = "markdown"
+    JSONL = "jsonl"
 
 
-FORMAT_HELP = "text, json, html, junit, sarif or markdown."
+FORMAT_HELP = "text, json, jsonl (one JSON object per line), html, junit, sarif or markdown."
 OUTPUT_HELP = "Write the report to this file (replaced if it exists); - for stdout."
 
 FailOnOption = Annotated[
