@@ -20,6 +20,7 @@ from certready.interfaces.cli.options import (
     FailOn,
     FailOnOption,
     FormatOption,
+    JobsOption,
     OutputOption,
     PasswordEnvOption,
     PasswordFileOption,
@@ -44,7 +45,8 @@ from certready.interfaces.cli.recording import (
 )
 from certready.interfaces.cli.secrets import password_source
 from certready.services.chain import make_chain_options
-from certready.services.lint import LintOptions, lint_report, lint_results
+from certready.services.lint import LintOptions, lint_report
+from certready.services.lint_jobs import lint_parallel
 
 EPILOG = """\
 \b
@@ -56,6 +58,7 @@ Examples:
   certready lint app.pem --trust mozilla,system --at 2027-03-01
   certready lint certs/ --format json --output report.json
   certready lint certs/ --format html --output report.html
+  certready lint inventory/ --format jsonl --jobs 2 > report.jsonl
   certready lint sts.pfx --role sts --password-file /run/secrets/sts.pass
   cat app.pem | certready lint - --host hcappserver.example.com
 
@@ -91,6 +94,7 @@ def register(app: typer.Typer) -> None:
         crl: CrlOption = None,
         db: DbOption = None,
         record: RecordOption = False,
+        jobs: JobsOption = None,
     ) -> int:
         """Check certificate files against the policy.
 
@@ -109,13 +113,14 @@ def register(app: typer.Typer) -> None:
         )
         if chain_options.at is not None:  # --at moves the whole check, dates rules included
             options = replace(options, now=chain_options.at)
-        results = lint_results(
+        results = lint_parallel(
             paths,
             options,
             password,
             on_note=streams.note,
             on_error=streams.traceback,
             stdin=streams.stdin,
+            jobs=jobs,
         )
         if fmt == ReportFormat.JSONL:  # streamed: each target written as it is judged
             tally = StreamTally()

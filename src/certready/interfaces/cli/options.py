@@ -149,3 +149,17 @@ FormatOption = Annotated[
 OutputOption = Annotated[
     str | None, typer.Option("--output", "-o", metavar="FILE", help=OUTPUT_HELP)
 ]
+
+JobsOption = Annotated[
+    int | None,
+    typer.Option(
+        "--jobs",
+        "-j",
+        min=1,
+        metavar="N",
+        help=(
+            "Judge the files in N worker processes (results in input order). "
+            "Default: every core from 256 input files on, one process below."
+        ),
+    ),
+]
