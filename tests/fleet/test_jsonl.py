@@ -36,15 +36,20 @@ def test_lint_jsonl_lines_match_the_json_report(tmp_path: Path, ca: TestCA) -> N
     report = json.loads(out_json)
     assert [o["type"] for o in objects] == ["target"] * len(report["targets"]) + ["summary"]
     assert all(o["schema_version"] == report["schema_version"] for o in objects)
-    targets = [{k: v for k, v in o.items() if k not in ("schema_version", "type")} for o in objects]
+    drop = ("schema_version", "type", "facts")
+    targets = [{k: v for k, v in o.items() if k not in drop} for o in objects]
     assert targets[:-1] == report["targets"]  # order, certificates and findings included
     summary = objects[-1]
     assert summary["summary"] == report["summary"]
     assert summary["summary"]["targets"] == len(objects) - 1
     assert summary["command"] == "lint" and summary["findings"] == report["findings"]
     # a target line carries its own certificates
+    for line in objects[:-1]:
+        refs = {r["fingerprint_sha256"] for r in (*line["certificates"], *line["path"])}
+        assert set(line["facts"]) == refs
+        assert all(report["facts"][fp] == facts for fp, facts in line["facts"].items())
     first = next(o for o in objects if o["type"] == "target" and o["status"] == "ok")
-    assert first["certificates"] and first["certificates"][0]["fingerprint_sha256"]
+    assert first["facts"][first["certificates"][0]["fingerprint_sha256"]]["subject"]
 
 
 def test_jsonl_summary_of_a_clean_run(tmp_path: Path, ca: TestCA) -> None:

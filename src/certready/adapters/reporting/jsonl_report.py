@@ -1,7 +1,8 @@
 """JSON Lines output (``--format jsonl``): one JSON object per line, for machines and big runs.
 
 Every line has ``schema_version`` (the JSON report's) and ``type``: a ``target`` line per target
-as it completes, carrying its own certificates (the ``targets[]`` object of the JSON report), then
+as it completes, carrying its own certificates (the ``targets[]`` object of the JSON report plus
+the ``facts`` of the certificates it references), then
 one ``summary`` line last (the report's header, ``summary`` and whole-run ``findings``). A
 :class:`JsonlWriter` turns targets into lines one at a time, so a run streams from input to output
 without keeping its targets; :func:`render` writes a finished :class:`Report` the same way.
@@ -20,6 +21,7 @@ from pydantic import TypeAdapter
 from certready import __version__
 from certready.adapters.reporting.json_report import (
     SCHEMA_VERSION,
+    facts_out,
     finding_out,
     target_out,
 )
@@ -46,7 +48,8 @@ class JsonlWriter:
         for finding in result.findings:
             self.counts[finding.severity] += 1
         body = target_out(result).model_dump(mode="json")
-        return _line({"schema_version": SCHEMA_VERSION, "type": "target", **body})
+        facts = {fp: f.model_dump(mode="json") for fp, f in facts_out([result]).items()}
+        return _line({"schema_version": SCHEMA_VERSION, "type": "target", **body, "facts": facts})
 
     def summary(self, findings: Iterable[Finding] = ()) -> str:
         whole = list(findings)
