@@ -47,6 +47,13 @@ def test_audit_reports_each_server_and_the_topology(tmp_path: Path, ca: TestCA) 
     assert status == ExitStatus.FINDINGS
     located = [f for f in report["findings"] if f["rule_id"] == "deployment.mobile-external-name"]  # type: ignore[attr-defined]
     assert located[0]["location"].startswith(f"manifest:{lab.manifest}:")
+    # the deployment finding is about the mobile server's target, and counts in its state
+    assert external["about"] == ["production/mobile"]
+    assert targets["production/mobile"]["state"] == "not_ready"
+    ios = next(
+        f for f in report["findings"] if f["rule_id"] == "deployment.client-ios-trust-switch"
+    )  # type: ignore[attr-defined]
+    assert ios["about"] == []  # control: about a client group, no target
 
 
 def test_fixed_deployment_has_no_such_findings(tmp_path: Path, ca: TestCA) -> None:

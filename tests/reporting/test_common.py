@@ -22,7 +22,7 @@ from certready.core.location import (
     TrustKind,
     TrustLocation,
 )
-from certready.core.model import TlsFacts
+from certready.core.model import TargetStatus, TlsFacts
 from tests.reporting.sample import RULES, clean_report, policy, sample_report
 
 
@@ -50,10 +50,14 @@ def test_reports_read_the_fields_of_a_location(
 
 def test_verdict() -> None:
     assert verdict(clean_report()) == "READY"
-    assert verdict(sample_report()).startswith("NOT READY (some inputs")
+    assert verdict(sample_report()) == "NOT READY (1 unreadable)"
     report = sample_report()
     readable = replace(report, targets=report.targets[:3])
     assert verdict(readable) == "NOT READY"
+    # an unreachable server is said apart from an unreadable input
+    silent = replace(report.targets[1], status=TargetStatus.UNREACHABLE, reason="timed out")
+    both = replace(report, targets=(*report.targets, silent))
+    assert verdict(both) == "NOT READY (1 unreachable, 1 unreadable)"
 
 
 def test_analyser_rules_count_only_where_the_analyser_ran() -> None:

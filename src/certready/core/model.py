@@ -316,6 +316,10 @@ class Finding:
     remediation: str
     subject: str | None = None
     fingerprint_sha256: str | None = None
+    about: tuple[str, ...] = ()
+    """For a report-level (deployment) finding: the targets it concerns, by their
+    :attr:`TargetResult.target`; set by the audit from the server the finding is about. Empty when
+    it concerns no one target (a client group, the proxy)."""
 
 
 class TargetStatus(StrEnum):

@@ -14,6 +14,7 @@ from collections import Counter
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from pathlib import Path
+from typing import Protocol
 
 from cryptography import x509
 from cryptography.hazmat.primitives import hashes
@@ -22,6 +23,7 @@ from certready.adapters.inputs import (
     HOW_TO_UNLOCK,
     Bundle,
     PasswordSource,
+    PfxEncryption,
     load_bytes,
     read_input,
 )
@@ -49,7 +51,9 @@ from certready.core.model import (
 )
 from certready.core.policy import Policy
 from certready.core.rules.deployment import check_topology
+from certready.core.rules.pfx import pfx_windows_import
 from certready.core.targets import parse_target
+from certready.services.audit_links import file_target_name, link_to_targets, live_target_name
 from certready.services.chain import ChainOptions
 from certready.services.lint import LintOptions, analyse
 from certready.services.scan import ScanOptions, scan_async
@@ -73,6 +77,20 @@ class AuditOptions:
     """A probe other than the scan service (tests); implies a live audit."""
     timeout: float = 10.0
     """Per-endpoint deadline of the live scan, seconds."""
+    progress: LiveProgress | None = None
+    """Told how many endpoints the live scan connects to, and which it is waiting on."""
+    on_note: Callable[[str, str], None] | None = field(default=None, compare=False)
+    """``on_note(source, note)``: non-fatal remarks about the inputs (a UTF-16 manifest)."""
+
+
+class LiveProgress(Protocol):
+    """What the live scan tells a progress display: how many connections, each start and end."""
+
+    def expect(self, total: int) -> None: ...
+
+    def started(self, name: str) -> None: ...
+
+    def done(self, name: str) -> None: ...
 
 
 def password_source(ref: CertificateRef) -> PasswordSource | None:
@@ -128,7 +146,7 @@ class CertificateFiles:
         keys = self._get(ref.key, ref)
         if isinstance(keys, InputError):
             return keys
-        return Bundle(bundle.source, bundle.format, bundle.certificates, (*bundle.keys, *keys.keys))
+        return replace(bundle, keys=(*bundle.keys, *keys.keys))
 
     @staticmethod
     def _read(path: str, ref: CertificateRef) -> Bundle | InputError:
@@ -150,6 +168,9 @@ def audit_with_policy(
     """:func:`audit`, and the policy it used (the option's, else the manifest's ``policy:``)."""
     options = options or AuditOptions()
     deployment = load_manifest(manifest)
+    if options.on_note is not None:
+        for note in deployment.notes:
+            options.on_note(deployment.source, note)
     policy = options.policy or manifest_policy(deployment)
     return audit_deployment(deployment, policy, options), policy
 
@@ -265,7 +286,7 @@ def audit_deployment(deployment: Deployment, policy: Policy, options: AuditOptio
         profile=policy.name,
         generated_at=options.now,
         targets=tuple(targets),
-        findings=findings,
+        findings=link_to_targets(findings, deployment, targets),
         title=deployment.name,
     )
 
@@ -294,17 +315,52 @@ def _lint_one(
     options: AuditOptions,
     chain: ChainOptions | None = None,
 ) -> tuple[TargetResult, x509.Certificate | None]:
-    name = f"{server.key}{' (sts)' if role is Role.STS else ''}"
+    name = file_target_name(server, role)
     loaded = files.load(ref)
     if isinstance(loaded, InputError):
         return _error_target(name, ref, loaded, role), None
     if not loaded.certificates:
-        error = InputError("holds a private key but no certificate", location=ref.path)
+        held = (
+            "a certificate request, not the certificate: submit it to the CA and name the"
+            " certificate it returns"
+            if loaded.requests
+            else "a private key but no certificate"
+        )
+        error = InputError(f"holds {held}", location=ref.path)
         return _error_target(name, ref, error, role), None
     hosts = server.names if role is Role.SSL else ()
     lint_options = LintOptions(policy=policy, hosts=hosts, role=role, now=options.now, chain=chain)
     result = analyse(name, loaded.certificates, loaded.keys, lint_options)
+    if loaded.pfx_encryption is PfxEncryption.PBES2:
+        result = _with_pfx_finding(result, server, ref, loaded, policy)
     return result, loaded.certificates[-1].certificate
+
+
+def _with_pfx_finding(
+    result: TargetResult, server: ServerSpec, ref: CertificateRef, loaded: Bundle, policy: Policy
+) -> TargetResult:
+    """An AES-encrypted PFX: a note on the server's target that Windows Server 2016 and older
+    cannot import it, located at the manifest line naming the file, with the command that makes
+    one they can (:data:`pfx_windows_import`)."""
+    key = "sts_certificate" if ref is server.sts_certificate else "certificate"
+    named = Path(ref.path).name
+    finding = make_finding(
+        pfx_windows_import.id,
+        policy,
+        f"{key}: {ref.path} is encrypted with {loaded.pfx_cipher}: Windows Server 2016 and older"
+        f" cannot import it on {server.key} ({server.fqdn})",
+        ref.location,
+        certificate=_leaf(result),
+        remediation=(
+            f"If {server.key} runs Windows Server 2016 or older, rebuild its PFX with 3DES:"
+            f" `certready pfx CERT KEY CHAIN --legacy --out {named}` (or `certready lab issue"
+            f" --legacy-pfx` for a lab certificate) and point `{key}:` of {server.key} at it;"
+            " Windows Server 2019 and later import it as it is."
+        ),
+    )
+    if finding is None:
+        return result
+    return replace(result, findings=(*result.findings, finding))
 
 
 def private_chain(
@@ -335,19 +391,28 @@ def scan_probe(policy: Policy, chain: ChainOptions | None, options: AuditOptions
         # One set of handshakes and facts for the whole probe: every name of a server shares its
         # endpoint's no-SNI handshake, and servers sharing an endpoint and a name share that one.
         shared = ScanOptions(policy=policy, chain=chain, now=options.now, timeout=options.timeout)
+        shown = options.progress
 
-        async def one(endpoint: str, name: str, limit: asyncio.Semaphore) -> TargetResult:
+        async def one(key: str, endpoint: str, name: str, limit: asyncio.Semaphore) -> TargetResult:
             sni = None if is_ip_address(name) else name
             scan_options = replace(shared, sni=sni)
+            label = f"{key} {endpoint}" + ("" if name == firsts[key] else f" SNI {name}")
             async with limit:
+                if shown is not None:
+                    shown.started(label)
                 report = await scan_async([parse_target(endpoint)], scan_options)
+                if shown is not None:
+                    shown.done(label)
             return report.targets[0]
 
         jobs = [(s.key, s.endpoint, name) for s in servers if s.endpoint for name in s.names]
+        firsts = {s.key: s.names[0] for s in servers if s.names}
+        if shown is not None:
+            shown.expect(len(jobs))
 
         async def every() -> list[TargetResult]:
             limit = asyncio.Semaphore(SCAN_CONCURRENCY)
-            return list(await asyncio.gather(*(one(e, n, limit) for _, e, n in jobs)))
+            return list(await asyncio.gather(*(one(k, e, n, limit) for k, e, n in jobs)))
 
         out: dict[str, list[TargetResult]] = {}
         for (key, _, _), result in zip(jobs, asyncio.run(every()), strict=True):
@@ -379,7 +444,7 @@ def _with_served(
         if not results:
             continue
         main, others = results[0], results[1:]
-        targets.append(replace(main, target=f"{server.key} (live {server.endpoint})"))
+        targets.append(replace(main, target=live_target_name(server)))
         main_leaf = _served_leaf(main)
         by_name: list[tuple[str, CertFacts, Location]] = []
         for name, result in zip(server.names[1:], others, strict=False):
@@ -388,9 +453,7 @@ def _with_served(
                 main_leaf and leaf[0].fingerprint_sha256 == main_leaf[0].fingerprint_sha256
             ):
                 continue  # the same leaf as for the FQDN: nothing new to show
-            targets.append(
-                replace(result, target=f"{server.key} (live {server.endpoint}, SNI {name})")
-            )
+            targets.append(replace(result, target=live_target_name(server, name)))
             by_name.append((name, *leaf))
         base = out.get(server.key, ServerObservation())
         out[server.key] = replace(

@@ -18,7 +18,7 @@ from certready.adapters.inputs import (
 )
 from certready.core.engine import evaluate
 from certready.core.errors import InputError
-from certready.core.facts import FactsCache, key_facts
+from certready.core.facts import FactsCache, key_facts, request_facts
 from certready.core.location import FileLocation
 from certready.core.model import (
     CertFacts,
@@ -270,15 +270,15 @@ def lint_results(
         for item in again():
             if isinstance(item, Bundle) and item.certificates:
                 paired.update(k.location for k in _keys_of(item, loose_keys, options))
+            if isinstance(item, Bundle) and item.requests:
+                paired.update(k.location for k in _request_keys(item, loose_keys))
     for item in again():
         if isinstance(item, Bundle) and on_note is not None:
             for note in item.notes:
                 on_note(item.source, note)
         elif isinstance(item, InputError) and on_error is not None:
             on_error(item)
-        result = judge_item(item, options, loose_keys, paired)
-        if result is not None:
-            yield result
+        yield from judge_item(item, options, loose_keys, paired)
 
 
 class _Remembered:
@@ -303,24 +303,29 @@ def judge_item(
     options: LintOptions,
     loose_keys: Sequence[LoadedKey] = (),
     paired: Set[FileLocation] = frozenset(),
-) -> TargetResult | None:
-    """One input's target (``None``: a key file some certificate of the run claimed)."""
+) -> list[TargetResult]:
+    """One input's targets: its leaf's (none for a key file some certificate or request of the
+    run claimed), then one per certificate request it holds."""
     if isinstance(item, InputError):
-        return input_error_result(item, options)
+        return [input_error_result(item, options)]
+    requests = _lint_requests(item, options) if item.requests else []
     if not item.certificates:
         if all(k.location in paired for k in item.keys):
-            return None
-        return TargetResult(
-            target=item.source,
-            location=FileLocation(item.source),
-            status=TargetStatus.INPUT_ERROR,
-            reason="a private key alone: it belongs to none of the certificates given",
-            role=options.role,
-        )
+            return requests
+        return [
+            TargetResult(
+                target=item.source,
+                location=FileLocation(item.source),
+                status=TargetStatus.INPUT_ERROR,
+                reason="a private key alone: it belongs to none of the certificates given",
+                role=options.role,
+            ),
+            *requests,
+        ]
     bundle = item
     if loose_keys and not bundle.keys:
         bundle = replace(bundle, keys=_keys_of(bundle, loose_keys, options))
-    return lint_bundle(bundle, options)
+    return [lint_bundle(bundle, options), *requests]
 
 
 def _keys_of(
@@ -332,6 +337,23 @@ def _keys_of(
         options.facts_cache.facts(c.certificate).public_key.spki_sha256 for c in bundle.certificates
     }
     return tuple(k for k in loose_keys if _key_spki(k) in spkis)
+
+
+def _request_keys(bundle: Bundle, loose_keys: Sequence[LoadedKey]) -> list[LoadedKey]:
+    """The loose keys of ``bundle``'s certificate requests (paired with them rather than reported
+    as belonging to nothing)."""
+    spkis = {request_facts(r.request).public_key.spki_sha256 for r in bundle.requests}
+    return [k for k in loose_keys if _key_spki(k) in spkis]
+
+
+def _lint_requests(bundle: Bundle, options: LintOptions) -> list[TargetResult]:
+    """Each certificate request of ``bundle`` as a target of its own."""
+    from certready.services.request_lint import analyse_request
+
+    return [
+        analyse_request(bundle.source, loaded, options, i)
+        for i, loaded in enumerate(bundle.requests)
+    ]
 
 
 def _key_spki(loaded: LoadedKey) -> str:

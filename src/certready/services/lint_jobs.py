@@ -47,7 +47,7 @@ def default_jobs(files: int) -> int:
 
 @dataclass(frozen=True, slots=True)
 class _Judged:
-    result: TargetResult | None
+    results: list[TargetResult]
     source: str
     notes: tuple[str, ...]
     certificates: bool
@@ -66,7 +66,7 @@ def _index(file: str) -> bool:
     """First pass: is this file a private key alone (to be paired with another file's leaf)?"""
     assert _RUN is not None
     item = load_one(file, _RUN[1])
-    return isinstance(item, Bundle) and not item.certificates
+    return isinstance(item, Bundle) and not item.certificates and bool(item.keys)
 
 
 def _judge(file: str) -> _Judged:
@@ -144,7 +144,6 @@ def _in_order(
             if on_note is not None:
                 for note in one.notes:
                     on_note(one.source, note)
-            if one.result is not None:
-                yield one.result
+            yield from one.results
         if files is not None and not any_certificate:
             yield input_error_result(empty_folder(name, len(files)), options)

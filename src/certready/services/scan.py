@@ -40,6 +40,9 @@ from certready.services.lint import LintOptions, analyse
 
 Progress = Callable[[TargetResult], None]
 """Called once per finished target (in completion order), e.g. to advance a progress bar."""
+Started = Callable[[str], None]
+"""Called with a target's name when its connection starts (it is then being waited on); the
+same name as the finished :attr:`TargetResult.target`."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -103,14 +106,34 @@ def _ca_subjects(path: str) -> list[str]:
 
 
 def scan_endpoints(
-    targets: Sequence[TargetInput], options: ScanOptions, *, progress: Progress | None = None
+    targets: Sequence[TargetInput],
+    options: ScanOptions,
+    *,
+    progress: Progress | None = None,
+    started: Started | None = None,
 ) -> Report:
     """Scan every target; results in the order given. Runs its own event loop."""
-    return asyncio.run(scan_async(targets, options, progress=progress))
+    return asyncio.run(scan_async(targets, options, progress=progress, started=started))
+
+
+def target_name(item: TargetInput) -> str:
+    """The name a target's result will carry (:attr:`TargetResult.target`)."""
+    if isinstance(item, InputError):
+        return str(item.location)
+    if isinstance(item, str):
+        try:
+            return parse_target(item).text
+        except UsageError:
+            return item
+    return item.text
 
 
 async def scan_async(
-    targets: Sequence[TargetInput], options: ScanOptions, *, progress: Progress | None = None
+    targets: Sequence[TargetInput],
+    options: ScanOptions,
+    *,
+    progress: Progress | None = None,
+    started: Started | None = None,
 ) -> Report:
     if options.concurrency < 1:
         raise UsageError("--concurrency must be at least 1")
@@ -131,6 +154,8 @@ async def scan_async(
 
     async def one(item: TargetInput) -> TargetResult:
         async with limit:
+            if started is not None:
+                started(target_name(item))
             result = await _scan_one(item, options, sni_override, expectations)
         if progress is not None:
             progress(result)

@@ -146,7 +146,7 @@ def iter_inputs(
             for file in files:
                 item = _load_one(file, password, None)
                 any_certificate = any_certificate or (
-                    isinstance(item, Bundle) and bool(item.certificates)
+                    isinstance(item, Bundle) and bool(item.certificates or item.requests)
                 )
                 yield item
             if not any_certificate:

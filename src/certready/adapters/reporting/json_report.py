@@ -16,6 +16,7 @@ from typing import Any, Literal
 from pydantic import BaseModel, ConfigDict, Field
 
 from certready import __version__
+from certready.adapters.reporting.summary import TargetState, summarize
 from certready.core.facts import describe_key, eku_name, key_usage_hex
 from certready.core.model import (
     CertFacts,
@@ -26,9 +27,12 @@ from certready.core.model import (
     TargetResult,
 )
 
-SCHEMA_VERSION: Literal["3"] = "3"
+SCHEMA_VERSION: Literal["4"] = "4"
 """2: ``targets[].status`` may be ``skipped``; ``targets[].failure`` says why a live target failed.
-3: a certificate's facts are written once per report, in ``facts`` by SHA-256 fingerprint;
+3: ``targets[].state`` (the badge: ready, not_ready, unreachable, attention, skipped) counting the
+deployment findings about the target; ``findings[].about`` names those targets;
+``summary.unreachable`` and ``summary.unreadable`` counted apart.
+4: a certificate's facts are written once per report, in ``facts`` by SHA-256 fingerprint;
 ``targets[].certificates`` and ``targets[].path`` reference them (fingerprint and origin)."""
 SeverityName = Literal["info", "warning", "error"]
 
@@ -89,6 +93,10 @@ class FindingOut(_Model):
     remediation: str
     subject: str | None = None
     fingerprint_sha256: str | None = None
+    about: list[str] = Field(
+        default_factory=list,
+        description="For a deployment finding: the targets it concerns (their `target` names)",
+    )
 
 
 class TlsOut(_Model):
@@ -124,6 +132,10 @@ class TargetOut(_Model):
     status: Literal["ok", "input-error", "unreachable", "skipped"] = Field(
         description="skipped: deliberately not examined (e.g. a file of CA certificates only)"
     )
+    state: Literal["ready", "not_ready", "unreachable", "attention", "skipped"] = Field(
+        description="The target's one state, from its status, its findings and the deployment "
+        "findings about it: not_ready (an error, or unreadable), attention (warnings only), ready"
+    )
     reason: str | None
     failure: FailureOut | None = Field(
         description="For an unreachable (or unparseable) live target: the reason as a stable value"
@@ -146,11 +158,13 @@ class SummaryOut(_Model):
     warnings: int
     info: int
     input_errors: int
+    unreachable: int = Field(description="Live targets that could not be reached")
+    unreadable: int = Field(description="Inputs that could not be read (not unreachable servers)")
     worst: SeverityName | None
 
 
 class ReportOut(_Model):
-    schema_version: Literal["3"] = SCHEMA_VERSION
+    schema_version: Literal["4"] = SCHEMA_VERSION
     tool: str = "certready"
     tool_version: str
     command: str
@@ -223,15 +237,17 @@ def finding_out(f: Finding) -> FindingOut:
         remediation=f.remediation,
         subject=f.subject,
         fingerprint_sha256=f.fingerprint_sha256,
+        about=list(f.about),
     )
 
 
-def target_out(t: TargetResult) -> TargetOut:
+def target_out(t: TargetResult, state: TargetState) -> TargetOut:
     tls = t.tls
     return TargetOut(
         target=t.target,
         location=str(t.location),
         status=t.status.value,
+        state=state.value,
         reason=t.reason,
         failure=FailureOut(
             reason=t.failure.reason.value,
@@ -260,6 +276,7 @@ def target_out(t: TargetResult) -> TargetOut:
 
 def report_out(report: Report) -> ReportOut:
     worst = report.worst
+    summary = summarize(report)
     return ReportOut(
         tool_version=__version__,
         command=report.command,
@@ -272,10 +289,14 @@ def report_out(report: Report) -> ReportOut:
             warnings=report.count(Severity.WARNING),
             info=report.count(Severity.INFO),
             input_errors=len(report.input_errors),
+            unreachable=summary.counts[TargetState.UNREACHABLE],
+            unreadable=summary.unreadable,
             worst=worst.label if worst else None,  # type: ignore[arg-type]
         ),
         findings=[finding_out(f) for f in report.findings],
-        targets=[target_out(t) for t in report.targets],
+        targets=[
+            target_out(t, state) for t, state in zip(report.targets, summary.states, strict=True)
+        ],
         facts=facts_out(report.targets),
     )
 

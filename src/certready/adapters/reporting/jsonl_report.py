@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import datetime as dt
 import json
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -25,6 +25,7 @@ from certready.adapters.reporting.json_report import (
     finding_out,
     target_out,
 )
+from certready.adapters.reporting.summary import Tally, TargetState
 from certready.core.model import Finding, Report, Severity, TargetResult
 
 _DATETIME = TypeAdapter(dt.datetime)
@@ -38,21 +39,28 @@ class JsonlWriter:
     profile: str
     generated_at: dt.datetime
     title: str | None = None
+    findings: tuple[Finding, ...] = ()
+    """The run's own findings (audit's deployment findings), known before its targets stream."""
     counts: dict[Severity, int] = field(default_factory=lambda: dict.fromkeys(Severity, 0))
     targets: int = 0
     input_errors: int = 0
+    tally: Tally = field(init=False)
+
+    def __post_init__(self) -> None:
+        self.tally = Tally(self.findings)
 
     def target(self, result: TargetResult) -> str:
         self.targets += 1
         self.input_errors += result.status.failed
         for finding in result.findings:
             self.counts[finding.severity] += 1
-        body = target_out(result).model_dump(mode="json")
+        state = self.tally.add(result)
+        body = target_out(result, state).model_dump(mode="json")
         facts = {fp: f.model_dump(mode="json") for fp, f in facts_out([result]).items()}
         return _line({"schema_version": SCHEMA_VERSION, "type": "target", **body, "facts": facts})
 
-    def summary(self, findings: Iterable[Finding] = ()) -> str:
-        whole = list(findings)
+    def summary(self) -> str:
+        whole = self.findings
         counts = dict(self.counts)
         for finding in whole:
             counts[finding.severity] += 1
@@ -73,6 +81,8 @@ class JsonlWriter:
                     "warnings": counts[Severity.WARNING],
                     "info": counts[Severity.INFO],
                     "input_errors": self.input_errors,
+                    "unreachable": self.tally.states[TargetState.UNREACHABLE],
+                    "unreadable": self.tally.unreadable,
                     "worst": worst.label if worst else None,
                 },
                 "findings": [finding_out(f).model_dump(mode="json") for f in whole],
@@ -86,10 +96,12 @@ def _line(obj: dict[str, Any]) -> str:
 
 def lines(report: Report) -> Iterator[str]:
     """A finished report as JSON lines: its targets, then the summary."""
-    writer = JsonlWriter(report.command, report.profile, report.generated_at, report.title)
+    writer = JsonlWriter(
+        report.command, report.profile, report.generated_at, report.title, report.findings
+    )
     for target in report.targets:
         yield writer.target(target)
-    yield writer.summary(report.findings)
+    yield writer.summary()
 
 
 def render(report: Report) -> str:

@@ -29,12 +29,15 @@ def emit_report(
     streams: Streams,
     *,
     policy: Policy | None = None,
+    fail_on: Severity | None = Severity.ERROR,
 ) -> None:
     """Text to stdout is printed on the terminal console (colour when it is one); every other case
     goes through the format's renderer.
 
     ``policy`` is the policy the report was made with (JUnit lists the rules it ran, SARIF
     describes them, HTML takes its expiry window); without it the report's built-in profile is used.
+    ``fail_on`` is the command's ``--fail-on`` (JUnit's failures are the findings that set the exit
+    status).
     """
     fmt = str(fmt)
     if output == "-":
@@ -44,10 +47,10 @@ def emit_report(
         for target in report.input_errors:
             streams.error(f"{target.target}: {target.reason}")
     if fmt == "text" and output is None:
-        print_report(report, streams.out)
+        print_report(report, streams.out, policy)
         return
     try:
-        render = renderer(fmt, policy)
+        render = renderer(fmt, policy, fail_on=fail_on)
     except KeyError:
         raise UsageError(f"unknown --format {fmt!r} (choose one of {FORMAT_HELP})") from None
     text = render(report)
@@ -84,7 +87,9 @@ def emit_jsonl(
     keeping the targets (``keep``: a list to collect them in, e.g. for ``--record``)."""
     from certready.adapters.reporting.jsonl_report import JsonlWriter
 
-    writer = JsonlWriter(header.command, header.profile, header.generated_at, header.title)
+    writer = JsonlWriter(
+        header.command, header.profile, header.generated_at, header.title, header.findings
+    )
 
     def chunks() -> Iterator[bytes]:
         for target in results:
@@ -97,7 +102,7 @@ def emit_jsonl(
         for finding in header.findings:
             if tally.worst is None or finding.severity > tally.worst:
                 tally.worst = finding.severity
-        yield writer.summary(header.findings).encode("utf-8")
+        yield writer.summary().encode("utf-8")
 
     if output is None or output == "-":
         for chunk in chunks():
