@@ -20,7 +20,7 @@ import time
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from lint import generate  # noqa: E402
+from lint import generate
 
 CERTREADY = str(Path(sys.executable).with_name("certready"))
 
@@ -30,8 +30,10 @@ def once(folder: Path, roots: Path, jobs: int) -> tuple[float, float]:
     before = resource.getrusage(resource.RUSAGE_CHILDREN)
     start = time.perf_counter()
     subprocess.run(
-        [CERTREADY, "lint", str(folder), "--trust", str(roots), "--format", "jsonl"]
-        + ["-o", "/dev/null", "--jobs", str(jobs)],
+        [
+            *(CERTREADY, "lint", str(folder), "--trust", str(roots), "--format", "jsonl"),
+            *("-o", "/dev/null", "--jobs", str(jobs)),
+        ],
         check=False,
         stdout=subprocess.DEVNULL,
         stderr=subprocess.DEVNULL,
