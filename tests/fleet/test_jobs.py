@@ -95,3 +95,31 @@ def test_a_key_in_a_file_of_its_own_is_still_paired_with_jobs(tmp_path: Path, ca
         "app.pem": "matches",
         "other.pem": "absent",
     }
+
+
+def test_audit_jobs_2_and_jobs_1_give_identical_reports(
+    tmp_path: Path, ca: TestCA, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from certready.services import audit
+    from tests.audit.lab import make_lab
+
+    forked: list[int] = []
+    real = audit.fork_map
+
+    def spy(task: Any, count: int, workers: int) -> Any:
+        forked.append(workers)
+        return real(task, count, workers)
+
+    monkeypatch.setattr(audit, "fork_map", spy)
+    lab = make_lab(tmp_path, ca)
+    _, out_1, _ = run("audit", str(lab.manifest), "--format", "json", "--jobs", "1")
+    assert forked == []
+    _, out_2, _ = run("audit", str(lab.manifest), "--format", "json", "--jobs", "2")
+    assert forked == [2]
+    one, two = without_time(out_1), without_time(out_2)
+    assert two == one
+    assert [t["target"] for t in one["targets"]][:3] == [
+        "production/app",
+        "production/app (sts)",
+        "production/mobile",
+    ]

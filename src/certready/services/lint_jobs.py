@@ -18,7 +18,7 @@ import os
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import BinaryIO
+from typing import BinaryIO, TypeVar, cast
 
 from certready.adapters.inputs import STDIN, Bundle, PasswordSource
 from certready.adapters.inputs.load import empty_folder, load_one
@@ -32,6 +32,8 @@ from certready.services.lint import (
     judge_item,
     lint_results,
 )
+
+T = TypeVar("T")
 
 JOBS_AT = STREAM_AT
 """``--jobs`` unset: every core from this many input files on, one process below."""
@@ -147,3 +149,25 @@ def _in_order(
             yield from one.results
         if files is not None and not any_certificate:
             yield input_error_result(empty_folder(name, len(files)), options)
+
+
+_TASK: Callable[[int], object] | None = None
+"""The task of :func:`fork_map` in a worker: set in the parent just before the fork."""
+
+
+def _call(index: int) -> object:
+    assert _TASK is not None
+    return _TASK(index)
+
+
+def fork_map(task: Callable[[int], T], count: int, workers: int) -> Iterator[T]:
+    """``task(0) .. task(count - 1)`` in ``workers`` forked processes, results in order (each
+    must pickle; the task itself is inherited at the fork, never pickled)."""
+    global _TASK
+    _TASK = task
+    try:
+        with multiprocessing.get_context("fork").Pool(workers) as pool:
+            for result in pool.imap(_call, range(count), CHUNK):
+                yield cast(T, result)
+    finally:
+        _TASK = None
