@@ -31,9 +31,10 @@ from certready.interfaces.cli.options import (
     host_option,
 )
 from certready.interfaces.cli.output import (
+    STREAMED,
     StreamTally,
-    emit_jsonl,
     emit_report,
+    emit_stream,
     exit_status,
     status_of,
 )
@@ -124,10 +125,10 @@ def register(app: typer.Typer) -> None:
             stdin=streams.stdin,
             jobs=jobs,
         )
-        if fmt == ReportFormat.JSONL:  # streamed: each target written as it is judged
+        if fmt in STREAMED:  # written as judged, without keeping every target in memory
             tally = StreamTally()
             kept: list[TargetResult] | None = [] if recorder is not None else None
-            emit_jsonl(lint_report(options), results, output, streams, tally, keep=kept)
+            emit_stream(lint_report(options), results, fmt, output, streams, tally, keep=kept)
             status = status_of(tally.statuses, tally.worst, fail_on.threshold())
             report = lint_report(options, tuple(kept or ()))
             return finish_recording(recorder, report, status, streams)

@@ -74,43 +74,61 @@ class StreamTally:
             self.worst = target.worst
 
 
-def emit_jsonl(
+STREAMED = ("jsonl", "json")
+"""Formats a streamed run writes without keeping its targets (JSON through temporary files)."""
+
+
+def emit_stream(
     header: Report,
     results: Iterable[TargetResult],
+    fmt: str,
     output: str | None,
     streams: Streams,
     tally: StreamTally,
     *,
     keep: list[TargetResult] | None = None,
 ) -> None:
-    """``--format jsonl``: each target's line written as it comes, the summary line last, without
-    keeping the targets (``keep``: a list to collect them in, e.g. for ``--record``)."""
+    """A format of :data:`STREAMED` from targets as they come, without keeping them (``keep``: a
+    list to collect them in, e.g. for ``--record``): ``jsonl`` writes each target's line at once
+    and the summary line last; ``json`` spools targets and facts to temporary files and writes
+    the document at the end."""
+    from certready.adapters.reporting.json_stream import JsonStreamWriter
     from certready.adapters.reporting.jsonl_report import JsonlWriter
 
-    writer = JsonlWriter(
-        header.command, header.profile, header.generated_at, header.title, header.findings
-    )
-
-    def chunks() -> Iterator[bytes]:
+    def counted() -> Iterator[TargetResult]:
         for target in results:
             tally.add(target)
             if keep is not None:
                 keep.append(target)
             if target.status.failed:
                 streams.error(f"{target.target}: {target.reason}")
-            yield writer.target(target).encode("utf-8")
+            yield target
         for finding in header.findings:
             if tally.worst is None or finding.severity > tally.worst:
                 tally.worst = finding.severity
+
+    def jsonl() -> Iterator[bytes]:
+        writer = JsonlWriter(
+            header.command, header.profile, header.generated_at, header.title, header.findings
+        )
+        for target in counted():
+            yield writer.target(target).encode("utf-8")
         yield writer.summary().encode("utf-8")
 
+    def json() -> Iterator[bytes]:
+        writer = JsonStreamWriter(header)
+        for target in counted():
+            writer.add(target)
+        yield from writer.chunks()
+
+    chunks = jsonl() if fmt == "jsonl" else json()
     if output is None or output == "-":
-        for chunk in chunks():
+        for chunk in chunks:
             streams.stdout.write(chunk.decode("utf-8"))
             streams.stdout.flush()
     else:
         try:
-            write_output(Path(output), chunks())
+            write_output(Path(output), chunks)
         except CertReadyError as exc:
             raise UsageError(
                 f"cannot write the report: {exc.message}", location=str(output)
