@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import io
 from collections.abc import Callable, Iterable, Iterator, Sequence, Set
@@ -9,6 +10,7 @@ from dataclasses import dataclass, field, replace
 from typing import BinaryIO
 
 from certready.adapters.inputs import (
+    MAX_INPUT_BYTES,
     STDIN,
     Bundle,
     LoadedCertificate,
@@ -241,8 +243,9 @@ def lint_results(
     each input. A small run keeps its inputs between the passes; a big one (:data:`STREAM_AT`
     inputs or more) reads them again, so memory stays flat however many there are.
     """
-    if stdin is not None and STDIN in paths:
-        stdin = io.BytesIO(stdin.read())  # read twice, and bounded by the reader on each pass
+    if stdin is not None and STDIN in paths:  # read by both passes: kept, as bounded as the reader
+        with contextlib.suppress(OSError):  # unreadable: the reader says so, naming it
+            stdin = io.BytesIO(stdin.read(MAX_INPUT_BYTES + 1))
 
     if password is not None and hasattr(password, "rejected"):  # a prompt: ask once per input
         password = _Remembered(password)
