@@ -72,7 +72,9 @@ def verify_leaf(
                 fingerprint=fingerprint,
             )
             if short.ok and len(short.certificates) == 2:
-                certificates = (leaf.cert, *known)
+                # this analysis' own objects where it has them (looked up by identity after)
+                mine = {n.fp: n.cert for nodes in graph.by_subject.values() for n in nodes}
+                certificates = (leaf.cert, *(mine.get(fp, cert) for cert, fp in known))
                 where = origins
                 path = tuple(
                     ChainElement(facts(c), where.get(fingerprint(c), UnknownLocation()))
@@ -100,7 +102,7 @@ def verify_leaf(
         if len(cache.ca_paths) >= cache.CA_PATHS_MAX:
             cache.ca_paths.clear()
             cache.issuer_anchors.clear()
-        cache.ca_paths[key] = full.certificates[1:]
+        cache.ca_paths[key] = tuple((c, fingerprint(c)) for c in full.certificates[1:])
     return full
 
 

@@ -49,7 +49,8 @@ class ChainCache:
         self.ca_profile: dict[tuple[bytes, bool, bool], tuple[str, ...]] = {}
         """CA profile problems by (fingerprint, root, anchor)."""
         self.ca_paths: dict[
-            tuple[bytes, tuple[bytes, ...], dt.datetime, str], tuple[x509.Certificate, ...]
+            tuple[bytes, tuple[bytes, ...], dt.datetime, str],
+            tuple[tuple[x509.Certificate, bytes], ...],
         ] = {}
         """The CA part of paths a full validation built (:mod:`certready.services.ca_paths`)."""
         self.issuer_anchors: dict[bytes, Anchors] = {}
