@@ -18,6 +18,7 @@ from certready.adapters.inputs import (
     PasswordSource,
     iter_inputs,
 )
+from certready.adapters.inputs.failures import unexpected
 from certready.core.engine import evaluate
 from certready.core.errors import InputError
 from certready.core.facts import FactsCache, key_facts, request_facts
@@ -182,6 +183,26 @@ def lint_bundle(bundle: Bundle, options: LintOptions) -> TargetResult:
     return analyse(bundle.source, bundle.certificates, bundle.keys, options)
 
 
+def _judged(
+    bundle: Bundle, options: LintOptions, on_error: Callable[[InputError], None] | None
+) -> TargetResult:
+    """:func:`lint_bundle`, or (whatever it raises) this input's error: a certificate certready
+    cannot judge ends its own target, never the batch."""
+    try:
+        return lint_bundle(bundle, options)
+    except Exception as exc:
+        error = InputError(judging_failed(exc), location=bundle.source)
+        error.__cause__ = exc  # --debug prints where it failed
+        if on_error is not None:
+            on_error(error)
+        return input_error_result(error, options)
+
+
+def judging_failed(exc: Exception) -> str:
+    """The reason of a target whose judging raised: one line, the exception named."""
+    return f"could not be judged: certready failed on it ({unexpected(exc)})"
+
+
 def input_error_result(error: InputError, options: LintOptions) -> TargetResult:
     where = error.location or "input"
     return TargetResult(
@@ -281,7 +302,7 @@ def lint_results(
                 on_note(item.source, note)
         elif isinstance(item, InputError) and on_error is not None:
             on_error(item)
-        yield from judge_item(item, options, loose_keys, paired)
+        yield from judge_item(item, options, loose_keys, paired, on_error)
 
 
 class _Remembered:
@@ -306,6 +327,7 @@ def judge_item(
     options: LintOptions,
     loose_keys: Sequence[LoadedKey] = (),
     paired: Set[FileLocation] = frozenset(),
+    on_error: Callable[[InputError], None] | None = None,
 ) -> list[TargetResult]:
     """One input's targets: its leaf's (none for a key file some certificate or request of the
     run claimed), then one per certificate request it holds."""
@@ -328,7 +350,7 @@ def judge_item(
     bundle = item
     if loose_keys and not bundle.keys:
         bundle = replace(bundle, keys=_keys_of(bundle, loose_keys, options))
-    return [lint_bundle(bundle, options), *requests]
+    return [_judged(bundle, options, on_error), *requests]
 
 
 def _keys_of(

@@ -21,7 +21,7 @@ from pathlib import Path
 from typing import BinaryIO, TypeVar, cast
 
 from certready.adapters.inputs import STDIN, Bundle, PasswordSource
-from certready.adapters.inputs.load import empty_folder, load_one
+from certready.adapters.inputs.load import empty_folder, load_one, within_folder_limits
 from certready.adapters.inputs.read import folder_files
 from certready.core.errors import InputError
 from certready.core.model import TargetResult
@@ -77,7 +77,8 @@ def _judge(file: str) -> _Judged:
     item = load_one(file, password)
     if isinstance(item, InputError):
         return _Judged(judge_item(item, options), file, (), False)
-    return _Judged(judge_item(item, options), item.source, item.notes, bool(item.certificates))
+    held = bool(item.certificates or item.requests)
+    return _Judged(judge_item(item, options), item.source, item.notes, held)
 
 
 def expand(paths: Sequence[str]) -> list[Group]:
@@ -105,10 +106,12 @@ def lint_parallel(
     """:func:`lint_results` over ``jobs`` worker processes (``None``: :func:`default_jobs`)."""
     groups = expand(paths)
     files = _files(groups)
+    too_large = any(f is not None and not within_folder_limits(f) for _, f in groups)
     workers = default_jobs(len(files)) if jobs is None else jobs
     workers = min(workers, len(files))
     single = (
         workers <= 1
+        or too_large  # the folder limits are iter_inputs' to enforce and report
         or STDIN in paths
         or hasattr(password, "rejected")  # a terminal prompt: only the parent can ask
         or "fork" not in multiprocessing.get_all_start_methods()
