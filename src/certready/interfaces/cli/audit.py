@@ -18,6 +18,7 @@ from certready.interfaces.cli.options import (
     FailOn,
     FailOnOption,
     FormatOption,
+    JobsOption,
     ManifestProfileOption,
     OutputOption,
     ReportFormat,
@@ -86,6 +87,7 @@ def register(app: typer.Typer) -> None:
         output: OutputOption = None,
         db: DbOption = None,
         record: RecordOption = False,
+        jobs: JobsOption = None,
     ) -> int:
         """Audit a whole deployment: every server's certificates, the topology, the clients.
 
@@ -101,6 +103,7 @@ def register(app: typer.Typer) -> None:
                 timeout=timeout,
                 progress=waiting,
                 on_note=streams.note,
+                jobs=jobs,
             )
             report, policy = audit_with_policy(manifest, options)
         # an unreachable endpoint counts as an error

@@ -8,7 +8,7 @@ from typing import Annotated
 
 import typer
 
-from certready.adapters.reporting.json_report import certificate_out
+from certready.adapters.reporting.json_report import element_out
 from certready.core.errors import InputError, UsageError
 from certready.core.model import Finding
 from certready.interfaces.cli.common import ExitStatus
@@ -53,11 +53,8 @@ def inspected_document(r: Inspected) -> dict[str, object]:
         "friendly_names": list(r.friendly_names),
         "notes": list(r.notes),
         "private_key_owners": list(r.key_owners),
-        "certificates": [json.loads(certificate_out(c).model_dump_json()) for c in r.certificates],
-        "path": [
-            json.loads(certificate_out(c).model_dump_json())
-            for c in (r.chain.path if r.chain else ())
-        ],
+        "certificates": [element_out(c) for c in r.certificates],
+        "path": [element_out(c) for c in (r.chain.path if r.chain else ())],
         "requests": [
             {
                 "location": str(e.origin),
