@@ -18,12 +18,13 @@ from certready.interfaces.cli.options import (
     FailOn,
     FailOnOption,
     FormatOption,
+    JobsOption,
+    ManifestProfileOption,
     OutputOption,
     ReportFormat,
-    profile_option,
     timeout_option,
 )
-from certready.interfaces.cli.output import emit_report, exit_status
+from certready.interfaces.cli.output import emit_and_judge
 from certready.interfaces.cli.progress import live_progress
 from certready.interfaces.cli.recording import (
     DbOption,
@@ -77,10 +78,7 @@ def register(app: typer.Typer) -> None:
                 help="Also scan each server's endpoint and compare what it serves with the file.",
             ),
         ] = False,
-        profile: Annotated[
-            str | None,
-            profile_option("Policy (overrides the manifest's `policy:`): name or TOML file."),
-        ] = None,
+        profile: ManifestProfileOption = None,
         timeout: Annotated[
             float, timeout_option("--live: seconds per endpoint (DNS, connect, handshake).")
         ] = DEFAULT_TIMEOUT,
@@ -89,6 +87,7 @@ def register(app: typer.Typer) -> None:
         output: OutputOption = None,
         db: DbOption = None,
         record: RecordOption = False,
+        jobs: JobsOption = None,
     ) -> int:
         """Audit a whole deployment: every server's certificates, the topology, the clients.
 
@@ -104,10 +103,13 @@ def register(app: typer.Typer) -> None:
                 timeout=timeout,
                 progress=waiting,
                 on_note=streams.note,
+                jobs=jobs,
             )
             report, policy = audit_with_policy(manifest, options)
-        emit_report(report, fmt, output, streams, policy=policy, fail_on=fail_on.threshold())
-        status = exit_status(report, fail_on.threshold())  # an unreachable endpoint: an error
+        # an unreachable endpoint counts as an error
+        status = emit_and_judge(
+            report, fmt, output, streams, policy=policy, fail_on=fail_on.threshold()
+        )
         return finish_recording(recorder, report, status, streams)
 
     @app.command("plan", epilog=PLAN_EPILOG)

@@ -64,6 +64,11 @@ def profile_option(help: str = PROFILE_HELP) -> Any:
 
 ProfileOption = Annotated[str, profile_option()]
 """``--profile`` of the commands that judge certificates (``lint``, ``scan``)."""
+ManifestProfileOption = Annotated[
+    str | None, profile_option("Policy (overrides the manifest's `policy:`): name or TOML file.")
+]
+"""``--profile`` of the commands that read a manifest (``audit``, ``doctor``): absent, the
+manifest's ``policy:`` applies."""
 
 # -- chain: every command that validates (lint, show, scan); values go to
 # -- ``services.chain.make_chain_options`` ------------------------------------------------------
@@ -134,9 +139,10 @@ class ReportFormat(StrEnum):
     JUNIT = "junit"
     SARIF = "sarif"
     MARKDOWN = "markdown"
+    JSONL = "jsonl"
 
 
-FORMAT_HELP = "text, json, html, junit, sarif or markdown."
+FORMAT_HELP = "text, json, jsonl (one JSON object per line), html, junit, sarif or markdown."
 OUTPUT_HELP = "Write the report to this file (replaced if it exists); - for stdout."
 
 FailOnOption = Annotated[
@@ -147,4 +153,18 @@ FormatOption = Annotated[
 ]
 OutputOption = Annotated[
     str | None, typer.Option("--output", "-o", metavar="FILE", help=OUTPUT_HELP)
+]
+
+JobsOption = Annotated[
+    int | None,
+    typer.Option(
+        "--jobs",
+        "-j",
+        min=1,
+        metavar="N",
+        help=(
+            "Judge the files in N worker processes (results in input order). "
+            "Default: every core from 256 input files on, one process below."
+        ),
+    ),
 ]
