@@ -105,6 +105,17 @@ def test_hostile_fields_are_inert_on_every_page(tmp_path: Path, ca: TestCA, brow
     assert (tmp_path / "deployment.png").stat().st_size > 10_000
 
 
+def _wait(browser: Any, condition: Any) -> None:
+    """Until ``condition(browser)`` holds: a click that submits a form navigates, and an element
+    read before the new page has loaded goes stale."""
+    from selenium.common.exceptions import StaleElementReferenceException
+    from selenium.webdriver.support.ui import WebDriverWait
+
+    WebDriverWait(browser, 15, ignored_exceptions=(StaleElementReferenceException,)).until(
+        condition
+    )
+
+
 def test_filter_and_acknowledge_in_the_browser(tmp_path: Path, ca: TestCA, browser: Any) -> None:
     lab = make_lab(tmp_path, ca)
     db = f"sqlite:///{tmp_path / 'inventory.sqlite3'}"
@@ -115,7 +126,7 @@ def test_filter_and_acknowledge_in_the_browser(tmp_path: Path, ca: TestCA, brows
         assert len(rows) >= 3
         Select(browser.find_element(By.NAME, "severity")).select_by_value("error")
         browser.find_element(By.CSS_SELECTOR, "form.filters button").click()
-        assert "severity=error" in browser.current_url
+        _wait(browser, lambda d: "severity=error" in d.current_url)
         filtered = browser.find_elements(By.CSS_SELECTOR, "#target-list tr.target")
         assert len(filtered) < len(rows)  # the lab's files have no error finding
         form = browser.find_elements(By.CSS_SELECTOR, "form.ack-form")[0]
@@ -123,6 +134,10 @@ def test_filter_and_acknowledge_in_the_browser(tmp_path: Path, ca: TestCA, brows
         form.find_element(By.NAME, "reason").send_keys("accepted until the go-live")
         form.find_element(By.NAME, "by").send_keys("ops")
         form.find_element(By.TAG_NAME, "button").click()
+        _wait(
+            browser,
+            lambda d: "Acknowledged by ops until" in d.find_element(By.TAG_NAME, "body").text,
+        )
         body = browser.find_element(By.TAG_NAME, "body").text
         assert "Acknowledged by ops until" in body and "accepted until the go-live" in body
         browser.save_screenshot(str(tmp_path / "acknowledged.png"))
