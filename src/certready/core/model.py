@@ -97,6 +97,9 @@ class PublicKeyFacts:
     rsa_exponent: int | None = None
     spki_sha256: str = ""
     """SHA-256 of the DER SubjectPublicKeyInfo, hex: pairs a key with its certificate."""
+    problem: str | None = None
+    """What makes an RSA or EC key unusable (an even modulus, a point off its curve), in words;
+    ``None`` for a sound key (:mod:`certready.core.spki`)."""
 
 
 @dataclass(frozen=True, slots=True)
