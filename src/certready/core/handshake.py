@@ -11,6 +11,7 @@ from typing import ClassVar
 
 from certready.core.location import Location
 from certready.core.model import CertFacts, ChainElement, Role, Scope, TlsFacts
+from certready.core.protocols import ProtocolSupport
 
 
 @dataclass(frozen=True, slots=True)
@@ -42,6 +43,8 @@ class HandshakeContext:
     """The leaf a second handshake without SNI got (``None``: not tried, or it failed)."""
     without_sni_failure: str | None = None
     """Why the handshake without SNI failed (the server requires SNI); ``None`` when it did not."""
+    protocols: ProtocolSupport | None = None
+    """Which protocol versions the endpoint accepts, one probe each (``None``: not probed)."""
 
     def __post_init__(self) -> None:
         if not self.presented:

@@ -56,7 +56,7 @@ from certready.core.targets import parse_target
 from certready.services.audit_links import file_target_name, link_to_targets, live_target_name
 from certready.services.chain import ChainOptions
 from certready.services.lint import LintOptions, analyse
-from certready.services.scan import ScanOptions, scan_async
+from certready.services.scan import ProtocolProbes, ScanOptions, scan_async
 
 LiveProbe = Callable[[Sequence[ServerSpec]], Mapping[str, Sequence[TargetResult]]]
 """``--live``: given the servers that have an ``endpoint:``, what each presented (by server key):
@@ -77,6 +77,9 @@ class AuditOptions:
     """A probe other than the scan service (tests); implies a live audit."""
     timeout: float = 10.0
     """Per-endpoint deadline of the live scan, seconds."""
+    protocol_probe: bool = True
+    """``--live``: also probe which protocol versions each endpoint accepts, once per endpoint
+    (``--no-protocol-probe`` turns it off)."""
     progress: LiveProgress | None = None
     """Told how many endpoints the live scan connects to, and which it is waiting on."""
     on_note: Callable[[str, str], None] | None = field(default=None, compare=False)
@@ -379,7 +382,13 @@ def scan_probe(policy: Policy, chain: ChainOptions | None, options: AuditOptions
         async def one(key: str, endpoint: str, name: str, limit: asyncio.Semaphore) -> TargetResult:
             sni = None if is_ip_address(name) else name
             scan_options = ScanOptions(
-                policy=policy, chain=chain, now=options.now, sni=sni, timeout=options.timeout
+                policy=policy,
+                chain=chain,
+                now=options.now,
+                sni=sni,
+                timeout=options.timeout,
+                protocol_probe=options.protocol_probe,
+                probes=probes,
             )
             label = f"{key} {endpoint}" + ("" if name == firsts[key] else f" SNI {name}")
             async with limit:
@@ -390,6 +399,7 @@ def scan_probe(policy: Policy, chain: ChainOptions | None, options: AuditOptions
                     shown.done(label)
             return report.targets[0]
 
+        probes = ProtocolProbes()  # one probe set per endpoint, whatever names reach it
         jobs = [(s.key, s.endpoint, name) for s in servers if s.endpoint for name in s.names]
         firsts = {s.key: s.names[0] for s in servers if s.names}
         if shown is not None:

@@ -16,6 +16,7 @@ from certready.core.facts import normalise_fingerprint
 from certready.core.handshake import HandshakeContext
 from certready.core.issuer_link import issued_by
 from certready.core.model import NoParameters, Scope, Severity, Violation
+from certready.core.protocols import TlsVersion
 from certready.core.rules import chain
 from certready.core.rules.registry import rule
 
@@ -167,6 +168,54 @@ def unexpected_issuer(ctx: HandshakeContext, params: NoParameters) -> Iterable[V
     )
 
 
+SCHANNEL_PROTOCOLS = r"HKLM\SYSTEM\CurrentControlSet\Control\SecurityProviders\SCHANNEL\Protocols"
+"""Where Windows (SChannel: IIS, the STS, every Windows TLS server) enables protocol versions."""
+
+
+def disable_protocols_fix(versions: tuple[TlsVersion, ...]) -> str:
+    """How to turn ``versions`` off: the SChannel registry keys (or IIS Crypto), nginx, Apache."""
+    keys = " and ".join(f"{SCHANNEL_PROTOCOLS}\\{v.label}\\Server" for v in versions)
+    words = " and ".join(v.label for v in versions)
+    return (
+        f"Windows (IIS, SChannel): under {keys} set the DWORD values Enabled = 0 and "
+        f"DisabledByDefault = 1 (or untick {words} under Server Protocols in IIS Crypto), keep "
+        "TLS 1.2 enabled, and restart the server. nginx: ssl_protocols TLSv1.2 TLSv1.3; "
+        "Apache: SSLProtocol -all +TLSv1.2 +TLSv1.3; then reload the service."
+    )
+
+
+@rule(
+    id="tls.protocol-obsolete-accepted",
+    title="The server does not accept TLS 1.0 or 1.1 (probed version by version)",
+    severity=Severity.ERROR,
+    rationale=(
+        "TLS 1.0 and 1.1 are deprecated (RFC 8996: servers MUST NOT negotiate them) and PCI DSS "
+        "forbids them. A modern client negotiates TLS 1.3 with a server that still accepts the "
+        "old versions, so browsers never show them: only a handshake offering each version "
+        "alone does (SChannel keeps them enabled unless the Protocols registry keys say "
+        "otherwise on older Windows Server releases)."
+    ),
+    remediation=disable_protocols_fix((TlsVersion.TLS1_0, TlsVersion.TLS1_1)),
+    references=("RFC 8996 §2-§3", "NIST SP 800-52r2 §3.1", "PCI DSS v4.0 §4.2.1"),
+    scope=Scope.HANDSHAKE,
+)
+def protocol_obsolete_accepted(ctx: HandshakeContext, params: NoParameters) -> Iterable[Violation]:
+    """No TLS 1.0/1.1 handshake completes when offered alone (RFC 8996)."""
+    if ctx.protocols is None:
+        return
+    old = ctx.protocols.obsolete_accepted
+    if not old:
+        return
+    words = " and ".join(v.label for v in old)
+    yield Violation(
+        f"the server accepts {words} (offered alone, each completed a handshake); with a modern "
+        f"client it negotiates {ctx.tls.protocol}, which hides them",
+        certificate=ctx.leaf.certificate,
+        location=ctx.leaf.origin,
+        remediation=disable_protocols_fix(old),
+    )
+
+
 @rule(
     id="tls.protocol-obsolete",
     title="The server negotiates a TLS version below 1.2",
@@ -181,6 +230,7 @@ def unexpected_issuer(ctx: HandshakeContext, params: NoParameters) -> Iterable[V
     ),
     references=("RFC 8996", "NIST SP 800-52r2 §3.1"),
     scope=Scope.HANDSHAKE,
+    supersedes=(protocol_obsolete_accepted,),
 )
 def protocol_obsolete(ctx: HandshakeContext, params: NoParameters) -> Iterable[Violation]:
     """The negotiated version is TLS 1.2 or later (RFC 8996 deprecates TLS 1.0 and 1.1)."""
