@@ -147,24 +147,44 @@ def unexpected_leaf(ctx: HandshakeContext, params: NoParameters) -> Iterable[Vio
     scope=Scope.HANDSHAKE,
 )
 def unexpected_issuer(ctx: HandshakeContext, params: NoParameters) -> Iterable[Violation]:
-    """Some issuer or sent CA of the served chain matches an expected CA (``--expect-issuer``, else
-    the ``--trust`` roots): otherwise something re-signed the traffic (install guide, proxy)."""
+    """The served chain leads to an expected CA (``--expect-issuer``, else the ``--trust`` roots),
+    or else to an issuer key on no expected path: something re-signed the traffic (install
+    guide, proxy). A missing link is never that claim: when the leaf's issuer is not sent (nor a
+    trusted anchor), where the chain leads is unknown and tls.intermediate-not-sent says what is
+    wrong (issue 12, item 7)."""
     expectations = ctx.expectations
     if not expectations.issuers:
         return
-    names = {e.certificate.issuer.casefold() for e in ctx.presented}
-    names |= {e.certificate.subject.casefold() for e in ctx.presented[1:]}
+    certs = [e.certificate for e in ctx.presented]
+    leaf = certs[0]
+    walk = [leaf]  # the served chain as far as its links are sent: leaf, its issuer, ...
+    while not walk[-1].self_issued:
+        issuer = next((c for c in certs if c not in walk and issued_by(walk[-1], c)), None)
+        if issuer is None:
+            break
+        walk.append(issuer)
+    if len(walk) == 1 and not leaf.self_issued:
+        return  # the leaf's issuer was not sent: a missing link, not a chain leading elsewhere
+    expected_keys = {a.subject_key_identifier for a in expectations.anchors} - {None}
+    if any(
+        c.subject_key_identifier in expected_keys or c.authority_key_identifier in expected_keys
+        for c in walk
+    ):
+        return  # a sent certificate is, or was issued by, an expected anchor's key
+    names = {c.issuer.casefold() for c in walk} | {c.subject.casefold() for c in walk[1:]}
     for expected in expectations.issuers:
         wanted = expected.casefold()
         if any(wanted in name for name in names):
             return
-    leaf = ctx.leaf
+    top = walk[-1]
+    keyid = f" (key identifier {top.subject_key_identifier})" if top.subject_key_identifier else ""
     expected_text = "; ".join(repr(e) for e in expectations.issuers)
     yield Violation(
-        f"the served certificate is issued by {leaf.certificate.issuer!r}, not by the expected CA "
-        f"({expected_text}): a TLS-inspecting proxy may be re-signing the traffic",
-        certificate=leaf.certificate,
-        location=leaf.origin,
+        f"the served certificate is issued by {leaf.issuer!r}, not by the expected CA "
+        f"({expected_text}); the served chain leads to {top.display_name!r}{keyid}, which is on "
+        "no expected path: a TLS-inspecting proxy may be re-signing the traffic",
+        certificate=leaf,
+        location=ctx.leaf.origin,
     )
 
 
