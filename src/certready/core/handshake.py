@@ -9,6 +9,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import ClassVar
 
+from certready.core.judged import SCAN_LIVE, JudgedFor
 from certready.core.location import Location
 from certready.core.model import CertFacts, ChainElement, Role, Scope, TlsFacts
 from certready.core.protocols import ProtocolSupport
@@ -45,6 +46,8 @@ class HandshakeContext:
     """Why the handshake without SNI failed (the server requires SNI); ``None`` when it did not."""
     protocols: ProtocolSupport | None = None
     """Which protocol versions the endpoint accepts, one probe each (``None``: not probed)."""
+    judged_for: JudgedFor = SCAN_LIVE
+    """``scan`` or ``audit --live``, and whether a server name was given."""
 
     def __post_init__(self) -> None:
         if not self.presented:

@@ -41,6 +41,7 @@ from certready.core.deployment import (
 from certready.core.engine import evaluate
 from certready.core.errors import InputError, PolicyError
 from certready.core.hostnames import is_ip_address
+from certready.core.judged import Command, JudgedFor, ServerKind
 from certready.core.location import Location, TrustKind, TrustLocation
 from certready.core.model import (
     CertFacts,
@@ -317,7 +318,15 @@ def _lint_one(
         error = InputError(f"holds {held}", location=ref.path)
         return _error_target(name, ref, error, role), None
     hosts = server.names if role is Role.SSL else ()
-    lint_options = LintOptions(policy=policy, hosts=hosts, role=role, now=options.now, chain=chain)
+    kind = ServerKind.WINDOWS if loaded.format == "pkcs12" else ServerKind.FILES
+    lint_options = LintOptions(
+        policy=policy,
+        hosts=hosts,
+        role=role,
+        now=options.now,
+        chain=chain,
+        judged_for=JudgedFor(Command.AUDIT, kind),
+    )
     result = analyse(name, loaded.certificates, loaded.keys, lint_options)
     if loaded.pfx_encryption is not None:
         result = _with_pfx_finding(result, server, ref, loaded, policy)
@@ -383,6 +392,7 @@ def scan_probe(policy: Policy, chain: ChainOptions | None, options: AuditOptions
                 timeout=options.timeout,
                 protocol_probe=options.protocol_probe,
                 probes=probes,
+                command=Command.AUDIT,
             )
             label = f"{key} {endpoint}" + ("" if name == firsts[key] else f" SNI {name}")
             async with limit:

@@ -32,6 +32,7 @@ from certready.core.facts import FactsCache, normalise_fingerprint
 from certready.core.failure import FailureReason, FetchStep, ScanFailure
 from certready.core.handshake import Expectations, HandshakeContext
 from certready.core.hostnames import normalise_host, reference_host
+from certready.core.judged import Command, JudgedFor, ServerKind
 from certready.core.location import InputLocation, TrustKind
 from certready.core.model import Report, Role, TargetResult, TargetStatus, TlsFacts
 from certready.core.policy import Policy
@@ -102,6 +103,8 @@ class ScanOptions:
     """Also find out which protocol versions each endpoint accepts (TLS 1.0 to 1.3, one
     handshake each, concurrently with the main one, within the same deadline and byte budget);
     ``--no-protocol-probe`` turns it off."""
+    command: Command = Command.SCAN
+    """The command the findings are for (``audit --live`` scans for the audit's fix texts)."""
     probes: ProtocolProbes = field(default_factory=ProtocolProbes, compare=False)
     """The run's probe sets, one per endpoint (``audit --live`` shares one across its servers)."""
 
@@ -317,6 +320,7 @@ def analyse_presented(
             hosts=hosts,
             tls=tls,
         )
+    judged_for = JudgedFor(options.command, ServerKind.LIVE, name_given=presented.sni is not None)
     lint_options = LintOptions(
         policy=options.policy,
         hosts=hosts,
@@ -324,6 +328,7 @@ def analyse_presented(
         now=options.now,
         chain=options.chain,
         facts=options.facts,
+        judged_for=judged_for,
     )
     result = analyse(target.text, loaded, (), lint_options, served=True)
     # The tls rules judge the server's own order (analyse() puts the leaf it chose first).
@@ -353,6 +358,7 @@ def analyse_presented(
         leaf_without_sni=leaf_without_sni,
         without_sni_failure=without_sni.message if isinstance(without_sni, FetchFailure) else None,
         protocols=protocols,
+        judged_for=judged_for,
     )
     # A tls finding that says a chain finding's defect more precisely supersedes it (one defect,
     # one finding): the tls rules declare which.

@@ -220,4 +220,10 @@ def private_key_mismatch(ctx: RuleContext, params: NoParameters) -> Iterable[Vio
 def private_key_missing(ctx: RuleContext, params: NoParameters) -> Iterable[Violation]:
     """A private key came with the certificate (install guide); silent for a live server."""
     if ctx.private_key is KeyPairing.ABSENT and not ctx.served:
-        yield Violation("no private key was supplied with the certificate")
+        remediation = None
+        if ctx.judged_for.audit:
+            remediation = (
+                "Name the server's private key with its key: entry in the manifest (key: "
+                "certs/app.key), or point certificate: at the PFX exported with its private key."
+            )
+        yield Violation("no private key was supplied with the certificate", remediation=remediation)

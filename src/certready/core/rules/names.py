@@ -187,7 +187,19 @@ def host_not_covered(ctx: RuleContext, params: NoParameters) -> Iterable[Violati
             cn_hint = f" (*.{host} covers names below {host}, not {host} itself)"
         elif is_ip(host) and host in dns:
             cn_hint = " (it is listed as a DNS name; an address must be an iPAddress entry)"
-        yield Violation(f"{host} is not covered by the certificate{cn_hint}; SAN: {listed}")
+        remediation = None
+        if is_ip(host) and not ctx.judged_for.name_given and dns:
+            # scan of an address without --sni: the address is not the name clients use
+            named = next((n for n in dns if "*" not in n), "NAME")
+            remediation = (
+                f"Scan by name (certready scan {named}) or pass --sni {named} with "
+                "the name clients type: connected by address, no name was sent or checked. "
+                "Reissue with an iPAddress entry only if clients really connect by address."
+            )
+        yield Violation(
+            f"{host} is not covered by the certificate{cn_hint}; SAN: {listed}",
+            remediation=remediation,
+        )
 
 
 @rule(
