@@ -22,10 +22,11 @@ import time
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
-from certready.adapters.tlsfetch import probe_protocols
-from certready.core.protocols import TlsVersion
 from tests.pki import TestCA
 from tests.scan.servers import Servers
+
+from certready.adapters.tlsfetch import probe_protocols
+from certready.core.protocols import TlsVersion
 
 SERVERS: dict[str, ssl.TLSVersion | None] = {
     "min TLS 1.0": ssl.TLSVersion.TLSv1,
