@@ -55,7 +55,7 @@ from certready.core.rules.pfx import PfxContext
 from certready.core.targets import parse_target
 from certready.services.audit_links import file_target_name, link_to_targets, live_target_name
 from certready.services.chain import ChainOptions
-from certready.services.lint import LintOptions, analyse
+from certready.services.lint import LintOptions, analyse, judging_failed
 from certready.services.scan import ProtocolProbes, ScanOptions, scan_async
 
 LiveProbe = Callable[[Sequence[ServerSpec]], Mapping[str, Sequence[TargetResult]]]
@@ -327,7 +327,12 @@ def _lint_one(
         chain=chain,
         judged_for=JudgedFor(Command.AUDIT, kind),
     )
-    result = analyse(name, loaded.certificates, loaded.keys, lint_options)
+    try:
+        result = analyse(name, loaded.certificates, loaded.keys, lint_options)
+    except Exception as exc:  # a certificate certready cannot judge ends this target only
+        return _error_target(
+            name, ref, InputError(judging_failed(exc), location=ref.path), role
+        ), None
     if loaded.pfx_encryption is not None:
         result = _with_pfx_finding(result, server, ref, loaded, policy)
     return result, loaded.certificates[-1].certificate

@@ -14,6 +14,7 @@ from certready.adapters.inputs import (
     PasswordSource,
     iter_inputs,
 )
+from certready.adapters.inputs.failures import unexpected
 from certready.core.engine import evaluate
 from certready.core.errors import InputError
 from certready.core.facts import FactsCache, key_facts, request_facts
@@ -187,6 +188,26 @@ def lint_bundle(bundle: Bundle, options: LintOptions) -> TargetResult:
     return analyse(bundle.source, bundle.certificates, bundle.keys, options)
 
 
+def _judged(
+    bundle: Bundle, options: LintOptions, on_error: Callable[[InputError], None] | None
+) -> TargetResult:
+    """:func:`lint_bundle`, or (whatever it raises) this input's error: a certificate certready
+    cannot judge ends its own target, never the batch."""
+    try:
+        return lint_bundle(bundle, options)
+    except Exception as exc:
+        error = InputError(judging_failed(exc), location=bundle.source)
+        error.__cause__ = exc  # --debug prints where it failed
+        if on_error is not None:
+            on_error(error)
+        return input_error_result(error, options)
+
+
+def judging_failed(exc: Exception) -> str:
+    """The reason of a target whose judging raised: one line, the exception named."""
+    return f"could not be judged: certready failed on it ({unexpected(exc)})"
+
+
 def input_error_result(error: InputError, options: LintOptions) -> TargetResult:
     where = error.location or "input"
     return TargetResult(
@@ -246,7 +267,7 @@ def lint(
                 paired.update(k.location for k in mine)  # also a PFX's own key given again
                 if not bundle.keys:
                     bundle = replace(bundle, keys=mine)
-            results.append(lint_bundle(bundle, options))
+            results.append(_judged(bundle, options, on_error))
     for i, item in enumerate(items):
         if results[i] is None and isinstance(item, Bundle):
             if all(k.location in paired for k in item.keys):
