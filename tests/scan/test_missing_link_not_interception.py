@@ -22,15 +22,23 @@ INTERCEPTION = "tls.unexpected-issuer"
 
 
 @pytest.fixture(scope="module")
-def ports(ca: TestCA, other_ca: TestCA) -> Iterator[dict[str, int]]:
+def proxy_ca() -> TestCA:
+    """An inspecting proxy's CA. Its root key comes from another pool than the test CA's RSA root
+    (pooled keys rotate: an "unrelated" RSA root may share the test root's key, and the rule now
+    compares keys)."""
+    return TestCA(name="inspecting proxy", key_kind="p256")
+
+
+@pytest.fixture(scope="module")
+def ports(ca: TestCA, proxy_ca: TestCA) -> Iterator[dict[str, int]]:
     leaf = ca.issue("app.example.test", "127.0.0.1")
-    proxy_leaf = other_ca.issue("app.example.test", "127.0.0.1")
+    proxy_leaf = proxy_ca.issue("app.example.test", "127.0.0.1")
     with Servers() as s:
         yield {
             "leaf_only": s.tls([leaf]),
             "complete": s.tls([leaf, ca.intermediate]),
-            "proxy": s.tls([proxy_leaf, other_ca.intermediate]),
-            "proxy_with_root": s.tls([proxy_leaf, other_ca.intermediate, other_ca.root]),
+            "proxy": s.tls([proxy_leaf, proxy_ca.intermediate]),
+            "proxy_with_root": s.tls([proxy_leaf, proxy_ca.intermediate, proxy_ca.root]),
         }
 
 
@@ -53,16 +61,16 @@ def test_scan_trust_root_on_a_server_without_its_intermediate(
     assert INTERCEPTION in _ids(ports["proxy_with_root"], root)
 
 
-def test_the_rule_reads_keys_not_only_names(ca: TestCA, other_ca: TestCA) -> None:
+def test_the_rule_reads_keys_not_only_names(ca: TestCA, proxy_ca: TestCA) -> None:
     root = extract_facts(ca.root.cert)
     by_root = Expectations(issuers=(root.subject,), anchors=(root,))
     leaf = ca.issue("app.example.test")
     assert ids(elements(leaf), expectations=by_root) == ["tls.intermediate-not-sent"]
     assert ids(elements(leaf, ca.intermediate), expectations=by_root) == []
-    proxy = other_ca.issue("app.example.test")
-    found = ids(elements(proxy, other_ca.intermediate), expectations=by_root)
+    proxy = proxy_ca.issue("app.example.test")
+    found = ids(elements(proxy, proxy_ca.intermediate), expectations=by_root)
     assert found == [INTERCEPTION]
     # a self-signed certificate presented instead of the real one leads to its own key
-    appliance = extract_facts(other_ca.root.cert)
+    appliance = extract_facts(proxy_ca.root.cert)
     assert appliance.self_issued
-    assert INTERCEPTION in ids(elements(other_ca.root), expectations=by_root)
+    assert INTERCEPTION in ids(elements(proxy_ca.root), expectations=by_root)

@@ -166,11 +166,10 @@ def unexpected_issuer(ctx: HandshakeContext, params: NoParameters) -> Iterable[V
     if len(walk) == 1 and not leaf.self_issued:
         return  # the leaf's issuer was not sent: a missing link, not a chain leading elsewhere
     expected_keys = {a.subject_key_identifier for a in expectations.anchors} - {None}
-    if any(
-        c.subject_key_identifier in expected_keys or c.authority_key_identifier in expected_keys
-        for c in walk
+    if any(c.authority_key_identifier in expected_keys for c in walk) or any(
+        c.subject_key_identifier in expected_keys for c in walk[1:]
     ):
-        return  # a sent certificate is, or was issued by, an expected anchor's key
+        return  # a sent CA is an expected anchor, or a sent certificate was issued by one
     names = {c.issuer.casefold() for c in walk} | {c.subject.casefold() for c in walk[1:]}
     for expected in expectations.issuers:
         wanted = expected.casefold()
