@@ -90,5 +90,5 @@ def test_one_probe_set_per_endpoint(ca: TestCA) -> None:
         seen.clear()
         scan_endpoints(targets, ScanOptions(policy=policy, timeout=5, protocol_probe=False))
     assert len(report.targets) == 2
-    assert len(seen) == 2  # two main handshakes (IP targets send no SNI: no second one)
-    assert probed == 2 + 4  # and one probe set of four for the shared endpoint
+    assert len(seen) == 1  # one main handshake, shared (services/handshakes.py)
+    assert probed == 1 + 4  # and one probe set of four for the shared endpoint

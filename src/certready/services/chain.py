@@ -44,6 +44,7 @@ from certready.core.policy import Policy
 from certready.core.rules.chain import revoked
 from certready.core.rules.signature import weak_hash as weak_signature_hash
 from certready.core.rules.signature import weak_signature
+from certready.services.ca_paths import verify_leaf
 from certready.services.chain_options import (
     ChainOptions,
     bench_options,
@@ -247,10 +248,13 @@ def _path_facts(
     by_fp = {c.fp: c for c in known}
     by_id = {id(c.cert): c for c in known}
     intermediates = [c.cert for c in pool] + list(options.store_intermediates)
-    strict = verify_path(
-        leaf_c.cert,
+    strict = verify_leaf(  # through a CA path verified earlier in the run, where one is known
+        leaf_c,
+        pool,
         intermediates,
         options.anchors,
+        graph,
+        cache,
         at=at,
         host=hosts[0] if hosts else None,
         kind=options.kind,

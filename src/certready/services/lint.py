@@ -2,12 +2,16 @@
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
-from collections.abc import Callable, Iterable, Sequence
+import io
+from collections.abc import Callable, Iterable, Iterator, Sequence, Set
 from dataclasses import dataclass, field, replace
 from typing import BinaryIO
 
 from certready.adapters.inputs import (
+    MAX_INPUT_BYTES,
+    STDIN,
     Bundle,
     LoadedCertificate,
     LoadedKey,
@@ -219,6 +223,12 @@ def input_error_result(error: InputError, options: LintOptions) -> TargetResult:
     )
 
 
+STREAM_AT = 256
+"""From this many inputs on, a run keeps no input in memory between its passes: the first pass
+only notes what it needs (loose keys) and the second reads each input again (``--jobs``' default
+turns on at the same count)."""
+
+
 def lint(
     paths: Sequence[str],
     options: LintOptions,
@@ -236,73 +246,144 @@ def lint(
     ``on_error(error)`` each unreadable input's exception (``--debug`` prints its traceback).
     ``stdin`` is what ``-`` reads.
     """
-    items = list(iter_inputs(list(paths), password, stdin=stdin))
-    for item in items:
+    results = lint_results(paths, options, password, on_note, on_error, stdin=stdin)
+    return lint_report(options, tuple(results))
+
+
+def lint_report(options: LintOptions, targets: tuple[TargetResult, ...] = ()) -> Report:
+    """The Report of a lint run (``targets`` empty: its header, for a streamed run)."""
+    return Report(
+        command="lint", profile=options.policy.name, generated_at=options.now, targets=targets
+    )
+
+
+def lint_results(
+    paths: Sequence[str],
+    options: LintOptions,
+    password: PasswordSource | None = None,
+    on_note: Callable[[str, str], None] | None = None,
+    on_error: Callable[[InputError], None] | None = None,
+    *,
+    stdin: BinaryIO | None = None,
+) -> Iterator[TargetResult]:
+    """:func:`lint`'s targets, one at a time in input order, as each is judged.
+
+    Two passes: the first reads every input for what judging any one of them needs (private keys
+    in files of their own, paired with whichever certificate they belong to); the second judges
+    each input. A small run keeps its inputs between the passes; a big one (:data:`STREAM_AT`
+    inputs or more) reads them again, so memory stays flat however many there are.
+    """
+    if stdin is not None and STDIN in paths:  # read by both passes: kept, as bounded as the reader
+        with contextlib.suppress(OSError):  # unreadable: the reader says so, naming it
+            stdin = io.BytesIO(stdin.read(MAX_INPUT_BYTES + 1))
+
+    if password is not None and hasattr(password, "rejected"):  # a prompt: ask once per input
+        password = _Remembered(password)
+
+    def read() -> Iterator[Bundle | InputError]:
+        if isinstance(stdin, io.BytesIO):
+            stdin.seek(0)
+        return iter_inputs(list(paths), password, stdin=stdin)
+
+    kept: list[Bundle | InputError] | None = []
+    loose_keys: list[LoadedKey] = []
+    for item in read():
+        if isinstance(item, Bundle) and not item.certificates:
+            loose_keys.extend(item.keys)
+        if kept is not None:
+            kept.append(item)
+            if len(kept) >= STREAM_AT:
+                kept = None
+
+    def again() -> Iterable[Bundle | InputError]:
+        return kept if kept is not None else read()
+
+    paired: set[FileLocation] = set()
+    if loose_keys:  # which key files some certificate claims (a key file may come first)
+        for item in again():
+            if isinstance(item, Bundle) and item.certificates:
+                paired.update(k.location for k in _keys_of(item, loose_keys, options))
+            if isinstance(item, Bundle) and item.requests:
+                paired.update(k.location for k in _request_keys(item, loose_keys))
+    for item in again():
         if isinstance(item, Bundle) and on_note is not None:
             for note in item.notes:
                 on_note(item.source, note)
         elif isinstance(item, InputError) and on_error is not None:
             on_error(item)
-    loose_keys = [
-        k for item in items if isinstance(item, Bundle) and not item.certificates for k in item.keys
-    ]
-    paired: set[FileLocation] = set()
-    results: list[TargetResult | None] = []
-    requests: dict[int, list[TargetResult]] = {}
-    for item in items:
-        if isinstance(item, Bundle) and item.requests:
-            requests[len(results)] = _lint_requests(item, options, loose_keys, paired)
-        if isinstance(item, InputError):
-            results.append(input_error_result(item, options))
-        elif not item.certificates:
-            results.append(None)  # a key file: decided once every certificate had its chance
-        else:
-            bundle = item
-            if loose_keys:
-                spkis = {
-                    options.facts_cache.facts(c.certificate).public_key.spki_sha256
-                    for c in bundle.certificates
-                }
-                mine = tuple(k for k in loose_keys if _key_spki(k) in spkis)
-                paired.update(k.location for k in mine)  # also a PFX's own key given again
-                if not bundle.keys:
-                    bundle = replace(bundle, keys=mine)
-            results.append(_judged(bundle, options, on_error))
-    for i, item in enumerate(items):
-        if results[i] is None and isinstance(item, Bundle):
-            if all(k.location in paired for k in item.keys):
-                continue
-            results[i] = TargetResult(
+        yield from judge_item(item, options, loose_keys, paired, on_error)
+
+
+class _Remembered:
+    """A password source that answers the second pass as the first (a prompt asks once)."""
+
+    def __init__(self, source: PasswordSource) -> None:
+        self._source = source
+        self._answers: dict[str, bytes | None] = {}
+
+    def __call__(self, name: str) -> bytes | None:
+        if name not in self._answers:
+            self._answers[name] = self._source(name)
+        return self._answers[name]
+
+    def rejected(self, name: str) -> None:
+        self._answers.pop(name, None)
+        self._source.rejected(name)  # type: ignore[attr-defined]
+
+
+def judge_item(
+    item: Bundle | InputError,
+    options: LintOptions,
+    loose_keys: Sequence[LoadedKey] = (),
+    paired: Set[FileLocation] = frozenset(),
+    on_error: Callable[[InputError], None] | None = None,
+) -> list[TargetResult]:
+    """One input's targets: its leaf's (none for a key file some certificate or request of the
+    run claimed), then one per certificate request it holds."""
+    if isinstance(item, InputError):
+        return [input_error_result(item, options)]
+    requests = _lint_requests(item, options) if item.requests else []
+    if not item.certificates:
+        if all(k.location in paired for k in item.keys):
+            return requests
+        return [
+            TargetResult(
                 target=item.source,
                 location=FileLocation(item.source),
                 status=TargetStatus.INPUT_ERROR,
                 reason="a private key alone: it belongs to none of the certificates given",
                 role=options.role,
-            )
-    return Report(
-        command="lint",
-        profile=options.policy.name,
-        generated_at=options.now,
-        targets=tuple(
-            t
-            for i, r in enumerate(results)
-            for t in (*([r] if r is not None else []), *requests.get(i, ()))
-        ),
-    )
+            ),
+            *requests,
+        ]
+    bundle = item
+    if loose_keys and not bundle.keys:
+        bundle = replace(bundle, keys=_keys_of(bundle, loose_keys, options))
+    return [_judged(bundle, options, on_error), *requests]
 
 
-def _lint_requests(
-    bundle: Bundle,
-    options: LintOptions,
-    loose_keys: Sequence[LoadedKey],
-    paired: set[FileLocation],
-) -> list[TargetResult]:
-    """Each certificate request of ``bundle`` as a target of its own (its key, given beside it,
-    is paired with it rather than reported as belonging to nothing)."""
+def _keys_of(
+    bundle: Bundle, loose_keys: Sequence[LoadedKey], options: LintOptions
+) -> tuple[LoadedKey, ...]:
+    """The loose keys that belong to one of ``bundle``'s certificates (also a PFX's own key given
+    again)."""
+    spkis = {
+        options.facts_cache.facts(c.certificate).public_key.spki_sha256 for c in bundle.certificates
+    }
+    return tuple(k for k in loose_keys if _key_spki(k) in spkis)
+
+
+def _request_keys(bundle: Bundle, loose_keys: Sequence[LoadedKey]) -> list[LoadedKey]:
+    """The loose keys of ``bundle``'s certificate requests (paired with them rather than reported
+    as belonging to nothing)."""
+    spkis = {request_facts(r.request).public_key.spki_sha256 for r in bundle.requests}
+    return [k for k in loose_keys if _key_spki(k) in spkis]
+
+
+def _lint_requests(bundle: Bundle, options: LintOptions) -> list[TargetResult]:
+    """Each certificate request of ``bundle`` as a target of its own."""
     from certready.services.request_lint import analyse_request
 
-    spkis = {request_facts(r.request).public_key.spki_sha256 for r in bundle.requests}
-    paired.update(k.location for k in loose_keys if _key_spki(k) in spkis)
     return [
         analyse_request(bundle.source, loaded, options, i)
         for i, loaded in enumerate(bundle.requests)

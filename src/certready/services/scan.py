@@ -22,7 +22,6 @@ from certready.adapters.tlsfetch import (
     FetchFailure,
     Presented,
     Resolver,
-    fetch_chain,
     pinned_resolver,
     probe_protocols,
 )
@@ -39,6 +38,7 @@ from certready.core.policy import Policy
 from certready.core.protocols import ProtocolSupport
 from certready.core.targets import ScanTarget, parse_target
 from certready.services.chain import ChainOptions
+from certready.services.handshakes import Handshakes
 from certready.services.lint import LintOptions, analyse, judging_failed
 
 Progress = Callable[[TargetResult], None]
@@ -99,10 +99,12 @@ class ScanOptions:
     """``--resolve``: (host, port, address) pins, tried before ``resolver``."""
     facts: FactsCache = field(default_factory=FactsCache)
     """The run's certificate facts, remembered for its servers (their CAs recur)."""
+    handshakes: Handshakes = field(default_factory=Handshakes)
+    """The run's handshakes: one per (endpoint, SNI name), shared by every target needing it."""
     protocol_probe: bool = True
     """Also find out which protocol versions each endpoint accepts (TLS 1.0 to 1.3, one
-    handshake each, concurrently with the main one, within the same deadline and byte budget);
-    ``--no-protocol-probe`` turns it off."""
+    handshake each, concurrently with the main one, within the same deadline and byte budget;
+    not counted in :attr:`Handshakes.count`); ``--no-protocol-probe`` turns it off."""
     command: Command = Command.SCAN
     """The command the findings are for (``audit --live`` scans for the audit's fix texts)."""
     probes: ProtocolProbes = field(default_factory=ProtocolProbes, compare=False)
@@ -257,7 +259,7 @@ async def _scan_one(
     )
     outcomes = await asyncio.gather(
         *(
-            fetch_chain(
+            options.handshakes.fetch(
                 target.host,
                 target.port,
                 sni=name,
