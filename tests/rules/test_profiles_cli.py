@@ -46,7 +46,10 @@ def test_an_install_guide_certificate_with_its_key_passes(ca: TestCA) -> None:
 
 
 def test_serverauth_only_ec_certificate_homecare_vs_webpki(ca: TestCA) -> None:
-    leaf = ca.issue("portal.mycompany.test", key_kind="p256", eku=[ExtendedKeyUsageOID.SERVER_AUTH])
+    # 180 days: webpki judges every leaf against BR §6.3.2 (200 days for one issued in 2026)
+    leaf = ca.issue(
+        "portal.mycompany.test", key_kind="p256", eku=[ExtendedKeyUsageOID.SERVER_AUTH], days=180
+    )
     assert lint_issued(leaf, with_key=True) == {"usage.eku-client-auth"}
     assert lint_issued(leaf, with_key=True, profile="webpki") == set()
 

@@ -96,3 +96,46 @@ def test_less_than_a_day(ca: TestCA) -> None:
     assert "in less than a day" in messages("validity.expiring-soon", leaf)[0]
     assert "(less than a day ago)" in messages("validity.expired", leaf, now=NOW + days(0.6))[0]
     assert "(1 day ago)" in messages("validity.expired", leaf, now=NOW + days(1.6))[0]
+
+
+def test_webpki_judges_every_leaf_lifetime(ca: TestCA) -> None:
+    """Issue 12 item 13: `--profile webpki` said nothing about a 900-day certificate linted
+    without its chain (the rule waited for a public root); the profile is the claim."""
+    issued = dt.datetime(2026, 4, 1, tzinfo=UTC)
+    long = ca.issue("a.example.test", not_before=issued, days=900).cert
+    for public in (None, False, True):
+        (message,) = messages(
+            "validity.lifetime-cabf", long, profile="webpki", issuer_is_public=public, now=issued
+        )
+        assert (
+            "valid for 900 days and 1 second from 2026-04-01" in message
+            and "at most 200 days" in message
+        )
+    # controls: homecare still asks for a public root; a lifetime within the limit passes webpki
+    assert messages("validity.lifetime-cabf", long, now=issued) == []
+    assert messages("validity.lifetime-cabf", long, issuer_is_public=False, now=issued) == []
+    ok = ca.issue("a.example.test", not_before=issued, days=199).cert
+    assert messages("validity.lifetime-cabf", ok, profile="webpki", now=issued) == []
+
+
+def test_boundary_messages_do_not_contradict_themselves(ca: TestCA) -> None:
+    """One second over the limit read "valid for 825 days ... at most 825 days"."""
+    issued = dt.datetime(2019, 1, 1, tzinfo=UTC)
+    over = ca.issue("a.example.test", not_before=issued, days=825).cert  # + 1 s inclusive
+    (message,) = messages("validity.lifetime-cabf", over, profile="webpki", now=issued)
+    assert message.startswith("valid for 825 days and 1 second from 2019-01-01")
+    assert "at most 825 days" in message
+    apple = ca.issue(
+        "a.example.test",
+        not_before=NOW - days(1),
+        not_after=NOW - days(1) + days(825) + dt.timedelta(hours=3),
+    ).cert
+    assert messages("validity.lifetime-apple", apple) == [
+        "valid for 825 days and 3 hours; Apple clients reject TLS certificates valid for more "
+        "than 825 days"
+    ]
+    # control: exactly at the limit says nothing
+    at = ca.issue(
+        "a.example.test", not_before=issued, not_after=issued + days(825) - dt.timedelta(seconds=1)
+    ).cert
+    assert messages("validity.lifetime-cabf", at, profile="webpki", now=issued) == []

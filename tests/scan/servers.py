@@ -27,6 +27,7 @@ def server_context(
     chain: list[Issued],
     *,
     maximum_version: ssl.TLSVersion | None = None,
+    minimum_version: ssl.TLSVersion | None = None,
     sni: dict[str, ssl.SSLContext] | None = None,
     require_sni: bool = False,
 ) -> ssl.SSLContext:
@@ -43,6 +44,11 @@ def server_context(
             warnings.simplefilter("ignore", DeprecationWarning)
             context.minimum_version = ssl.TLSVersion.MINIMUM_SUPPORTED
             context.maximum_version = maximum_version
+    if minimum_version is not None:  # TLS 1.0/1.1 need SECLEVEL=0 on OpenSSL 3
+        context.set_ciphers("DEFAULT:@SECLEVEL=0")
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", DeprecationWarning)
+            context.minimum_version = minimum_version
     if sni or require_sni:
         choices = dict(sni or {})
 

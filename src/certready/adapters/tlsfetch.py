@@ -27,6 +27,7 @@ from typing import Any
 
 from certready.core.failure import FailureReason
 from certready.core.failure import FetchStep as Step
+from certready.core.protocols import ProbeOutcome, ProtocolSupport, TlsVersion
 
 MAX_HANDSHAKE_BYTES = 1024 * 1024
 """What a server may send before the handshake completes. Real chains are under 20 KiB; OpenSSL's
@@ -148,10 +149,19 @@ _CLOSED_MIDWAY = FetchFailure(
 class _Progress:
     """What the fetch has done so far, so a timeout can say where it stopped."""
 
-    def __init__(self) -> None:
+    def __init__(self, budget: _Budget | None = None) -> None:
         self.step = Step.DNS
         self.received = 0
         self.first = b""
+        self.budget = budget
+
+
+class _Budget:
+    """Bytes a set of connections may still receive between them (the protocol probes share
+    one target's :data:`MAX_HANDSHAKE_BYTES`)."""
+
+    def __init__(self, total: int) -> None:
+        self.remaining = total
 
 
 async def fetch_chain(
@@ -162,13 +172,16 @@ async def fetch_chain(
     timeout: float,
     max_bytes: int = MAX_HANDSHAKE_BYTES,
     resolver: Resolver | None = None,
+    context: ssl.SSLContext | None = None,
+    budget: _Budget | None = None,
 ) -> Presented | FetchFailure:
     """Resolve, connect and handshake within ``timeout`` seconds in all; never raises for the
-    server's behaviour. ``sni=None`` sends no server_name extension."""
-    progress = _Progress()
+    server's behaviour. ``sni=None`` sends no server_name extension. ``context`` (a protocol
+    probe's) replaces the client context; ``budget`` is shared with other connections."""
+    progress = _Progress(budget)
     try:
         async with asyncio.timeout(timeout):
-            return await _fetch(host, port, sni, max_bytes, resolver, progress, timeout)
+            return await _fetch(host, port, sni, max_bytes, resolver, progress, timeout, context)
     except TimeoutError:
         where = {
             Step.DNS: "while resolving the name",
@@ -193,6 +206,7 @@ async def _fetch(
     resolver: Resolver | None,
     progress: _Progress,
     timeout: float,
+    context: ssl.SSLContext | None = None,
 ) -> Presented | FetchFailure:
     loop = asyncio.get_running_loop()
     addresses = await _resolve(host, port, resolver)
@@ -207,7 +221,7 @@ async def _fetch(
     address = _format_address(address_or_failure)
     progress.step = Step.HANDSHAKE
     try:
-        return await _handshake(loop, sock, address, sni, max_bytes, progress)
+        return await _handshake(loop, sock, address, sni, max_bytes, progress, context)
     finally:
         sock.close()
 
@@ -294,9 +308,12 @@ async def _handshake(
     sni: str | None,
     max_bytes: int,
     progress: _Progress,
+    context: ssl.SSLContext | None = None,
 ) -> Presented | FetchFailure:
     incoming, outgoing = ssl.MemoryBIO(), ssl.MemoryBIO()
-    tls = _context().wrap_bio(incoming, outgoing, server_side=False, server_hostname=sni)
+    tls = (context or _context()).wrap_bio(
+        incoming, outgoing, server_side=False, server_hostname=sni
+    )
     started = time.perf_counter()
     try:
         while True:
@@ -323,7 +340,11 @@ async def _handshake(
             if not progress.first:
                 progress.first = chunk[:16]
             progress.received += len(chunk)
-            if progress.received > max_bytes:
+            if progress.budget is not None:
+                progress.budget.remaining -= len(chunk)
+            if progress.received > max_bytes or (
+                progress.budget is not None and progress.budget.remaining < 0
+            ):
                 return FetchFailure(
                     FailureReason.TOO_LARGE,
                     Step.HANDSHAKE,
@@ -463,3 +484,83 @@ async def handshake_on(
             f"timed out during the TLS handshake after {timeout:g} s "
             f"({progress.received} bytes received)",
         )
+
+
+_TLS_VERSIONS = {
+    TlsVersion.TLS1_0: ssl.TLSVersion.TLSv1,
+    TlsVersion.TLS1_1: ssl.TLSVersion.TLSv1_1,
+    TlsVersion.TLS1_2: ssl.TLSVersion.TLSv1_2,
+    TlsVersion.TLS1_3: ssl.TLSVersion.TLSv1_3,
+}
+
+
+def version_context(version: TlsVersion) -> ssl.SSLContext | None:
+    """A client context that offers ``version`` alone, or ``None`` when this OpenSSL cannot.
+
+    TLS 1.0 and 1.1 need ``@SECLEVEL=0`` on OpenSSL 3 (their handshake signatures use SHA-1/MD5),
+    and verify nothing, like :func:`client_context`.
+    """
+    context = client_context()
+    wanted = _TLS_VERSIONS[version]
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", DeprecationWarning)
+            context.minimum_version = wanted
+            context.maximum_version = wanted
+    except (ValueError, ssl.SSLError):
+        return None
+    if context.minimum_version != wanted or context.maximum_version != wanted:
+        return None
+    return context
+
+
+_PROBE_CONTEXTS: dict[TlsVersion, ssl.SSLContext | None] = {}
+
+
+def _probe_context(version: TlsVersion) -> ssl.SSLContext | None:
+    if version not in _PROBE_CONTEXTS:
+        _PROBE_CONTEXTS[version] = version_context(version)
+    return _PROBE_CONTEXTS[version]
+
+
+_REFUSALS = (FailureReason.HANDSHAKE, FailureReason.CLOSED, FailureReason.RESET)
+
+
+async def probe_protocols(
+    host: str,
+    port: int,
+    *,
+    sni: str | None,
+    timeout: float,
+    max_bytes: int = MAX_HANDSHAKE_BYTES,
+    resolver: Resolver | None = None,
+    versions: tuple[TlsVersion, ...] = tuple(TlsVersion),
+) -> ProtocolSupport:
+    """One handshake per version, offering that version alone, all at once, within ``timeout``
+    and sharing one ``max_bytes`` budget between them. Never raises for the server's behaviour."""
+    budget = _Budget(max_bytes)
+
+    async def probe(version: TlsVersion) -> ProbeOutcome:
+        context = _probe_context(version)
+        if context is None:
+            return ProbeOutcome.UNTESTED
+        outcome = await fetch_chain(
+            host,
+            port,
+            sni=sni,
+            timeout=timeout,
+            max_bytes=max_bytes,
+            resolver=resolver,
+            context=context,
+            budget=budget,
+        )
+        if isinstance(outcome, Presented):
+            if outcome.protocol == version.value:
+                return ProbeOutcome.ACCEPTED
+            return ProbeOutcome.REFUSED
+        if outcome.step is Step.HANDSHAKE and outcome.reason in _REFUSALS:
+            return ProbeOutcome.REFUSED
+        return ProbeOutcome.UNDETERMINED
+
+    outcomes = await asyncio.gather(*(probe(v) for v in versions))
+    return ProtocolSupport(tuple(zip(versions, outcomes, strict=True)))

@@ -14,6 +14,7 @@ import datetime as dt
 from dataclasses import dataclass
 from typing import ClassVar, NamedTuple
 
+from certready.core.judged import LINT_FILES, JudgedFor
 from certready.core.location import Location
 from certready.core.model import CertFacts, ChainElement, Role, Scope
 
@@ -107,6 +108,8 @@ class ChainContext:
     leaf_weak_signature_reported: bool = False
     """The verifier refused only the leaf's weak signature hash, which signature.weak-hash reports."""
     role: Role = Role.SSL
+    judged_for: JudgedFor = LINT_FILES
+    """The command and kind of input: fix texts name what its reader can act on."""
 
     @property
     def subject_certificate(self) -> CertFacts:

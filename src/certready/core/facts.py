@@ -24,6 +24,7 @@ from certready.core.model import (
     SubjectAltName,
     ValidationType,
 )
+from certready.core.spki import refused_key, rsa_problem
 
 # CA/Browser Forum reserved policy identifiers (Baseline Requirements §7.1.6.1; EV Guidelines §9.3.4).
 POLICY_DV = "2.23.140.1.2.1"
@@ -140,8 +141,17 @@ def public_key_facts(cert: x509.Certificate) -> PublicKeyFacts:
     """Type, size and curve of the subject public key; ``unknown`` for algorithms we cannot load."""
     try:
         key = cert.public_key()
-    except (UnsupportedAlgorithm, ValueError):
+    except UnsupportedAlgorithm:
         return PublicKeyFacts(key_type="unknown", size_bits=0, spki_sha256=_spki_hash_raw(cert))
+    except ValueError:  # an RSA or EC key cryptography refuses: say what is wrong with it
+        refused = refused_key(cert.tbs_certificate_bytes)
+        return PublicKeyFacts(
+            refused.key_type,
+            refused.size_bits,
+            curve=refused.curve,
+            spki_sha256=_spki_hash_raw(cert),
+            problem=refused.problem,
+        )
     return key_facts(key)
 
 
@@ -152,8 +162,13 @@ def key_facts(key: PublicKeyTypes) -> PublicKeyFacts:
     )
     digest = hashlib.sha256(spki).hexdigest()
     if isinstance(key, rsa.RSAPublicKey):
+        numbers = key.public_numbers()
         return PublicKeyFacts(
-            "rsa", key.key_size, rsa_exponent=key.public_numbers().e, spki_sha256=digest
+            "rsa",
+            key.key_size,
+            rsa_exponent=numbers.e,
+            spki_sha256=digest,
+            problem=rsa_problem(numbers.n, numbers.e),
         )
     if isinstance(key, ec.EllipticCurvePublicKey):
         return PublicKeyFacts("ec", key.key_size, curve=key.curve.name, spki_sha256=digest)

@@ -9,8 +9,10 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import ClassVar
 
+from certready.core.judged import SCAN_LIVE, JudgedFor
 from certready.core.location import Location
 from certready.core.model import CertFacts, ChainElement, Role, Scope, TlsFacts
+from certready.core.protocols import ProtocolSupport
 
 
 @dataclass(frozen=True, slots=True)
@@ -42,6 +44,10 @@ class HandshakeContext:
     """The leaf a second handshake without SNI got (``None``: not tried, or it failed)."""
     without_sni_failure: str | None = None
     """Why the handshake without SNI failed (the server requires SNI); ``None`` when it did not."""
+    protocols: ProtocolSupport | None = None
+    """Which protocol versions the endpoint accepts, one probe each (``None``: not probed)."""
+    judged_for: JudgedFor = SCAN_LIVE
+    """``scan`` or ``audit --live``, and whether a server name was given."""
 
     def __post_init__(self) -> None:
         if not self.presented:

@@ -17,6 +17,7 @@ from typing import Any, ClassVar, Literal, Protocol
 from certready.core.failure import FailureReason as FailureReason
 from certready.core.failure import FetchStep as FetchStep
 from certready.core.failure import ScanFailure as ScanFailure
+from certready.core.judged import LINT_FILES, JudgedFor
 from certready.core.location import EndpointLocation as EndpointLocation
 from certready.core.location import FileLocation as FileLocation
 from certready.core.location import InputLocation as InputLocation
@@ -99,6 +100,9 @@ class PublicKeyFacts:
     rsa_exponent: int | None = None
     spki_sha256: str = ""
     """SHA-256 of the DER SubjectPublicKeyInfo, hex: pairs a key with its certificate."""
+    problem: str | None = None
+    """What makes an RSA or EC key unusable (an even modulus, a point off its curve), in words;
+    ``None`` for a sound key (:mod:`certready.core.spki`)."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -243,6 +247,8 @@ class RuleContext:
     """The chain ends in a public root store (Mozilla's); ``None`` when not determined."""
     served: bool = False
     """The certificates were presented by a live server (not read from files)."""
+    judged_for: JudgedFor = LINT_FILES
+    """The command and kind of input: fix texts name what its reader can act on."""
 
     @property
     def subject_certificate(self) -> CertFacts:

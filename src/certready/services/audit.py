@@ -41,6 +41,7 @@ from certready.core.deployment import (
 from certready.core.engine import evaluate
 from certready.core.errors import InputError, PolicyError
 from certready.core.hostnames import is_ip_address
+from certready.core.judged import Command, JudgedFor, ServerKind
 from certready.core.location import Location, TrustKind, TrustLocation
 from certready.core.model import (
     CertFacts,
@@ -77,6 +78,9 @@ class AuditOptions:
     """A probe other than the scan service (tests); implies a live audit."""
     timeout: float = 10.0
     """Per-endpoint deadline of the live scan, seconds."""
+    protocol_probe: bool = True
+    """``--live``: also probe which protocol versions each endpoint accepts, once per endpoint
+    (``--no-protocol-probe`` turns it off)."""
     progress: LiveProgress | None = None
     """Told how many endpoints the live scan connects to, and which it is waiting on."""
     on_note: Callable[[str, str], None] | None = field(default=None, compare=False)
@@ -345,7 +349,15 @@ def _lint_one(
         error = InputError(f"holds {held}", location=ref.path)
         return _error_target(name, ref, error, role), None
     hosts = server.names if role is Role.SSL else ()
-    lint_options = LintOptions(policy=policy, hosts=hosts, role=role, now=options.now, chain=chain)
+    kind = ServerKind.WINDOWS if loaded.format == "pkcs12" else ServerKind.FILES
+    lint_options = LintOptions(
+        policy=policy,
+        hosts=hosts,
+        role=role,
+        now=options.now,
+        chain=chain,
+        judged_for=JudgedFor(Command.AUDIT, kind),
+    )
     try:
         result = analyse(name, loaded.certificates, loaded.keys, lint_options)
     except Exception as exc:  # a certificate certready cannot judge ends this target only
@@ -406,7 +418,15 @@ def scan_probe(policy: Policy, chain: ChainOptions | None, options: AuditOptions
     def probe(servers: Sequence[ServerSpec]) -> Mapping[str, Sequence[TargetResult]]:
         # One set of handshakes and facts for the whole probe: every name of a server shares its
         # endpoint's no-SNI handshake, and servers sharing an endpoint and a name share that one.
-        shared = ScanOptions(policy=policy, chain=chain, now=options.now, timeout=options.timeout)
+        # One protocol probe set per endpoint too (the shared options' ProtocolProbes).
+        shared = ScanOptions(
+            policy=policy,
+            chain=chain,
+            now=options.now,
+            timeout=options.timeout,
+            protocol_probe=options.protocol_probe,
+            command=Command.AUDIT,
+        )
         shown = options.progress
 
         async def one(key: str, endpoint: str, name: str, limit: asyncio.Semaphore) -> TargetResult:

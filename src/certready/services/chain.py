@@ -21,7 +21,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from cryptography import x509
 from cryptography.hazmat.primitives import hashes
@@ -37,6 +37,7 @@ from certready.core.chain_facts import (
 )
 from certready.core.engine import evaluate
 from certready.core.facts import FactsCache
+from certready.core.judged import LINT_FILES, JudgedFor
 from certready.core.location import Location, UnknownLocation
 from certready.core.model import CertFacts, ChainElement, Finding
 from certready.core.policy import Policy
@@ -105,6 +106,7 @@ def analyse_chain(
     now: dt.datetime | None = None,
     known_facts: Sequence[CertFacts] = (),
     facts: FactsCache | None = None,
+    judged_for: JudgedFor = LINT_FILES,
 ) -> ChainAnalysis:
     """Analyse the chain of ``leaf``: compute its path facts, and evaluate the policy's chain
     rules over them.
@@ -117,7 +119,8 @@ def analyse_chain(
     holds).
     """
     found = _path_facts(leaf, supplied, options, policy, hosts, now, known_facts, facts)
-    findings = evaluate(found.context, policy)
+    context = replace(found.context, judged_for=judged_for)
+    findings = evaluate(context, policy)
     return ChainAnalysis(
         path=found.path,
         issuer_is_public=found.context.issuer_is_public,

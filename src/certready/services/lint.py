@@ -22,6 +22,7 @@ from certready.adapters.inputs.failures import unexpected
 from certready.core.engine import evaluate
 from certready.core.errors import InputError
 from certready.core.facts import FactsCache, key_facts, request_facts
+from certready.core.judged import LINT_FILES, JudgedFor, ServerKind
 from certready.core.location import FileLocation
 from certready.core.model import (
     CertFacts,
@@ -50,6 +51,8 @@ class LintOptions:
     facts: FactsCache | None = None
     """The run's certificate facts, remembered for its targets (a bundle's CAs recur); ``None``:
     the chain options' (the run's), else new ones."""
+    judged_for: JudgedFor = LINT_FILES
+    """The command and kind of input judged (a PFX: Windows' stores), for the fix texts."""
 
     def __post_init__(self) -> None:
         if self.facts is None:
@@ -143,6 +146,7 @@ def analyse_detailed(
             now=options.now,
             known_facts=facts,
             facts=options.facts_cache,
+            judged_for=options.judged_for,
         )
     ctx = RuleContext(
         leaf=leaf,
@@ -155,6 +159,7 @@ def analyse_detailed(
         served=served,
         path=analysis.path or None if analysis else None,
         issuer_is_public=analysis.issuer_is_public if analysis else None,
+        judged_for=options.judged_for,
     )
     findings = evaluate(ctx, options.policy, rules)
     result = TargetResult(
@@ -179,6 +184,10 @@ def lint_bundle(bundle: Bundle, options: LintOptions) -> TargetResult:
             status=TargetStatus.INPUT_ERROR,
             reason="holds a private key but no certificate",
             role=options.role,
+        )
+    if bundle.format == "pkcs12":  # what IIS imports: its chain comes from Windows' stores
+        options = replace(
+            options, judged_for=replace(options.judged_for, server=ServerKind.WINDOWS)
         )
     return analyse(bundle.source, bundle.certificates, bundle.keys, options)
 

@@ -23,6 +23,7 @@ from certready.adapters.tlsfetch import (
     Presented,
     Resolver,
     pinned_resolver,
+    probe_protocols,
 )
 from certready.core.engine import drop_superseded, evaluate
 from certready.core.errors import InputError, UsageError
@@ -30,9 +31,11 @@ from certready.core.facts import FactsCache, certificate_names, normalise_finger
 from certready.core.failure import FailureReason, FetchStep, ScanFailure
 from certready.core.handshake import Expectations, HandshakeContext
 from certready.core.hostnames import normalise_host, reference_host
+from certready.core.judged import Command, JudgedFor, ServerKind
 from certready.core.location import InputLocation, TrustKind
 from certready.core.model import Report, Role, TargetResult, TargetStatus, TlsFacts
 from certready.core.policy import Policy
+from certready.core.protocols import ProtocolSupport
 from certready.core.targets import ScanTarget, parse_target
 from certready.services.chain import ChainOptions
 from certready.services.handshakes import Handshakes
@@ -43,6 +46,33 @@ Progress = Callable[[TargetResult], None]
 Started = Callable[[str], None]
 """Called with a target's name when its connection starts (it is then being waited on); the
 same name as the finished :attr:`TargetResult.target`."""
+
+
+class ProtocolProbes:
+    """One protocol probe set per endpoint (host, port) for a whole run, however many names or
+    targets reach it: the first asker starts it, the others await the same task."""
+
+    def __init__(self) -> None:
+        self._tasks: dict[tuple[str, int], asyncio.Task[ProtocolSupport]] = {}
+
+    def start(
+        self, host: str, port: int, sni: str | None, options: ScanOptions
+    ) -> asyncio.Task[ProtocolSupport]:
+        key = (host.lower(), port)
+        task = self._tasks.get(key)
+        if task is None or task.get_loop() is not asyncio.get_running_loop():
+            task = asyncio.ensure_future(
+                probe_protocols(
+                    host,
+                    port,
+                    sni=sni,
+                    timeout=options.timeout,
+                    max_bytes=options.max_handshake_bytes,
+                    resolver=options.resolver,
+                )
+            )
+            self._tasks[key] = task
+        return task
 
 
 @dataclass(frozen=True, slots=True)
@@ -71,6 +101,14 @@ class ScanOptions:
     """The run's certificate facts, remembered for its servers (their CAs recur)."""
     handshakes: Handshakes = field(default_factory=Handshakes)
     """The run's handshakes: one per (endpoint, SNI name), shared by every target needing it."""
+    protocol_probe: bool = True
+    """Also find out which protocol versions each endpoint accepts (TLS 1.0 to 1.3, one
+    handshake each, concurrently with the main one, within the same deadline and byte budget;
+    not counted in :attr:`Handshakes.count`); ``--no-protocol-probe`` turns it off."""
+    command: Command = Command.SCAN
+    """The command the findings are for (``audit --live`` scans for the audit's fix texts)."""
+    probes: ProtocolProbes = field(default_factory=ProtocolProbes, compare=False)
+    """The run's probe sets, one per endpoint (``audit --live`` shares one across its servers)."""
 
 
 TargetInput = str | ScanTarget | InputError
@@ -214,6 +252,11 @@ async def _scan_one(
     names: list[str | None] = [sni]
     if options.compare_without_sni and sni is not None:
         names.append(None)  # what clients that send no SNI get, at the same time
+    probe = (
+        options.probes.start(target.host, target.port, sni, options)
+        if options.protocol_probe
+        else None
+    )
     outcomes = await asyncio.gather(
         *(
             options.handshakes.fetch(
@@ -227,6 +270,7 @@ async def _scan_one(
             for name in names
         )
     )
+    protocols = await probe if probe is not None else None
     first = outcomes[0]
     if isinstance(first, FetchFailure):
         return TargetResult(
@@ -245,6 +289,7 @@ async def _scan_one(
         expectations,
         hosts=(sni or target.host,),
         without_sni=without_sni,
+        protocols=protocols,
     )
 
 
@@ -256,8 +301,10 @@ def analyse_presented(
     *,
     hosts: tuple[str, ...],
     without_sni: Presented | FetchFailure | None = None,
+    protocols: ProtocolSupport | None = None,
 ) -> TargetResult:
-    """The lint rules (``served=True``) and the ``tls.*`` rules over one completed handshake."""
+    """The lint rules (``served=True``) and the ``tls.*`` rules over one completed handshake
+    (and the endpoint's protocol probe set, when it ran)."""
     tls = TlsFacts(
         address=presented.address,
         sni=presented.sni,
@@ -292,6 +339,7 @@ def analyse_presented(
             hosts=hosts,
             tls=tls,
         )
+    judged_for = JudgedFor(options.command, ServerKind.LIVE, name_given=presented.sni is not None)
     lint_options = LintOptions(
         policy=options.policy,
         hosts=hosts,
@@ -299,6 +347,7 @@ def analyse_presented(
         now=options.now,
         chain=options.chain,
         facts=options.facts,
+        judged_for=judged_for,
     )
     result = analyse(target.text, loaded, (), lint_options, served=True)
     # The tls rules judge the server's own order (analyse() puts the leaf it chose first).
@@ -327,6 +376,8 @@ def analyse_presented(
         expectations=expectations,
         leaf_without_sni=leaf_without_sni,
         without_sni_failure=without_sni.message if isinstance(without_sni, FetchFailure) else None,
+        protocols=protocols,
+        judged_for=judged_for,
     )
     # A tls finding that says a chain finding's defect more precisely supersedes it (one defect,
     # one finding): the tls rules declare which.

@@ -18,6 +18,7 @@ from dataclasses import dataclass
 
 from certready.core.chain_facts import ChainContext
 from certready.core.facts import colon_hex
+from certready.core.judged import JudgedFor, ServerKind
 from certready.core.model import CertFacts, NoParameters, Scope, Severity, Violation
 from certready.core.rules.keys import ALLOWED_CURVES
 from certready.core.rules.registry import rule
@@ -25,6 +26,48 @@ from certready.core.rules.registry import rule
 WEAK_HASHES = ("md5", "sha1", "md2", "md4", "unknown")
 
 _GUIDE = "Install guide: security certificate configuration (chain and trust)"
+_INTERMEDIATE_STORE = (
+    "the Intermediate Certification Authorities store of the Local Computer (certlm.msc, or "
+    "certutil -addstore CA intermediate.cer)"
+)
+
+
+def add_intermediate_fix(judged: JudgedFor) -> str | None:
+    """Where a missing intermediate goes, in the words of the command and input judged (issue 12
+    item 11); ``None``: the rule's own text (``lint`` of certificate files)."""
+    download = "; download it from the issuer's caIssuers URL when one is given."
+    if judged.windows:
+        check = (
+            "list it under trust.intermediates in the manifest"
+            if judged.audit
+            else "pass it with --chain to check"
+        )
+        return (
+            f"Import the named intermediate into {_INTERMEDIATE_STORE} on the server (IIS sends "
+            f"the chain it builds from that store) and on every client, and {check}{download}"
+        )
+    if judged.server is ServerKind.LIVE:
+        return (
+            f"Install the named intermediate on the server: IIS: {_INTERMEDIATE_STORE}; "
+            f"nginx/Apache: append it to the certificate file after the server certificate{download}"
+        )
+    if judged.audit:
+        return (
+            "Make the server's certificate: file a full chain (the server certificate, then each "
+            "intermediate), or list the intermediate's file under trust.intermediates in the "
+            f"manifest{download}"
+        )
+    return None
+
+
+def trust_root_fix(judged: JudgedFor, name: str) -> str:
+    """How to tell certready about a private root: ``--trust`` for lint and scan, the manifest's
+    ``trust.roots`` in an audit (which has no ``--trust``)."""
+    if judged.audit:
+        return f"list {name}'s certificate file under trust.roots in the manifest"
+    return f"pass {name} with --trust FILE"
+
+
 _RFC5280_6 = "RFC 5280 §6.1 (basic path validation)"
 
 
@@ -80,8 +123,9 @@ def missing_intermediate(ctx: ChainContext, params: NoParameters) -> Iterable[Vi
         else ""
     )
     root_hint = (
-        "; if it is your organisation's private root, pass it with --trust FILE (it must also be "
-        "installed as a trusted root on every server and client: see certready plan)"
+        f"; if it is your organisation's private root, {trust_root_fix(ctx.judged_for, 'it')} "
+        "(it must also be installed as a trusted root on every server and client: see "
+        "certready plan)"
         if facts.is_ca
         else ""
     )
@@ -90,6 +134,7 @@ def missing_intermediate(ctx: ChainContext, params: NoParameters) -> Iterable[Vi
         f"supplied nor in the trust stores{where}{root_hint}",
         certificate=facts,
         location=top.origin,
+        remediation=add_intermediate_fix(ctx.judged_for),
     )
 
 
@@ -125,7 +170,14 @@ def untrusted_root(ctx: ChainContext, params: NoParameters) -> Iterable[Violatio
             f"the root {facts.display_name} (from {top.origin}) is a private or self-signed CA "
             "that no selected trust store holds"
         )
-    yield Violation(message, certificate=facts, location=top.origin)
+    remediation = None
+    if ctx.judged_for.audit:
+        remediation = (
+            "Install the root as a trusted root on every server and client (see certready plan) "
+            "and list its certificate file under trust.roots in the manifest; or get the "
+            "certificate from a public CA."
+        )
+    yield Violation(message, certificate=facts, location=top.origin, remediation=remediation)
 
 
 @rule(
@@ -150,7 +202,7 @@ def private_ca(ctx: ChainContext, params: NoParameters) -> Iterable[Violation]:
     if top is not None and top.self_signed and not top.public:
         yield Violation(
             f"{top.certificate.display_name} is a private root: install it as a trusted root on "
-            "every server and client, then pass it with --trust FILE",
+            f"every server and client, then {trust_root_fix(ctx.judged_for, 'it')}",
             certificate=top.certificate,
         )
     elif ctx.anchored and ctx.issuer_is_public is False and ctx.path:
@@ -242,7 +294,10 @@ def duplicate_certificate(ctx: ChainContext, params: NoParameters) -> Iterable[V
     references=("RFC 8446 §4.4.2", "RFC 5246 §7.4.2"),
 )
 def root_sent(ctx: ChainContext, params: NoParameters) -> Iterable[Violation]:
-    """A self-signed certificate of the leaf's chain among those supplied."""
+    """A self-signed certificate of the leaf's chain among those supplied; not for a PFX: IIS builds
+    the chain it sends from Windows' stores and never sends a root the PFX holds."""
+    if ctx.judged_for.windows:
+        return
     for s in ctx.supplied:
         if s.related and s.self_signed:
             yield Violation(

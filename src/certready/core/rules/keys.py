@@ -154,6 +154,31 @@ def rsa_modulus_multiple_of_8(ctx: RuleContext, params: NoParameters) -> Iterabl
 
 
 @rule(
+    id="key.invalid",
+    title="The RSA or EC public key is well formed (odd modulus and exponent, point on its curve)",
+    severity=Severity.ERROR,
+    rationale=(
+        "An RSA key needs an odd modulus with no small factors and an odd public exponent of at "
+        "least 3 (RFC 8017 §3.1, CA/B BR §6.1.6); an EC key is a point on its named curve (RFC "
+        "5480 §2.2, SEC 1 §3.2.2.1). A key that breaks these is a broken key generator's or a "
+        "tampered certificate's: TLS libraries refuse it, or (an even modulus) anyone can factor it."
+    ),
+    remediation=(
+        "Generate a new key with a standard tool (openssl, certreq, the CA's own) and request a "
+        "new certificate for it; revoke the certificate holding the broken key."
+    ),
+    references=("RFC 8017 §3.1", "CA/B BR §6.1.6", "RFC 5480 §2.2", "SEC 1 §3.2.2.1"),
+    roles=SSL_AND_STS,
+    supersedes=(rsa_size, ec_curve, type_unsupported, rsa_modulus_multiple_of_8),
+)
+def invalid(ctx: RuleContext, params: NoParameters) -> Iterable[Violation]:
+    """What is wrong with an RSA or EC key that no client can use (RFC 8017 §3.1; RFC 5480 §2.2)."""
+    problem = ctx.leaf.public_key.problem
+    if problem is not None:
+        yield Violation(f"invalid public key: {problem}")
+
+
+@rule(
     id="key.private-key-mismatch",
     title="The private key supplied belongs to the certificate",
     severity=Severity.ERROR,
@@ -195,4 +220,10 @@ def private_key_mismatch(ctx: RuleContext, params: NoParameters) -> Iterable[Vio
 def private_key_missing(ctx: RuleContext, params: NoParameters) -> Iterable[Violation]:
     """A private key came with the certificate (install guide); silent for a live server."""
     if ctx.private_key is KeyPairing.ABSENT and not ctx.served:
-        yield Violation("no private key was supplied with the certificate")
+        remediation = None
+        if ctx.judged_for.audit:
+            remediation = (
+                "Name the server's private key with its key: entry in the manifest (key: "
+                "certs/app.key), or point certificate: at the PFX exported with its private key."
+            )
+        yield Violation("no private key was supplied with the certificate", remediation=remediation)

@@ -187,7 +187,19 @@ def host_not_covered(ctx: RuleContext, params: NoParameters) -> Iterable[Violati
             cn_hint = f" (*.{host} covers names below {host}, not {host} itself)"
         elif is_ip(host) and host in dns:
             cn_hint = " (it is listed as a DNS name; an address must be an iPAddress entry)"
-        yield Violation(f"{host} is not covered by the certificate{cn_hint}; SAN: {listed}")
+        remediation = None
+        if is_ip(host) and not ctx.judged_for.name_given and dns:
+            # scan of an address without --sni: the address is not the name clients use
+            named = next((n for n in dns if "*" not in n), "NAME")
+            remediation = (
+                f"Scan by name (certready scan {named}) or pass --sni {named} with "
+                "the name clients type: connected by address, no name was sent or checked. "
+                "Reissue with an iPAddress entry only if clients really connect by address."
+            )
+        yield Violation(
+            f"{host} is not covered by the certificate{cn_hint}; SAN: {listed}",
+            remediation=remediation,
+        )
 
 
 @rule(
@@ -214,6 +226,101 @@ def wildcard_invalid(ctx: RuleContext, params: NoParameters) -> Iterable[Violati
             problem = wildcard_problem(pattern)
             if problem is not None:
                 yield Violation(f"SAN {pattern}: {problem}; it covers no host")
+
+
+_LDH = frozenset("abcdefghijklmnopqrstuvwxyz0123456789-")
+
+
+def dns_name_problem(name: str) -> str | None:
+    """Why a SAN dNSName is not a valid host name or wildcard (RFC 1035 §2.3.1/§2.3.4, RFC 5280
+    §4.2.1.6, RFC 5890 §2.3.2.1, CA/B BR §7.1.4.2), or ``None``. Wildcards are judged by
+    :func:`wildcard_problem`; here a whole ``*`` left-most label is accepted as it is."""
+    if len(name.encode("ascii", "replace")) > 253:
+        return f"the name is {len(name)} characters long; a DNS name has at most 253"
+    labels = name.split(".")
+    for number, label in enumerate(labels):
+        if number == 0 and "*" in label:
+            continue
+        if not label:
+            return "an empty label (two dots in a row, or a leading or trailing dot)"
+        if len(label) > 63:
+            return (
+                f"the label {label[:20]}... is {len(label)} octets long; a DNS label has at most 63"
+            )
+        if "_" in label:
+            return f"an underscore in the label {label!r} (not a host name character)"
+        odd = sorted(set(label) - _LDH)
+        if odd:
+            shown = ", ".join(repr(c) for c in odd)
+            return f"the label {label!r} has {shown}: host names are letters, digits and hyphens"
+        if label.startswith("-") or label.endswith("-"):
+            return f"the label {label!r} starts or ends with a hyphen"
+        if label[2:4] == "--" and not label.startswith("xn--"):
+            return f"the label {label!r} has '--' in the third and fourth positions (reserved)"
+        if label.startswith("xn--"):
+            try:
+                unicode = idna.decode(label)
+                if idna.encode(unicode).decode("ascii") != label:
+                    raise idna.IDNAError("does not round-trip")
+            except (idna.IDNAError, UnicodeError) as exc:
+                return f"the label {label!r} is not a valid A-label ({exc})"
+    return None
+
+
+@rule(
+    id="names.dns-syntax",
+    title="Every SAN DNS name is a valid host name (no underscores, labels <= 63, names <= 253)",
+    severity=Severity.ERROR,
+    rationale=(
+        "A subjectAltName dNSName must be a host name in the preferred name syntax (RFC 5280 "
+        "§4.2.1.6, RFC 1035 §2.3.1): letters, digits and hyphens in labels of at most 63 octets, "
+        "at most 253 in all (RFC 1035 §2.3.4), internationalised labels as valid A-labels (RFC "
+        "5890 §2.3.2.1). CA/B BR §7.1.4.2 forbids underscores since 2019 (ballot SC-12). Such "
+        "an entry matches no host a client can resolve, and strict clients refuse the certificate."
+    ),
+    remediation=(
+        "Request the certificate again with each SAN a fully qualified host name as clients type "
+        "it (IDNs converted to their xn-- A-label); rename a host that has an underscore."
+    ),
+    references=(
+        "RFC 5280 §4.2.1.6",
+        "RFC 1035 §2.3.1",
+        "RFC 1035 §2.3.4",
+        "RFC 5890 §2.3.2.1",
+        "CA/B BR §7.1.4.2",
+    ),
+)
+def dns_syntax(ctx: RuleContext, params: NoParameters) -> Iterable[Violation]:
+    """Each SAN dNSName is a syntactically valid host name or wildcard (RFC 1035; RFC 5890)."""
+    dns, _ = _san_names(ctx.leaf)
+    for name in dns:
+        problem = dns_name_problem(name)
+        if problem is not None:
+            yield Violation(f"SAN {name[:80]}: {problem}")
+
+
+@rule(
+    id="names.wildcard-ev",
+    title="An EV certificate has no wildcard name",
+    severity=Severity.ERROR,
+    rationale=(
+        "Extended Validation vouches for each named host: the EV Guidelines §9.8.1 forbid "
+        "wildcard names in EV certificates (a public CA must not issue one), and Baseline "
+        "Requirements §7.1.2.7.12 tie the SAN to the validated names."
+    ),
+    remediation=(
+        "List each FQDN in the EV certificate, or use an OV/DV certificate if a wildcard is needed."
+    ),
+    references=("CA/B EV Guidelines §9.8.1", "CA/B BR §7.1.2.7.12"),
+)
+def wildcard_ev(ctx: RuleContext, params: NoParameters) -> Iterable[Violation]:
+    """No SAN or CN wildcard in a certificate asserting the EV policy (EV Guidelines §9.8.1)."""
+    if ctx.leaf.validation_type != "EV":
+        return
+    dns, _ = _san_names(ctx.leaf)
+    wildcards = [n for n in (*dns, *ctx.leaf.common_names) if "*" in n]
+    for name in dict.fromkeys(wildcards):
+        yield Violation(f"the EV certificate names the wildcard {name}")
 
 
 @dataclass(frozen=True, slots=True)

@@ -16,6 +16,7 @@ from certready.core.facts import normalise_fingerprint
 from certready.core.handshake import HandshakeContext
 from certready.core.issuer_link import issued_by
 from certready.core.model import NoParameters, Scope, Severity, Violation
+from certready.core.protocols import TlsVersion
 from certready.core.rules import chain
 from certready.core.rules.registry import rule
 
@@ -146,24 +147,91 @@ def unexpected_leaf(ctx: HandshakeContext, params: NoParameters) -> Iterable[Vio
     scope=Scope.HANDSHAKE,
 )
 def unexpected_issuer(ctx: HandshakeContext, params: NoParameters) -> Iterable[Violation]:
-    """Some issuer or sent CA of the served chain matches an expected CA (``--expect-issuer``, else
-    the ``--trust`` roots): otherwise something re-signed the traffic (install guide, proxy)."""
+    """The served chain leads to an expected CA (``--expect-issuer``, else the ``--trust`` roots),
+    or else to an issuer key on no expected path: something re-signed the traffic (install
+    guide, proxy). A missing link is never that claim: when the leaf's issuer is not sent (nor a
+    trusted anchor), where the chain leads is unknown and tls.intermediate-not-sent says what is
+    wrong (issue 12, item 7)."""
     expectations = ctx.expectations
     if not expectations.issuers:
         return
-    names = {e.certificate.issuer.casefold() for e in ctx.presented}
-    names |= {e.certificate.subject.casefold() for e in ctx.presented[1:]}
+    certs = [e.certificate for e in ctx.presented]
+    leaf = certs[0]
+    walk = [leaf]  # the served chain as far as its links are sent: leaf, its issuer, ...
+    while not walk[-1].self_issued:
+        issuer = next((c for c in certs if c not in walk and issued_by(walk[-1], c)), None)
+        if issuer is None:
+            break
+        walk.append(issuer)
+    if len(walk) == 1 and not leaf.self_issued:
+        return  # the leaf's issuer was not sent: a missing link, not a chain leading elsewhere
+    expected_keys = {a.subject_key_identifier for a in expectations.anchors} - {None}
+    if any(c.authority_key_identifier in expected_keys for c in walk) or any(
+        c.subject_key_identifier in expected_keys for c in walk[1:]
+    ):
+        return  # a sent CA is an expected anchor, or a sent certificate was issued by one
+    names = {c.issuer.casefold() for c in walk} | {c.subject.casefold() for c in walk[1:]}
     for expected in expectations.issuers:
         wanted = expected.casefold()
         if any(wanted in name for name in names):
             return
-    leaf = ctx.leaf
+    top = walk[-1]
+    keyid = f" (key identifier {top.subject_key_identifier})" if top.subject_key_identifier else ""
     expected_text = "; ".join(repr(e) for e in expectations.issuers)
     yield Violation(
-        f"the served certificate is issued by {leaf.certificate.issuer!r}, not by the expected CA "
-        f"({expected_text}): a TLS-inspecting proxy may be re-signing the traffic",
-        certificate=leaf.certificate,
-        location=leaf.origin,
+        f"the served certificate is issued by {leaf.issuer!r}, not by the expected CA "
+        f"({expected_text}); the served chain leads to {top.display_name!r}{keyid}, which is on "
+        "no expected path: a TLS-inspecting proxy may be re-signing the traffic",
+        certificate=leaf,
+        location=ctx.leaf.origin,
+    )
+
+
+SCHANNEL_PROTOCOLS = r"HKLM\SYSTEM\CurrentControlSet\Control\SecurityProviders\SCHANNEL\Protocols"
+"""Where Windows (SChannel: IIS, the STS, every Windows TLS server) enables protocol versions."""
+
+
+def disable_protocols_fix(versions: tuple[TlsVersion, ...]) -> str:
+    """How to turn ``versions`` off: the SChannel registry keys (or IIS Crypto), nginx, Apache."""
+    keys = " and ".join(f"{SCHANNEL_PROTOCOLS}\\{v.label}\\Server" for v in versions)
+    words = " and ".join(v.label for v in versions)
+    return (
+        f"Windows (IIS, SChannel): under {keys} set the DWORD values Enabled = 0 and "
+        f"DisabledByDefault = 1 (or untick {words} under Server Protocols in IIS Crypto), keep "
+        "TLS 1.2 enabled, and restart the server. nginx: ssl_protocols TLSv1.2 TLSv1.3; "
+        "Apache: SSLProtocol -all +TLSv1.2 +TLSv1.3; then reload the service."
+    )
+
+
+@rule(
+    id="tls.protocol-obsolete-accepted",
+    title="The server does not accept TLS 1.0 or 1.1 (probed version by version)",
+    severity=Severity.ERROR,
+    rationale=(
+        "TLS 1.0 and 1.1 are deprecated (RFC 8996: servers MUST NOT negotiate them) and PCI DSS "
+        "forbids them. A modern client negotiates TLS 1.3 with a server that still accepts the "
+        "old versions, so browsers never show them: only a handshake offering each version "
+        "alone does (SChannel keeps them enabled unless the Protocols registry keys say "
+        "otherwise on older Windows Server releases)."
+    ),
+    remediation=disable_protocols_fix((TlsVersion.TLS1_0, TlsVersion.TLS1_1)),
+    references=("RFC 8996 §2-§3", "NIST SP 800-52r2 §3.1", "PCI DSS v4.0 §4.2.1"),
+    scope=Scope.HANDSHAKE,
+)
+def protocol_obsolete_accepted(ctx: HandshakeContext, params: NoParameters) -> Iterable[Violation]:
+    """No TLS 1.0/1.1 handshake completes when offered alone (RFC 8996)."""
+    if ctx.protocols is None:
+        return
+    old = ctx.protocols.obsolete_accepted
+    if not old:
+        return
+    words = " and ".join(v.label for v in old)
+    yield Violation(
+        f"the server accepts {words} (offered alone, each completed a handshake); with a modern "
+        f"client it negotiates {ctx.tls.protocol}, which hides them",
+        certificate=ctx.leaf.certificate,
+        location=ctx.leaf.origin,
+        remediation=disable_protocols_fix(old),
     )
 
 
@@ -181,6 +249,7 @@ def unexpected_issuer(ctx: HandshakeContext, params: NoParameters) -> Iterable[V
     ),
     references=("RFC 8996", "NIST SP 800-52r2 §3.1"),
     scope=Scope.HANDSHAKE,
+    supersedes=(protocol_obsolete_accepted,),
 )
 def protocol_obsolete(ctx: HandshakeContext, params: NoParameters) -> Iterable[Violation]:
     """The negotiated version is TLS 1.2 or later (RFC 8996 deprecates TLS 1.0 and 1.1)."""

@@ -10,7 +10,18 @@ from __future__ import annotations
 from collections.abc import Iterable
 from dataclasses import dataclass
 
-from certready.core.facts import EKU_ANY, EKU_CLIENT_AUTH, EKU_SERVER_AUTH, KEY_USAGE_WORDS
+from certready.core.facts import (
+    EKU_ANY,
+    EKU_CLIENT_AUTH,
+    EKU_CODE_SIGNING,
+    EKU_EMAIL_PROTECTION,
+    EKU_OCSP_SIGNING,
+    EKU_SERVER_AUTH,
+    EKU_TIME_STAMPING,
+    KEY_USAGE_WORDS,
+    eku_name,
+    key_usage_text,
+)
 from certready.core.facts import key_usage_hex as ku_hex
 from certready.core.model import (
     CertFacts,
@@ -250,6 +261,82 @@ def eku_any(ctx: RuleContext, params: NoParameters) -> Iterable[Violation]:
     eku = ctx.leaf.extended_key_usage
     if eku is not None and EKU_ANY in eku:
         yield Violation("the Extended Key Usage asserts Any Purpose (2.5.29.37.0)")
+
+
+CA_KEY_USAGE_BITS = ("key_cert_sign", "crl_sign")
+"""Key Usage bits only a CA asserts (RFC 5280 §4.2.1.3)."""
+
+
+@rule(
+    id="usage.key-usage-ca-bits",
+    title="A server certificate's Key Usage has no Certificate Signing or CRL Signing",
+    severity=Severity.ERROR,
+    rationale=(
+        "keyCertSign and cRLSign are a CA's bits: RFC 5280 §4.2.1.3 allows keyCertSign only with "
+        "basicConstraints cA=TRUE, and CA/B BR §7.1.2.7.11 forbids both in a subscriber (TLS "
+        "server) certificate. The install guide's value is exactly 'a0'; a certificate showing "
+        "'a4' or '86' was issued from a CA template."
+    ),
+    remediation=(
+        "Request the certificate again from a web-server template (keyUsage = digitalSignature, "
+        "keyEncipherment for RSA; digitalSignature for EC), without Certificate Signing or CRL "
+        "Signing."
+    ),
+    references=("CA/B BR §7.1.2.7.11", "RFC 5280 §4.2.1.3", GUIDE_KU),
+)
+def key_usage_ca_bits(ctx: RuleContext, params: NoParameters) -> Iterable[Violation]:
+    """No keyCertSign/cRLSign on a leaf that is not a CA (CA/B BR §7.1.2.7.11; RFC 5280 §4.2.1.3).
+
+    A CA:TRUE leaf is usage.leaf-is-ca's finding; its CA bits follow from it."""
+    bits = _ku(ctx.leaf)
+    if bits is None or ctx.leaf.is_ca:
+        return
+    ca_bits = [b for b in CA_KEY_USAGE_BITS if b in bits]
+    if ca_bits:
+        yield Violation(
+            f"the server certificate's Key Usage {key_usage_text(bits)} asserts "
+            f"{' and '.join(KEY_USAGE_WORDS[b] for b in ca_bits)}, which only a CA certificate may"
+        )
+
+
+FORBIDDEN_EKUS: tuple[str, ...] = (
+    EKU_CODE_SIGNING,
+    EKU_EMAIL_PROTECTION,
+    EKU_TIME_STAMPING,
+    EKU_OCSP_SIGNING,
+    "1.3.6.1.4.1.11129.2.4.4",
+)
+"""EKUs CA/B BR §7.1.2.7.10 forbids beside serverAuth: codeSigning, emailProtection,
+timeStamping, OCSPSigning and the CT Precertificate Signing Certificate (anyExtendedKeyUsage is
+usage.eku-any's)."""
+_EKU_WORDS = {"1.3.6.1.4.1.11129.2.4.4": "Precertificate Signing"}
+
+
+@rule(
+    id="usage.eku-forbidden",
+    title="The Extended Key Usage has no purpose the Baseline Requirements forbid (code signing...)",
+    severity=Severity.ERROR,
+    rationale=(
+        "A TLS server certificate is for serverAuth (and, for now, clientAuth): CA/B BR "
+        "§7.1.2.7.10 forbids codeSigning, emailProtection, timeStamping, OCSPSigning and "
+        "Precertificate Signing beside them, so one key cannot also sign code, e-mail or OCSP "
+        "answers. A public CA must not issue such a certificate."
+    ),
+    remediation=(
+        "Request the certificate with Extended Key Usage Server Authentication (and Client "
+        "Authentication if the application needs it) only."
+    ),
+    references=("CA/B BR §7.1.2.7.10", "RFC 5280 §4.2.1.12"),
+)
+def eku_forbidden(ctx: RuleContext, params: NoParameters) -> Iterable[Violation]:
+    """No EKU that CA/B BR §7.1.2.7.10 forbids in a TLS subscriber certificate."""
+    eku = ctx.leaf.extended_key_usage
+    if eku is None:
+        return
+    forbidden = [oid for oid in eku if oid in FORBIDDEN_EKUS]
+    if forbidden:
+        listed = ", ".join(f"{_EKU_WORDS.get(oid, eku_name(oid))} ({oid})" for oid in forbidden)
+        yield Violation(f"the Extended Key Usage asserts {listed}, forbidden in a TLS certificate")
 
 
 @rule(

@@ -40,15 +40,26 @@ def validity_period(ctx: RuleContext) -> dt.timedelta:
     return ctx.leaf.lifetime + _ONE_SECOND
 
 
-def _days(delta: dt.timedelta) -> str:
-    return f"{delta.total_seconds() / 86400:.0f} days"
-
-
 def _span(delta: dt.timedelta) -> str:
     """Whole days, as an administrator reads them: ``1 day``, ``12 days``, ``less than a day``."""
     if delta.days == 0:
         return "less than a day"
     return "1 day" if delta.days == 1 else f"{delta.days} days"
+
+
+def exact_span(delta: dt.timedelta) -> str:
+    """Whole days and what is left, so a span just over a limit never reads as the limit itself:
+    ``825 days and 1 second``, ``398 days and 3 hours``, ``397 days``."""
+    days = delta.days
+    rest = int(delta.total_seconds()) - days * 86400
+    text = "1 day" if days == 1 else f"{days} days"
+    if rest == 0:
+        return text
+    for unit, size in (("hour", 3600), ("minute", 60), ("second", 1)):
+        if rest >= size:
+            count = rest // size
+            return f"{text} and {count} {unit}{'' if count == 1 else 's'}"
+    return text
 
 
 def _date(when: dt.datetime) -> str:
@@ -122,6 +133,13 @@ def expiring_soon(ctx: RuleContext, params: ExpiringSoonParams) -> Iterable[Viol
         )
 
 
+@dataclass(frozen=True, slots=True)
+class LifetimeCabfParams:
+    public_only: bool = True
+    """Judge only leaves whose chain ends in a public root; ``false`` judges every leaf (the
+    webpki profile: claiming the Web PKI profile is the claim to meet its lifetimes)."""
+
+
 @rule(
     id="validity.lifetime-cabf",
     title="A public certificate's lifetime is within the CA/B Forum maximum for its issue date",
@@ -130,24 +148,28 @@ def expiring_soon(ctx: RuleContext, params: ExpiringSoonParams) -> Iterable[Viol
         "Browsers reject publicly-trusted TLS certificates valid for longer than the CA/Browser "
         "Forum allows on their issue date (BR §6.3.2 as amended by SC-081): 398 days, 200 days "
         "from 2026-03-15, 100 days from 2027-03-15, 47 days from 2029-03-15 (825 before "
-        "2020-09-01). Checked only when the chain ends in a public root."
+        "2020-09-01). Checked when the chain ends in a public root, and on every leaf in a "
+        "profile with `public_only = false` (webpki)."
     ),
     remediation=(
         "Ask the CA for a certificate within the current maximum and automate renewal (ACME) "
         "since lifetimes keep shrinking."
     ),
     references=("CA/B BR §6.3.2", "CA/B ballot SC-081", "CA/B BR §1.6.1 (Validity Period)"),
+    parameters=LifetimeCabfParams,
     roles=SSL,
 )
-def lifetime_cabf(ctx: RuleContext, params: NoParameters) -> Iterable[Violation]:
-    """Inclusive validity period <= the SC-081 maximum for notBefore, when issued by a public CA."""
-    if ctx.issuer_is_public is not True:
+def lifetime_cabf(ctx: RuleContext, params: LifetimeCabfParams) -> Iterable[Violation]:
+    """Inclusive validity period <= the SC-081 maximum for notBefore (CA/B BR §6.3.2, §1.6.1),
+    for a public CA's leaf, or every leaf when ``public_only`` is false."""
+    if params.public_only and ctx.issuer_is_public is not True:
         return
     limit = cabf_max_days(ctx.leaf.not_valid_before)
     period = validity_period(ctx)
     if limit is not None and period > dt.timedelta(days=limit):
         yield Violation(
-            f"valid for {_days(period)} from {ctx.leaf.not_valid_before:%Y-%m-%d}; public TLS "
+            f"valid for {exact_span(period)} from {ctx.leaf.not_valid_before:%Y-%m-%d} "
+            "(notBefore through notAfter, both included: CA/B BR §1.6.1); public TLS "
             f"certificates issued then may be valid for at most {limit} days"
         )
 
@@ -182,6 +204,6 @@ def lifetime_apple(ctx: RuleContext, params: LifetimeAppleParams) -> Iterable[Vi
         return
     if ctx.leaf.lifetime > dt.timedelta(days=max_days):
         yield Violation(
-            f"valid for {_days(ctx.leaf.lifetime)}; Apple clients reject TLS certificates valid "
-            f"for more than {max_days} days"
+            f"valid for {exact_span(ctx.leaf.lifetime)}; Apple clients reject TLS certificates "
+            f"valid for more than {max_days} days"
         )

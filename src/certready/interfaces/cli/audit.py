@@ -20,6 +20,7 @@ from certready.interfaces.cli.options import (
     FormatOption,
     JobsOption,
     ManifestProfileOption,
+    NoProtocolProbeOption,
     OutputOption,
     ReportFormat,
     timeout_option,
@@ -82,6 +83,7 @@ def register(app: typer.Typer) -> None:
         timeout: Annotated[
             float, timeout_option("--live: seconds per endpoint (DNS, connect, handshake).")
         ] = DEFAULT_TIMEOUT,
+        no_protocol_probe: NoProtocolProbeOption = False,
         fail_on: FailOnOption = FailOn.ERROR,
         fmt: FormatOption = ReportFormat.TEXT,
         output: OutputOption = None,
@@ -101,6 +103,7 @@ def register(app: typer.Typer) -> None:
                 policy=load_policy(profile) if profile else None,
                 scan=live,
                 timeout=timeout,
+                protocol_probe=not no_protocol_probe,
                 progress=waiting,
                 on_note=streams.note,
                 jobs=jobs,

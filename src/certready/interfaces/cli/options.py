@@ -168,3 +168,11 @@ JobsOption = Annotated[
         ),
     ),
 ]
+NoProtocolProbeOption = Annotated[
+    bool,
+    typer.Option(
+        "--no-protocol-probe",
+        help="Skip the probe of which TLS versions (1.0 to 1.3) each endpoint accepts "
+        "(one handshake per version, concurrently with the main one).",
+    ),
+]

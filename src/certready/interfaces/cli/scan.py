@@ -21,6 +21,7 @@ from certready.interfaces.cli.options import (
     FailOn,
     FailOnOption,
     FormatOption,
+    NoProtocolProbeOption,
     OutputOption,
     ProfileOption,
     ReportFormat,
@@ -119,6 +120,7 @@ def register(app: typer.Typer) -> None:
                 "--no-sni-check", help="Skip the second handshake without SNI (tls.sni-differs)."
             ),
         ] = False,
+        no_protocol_probe: NoProtocolProbeOption = False,
         profile: ProfileOption = DEFAULT_PROFILE,
         fail_on: FailOnOption = FailOn.ERROR,
         fmt: FormatOption = ReportFormat.TEXT,
@@ -151,6 +153,7 @@ def register(app: typer.Typer) -> None:
             expect_issuers=expected_issuers(expect_issuer or (), chain_options),
             chain=chain_options,
             compare_without_sni=not no_sni_check,
+            protocol_probe=not no_protocol_probe,
             resolve=tuple(parse_resolve(r) for r in resolve or ()),
         )
         if chain_options.at is not None:  # --at moves the whole check, dates rules included

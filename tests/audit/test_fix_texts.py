@@ -1,0 +1,133 @@
+"""Issue 12 item 11: fix texts fit the command. An audit names manifest keys (trust.roots,
+trust.intermediates, a full-chain certificate: file, key:), never lint's flags; a PFX (IIS) gets
+the Intermediate Certification Authorities store and no chain.root-sent; a scan of an address
+without --sni says "scan by name or pass --sni", not "reissue". Each with its control."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+
+from cryptography.hazmat.primitives.serialization import NoEncryption, pkcs12
+
+from tests.audit.lab import APP, make_lab
+from tests.cli import run
+from tests.pki import TestCA
+from tests.scan.servers import Servers
+
+
+def _findings(*argv: str) -> list[dict[str, Any]]:
+    _, out, err = run(*argv, "--format", "json")
+    assert "Traceback" not in err, err
+    report = json.loads(out)
+    found: list[dict[str, Any]] = list(report.get("findings", []))
+    for target in report["targets"]:
+        found.extend(target["findings"])
+    return found
+
+
+def _fix(found: list[dict[str, Any]], rule_id: str) -> str:
+    (one,) = [f for f in found if f["rule_id"] == rule_id]
+    return str(one["remediation"]) + " " + str(one["message"])
+
+
+def test_audit_missing_intermediate_names_manifest_keys(tmp_path: Path, ca: TestCA) -> None:
+    lab = make_lab(tmp_path, ca)
+    leaf = ca.issue(APP)
+    (tmp_path / "certs" / "app.pem").write_bytes(leaf.cert_pem() + leaf.key_pem())
+    text = lab.manifest.read_text().replace("  intermediates: [pki/issuing.cer]\n", "")
+    lab.manifest.write_text(text)
+    fix = _fix(_findings("audit", str(lab.manifest)), "chain.missing-intermediate")
+    assert "trust.intermediates" in fix and "full chain" in fix
+    assert "--chain" not in fix and "--trust" not in fix
+    # control: lint of the same file keeps lint's flags
+    lint_fix = _fix(
+        _findings(
+            "lint", str(tmp_path / "certs" / "app.pem"), "--trust", str(ca.root_file(tmp_path))
+        ),
+        "chain.missing-intermediate",
+    )
+    assert "--chain" in lint_fix
+
+
+def test_audit_private_root_names_trust_roots(tmp_path: Path, ca: TestCA) -> None:
+    lab = make_lab(tmp_path, ca)
+    text = lab.manifest.read_text().replace("  roots: [pki/root.cer]\n", "")
+    lab.manifest.write_text(text)
+    found = _findings("audit", str(lab.manifest))
+    texts = [
+        str(f["remediation"]) + str(f["message"])
+        for f in found
+        if f["rule_id"].startswith("chain.")
+    ]
+    assert texts and any("trust.roots" in t for t in texts)
+    assert not any("--trust" in t or "--chain" in t for t in texts)
+    # control: lint of the app's file without --trust names --trust
+    lint_found = _findings("lint", str(tmp_path / "certs" / "app.pem"))
+    lint_texts = [
+        str(f["remediation"]) + str(f["message"])
+        for f in lint_found
+        if f["rule_id"].startswith("chain.")
+    ]
+    assert any("--trust" in t for t in lint_texts)
+
+
+def test_audit_key_missing_names_the_key_entry(tmp_path: Path, ca: TestCA) -> None:
+    lab = make_lab(tmp_path, ca)
+    leaf = ca.issue(APP)
+    (tmp_path / "certs" / "app.pem").write_bytes(ca.chain_pem(leaf))
+    fix = _fix(_findings("audit", str(lab.manifest)), "key.private-key-missing")
+    assert "key:" in fix and "certready lint" not in fix
+    lint_fix = _fix(
+        _findings("lint", str(tmp_path / "certs" / "app.pem")), "key.private-key-missing"
+    )
+    assert "certready lint" in lint_fix  # control
+
+
+def _pfx(path: Path, ca: TestCA, *, intermediate: bool, root: bool) -> Path:
+    leaf = ca.issue(APP)
+    extra = ([ca.intermediate.cert] if intermediate else []) + ([ca.root.cert] if root else [])
+    path.write_bytes(
+        pkcs12.serialize_key_and_certificates(
+            b"app", leaf.key, leaf.cert, extra or None, NoEncryption()
+        )  # type: ignore[arg-type]
+    )
+    return path
+
+
+def test_pfx_fixes_speak_of_the_windows_stores(tmp_path: Path, ca: TestCA) -> None:
+    trust = str(ca.root_file(tmp_path))
+    bare = _pfx(tmp_path / "bare.pfx", ca, intermediate=False, root=False)
+    fix = _fix(_findings("lint", str(bare), "--trust", trust), "chain.missing-intermediate")
+    assert "Intermediate Certification Authorities store" in fix
+    assert "certificate file" not in fix
+    whole = _pfx(tmp_path / "whole.pfx", ca, intermediate=True, root=True)
+    assert "chain.root-sent" not in {
+        f["rule_id"] for f in _findings("lint", str(whole), "--trust", trust)
+    }
+    # control: the same certificates as a PEM chain file, which nginx/Apache would send as is
+    leaf = ca.issue(APP)
+    pem = tmp_path / "chain.pem"
+    pem.write_bytes(ca.chain_pem(leaf, with_root=True) + leaf.key_pem())
+    assert "chain.root-sent" in {
+        f["rule_id"] for f in _findings("lint", str(pem), "--trust", trust)
+    }
+
+
+def test_scan_of_an_address_without_sni_says_scan_by_name(ca: TestCA) -> None:
+    leaf = ca.issue("app.example.test")  # DNS names only
+    with Servers() as s:
+        port = s.tls([leaf, ca.intermediate])
+        fix = _fix(
+            _findings("scan", f"127.0.0.1:{port}", "--no-protocol-probe"), "names.host-not-covered"
+        )
+        assert "scan by name" in fix.lower() and "--sni app.example.test" in fix
+        # control: a name was sent and is not covered: the certificate is what is wrong
+        named = _fix(
+            _findings(
+                "scan", f"127.0.0.1:{port}", "--sni", "other.example.test", "--no-protocol-probe"
+            ),
+            "names.host-not-covered",
+        )
+        assert "--sni" not in named and "Reissue" in named
