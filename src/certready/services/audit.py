@@ -298,7 +298,7 @@ def _lint_one(
         return _error_target(name, ref, error, role), None
     hosts = server.names if role is Role.SSL else ()
     lint_options = LintOptions(policy=policy, hosts=hosts, role=role, now=options.now, chain=chain)
-    result = analyse(name, loaded.certificates, loaded.keys, lint_options)
+    result = analyse(name, loaded.certificates, loaded.keys, lint_options, presented=True)
     return result, loaded.certificates[-1].certificate
 
 

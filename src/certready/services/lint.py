@@ -67,10 +67,15 @@ def key_pairing(leaf: CertFacts, keys: Sequence[LoadedKey]) -> KeyPairing:
     return KeyPairing.MISMATCH
 
 
-def choose_leaf(facts: Sequence[CertFacts], keys: Sequence[LoadedKey]) -> int | None:
+def choose_leaf(
+    facts: Sequence[CertFacts], keys: Sequence[LoadedKey], *, presented: bool = False
+) -> int | None:
     """Index of the end-entity certificate of a bundle; ``None`` when it holds only CAs.
 
-    The certificate a supplied key belongs to wins; otherwise the first non-CA certificate.
+    The certificate a supplied key belongs to wins; otherwise the first non-CA certificate. When
+    the bundle is what a host presents (a served chain, an audited server's file, a lint with
+    ``--host``), its first certificate is the server's even with CA:TRUE: a router's self-signed
+    appliance certificate is judged, not skipped (RFC 5280 §4.2.1.9; Firefox refuses it).
     """
     if keys:
         for i, f in enumerate(facts):
@@ -79,7 +84,7 @@ def choose_leaf(facts: Sequence[CertFacts], keys: Sequence[LoadedKey]) -> int | 
     for i, f in enumerate(facts):
         if not f.is_ca:
             return i
-    return None
+    return 0 if presented and facts else None
 
 
 def analyse(
@@ -89,9 +94,16 @@ def analyse(
     options: LintOptions,
     *,
     served: bool = False,
+    presented: bool = False,
 ) -> TargetResult:
-    """Every rule over one target: a leaf, the certificates that came with it, and its key."""
-    return analyse_detailed(target, certificates, keys, options, served=served)[0]
+    """Every rule over one target: a leaf, the certificates that came with it, and its key.
+
+    ``presented``: the certificates are what a host presents (an audited server's file), so the
+    first is judged as the leaf even when it is a CA certificate; ``served`` and ``--host``
+    (``options.hosts``) imply it."""
+    return analyse_detailed(
+        target, certificates, keys, options, served=served, presented=presented
+    )[0]
 
 
 def analyse_detailed(
@@ -101,6 +113,7 @@ def analyse_detailed(
     options: LintOptions,
     *,
     served: bool = False,
+    presented: bool = False,
     leaf_index: int | None = None,
     rules: Iterable[Rule] | None = None,
 ) -> tuple[TargetResult, ChainAnalysis | None]:
@@ -112,7 +125,9 @@ def analyse_detailed(
     facts = [options.facts_cache.facts(c.certificate) for c in certificates]
     elements = tuple(ChainElement(f, c.location) for f, c in zip(facts, certificates, strict=True))
     if leaf_index is None:
-        leaf_index = choose_leaf(facts, keys)
+        leaf_index = choose_leaf(
+            facts, keys, presented=presented or served or bool(options.hosts)
+        )
     if leaf_index is None:
         return TargetResult(
             target=target,
