@@ -125,9 +125,7 @@ def analyse_detailed(
     facts = [options.facts_cache.facts(c.certificate) for c in certificates]
     elements = tuple(ChainElement(f, c.location) for f, c in zip(facts, certificates, strict=True))
     if leaf_index is None:
-        leaf_index = choose_leaf(
-            facts, keys, presented=presented or served or bool(options.hosts)
-        )
+        leaf_index = choose_leaf(facts, keys, presented=presented or served or bool(options.hosts))
     if leaf_index is None:
         return TargetResult(
             target=target,
