@@ -103,6 +103,7 @@ def analyse_chain(
     now: dt.datetime | None = None,
     known_facts: Sequence[CertFacts] = (),
     facts: FactsCache | None = None,
+    companions: Sequence[LoadedCertificate] = (),
 ) -> ChainAnalysis:
     """Analyse the chain of ``leaf``: compute its path facts, and evaluate the policy's chain
     rules over them.
@@ -112,9 +113,11 @@ def analyse_chain(
     appended. ``hosts`` are normalised reference identifiers: the first one is used for the strict
     verdict. ``known_facts`` are the facts of ``supplied``, in the same order, when the caller
     already extracted them; ``facts`` is the run's facts cache (default: the one ``options``
-    holds).
+    holds). ``companions`` are the CA certificates of the other inputs given together (a .p7b, a
+    chain.pem, a PFX's extra certificates beside ``app.crt``): candidates for the path like a trust
+    store's intermediates, each keeping its own origin, never judged as supplied with the leaf.
     """
-    found = _path_facts(leaf, supplied, options, policy, hosts, now, known_facts, facts)
+    found = _path_facts(leaf, supplied, options, policy, hosts, now, known_facts, facts, companions)
     findings = evaluate(found.context, policy)
     return ChainAnalysis(
         path=found.path,
@@ -147,6 +150,7 @@ def _path_facts(
     now: dt.datetime | None,
     known_facts: Sequence[CertFacts],
     facts: FactsCache | None,
+    companions: Sequence[LoadedCertificate] = (),
 ) -> _Facts:
     cache = options.cache.using(facts)
     given: dict[int, CertFacts] = {}  # the caller's facts of the certificates of this call
@@ -188,7 +192,15 @@ def _path_facts(
     pool = [c for c in sequence if c.fp != leaf_c.fp]
 
     known: list[Node] = list(sequence)
-    for cert, fp in options.issuer_candidates_by_name(c.issuer_der for c in sequence):
+    beside: list[Node] = []  # the other inputs' CA certificates (lint's first pass)
+    for item in companions:
+        fp = bytes.fromhex(facts_of_given(item.certificate).fingerprint_sha256)
+        if fp not in seen:
+            node = Node(item.certificate, item.location, fp, cache)
+            seen[fp] = node
+            beside.append(node)
+    known.extend(beside)
+    for cert, fp in options.issuer_candidates_by_name(c.issuer_der for c in known):
         if fp not in seen:
             known.append(Node(cert, options.origin(fp) or "trust", fp, cache))
     graph = Graph(known, cache)
@@ -242,7 +254,9 @@ def _path_facts(
 
     by_fp = {c.fp: c for c in known}
     by_id = {id(c.cert): c for c in known}
-    intermediates = [c.cert for c in pool] + list(options.store_intermediates)
+    intermediates = (
+        [c.cert for c in pool] + [c.cert for c in beside] + list(options.store_intermediates)
+    )
     strict = verify_path(
         leaf_c.cert,
         intermediates,

@@ -5,7 +5,7 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field, replace
-from typing import BinaryIO
+from typing import BinaryIO, cast
 
 from certready.adapters.inputs import (
     Bundle,
@@ -95,14 +95,22 @@ def analyse(
     *,
     served: bool = False,
     presented: bool = False,
+    companions: Sequence[LoadedCertificate] = (),
 ) -> TargetResult:
     """Every rule over one target: a leaf, the certificates that came with it, and its key.
 
     ``presented``: the certificates are what a host presents (an audited server's file), so the
     first is judged as the leaf even when it is a CA certificate; ``served`` and ``--host``
-    (``options.hosts``) imply it."""
+    (``options.hosts``) imply it. ``companions``: the CA certificates of the other inputs given
+    together, candidates for the leaf's path (see :func:`analyse_chain`)."""
     return analyse_detailed(
-        target, certificates, keys, options, served=served, presented=presented
+        target,
+        certificates,
+        keys,
+        options,
+        served=served,
+        presented=presented,
+        companions=companions,
     )[0]
 
 
@@ -114,6 +122,7 @@ def analyse_detailed(
     *,
     served: bool = False,
     presented: bool = False,
+    companions: Sequence[LoadedCertificate] = (),
     leaf_index: int | None = None,
     rules: Iterable[Rule] | None = None,
 ) -> tuple[TargetResult, ChainAnalysis | None]:
@@ -149,6 +158,7 @@ def analyse_detailed(
             now=options.now,
             known_facts=facts,
             facts=options.facts_cache,
+            companions=companions,
         )
     ctx = RuleContext(
         leaf=leaf,
@@ -210,8 +220,13 @@ def lint(
 ) -> Report:
     """Lint every input; unreadable inputs become INPUT_ERROR targets, the rest still run.
 
-    A private key given in a file of its own (``app.pem app.key``) is paired with the certificate
-    it belongs to; a key that belongs to none of them is reported as an input error.
+    The inputs given together are one set (two passes, so results can still stream): the first
+    indexes every input's leaf and CA certificates, the second judges each leaf with the CA
+    certificates of all inputs as candidates for its path (``app.crt app.key chain.p7b``). A leaf
+    given twice (cert.pem and fullchain.pem) is judged once, from the input that brought the most
+    with it, and the target names both. A file of CA certificates given beside a leaf is a source
+    of path candidates, not a target of its own. A private key given in a file of its own is
+    paired with the certificate it belongs to; a key that belongs to none of them is reported.
     ``on_note(source, note)`` receives the inputs' non-fatal remarks (legacy PKCS#12 encryption);
     ``on_error(error)`` each unreadable input's exception (``--debug`` prints its traceback).
     ``stdin`` is what ``-`` reads.
@@ -226,27 +241,61 @@ def lint(
     loose_keys = [
         k for item in items if isinstance(item, Bundle) and not item.certificates for k in item.keys
     ]
-    paired: set[str] = set()
-    results: list[TargetResult | None] = []
+    found = _index_inputs(items, loose_keys, options)
+    paired: set[str] = set()  # also a PFX's own key given again
     for item in items:
+        if isinstance(item, Bundle) and item.certificates and loose_keys:
+            spkis = {
+                options.facts_cache.facts(c.certificate).public_key.spki_sha256
+                for c in item.certificates
+            }
+            paired.update(k.location for k in loose_keys if _key_spki(k) in spkis)
+    results: list[TargetResult | None] = []
+    for position, item in enumerate(items):
         if isinstance(item, InputError):
             results.append(input_error_result(item, options))
         elif not item.certificates:
             results.append(None)  # a key file: decided once every certificate had its chance
+        elif position in found.leaves:
+            entry = found.leaves[position]
+            if entry.judged_at != position:
+                results.append(None)  # the same leaf, judged with the input that brought more
+                continue
+            own = {
+                options.facts_cache.facts(c.certificate).fingerprint_sha256
+                for c in item.certificates
+            }
+            companions = tuple(c for fp, c in found.cas.items() if fp not in own)
+            label = ", ".join((item.source, *entry.also))
+            results.append(
+                analyse_detailed(
+                    label if entry.also else item.source,
+                    item.certificates,
+                    item.keys or entry.paired,
+                    options,
+                    companions=companions,
+                    leaf_index=entry.index,
+                )[0]
+            )
+        elif found.leaves:
+            results.append(
+                TargetResult(
+                    target=item.source,
+                    location=item.certificates[0].location,
+                    role=options.role,
+                    hosts=options.hosts,
+                    certificates=tuple(
+                        ChainElement(options.facts_cache.facts(c.certificate), c.location)
+                        for c in item.certificates
+                    ),
+                    reason="CA certificates only: candidates for the path of the other inputs' "
+                    "server certificates",
+                )
+            )
         else:
-            bundle = item
-            if loose_keys:
-                spkis = {
-                    options.facts_cache.facts(c.certificate).public_key.spki_sha256
-                    for c in bundle.certificates
-                }
-                mine = tuple(k for k in loose_keys if _key_spki(k) in spkis)
-                paired.update(k.location for k in mine)  # also a PFX's own key given again
-                if not bundle.keys:
-                    bundle = replace(bundle, keys=mine)
-            results.append(lint_bundle(bundle, options))
+            results.append(lint_bundle(item, options))
     for i, item in enumerate(items):
-        if results[i] is None and isinstance(item, Bundle):
+        if results[i] is None and isinstance(item, Bundle) and not item.certificates:
             if all(k.location in paired for k in item.keys):
                 continue
             results[i] = TargetResult(
@@ -262,6 +311,78 @@ def lint(
         generated_at=options.now,
         targets=tuple(r for r in results if r is not None),
     )
+
+
+@dataclass(frozen=True, slots=True)
+class _Leaf:
+    """Lint's first pass over one input that holds a server certificate."""
+
+    index: int
+    """The leaf's position in the input."""
+    paired: tuple[LoadedKey, ...]
+    """Loose keys (given in files of their own) that belong to this input's certificates."""
+    judged_at: int
+    """The input whose copy of this leaf is judged (the one that brought the most with it)."""
+    also: tuple[str, ...] = ()
+    """The other inputs that hold the same leaf, on the judged entry."""
+
+
+@dataclass(frozen=True, slots=True)
+class _Index:
+    leaves: dict[int, _Leaf]
+    """By input position."""
+    cas: dict[str, LoadedCertificate]
+    """Every CA certificate of every input, by SHA-256 fingerprint (the first origin given)."""
+
+
+def _index_inputs(
+    items: Sequence[Bundle | InputError], loose_keys: Sequence[LoadedKey], options: LintOptions
+) -> _Index:
+    """Lint's first pass: each input's leaf (same rules as :func:`choose_leaf`), the CA
+    certificates of all inputs, and which inputs hold the same leaf."""
+    cache = options.facts_cache
+    chosen: dict[int, tuple[int, tuple[LoadedKey, ...], str]] = {}
+    cas: dict[str, LoadedCertificate] = {}
+    bundles = [(i, b) for i, b in enumerate(items) if isinstance(b, Bundle) and b.certificates]
+    facts_of = {i: [cache.facts(c.certificate) for c in b.certificates] for i, b in bundles}
+    for i, bundle in bundles:
+        spkis = {f.public_key.spki_sha256 for f in facts_of[i]}
+        mine = tuple(k for k in loose_keys if _key_spki(k) in spkis)
+        index = choose_leaf(facts_of[i], bundle.keys or mine)
+        if index is not None:
+            chosen[i] = (index, mine, facts_of[i][index].fingerprint_sha256)
+        for j, (f, c) in enumerate(zip(facts_of[i], bundle.certificates, strict=True)):
+            if j != index and f.is_ca:
+                cas.setdefault(f.fingerprint_sha256, c)
+    if not chosen and options.hosts:  # only CA certificates, and a host presents them
+        for i, bundle in bundles:
+            spkis = {f.public_key.spki_sha256 for f in facts_of[i]}
+            mine = tuple(k for k in loose_keys if _key_spki(k) in spkis)
+            index = choose_leaf(facts_of[i], bundle.keys or mine, presented=True)
+            if index is not None:
+                chosen[i] = (index, mine, facts_of[i][index].fingerprint_sha256)
+    by_leaf: dict[str, list[int]] = {}
+    for i, (_, _, fp) in chosen.items():
+        by_leaf.setdefault(fp, []).append(i)
+    leaves: dict[int, _Leaf] = {}
+    for group in by_leaf.values():
+        items_of = {i: items[i] for i in group}
+        judged = max(
+            group,
+            key=lambda i: (
+                len(cast(Bundle, items_of[i]).certificates),
+                bool(cast(Bundle, items_of[i]).keys),
+                -i,
+            ),
+        )
+        also = tuple(cast(Bundle, items[i]).source for i in group if i != judged)
+        for i in group:
+            index, mine, _ = chosen[i]
+            leaves[i] = _Leaf(index, mine, judged, also if i == judged else ())
+        if len(group) > 1:  # the judged copy pairs with a key given beside any copy
+            keys = tuple(k for i in group for k in (*cast(Bundle, items[i]).keys, *chosen[i][1]))
+            leaves[judged] = replace(leaves[judged], paired=keys)
+    return _Index(leaves, cas)
 
 
 def _key_spki(loaded: LoadedKey) -> str:
