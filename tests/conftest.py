@@ -8,6 +8,14 @@ from certready.services import lab
 from tests.pki import TestCA
 
 
+@pytest.fixture(autouse=True)
+def _no_ambient_inventory(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+    """No test records into the user's inventory: ``CERTREADY_DB`` unset, the platformdirs data
+    folder (where ``--record`` and ``make demo`` write by default) inside the test's tmp_path."""
+    monkeypatch.delenv("CERTREADY_DB", raising=False)
+    monkeypatch.setenv("XDG_DATA_HOME", str(tmp_path / "xdg-data"))
+
+
 @pytest.fixture(scope="session")
 def ca() -> TestCA:
     """A root + issuing intermediate shared by the whole session (leaves are cheap)."""

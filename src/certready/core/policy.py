@@ -17,18 +17,24 @@ A profile is a TOML file::
     [rules."names.cn-not-in-san"]
     enabled = false
 
+    [validity]
+    renewal-lead = "45d"            # `certready calendar`: renew this long before expiry
+
+
 Every rule not mentioned keeps the settings of the profile it extends (or of its declaration).
 Unknown rule ids, unknown parameters and values of the wrong type are errors naming file and key.
 """
 
 from __future__ import annotations
 
+import datetime as dt
 import tomllib
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from certready.core.durations import parse_duration
 from certready.core.errors import PolicyError
 from certready.core.model import Role, Rule, Scope, Severity
 from certready.core.rules import catalogue
@@ -38,6 +44,8 @@ BUILTIN_PROFILES = ("homecare", "webpki")
 DEFAULT_PROFILE = "homecare"
 _RULE_KEYS = {"enabled", "severity"}
 _PROFILE_KEYS = {"name", "description", "extends"}
+_VALIDITY_KEYS = {"renewal-lead"}
+DEFAULT_RENEWAL_LEAD = dt.timedelta(days=30)
 MAX_PROFILE_BYTES = 256 * 1024
 """A profile is a few dozen lines; a larger text is refused before it is parsed (issue 14)."""
 
@@ -59,6 +67,8 @@ class Policy:
     source: str
     """``builtin:homecare`` or the profile file's path."""
     settings: Mapping[str, RuleSetting] = field(default_factory=dict)
+    renewal_lead: dt.timedelta = DEFAULT_RENEWAL_LEAD
+    """``[validity] renewal-lead``: how long before expiry a certificate is due for renewal."""
     _plans: dict[tuple[Scope, Role | None], tuple[tuple[Rule, RuleSetting], ...]] = field(
         default_factory=dict, init=False, repr=False, compare=False
     )
@@ -131,7 +141,7 @@ def parse_policy(
         raise PolicyError(f"not valid TOML: {exc}", location=source) from None
     except RecursionError:  # tomllib recurses once per level of [[[...]]] or {a={b=...}}
         raise PolicyError("not valid TOML: nested too deeply", location=source) from None
-    unknown_top = set(data) - {"profile", "rules"}
+    unknown_top = set(data) - {"profile", "rules", "validity"}
     if unknown_top:
         key = sorted(unknown_top)[0]
         raise PolicyError(f"unknown table or key {key!r}", location=source, key=key)
@@ -142,6 +152,7 @@ def parse_policy(
     name = _string(header.get("name", Path(source).stem), "profile.name", source)
     description = _string(header.get("description", ""), "profile.description", source)
     settings: dict[str, RuleSetting]
+    renewal_lead = DEFAULT_RENEWAL_LEAD
     extends = header.get("extends")
     if extends is None:
         settings = default_settings()
@@ -155,13 +166,36 @@ def parse_policy(
             )
         parent = load_parent(extends, base_dir, (*seen, source))
         settings = dict(parent.settings)
+        renewal_lead = parent.renewal_lead
     rules = _table(data.get("rules", {}), "rules", source)
     for rule_id, overrides in rules.items():
         key = f"rules.{rule_id}"
         if rule_id not in settings:
             raise PolicyError(f"unknown rule id {rule_id!r}", location=source, key=key)
         settings[rule_id] = _apply(settings[rule_id], _table(overrides, key, source), key, source)
-    return Policy(name=name, description=description, source=source, settings=settings)
+    renewal_lead = _validity(data.get("validity", {}), source, renewal_lead)
+    return Policy(
+        name=name,
+        description=description,
+        source=source,
+        settings=settings,
+        renewal_lead=renewal_lead,
+    )
+
+
+def _validity(value: Any, source: str, renewal_lead: dt.timedelta) -> dt.timedelta:
+    """The ``[validity]`` table: ``renewal-lead = "30d"`` (the duration grammar of every option)."""
+    table = _table(value, "validity", source)
+    for key in table:
+        if key not in _VALIDITY_KEYS:
+            raise PolicyError(f"unknown key validity.{key}", location=source, key=f"validity.{key}")
+    if "renewal-lead" in table:
+        text = _string(table["renewal-lead"], "validity.renewal-lead", source)
+        try:
+            renewal_lead = parse_duration(text)
+        except ValueError as exc:
+            raise PolicyError(str(exc), location=source, key="validity.renewal-lead") from None
+    return renewal_lead
 
 
 def _apply(base: RuleSetting, overrides: dict[str, Any], key: str, source: str) -> RuleSetting:

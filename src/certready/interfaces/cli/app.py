@@ -87,6 +87,26 @@ COMMANDS: dict[str, CommandEntry] = {
     "manifest": CommandEntry(
         "audit", "The deployment manifest: its JSON Schema, a commented starting point."
     ),
+    "inventory": CommandEntry(
+        "inventory",
+        "Every certificate the recorded runs saw: days left, where, which servers.",
+    ),
+    "history": CommandEntry(
+        "inventory",
+        "What a target presented over time, and when each change started (new thumbprint, new "
+        "issuer, chain changed, key size changed).",
+    ),
+    "diff": CommandEntry(
+        "inventory",
+        "Findings new, fixed and unchanged between two runs; certificates added, replaced and "
+        "removed. JSON: findings.{new,fixed,unchanged} and certificates.{added,replaced,removed}.",
+    ),
+    "calendar": CommandEntry(
+        "inventory",
+        "The renewal calendar: when each certificate must be renewed (expiry minus the profile's "
+        "lead time) and, for public ones, the longest lifetime a replacement issued then will get "
+        "(CA/Browser Forum: 200 days from 2026-03-15, 100 from 2027-03-15, 47 from 2029-03-15).",
+    ),
 }
 """Every command, in the order ``--help`` lists them."""
 

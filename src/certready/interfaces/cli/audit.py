@@ -23,6 +23,12 @@ from certready.interfaces.cli.options import (
     timeout_option,
 )
 from certready.interfaces.cli.output import emit_report, exit_status
+from certready.interfaces.cli.recording import (
+    DbOption,
+    RecordOption,
+    finish_recording,
+    start_recording,
+)
 from certready.services.audit import AuditOptions, audit_with_policy
 from certready.services.plan import PlanOptions, load_signer, write_install_plan
 
@@ -79,19 +85,23 @@ def register(app: typer.Typer) -> None:
         fail_on: FailOnOption = FailOn.ERROR,
         fmt: FormatOption = ReportFormat.TEXT,
         output: OutputOption = None,
+        db: DbOption = None,
+        record: RecordOption = False,
     ) -> int:
         """Audit a whole deployment: every server's certificates, the topology, the clients.
 
         Exit status: 0 ok, 1 findings at or above --fail-on (an unreachable endpoint counts as an
-        error), 2 usage, manifest or input error.
+        error), 2 usage, manifest or input error, 4 judged but not recorded (--db/--record).
         """
         streams = current_streams()
+        recorder = start_recording("audit", db, record, manifest=manifest)
         options = AuditOptions(
             policy=load_policy(profile) if profile else None, scan=live, timeout=timeout
         )
         report, policy = audit_with_policy(manifest, options)
         emit_report(report, fmt, output, streams, policy=policy)
-        return exit_status(report, fail_on.threshold())  # an unreachable endpoint: an error
+        status = exit_status(report, fail_on.threshold())  # an unreachable endpoint: an error
+        return finish_recording(recorder, report, status, streams)
 
     @app.command("plan", epilog=PLAN_EPILOG)
     def plan_command(

@@ -21,6 +21,8 @@ class ExitStatus(IntEnum):
     """Bad command line or unreadable input."""
     UNREACHABLE = 3
     """Every target of a scan was unreachable."""
+    RECORDING_FAILED = 4
+    """The run was judged (and its report printed) but recording it into the inventory failed."""
     INTERRUPTED = 130
 
 

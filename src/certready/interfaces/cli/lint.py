@@ -30,6 +30,12 @@ from certready.interfaces.cli.options import (
     host_option,
 )
 from certready.interfaces.cli.output import emit_report, exit_status
+from certready.interfaces.cli.recording import (
+    DbOption,
+    RecordOption,
+    finish_recording,
+    start_recording,
+)
 from certready.interfaces.cli.secrets import password_source
 from certready.services.chain import make_chain_options
 from certready.services.lint import LintOptions, lint
@@ -77,12 +83,16 @@ def register(app: typer.Typer) -> None:
         chain: ChainFileOption = None,
         at: AtOption = None,
         crl: CrlOption = None,
+        db: DbOption = None,
+        record: RecordOption = False,
     ) -> int:
         """Check certificate files against the policy.
 
-        Exit status: 0 ok, 1 findings at or above --fail-on, 2 usage or input error.
+        Exit status: 0 ok, 1 findings at or above --fail-on, 2 usage or input error, 4 judged
+        but not recorded (--db/--record).
         """
         streams = current_streams()
+        recorder = start_recording("lint", db, record)
         password = password_source(password_env, password_file)
         chain_options = make_chain_options(trust, chain or (), at, crl or (), streams.stdin)
         options = LintOptions(
@@ -102,7 +112,8 @@ def register(app: typer.Typer) -> None:
             stdin=streams.stdin,
         )
         emit_report(report, fmt, output, streams, policy=options.policy)
-        return exit_status(report, fail_on.threshold())
+        status = exit_status(report, fail_on.threshold())
+        return finish_recording(recorder, report, status, streams)
 
     del lint_command
 

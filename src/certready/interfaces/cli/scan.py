@@ -31,6 +31,13 @@ from certready.interfaces.cli.options import (
     timeout_option,
 )
 from certready.interfaces.cli.output import emit_report, exit_status
+from certready.interfaces.cli.recording import (
+    DbOption,
+    RecordOption,
+    finish_recording,
+    record_each,
+    start_recording,
+)
 from certready.services.chain import make_chain_options
 from certready.services.scan import (
     Progress,
@@ -119,13 +126,17 @@ def register(app: typer.Typer) -> None:
         fail_on: FailOnOption = FailOn.ERROR,
         fmt: FormatOption = ReportFormat.TEXT,
         output: OutputOption = None,
+        db: DbOption = None,
+        record: RecordOption = False,
     ) -> int:
         """Check the certificates live servers present, without trusting anything on the way.
 
         Exit status: 0 ok, 1 findings at or above --fail-on (an unreachable target counts as an
-        error), 2 usage or input error, 3 every target unreachable.
+        error), 2 usage or input error, 3 every target unreachable, 4 judged but not recorded
+        (--db/--record; each target is committed as it completes).
         """
         streams = current_streams()
+        recorder = start_recording("scan", db, record)
         items: list[TargetInput] = []
         for text in targets or ():
             items.append(parse_target(text))
@@ -148,9 +159,11 @@ def register(app: typer.Typer) -> None:
         if chain_options.at is not None:  # --at moves the whole check, dates rules included
             options = replace(options, now=chain_options.at)
         with _progress(streams, len(items)) as advance:
-            report = scan_endpoints(items, options, progress=advance)
+            each = record_each(recorder, options.policy.name, then=advance)
+            report = scan_endpoints(items, options, progress=each)
         emit_report(report, fmt, output, streams, policy=options.policy)
-        return exit_status(report, fail_on.threshold())
+        status = exit_status(report, fail_on.threshold())
+        return finish_recording(recorder, report, status, streams)
 
     del scan_command
 

@@ -8,6 +8,8 @@ starts each server on a 127.0.0.x loopback port (presenting its chain as the lab
 ``certready audit --live``, writes ``certready plan`` to ``demo/plan`` and stops the servers. The
 folder stays, so the printed commands can be rerun and the plan read. A rerun replaces it (only a
 folder the demo made itself: it holds a ``.certready-demo`` marker). No network beyond loopback.
+The offline and the live audit are recorded in the inventory (``CERTREADY_DB``, else the default
+file), so ``certready inventory``, ``history production/app`` and ``diff`` have something to answer.
 """
 
 from __future__ import annotations
@@ -17,12 +19,15 @@ import shutil
 import sys
 from pathlib import Path
 
+from certready.adapters.inventory import resolve_database
 from certready.adapters.reporting.text_report import print_report
+from certready.core.model import Report, Severity
 from certready.interfaces.cli.common import Streams
 from certready.interfaces.demo.example import write_example, write_manifest
 from certready.interfaces.demo.servers import LoopbackServers
 from certready.services.audit import AuditOptions, audit
 from certready.services.plan import write_install_plan
+from certready.services.record import Recorder
 
 WORKSPACE = Path("demo")
 MARKER = ".certready-demo"
@@ -56,12 +61,21 @@ def main(workspace: Path = WORKSPACE) -> int:
         os.chdir(workspace)  # so the report names files as an administrator would see them
         try:
             streams.out.print(f"$ certready audit {example.manifest.name} --live\n")
+            offline = audit(example.manifest.name, AuditOptions())
             report = audit(example.manifest.name, AuditOptions(scan=True, timeout=5))
             print_report(report, streams.out)
+            recorded = _record(example.manifest.name, (offline, report), streams)
             plan, written = write_install_plan(example.manifest.name, "plan", force=True)
         finally:
             os.chdir(here)
     plan_dir = workspace / "plan"
+    if recorded:
+        streams.out.print(
+            f"\nrecorded the offline and the live audit as runs {recorded}; now try\n"
+            "  certready inventory --expiring 30d\n"
+            "  certready history production/app\n"
+            "  certready diff"
+        )
     streams.out.print(
         f"\n$ certready plan {example.manifest.name} --out plan\n"
         f"wrote {len(written)} files ({'private' if plan.private else 'public'} chain)\n\n"
@@ -70,3 +84,17 @@ def main(workspace: Path = WORKSPACE) -> int:
         f"start with {plan_dir / 'README.md'}"
     )
     return 0
+
+
+def _record(manifest: str, reports: tuple[Report, ...], streams: Streams) -> str:
+    """Record each report as ``audit --record`` would; ``"3 and 4"``, or "" after a warning."""
+    database = resolve_database(None)
+    ids = []
+    for report in reports:
+        recorder = Recorder(database, "audit", manifest=manifest)
+        run_id = recorder.finish(report, 1 if report.worst is Severity.ERROR else 0)
+        if run_id is None:
+            streams.warning(f"the demo's runs were not recorded: {recorder.error}")
+            return ""
+        ids.append(str(run_id))
+    return f"{' and '.join(ids)} in {database.named}"
