@@ -19,9 +19,15 @@ from cryptography.x509.oid import ExtendedKeyUsageOID
 from tests.pki import CA_KEY_USAGE, NOW, Issued, TestCA, _name, build, general_names, new_key
 
 
+def server(ca: TestCA, *names: str) -> Issued:
+    """A server certificate with a key of its own (the pooled test keys also sign the test CAs:
+    a pooled key could pair with a CA certificate given beside the leaf)."""
+    return ca.issue(*names, key=new_key("p256", fresh=True))
+
+
 def appliance_certificate(*names: str) -> Issued:
     """A router's self-signed appliance certificate: CA:TRUE, SAN for its names, serverAuth."""
-    key = new_key("rsa2048")
+    key = new_key("p256", fresh=True)
     subject = _name(names[0], org="Router Vendor")
     cert = build(
         subject=subject,

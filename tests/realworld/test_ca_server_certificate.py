@@ -15,7 +15,7 @@ from certready.adapters.profiles import load_policy
 from certready.services.lint import LintOptions, analyse
 from tests.cli import run
 from tests.pki import NOW, TestCA
-from tests.realworld.setups import appliance_certificate, write_pem
+from tests.realworld.setups import appliance_certificate, server, write_pem
 
 ROUTER = "router.home.test"
 
@@ -65,7 +65,7 @@ def test_control_a_ca_bundle_without_host_is_still_not_linted(tmp_path: Path, ca
 
 
 def test_control_an_end_entity_server_certificate_is_ready(tmp_path: Path, ca: TestCA) -> None:
-    leaf = ca.issue(ROUTER)
+    leaf = server(ca, ROUTER)
     path = write_pem(tmp_path / "router.pem", leaf.cert, ca.intermediate.cert)
     status, report = _lint_json(str(path), "--host", ROUTER, "--trust", str(ca.root_file(tmp_path)))
     assert [f for f in report["targets"][0]["findings"] if f["severity"] != "info"] == []

@@ -13,7 +13,7 @@ from pathlib import Path
 
 from tests.cli import run
 from tests.pki import TestCA
-from tests.realworld.setups import windows_set, write_pem
+from tests.realworld.setups import server, windows_set, write_pem
 
 HOST = "app.example.test"
 
@@ -29,7 +29,7 @@ def _ids(target: dict) -> set[str]:  # type: ignore[type-arg]
 
 
 def test_cer_key_and_p7b_are_one_set(tmp_path: Path, ca: TestCA) -> None:
-    cer, key, p7b = windows_set(tmp_path, ca, ca.issue(HOST))
+    cer, key, p7b = windows_set(tmp_path, ca, server(ca, HOST))
     trust = str(ca.root_file(tmp_path))
     status, report = _lint(str(cer), str(key), str(p7b), "--host", HOST, "--trust", trust)
     leaf = next(t for t in report["targets"] if t["target"] == str(cer))
@@ -42,7 +42,7 @@ def test_cer_key_and_p7b_are_one_set(tmp_path: Path, ca: TestCA) -> None:
 
 
 def test_control_the_cer_alone_still_misses_its_intermediate(tmp_path: Path, ca: TestCA) -> None:
-    cer, key, _ = windows_set(tmp_path, ca, ca.issue(HOST))
+    cer, key, _ = windows_set(tmp_path, ca, server(ca, HOST))
     trust = str(ca.root_file(tmp_path))
     status, report = _lint(str(cer), str(key), "--host", HOST, "--trust", trust)
     assert "chain.missing-intermediate" in _ids(report["targets"][0])
@@ -52,10 +52,10 @@ def test_control_the_cer_alone_still_misses_its_intermediate(tmp_path: Path, ca:
 def test_control_an_unrelated_p7b_does_not_complete_the_chain(
     tmp_path: Path, ca: TestCA, other_ca: TestCA
 ) -> None:
-    cer, key, _ = windows_set(tmp_path, ca, ca.issue(HOST))
+    cer, key, _ = windows_set(tmp_path, ca, server(ca, HOST))
     other = tmp_path / "other"
     other.mkdir()
-    _, _, p7b = windows_set(other, other_ca, other_ca.issue(HOST))
+    _, _, p7b = windows_set(other, other_ca, server(other_ca, HOST))
     trust = str(ca.root_file(tmp_path))
     status, report = _lint(str(cer), str(key), str(p7b), "--host", HOST, "--trust", trust)
     leaf = next(t for t in report["targets"] if t["target"] == str(cer))
@@ -65,7 +65,7 @@ def test_control_an_unrelated_p7b_does_not_complete_the_chain(
 
 
 def test_the_same_leaf_twice_is_judged_once(tmp_path: Path, ca: TestCA) -> None:
-    leaf = ca.issue(HOST)
+    leaf = server(ca, HOST)
     cert = write_pem(tmp_path / "cert.pem", leaf.cert)
     full = write_pem(tmp_path / "fullchain.pem", leaf.cert, ca.intermediate.cert)
     trust = str(ca.root_file(tmp_path))
@@ -77,8 +77,8 @@ def test_the_same_leaf_twice_is_judged_once(tmp_path: Path, ca: TestCA) -> None:
 
 
 def test_control_two_different_leaves_are_two_targets(tmp_path: Path, ca: TestCA) -> None:
-    one = write_pem(tmp_path / "one.pem", ca.issue(HOST).cert, ca.intermediate.cert)
-    two = write_pem(tmp_path / "two.pem", ca.issue(HOST).cert)
+    one = write_pem(tmp_path / "one.pem", server(ca, HOST).cert, ca.intermediate.cert)
+    two = write_pem(tmp_path / "two.pem", server(ca, HOST).cert)
     trust = str(ca.root_file(tmp_path))
     status, report = _lint(str(one), str(two), "--host", HOST, "--trust", trust)
     assert [t["target"] for t in report["targets"]] == [str(one), str(two)]

@@ -26,6 +26,7 @@ from certready.adapters.inputs.sniff import (
     is_blank,
     is_utf16,
     not_recognised,
+    plainly_not_certificate,
 )
 from certready.core.errors import InputError
 from certready.core.facts import certificate_names
@@ -133,14 +134,16 @@ def iter_inputs(
     """Each input (folders expanded recursively) as a Bundle, or the InputError that it raised.
 
     ``-`` reads ``stdin`` (without one, it is an input error). A folder none of whose files
-    holds a certificate is itself an error naming the folder.
+    holds a certificate is itself an error naming the folder. In a folder, a file that is plainly
+    not certificate material (text without a PEM block, JSON, YAML: certbot's ``README``) is an
+    empty bundle of format ``skipped`` with a note; named on the command line, it is an error.
     """
     for name in paths:
         if name != STDIN and Path(name).is_dir():
             any_certificate = False
             files = folder_files(name)
             for file in files:
-                item = _load_one(file, password, None)
+                item = _load_in_folder(file, password)
                 any_certificate = any_certificate or (
                     isinstance(item, Bundle) and bool(item.certificates)
                 )
@@ -150,6 +153,25 @@ def iter_inputs(
                 yield InputError(f"folder holds no certificate ({what})", location=name)
         else:
             yield _load_one(name, password, stdin)
+
+
+SKIPPED = "skipped"
+"""The :attr:`Bundle.format` of a folder's file that is plainly not certificate material."""
+
+
+def _load_in_folder(name: str, password: PasswordSource | None) -> Bundle | InputError:
+    try:
+        data = read_input(name, None)
+    except InputError as exc:
+        return exc
+    what = plainly_not_certificate(data)
+    if what is not None:
+        note = f"skipped: {what} without a PEM block, not certificate material"
+        return Bundle(name, SKIPPED, (), notes=(note,))
+    try:
+        return load_bytes(data, name, password)
+    except InputError as exc:
+        return exc
 
 
 def _load_one(
