@@ -64,9 +64,10 @@ def path_invalid(ctx: ChainContext, params: NoParameters) -> Iterable[Violation]
     references=(_GUIDE, "RFC 8446 §4.4.2", "RFC 5246 §7.4.2", _RFC5280_6),
 )
 def missing_intermediate(ctx: ChainContext, params: NoParameters) -> Iterable[Violation]:
-    """The walk stopped at a certificate whose issuer is neither supplied nor trusted."""
+    """The walk stopped at the leaf: its issuer is neither supplied nor trusted. (When it stops
+    at a CA certificate, :func:`issuer_not_found` says it: that is as often a private root.)"""
     top = ctx.unanchored_top
-    if top is None or top.self_signed:
+    if top is None or top.self_signed or _stops_at_a_ca(ctx):
         return
     facts = top.certificate
     where = (
@@ -79,15 +80,67 @@ def missing_intermediate(ctx: ChainContext, params: NoParameters) -> Iterable[Vi
         if facts.authority_key_identifier
         else ""
     )
-    root_hint = (
-        "; if it is your organisation's private root, pass it with --trust FILE (it must also be "
-        "installed as a trusted root on every server and client: see certready plan)"
-        if facts.is_ca
+    yield Violation(
+        f"the issuer of {facts.display_name}, {facts.issuer or '(empty name)'}{keyid}, is neither "
+        f"supplied nor in the trust stores{where}",
+        certificate=facts,
+        location=top.origin,
+    )
+
+
+def _stops_at_a_ca(ctx: ChainContext) -> bool:
+    """The issuer walk ended at a CA certificate above the leaf (not at the leaf itself)."""
+    top = ctx.unanchored_top
+    return (
+        top is not None
+        and top.certificate.is_ca
+        and top.certificate.fingerprint_sha256 != ctx.leaf.fingerprint_sha256
+    )
+
+
+@rule(
+    id="chain.issuer-not-found",
+    title="The chain ends at a CA whose issuer certready cannot find",
+    severity=Severity.ERROR,
+    rationale=(
+        "The certificates given lead up to a CA certificate whose issuer is neither supplied nor "
+        "in the selected trust stores. Most often that issuer is the organisation's private root, "
+        "which certready was not told about (a PFX holds the leaf and its issuing CA, not the "
+        "root); otherwise an intermediate between the two is missing. Either way no client can "
+        "build the path until it has that certificate."
+    ),
+    remediation=(
+        "If the issuer is your private root: pass it with --trust FILE (in an audit manifest: "
+        "trust.roots) and install it as a trusted root on every server and client. Otherwise an "
+        "intermediate is missing: get it from the CA (the caIssuers URL) and add it to the chain."
+    ),
+    scope=Scope.CHAIN,
+    supersedes=(path_invalid,),
+    references=(_GUIDE, _RFC5280_6),
+)
+def issuer_not_found(ctx: ChainContext, params: NoParameters) -> Iterable[Violation]:
+    """The walk stopped at a CA (not self-signed) whose issuer is unknown: a private root not
+    given with ``--trust``, or a missing intermediate (RFC 5280 §6.1; install guide, chain and
+    trust: private roots go in Trusted Root on every server and client)."""
+    top = ctx.unanchored_top
+    if top is None or top.self_signed or not _stops_at_a_ca(ctx):
+        return
+    facts = top.certificate
+    keyid = (
+        f" (key identifier {colon_hex(facts.authority_key_identifier)})"
+        if facts.authority_key_identifier
+        else ""
+    )
+    download = (
+        f" (its certificate can be downloaded from {', '.join(facts.ca_issuers)})"
+        if facts.ca_issuers
         else ""
     )
     yield Violation(
-        f"the issuer of {facts.display_name}, {facts.issuer or '(empty name)'}{keyid}, is neither "
-        f"supplied nor in the trust stores{where}{root_hint}",
+        f"the chain ends at {facts.display_name}, whose issuer {facts.issuer or '(empty name)'}"
+        f"{keyid} certready cannot find. If it is your private root, give it with --trust FILE "
+        "(in an audit: trust.roots) and install it as a trusted root on every server and client; "
+        f"if it is an intermediate, add it to the chain{download}",
         certificate=facts,
         location=top.origin,
     )
