@@ -14,7 +14,7 @@ from pathlib import Path
 from cryptography import x509
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.serialization import pkcs7, pkcs12
-from cryptography.x509.oid import ExtendedKeyUsageOID
+from cryptography.x509.oid import ExtendedKeyUsageOID, ExtensionOID
 
 from tests.pki import CA_KEY_USAGE, NOW, Issued, TestCA, _name, build, general_names, new_key
 
@@ -113,3 +113,14 @@ def windows_set(directory: Path, ca: TestCA, leaf: Issued) -> tuple[Path, Path, 
 def write_pem(path: Path, *certs: x509.Certificate) -> Path:
     path.write_bytes(b"".join(c.public_bytes(serialization.Encoding.PEM) for c in certs))
     return path
+
+
+def malformed_key_usage(ca: TestCA, *names: str, critical: bool = True) -> Issued:
+    """A server certificate whose Key Usage extension value is written by hand as an INTEGER
+    (``02 01 05``) instead of a BIT STRING; its SAN and EKU are well formed."""
+    return ca.issue(
+        *names,
+        key=new_key("p256", fresh=True),
+        no_ku=True,
+        extra=[(x509.UnrecognizedExtension(ExtensionOID.KEY_USAGE, b"\x02\x01\x05"), critical)],
+    )

@@ -95,6 +95,22 @@ class BasicConstraints:
 
 
 @dataclass(frozen=True, slots=True)
+class ExtensionProblem:
+    """One extension that cannot be read (the others are read without it)."""
+
+    oid: str
+    """Dotted OID (``2.5.29.15``)."""
+    name: str
+    """Its RFC 5280 name when known (``keyUsage``), else the OID."""
+    problem: str
+    """What is wrong, in words (``its value is an INTEGER, not a BIT STRING``)."""
+    critical: bool = False
+
+    def __str__(self) -> str:
+        return f"{self.name} ({self.oid}): {self.problem}"
+
+
+@dataclass(frozen=True, slots=True)
 class CertFacts:
     """Everything the rules need to know about one certificate, extracted once.
 
@@ -139,8 +155,9 @@ class CertFacts:
     """Subject equals issuer (RFC 5280 §6.1)."""
     self_signed: bool
     """Self-issued and its signature verifies with its own key."""
-    extension_errors: tuple[str, ...] = ()
-    """Extensions that could not be parsed, as ``name: reason``; rules can report them."""
+    extension_errors: tuple[ExtensionProblem, ...] = ()
+    """Extensions that could not be parsed, each on its own; ``extension.malformed`` reports
+    them, and the other extensions are read as usual."""
 
     @property
     def lifetime(self) -> dt.timedelta:
