@@ -25,7 +25,7 @@ def test_lint_json_validates_and_carries_schema_version(tmp_path: Path, ca: Test
     status, out, _ = run("lint", str(cert), str(tmp_path / "chain.pem"), "--format", "json")
     data = json.loads(out)
     jsonschema.validate(data, shipped_schema())
-    assert data["schema_version"] == "1"
+    assert data["schema_version"] == "3"
     assert data["summary"]["targets"] == 2
     chain_target = next(t for t in data["targets"] if t["target"].endswith("chain.pem"))
     assert [c["origin"].rsplit("#", 1)[1] for c in chain_target["certificates"]] == ["0", "1"]

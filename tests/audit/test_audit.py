@@ -47,6 +47,13 @@ def test_audit_reports_each_server_and_the_topology(tmp_path: Path, ca: TestCA) 
     assert status == ExitStatus.FINDINGS
     located = [f for f in report["findings"] if f["rule_id"] == "deployment.mobile-external-name"]  # type: ignore[attr-defined]
     assert located[0]["location"].startswith(f"manifest:{lab.manifest}:")
+    # the deployment finding is about the mobile server's target, and counts in its state
+    assert external["about"] == ["production/mobile"]
+    assert targets["production/mobile"]["state"] == "not_ready"
+    ios = next(
+        f for f in report["findings"] if f["rule_id"] == "deployment.client-ios-trust-switch"
+    )  # type: ignore[attr-defined]
+    assert ios["about"] == []  # control: about a client group, no target
 
 
 def test_fixed_deployment_has_no_such_findings(tmp_path: Path, ca: TestCA) -> None:
@@ -93,6 +100,7 @@ def test_live_probe_results_are_compared_with_the_files(tmp_path: Path, ca: Test
 
     from certready.core.deployment import ServerSpec
     from certready.core.facts import extract_facts
+    from certready.core.location import EndpointLocation
     from certready.core.model import CertFacts, ChainElement, TargetResult
     from certready.services.audit import AuditOptions, LiveProbe, audit
     from tests.audit.lab import APP
@@ -109,8 +117,9 @@ def test_live_probe_results_are_compared_with_the_files(tmp_path: Path, ca: Test
     stranger = extract_facts(ca.issue(APP).cert)
 
     def served(leaf: CertFacts) -> TargetResult:
-        element = ChainElement(leaf, "tls://127.0.0.1:1#leaf")
-        return TargetResult("127.0.0.1:1", "tls://127.0.0.1:1", certificates=(element,))
+        where = EndpointLocation("127.0.0.1", 1)
+        element = ChainElement(leaf, where.presented(0))
+        return TargetResult("127.0.0.1:1", where, certificates=(element,))
 
     def probe_with(*leaves: CertFacts) -> LiveProbe:
         def probe(servers: Sequence[ServerSpec]) -> Mapping[str, list[TargetResult]]:

@@ -53,6 +53,11 @@ def test_live_audit_compares_served_with_file(tmp_path: Path, ca: TestCA) -> Non
     ]
     assert len(differs) == 1 and "production/mobile" in differs[0]["message"]
     assert differs[0]["location"].startswith(f"tls://{mobile.target}")
+    # the finding names the live target it is about, and counts in that target's state
+    mobile_live = f"production/mobile (live {mobile.target})"
+    assert differs[0]["about"] == [mobile_live]
+    assert live[mobile_live]["state"] == "not_ready"
+    assert live[f"production/app (live {app.target})"]["state"] == "ready"  # control
     assert status == ExitStatus.FINDINGS
 
 
@@ -69,7 +74,8 @@ def test_unreachable_endpoint_is_reported_not_fatal(tmp_path: Path, ca: TestCA) 
     assert status == ExitStatus.FINDINGS  # unreachable counts as an error, not an input error
     report = json.loads(out)
     live = [t for t in report["targets"] if "(live " in t["target"]]
-    assert live and live[0]["status"] == "unreachable"
+    assert live and live[0]["status"] == "unreachable" and live[0]["state"] == "unreachable"
+    assert report["summary"]["unreachable"] == 1 and report["summary"]["unreadable"] == 0
     assert any(t["target"] == "production/app" and t["status"] == "ok" for t in report["targets"])
     assert "deployment.served-certificate-differs" not in [f["rule_id"] for f in report["findings"]]
 

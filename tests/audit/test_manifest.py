@@ -40,7 +40,8 @@ def test_good_manifest_parses_and_locates_entries(tmp_path: Path) -> None:
     assert [s.key for s in d.servers] == ["production/app", "production/mobile"]
     mobile = d.servers[1]
     assert mobile.external_fqdns == ("x.example.test",)
-    assert mobile.location == f"manifest:{path}:{_line_of(GOOD, '- name: mobile')}"
+    assert mobile.location.key == "environments.production.servers[1]"
+    assert str(mobile.location) == f"manifest:{path}:{_line_of(GOOD, '- name: mobile')}"
     assert d.servers[0].certificate is not None
     assert d.servers[0].certificate.path == str(tmp_path / "certs/app.pem")
     assert d.proxy_bypass == "*.sunrise.example;<local>"

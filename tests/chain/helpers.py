@@ -10,16 +10,20 @@ from certready.adapters.crls import LoadedCrl
 from certready.adapters.inputs import LoadedCertificate
 from certready.adapters.profiles import load_policy
 from certready.adapters.trust import TrustStore
+from certready.core.location import MOZILLA, FileLocation, TrustKind, TrustLocation
 from certready.services.chain import ChainAnalysis, ChainOptions, analyse_chain
 from tests.pki import NOW
 
 
 def loaded(*certs: x509.Certificate, source: str = "bundle.pem") -> list[LoadedCertificate]:
-    return [LoadedCertificate(c, f"file:{source}#{i}") for i, c in enumerate(certs)]
+    return [LoadedCertificate(c, FileLocation(source, i)) for i, c in enumerate(certs)]
 
 
-def store(*roots: x509.Certificate, label: str = "trust:file:roots.pem") -> TrustStore:
-    return TrustStore(label, tuple(roots))
+ROOTS_FILE = TrustLocation(TrustKind.FILE, "roots.pem")
+
+
+def store(*roots: x509.Certificate, origin: TrustLocation = ROOTS_FILE) -> TrustStore:
+    return TrustStore(origin, tuple(roots))
 
 
 def analyse(
@@ -42,7 +46,7 @@ def analyse(
     trusted = store(*trust)
     options = ChainOptions(
         trust=(trusted,),
-        public=store(*(public if public is not None else trust), label="trust:public"),
+        public=store(*(public if public is not None else trust), origin=MOZILLA),
         extra_certificates=tuple(
             LoadedCertificate(c, f"file:chain.pem#{i}") for i, c in enumerate(extra)
         ),

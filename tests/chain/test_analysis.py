@@ -18,7 +18,7 @@ def test_complete_trusted_public_chain_reports_nothing(ca: TestCA) -> None:
     result = analyse(leaf.cert, ca.intermediate.cert, trust=(ca.root.cert,), hosts=(HOST,))
     assert ids(result) == []
     assert result.valid and result.issuer_is_public is True
-    assert [e.origin for e in result.path] == [
+    assert [str(e.origin) for e in result.path] == [
         "file:bundle.pem#0",
         "file:bundle.pem#1",
         "trust:file:roots.pem",
@@ -82,8 +82,8 @@ def test_unrelated_and_duplicate_certificates(ca: TestCA, other_ca: TestCA) -> N
     )
     assert ids(result) == ["chain.duplicate-certificate", "chain.unrelated-certificate"]
     by_id = {f.rule_id: f for f in result.findings}
-    assert by_id["chain.duplicate-certificate"].location == "file:bundle.pem#3"
-    assert by_id["chain.unrelated-certificate"].location == "file:bundle.pem#2"
+    assert str(by_id["chain.duplicate-certificate"].location) == "file:bundle.pem#3"
+    assert str(by_id["chain.unrelated-certificate"].location) == "file:bundle.pem#2"
     assert result.valid
 
 

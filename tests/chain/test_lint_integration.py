@@ -5,6 +5,7 @@ from __future__ import annotations
 from certready.adapters.inputs import load_bytes
 from certready.adapters.profiles import load_policy
 from certready.adapters.trust import TrustStore
+from certready.core.location import TrustKind, TrustLocation
 from certready.services.chain import ChainOptions
 from certready.services.lint import LintOptions, lint_bundle
 from tests.pki import NOW, TestCA
@@ -13,7 +14,7 @@ HOST = "app.example.test"
 
 
 def _options(ca: TestCA, *, chain: bool = True) -> LintOptions:
-    store = TrustStore("trust:file:roots.pem", (ca.root.cert,))
+    store = TrustStore(TrustLocation(TrustKind.FILE, "roots.pem"), (ca.root.cert,))
     return LintOptions(
         policy=load_policy("homecare"),
         hosts=(HOST,),
@@ -29,7 +30,7 @@ def test_lint_reports_chain_findings_and_the_path(ca: TestCA) -> None:
     assert alone.path == ()
     full = lint_bundle(load_bytes(ca.chain_pem(leaf), "app.pem"), _options(ca))
     assert [f.rule_id for f in full.findings if f.rule_id.startswith("chain.")] == []
-    assert [e.origin for e in full.path] == [
+    assert [str(e.origin) for e in full.path] == [
         "file:app.pem#0",
         "file:app.pem#1",
         "trust:file:roots.pem",

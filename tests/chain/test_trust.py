@@ -12,6 +12,7 @@ from cryptography.hazmat.primitives import serialization
 from certready.adapters.trust import TrustStore, load_mozilla, parse_trust
 from certready.adapters.trust.system import load_linux, load_macos, load_system, load_windows
 from certready.core.errors import InputError
+from certready.core.location import SYSTEM, FileLocation, TrustKind
 from tests.pki import TestCA
 
 
@@ -21,7 +22,7 @@ def der(cert: Any) -> bytes:
 
 def test_mozilla_store_is_certifi_and_labelled() -> None:
     store = load_mozilla()
-    assert store.label == "trust:mozilla"
+    assert str(store.origin) == "trust:mozilla" and store.kind is TrustKind.PUBLIC_PROGRAM
     assert len(store) > 100
     assert store.intermediates == ()
 
@@ -30,7 +31,7 @@ def test_file_and_folder_stores(tmp_path: Path, ca: TestCA, other_ca: TestCA) ->
     roots = tmp_path / "roots.pem"
     roots.write_bytes(ca.root.cert_pem() + other_ca.root.cert_pem())
     (store,) = parse_trust([str(roots)])
-    assert store.label == f"trust:file:{roots}"
+    assert str(store.origin) == f"trust:file:{roots}" and store.kind is TrustKind.FILE
     assert store.anchors == (ca.root.cert, other_ca.root.cert)
     folder = tmp_path / "anchors"
     folder.mkdir()
@@ -38,7 +39,8 @@ def test_file_and_folder_stores(tmp_path: Path, ca: TestCA, other_ca: TestCA) ->
     (folder / "b.pem").write_bytes(other_ca.root.cert_pem())
     (folder / "notes.txt").write_text("not a certificate")
     (dir_store,) = parse_trust([str(folder)])
-    assert dir_store.label == f"trust:dir:{folder}"
+    assert str(dir_store.origin) == f"trust:dir:{folder}"
+    assert dir_store.kind is TrustKind.DIRECTORY
     assert set(dir_store.anchors) == {ca.root.cert, other_ca.root.cert}
 
 
@@ -46,8 +48,8 @@ def test_combined_and_repeated_specs(tmp_path: Path, ca: TestCA) -> None:
     roots = tmp_path / "roots.pem"
     roots.write_bytes(ca.root.cert_pem())
     stores = parse_trust([f"mozilla,{roots}", "mozilla"])
-    assert [s.label for s in stores] == ["trust:mozilla", f"trust:file:{roots}"]
-    assert [s.label for s in parse_trust(None)] == ["trust:mozilla"]
+    assert [str(s.origin) for s in stores] == ["trust:mozilla", f"trust:file:{roots}"]
+    assert [s.kind for s in parse_trust(None)] == [TrustKind.PUBLIC_PROGRAM]
 
 
 def test_bad_trust_file_is_one_line_error(tmp_path: Path) -> None:
@@ -76,7 +78,7 @@ def test_linux_bundle_then_folder(tmp_path: Path, ca: TestCA, other_ca: TestCA) 
 
 def test_system_store_on_this_linux_machine() -> None:
     store = load_system("linux")
-    assert store.label == "trust:system" and len(store) > 0
+    assert store.origin == SYSTEM and len(store) > 0
 
 
 def test_macos_reads_both_keychains_with_security_tool(ca: TestCA, other_ca: TestCA) -> None:
@@ -129,13 +131,13 @@ def test_windows_ca_store_completes_a_chain(ca: TestCA) -> None:
     from certready.adapters.profiles import load_policy
     from certready.services.chain import ChainOptions, analyse_chain
 
-    store = TrustStore("trust:system", (ca.root.cert,), (ca.intermediate.cert,))
+    store = TrustStore(SYSTEM, (ca.root.cert,), (ca.intermediate.cert,))
     leaf = ca.issue("app.example.test")
-    loaded = LoadedCertificate(leaf.cert, "file:app.pem#0")
+    loaded = LoadedCertificate(leaf.cert, FileLocation("app.pem", 0))
     options = ChainOptions(trust=(store,), public=store)
     result = analyse_chain(loaded, [loaded], options, load_policy("homecare"))
-    assert result.valid and [e.origin for e in result.path][1:] == ["trust:system"] * 2
-    only_inter = TrustStore("trust:system", (), (ca.intermediate.cert,))
+    assert result.valid and [str(e.origin) for e in result.path][1:] == ["trust:system"] * 2
+    only_inter = TrustStore(SYSTEM, (), (ca.intermediate.cert,))
     bad = analyse_chain(
         loaded,
         [loaded],

@@ -27,6 +27,7 @@ from certready.adapters.profiles import load_policy, parse_policy
 from certready.adapters.trust import TrustStore
 from certready.core.errors import CertReadyError
 from certready.core.hostnames import normalise_host
+from certready.core.location import FileLocation, TrustKind, TrustLocation
 from certready.core.model import Rule, Severity
 from certready.core.policy import Policy
 from certready.core.rules import catalogue
@@ -40,7 +41,7 @@ SHARED_LIMBO = Path(__file__).resolve().parents[3] / "shared" / "conformance" / 
 DEFAULT_TIME = dt.datetime(2026, 1, 1, tzinfo=dt.UTC)
 """Cases without a validation time: a fixed "now" keeps the run reproducible."""
 
-NO_PUBLIC_ROOTS = TrustStore("trust:none", ())
+NO_PUBLIC_ROOTS = TrustStore(TrustLocation(TrustKind.FILE, "none"), ())
 """Limbo's roots are test roots, not the public web's: public-only rules (CA/B lifetimes) stay off."""
 
 SKIP: dict[str, str] = {
@@ -159,19 +160,21 @@ def run_case(case: dict[str, Any], policy: Policy) -> Outcome:
             hosts = (normalise_host(name["value"]),)
         except CertReadyError:
             return Outcome(case["id"], expected, "FAILURE", f"invalid peer name {name['value']!r}")
-    store = TrustStore("trust:limbo", tuple(roots))
+    store = TrustStore(TrustLocation(TrustKind.FILE, "limbo"), tuple(roots))
     chain = ChainOptions(
         trust=(store,),
         public=NO_PUBLIC_ROOTS,
         at=at,
-        crls=tuple(LoadedCrl(c, f"crl#{i}") for i, c in enumerate(crls)),
+        crls=tuple(LoadedCrl(c, FileLocation("crl", i)) for i, c in enumerate(crls)),
         extra_certificates=tuple(
-            LoadedCertificate(c, f"intermediate#{i}") for i, c in enumerate(inters)
+            LoadedCertificate(c, FileLocation("intermediate", i)) for i, c in enumerate(inters)
         ),
         kind="client" if client else "server",
         max_chain_depth=case.get("max_chain_depth"),
     )
-    supplied = [LoadedCertificate(peer, "peer#0")]  # intermediates come as --chain extras
+    supplied = [
+        LoadedCertificate(peer, FileLocation("peer", 0))
+    ]  # intermediates come as --chain extras
     options = LintOptions(policy=policy, hosts=hosts, now=at, chain=chain)
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")

@@ -170,7 +170,7 @@ def test_proxy_without_bypass_plain_connect_is_not_interception(
         assert _ids(report) == ["client.proxy-not-bypassed"]  # not intercepted
         finding = next(iter(report.all_findings()))
         assert f"HTTPS_PROXY=http://127.0.0.1:{proxy.port}" in finding.message
-        assert finding.location == f"tls://127.0.0.1:{proxy.port}->{app_server.target}"
+        assert str(finding.location) == f"tls://127.0.0.1:{proxy.port}->{app_server.target}"
 
         # with the bypass: no finding, and the proxy is not used
         bypassed = {**environ, "NO_PROXY": "localhost,.sunrise.test"}
@@ -187,7 +187,7 @@ def test_proxy_credentials_are_sent_never_shown(
         environ = {"HTTPS_PROXY": f"http://ann:S3cret%21@127.0.0.1:{proxy.port}"}
         report = _doctor(manifest, _linux(tmp_path, environ, ca.root.cert_pem()))
     assert b"Proxy-Authorization: Basic YW5uOlMzY3JldCE=" in proxy.heads[0]  # ann:S3cret!
-    text = json.dumps([f.message + f.remediation + f.location for f in report.all_findings()])
+    text = json.dumps([f.message + f.remediation + str(f.location) for f in report.all_findings()])
     assert "S3cret" not in text and "ann" not in text
     assert _ids(report) == ["client.proxy-not-bypassed"]
 

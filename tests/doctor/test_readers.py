@@ -320,6 +320,6 @@ def test_linux_environment_reads_injected_paths(tmp_path: Path, ca: TestCA) -> N
         run=lambda argv: (_ for _ in ()).throw(FileNotFoundError("certutil")),
     )
     bundle_store, nss = env.trust_stores()
-    assert bundle_store.location == f"store:bundle:{bundle}"
+    assert str(bundle_store.location) == f"store:bundle:{bundle}"
     assert nss.problem == MISSING_TOOL
     assert [s.host for s in env.proxy_settings()] == ["127.0.0.1"]

@@ -14,6 +14,7 @@ from pathlib import Path
 from typing import Any
 
 from certready import __version__
+from certready.core.location import EndpointLocation, FileLocation, Location, ManifestLocation
 from certready.core.model import (
     BasicConstraints,
     CertFacts,
@@ -144,7 +145,11 @@ INTERMEDIATE = facts(
 
 
 def _finding(
-    rule_id: str, severity: Severity, message: str, location: str, cert: CertFacts | None = None
+    rule_id: str,
+    severity: Severity,
+    message: str,
+    location: Location,
+    cert: CertFacts | None = None,
 ) -> Finding:
     return Finding(
         rule_id=rule_id,
@@ -163,9 +168,9 @@ def sample_report(command: str = "audit") -> Report:
     mobile = facts("mobile.example.test", days_before=400, days_left=-3, serial="03")
     evil = facts(SCRIPT_CN, sans=("evil.example.test",), days_left=200, serial="04")
     app_loc, mobile_loc, evil_loc = (
-        "file:certs/app.pfx#0",
-        "tls://mobile.example.test:443#leaf",
-        "file:certs/evil.pem#0",
+        FileLocation("certs/app.pfx", 0),
+        EndpointLocation("mobile.example.test", 443, 0),
+        FileLocation("certs/evil.pem", 0),
     )
     targets = (
         TargetResult(
@@ -174,7 +179,7 @@ def sample_report(command: str = "audit") -> Report:
             hosts=("app.example.test", "app-test.example.test"),
             certificates=(
                 ChainElement(app, app_loc),
-                ChainElement(INTERMEDIATE, "file:certs/app.pfx#1"),
+                ChainElement(INTERMEDIATE, FileLocation("certs/app.pfx", 1)),
             ),
             findings=(
                 _finding(
@@ -188,7 +193,7 @@ def sample_report(command: str = "audit") -> Report:
                     "names.host-not-covered",
                     Severity.ERROR,
                     "app-test.example.test is not in the SAN",
-                    "manifest:deploy.yaml:9",
+                    ManifestLocation("deploy.yaml", 9, "servers[0].fqdn"),
                     app,
                 ),
             ),
@@ -235,14 +240,15 @@ def sample_report(command: str = "audit") -> Report:
         ),
         TargetResult(
             target="certs/broken.pem",
-            location="file:certs/broken.pem",
+            location=FileLocation("certs/broken.pem"),
             status=TargetStatus.INPUT_ERROR,
             reason="not PEM, DER, PKCS#7 or PKCS#12",
         ),
         TargetResult(
             target="certs/roots.pem",
-            location="file:certs/roots.pem#0",
-            certificates=(ChainElement(INTERMEDIATE, "file:certs/roots.pem#0"),),
+            location=FileLocation("certs/roots.pem", 0),
+            status=TargetStatus.SKIPPED,
+            certificates=(ChainElement(INTERMEDIATE, FileLocation("certs/roots.pem", 0)),),
             reason="only CA certificates: not linted as a server certificate",
         ),
     )
@@ -256,7 +262,7 @@ def sample_report(command: str = "audit") -> Report:
                 "deployment.certificate-shared",
                 Severity.ERROR,
                 "app and mobile share one certificate",
-                "manifest:deploy.yaml:12",
+                ManifestLocation("deploy.yaml", 12),
             ),
         ),
         title="Example Home Health go-live",
@@ -273,8 +279,8 @@ def clean_report() -> Report:
         targets=(
             TargetResult(
                 target="certs/ok.pem",
-                location="file:certs/ok.pem#0",
-                certificates=(ChainElement(leaf, "file:certs/ok.pem#0"),),
+                location=FileLocation("certs/ok.pem", 0),
+                certificates=(ChainElement(leaf, FileLocation("certs/ok.pem", 0)),),
             ),
         ),
     )

@@ -64,17 +64,14 @@ def test_chromium_renders_the_report_and_runs_no_script(tmp_path: Path) -> None:
 
     # the verdict, a target card, the timeline: present in the DOM the browser built
     assert re.search(r'id="verdict"[^>]*>NOT READY', dom)
-    assert '<article class="card error" id="target-1">' in dom
+    assert '<article class="card not-ready" id="target-1">' in dom
     assert "<h3>mobile.example.test:443</h3>" in dom
     assert re.search(r'<section class="timeline" id="timeline">.*?<svg', dom, re.S)
     assert 'class="marker expired"' in dom
     # the <script> subject rendered as text and did not run
     title = re.search(r"<title>(.*?)</title>", dom, re.S)
     assert title is not None
-    assert (
-        html.unescape(title.group(1))
-        == "Example Home Health go-live · NOT READY (some inputs could not be examined)"
-    )
+    assert html.unescape(title.group(1)) == "Example Home Health go-live · NOT READY (1 unreadable)"
     assert "pwned" not in html.unescape(title.group(1))
     assert html.escape(SCRIPT_CN, quote=False) in dom  # shown, as text
     assert "<script" not in dom.lower()  # no element was created from it
@@ -106,3 +103,50 @@ def test_chromium_renders_a_lab_deployment_audit(tmp_path: Path, ca: TestCA) -> 
     assert 'aria-label="Certificate expiry timeline"' in dom
     assert "deployment.mobile-external-name" in dom
     assert "certready.yaml:11" in dom  # manifest line of the report-level finding
+
+
+BEFORE_HEIGHT = 8322
+"""The 10-target audit's HTML page height at 1,400 px wide, measured on main (9cb3777) before the
+top-fixes change (tests/reporting/audit10.py rendered by that commit's html_report)."""
+_MEASURE = (
+    "<script>var b=function(i){var e=document.getElementById(i);"
+    "return e?Math.round(e.getBoundingClientRect().bottom):-1};"
+    "document.title='height='+document.documentElement.scrollHeight"
+    "+' verdict='+b('verdict')+' fixes='+b('top-fixes');</script>"
+)
+
+
+def _measure(page: str, tmp_path: Path) -> dict[str, int]:
+    """Layout numbers of ``page`` at 1,400 x 1,000: a copy with a measuring script (the report's
+    own CSP, which forbids scripts, is left out of the copy only)."""
+    probe = tmp_path / "probe.html"
+    unlocked = re.sub(r'<meta http-equiv="Content-Security-Policy"[^>]*>', "", page)
+    probe.write_text(unlocked.replace("</body>", _MEASURE + "</body>"), "utf-8")
+    dom = browse(probe, tmp_path / "profile-measure", "--window-size=1400,1000", "--dump-dom")
+    title = re.search(r"<title>(.*?)</title>", dom, re.S)
+    assert title is not None
+    return {k: int(v) for k, v in re.findall(r"(\w+)=(-?\d+)", title.group(1))}
+
+
+def test_audit10_verdict_and_top_fixes_fit_the_first_screen(tmp_path: Path) -> None:
+    from certready.adapters.profiles import load_policy
+    from tests.reporting.audit10 import audit10
+
+    page = tmp_path / "audit10.html"
+    page.write_text(html_report.render(audit10(), load_policy("homecare")), "utf-8")
+    shot = tmp_path / "audit10.png"
+    browse(page, tmp_path / "profile-shot", f"--screenshot={shot}", "--window-size=1400,1000")
+    assert shot.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+    numbers = _measure(page.read_text("utf-8"), tmp_path)
+    assert 0 < numbers["verdict"] <= 1000
+    assert 0 < numbers["fixes"] <= 1000, numbers
+    assert numbers["height"] <= BEFORE_HEIGHT // 2, numbers
+
+
+def test_control_the_measure_sees_a_page_taller_than_the_window(tmp_path: Path) -> None:
+    """Control: the probe reports real layout (a 3,000 px block is taller than 1,000 px)."""
+    page = (
+        '<!DOCTYPE html><html><body><div id="verdict" style="height:3000px">x</div></body></html>'
+    )
+    numbers = _measure(page, tmp_path)
+    assert numbers["height"] >= 3000 and numbers["verdict"] >= 3000 and numbers["fixes"] == -1

@@ -1,4 +1,4 @@
-"""Shared pieces: location parsing, verdict, which rules count as evaluated."""
+"""Shared pieces: what reports read of a location, verdict, which rules count as evaluated."""
 
 from __future__ import annotations
 
@@ -7,45 +7,57 @@ from dataclasses import replace
 import pytest
 
 from certready.adapters.reporting.common import (
-    ParsedLocation,
     evaluated_rule_ids,
-    parse_location,
+    location_file,
+    location_line,
     resolve_context,
     verdict,
 )
-from certready.core.model import TlsFacts
+from certready.core.location import (
+    MOZILLA,
+    EndpointLocation,
+    FileLocation,
+    Location,
+    ManifestLocation,
+    TrustKind,
+    TrustLocation,
+)
+from certready.core.model import TargetStatus, TlsFacts
 from tests.reporting.sample import RULES, clean_report, policy, sample_report
 
 
 @pytest.mark.parametrize(
-    ("text", "expected"),
+    ("location", "path", "line"),
     [
-        ("file:certs/app.pfx#1", ("file", "certs/app.pfx", None, "1", None)),
-        ("file:C:\\certs\\app.pfx#0", ("file", "C:\\certs\\app.pfx", None, "0", None)),
-        ("manifest:deploy.yaml:12", ("manifest", "deploy.yaml", 12, None, None)),
-        (
-            "manifest:C:\\d\\deploy.yaml:3#servers[0]",
-            ("manifest", "C:\\d\\deploy.yaml", 3, "servers[0]", None),
-        ),
-        ("manifest:deploy.yaml", ("manifest", "deploy.yaml", None, None, None)),
-        ("manifest:deploy.yaml:0", ("manifest", "deploy.yaml:0", None, None, None)),
-        ("tls://app:443#leaf", ("tls", None, None, "leaf", "tls://app:443")),
-        ("trust:mozilla", ("other", None, None, None, "trust:mozilla")),
-        ("file:", ("other", None, None, None, "file:")),
+        (FileLocation("certs/app.pfx", 1), "certs/app.pfx", None),
+        (FileLocation("C:\\certs\\app.pfx", 0), "C:\\certs\\app.pfx", None),
+        (FileLocation("-"), "-", None),
+        (FileLocation("-", 0), None, None),  # standard input's certificate: no file
+        (ManifestLocation("deploy.yaml", 12), "deploy.yaml", 12),
+        (ManifestLocation("C:\\d\\deploy.yaml", 3, "servers[0]"), "C:\\d\\deploy.yaml", 3),
+        (ManifestLocation("deploy.yaml"), "deploy.yaml", None),
+        (ManifestLocation("deploy.yaml", 0), "deploy.yaml", None),
+        (EndpointLocation("app", 443, 0), None, None),
+        (MOZILLA, None, None),
+        (TrustLocation(TrustKind.FILE, "roots.pem"), None, None),  # a store, not a finding's file
     ],
 )
-def test_parse_location(text: str, expected: tuple[object, ...]) -> None:
-    p: ParsedLocation = parse_location(text)
-    assert (p.kind, p.path, p.line, p.fragment, p.logical) == expected
-    assert p.text == text
+def test_reports_read_the_fields_of_a_location(
+    location: Location, path: str | None, line: int | None
+) -> None:
+    assert (location_file(location), location_line(location)) == (path, line)
 
 
 def test_verdict() -> None:
     assert verdict(clean_report()) == "READY"
-    assert verdict(sample_report()).startswith("NOT READY (some inputs")
+    assert verdict(sample_report()) == "NOT READY (1 unreadable)"
     report = sample_report()
     readable = replace(report, targets=report.targets[:3])
     assert verdict(readable) == "NOT READY"
+    # an unreachable server is said apart from an unreadable input
+    silent = replace(report.targets[1], status=TargetStatus.UNREACHABLE, reason="timed out")
+    both = replace(report, targets=(*report.targets, silent))
+    assert verdict(both) == "NOT READY (1 unreachable, 1 unreadable)"
 
 
 def test_analyser_rules_count_only_where_the_analyser_ran() -> None:

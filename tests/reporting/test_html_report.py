@@ -34,7 +34,9 @@ def test_self_contained_and_locked_down() -> None:
     page = render_sample()
     assert not re.search(r"""\bsrc\s*=""", page), "no embedded or linked assets"
     hrefs = re.findall(r'\bhref\s*=\s*"([^"]*)"', page)
-    assert hrefs and all(h.startswith("#target-") for h in hrefs), "only links within the page"
+    assert hrefs and all(h.startswith(("#target-", "#fix-")) for h in hrefs), (
+        "only links within the page"
+    )
     assert "<link" not in page and "@import" not in page and "url(" not in page
     assert "Content-Security-Policy" in page and "default-src 'none'" in page
     assert "@media print" in page
@@ -42,19 +44,22 @@ def test_self_contained_and_locked_down() -> None:
 
 def test_verdict_counts_and_cards() -> None:
     page = render_sample()
-    assert (
-        'id="verdict" class="verdict not-ready">NOT READY (some inputs could not be examined)'
-        in page
-    )
-    assert '<td class="count-error">4</td>' in page
-    assert '<td class="count-warning">2</td>' in page
-    assert '<td class="count-info">1</td>' in page
+    assert 'id="verdict" class="verdict not-ready">NOT READY (1 unreadable)' in page
+    assert '<span class="count-error">4 error</span>' in page
+    assert '<span class="count-warning">2 warning</span>' in page
+    assert '<span class="count-info">1 info</span>' in page
     assert page.count('<article class="card') == 5
     assert page.count('<a href="#target-') == 5  # the summary table links every card
     assert "2026-06-21 · 20 days left" in page
-    for state in ("error", "input-error", "skipped", "warning"):
-        assert f'<span class="badge state-{state}">{state}</span>' in page
-    assert "How to fix names.host-not-covered." in page  # remediation on the finding
+    for state, badge in (
+        ("not-ready", "NOT READY"),
+        ("skipped", "SKIPPED"),
+        ("attention", "ATTENTION"),
+    ):
+        assert f'<span class="badge state-{state}">{badge}</span>' in page
+    for severity in ("error", "warning", "info"):  # a severity name is never a state
+        assert f'<span class="badge state-{severity}">' not in page
+    assert page.count("How to fix names.host-not-covered.") == 1  # the fix, said once
     assert "at manifest:deploy.yaml:9" in page  # a location other than the card's own
     assert "Deployment findings" in page and "app and mobile share one certificate" in page
 
@@ -124,5 +129,5 @@ def test_certificate_rows_say_what_is_absent() -> None:
     assert rows["Signature hash"] == "(none: EdDSA)" and rows["Key"] == "Ed25519"
     full = dict(certificate_rows(facts("full.example.test"), NOW))  # control
     assert full["DNS names"] == "full.example.test"
-    assert full["Key usage"] == "a0 (digital_signature, key_encipherment)"
+    assert full["Key usage"] == "Digital Signature, Key Encipherment (a0)"  # as `show` says it
     assert full["Extended key usage"] == "Server Authentication, Client Authentication"

@@ -10,6 +10,7 @@ from cryptography.x509.oid import ExtendedKeyUsageOID
 from certready.adapters.inputs import LoadedCertificate, LoadedKey
 from certready.adapters.profiles import load_policy
 from certready.core.hostnames import normalise_host
+from certready.core.location import FileLocation
 from certready.core.model import Role
 from certready.interfaces.cli import ExitStatus
 from certready.services.lint import LintOptions, analyse
@@ -31,7 +32,7 @@ def lint_issued(
     )
     keys = (LoadedKey(issued.key, "file:test.key"),) if with_key else ()
     result = analyse(
-        "test.pem", (LoadedCertificate(issued.cert, "file:test.pem#0"),), keys, options
+        "test.pem", (LoadedCertificate(issued.cert, FileLocation("test.pem", 0)),), keys, options
     )
     return {f.rule_id for f in result.findings}
 

@@ -148,7 +148,7 @@ def test_one_batch_of_hostile_servers_ends_within_one_deadline(servers: dict[str
         result = by_name[name]
         assert result.status is TargetStatus.UNREACHABLE, name
         assert result.reason and "\n" not in result.reason
-        assert result.location == f"tls://127.0.0.1:{servers[name]}"
+        assert str(result.location) == f"tls://127.0.0.1:{servers[name]}"
     assert "timed out" in (by_name["silent"].reason or "")
     assert "refused" in (by_name["refused"].reason or "")
 
@@ -201,7 +201,7 @@ def test_ipv6_loopback(ca: TestCA) -> None:
         sock.close()
     assert result.status is TargetStatus.OK, result.reason
     assert result.tls is not None and result.tls.address == f"[::1]:{port}"
-    assert result.location == f"tls://[::1]:{port}#leaf"
+    assert str(result.location) == f"tls://[::1]:{port}#leaf"
     assert result.hosts == ("::1",)
 
 

@@ -4,13 +4,14 @@
 from __future__ import annotations
 
 from certready.adapters.trust.model import TrustStore
+from certready.core.location import TrustKind, TrustLocation
 from certready.services.chain import ChainOptions
 from tests.pki import TestCA
 
 
 def test_candidates_follow_issuer_names_transitively(ca: TestCA, other_ca: TestCA) -> None:
     store = TrustStore(
-        "trust:file:roots.pem",
+        TrustLocation(TrustKind.FILE, "roots.pem"),
         (other_ca.root.cert, ca.root.cert),
         intermediates=(ca.intermediate.cert,),
     )

@@ -15,6 +15,7 @@ from collections.abc import Iterator
 import pytest
 
 from certready.adapters.profiles import load_policy
+from certready.core.location import TrustKind, TrustLocation
 from certready.core.model import Report, TargetResult, TargetStatus
 from certready.core.rules import catalogue
 from certready.services.scan import ScanOptions, scan_endpoints
@@ -93,7 +94,7 @@ def test_complete_chain(ports: Ports, ca: TestCA) -> None:
     assert result.tls is not None and result.tls.protocol == "TLSv1.3"
     assert result.tls.sni == "app.example.test"
     assert result.tls.address == f"127.0.0.1:{ports.complete}"
-    assert [e.origin for e in result.certificates] == [
+    assert [str(e.origin) for e in result.certificates] == [
         f"tls://app.example.test:{ports.complete}#leaf",
         f"tls://app.example.test:{ports.complete}#1",
     ]
@@ -214,10 +215,10 @@ def test_chain_analysis_runs_and_says_each_defect_once(ports: Ports, ca: TestCA)
     from certready.adapters.trust.model import TrustStore
     from certready.services.chain import ChainOptions
 
-    store = TrustStore("trust:file:root.pem", (ca.root.cert,))
+    store = TrustStore(TrustLocation(TrustKind.FILE, "root.pem"), (ca.root.cert,))
     chain = ChainOptions(trust=(store,), public=store)
     (complete,) = scan(f"app.example.test:{ports.complete}", chain=chain).targets
-    assert [e.origin for e in complete.path][-1] == "trust:file:root.pem"
+    assert [str(e.origin) for e in complete.path][-1] == "trust:file:root.pem"
     assert not {i for i in rule_ids(complete) if i.startswith(("chain.", "tls."))} - {
         "chain.validation-type"
     }

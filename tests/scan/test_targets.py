@@ -32,8 +32,8 @@ def test_parse_target(text: str, host: str, port: int) -> None:
 
 
 def test_location_brackets_ipv6() -> None:
-    assert parse_target("[::1]:8443").location == "tls://[::1]:8443"
-    assert parse_target("app:1").location == "tls://app:1"
+    assert str(parse_target("[::1]:8443").location) == "tls://[::1]:8443"
+    assert str(parse_target("app:1").location) == "tls://app:1"
     assert parse_target("::1").is_ip and not parse_target("app").is_ip
 
 

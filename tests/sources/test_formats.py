@@ -40,14 +40,14 @@ def test_pem_single_certificate(leaf: Issued) -> None:
     bundle = load_bytes(leaf.cert_pem(), "app.pem")
     assert bundle.format == "pem"
     assert certs(bundle) == [leaf.cert]
-    assert bundle.certificates[0].location == "file:app.pem#0"
+    assert str(bundle.certificates[0].location) == "file:app.pem#0"
     assert bundle.keys == () and bundle.notes == ()
 
 
 def test_pem_chain_keeps_file_order(ca: TestCA, leaf: Issued) -> None:
     bundle = load_bytes(ca.chain_pem(leaf, with_root=True), "chain.pem")
     assert certs(bundle) == [leaf.cert, ca.intermediate.cert, ca.root.cert]
-    assert [c.location for c in bundle.certificates] == [
+    assert [str(c.location) for c in bundle.certificates] == [
         "file:chain.pem#0",
         "file:chain.pem#1",
         "file:chain.pem#2",
@@ -68,7 +68,7 @@ def test_pem_certificates_mixed_with_key_and_text(ca: TestCA, leaf: Issued) -> N
     bundle = load_bytes(data, "mixed.pem")
     assert bundle.format == "pem"
     assert certs(bundle) == [leaf.cert, ca.intermediate.cert]
-    assert len(bundle.keys) == 1 and bundle.keys[0].location == "file:mixed.pem#key0"
+    assert len(bundle.keys) == 1 and str(bundle.keys[0].location) == "file:mixed.pem#key0"
     assert bundle.keys[0].key.public_key() == leaf.key.public_key()
 
 
@@ -132,7 +132,7 @@ def test_pkcs7_is_put_in_chain_order(ca: TestCA, leaf: Issued, encoding: Encodin
     bundle = load_bytes(data, "chain.p7b")
     assert bundle.format == "pkcs7"
     assert certs(bundle) == [leaf.cert, ca.intermediate.cert, ca.root.cert]
-    assert bundle.certificates[2].location == "file:chain.p7b#2"
+    assert str(bundle.certificates[2].location) == "file:chain.p7b#2"
     assert any("PKCS#7 keeps no order" in n for n in bundle.notes)
 
 
@@ -158,11 +158,11 @@ def test_pkcs12_with_password_key_chain_and_friendly_name(ca: TestCA, leaf: Issu
     bundle = load_bytes(data, "certs/app.pfx", lambda _s: b"pw")
     assert bundle.format == "pkcs12"
     assert certs(bundle) == [leaf.cert, ca.intermediate.cert]
-    assert bundle.certificates[0].location == "file:certs/app.pfx#0"
+    assert str(bundle.certificates[0].location) == "file:certs/app.pfx#0"
     assert bundle.certificates[0].friendly_name == "hcappserver"
     assert bundle.certificates[1].friendly_name is None
     assert bundle.keys[0].key.public_key() == leaf.key.public_key()
-    assert bundle.keys[0].location == "file:certs/app.pfx#key0"
+    assert str(bundle.keys[0].location) == "file:certs/app.pfx#key0"
     assert bundle.notes == ()  # AES-256 and an encrypted key: nothing to remark
 
 
@@ -252,8 +252,8 @@ def test_csr_block_is_skipped_with_a_note(leaf: Issued) -> None:
 
 
 def test_location_for_stdin() -> None:
-    assert location("-", 0) == "stdin:#0"
-    assert location("certs/app.pfx", 1) == "file:certs/app.pfx#1"
+    assert str(location("-", 0)) == "stdin:#0"
+    assert str(location("certs/app.pfx", 1)) == "file:certs/app.pfx#1"
 
 
 def test_load_certificates_file(tmp_path: Path, ca: TestCA) -> None:

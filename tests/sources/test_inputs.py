@@ -121,7 +121,7 @@ def test_stdin_is_the_stream_passed_in(monkeypatch: pytest.MonkeyPatch, ca: Test
     (item,) = iter_inputs(["-"], stdin=io.BytesIO(ca.chain_pem(leaf)))
     assert isinstance(item, Bundle)
     assert item.source == "-"
-    assert [c.location for c in item.certificates] == ["stdin:#0", "stdin:#1"]
+    assert [str(c.location) for c in item.certificates] == ["stdin:#0", "stdin:#1"]
 
 
 def test_stdin_empty_and_huge() -> None:

@@ -14,6 +14,7 @@ from cryptography import x509
 from certready.adapters.inputs.pem import CRL_LABEL, scan_pem
 from certready.adapters.inputs.read import read_bytes
 from certready.core.errors import InputError
+from certready.core.location import FileLocation
 
 MAX_CRL_BYTES = 128 * 1024 * 1024
 """The largest public CRLs run to tens of MiB; nothing read as a CRL may be larger than this."""
@@ -22,7 +23,7 @@ MAX_CRL_BYTES = 128 * 1024 * 1024
 @dataclass(frozen=True, slots=True)
 class LoadedCrl:
     crl: x509.CertificateRevocationList
-    location: str
+    location: FileLocation
     """``file:revoked.crl#0``: the file and the CRL's index within it."""
 
 
@@ -54,5 +55,5 @@ def load_crls(paths: Sequence[str]) -> tuple[LoadedCrl, ...]:
                 f"--crl: not a CRL (neither a PEM 'X509 CRL' block nor DER; this is {found})",
                 location=name,
             ) from None
-        out.extend(LoadedCrl(crl, f"file:{name}#{i}") for i, crl in enumerate(crls))
+        out.extend(LoadedCrl(crl, FileLocation(name, i)) for i, crl in enumerate(crls))
     return tuple(out)

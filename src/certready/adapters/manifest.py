@@ -18,6 +18,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_valida
 
 from certready.adapters.inputs.read import read_bytes
 from certready.core.deployment import (
+    UNPLACED,
     CertificateRef,
     ClientSpec,
     Deployment,
@@ -27,6 +28,7 @@ from certready.core.deployment import (
 )
 from certready.core.errors import CertReadyError, InputError, ManifestError
 from certready.core.hostnames import normalise_host
+from certready.core.location import ManifestLocation
 from certready.core.plan import is_profile_identifier
 from certready.core.targets import parse_target
 
@@ -347,8 +349,8 @@ def to_deployment(model: ManifestModel, lines: _Lines, path: Path) -> Deployment
     base = path.parent
     source = str(path)
 
-    def where(*loc: str | int) -> str:
-        return f"manifest:{source}:{lines.line(loc)}"
+    def where(*loc: str | int) -> ManifestLocation:
+        return ManifestLocation(source, lines.line(loc), key=dotted(loc))
 
     def ref(
         value: str | None,
@@ -421,7 +423,7 @@ def to_deployment(model: ManifestModel, lines: _Lines, path: Path) -> Deployment
             if (r := ref(p, ("trust", "intermediates", i))) is not None
         ),
         proxy_bypass=model.proxy.bypass if model.proxy else None,
-        proxy_location=where("proxy", "bypass") if model.proxy else "",
+        proxy_location=where("proxy", "bypass") if model.proxy else UNPLACED,
         proxy_server=model.proxy.server if model.proxy else None,
         profile_identifier=model.profile_identifier,
     )

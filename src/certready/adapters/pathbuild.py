@@ -32,6 +32,7 @@ from cryptography.x509.verification import (
 
 from certready.core.facts import extract_facts
 from certready.core.hostnames import ip_address
+from certready.core.location import Location, UnknownLocation
 from certready.core.model import CertFacts, ChainElement
 
 Kind = Literal["server", "client"]
@@ -103,7 +104,7 @@ def verify_path(
     kind: Kind = "server",
     relaxed: bool = False,
     max_chain_depth: int | None = None,
-    origins: Mapping[bytes, str] | None = None,
+    origins: Mapping[bytes, Location] | None = None,
     facts: Callable[[x509.Certificate], CertFacts] = extract_facts,
     fingerprint: Callable[[x509.Certificate], bytes] | None = None,
 ) -> PathResult:
@@ -141,7 +142,7 @@ def verify_path(
         return PathResult((), (), f"cannot validate for {name!r}: {exc}")
     where = origins or {}
     fp = fingerprint or _sha256_fingerprint
-    elements = tuple(ChainElement(facts(c), where.get(fp(c), "unknown")) for c in chain)
+    elements = tuple(ChainElement(facts(c), where.get(fp(c), UnknownLocation())) for c in chain)
     return PathResult(elements, tuple(chain))
 
 

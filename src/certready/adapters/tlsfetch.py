@@ -23,8 +23,10 @@ import time
 import warnings
 from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass
-from enum import StrEnum
 from typing import Any
+
+from certready.core.failure import FailureReason
+from certready.core.failure import FetchStep as Step
 
 MAX_HANDSHAKE_BYTES = 1024 * 1024
 """What a server may send before the handshake completes. Real chains are under 20 KiB; OpenSSL's
@@ -35,29 +37,12 @@ Resolver = Callable[[str, int], Awaitable[list[tuple[str, int]]]]
 """``(host, port)`` -> the socket addresses to try, in order."""
 
 
-class Step(StrEnum):
-    DNS = "dns"
-    CONNECT = "connect"
-    HANDSHAKE = "handshake"
-
-
-class FailureReason(StrEnum):
-    DNS = "dns-failure"
-    REFUSED = "refused"
-    TIMEOUT = "timeout"
-    NOT_TLS = "not-tls"
-    RESET = "reset"
-    CLOSED = "closed"
-    TOO_LARGE = "certificate-too-large"
-    HANDSHAKE = "handshake-failed"
-    NETWORK = "network-error"
-
-
 @dataclass(frozen=True, slots=True)
 class FetchFailure:
     """Why a handshake did not complete, and at which step."""
 
     reason: FailureReason
+    """Stable kebab-case value, carried to the JSON report (``targets[].failure.reason``)."""
     step: Step
     message: str
     """One line for the report: ``timed out during the handshake after 5 s (7 bytes received)``."""

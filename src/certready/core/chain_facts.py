@@ -14,6 +14,7 @@ import datetime as dt
 from dataclasses import dataclass
 from typing import ClassVar, NamedTuple
 
+from certready.core.location import Location
 from certready.core.model import CertFacts, ChainElement, Role, Scope
 
 
@@ -21,9 +22,9 @@ class PathCertificate(NamedTuple):
     """One certificate of the path built for the leaf (leaf first), and what was found about it."""
 
     certificate: CertFacts
-    origin: str
+    origin: Location
     """Where it came from: the file and index, the server, or the trust store."""
-    trusted_from: str
+    trusted_from: Location
     """Where the verifier took it from: the trust store for an anchor the user also supplied."""
     serial_number: int
     """The serial as the signed integer RFC 5280 §4.1.2.2 constrains."""
@@ -46,7 +47,7 @@ class SuppliedCertificate(NamedTuple):
     """A certificate supplied with the leaf (not the leaf itself, no duplicate), in order given."""
 
     certificate: CertFacts
-    origin: str
+    origin: Location
     related: bool
     """It may be on a path of the leaf (issuer names and key identifiers lead to it)."""
     self_signed: bool
@@ -56,16 +57,16 @@ class Duplicate(NamedTuple):
     """A certificate supplied again: where, and where it was first."""
 
     certificate: CertFacts
-    origin: str
+    origin: Location
     """Where the copy was supplied."""
-    first_origin: str
+    first_origin: Location
 
 
 class UnanchoredTop(NamedTuple):
     """The last certificate the issuer walk reached when no path reached a trust anchor."""
 
     certificate: CertFacts
-    origin: str
+    origin: Location
     self_signed: bool
     """A root no selected store holds (else: its issuer is missing)."""
     public: bool
@@ -79,7 +80,7 @@ class ChainContext:
     scope: ClassVar[Scope] = Scope.CHAIN
 
     leaf: CertFacts
-    location: str
+    location: Location
     """Where the leaf came from: chain findings are located there unless they name another."""
     at: dt.datetime
     """The time the path is validated at."""

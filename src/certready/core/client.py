@@ -12,6 +12,7 @@ from dataclasses import dataclass
 from enum import StrEnum
 from typing import ClassVar
 
+from certready.core.location import EndpointLocation, Location, StoreLocation
 from certready.core.model import CertFacts, Role, Scope
 from certready.core.no_proxy import no_proxy_entry
 from certready.core.proxy import parse_bypass
@@ -48,7 +49,7 @@ class ClientStore:
     name: str
     """What an administrator calls it: ``Linux CA bundle /etc/ssl/certs/ca-certificates.crt``,
     ``NSS database sql:/home/ann/.pki/nssdb``, ``Windows Trusted Root Certification Authorities``."""
-    location: str
+    location: StoreLocation
     """``store:...``: where a finding about it points."""
     holds: StoreHolds
     certificates: tuple[StoreCertificate, ...]
@@ -69,7 +70,7 @@ class ClientStore:
 
     @property
     def group_key(self) -> str:
-        return self.group or self.location
+        return self.group or str(self.location)
 
     def has(self, fingerprint_sha256: str, *, as_root: bool) -> bool:
         return any(
@@ -202,7 +203,7 @@ class ProxyRoute:
     presented: tuple[CertFacts, ...] = ()
     """The chain presented through the tunnel, leaf first; empty when it failed or was not tried."""
     failure: ProxyFailure | None = None
-    location: str = ""
+    location: EndpointLocation | None = None
     """``tls://proxy:3128->app.example.org:443``."""
 
 
@@ -219,7 +220,7 @@ class ClientContext:
     """``production/app`` (or the bare name for a name no server of the manifest carries)."""
     names: tuple[str, ...]
     """The names this client uses for the server (FQDN or external names)."""
-    location: str
+    location: Location
     stores: tuple[ClientStore, ...] = ()
     expected: tuple[ExpectedCa, ...] = ()
     """The CA certificates of the server's path (the manifest's ``trust:`` and what it sends)."""
@@ -230,7 +231,7 @@ class ClientContext:
     direct: tuple[CertFacts, ...] = ()
     """The chain presented to a direct connection, leaf first; empty when it failed."""
     direct_failure: str | None = None
-    direct_location: str = ""
+    direct_location: Location | None = None
     needs_bypass: bool = True
     """The server runs an app, mobile or Portal role (the guide's bypass list covers those)."""
     plan_hint: str = ""

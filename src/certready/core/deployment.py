@@ -12,7 +12,11 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from enum import StrEnum
 
+from certready.core.location import Location, ManifestLocation
 from certready.core.model import CertFacts, KeyPairing, Severity
+
+UNPLACED = ManifestLocation("")
+"""The location of a manifest entry built in code rather than read from a file (tests)."""
 
 
 class ServerRole(StrEnum):
@@ -55,7 +59,7 @@ class CertificateRef:
     """A separate private-key file, when the certificate file holds none."""
     password_env: str | None = None
     password_file: str | None = None
-    location: str = ""
+    location: ManifestLocation = UNPLACED
     """``manifest:<path>:<line>`` of the manifest key naming the file."""
 
 
@@ -71,7 +75,7 @@ class ServerSpec:
     """``host:port`` to scan with ``--live``."""
     certificate: CertificateRef | None = None
     sts_certificate: CertificateRef | None = None
-    location: str = ""
+    location: ManifestLocation = UNPLACED
     """``manifest:<path>:<line>`` of the server's entry."""
 
     @property
@@ -103,7 +107,7 @@ class ClientSpec:
     platform: Platform
     connects_to: tuple[str, ...]
     """Normalised names or IP addresses the clients type."""
-    location: str = ""
+    location: ManifestLocation = UNPLACED
 
 
 @dataclass(frozen=True, slots=True)
@@ -114,7 +118,7 @@ class Deployment:
     source: str
     """The manifest's path."""
     policy: str = "homecare"
-    policy_location: str = ""
+    policy_location: ManifestLocation = UNPLACED
     """``manifest:<path>:<line>`` of ``policy:`` (or of the top when it is not given)."""
     servers: tuple[ServerSpec, ...] = ()
     clients: tuple[ClientSpec, ...] = ()
@@ -122,7 +126,7 @@ class Deployment:
     trust_intermediates: tuple[CertificateRef, ...] = ()
     proxy_bypass: str | None = None
     """The Windows bypass list; ``None`` when there is no proxy."""
-    proxy_location: str = ""
+    proxy_location: ManifestLocation = UNPLACED
     proxy_server: str | None = None
     """The proxy's ``host:port`` (what ``netsh winhttp set proxy`` needs), when given."""
     profile_identifier: str | None = None
@@ -136,7 +140,7 @@ class ServerObservation:
     leaf: CertFacts | None = None
     """The server certificate; ``None`` when none was named or readable."""
     private_key: KeyPairing = KeyPairing.ABSENT
-    location: str = ""
+    location: Location | None = None
     """Where the leaf came from (``file:certs/app.pfx#0``)."""
     input_error: bool = False
     """The certificate file could not be read (its target says why)."""
@@ -144,11 +148,11 @@ class ServerObservation:
     sts_private_key: KeyPairing = KeyPairing.ABSENT
     sts_worst: Severity | None = None
     """The worst finding of the STS certificate's own rules (``sts.*``, keys, validity)."""
-    sts_location: str = ""
+    sts_location: Location | None = None
     served: CertFacts | None = None
     """The leaf the endpoint presented (``--live``)."""
-    served_location: str = ""
-    served_by_name: tuple[tuple[str, CertFacts, str], ...] = ()
+    served_location: Location | None = None
+    served_by_name: tuple[tuple[str, CertFacts, Location], ...] = ()
     """``--live``: (SNI, leaf, location) for each external name whose handshake presented another
     leaf than the FQDN's."""
 

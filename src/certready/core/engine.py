@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 
+from certready.core.location import Location
 from certready.core.model import CertFacts, Context, Finding, Rule, Severity, Violation
 from certready.core.policy import Policy, RuleSetting, applicable
 from certready.core.rules import catalogue, get_rule
@@ -96,7 +97,7 @@ def make_finding(
     rule_id: str,
     policy: Policy,
     message: str,
-    location: str,
+    location: Location,
     *,
     certificate: CertFacts | None = None,
     remediation: str | None = None,

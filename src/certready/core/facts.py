@@ -112,6 +112,13 @@ def key_usage_hex(bits: frozenset[str]) -> str:
     return f"{high:02x}" if low == 0 else f"{high:02x}{low:02x}"
 
 
+def key_usage_text(bits: frozenset[str]) -> str:
+    """Key Usage as Windows' certificate dialog shows it: ``Digital Signature, Key Encipherment
+    (a0)`` (bit order, the hex byte(s) last). ``show`` and every report print it this way."""
+    words = [KEY_USAGE_WORDS.get(b, b) for b in KEY_USAGE_BITS if b in bits]
+    return f"{', '.join(words) or '(no bits)'} ({key_usage_hex(bits)})"
+
+
 def colon_hex(hex_text: str) -> str:
     """``AFCD12`` -> ``AF:CD:12``: fingerprints and key identifiers as certificate tools show them."""
     upper = hex_text.upper()

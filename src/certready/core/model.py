@@ -14,6 +14,18 @@ from dataclasses import dataclass, field, fields
 from enum import IntEnum, StrEnum
 from typing import Any, ClassVar, Literal, Protocol
 
+from certready.core.failure import FailureReason as FailureReason
+from certready.core.failure import FetchStep as FetchStep
+from certready.core.failure import ScanFailure as ScanFailure
+from certready.core.location import EndpointLocation as EndpointLocation
+from certready.core.location import FileLocation as FileLocation
+from certready.core.location import InputLocation as InputLocation
+from certready.core.location import Location as Location
+from certready.core.location import ManifestLocation as ManifestLocation
+from certready.core.location import TrustKind as TrustKind
+from certready.core.location import TrustLocation as TrustLocation
+from certready.core.location import UnknownLocation as UnknownLocation
+
 
 class Severity(IntEnum):
     """How bad a finding is. Ordered, so ``--fail-on`` compares with ``>=``.
@@ -204,7 +216,7 @@ class ChainElement:
     """One certificate of a built or presented path, and where it came from."""
 
     certificate: CertFacts
-    origin: str
+    origin: Location
     """``file:certs/app.pfx#1``, ``tls://app:443#2``, ``trust:mozilla``, ``trust:file:roots.pem``."""
 
 
@@ -215,7 +227,7 @@ class Context(Protocol):
     scope: ClassVar[Scope]
 
     @property
-    def location(self) -> str: ...
+    def location(self) -> Location: ...
 
     @property
     def role(self) -> Role | None: ...
@@ -231,7 +243,7 @@ class RuleContext:
     scope: ClassVar[Scope] = Scope.CERTIFICATE
 
     leaf: CertFacts
-    location: str
+    location: Location
     """Where the leaf came from: ``file:certs/app.pem#0``, ``tls://app:443#leaf``."""
     now: dt.datetime
     role: Role = Role.SSL
@@ -258,7 +270,7 @@ class Violation:
 
     message: str
     certificate: CertFacts | None = None
-    location: str | None = None
+    location: Location | None = None
     severity: Severity | None = None
     """Overrides the rule's configured severity for this one violation (rarely needed)."""
     remediation: str | None = None
@@ -317,10 +329,14 @@ class Finding:
     rule_id: str
     severity: Severity
     message: str
-    location: str
+    location: Location
     remediation: str
     subject: str | None = None
     fingerprint_sha256: str | None = None
+    about: tuple[str, ...] = ()
+    """For a report-level (deployment) finding: the targets it concerns, by their
+    :attr:`TargetResult.target`; set by the audit from the server the finding is about. Empty when
+    it concerns no one target (a client group, the proxy)."""
 
 
 class TargetStatus(StrEnum):
@@ -331,6 +347,14 @@ class TargetStatus(StrEnum):
     """The file could not be read as certificates (corrupt, empty, wrong password)."""
     UNREACHABLE = "unreachable"
     """The server could not be reached or did not complete a TLS handshake."""
+    SKIPPED = "skipped"
+    """Deliberately not examined (a file of CA certificates only: no server certificate to lint).
+    Not a failure: it does not make a report NOT READY."""
+
+    @property
+    def failed(self) -> bool:
+        """The target could not be examined (input error, unreachable); skipped is no failure."""
+        return self in (TargetStatus.INPUT_ERROR, TargetStatus.UNREACHABLE)
 
 
 @dataclass(frozen=True, slots=True)
@@ -352,10 +376,12 @@ class TargetResult:
 
     target: str
     """What the user named: a path, ``host:port``, a manifest server name."""
-    location: str
+    location: Location
     status: TargetStatus = TargetStatus.OK
     reason: str | None = None
     """Why the target could not be examined, one line, when ``status`` is not OK."""
+    failure: ScanFailure | None = None
+    """For a live target that could not be examined: the stable reason and the step."""
     role: Role = Role.SSL
     hosts: tuple[str, ...] = ()
     certificates: tuple[ChainElement, ...] = ()
@@ -365,6 +391,10 @@ class TargetResult:
     findings: tuple[Finding, ...] = ()
     tls: TlsFacts | None = None
     private_key: KeyPairing = KeyPairing.ABSENT
+    issuer_is_public: bool | None = None
+    """The chain analysis' one decision: the anchor is in a public root program's store (a root
+    is public because of where it is, whether or not the user also listed it); ``None`` when no
+    path was anchored or no chain analysis ran. Every reader (rules, audit, plan) uses this."""
 
     @property
     def worst(self) -> Severity | None:
@@ -396,4 +426,4 @@ class Report:
 
     @property
     def input_errors(self) -> tuple[TargetResult, ...]:
-        return tuple(t for t in self.targets if t.status is not TargetStatus.OK)
+        return tuple(t for t in self.targets if t.status.failed)

@@ -10,6 +10,7 @@ from dataclasses import dataclass
 
 from certready.core.errors import InputError, UsageError
 from certready.core.hostnames import ip_address, is_ip_address, normalise_host
+from certready.core.location import EndpointLocation
 
 DEFAULT_PORT = 443
 _SCHEMES = {"https": 443, "tls": 443, "ldaps": 636, "smtps": 465, "imaps": 993}
@@ -32,13 +33,12 @@ class ScanTarget:
     @property
     def authority(self) -> str:
         """``host:port``, with brackets around an IPv6 address."""
-        host = f"[{self.host}]" if ":" in self.host else self.host
-        return f"{host}:{self.port}"
+        return self.location.authority
 
     @property
-    def location(self) -> str:
+    def location(self) -> EndpointLocation:
         """``tls://app.example.com:443``: the prefix of every finding about this endpoint."""
-        return f"tls://{self.authority}"
+        return EndpointLocation(self.host, self.port)
 
 
 def parse_target(text: str) -> ScanTarget:

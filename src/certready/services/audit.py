@@ -14,8 +14,10 @@ from collections import Counter
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from pathlib import Path
+from typing import Protocol
 
 from cryptography import x509
+from cryptography.hazmat.primitives import hashes
 
 from certready.adapters.inputs import (
     HOW_TO_UNLOCK,
@@ -38,6 +40,7 @@ from certready.core.deployment import (
 from certready.core.engine import make_finding
 from certready.core.errors import InputError, PolicyError
 from certready.core.hostnames import is_ip_address
+from certready.core.location import Location, TrustKind, TrustLocation
 from certready.core.model import (
     CertFacts,
     Report,
@@ -48,6 +51,7 @@ from certready.core.model import (
 from certready.core.policy import Policy
 from certready.core.rules.deployment import check_topology
 from certready.core.targets import parse_target
+from certready.services.audit_links import file_target_name, link_to_targets, live_target_name
 from certready.services.chain import ChainOptions
 from certready.services.lint import LintOptions, analyse
 from certready.services.scan import ScanOptions, scan_async
@@ -71,6 +75,18 @@ class AuditOptions:
     """A probe other than the scan service (tests); implies a live audit."""
     timeout: float = 10.0
     """Per-endpoint deadline of the live scan, seconds."""
+    progress: LiveProgress | None = None
+    """Told how many endpoints the live scan connects to, and which it is waiting on."""
+
+
+class LiveProgress(Protocol):
+    """What the live scan tells a progress display: how many connections, each start and end."""
+
+    def expect(self, total: int) -> None: ...
+
+    def started(self, name: str) -> None: ...
+
+    def done(self, name: str) -> None: ...
 
 
 def password_source(ref: CertificateRef) -> PasswordSource | None:
@@ -161,7 +177,7 @@ def manifest_policy(deployment: Deployment) -> Policy:
             raise  # an error inside the profile file: it names that file
         raise PolicyError(
             f"policy: {exc}",
-            location=deployment.policy_location.removeprefix("manifest:"),
+            location=deployment.policy_location.where,
             key="policy",
         ) from None
 
@@ -177,7 +193,7 @@ def _error_target(name: str, ref: CertificateRef, error: InputError, role: Role)
         target=name,
         location=ref.location,
         status=TargetStatus.INPUT_ERROR,
-        reason=f"{ref.location.removeprefix('manifest:')}: {text}",
+        reason=f"{ref.location.where}: {text}",
         role=role,
     )
 
@@ -186,6 +202,9 @@ def _leaf(result: TargetResult) -> CertFacts | None:
     if result.status is not TargetStatus.OK or result.reason or not result.certificates:
         return None
     return result.certificates[0].certificate
+
+
+_SHA256 = hashes.SHA256()
 
 
 def audit_deployment(deployment: Deployment, policy: Policy, options: AuditOptions) -> Report:
@@ -213,13 +232,13 @@ def audit_deployment(deployment: Deployment, policy: Policy, options: AuditOptio
             targets.append(result)
             if top is not None:
                 chain_tops.append(top)
-            if result.path:
-                publics.append(result.path[-1].origin == MOZILLA)
+            if result.issuer_is_public is not None:
+                publics.append(result.issuer_is_public)
             seen = ServerObservation(
                 leaf=_leaf(result),
                 private_key=result.private_key,
                 location=result.location,
-                input_error=result.status is not TargetStatus.OK,
+                input_error=result.status.failed,
             )
         if server.sts_certificate is not None:
             result, _ = _lint_one(
@@ -260,12 +279,9 @@ def audit_deployment(deployment: Deployment, policy: Policy, options: AuditOptio
         profile=policy.name,
         generated_at=options.now,
         targets=tuple(targets),
-        findings=findings,
+        findings=link_to_targets(findings, deployment, targets),
         title=deployment.name,
     )
-
-
-MOZILLA = "trust:mozilla"
 
 
 def chain_options(
@@ -275,7 +291,10 @@ def chain_options(
     stores = [load_mozilla()]
     if anchors or intermediates:
         stores.insert(
-            0, TrustStore(f"trust:manifest:{source}", tuple(anchors), tuple(intermediates))
+            0,
+            TrustStore(
+                TrustLocation(TrustKind.MANIFEST, source), tuple(anchors), tuple(intermediates)
+            ),
         )
     return ChainOptions(trust=tuple(stores))
 
@@ -289,7 +308,7 @@ def _lint_one(
     options: AuditOptions,
     chain: ChainOptions | None = None,
 ) -> tuple[TargetResult, x509.Certificate | None]:
-    name = f"{server.key}{' (sts)' if role is Role.STS else ''}"
+    name = file_target_name(server, role)
     loaded = files.load(ref)
     if isinstance(loaded, InputError):
         return _error_target(name, ref, loaded, role), None
@@ -302,19 +321,18 @@ def _lint_one(
     return result, loaded.certificates[-1].certificate
 
 
-def _public_subjects() -> frozenset[bytes]:
-    """Subjects (DER) of the roots in Mozilla's store."""
-    return frozenset(c.subject.public_bytes() for c in load_mozilla().anchors)
-
-
 def private_chain(
     anchors: Sequence[x509.Certificate], tops: Sequence[x509.Certificate]
 ) -> bool | None:
-    """Whether clients must install a root: a manifest root, or a leaf file's chain, that does
-    not end in Mozilla's store. ``None`` when there is nothing to decide from."""
-    public = _public_subjects()
+    """Whether clients must install a root, when no chain analysis decided it: a manifest root
+    that is not in the public program's store (the very certificate, not a namesake), or a leaf
+    file's chain whose top neither is nor is issued by a name of that store. ``None`` when there
+    is nothing to decide from."""
+    store = load_mozilla()
     if anchors:
-        return any(a.subject.public_bytes() not in public for a in anchors)
+        public_roots = {c.fingerprint(_SHA256) for c in store.anchors}
+        return any(a.fingerprint(_SHA256) not in public_roots for a in anchors)
+    public = frozenset(c.subject.public_bytes() for c in store.anchors)
     if tops:
         return any(
             t.issuer.public_bytes() not in public and t.subject.public_bytes() not in public
@@ -328,20 +346,30 @@ def scan_probe(policy: Policy, chain: ChainOptions | None, options: AuditOptions
     the server's FQDN as SNI and host name, the same policy and the same chain trust."""
 
     def probe(servers: Sequence[ServerSpec]) -> Mapping[str, Sequence[TargetResult]]:
-        async def one(endpoint: str, name: str, limit: asyncio.Semaphore) -> TargetResult:
+        shown = options.progress
+
+        async def one(key: str, endpoint: str, name: str, limit: asyncio.Semaphore) -> TargetResult:
             sni = None if is_ip_address(name) else name
             scan_options = ScanOptions(
                 policy=policy, chain=chain, now=options.now, sni=sni, timeout=options.timeout
             )
+            label = f"{key} {endpoint}" + ("" if name == firsts[key] else f" SNI {name}")
             async with limit:
+                if shown is not None:
+                    shown.started(label)
                 report = await scan_async([parse_target(endpoint)], scan_options)
+                if shown is not None:
+                    shown.done(label)
             return report.targets[0]
 
         jobs = [(s.key, s.endpoint, name) for s in servers if s.endpoint for name in s.names]
+        firsts = {s.key: s.names[0] for s in servers if s.names}
+        if shown is not None:
+            shown.expect(len(jobs))
 
         async def every() -> list[TargetResult]:
             limit = asyncio.Semaphore(SCAN_CONCURRENCY)
-            return list(await asyncio.gather(*(one(e, n, limit) for _, e, n in jobs)))
+            return list(await asyncio.gather(*(one(k, e, n, limit) for k, e, n in jobs)))
 
         out: dict[str, list[TargetResult]] = {}
         for (key, _, _), result in zip(jobs, asyncio.run(every()), strict=True):
@@ -354,7 +382,7 @@ def scan_probe(policy: Policy, chain: ChainOptions | None, options: AuditOptions
 SCAN_CONCURRENCY = 50
 
 
-def _served_leaf(result: TargetResult) -> tuple[CertFacts, str] | None:
+def _served_leaf(result: TargetResult) -> tuple[CertFacts, Location] | None:
     if result.status is not TargetStatus.OK or not result.certificates:
         return None
     return result.certificates[0].certificate, result.certificates[0].origin
@@ -373,24 +401,22 @@ def _with_served(
         if not results:
             continue
         main, others = results[0], results[1:]
-        targets.append(replace(main, target=f"{server.key} (live {server.endpoint})"))
+        targets.append(replace(main, target=live_target_name(server)))
         main_leaf = _served_leaf(main)
-        by_name: list[tuple[str, CertFacts, str]] = []
+        by_name: list[tuple[str, CertFacts, Location]] = []
         for name, result in zip(server.names[1:], others, strict=False):
             leaf = _served_leaf(result)
             if leaf is None or (
                 main_leaf and leaf[0].fingerprint_sha256 == main_leaf[0].fingerprint_sha256
             ):
                 continue  # the same leaf as for the FQDN: nothing new to show
-            targets.append(
-                replace(result, target=f"{server.key} (live {server.endpoint}, SNI {name})")
-            )
+            targets.append(replace(result, target=live_target_name(server, name)))
             by_name.append((name, *leaf))
         base = out.get(server.key, ServerObservation())
         out[server.key] = replace(
             base,
             served=main_leaf[0] if main_leaf else None,
-            served_location=main_leaf[1] if main_leaf else "",
+            served_location=main_leaf[1] if main_leaf else None,
             served_by_name=tuple(by_name),
         )
     return out, targets

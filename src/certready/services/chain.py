@@ -37,6 +37,7 @@ from certready.core.chain_facts import (
 )
 from certready.core.engine import evaluate
 from certready.core.facts import FactsCache
+from certready.core.location import Location, UnknownLocation
 from certready.core.model import CertFacts, ChainElement, Finding
 from certready.core.policy import Policy
 from certready.core.rules.chain import revoked
@@ -202,9 +203,9 @@ def _path_facts(
     known.extend(beside)
     for cert, fp in options.issuer_candidates_by_name(c.issuer_der for c in known):
         if fp not in seen:
-            known.append(Node(cert, options.origin(fp) or "trust", fp, cache))
+            known.append(Node(cert, options.origin(fp) or UnknownLocation(), fp, cache))
     graph = Graph(known, cache)
-    origins = {c.fp: c.origin for c in known}
+    origins: dict[bytes, Location] = {c.fp: c.origin for c in known}
     for c in known:  # a root the user also sent shows where the verifier took it from
         if c.fp in options.anchors.fingerprints:
             origins[c.fp] = options.origin(c.fp) or c.origin
@@ -244,7 +245,7 @@ def _path_facts(
         if found is not None and found.cert is cert:
             return found
         fp = cert.fingerprint(_SHA256)
-        return by_fp.get(fp) or Node(cert, "unknown", fp, cache)
+        return by_fp.get(fp) or Node(cert, UnknownLocation(), fp, cache)
 
     def facts_of(cert: x509.Certificate) -> CertFacts:
         return known_cert(cert).facts
@@ -332,7 +333,7 @@ def _path(
     at: dt.datetime,
     options: ChainOptions,
     graph: Graph,
-    origins: dict[bytes, str],
+    origins: dict[bytes, Location],
     *,
     anchored: bool,
 ) -> tuple[PathCertificate, ...]:

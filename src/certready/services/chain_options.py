@@ -19,6 +19,7 @@ from certready.adapters.inputs import SKIPPED, LoadedCertificate, iter_inputs
 from certready.adapters.pathbuild import Anchors
 from certready.adapters.trust import TrustStore, load_mozilla, load_trust_path, parse_trust
 from certready.core.errors import InputError, UsageError
+from certready.core.location import TrustLocation
 from certready.services.issuer_graph import ChainCache
 
 _SHA256 = hashes.SHA256()
@@ -41,7 +42,7 @@ class ChainOptions:
     max_chain_depth: int | None = None
     _anchors: Anchors = field(init=False, repr=False, compare=False)
     _public: frozenset[bytes] = field(init=False, repr=False, compare=False)
-    _origins: dict[bytes, str] = field(init=False, repr=False, compare=False)
+    _origins: dict[bytes, TrustLocation] = field(init=False, repr=False, compare=False)
     _by_subject: dict[bytes, list[tuple[int, x509.Certificate, bytes]]] = field(
         init=False, repr=False, compare=False
     )
@@ -53,17 +54,17 @@ class ChainOptions:
         public = self.public or load_mozilla()
         anchors: list[x509.Certificate] = []
         fingerprints: list[bytes] = []
-        origins: dict[bytes, str] = {}
+        origins: dict[bytes, TrustLocation] = {}
         for store in trust:
             for cert in store.anchors:
                 fp = cert.fingerprint(_SHA256)
                 if fp not in origins:
-                    origins[fp] = store.label
+                    origins[fp] = store.origin
                     anchors.append(cert)
                     fingerprints.append(fp)
         for store in trust:
             for cert in store.intermediates:
-                origins.setdefault(cert.fingerprint(_SHA256), store.label)
+                origins.setdefault(cert.fingerprint(_SHA256), store.origin)
         object.__setattr__(self, "_anchors", Anchors(anchors, fingerprints))
         object.__setattr__(self, "_origins", origins)
         same = public is trust[0] and len(trust) == 1
@@ -123,7 +124,7 @@ class ChainOptions:
         ordered = sorted(found.items(), key=lambda item: item[1][0])
         return [(cert, fp) for fp, (_, cert) in ordered]
 
-    def origin(self, fingerprint: bytes) -> str | None:
+    def origin(self, fingerprint: bytes) -> TrustLocation | None:
         return self._origins.get(fingerprint)
 
     def is_public(self, cert: x509.Certificate) -> bool:

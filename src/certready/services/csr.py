@@ -39,6 +39,7 @@ from certready.core.engine import evaluate
 from certready.core.errors import PolicyError, UsageError
 from certready.core.facts import KEY_USAGE_BITS, extract_facts
 from certready.core.hostnames import normalise_host
+from certready.core.location import InputLocation
 from certready.core.model import Finding, KeyPairing, Role, RuleContext, Severity
 from certready.core.policy import Policy, RuleSetting
 
@@ -78,7 +79,7 @@ def content_errors(
     """The ERROR findings of the policy's name, key, signature and usage rules on ``certificate``."""
     ctx = RuleContext(
         leaf=extract_facts(certificate),
-        location="request",
+        location=InputLocation("request"),
         now=now or _now(),
         role=role,
         hosts=tuple(hosts),

@@ -40,6 +40,7 @@ from certready.core.errors import InputError, UsageError
 from certready.core.facts import extract_facts
 from certready.core.hostnames import is_ip_address
 from certready.core.issuer_link import issued_by
+from certready.core.location import EndpointLocation, Location
 from certready.core.model import (
     CertFacts,
     ChainElement,
@@ -89,8 +90,8 @@ class ServerTarget:
         return f"[{self.host}]:{self.port}" if ":" in self.host else f"{self.host}:{self.port}"
 
     @property
-    def location(self) -> str:
-        return f"tls://{self.authority}"
+    def location(self) -> EndpointLocation:
+        return EndpointLocation(self.host, self.port)
 
     @property
     def needs_bypass(self) -> bool:
@@ -179,7 +180,7 @@ def choose_servers(
         servers[key] = server
     if not names:
         raise UsageError(
-            f"{group.location.removeprefix('manifest:') or deployment.source}: client group "
+            f"{group.location.where or deployment.source}: client group "
             f"{group.name!r} connects to no server (add `connects_to:`), or name one with --server"
         )
     return tuple(
@@ -233,7 +234,7 @@ def _trust_certificates(deployment: Deployment) -> tuple[_TrustCa, ...]:
             if isinstance(bundle, InputError):
                 raise bundle
             out.extend(
-                _TrustCa(kind, extract_facts(c.certificate), ref.location)
+                _TrustCa(kind, extract_facts(c.certificate), str(ref.location))
                 for c in bundle.certificates
             )
     return tuple(out)
@@ -308,7 +309,7 @@ def _judge(
     if isinstance(direct, Presented):
         direct_chain = _facts(direct.chain)
         elements = tuple(
-            ChainElement(c, f"{target.location}#{i}") for i, c in enumerate(direct_chain)
+            ChainElement(c, target.location.presented(i)) for i, c in enumerate(direct_chain)
         )
         tls = TlsFacts(
             direct.address, direct.sni, direct.protocol, direct.cipher, direct.handshake_ms
@@ -364,7 +365,7 @@ def _route(
     name: str,
     result: Presented | ProxyFailure | None,
 ) -> ProxyRoute:
-    location = f"tls://{setting.address}->{target.authority}"
+    location = EndpointLocation(target.host, target.port, via=setting.address)
     if isinstance(result, Presented):
         return ProxyRoute(setting, name, _facts(result.chain), location=location)
     return ProxyRoute(setting, name, failure=result, location=location)
@@ -386,7 +387,7 @@ def _public_subjects() -> frozenset[str]:
 
 
 def expected_cas(
-    presented: tuple[CertFacts, ...], trust: Sequence[_TrustCa], location: str
+    presented: tuple[CertFacts, ...], trust: Sequence[_TrustCa], location: Location
 ) -> tuple[ExpectedCa, ...]:
     """The CA certificates of the server's path: from its leaf up through what it sent and the
     manifest's ``trust:`` files; without a presented chain, every CA of ``trust:``."""

@@ -19,6 +19,7 @@ from cryptography.exceptions import InvalidSignature
 from cryptography.hazmat.primitives.asymmetric import ec, padding, rsa
 
 from certready.core.facts import FactsCache
+from certready.core.location import Location
 from certready.core.model import CertFacts
 
 MAX_DEPTH = 8
@@ -59,7 +60,7 @@ class Node:
     """A supplied or known certificate, its facts extracted at most once."""
 
     cert: x509.Certificate
-    origin: str
+    origin: Location
     fp: bytes
     cache: ChainCache
     _facts: CertFacts | None = None

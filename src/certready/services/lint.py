@@ -17,6 +17,7 @@ from certready.adapters.inputs import (
 from certready.core.engine import evaluate
 from certready.core.errors import InputError
 from certready.core.facts import FactsCache, key_facts
+from certready.core.location import FileLocation
 from certready.core.model import (
     CertFacts,
     ChainElement,
@@ -138,7 +139,8 @@ def analyse_detailed(
     if leaf_index is None:
         return TargetResult(
             target=target,
-            location=certificates[0].location if certificates else f"file:{target}",
+            location=certificates[0].location if certificates else FileLocation(target),
+            status=TargetStatus.SKIPPED,
             role=options.role,
             hosts=options.hosts,
             certificates=elements,
@@ -182,6 +184,7 @@ def analyse_detailed(
         path=analysis.path if analysis else (),
         findings=findings + (analysis.findings if analysis else ()),
         private_key=pairing,
+        issuer_is_public=ctx.issuer_is_public,
     )
     return result, analysis
 
@@ -190,7 +193,7 @@ def lint_bundle(bundle: Bundle, options: LintOptions) -> TargetResult:
     if not bundle.certificates:
         return TargetResult(
             target=bundle.source,
-            location=f"file:{bundle.source}",
+            location=FileLocation(bundle.source),
             status=TargetStatus.INPUT_ERROR,
             reason="holds a private key but no certificate",
             role=options.role,
@@ -202,7 +205,7 @@ def input_error_result(error: InputError, options: LintOptions) -> TargetResult:
     where = error.location or "input"
     return TargetResult(
         target=where,
-        location=f"file:{where}",
+        location=FileLocation(where),
         status=TargetStatus.INPUT_ERROR,
         reason=error.message,
         role=options.role,
@@ -242,7 +245,7 @@ def lint(
         k for item in items if isinstance(item, Bundle) and not item.certificates for k in item.keys
     ]
     found = _index_inputs(items, loose_keys, options)
-    paired: set[str] = set()  # also a PFX's own key given again
+    paired: set[FileLocation] = set()  # also a PFX's own key given again
     for item in items:
         if isinstance(item, Bundle) and item.certificates and loose_keys:
             spkis = {
@@ -288,6 +291,7 @@ def lint(
                         ChainElement(options.facts_cache.facts(c.certificate), c.location)
                         for c in item.certificates
                     ),
+                    status=TargetStatus.SKIPPED,
                     reason="CA certificates only: candidates for the path of the other inputs' "
                     "server certificates",
                 )
@@ -300,7 +304,7 @@ def lint(
                 continue
             results[i] = TargetResult(
                 target=item.source,
-                location=f"file:{item.source}",
+                location=FileLocation(item.source),
                 status=TargetStatus.INPUT_ERROR,
                 reason="a private key alone: it belongs to none of the certificates given",
                 role=options.role,

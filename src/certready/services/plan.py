@@ -254,7 +254,7 @@ def _server_certificate(
 def _require(files: CertificateFiles, ref: CertificateRef) -> Bundle:
     loaded = files.load(ref)
     if isinstance(loaded, InputError):
-        where = ref.location.removeprefix("manifest:")
+        where = ref.location.where
         raise InputError(f"{loaded}", location=where) from None
     return loaded
 

@@ -27,7 +27,9 @@ from certready.adapters.tlsfetch import (
 )
 from certready.core.errors import InputError, UsageError
 from certready.core.facts import FactsCache
+from certready.core.failure import FailureReason, FetchStep, ScanFailure
 from certready.core.hostnames import normalise_host, reference_host
+from certready.core.location import InputLocation, TrustKind
 from certready.core.model import Finding, Report, Role, TargetResult, TargetStatus, TlsFacts
 from certready.core.policy import Policy
 from certready.core.rules.chain import missing_intermediate, wrong_order
@@ -38,6 +40,9 @@ from certready.services.lint import LintOptions, analyse
 
 Progress = Callable[[TargetResult], None]
 """Called once per finished target (in completion order), e.g. to advance a progress bar."""
+Started = Callable[[str], None]
+"""Called with a target's name when its connection starts (it is then being waited on); the
+same name as the finished :attr:`TargetResult.target`."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -83,7 +88,7 @@ def expected_issuers(specs: Sequence[str], chain: ChainOptions) -> tuple[str, ..
         issuers = [
             c.subject.rfc4514_string()
             for store in chain.trust
-            if store.label.startswith(("trust:file:", "trust:dir:"))
+            if store.kind in (TrustKind.FILE, TrustKind.DIRECTORY)
             for c in store.anchors
         ]
     return tuple(issuers)
@@ -99,14 +104,34 @@ def _ca_subjects(path: str) -> list[str]:
 
 
 def scan_endpoints(
-    targets: Sequence[TargetInput], options: ScanOptions, *, progress: Progress | None = None
+    targets: Sequence[TargetInput],
+    options: ScanOptions,
+    *,
+    progress: Progress | None = None,
+    started: Started | None = None,
 ) -> Report:
     """Scan every target; results in the order given. Runs its own event loop."""
-    return asyncio.run(scan_async(targets, options, progress=progress))
+    return asyncio.run(scan_async(targets, options, progress=progress, started=started))
+
+
+def target_name(item: TargetInput) -> str:
+    """The name a target's result will carry (:attr:`TargetResult.target`)."""
+    if isinstance(item, InputError):
+        return str(item.location)
+    if isinstance(item, str):
+        try:
+            return parse_target(item).text
+        except UsageError:
+            return item
+    return item.text
 
 
 async def scan_async(
-    targets: Sequence[TargetInput], options: ScanOptions, *, progress: Progress | None = None
+    targets: Sequence[TargetInput],
+    options: ScanOptions,
+    *,
+    progress: Progress | None = None,
+    started: Started | None = None,
 ) -> Report:
     if options.concurrency < 1:
         raise UsageError("--concurrency must be at least 1")
@@ -127,6 +152,8 @@ async def scan_async(
 
     async def one(item: TargetInput) -> TargetResult:
         async with limit:
+            if started is not None:
+                started(target_name(item))
             result = await _scan_one(item, options, sni_override, expectations)
         if progress is not None:
             progress(result)
@@ -145,7 +172,7 @@ def _input_error(item: InputError | UsageError, text: str) -> TargetResult:
     where = item.location or text
     return TargetResult(
         target=where,
-        location=f"input:{where}",
+        location=InputLocation(where),
         status=TargetStatus.INPUT_ERROR,
         reason=item.message,
     )
@@ -190,6 +217,7 @@ async def _scan_one(
             location=target.location,
             status=TargetStatus.UNREACHABLE,
             reason=first.message,
+            failure=ScanFailure(first.reason, first.step),
             hosts=(sni or target.host,),
         )
     without_sni = outcomes[1] if len(outcomes) > 1 else None
@@ -222,7 +250,7 @@ def analyse_presented(
     )
     loaded: list[LoadedCertificate] = []
     for index, der in enumerate(presented.chain):
-        origin = f"{target.location}#{'leaf' if index == 0 else index}"
+        origin = target.location.presented(index)
         try:
             loaded.append(LoadedCertificate(x509.load_der_x509_certificate(der), origin))
         except ValueError as exc:
@@ -231,6 +259,7 @@ def analyse_presented(
                 location=origin,
                 status=TargetStatus.INPUT_ERROR,
                 reason=f"the server sent a certificate that cannot be parsed: {exc}",
+                failure=ScanFailure(FailureReason.UNPARSEABLE_CERTIFICATE, FetchStep.HANDSHAKE),
                 hosts=hosts,
                 tls=tls,
             )
@@ -240,6 +269,7 @@ def analyse_presented(
             location=target.location,
             status=TargetStatus.UNREACHABLE,
             reason="the handshake completed without a server certificate (anonymous cipher?)",
+            failure=ScanFailure(FailureReason.NO_CERTIFICATE, FetchStep.HANDSHAKE),
             hosts=hosts,
             tls=tls,
         )

@@ -104,7 +104,7 @@ def _resolve_key_owners(results: list[Inspected | InputError]) -> list[Inspected
     for r in results:
         if isinstance(r, Inspected):
             for e in r.certificates:
-                owners.setdefault(e.certificate.public_key.spki_sha256, e.origin)
+                owners.setdefault(e.certificate.public_key.spki_sha256, str(e.origin))
     return [
         replace(r, key_owners=tuple(owners.get(h or "") for h in r.key_owners))
         if isinstance(r, Inspected)

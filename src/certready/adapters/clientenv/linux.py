@@ -23,6 +23,7 @@ from certready.adapters.trust.system import LINUX_BUNDLES
 from certready.core.client import ClientStore, ProxySetting, StoreHolds
 from certready.core.deployment import Platform
 from certready.core.errors import InputError
+from certready.core.location import StoreLocation
 
 BUNDLE_USERS = "OpenSSL applications: curl, wget, Python, Java with the system store"
 
@@ -58,7 +59,7 @@ def read_bundle(candidates: Sequence[str]) -> ClientStore:
             except InputError as exc:
                 return ClientStore(
                     name=f"the CA bundle {path}",
-                    location=f"store:bundle:{path}",
+                    location=StoreLocation("bundle", str(path)),
                     holds=StoreHolds.ROOTS,
                     certificates=(),
                     users=BUNDLE_USERS,
@@ -66,7 +67,7 @@ def read_bundle(candidates: Sequence[str]) -> ClientStore:
                 )
             return ClientStore(
                 name=f"the CA bundle {path}",
-                location=f"store:bundle:{path}",
+                location=StoreLocation("bundle", str(path)),
                 holds=StoreHolds.ROOTS,
                 certificates=store_certificates((c, True) for c in certs),
                 users=BUNDLE_USERS,
@@ -74,7 +75,7 @@ def read_bundle(candidates: Sequence[str]) -> ClientStore:
     looked = ", ".join(candidates)
     return ClientStore(
         name="the distribution's CA bundle",
-        location="store:bundle",
+        location=StoreLocation("bundle"),
         holds=StoreHolds.ROOTS,
         certificates=(),
         users=BUNDLE_USERS,

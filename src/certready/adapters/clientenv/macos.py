@@ -25,6 +25,7 @@ from certready.adapters.clientenv.nss import RunCommand
 from certready.adapters.clientenv.stores import pem_certificates, store_certificates
 from certready.core.client import BypassSyntax, ClientStore, ProxySetting, ProxySource, StoreHolds
 from certready.core.deployment import Platform
+from certready.core.location import StoreLocation
 
 SYSTEM_ROOTS = "/System/Library/Keychains/SystemRootCertificates.keychain"
 SYSTEM_KEYCHAIN = "/Library/Keychains/System.keychain"
@@ -96,7 +97,7 @@ def read_keychain(
 ) -> ClientStore:
     store = ClientStore(
         name=name,
-        location=f"store:keychain:{path}",
+        location=StoreLocation("keychain", str(path)),
         holds=holds,
         certificates=(),
         includes_public_roots=public,

@@ -22,6 +22,7 @@ from cryptography import x509
 
 from certready.adapters.clientenv.stores import pem_certificates, store_certificates
 from certready.core.client import ClientStore, StoreHolds
+from certready.core.location import StoreLocation
 
 RunCommand = Callable[[Sequence[str]], bytes]
 """``argv`` -> standard output; raises ``OSError`` (not installed) or ``CalledProcessError``."""
@@ -48,7 +49,7 @@ def read_nss(directory: str | Path, run: RunCommand, *, users: str) -> ClientSto
     database = f"sql:{directory}"
     store = ClientStore(
         name=f"the NSS database {database}",
-        location=f"store:nss:{directory}",
+        location=StoreLocation("nss", str(directory)),
         holds=StoreHolds.ROOTS,
         certificates=(),
         includes_public_roots=False,

@@ -31,6 +31,7 @@ from certready.adapters.clientenv.stores import store_certificates
 from certready.core.client import BypassSyntax, ClientStore, ProxySetting, ProxySource, StoreHolds
 from certready.core.deployment import Platform
 from certready.core.facts import EKU_SERVER_AUTH
+from certready.core.location import StoreLocation
 
 WININET_KEY = r"Software\Microsoft\Windows\CurrentVersion\Internet Settings"
 WININET_VALUES = ("ProxyEnable", "ProxyServer", "ProxyOverride", "AutoConfigURL")
@@ -48,14 +49,14 @@ def windows_stores(enum_certificates: EnumCertificates) -> tuple[ClientStore, ..
     return (
         ClientStore(
             name="the Trusted Root Certification Authorities store (LocalMachine or CurrentUser)",
-            location="store:windows:Root",
+            location=StoreLocation("windows", "Root"),
             holds=StoreHolds.ROOTS,
             certificates=store_certificates(roots),
             users="every Windows application",
         ),
         ClientStore(
             name="the Intermediate Certification Authorities store (LocalMachine or CurrentUser)",
-            location="store:windows:CA",
+            location=StoreLocation("windows", "CA"),
             holds=StoreHolds.INTERMEDIATES,
             certificates=store_certificates(cas),
             users="every Windows application",

@@ -24,6 +24,7 @@ from certready.adapters.inputs.bundle import (
     LoadedKey,
     PasswordSource,
     display_name,
+    key_location,
     location,
 )
 from certready.adapters.inputs.keys import HOW_TO_UNLOCK
@@ -50,6 +51,7 @@ __all__ = [
     "chain_order",
     "display_name",
     "iter_inputs",
+    "key_location",
     "lenient_certificates",
     "load_bytes",
     "load_certificates_file",

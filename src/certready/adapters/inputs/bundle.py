@@ -8,21 +8,22 @@ from dataclasses import dataclass
 from cryptography import x509
 from cryptography.hazmat.primitives.asymmetric.types import PrivateKeyTypes
 
+from certready.core.location import STDIN as STDIN
+from certready.core.location import FileLocation, Location
+
 PasswordSource = Callable[[str], bytes | None]
 """Given the input's display name, the password to try (``None``: there is none).
 
 A source that can ask again (the terminal prompt) also has ``rejected(source)``: the loader calls
 it after a wrong password and asks once more, three tries in all."""
 
-STDIN = "-"
-"""The name that means standard input on a command line."""
-
 
 @dataclass(frozen=True, slots=True)
 class LoadedCertificate:
     certificate: x509.Certificate
-    location: str
-    """``file:certs/app.pfx#0``: the input and the certificate's index within it."""
+    location: Location
+    """``file:certs/app.pfx#0``: the input and the certificate's index within it (a served
+    certificate: ``tls://app:443#leaf``)."""
     friendly_name: str | None = None
     """The PKCS#12 friendly name (what Windows' certificate manager shows), when there is one."""
 
@@ -30,7 +31,7 @@ class LoadedCertificate:
 @dataclass(frozen=True, slots=True)
 class LoadedKey:
     key: PrivateKeyTypes
-    location: str
+    location: FileLocation
     """``file:certs/app.pem#key0``: the input and the key's index among its keys."""
 
 
@@ -48,11 +49,14 @@ class Bundle:
     """Non-fatal remarks about the input (legacy PKCS#12 encryption, skipped PEM blocks)."""
 
 
-def location(source: str, index: int | str) -> str:
-    """``file:certs/app.pfx#0`` (``stdin:#0`` for standard input); keys are ``#key0``."""
-    if source == STDIN:
-        return f"stdin:#{index}"
-    return f"file:{source}#{index}"
+def location(source: str, index: int) -> FileLocation:
+    """``file:certs/app.pfx#0`` (``stdin:#0`` for standard input)."""
+    return FileLocation(source, index)
+
+
+def key_location(source: str, index: int) -> FileLocation:
+    """``file:certs/app.pem#key0``: the ``index``-th private key of the input."""
+    return FileLocation(source, key=index)
 
 
 def display_name(source: str) -> str:
@@ -62,4 +66,4 @@ def display_name(source: str) -> str:
 
 def key_bundle(source: str, key: PrivateKeyTypes) -> Bundle:
     """An input that holds one private key and nothing else."""
-    return Bundle(source, "key", (), (LoadedKey(key, location(source, "key0")),))
+    return Bundle(source, "key", (), (LoadedKey(key, key_location(source, 0)),))

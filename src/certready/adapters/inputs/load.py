@@ -30,6 +30,7 @@ from certready.adapters.inputs.sniff import (
 )
 from certready.core.errors import InputError
 from certready.core.facts import certificate_names
+from certready.core.location import FileLocation
 
 
 def load_bytes(data: bytes, source: str, password: PasswordSource | None = None) -> Bundle:
@@ -91,7 +92,10 @@ def _checked(bundle: Bundle) -> Bundle:
         try:
             certificate_names(loaded.certificate)  # parsed on access; remembered for the facts
         except BAD_DATA as exc:
-            index = loaded.location.rsplit("#", 1)[-1]
+            where = loaded.location
+            index = (
+                where.index if isinstance(where, FileLocation) and where.index is not None else i
+            )
             raise InputError(
                 f"certificate #{index} is damaged: its names cannot be read ({reason(exc)})",
                 location=bundle.source,

@@ -27,6 +27,7 @@ from certready.adapters.inputs.bundle import (
     LoadedCertificate,
     LoadedKey,
     PasswordSource,
+    key_location,
     location,
 )
 from certready.adapters.inputs.der import der_end
@@ -206,7 +207,7 @@ def load_pem(data: bytes, source: str, password: PasswordSource | None) -> Bundl
                 certificates.append(replace(loaded, location=location(source, len(certificates))))
         elif block.label in KEY_LABELS:
             key = private_key(block.text, source, password, where=where, pem=True)
-            keys.append(LoadedKey(key, location(source, f"key{len(keys)}")))
+            keys.append(LoadedKey(key, key_location(source, len(keys))))
         else:
             why = _SKIPPED_LABELS.get(block.label, "not a certificate or private key")
             label = block.label_text

@@ -11,6 +11,7 @@ from certready.adapters.inputs.bundle import (
     LoadedCertificate,
     LoadedKey,
     PasswordSource,
+    key_location,
     location,
 )
 from certready.adapters.inputs.failures import BAD_DATA, reason
@@ -57,7 +58,7 @@ def load_pkcs12(data: bytes, source: str, password: PasswordSource | None) -> Bu
         LoadedCertificate(cert, location(source, i), _friendly(name))
         for i, (cert, name) in enumerate(items)
     )
-    keys = () if loaded.key is None else (LoadedKey(loaded.key, location(source, "key0")),)
+    keys = () if loaded.key is None else (LoadedKey(loaded.key, key_location(source, 0)),)
     if not certificates and not keys:
         raise InputError("a PKCS#12 file with no certificate or key in it", location=source)
     return Bundle(source, "pkcs12", certificates, keys, _pkcs12_notes(data))

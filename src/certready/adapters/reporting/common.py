@@ -11,7 +11,23 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 
 from certready.adapters.profiles import load_policy
-from certready.core.model import Finding, Report, Rule, Severity, TargetResult, TargetStatus
+from certready.core.location import (
+    EndpointLocation,
+    FileLocation,
+    Location,
+    ManifestLocation,
+    TrustLocation,
+)
+from certready.core.model import (
+    ChainElement,
+    Finding,
+    KeyPairing,
+    Report,
+    Rule,
+    Severity,
+    TargetResult,
+    TargetStatus,
+)
 from certready.core.policy import BUILTIN_PROFILES, Policy, default_settings
 from certready.core.rules import catalogue
 from certready.core.rules.registry import analysed_elsewhere
@@ -20,6 +36,23 @@ DEFAULT_EXPIRY_DAYS = 30
 """The timeline's warning window when the policy has no ``validity.expiring-soon`` days."""
 _EXPIRY_RULE = "validity.expiring-soon"
 _EXPIRY_PARAMETER = "days"
+
+
+_PLACEHOLDER = re.compile(r"`([a-z_][a-z0-9_]*)`")
+"""A parameter named in a rule title: `` `days` ``."""
+_DEFAULT_NOTE = re.compile(r"\s*\([^()]*\bby default\)")
+_MARKUP = str.maketrans("", "", "`{}")
+
+
+def _parameter_text(params: object, name: str) -> str:
+    value = getattr(params, name, None)
+    if value is None:
+        return name
+    if isinstance(value, tuple):
+        return ", ".join(str(v) for v in value)
+    if isinstance(value, Severity):
+        return value.label
+    return str(value)
 
 
 @dataclass(frozen=True, slots=True)
@@ -43,6 +76,20 @@ class RenderContext:
     def severity(self, rule: Rule) -> Severity:
         setting = self.policy.settings.get(rule.id)
         return setting.severity if setting else rule.severity
+
+    def title(self, rule_id: str) -> str:
+        """The rule's title in the words of this policy: a parameter written `` `days` `` in the
+        declaration becomes the profile's value ("within 30 days"), and "(30 by default)" goes;
+        no backtick or brace reaches a reader. Empty for an id outside the catalogue."""
+        rule = self.rule(rule_id)
+        if rule is None:
+            return ""
+        setting = self.policy.settings.get(rule.id)
+        params = setting.parameters if setting is not None else rule.params()
+        filled = _PLACEHOLDER.sub(lambda m: _parameter_text(params, m[1]), rule.title)
+        if filled != rule.title:
+            filled = _DEFAULT_NOTE.sub("", filled)
+        return filled.translate(_MARKUP)
 
     @property
     def expiry_days(self) -> int:
@@ -79,9 +126,15 @@ def resolve_context(
 
 
 def verdict(report: Report) -> str:
-    """READY when nothing is at error level and every input could be read."""
-    if report.input_errors:
-        return "NOT READY (some inputs could not be examined)"
+    """READY when nothing is at error level and every input could be read; what could not be
+    examined is said, unreachable servers apart from unreadable inputs."""
+    failed = report.input_errors
+    if failed:
+        unreachable = sum(1 for t in failed if t.status is TargetStatus.UNREACHABLE)
+        unreadable = len(failed) - unreachable
+        parts = [f"{unreachable} unreachable"] if unreachable else []
+        parts += [f"{unreadable} unreadable"] if unreadable else []
+        return f"NOT READY ({', '.join(parts)})"
     if report.worst is Severity.ERROR:
         return "NOT READY"
     return "READY"
@@ -97,7 +150,7 @@ def severity_counts(findings: Iterable[Finding]) -> dict[Severity, int]:
 
 def sorted_findings(findings: Iterable[Finding]) -> list[Finding]:
     """Most severe first, then by rule id and location: the order every report shows."""
-    return sorted(findings, key=lambda f: (-f.severity, f.rule_id, f.location, f.message))
+    return sorted(findings, key=lambda f: (-f.severity, f.rule_id, str(f.location), f.message))
 
 
 # --- which rules ran ------------------------------------------------------------------------------
@@ -121,15 +174,36 @@ def examined(target: TargetResult) -> bool:
     return bool(target.findings) or not target.reason
 
 
-def target_state(target: TargetResult) -> str:
-    """One word for a target: ``input-error``/``unreachable``, ``skipped`` (nothing to lint),
-    else its worst severity (``error``, ``warning``, ``info``) or ``ok``."""
-    if target.status is not TargetStatus.OK:
-        return target.status.value
-    if not examined(target):
-        return "skipped"
-    worst = target.worst
-    return worst.label if worst else "ok"
+def private_key_text(target: TargetResult) -> str:
+    """The private key in a reader's words; empty for a live server (it never sends its key)."""
+    if target.tls is not None or isinstance(target.location, EndpointLocation):
+        return ""
+    if not target.certificates:
+        return ""
+    match target.private_key:
+        case KeyPairing.MATCHES:
+            return "private key matches"
+        case KeyPairing.MISMATCH:
+            return "private key does not match the certificate"
+        case KeyPairing.ABSENT:
+            return "no private key"
+
+
+def timeline_label(name: str, element: ChainElement, target: str) -> str:
+    """``portal.example (production, live)``: a certificate's name with what tells it apart from
+    another of the same name: the environment (``production/portal`` -> ``production``) and
+    whether it was read from a file, presented live or came from a trust store."""
+    origin = element.origin
+    if isinstance(origin, EndpointLocation):
+        kind = "live"
+    elif isinstance(origin, FileLocation):
+        kind = "file"
+    elif isinstance(origin, TrustLocation):
+        kind = "trust store"
+    else:
+        kind = str(origin)
+    environment = target.split("/", 1)[0] if "/" in target else target
+    return f"{name} ({environment}, {kind})"
 
 
 def evaluated_rule_ids(target: TargetResult, context: RenderContext) -> list[str]:
@@ -170,43 +244,27 @@ def _with_finding_ids(ids: list[str], findings: Iterable[Finding]) -> list[str]:
 
 # --- locations ------------------------------------------------------------------------------------
 
-_MANIFEST_LINE = re.compile(r"^(?P<path>.+):(?P<line>[0-9]+)$")
 
+def location_file(location: Location) -> str | None:
+    """The file a location points into: a certificate file or a manifest; ``None`` for a live
+    server, a trust store, standard input's certificates and anything else.
 
-@dataclass(frozen=True, slots=True)
-class ParsedLocation:
-    """A finding's location split into what a report format can point at.
-
-    ``file:certs/app.pem#1`` -> path ``certs/app.pem``, fragment ``1``;
-    ``manifest:deploy.yaml:12`` -> path ``deploy.yaml``, line 12;
-    ``tls://app:443#leaf`` and ``trust:mozilla`` -> no path, a logical name.
+    ``file:certs/app.pem#1`` -> ``certs/app.pem``; ``manifest:deploy.yaml:12`` -> ``deploy.yaml``.
     """
+    if isinstance(location, FileLocation):
+        if location.is_stdin and location.fragment is not None:
+            return None
+        return location.path or None
+    if isinstance(location, ManifestLocation):
+        return location.path or None
+    return None
 
-    text: str
-    kind: str
-    """``file``, ``manifest``, ``tls`` or ``other``."""
-    path: str | None = None
-    line: int | None = None
-    fragment: str | None = None
-    logical: str | None = None
 
-
-def parse_location(location: str) -> ParsedLocation:
-    rest, _, fragment = location.partition("#")
-    frag = fragment or None
-    if rest.startswith("file:") and len(rest) > len("file:"):
-        return ParsedLocation(location, "file", path=rest[len("file:") :], fragment=frag)
-    if rest.startswith("manifest:") and len(rest) > len("manifest:"):
-        body = rest[len("manifest:") :]
-        match = _MANIFEST_LINE.match(body)
-        if match and int(match["line"]) >= 1:
-            return ParsedLocation(
-                location, "manifest", path=match["path"], line=int(match["line"]), fragment=frag
-            )
-        return ParsedLocation(location, "manifest", path=body, fragment=frag)
-    if rest.startswith("tls://"):
-        return ParsedLocation(location, "tls", fragment=frag, logical=rest)
-    return ParsedLocation(location, "other", fragment=frag, logical=rest or location)
+def location_line(location: Location) -> int | None:
+    """The 1-based manifest line a location points at, when it is one."""
+    if isinstance(location, ManifestLocation) and location.line is not None and location.line >= 1:
+        return location.line
+    return None
 
 
 _XML_INVALID = re.compile("[^\t\n\r\x20-\ud7ff\ue000-\ufffd\U00010000-\U0010ffff]")

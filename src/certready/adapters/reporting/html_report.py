@@ -19,16 +19,19 @@ import markupsafe
 from certready import __version__
 from certready.adapters.reporting.common import (
     RenderContext,
+    private_key_text,
     resolve_context,
     severity_counts,
     sorted_findings,
-    target_state,
+    timeline_label,
     verdict,
 )
+from certready.adapters.reporting.summary import Problem, Summary, findings_about, summarize
 from certready.adapters.reporting.timeline import Timeline, TimelineEntry, layout
 from certready.adapters.reporting.visible import visible
 from certready.core.days import days_left
-from certready.core.facts import describe_key, eku_name, key_usage_hex
+from certready.core.facts import describe_key, eku_name, key_usage_text
+from certready.core.location import Location
 from certready.core.model import CertFacts, ChainElement, Finding, Report, Rule, TargetResult
 from certready.core.policy import Policy
 
@@ -40,7 +43,20 @@ class FindingView:
     title: str
     message: str
     location: str | None
+    fix: int | None
+    """The number of its problem in "What to fix first", where its fix is said once."""
+
+
+@dataclass(frozen=True, slots=True)
+class ProblemView:
+    number: int
+    severity: str
+    rule_id: str
+    title: str
+    message: str | None
     remediation: str
+    targets: str
+    """``production/app, test/app`` (and ``+ N more``), or the deployment."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -58,12 +74,19 @@ class TargetView:
     location: str
     status: str
     state: str
-    """``error``, ``warning``, ``info``, ``ok``, ``input-error``, ``unreachable`` or ``skipped``."""
+    """The badge's class: ``ready``, ``not-ready``, ``unreachable``, ``attention``, ``skipped``."""
+    badge: str
+    """``READY``, ``NOT READY``, ``UNREACHABLE``, ``ATTENTION``, ``SKIPPED``."""
     reason: str | None
+    brief: str
+    """One line: the leaf's name, key, expiry, issuer; the connection; the private key."""
     facts: tuple[tuple[str, str], ...]
     leaf: CertificateView | None
     others: tuple[CertificateView, ...]
     findings: tuple[FindingView, ...]
+    """Only what differs from other targets; what several targets share is a problem above."""
+    shared: tuple[tuple[int, str], ...]
+    """The problems told above that apply here as well: (number, rule id)."""
     counts: tuple[tuple[str, int], ...]
     expires: str
     """The leaf's expiry for the summary table, empty when there is no certificate."""
@@ -95,8 +118,7 @@ def certificate_rows(cert: CertFacts, now: dt.datetime) -> tuple[tuple[str, str]
         ("Valid until", f"{_date(cert.not_valid_after)} · {_days(cert, now)}"),
     ]
     if cert.key_usage is not None:
-        names = ", ".join(sorted(cert.key_usage)) or "(no bits)"
-        rows.append(("Key usage", f"{key_usage_hex(cert.key_usage)} ({names})"))
+        rows.append(("Key usage", key_usage_text(cert.key_usage)))
     else:
         rows.append(("Key usage", "(absent)"))
     if cert.extended_key_usage is not None:
@@ -123,34 +145,82 @@ def _certificate_view(element: ChainElement, now: dt.datetime) -> CertificateVie
     cert = element.certificate
     return CertificateView(
         name=cert.display_name,
-        origin=element.origin,
+        origin=str(element.origin),
         key=describe_key(cert.public_key),
         expires=_expires(cert, now),
         rows=certificate_rows(cert, now),
     )
 
 
-def _finding_view(f: Finding, context: RenderContext, target_location: str | None) -> FindingView:
-    rule = context.rule(f.rule_id)
+def _finding_view(
+    f: Finding, context: RenderContext, target_location: Location | None, summary: Summary
+) -> FindingView:
     return FindingView(
         severity=f.severity.label,
         rule_id=f.rule_id,
-        title=rule.title if rule else "",
+        title=context.title(f.rule_id),
         message=f.message,
-        location=f.location if f.location != target_location else None,
-        remediation=f.remediation,
+        location=str(f.location) if f.location != target_location else None,
+        fix=summary.number(f),
     )
 
 
-def _target_view(t: TargetResult, context: RenderContext, now: dt.datetime) -> TargetView:
+def applies_to(problem: Problem) -> str:
+    """``production/app, test/app``; ``+ N more`` past the names kept; the deployment."""
+    names = list(problem.targets)
+    if problem.target_count > len(names):
+        names.append(f"+ {problem.target_count - len(names)} more")
+    if problem.deployment and not names:
+        return "the deployment"
+    if problem.deployment:
+        names.insert(0, "the deployment")
+    return ", ".join(names)
+
+
+def _problem_view(number: int, p: Problem, context: RenderContext) -> ProblemView:
+    return ProblemView(
+        number=number,
+        severity=p.severity.label,
+        rule_id=p.rule_id,
+        title=context.title(p.rule_id),
+        message=p.message if p.said_once or not p.targets else None,
+        remediation=p.remediation,
+        targets=applies_to(p),
+    )
+
+
+def _brief(t: TargetResult, now: dt.datetime) -> str:
+    parts: list[str] = []
+    if t.certificates:
+        leaf = t.certificates[0].certificate
+        parts += [
+            leaf.display_name,
+            describe_key(leaf.public_key),
+            f"expires {_expires(leaf, now)}",
+            f"issuer {leaf.issuer}",
+        ]
+    if t.tls is not None:
+        parts.append(f"{t.tls.protocol} {t.tls.address}")
+    key = private_key_text(t)
+    if key:
+        parts.append(key)
+    return " · ".join(parts)
+
+
+def _target_view(
+    t: TargetResult,
+    context: RenderContext,
+    now: dt.datetime,
+    summary: Summary,
+    index: int,
+    about: tuple[Finding, ...],
+) -> TargetView:
     facts: list[tuple[str, str]] = [("Role", t.role.value)]
     if t.hosts:
         facts.append(("Hosts", ", ".join(t.hosts)))
     if t.tls is not None:
         facts.append(("Connected to", t.tls.address + (f" (SNI {t.tls.sni})" if t.tls.sni else "")))
         facts.append(("TLS", f"{t.tls.protocol} · {t.tls.cipher}"))
-    if t.certificates:
-        facts.append(("Private key", t.private_key.value))
     elements = list(t.certificates)
     for element in t.path:
         if all(
@@ -158,24 +228,36 @@ def _target_view(t: TargetResult, context: RenderContext, now: dt.datetime) -> T
             for e in elements
         ):
             elements.append(element)
-    counts = severity_counts(t.findings)
+    everything = (*t.findings, *about)
+    own = [f for f in sorted_findings(t.findings) if not summary.said_once(f)]
+    shared: dict[int, str] = {}
+    for f in everything:
+        number = summary.number(f)
+        if number is not None and (summary.said_once(f) or f in about):
+            shared[number] = f.rule_id
+    state = summary.states[index]
     return TargetView(
         name=t.target,
-        location=t.location,
+        location=str(t.location),
         status=t.status.value,
-        state=target_state(t),
+        state=state.css,
+        badge=state.badge,
         reason=t.reason,
+        brief=_brief(t, now),
         facts=tuple(facts),
         leaf=_certificate_view(elements[0], now) if elements else None,
         others=tuple(_certificate_view(e, now) for e in elements[1:]),
-        findings=tuple(_finding_view(f, context, t.location) for f in sorted_findings(t.findings)),
-        counts=tuple((s.label, n) for s, n in counts.items()),
+        findings=tuple(_finding_view(f, context, t.location, summary) for f in own),
+        shared=tuple(sorted(shared.items())),
+        counts=tuple((s.label, n) for s, n in severity_counts(everything).items()),
         expires=_expires(elements[0].certificate, now) if elements else "",
     )
 
 
 def timeline_entries(report: Report) -> list[TimelineEntry]:
-    """Every distinct certificate of the report (by SHA-256), with the targets that use it."""
+    """Every distinct certificate of the report (by SHA-256), with the targets that use it; two
+    certificates of the same name are told apart by where they came from (environment, file or
+    live)."""
     seen: dict[str, tuple[ChainElement, list[str]]] = {}
     for t in report.targets:
         for element in (*t.certificates, *t.path):
@@ -183,12 +265,19 @@ def timeline_entries(report: Report) -> list[TimelineEntry]:
             entry = seen.setdefault(fp, (element, []))
             if t.target not in entry[1]:
                 entry[1].append(t.target)
+    names: dict[str, int] = {}
+    for element, _ in seen.values():
+        name = element.certificate.display_name
+        names[name] = names.get(name, 0) + 1
     entries: list[TimelineEntry] = []
     for element, targets in seen.values():
         cert = element.certificate
+        label = cert.display_name
+        if names[label] > 1:
+            label = timeline_label(label, element, targets[0])
         entries.append(
             TimelineEntry(
-                label=cert.display_name,
+                label=label,
                 detail=f"{cert.subject} · {element.origin} · used by {', '.join(targets)}",
                 not_valid_before=cert.not_valid_before,
                 not_valid_after=cert.not_valid_after,
@@ -225,6 +314,8 @@ def render(
     timeline: Timeline = layout(timeline_entries(report), now, context.expiry_days)
     counts = severity_counts(report.all_findings())
     the_verdict = verdict(report)
+    summary = summarize(report)
+    about = findings_about(report)
     return (
         _environment()
         .get_template("report.html.j2")
@@ -237,12 +328,17 @@ def render(
             verdict=the_verdict,
             ready=the_verdict == "READY",
             counts=[(s.label, n) for s, n in counts.items()],
+            states=[(s.css, s.badge, n) for s, n in summary.counts.items() if n],
             target_count=len(report.targets),
-            unreadable=len(report.input_errors),
+            unreadable=summary.unreadable,
+            problems=[_problem_view(i, p, context) for i, p in enumerate(summary.problems, 1)],
             report_findings=[
-                _finding_view(f, context, None) for f in sorted_findings(report.findings)
+                _finding_view(f, context, None, summary) for f in sorted_findings(report.findings)
             ],
-            targets=[_target_view(t, context, now) for t in report.targets],
+            targets=[
+                _target_view(t, context, now, summary, i, about.get(t.target, ()))
+                for i, t in enumerate(report.targets)
+            ],
             timeline=timeline,
         )
     )

@@ -15,10 +15,15 @@ from typing import Any, Literal
 from pydantic import BaseModel, ConfigDict, Field
 
 from certready import __version__
+from certready.adapters.reporting.summary import TargetState, summarize
 from certready.core.facts import describe_key, eku_name, key_usage_hex
 from certready.core.model import ChainElement, Finding, Report, Severity, TargetResult
 
-SCHEMA_VERSION: Literal["1"] = "1"
+SCHEMA_VERSION: Literal["3"] = "3"
+"""2: ``targets[].status`` may be ``skipped``; ``targets[].failure`` says why a live target failed.
+3: ``targets[].state`` (the badge: ready, not_ready, unreachable, attention, skipped) counting the
+deployment findings about the target; ``findings[].about`` names those targets;
+``summary.unreachable`` and ``summary.unreadable`` counted apart."""
 SeverityName = Literal["info", "warning", "error"]
 
 
@@ -74,6 +79,10 @@ class FindingOut(_Model):
     remediation: str
     subject: str | None = None
     fingerprint_sha256: str | None = None
+    about: list[str] = Field(
+        default_factory=list,
+        description="For a deployment finding: the targets it concerns (their `target` names)",
+    )
 
 
 class TlsOut(_Model):
@@ -84,11 +93,39 @@ class TlsOut(_Model):
     handshake_ms: float
 
 
+class FailureOut(_Model):
+    reason: Literal[
+        "dns-failure",
+        "refused",
+        "timeout",
+        "not-tls",
+        "reset",
+        "closed",
+        "certificate-too-large",
+        "handshake-failed",
+        "network-error",
+        "no-certificate",
+        "unparseable-certificate",
+    ] = Field(description="Why a live target could not be examined; a stable value")
+    step: Literal["dns", "connect", "handshake"] = Field(
+        description="How far the connection got: resolving the name, connecting, the handshake"
+    )
+
+
 class TargetOut(_Model):
     target: str
     location: str
-    status: Literal["ok", "input-error", "unreachable"]
+    status: Literal["ok", "input-error", "unreachable", "skipped"] = Field(
+        description="skipped: deliberately not examined (e.g. a file of CA certificates only)"
+    )
+    state: Literal["ready", "not_ready", "unreachable", "attention", "skipped"] = Field(
+        description="The target's one state, from its status, its findings and the deployment "
+        "findings about it: not_ready (an error, or unreadable), attention (warnings only), ready"
+    )
     reason: str | None
+    failure: FailureOut | None = Field(
+        description="For an unreachable (or unparseable) live target: the reason as a stable value"
+    )
     role: Literal["ssl", "sts"]
     hosts: list[str]
     private_key: Literal["absent", "matches", "mismatch"]
@@ -105,11 +142,13 @@ class SummaryOut(_Model):
     warnings: int
     info: int
     input_errors: int
+    unreachable: int = Field(description="Live targets that could not be reached")
+    unreadable: int = Field(description="Inputs that could not be read (not unreachable servers)")
     worst: SeverityName | None
 
 
 class ReportOut(_Model):
-    schema_version: Literal["1"] = SCHEMA_VERSION
+    schema_version: Literal["3"] = SCHEMA_VERSION
     tool: str = "certready"
     tool_version: str
     command: str
@@ -125,7 +164,7 @@ def certificate_out(element: ChainElement) -> CertificateOut:
     f = element.certificate
     san = f.subject_alt_name
     return CertificateOut(
-        origin=element.origin,
+        origin=str(element.origin),
         subject=f.subject,
         issuer=f.issuer,
         serial_number=f.serial_number,
@@ -165,20 +204,28 @@ def finding_out(f: Finding) -> FindingOut:
         rule_id=f.rule_id,
         severity=f.severity.label,  # type: ignore[arg-type]
         message=f.message,
-        location=f.location,
+        location=str(f.location),
         remediation=f.remediation,
         subject=f.subject,
         fingerprint_sha256=f.fingerprint_sha256,
+        about=list(f.about),
     )
 
 
-def target_out(t: TargetResult) -> TargetOut:
+def target_out(t: TargetResult, state: TargetState) -> TargetOut:
     tls = t.tls
     return TargetOut(
         target=t.target,
-        location=t.location,
+        location=str(t.location),
         status=t.status.value,
+        state=state.value,
         reason=t.reason,
+        failure=FailureOut(
+            reason=t.failure.reason.value,
+            step=t.failure.step.value,
+        )
+        if t.failure
+        else None,
         role=t.role.value,
         hosts=list(t.hosts),
         private_key=t.private_key.value,
@@ -200,6 +247,7 @@ def target_out(t: TargetResult) -> TargetOut:
 
 def report_out(report: Report) -> ReportOut:
     worst = report.worst
+    summary = summarize(report)
     return ReportOut(
         tool_version=__version__,
         command=report.command,
@@ -212,10 +260,14 @@ def report_out(report: Report) -> ReportOut:
             warnings=report.count(Severity.WARNING),
             info=report.count(Severity.INFO),
             input_errors=len(report.input_errors),
+            unreachable=summary.counts[TargetState.UNREACHABLE],
+            unreadable=summary.unreadable,
             worst=worst.label if worst else None,  # type: ignore[arg-type]
         ),
         findings=[finding_out(f) for f in report.findings],
-        targets=[target_out(t) for t in report.targets],
+        targets=[
+            target_out(t, state) for t, state in zip(report.targets, summary.states, strict=True)
+        ],
     )
 
 
@@ -227,7 +279,7 @@ def generated_schema() -> dict[str, Any]:
     """The JSON Schema of :class:`ReportOut`, as checked in beside this module."""
     schema = ReportOut.model_json_schema(mode="serialization")
     schema["$schema"] = "https://json-schema.org/draft/2020-12/schema"
-    schema["$id"] = "https://certready.invalid/schema/report-1.json"
+    schema["$id"] = f"https://certready.invalid/schema/report-{SCHEMA_VERSION}.json"
     return schema
 
 

@@ -18,12 +18,13 @@ from collections.abc import Sequence
 from certready.adapters.reporting.common import (
     evaluated_rule_ids,
     examined,
-    parse_location,
+    location_file,
     report_rule_ids,
     resolve_context,
     xml_safe,
 )
-from certready.core.model import Finding, Report, Rule, Severity, TargetStatus
+from certready.core.location import Location
+from certready.core.model import Finding, Report, Rule, Severity
 from certready.core.policy import Policy
 
 _FAILING = Severity.WARNING
@@ -61,8 +62,8 @@ def _finding_text(f: Finding) -> str:
     return xml_safe(f"{f.severity.label}: {f.message}\nat {f.location}\nfix: {f.remediation}")
 
 
-def _file_of(location: str) -> str | None:
-    return parse_location(location).path
+def _file_of(location: Location) -> str | None:
+    return location_file(location)
 
 
 def _rule_case(suite: _Suite, classname: str, rule_id: str, findings: Sequence[Finding]) -> None:
@@ -104,11 +105,11 @@ def render(
         finish(suite)
     for target in report.targets:
         suite = _Suite(target.target, timestamp, _file_of(target.location))
-        suite.prop("location", target.location)
+        suite.prop("location", str(target.location))
         suite.prop("role", target.role.value)
         if target.hosts:
             suite.prop("hosts", ",".join(target.hosts))
-        if target.status is not TargetStatus.OK:
+        if target.status.failed:
             case = suite.case(target.target, "examined")
             suite.errors += 1
             ET.SubElement(

@@ -23,12 +23,14 @@ from urllib.parse import quote
 from certready import __version__
 from certready.adapters.reporting.common import (
     RenderContext,
-    parse_location,
+    location_file,
+    location_line,
     resolve_context,
     sorted_findings,
     verdict,
 )
-from certready.core.model import Finding, Report, Rule, Severity, TargetStatus
+from certready.core.location import STDIN, EndpointLocation, FileLocation, Location
+from certready.core.model import Finding, Report, Rule, Severity
 from certready.core.policy import Policy
 
 SARIF_SCHEMA = "https://json.schemastore.org/sarif-2.1.0.json"
@@ -45,22 +47,30 @@ def artifact_uri(path: str) -> str:
     return quote(posix, safe="/")
 
 
-def sarif_location(location: str) -> dict[str, Any]:
-    parsed = parse_location(location)
-    out: dict[str, Any] = {"message": {"text": location}}
-    if parsed.path is not None and parsed.path != "-":
-        physical: dict[str, Any] = {"artifactLocation": {"uri": artifact_uri(parsed.path)}}
-        if parsed.line is not None:
-            physical["region"] = {"startLine": parsed.line}
+def sarif_location(location: Location) -> dict[str, Any]:
+    text = str(location)
+    out: dict[str, Any] = {"message": {"text": text}}
+    path = location_file(location)
+    if path is not None and path != STDIN:
+        physical: dict[str, Any] = {"artifactLocation": {"uri": artifact_uri(path)}}
+        line = location_line(location)
+        if line is not None:
+            physical["region"] = {"startLine": line}
         out["physicalLocation"] = physical
     else:
-        name = parsed.logical or location
-        if name.startswith("tls://"):
-            name = name[len("tls://") :]
         out["logicalLocations"] = [
-            {"name": name, "fullyQualifiedName": location, "kind": "resource"}
+            {"name": _logical_name(location), "fullyQualifiedName": text, "kind": "resource"}
         ]
     return out
+
+
+def _logical_name(location: Location) -> str:
+    """A live server by its ``host:port``; standard input's certificates as ``stdin:``."""
+    if isinstance(location, EndpointLocation):
+        return location.route
+    if isinstance(location, FileLocation) and location.is_stdin and location.fragment is not None:
+        return "stdin:"
+    return str(location)
 
 
 def _rule_descriptor(rule_id: str, context: RenderContext) -> dict[str, Any]:
@@ -82,7 +92,7 @@ def _rule_descriptor(rule_id: str, context: RenderContext) -> dict[str, Any]:
 
 
 def _fingerprint(f: Finding, target: str) -> str:
-    key = "\x1f".join((f.rule_id, target, f.location, f.fingerprint_sha256 or "", f.message))
+    key = "\x1f".join((f.rule_id, target, str(f.location), f.fingerprint_sha256 or "", f.message))
     return hashlib.sha256(key.encode("utf-8")).hexdigest()
 
 
@@ -124,7 +134,7 @@ def render(
             "locations": [sarif_location(t.location)],
         }
         for t in report.targets
-        if t.status is not TargetStatus.OK
+        if t.status.failed
     ]
     invocation: dict[str, Any] = {
         "executionSuccessful": True,

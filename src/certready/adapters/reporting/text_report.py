@@ -7,18 +7,41 @@ returns the same lines as plain text, 120 columns wide, for ``--output`` and pip
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Sequence
 from io import StringIO
 
 from rich.console import Console
 from rich.markup import escape as markup_escape
 
-from certready.adapters.reporting.common import verdict
+from certready.adapters.reporting.common import (
+    private_key_text,
+    resolve_context,
+    sorted_findings,
+    verdict,
+)
+from certready.adapters.reporting.summary import Summary, TargetState, findings_about, summarize
 from certready.adapters.reporting.visible import visible
 from certready.core.days import days_left, days_text
 from certready.core.facts import describe_key
-from certready.core.model import CertFacts, Report, Severity, TargetResult, TargetStatus
+from certready.core.model import (
+    CertFacts,
+    Finding,
+    Report,
+    Rule,
+    Severity,
+    TargetResult,
+    TargetStatus,
+)
+from certready.core.policy import Policy
 
 STYLE = {Severity.ERROR: "bold red", Severity.WARNING: "yellow", Severity.INFO: "cyan"}
+STATE_STYLE = {
+    TargetState.READY: "green",
+    TargetState.NOT_READY: "bold red",
+    TargetState.UNREACHABLE: "bold red",
+    TargetState.ATTENTION: "yellow",
+    TargetState.SKIPPED: "dim",
+}
 
 
 def escape(text: str) -> str:
@@ -34,81 +57,131 @@ def _expiry(cert: CertFacts, now: dt.datetime) -> str:
     return f"expires {date} ({days_text(days)})"
 
 
-def _target_line(target: TargetResult, now: dt.datetime) -> str:
-    if target.status is not TargetStatus.OK:
-        return f"[bold red]✗ {escape(target.target)}[/]  [red]{target.status.value}[/]: {escape(target.reason or '')}"
-    worst = target.worst
-    mark = (
-        "[green]✓[/]"
-        if worst is None or worst < Severity.WARNING
-        else f"[{STYLE[worst]}]{'✗' if worst is Severity.ERROR else '!'}[/]"
+_MARK = {
+    TargetState.READY: "[green]✓[/]",
+    TargetState.NOT_READY: "[bold red]✗[/]",
+    TargetState.UNREACHABLE: "[bold red]✗[/]",
+    TargetState.ATTENTION: "[yellow]![/]",
+    TargetState.SKIPPED: "[dim]-[/]",
+}
+
+
+def _target_line(target: TargetResult, now: dt.datetime, state: TargetState) -> str:
+    """``✗ name  NOT READY  leaf · key · expiry · issuer``, or the reason it was not examined."""
+    head = (
+        f"{_MARK[state]} [bold]{escape(target.target)}[/]  [{STATE_STYLE[state]}]{state.badge}[/]"
     )
+    if target.status.failed:
+        return f"{head}: {escape(target.reason or '')}"
     if not target.certificates:
-        return f"{mark} [bold]{escape(target.target)}[/]"
+        return head
     leaf = target.certificates[0].certificate
     parts = [describe_key(leaf.public_key), _expiry(leaf, now), f"issuer {leaf.issuer}"]
     if target.tls is not None:
         parts.insert(0, f"{target.tls.protocol} {target.tls.address}")
+    key = private_key_text(target)
+    if key:
+        parts.append(key)
     detail = " · ".join(escape(p) for p in parts)
-    return f"{mark} [bold]{escape(target.target)}[/]  {escape(leaf.display_name)}  [dim]{detail}[/]"
+    return f"{head}  {escape(leaf.display_name)}  [dim]{detail}[/]"
 
 
-def render(report: Report) -> str:
+def render(
+    report: Report, policy: Policy | None = None, *, rules: Sequence[Rule] | None = None
+) -> str:
     """The report as plain text: no colour, no wrapping of long lines."""
     buffer = StringIO()
     print_report(
-        report, Console(file=buffer, no_color=True, width=120, soft_wrap=True, emoji=False)
+        report,
+        Console(file=buffer, no_color=True, width=120, soft_wrap=True, emoji=False),
+        policy,
+        rules=rules,
     )
     return buffer.getvalue()
 
 
-def print_report(report: Report, console: Console) -> None:
+def print_report(
+    report: Report,
+    console: Console,
+    policy: Policy | None = None,
+    *,
+    rules: Sequence[Rule] | None = None,
+) -> None:
+    """The report on ``console``: what to fix first, the deployment, each target, a summary line.
+    ``policy`` words the rule titles (the report's built-in profile when not given)."""
     now = report.generated_at
+    summary = summarize(report)
+    context = resolve_context(report, policy, rules)
     header = f"certready {report.command} · profile {report.profile}"
     if report.title:
         header = f"{report.title} · {header}"
     console.print(f"[bold]{escape(header)}[/] · {now:%Y-%m-%d %H:%M} UTC")
     console.print()
-    for finding in report.findings:
-        _print_finding(
-            console,
-            finding.severity,
-            finding.rule_id,
-            finding.message,
-            finding.remediation,
-            finding.location,
-        )
-    if report.findings:
+    if summary.problems:
+        console.print("[bold]What to fix first[/]")
+        for rank, p in enumerate(summary.problems, 1):
+            names = list(p.targets)
+            if p.target_count > len(names):
+                names.append(f"+ {p.target_count - len(names)} more")
+            if p.deployment:
+                names.insert(0, "the deployment")
+            title = context.title(p.rule_id) or p.rule_id
+            console.print(
+                f"{rank:>3}. [{STYLE[p.severity]}]{p.severity.label:<7}[/] [bold]{escape(title)}[/]"
+                f"  [dim]{p.rule_id}[/]"
+            )
+            console.print(f"            on {escape(', '.join(names))}")
+            if p.said_once and p.message is not None:
+                console.print(f"            {escape(p.message)}")
+            console.print(f"            [dim]fix: {escape(p.remediation)}[/]")
         console.print()
-    for target in report.targets:
-        console.print(_target_line(target, now))
+    if report.findings:
+        console.print("[bold]Deployment[/] (most severe first)")
+        for finding in sorted_findings(report.findings):
+            _print_finding(console, finding, summary, str(finding.location))
+        console.print()
+    about = findings_about(report)
+    for target, state in zip(report.targets, summary.states, strict=True):
+        console.print(_target_line(target, now, state))
         if target.status is TargetStatus.OK and target.reason:
             console.print(f"    [dim]{escape(target.reason)}[/]")
-        for f in sorted(target.findings, key=lambda f: (-f.severity, f.rule_id)):
-            where = f.location if f.location != target.location else None
-            _print_finding(console, f.severity, f.rule_id, f.message, f.remediation, where)
+        attached = about.get(target.target, ())
+        shared: dict[int, str] = {}
+        for f in sorted_findings((*target.findings, *attached)):
+            number = summary.number(f)
+            if number is not None and (summary.said_once(f) or f in attached):
+                shared[number] = f.rule_id
+                continue
+            where = str(f.location) if f.location != target.location else None
+            _print_finding(console, f, summary, where)
+        if shared:
+            also = "; ".join(f"fix {n} {rule_id}" for n, rule_id in sorted(shared.items()))
+            console.print(f"    [dim]also: {escape(also)}[/]")
     console.print()
+    console.print(_summary_line(report, summary))
+
+
+def _summary_line(report: Report, summary: Summary) -> str:
     errors, warnings, infos = (
         report.count(s) for s in (Severity.ERROR, Severity.WARNING, Severity.INFO)
     )
-    summary = f"{len(report.targets)} target(s) · {errors} error(s) · {warnings} warning(s) · {infos} info"
-    if report.input_errors:
-        summary += f" · {len(report.input_errors)} unreadable"
+    states = " · ".join(f"{n} {state.badge.lower()}" for state, n in summary.counts.items() if n)
+    line = f"{len(report.targets)} target(s)"
+    if states:
+        line += f" ({states})"
+    line += f" · {errors} error(s) · {warnings} warning(s) · {infos} info"
+    if summary.unreadable:
+        line += f" · {summary.unreadable} unreadable"
     style = "bold green" if verdict(report) == "READY" else "bold red"
-    console.print(f"{summary} → [{style}]{verdict(report)}[/]")
+    return f"{escape(line)} → [{style}]{verdict(report)}[/]"
 
 
-def _print_finding(
-    console: Console,
-    severity: Severity,
-    rule_id: str,
-    message: str,
-    remediation: str,
-    where: str | None,
-) -> None:
+def _print_finding(console: Console, f: Finding, summary: Summary, where: str | None) -> None:
+    number = summary.number(f)
+    ref = f" [dim](fix {number})[/]" if number is not None else ""
     console.print(
-        f"    [{STYLE[severity]}]{severity.label:<7}[/] [bold]{rule_id}[/]  {escape(message)}"
+        f"    [{STYLE[f.severity]}]{f.severity.label:<7}[/] [bold]{f.rule_id}[/]  "
+        f"{escape(f.message)}{ref}"
     )
     if where:
         console.print(f"            [dim]at {escape(where)}[/]")
-    console.print(f"            [dim]fix: {escape(remediation)}[/]")

@@ -10,6 +10,7 @@ from cryptography import x509
 from certready.adapters.inputs import lenient_certificates, load_bytes, read_input
 from certready.adapters.trust.model import TrustStore
 from certready.core.errors import InputError
+from certready.core.location import TrustKind, TrustLocation
 
 TRUST_SUFFIXES = {".pem", ".crt", ".cer", ".der", ".ca-bundle", ".p7b", ".p7c"}
 
@@ -47,9 +48,9 @@ def load_trust_path(spec: str) -> TrustStore:
         anchors = [c for f in files for c in read_certificates(f)]
         if not anchors:
             raise InputError("folder holds no certificate file", location=spec)
-        return TrustStore(f"trust:dir:{spec}", tuple(anchors))
+        return TrustStore(TrustLocation(TrustKind.DIRECTORY, spec), tuple(anchors))
     if not path.exists():
         raise InputError(
             "no such file or folder (--trust takes mozilla, system, or a path)", location=spec
         )
-    return TrustStore(f"trust:file:{spec}", tuple(read_certificates(path)))
+    return TrustStore(TrustLocation(TrustKind.FILE, spec), tuple(read_certificates(path)))

@@ -9,8 +9,7 @@ import certifi
 
 from certready.adapters.inputs import lenient_certificates, read_bytes
 from certready.adapters.trust.model import TrustStore
-
-LABEL = "trust:mozilla"
+from certready.core.location import MOZILLA
 
 
 @functools.cache
@@ -21,4 +20,4 @@ def load_mozilla() -> TrustStore:
         # some certifi roots have serial 0: deprecated today, not our user's problem
         warnings.simplefilter("ignore")
         anchors = tuple(lenient_certificates(data))
-    return TrustStore(LABEL, anchors)
+    return TrustStore(MOZILLA, anchors)

@@ -26,8 +26,9 @@ from certready.adapters.inputs import lenient_certificates, read_bytes
 from certready.adapters.trust.model import TrustStore
 from certready.core.errors import InputError
 from certready.core.facts import EKU_SERVER_AUTH
+from certready.core.location import SYSTEM
 
-LABEL = "trust:system"
+LABEL = str(SYSTEM)
 
 LINUX_BUNDLES = (
     "/etc/ssl/certs/ca-certificates.crt",  # Debian, Ubuntu, Gentoo, Arch
@@ -72,7 +73,7 @@ def load_linux(
             if path.is_file():
                 certs = lenient_certificates(read_bytes(str(path)))
                 if certs:
-                    return TrustStore(LABEL, tuple(certs))
+                    return TrustStore(SYSTEM, tuple(certs))
         for name in dirs:
             folder = Path(name)
             if folder.is_dir():
@@ -81,7 +82,7 @@ def load_linux(
                     if f.is_file() and f.suffix in {".pem", ".crt", ".0"}:
                         certs.extend(lenient_certificates(read_bytes(str(f))))
                 if certs:
-                    return TrustStore(LABEL, tuple(_unique(certs)))
+                    return TrustStore(SYSTEM, tuple(_unique(certs)))
     raise InputError("no system CA bundle found (looked in /etc/ssl, /etc/pki)", location=LABEL)
 
 
@@ -98,7 +99,7 @@ def load_macos(run: RunCommand, keychains: Sequence[str] = MACOS_KEYCHAINS) -> T
             certs.extend(lenient_certificates(out))
     if not certs:
         raise InputError("the security tool listed no certificate", location=LABEL)
-    return TrustStore(LABEL, tuple(_unique(certs)))
+    return TrustStore(SYSTEM, tuple(_unique(certs)))
 
 
 def load_windows(enum_certificates: EnumCertificates) -> TrustStore:
@@ -114,7 +115,7 @@ def load_windows(enum_certificates: EnumCertificates) -> TrustStore:
     intermediates = [c for c, _ in _windows_store(enum_certificates, "CA")]
     if not anchors:
         raise InputError("the Windows ROOT store holds no certificate", location=LABEL)
-    return TrustStore(LABEL, tuple(_unique(anchors)), tuple(_unique(intermediates)))
+    return TrustStore(SYSTEM, tuple(_unique(anchors)), tuple(_unique(intermediates)))
 
 
 def _windows_store(

@@ -17,6 +17,7 @@ from dataclasses import dataclass
 
 from certready.core.deployment import Platform, ServerRole, ServerSpec, Topology
 from certready.core.hostnames import is_ip_address
+from certready.core.location import Location
 from certready.core.model import CertFacts, KeyPairing, Severity
 from certready.core.proxy import parse_bypass
 from certready.core.rules.names import host_covered as san_covers
@@ -50,7 +51,7 @@ class TopologyIssue:
 
     rule_id: str
     message: str
-    location: str
+    location: Location
     certificate: CertFacts | None = None
     remediation: str | None = None
 
@@ -481,7 +482,7 @@ def _served_certificates(t: Topology) -> Iterator[TopologyIssue]:
         seen = t.observed(server)
         if seen.leaf is None:
             continue
-        served: list[tuple[str | None, CertFacts, str]] = (
+        served: list[tuple[str | None, CertFacts, Location | None]] = (
             [(None, seen.served, seen.served_location)] if seen.served else []
         )
         served += seen.served_by_name

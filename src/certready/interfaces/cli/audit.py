@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from contextlib import nullcontext
 from pathlib import Path
 from typing import Annotated
 
@@ -23,6 +24,7 @@ from certready.interfaces.cli.options import (
     timeout_option,
 )
 from certready.interfaces.cli.output import emit_report, exit_status
+from certready.interfaces.cli.progress import live_progress
 from certready.interfaces.cli.recording import (
     DbOption,
     RecordOption,
@@ -95,10 +97,14 @@ def register(app: typer.Typer) -> None:
         """
         streams = current_streams()
         recorder = start_recording("audit", db, record, manifest=manifest)
-        options = AuditOptions(
-            policy=load_policy(profile) if profile else None, scan=live, timeout=timeout
-        )
-        report, policy = audit_with_policy(manifest, options)
+        with live_progress(streams, None, "connecting") if live else nullcontext() as waiting:
+            options = AuditOptions(
+                policy=load_policy(profile) if profile else None,
+                scan=live,
+                timeout=timeout,
+                progress=waiting,
+            )
+            report, policy = audit_with_policy(manifest, options)
         emit_report(report, fmt, output, streams, policy=policy)
         status = exit_status(report, fail_on.threshold())  # an unreachable endpoint: an error
         return finish_recording(recorder, report, status, streams)

@@ -42,7 +42,7 @@ def emit_report(
         for target in report.input_errors:
             streams.error(f"{target.target}: {target.reason}")
     if fmt == "text" and output is None:
-        print_report(report, streams.out)
+        print_report(report, streams.out, policy)
         return
     try:
         render = renderer(fmt, policy)

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-from contextlib import contextmanager
 from dataclasses import replace
 from typing import Annotated
 
@@ -12,7 +10,6 @@ import typer
 from certready.adapters.inputs import read_bytes
 from certready.adapters.profiles import load_policy
 from certready.core.errors import InputError, UsageError
-from certready.core.model import TargetResult
 from certready.core.targets import parse_resolve, parse_target, parse_targets_file
 from certready.interfaces.cli.common import Streams
 from certready.interfaces.cli.main import current_streams
@@ -31,6 +28,7 @@ from certready.interfaces.cli.options import (
     timeout_option,
 )
 from certready.interfaces.cli.output import emit_report, exit_status
+from certready.interfaces.cli.progress import live_progress
 from certready.interfaces.cli.recording import (
     DbOption,
     RecordOption,
@@ -40,7 +38,6 @@ from certready.interfaces.cli.recording import (
 )
 from certready.services.chain import make_chain_options
 from certready.services.scan import (
-    Progress,
     ScanOptions,
     TargetInput,
     expected_issuers,
@@ -158,9 +155,13 @@ def register(app: typer.Typer) -> None:
         )
         if chain_options.at is not None:  # --at moves the whole check, dates rules included
             options = replace(options, now=chain_options.at)
-        with _progress(streams, len(items)) as advance:
-            each = record_each(recorder, options.policy.name, then=advance)
-            report = scan_endpoints(items, options, progress=each)
+        with live_progress(streams, len(items), "scanning") as waiting:
+            each = record_each(
+                recorder, options.policy.name, then=waiting.finished if waiting else None
+            )
+            report = scan_endpoints(
+                items, options, progress=each, started=waiting.started if waiting else None
+            )
         emit_report(report, fmt, output, streams, policy=options.policy)
         status = exit_status(report, fail_on.threshold())
         return finish_recording(recorder, report, status, streams)
@@ -183,31 +184,6 @@ def _read_targets_file(name: str, streams: Streams) -> list[TargetInput]:
         reason = f"not UTF-8 text (byte {exc.start})"
         raise InputError(f"cannot read targets file: {reason}", location=name) from None
     return list(parse_targets_file(text, "stdin" if name == "-" else name))
-
-
-@contextmanager
-def _progress(streams: Streams, total: int) -> Iterator[Progress | None]:
-    """A rich progress bar on a terminal (stderr), nothing when piped."""
-    if not streams.err.is_terminal:
-        yield None
-        return
-    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn
-
-    bar = Progress(
-        TextColumn("scanning"),
-        BarColumn(),
-        MofNCompleteColumn(),
-        TextColumn("{task.fields[last]}"),
-        console=streams.err,
-        transient=True,
-    )
-    task = bar.add_task("scan", total=total, last="")
-
-    def advance(result: TargetResult) -> None:
-        bar.update(task, advance=1, last=result.target)
-
-    with bar:
-        yield advance
 
 
 __all__ = ["register"]

@@ -20,13 +20,12 @@ from certready.core.days import days_left, days_text
 from certready.core.errors import InputError, UsageError
 from certready.core.facts import (
     EKU_NAMES,
-    KEY_USAGE_BITS,
-    KEY_USAGE_WORDS,
     colon_hex,
     describe_key,
-    key_usage_hex,
+    key_usage_text,
 )
 from certready.core.issuer_link import issued_by
+from certready.core.location import EndpointLocation, FileLocation, Location, TrustLocation
 from certready.core.model import CertFacts, ChainElement, KeyPairing
 from certready.interfaces.cli.common import ExitStatus
 from certready.interfaces.cli.main import current_streams
@@ -138,8 +137,7 @@ def certificate_rows(
     if f.key_usage is None:
         row("Key Usage", "(none)")
     else:
-        words = [KEY_USAGE_WORDS[b] for b in KEY_USAGE_BITS if b in f.key_usage]
-        row("Key Usage", f"{', '.join(words) or '(no bits)'} ({key_usage_hex(f.key_usage)})")
+        row("Key Usage", key_usage_text(f.key_usage))
     if f.extended_key_usage is None:
         row("Enhanced Key Usage", "(none)")
     else:
@@ -237,7 +235,7 @@ def _print_inspected(item: Inspected, console: Console, now: dt.datetime) -> Non
         )
         console.print()
         console.print(
-            f"  [bold]#{i}[/] {role}: {escape(element.certificate.display_name)}  [dim]{escape(element.origin)}[/]"
+            f"  [bold]#{i}[/] {role}: {escape(element.certificate.display_name)}  [dim]{escape(str(element.origin))}[/]"
         )
         friendly = item.friendly_names[i] if i < len(item.friendly_names) else None
         for label, value in certificate_rows(element, now, friendly_name=friendly):
@@ -268,15 +266,16 @@ Examples:
 """
 
 
-def origin_words(origin: str) -> str:
-    """``file:app.pem#1`` -> ``file app.pem #1``; ``trust:mozilla`` -> ``trust store mozilla``."""
-    if origin.startswith("trust:"):
-        return f"trust store {origin.removeprefix('trust:')}"
-    if origin.startswith("tls://"):
-        return f"served by {origin}"
-    if origin.startswith("file:"):
-        return f"file {origin.removeprefix('file:')}"
-    return origin
+def origin_words(origin: Location) -> str:
+    """``file:app.pem#1`` -> ``file app.pem#1``; ``trust:mozilla`` -> ``trust store mozilla``."""
+    text = str(origin)
+    if isinstance(origin, TrustLocation):
+        return f"trust store {text.removeprefix('trust:')}"
+    if isinstance(origin, EndpointLocation):
+        return f"served by {text}"
+    if isinstance(origin, FileLocation) and not (origin.is_stdin and origin.fragment):
+        return f"file {text.removeprefix('file:')}"
+    return text
 
 
 def _print_path(item: Inspected, console: Console) -> None:
