@@ -70,3 +70,15 @@ def test_control_an_end_entity_server_certificate_is_ready(tmp_path: Path, ca: T
     status, report = _lint_json(str(path), "--host", ROUTER, "--trust", str(ca.root_file(tmp_path)))
     assert [f for f in report["targets"][0]["findings"] if f["severity"] != "info"] == []
     assert status == 0
+
+
+def test_control_a_root_ca_alone_with_host_stays_only_ca_certificates(
+    tmp_path: Path, ca: TestCA
+) -> None:
+    """A root names no host (no subjectAltName): a wrong file, not a server certificate; an
+    audit says "holds no server certificate" for it (tests/test_skipped_status.py)."""
+    path = write_pem(tmp_path / "root.pem", ca.root.cert)
+    status, report = _lint_json(str(path), "--host", ROUTER)
+    (target,) = report["targets"]
+    assert target["status"] == "skipped" and not target["findings"]
+    assert status == 0

@@ -69,14 +69,20 @@ def key_pairing(leaf: CertFacts, keys: Sequence[LoadedKey]) -> KeyPairing:
 
 
 def choose_leaf(
-    facts: Sequence[CertFacts], keys: Sequence[LoadedKey], *, presented: bool = False
+    facts: Sequence[CertFacts],
+    keys: Sequence[LoadedKey],
+    *,
+    presented: bool = False,
+    served: bool = False,
 ) -> int | None:
     """Index of the end-entity certificate of a bundle; ``None`` when it holds only CAs.
 
     The certificate a supplied key belongs to wins; otherwise the first non-CA certificate. When
     the bundle is what a host presents (a served chain, an audited server's file, a lint with
-    ``--host``), its first certificate is the server's even with CA:TRUE: a router's self-signed
-    appliance certificate is judged, not skipped (RFC 5280 §4.2.1.9; Firefox refuses it).
+    ``--host``), its first certificate is the server's even with CA:TRUE when it names hosts (a
+    subjectAltName): a router's self-signed appliance certificate is judged, not skipped (RFC 5280
+    §4.2.1.9; Firefox refuses it), while a file holding a root CA alone stays "only CA
+    certificates". What a live server ``served`` is its certificate whatever it holds.
     """
     if keys:
         for i, f in enumerate(facts):
@@ -85,7 +91,9 @@ def choose_leaf(
     for i, f in enumerate(facts):
         if not f.is_ca:
             return i
-    return 0 if presented and facts else None
+    if facts and (served or (presented and facts[0].subject_alt_name is not None)):
+        return 0
+    return None
 
 
 def analyse(
@@ -135,7 +143,9 @@ def analyse_detailed(
     facts = [options.facts_cache.facts(c.certificate) for c in certificates]
     elements = tuple(ChainElement(f, c.location) for f, c in zip(facts, certificates, strict=True))
     if leaf_index is None:
-        leaf_index = choose_leaf(facts, keys, presented=presented or served or bool(options.hosts))
+        leaf_index = choose_leaf(
+            facts, keys, presented=presented or bool(options.hosts), served=served
+        )
     if leaf_index is None:
         return TargetResult(
             target=target,
