@@ -237,6 +237,16 @@ class Context(Protocol):
 
 
 @dataclass(frozen=True, slots=True)
+class KeyOrigin:
+    """A private key given with a certificate that it does not belong to."""
+
+    location: FileLocation
+    """Where the key came from (``file:app.key#key0``)."""
+    belongs_to: str | None = None
+    """The certificate (or manifest server) it does belong to, in words, when one was given."""
+
+
+@dataclass(frozen=True, slots=True)
 class RuleContext:
     """What a certificate rule sees: the leaf, what came with it, who connects to it, and when."""
 
@@ -258,6 +268,9 @@ class RuleContext:
     """The chain ends in a public root store (Mozilla's); ``None`` when not determined."""
     served: bool = False
     """The certificates were presented by a live server (not read from files)."""
+    foreign_key: KeyOrigin | None = None
+    """With ``private_key`` MISMATCH: the key given that is not the leaf's, when it came from
+    elsewhere (a key file given beside the certificate)."""
 
     @property
     def subject_certificate(self) -> CertFacts:

@@ -21,6 +21,7 @@ from certready.core.location import FileLocation
 from certready.core.model import (
     CertFacts,
     ChainElement,
+    KeyOrigin,
     KeyPairing,
     Report,
     Role,
@@ -132,12 +133,15 @@ def analyse_detailed(
     served: bool = False,
     presented: bool = False,
     companions: Sequence[LoadedCertificate] = (),
+    foreign_key: KeyOrigin | None = None,
     leaf_index: int | None = None,
     rules: Iterable[Rule] | None = None,
 ) -> tuple[TargetResult, ChainAnalysis | None]:
     """:func:`analyse`, plus the chain analysis itself (its strict verdict, for conformance runs).
 
-    ``leaf_index`` forces which certificate is the leaf (default: :func:`choose_leaf`); ``rules``
+    ``foreign_key``: a key given beside the certificates that belongs to none of them (the leaf
+    then has a MISMATCH pairing naming it). ``leaf_index`` forces which certificate is the leaf
+    (default: :func:`choose_leaf`); ``rules``
     restricts the rules evaluated (default: the whole catalogue, as the policy enables it).
     """
     facts = [options.facts_cache.facts(c.certificate) for c in certificates]
@@ -159,6 +163,8 @@ def analyse_detailed(
     leaf = facts[leaf_index]
     ordered = (elements[leaf_index], *elements[:leaf_index], *elements[leaf_index + 1 :])
     pairing = key_pairing(leaf, keys)
+    if pairing is KeyPairing.ABSENT and foreign_key is not None:
+        pairing = KeyPairing.MISMATCH
     analysis: ChainAnalysis | None = None
     if options.chain is not None and options.role is Role.SSL:
         analysis = analyse_chain(
@@ -181,6 +187,7 @@ def analyse_detailed(
         others=tuple(e.certificate for e in ordered[1:]),
         private_key=pairing,
         served=served,
+        foreign_key=foreign_key if pairing is KeyPairing.MISMATCH else None,
         path=analysis.path or None if analysis else None,
         issuer_is_public=analysis.issuer_is_public if analysis else None,
     )
@@ -255,14 +262,8 @@ def lint(
         k for item in items if isinstance(item, Bundle) and not item.certificates for k in item.keys
     ]
     found = _index_inputs(items, loose_keys, options)
-    paired: set[FileLocation] = set()  # also a PFX's own key given again
-    for item in items:
-        if isinstance(item, Bundle) and item.certificates and loose_keys:
-            spkis = {
-                options.facts_cache.facts(c.certificate).public_key.spki_sha256
-                for c in item.certificates
-            }
-            paired.update(k.location for k in loose_keys if _key_spki(k) in spkis)
+    foreign = _foreign_keys(items, loose_keys, found, options)
+    reported: set[FileLocation] = set()
     results: list[TargetResult | None] = []
     for position, item in enumerate(items):
         if isinstance(item, InputError):
@@ -280,13 +281,18 @@ def lint(
             }
             companions = tuple(c for fp, c in found.cas.items() if fp not in own)
             label = ", ".join((item.source, *entry.also))
+            keys = item.keys or entry.paired
+            stray = foreign[0] if foreign and not keys else None
+            if stray is not None:
+                reported.add(stray.location)
             results.append(
                 analyse_detailed(
                     label if entry.also else item.source,
                     item.certificates,
-                    item.keys or entry.paired,
+                    keys,
                     options,
                     companions=companions,
+                    foreign_key=stray,
                     leaf_index=entry.index,
                 )[0]
             )
@@ -308,15 +314,23 @@ def lint(
             )
         else:
             results.append(lint_bundle(item, options))
+    owners = {k.location: k.belongs_to for k in foreign}
     for i, item in enumerate(items):
         if results[i] is None and isinstance(item, Bundle) and not item.certificates:
-            if all(k.location in paired for k in item.keys):
+            alone = [k for k in item.keys if k.location in owners and k.location not in reported]
+            if not alone:
                 continue
+            owner = owners[alone[0].location]
             results[i] = TargetResult(
                 target=item.source,
                 location=FileLocation(item.source),
                 status=TargetStatus.INPUT_ERROR,
-                reason="a private key alone: it belongs to none of the certificates given",
+                reason="a private key alone: "
+                + (
+                    f"it belongs to {owner}, not to a server certificate given"
+                    if owner
+                    else "it belongs to none of the certificates given"
+                ),
                 role=options.role,
             )
     return Report(
@@ -325,6 +339,37 @@ def lint(
         generated_at=options.now,
         targets=tuple(r for r in results if r is not None),
     )
+
+
+def _foreign_keys(
+    items: Sequence[Bundle | InputError],
+    loose_keys: Sequence[LoadedKey],
+    found: _Index,
+    options: LintOptions,
+) -> list[KeyOrigin]:
+    """The keys given in files of their own that belong to no leaf given, each with the
+    certificate it does belong to (a CA certificate given), when there is one."""
+    cache = options.facts_cache
+    leaf_spkis: set[str] = set()
+    owners: dict[str, str] = {}
+    for position, item in enumerate(items):
+        if not isinstance(item, Bundle):
+            continue
+        entry = found.leaves.get(position)
+        for i, loaded in enumerate(item.certificates):
+            facts = cache.facts(loaded.certificate)
+            if entry is not None and i == entry.index:
+                leaf_spkis.add(facts.public_key.spki_sha256)
+            else:
+                owners.setdefault(
+                    facts.public_key.spki_sha256, f"{facts.display_name} ({loaded.location})"
+                )
+    out: list[KeyOrigin] = []
+    for key in loose_keys:
+        spki = _key_spki(key)
+        if spki not in leaf_spkis:
+            out.append(KeyOrigin(key.location, owners.get(spki)))
+    return out
 
 
 @dataclass(frozen=True, slots=True)
@@ -360,7 +405,13 @@ def _index_inputs(
     bundles = [(i, b) for i, b in enumerate(items) if isinstance(b, Bundle) and b.certificates]
     facts_of = {i: [cache.facts(c.certificate) for c in b.certificates] for i, b in bundles}
     for i, bundle in bundles:
-        spkis = {f.public_key.spki_sha256 for f in facts_of[i]}
+        # a loose key picks a server's certificate (a CA's only when it names hosts: an
+        # appliance's); the key of a CA given beside is a wrong key, said on the leaf
+        spkis = {
+            f.public_key.spki_sha256
+            for f in facts_of[i]
+            if not f.is_ca or f.subject_alt_name is not None
+        }
         mine = tuple(k for k in loose_keys if _key_spki(k) in spkis)
         index = choose_leaf(facts_of[i], bundle.keys or mine)
         if index is not None:
