@@ -238,7 +238,10 @@ class TestCA:
     def __post_init__(self) -> None:
         self.root = new_root(f"{self.name} Root CA", self.key_kind)
         root_key, root_name = self.root.key, self.root.cert.subject
-        inter_key = new_key(self.key_kind)
+        # its own key, never a pooled one: two "unrelated" CAs sharing an issuing key would
+        # share its key identifier (test_issuer_link's impostor control failed when the pool's
+        # rotation handed both the same key, depending on which tests ran before in a worker)
+        inter_key = new_key(self.key_kind, fresh=True)
         inter = build(
             subject=_name(f"{self.name} Issuing CA"),
             issuer=root_name,

@@ -7,6 +7,8 @@ from pathlib import Path
 from junitparser import Error, Failure, JUnitXml, Skipped
 
 from certready.adapters.reporting import junit_report
+from certready.core.model import Severity
+from tests.pki import TestCA
 from tests.reporting.sample import RULES, check_golden, policy, sample_report
 
 
@@ -20,12 +22,21 @@ def cases(xml: JUnitXml) -> dict[str, dict[str, list[object]]]:
     return {suite.name: {case.name: list(case.result) for case in suite} for suite in xml}
 
 
+WARNING = Severity.WARNING
+"""``--fail-on warning``: what the golden and the per-case tests render (warnings fail)."""
+
+
 def test_golden() -> None:
-    check_golden("report.junit.xml", junit_report.render(sample_report(), policy(), rules=RULES))
+    check_golden(
+        "report.junit.xml",
+        junit_report.render(sample_report(), policy(), rules=RULES, fail_on=WARNING),
+    )
 
 
 def test_one_case_per_target_and_rule_evaluated(tmp_path: Path) -> None:
-    xml = parse(junit_report.render(sample_report(), policy(), rules=RULES), tmp_path)
+    xml = parse(
+        junit_report.render(sample_report(), policy(), rules=RULES, fail_on=WARNING), tmp_path
+    )
     by_suite = cases(xml)
     engine_rules = [
         "key.rsa-size",
@@ -56,13 +67,33 @@ def test_one_case_per_target_and_rule_evaluated(tmp_path: Path) -> None:
 
 
 def test_totals(tmp_path: Path) -> None:
-    xml = parse(junit_report.render(sample_report(), policy(), rules=RULES), tmp_path)
+    xml = parse(
+        junit_report.render(sample_report(), policy(), rules=RULES, fail_on=WARNING), tmp_path
+    )
     xml.update_statistics()
     # 1 deployment + app 5 + mobile 6 + evil 6 + broken 1 + roots 1
     assert xml.tests == 20
     assert xml.failures == 6  # host, soon, expired, tls, cn-not-in-san, deployment
     assert xml.errors == 1
     assert xml.skipped == 1
+
+
+def test_warnings_fail_only_with_fail_on_warning(tmp_path: Path) -> None:
+    by_default = cases(parse(junit_report.render(sample_report(), policy(), rules=RULES), tmp_path))
+    soon = by_default["app"]["validity.expiring-soon"]  # a warning
+    assert soon == [], "a warning is not a failure at the default --fail-on error"
+    assert isinstance(by_default["app"]["names.host-not-covered"][0], Failure)  # an error is
+    strict = cases(
+        parse(
+            junit_report.render(sample_report(), policy(), rules=RULES, fail_on=WARNING), tmp_path
+        )
+    )
+    assert isinstance(strict["app"]["validity.expiring-soon"][0], Failure)  # control
+    never = cases(
+        parse(junit_report.render(sample_report(), policy(), rules=RULES, fail_on=None), tmp_path)
+    )
+    assert never["app"]["names.host-not-covered"] == []
+    assert [type(r) for r in never["certs/broken.pem"]["examined"]] == [Error]  # still exit 2
 
 
 def test_disabled_rule_is_not_a_test_case(tmp_path: Path) -> None:
@@ -121,3 +152,39 @@ def test_test_cases_name_the_file_they_are_about() -> None:
     assert files[("app", "names.host-not-covered")] == "deploy.yaml"  # the finding's manifest line
     assert files[("app", "key.rsa-size")] == "certs/app.pfx"  # the target's file
     assert files[("mobile.example.test:443", "validity.expired")] is None  # a live server: no file
+
+
+def _lint_junit(tmp_path: Path, pem: Path, *options: str) -> tuple[int, int]:
+    """(exit status, JUnit failures + errors) of `certready lint --format junit`."""
+    from tests.cli import run
+
+    out = tmp_path / "junit.xml"
+    trust = ("--trust", str(tmp_path / "root.pem"))
+    status, _, _ = run("lint", str(pem), "--format", "junit", "-o", str(out), *trust, *options)
+    xml = JUnitXml.fromfile(str(out))
+    xml.update_statistics()
+    return status, xml.failures + xml.errors
+
+
+def test_exit_status_and_junit_verdict_agree_both_ways(tmp_path: Path, ca: TestCA) -> None:
+    (tmp_path / "root.pem").write_bytes(ca.root.cert_pem())
+    # a warning only: the CN is not among the SAN names (homecare: warning)
+    warned = tmp_path / "warned.pem"
+    issued = ca.issue("app.example.test", cn="other.example.test")
+    warned.write_bytes(ca.chain_pem(issued) + issued.key_pem())
+    assert _lint_junit(tmp_path, warned) == (0, 0)  # default --fail-on error: passes, both
+    status, failing = _lint_junit(tmp_path, warned, "--fail-on", "warning")
+    assert status == 1 and failing == 1  # fails, both
+    # an error: an RSA-1024 key
+    weak = tmp_path / "weak.pem"
+    issued = ca.issue("app.example.test", key_kind="rsa1024")
+    weak.write_bytes(ca.chain_pem(issued) + issued.key_pem())
+    status, failing = _lint_junit(tmp_path, weak)
+    assert status == 1 and failing >= 1
+    assert _lint_junit(tmp_path, weak, "--fail-on", "never") == (0, 0)
+    # an unreadable input is exit 2 and a JUnit error, whatever --fail-on says
+    broken = tmp_path / "broken.pem"
+    broken.write_text("-----BEGIN CERTIFICATE-----\nnope\n-----END CERTIFICATE-----\n")
+    for fail_on in ("error", "never"):
+        status, failing = _lint_junit(tmp_path, broken, "--fail-on", fail_on)
+        assert status == 2 and failing == 1

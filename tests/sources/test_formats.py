@@ -163,7 +163,9 @@ def test_pkcs12_with_password_key_chain_and_friendly_name(ca: TestCA, leaf: Issu
     assert bundle.certificates[1].friendly_name is None
     assert bundle.keys[0].key.public_key() == leaf.key.public_key()
     assert str(bundle.keys[0].location) == "file:certs/app.pfx#key0"
-    assert bundle.notes == ()  # AES-256 and an encrypted key: nothing to remark
+    # AES-256 and an encrypted key: only which Windows can import it (issue 12)
+    (note,) = bundle.notes
+    assert note.startswith("PKCS#12 uses AES-256 encryption: Windows Server 2016 and older cannot")
 
 
 def test_pkcs12_empty_password_is_tried_first(leaf: Issued) -> None:
@@ -233,7 +235,8 @@ def test_trusted_certificate_block_drops_openssl_trust_settings(leaf: Issued) ->
     assert certs(load_bytes(data, "trusted.pem")) == [leaf.cert]
 
 
-def test_csr_block_is_skipped_with_a_note(leaf: Issued) -> None:
+def test_csr_blocks_are_read_as_requests(leaf: Issued) -> None:
+    """A request is read (lint judges it before it goes to the CA: issue 12), not skipped."""
     csr = (
         x509.CertificateSigningRequestBuilder()
         .subject_name(x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, "app")]))
@@ -241,14 +244,15 @@ def test_csr_block_is_skipped_with_a_note(leaf: Issued) -> None:
     )
     bundle = load_bytes(csr.public_bytes(Encoding.PEM) + leaf.cert_pem(), "with-csr.pem")
     assert certs(bundle) == [leaf.cert]
-    assert bundle.notes == (
-        "line 1: CERTIFICATE REQUEST block skipped: "
-        "a certificate signing request (CSR) is not a certificate",
-    )
-    with pytest.raises(InputError, match=r"only: CERTIFICATE REQUEST"):
-        load_bytes(csr.public_bytes(Encoding.PEM), "app.csr")
-    with pytest.raises(InputError, match=r"a certificate signing request \(CSR\)"):
-        load_bytes(csr.public_bytes(Encoding.DER), "app.csr.der")
+    assert [r.request for r in bundle.requests] == [csr] and bundle.notes == ()
+    assert str(bundle.requests[0].location) == "file:with-csr.pem#req0"
+    alone = load_bytes(csr.public_bytes(Encoding.PEM), "app.csr")
+    assert alone.format == "csr" and alone.certificates == () and len(alone.requests) == 1
+    der = load_bytes(csr.public_bytes(Encoding.DER), "app.csr.der")
+    assert der.format == "csr" and [r.request for r in der.requests] == [csr]
+    # control: a CRL is still not a certificate, nor a request
+    with pytest.raises(InputError, match=r"only: X509 CRL"):
+        load_bytes(b"-----BEGIN X509 CRL-----\nAAAA\n-----END X509 CRL-----\n", "x.crl")
 
 
 def test_location_for_stdin() -> None:

@@ -70,7 +70,8 @@ def test_pkcs12_export_with_bag_attributes_text_back_to_pem(
     assert bundle.certificates[0].certificate == leaf.cert
     assert len(bundle.keys) == 1 and bundle.notes == ()
     from_pfx = load_file(pfx, lambda _s: b"pw")
-    assert from_pfx.certificates[0].friendly_name == "app" and from_pfx.notes == ()
+    assert from_pfx.certificates[0].friendly_name == "app"
+    assert [n.split(":")[0] for n in from_pfx.notes] == ["PKCS#12 uses AES-256 encryption"]
 
 
 def test_x509_text_output_with_pem_at_the_end(tmp_path: Path, leaf: Issued) -> None:

@@ -1,22 +1,29 @@
 """The deployment manifest: YAML -> validated model -> :class:`~certready.core.deployment.Deployment`.
 
 The YAML is composed into nodes first so every key keeps its line; pydantic validates the shape
-(unknown keys are errors) and each error becomes a :class:`ManifestError` naming the file, the line
+(unknown keys are errors) and every error is reported at once, each naming the file, the line
 and the dotted key (``environments.production.servers[0].fqdn``). Certificate paths are resolved
-against the manifest's folder. The JSON Schema of the shape is generated from the same models and
-shipped as ``manifest_schema.json`` (editors autocomplete with it).
+against the manifest's folder; Windows-made manifests are read as written (UTF-16 from PowerShell
+5, a UTF-8 byte-order mark from Notepad, ``certs\\app.pfx`` paths). The JSON Schema of the shape
+is generated from the same models and shipped as ``manifest_schema.json`` (editors autocomplete
+with it).
 """
 
 from __future__ import annotations
 
+import difflib
 import json
+import os
+import re
+from dataclasses import replace
 from pathlib import Path
-from typing import Annotated, Any
+from typing import Annotated, Any, get_args, get_origin
 
 import yaml
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field, ValidationError, field_validator
 
 from certready.adapters.inputs.read import read_bytes
+from certready.adapters.inputs.sniff import is_utf16
 from certready.core.deployment import (
     UNPLACED,
     CertificateRef,
@@ -49,6 +56,32 @@ def _host(value: str) -> str:
 
 Host = Annotated[str, Field(description="A DNS name or an IP address.", min_length=1)]
 
+_ESCAPES = {"\0": "0", "\a": "a", "\b": "b", "\t": "t", "\n": "n", "\v": "v", "\f": "f"}
+_ESCAPES |= {"\r": "r", "\x1b": "e"}
+"""Control characters a YAML double-quoted string makes of ``\\a``, ``\\n``..."""
+_QUOTE_HINT = "write the path with / (certs/app.pfx), or in single quotes"
+_WINDOWS_ABSOLUTE = re.compile(r"^(?:[A-Za-z]:[\\/]|\\\\)")
+
+
+def _file_path(value: str) -> str:
+    """A file named in the manifest: ``certs\\app.pfx`` is read as ``certs/app.pfx`` (Windows
+    paths are normal for these users; ``/`` works on every system), relative to the manifest."""
+    control = next((c for c in value if c in _ESCAPES or ord(c) < 0x20), None)
+    if control is not None:
+        escape = f"\\{_ESCAPES[control]}" if control in _ESCAPES else "a backslash"
+        raise ValueError(
+            f"{escape} inside double quotes is an escape, not a folder separator: {_QUOTE_HINT}"
+        )
+    if os.sep == "/" and _WINDOWS_ABSOLUTE.match(value):
+        raise ValueError(
+            f"{value!r} is a Windows absolute path: give the path relative to the manifest, "
+            "with / (certs/app.pfx)"
+        )
+    return value.replace("\\", "/") if os.sep == "/" else value
+
+
+FilePath = Annotated[str, AfterValidator(_file_path)]
+
 
 class ServerModel(_Model):
     """One server (host) of an environment."""
@@ -60,16 +93,18 @@ class ServerModel(_Model):
         default_factory=list, description="Internet-facing names clients also use."
     )
     endpoint: str | None = Field(None, description="host:port scanned with --live.")
-    certificate: str | None = Field(
+    certificate: FilePath | None = Field(
         None, description="Server certificate (PEM, DER, PFX), relative to the manifest."
     )
-    key: str | None = Field(None, description="Private key file, when not in `certificate`.")
+    key: FilePath | None = Field(None, description="Private key file, when not in `certificate`.")
     password_env: str | None = Field(None, description="Environment variable with the password.")
-    password_file: str | None = Field(None, description="File whose first line is the password.")
-    sts_certificate: str | None = Field(None, description="Token-signing certificate (app).")
-    sts_key: str | None = None
+    password_file: FilePath | None = Field(
+        None, description="File whose first line is the password."
+    )
+    sts_certificate: FilePath | None = Field(None, description="Token-signing certificate (app).")
+    sts_key: FilePath | None = None
     sts_password_env: str | None = None
-    sts_password_file: str | None = None
+    sts_password_file: FilePath | None = None
 
     @field_validator("fqdn")
     @classmethod
@@ -97,8 +132,8 @@ class EnvironmentModel(_Model):
 
 
 class TrustModel(_Model):
-    roots: list[str] = Field(default_factory=list, description="Root CA certificate files.")
-    intermediates: list[str] = Field(
+    roots: list[FilePath] = Field(default_factory=list, description="Root CA certificate files.")
+    intermediates: list[FilePath] = Field(
         default_factory=list, description="Intermediate CA certificate files."
     )
 
@@ -191,6 +226,8 @@ class _Lines:
 
     def __init__(self, source: str) -> None:
         self.lines: dict[Loc, int] = {}
+        self.errors: list[ManifestError] = []
+        """Duplicate keys and keys that are not words: reported with the validation's errors."""
         self._constructor = yaml.constructor.SafeConstructor()
         self._source = source
         self._values = 0
@@ -245,12 +282,18 @@ class _Lines:
                 key = self._scalar(key_node) if isinstance(key_node, yaml.ScalarNode) else None
                 if not isinstance(key, str | int):
                     line = key_node.start_mark.line + 1
-                    raise ManifestError("a key must be a word", location=f"{source}:{line}")
+                    self.errors.append(
+                        ManifestError("a key must be a word", location=f"{source}:{line}")
+                    )
+                    continue
                 if key in out:
                     line = key_node.start_mark.line + 1
-                    raise ManifestError(
-                        f"duplicate key {key!r}", location=f"{source}:{line}", key=str(key)
+                    self.errors.append(
+                        ManifestError(
+                            f"duplicate key {key!r}", location=f"{source}:{line}", key=str(key)
+                        )
                     )
+                    continue
                 out[key] = self.convert(value_node, (*loc, key), source, depth + 1)
                 self.lines[(*loc, key)] = key_node.start_mark.line + 1
             return out
@@ -286,11 +329,13 @@ def parse_manifest(text: str, source: str) -> tuple[ManifestModel, _Lines]:
     except yaml.MarkedYAMLError as exc:
         mark = exc.problem_mark or exc.context_mark
         line = mark.line + 1 if mark else 1
-        raise ManifestError(
-            f"not valid YAML: {exc.problem or exc.context}", location=f"{source}:{line}"
-        ) from None
+        problem = str(exc.problem or exc.context)
+        if "unknown escape character" in problem:  # "certs\\mobile.pfx" in double quotes
+            problem += f": a backslash inside double quotes starts an escape; {_QUOTE_HINT}"
+        raise ManifestError(f"not valid YAML: {problem}", location=f"{source}:{line}") from None
     except yaml.YAMLError as exc:
-        raise ManifestError(f"not valid YAML: {exc}", location=source) from None
+        first = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
+        raise ManifestError(f"not valid YAML: {first}", location=source) from None
     if node is None:
         raise ManifestError("empty manifest", location=f"{source}:1")
     lines = _Lines(source)
@@ -299,23 +344,77 @@ def parse_manifest(text: str, source: str) -> tuple[ManifestModel, _Lines]:
         raise ManifestError(
             "a manifest is a mapping (deployment:, environments:...)", location=f"{source}:1"
         )
+    errors = list(lines.errors)
     try:
         model = ManifestModel.model_validate(data)
     except ValidationError as exc:
-        err = exc.errors(include_url=False)[0]
-        loc: Loc = tuple(p for p in err["loc"] if isinstance(p, str | int))
-        key = dotted(loc)
-        message = _message(err)
-        raise ManifestError(
-            f"{key}: {message}" if key else message, location=f"{source}:{lines.line(loc)}", key=key
-        ) from None
+        for err in exc.errors(include_url=False):
+            loc: Loc = tuple(p for p in err["loc"] if isinstance(p, str | int))
+            key = dotted(loc)
+            message = _message(err, loc)
+            errors.append(
+                ManifestError(
+                    f"{key}: {message}" if key else message,
+                    location=f"{source}:{lines.line(loc)}",
+                    key=key,
+                )
+            )
+    if errors:
+        raise _every(errors)
     return model, lines
 
 
-def _message(err: Any) -> str:
+def _every(errors: list[ManifestError]) -> ManifestError:
+    """All of ``errors`` as one, in the order of their lines."""
+    return ManifestError.every(sorted(errors, key=lambda e: _line_number(e.location)))
+
+
+def _line_number(location: str | None) -> int:
+    line = (location or "").rsplit(":", 1)[-1]
+    return int(line) if line.isdigit() else 0
+
+
+def _model_of(annotation: Any) -> type[BaseModel] | None:
+    if isinstance(annotation, type) and issubclass(annotation, BaseModel):
+        return annotation
+    for arg in get_args(annotation):
+        if (found := _model_of(arg)) is not None:
+            return found
+    return None
+
+
+def known_keys(loc: Loc) -> tuple[str, ...]:
+    """The keys the manifest allows beside the last part of ``loc`` (empty when unknown)."""
+    model: type[BaseModel] = ManifestModel
+    parts = list(loc[:-1])
+    i = 0
+    while i < len(parts):
+        field = model.model_fields.get(str(parts[i]))
+        nested = _model_of(field.annotation) if field is not None else None
+        if field is None or nested is None:
+            return ()
+        if get_origin(field.annotation) in (list, dict):
+            i += 1  # the index or name inside the list or mapping
+        model = nested
+        i += 1
+    return tuple(model.model_fields)
+
+
+def _unknown_key(loc: Loc) -> str:
+    name = str(loc[-1]) if loc else ""
+    if name.endswith("password"):  # password:, sts_password:, pfx_password:...
+        prefix = "sts_" if name.startswith("sts_") else ""
+        return (
+            f"passwords never go in the manifest: use {prefix}password_env or {prefix}password_file"
+        )
+    close = difflib.get_close_matches(name, known_keys(loc), n=1)
+    return f"unknown key (did you mean `{close[0]}`?)" if close else "unknown key"
+
+
+def _message(err: Any, loc: Loc = ()) -> str:
     kind = err["type"]
     if kind == "extra_forbidden":
-        return "unknown key"
+        return _unknown_key(loc)
     if kind == "missing":
         return "required key missing"
     if kind in ("model_type", "dict_type"):
@@ -330,19 +429,43 @@ def load_manifest(path: str | Path) -> Deployment:
     """Read and validate a manifest file; ``ManifestError`` naming file, line and key."""
     path = Path(path)
     try:
-        text = read_bytes(  # bounded: /dev/zero is not a manifest
+        data = read_bytes(  # bounded: /dev/zero is not a manifest
             str(path),
             limit=MAX_MANIFEST_BYTES,
             prefix="cannot read manifest: ",
             folder=None,
             what="a manifest",
-        ).decode("utf-8")
+        )
+        text, notes = decode_manifest(data)
     except InputError as exc:
         raise ManifestError(exc.message, location=str(path)) from None
     except UnicodeDecodeError as exc:
         raise ManifestError(f"cannot read manifest: {exc}", location=str(path)) from None
     model, lines = parse_manifest(text, str(path))
-    return to_deployment(model, lines, path)
+    return replace(to_deployment(model, lines, path), notes=notes)
+
+
+UTF8_MARK = b"\xef\xbb\xbf"
+
+
+def decode_manifest(data: bytes) -> tuple[str, tuple[str, ...]]:
+    """A manifest's text, and a note when Windows wrote it: UTF-16 with a byte-order mark
+    (PowerShell 5's ``Out-File`` and ``>``), or UTF-8 with one (Notepad), read like a UTF-16 PEM
+    file is. ``UnicodeDecodeError`` when it is neither valid UTF-8 nor UTF-16."""
+    if is_utf16(data):
+        return data.decode("utf-16"), (
+            "UTF-16 text (as PowerShell 5's Out-File writes it): read as UTF-16",
+        )
+    if data.startswith(UTF8_MARK):
+        return data[len(UTF8_MARK) :].decode("utf-8"), (
+            "UTF-8 with a byte-order mark (as Notepad writes it): read without the mark",
+        )
+    if b"\0" in data:
+        raise InputError(
+            "cannot read manifest: it holds NUL bytes (UTF-16 without a byte-order mark?): "
+            "save it as UTF-8"
+        )
+    return data.decode("utf-8"), ()
 
 
 def to_deployment(model: ManifestModel, lines: _Lines, path: Path) -> Deployment:
@@ -371,6 +494,7 @@ def to_deployment(model: ManifestModel, lines: _Lines, path: Path) -> Deployment
 
     servers: list[ServerSpec] = []
     seen: set[str] = set()
+    errors: list[ManifestError] = []
     for env_name, env in model.environments.items():
         for i, s in enumerate(env.servers):
             loc: Loc = ("environments", env_name, "servers", i)
@@ -394,13 +518,17 @@ def to_deployment(model: ManifestModel, lines: _Lines, path: Path) -> Deployment
                 location=where(*loc),
             )
             if spec.key in seen:
-                raise ManifestError(
-                    f"a second server named {s.name!r} in environment {env_name!r}",
-                    location=f"{source}:{lines.line((*loc, 'name'))}",
-                    key=dotted((*loc, "name")),
+                errors.append(
+                    ManifestError(
+                        f"a second server named {s.name!r} in environment {env_name!r}",
+                        location=f"{source}:{lines.line((*loc, 'name'))}",
+                        key=dotted((*loc, "name")),
+                    )
                 )
             seen.add(spec.key)
             servers.append(spec)
+    if errors:
+        raise _every(errors)
     clients = tuple(
         ClientSpec(c.name, c.platform, tuple(c.connects_to), where("clients", i))
         for i, c in enumerate(model.clients)

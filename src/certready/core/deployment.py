@@ -131,6 +131,8 @@ class Deployment:
     """The proxy's ``host:port`` (what ``netsh winhttp set proxy`` needs), when given."""
     profile_identifier: str | None = None
     """The organisation's reverse-DNS prefix for Apple configuration profiles."""
+    notes: tuple[str, ...] = ()
+    """Non-fatal remarks about reading the manifest (a UTF-16 file from PowerShell 5)."""
 
 
 @dataclass(frozen=True, slots=True)

@@ -54,4 +54,33 @@ class UsageError(CertReadyError):
 
 
 class ManifestError(KeyedError):
-    """A deployment manifest is malformed. ``location`` is ``file:line`` and ``key`` the dotted key."""
+    """A deployment manifest is malformed. ``location`` is ``file:line`` and ``key`` the dotted key.
+
+    ``also`` holds the manifest's other errors when several were found at once (each is one line
+    of ``str()``, this one first): a user fixes them all in one pass, not one per run."""
+
+    def __init__(
+        self,
+        message: str,
+        *,
+        location: str | None = None,
+        key: str | None = None,
+        also: tuple[ManifestError, ...] = (),
+    ) -> None:
+        super().__init__(message, location=location, key=key)
+        self.also = also
+
+    @classmethod
+    def every(cls, errors: list[ManifestError]) -> ManifestError:
+        """One error carrying all of ``errors`` (the first in front)."""
+        first, *rest = errors
+        return cls(first.message, location=first.location, key=first.key, also=tuple(rest))
+
+    @property
+    def errors(self) -> tuple[ManifestError, ...]:
+        """Every error found: this one, then ``also``."""
+        return (ManifestError(self.message, location=self.location, key=self.key), *self.also)
+
+    def __str__(self) -> str:
+        own = f"{self.location}: {self.message}" if self.location else self.message
+        return "\n".join((own, *(str(e) for e in self.also)))

@@ -6,6 +6,7 @@ are computed once per certificate however many rules run, and most rule tests ne
 
 from __future__ import annotations
 
+import datetime as dt
 import hashlib
 import re
 from typing import cast
@@ -513,3 +514,85 @@ def _remember(
     if len(cache) >= size:
         cache.clear()  # (dropping the oldest instead: next(iter(dict)) slows as the front empties)
     cache[cert] = facts
+
+
+REQUEST_DATES = dt.datetime(1970, 1, 1, tzinfo=dt.UTC)
+"""``not_valid_before``/``not_valid_after`` of a request's facts: a request has no dates (the CA
+sets them), so the rules that read dates never run on one (:func:`request_facts`)."""
+
+
+def request_facts(csr: x509.CertificateSigningRequest) -> CertFacts:
+    """What a certificate signing request (PKCS#10) asks for, as the facts of the certificate it
+    asks for: subject, public key, the request's own signature, and the extensions it requests
+    (subjectAltName, Key Usage, Extended Key Usage, Basic Constraints).
+
+    A request has no issuer, serial number, dates, key identifiers or CA-added extensions: those
+    facts are empty (``issuer`` and ``serial_number`` ``""``, both dates :data:`REQUEST_DATES`),
+    and the rules that read them (validity, chain, key pairing) are not run on a request. The
+    fingerprints are those of the request's DER, to tell two requests apart.
+    """
+    errors: list[ExtensionProblem] = []
+    extensions: dict[str, x509.Extension[x509.ExtensionType]] = {}
+    try:
+        for ext in csr.extensions:
+            extensions[ext.oid.dotted_string] = ext
+    except (ValueError, TypeError, x509.DuplicateExtension, x509.UnsupportedGeneralNameType) as exc:
+        errors.append(ExtensionProblem("", "requested extensions", f"cannot be read: {exc}"))
+
+    def get(oid: x509.ObjectIdentifier) -> x509.Extension[x509.ExtensionType] | None:
+        return extensions.get(oid.dotted_string)
+
+    san_ext = get(ExtensionOID.SUBJECT_ALTERNATIVE_NAME)
+    ku_ext = get(ExtensionOID.KEY_USAGE)
+    eku_ext = get(ExtensionOID.EXTENDED_KEY_USAGE)
+    bc_ext = get(ExtensionOID.BASIC_CONSTRAINTS)
+    basic = None
+    if bc_ext is not None:
+        bc = cast(x509.BasicConstraints, bc_ext.value)
+        basic = BasicConstraints(bc.ca, bc.path_length, bc_ext.critical)
+    try:
+        public_key = key_facts(csr.public_key())
+    except (UnsupportedAlgorithm, ValueError):
+        public_key = PublicKeyFacts(key_type="unknown", size_bits=0, spki_sha256="")
+    try:
+        algorithm = csr.signature_hash_algorithm
+        signature_hash = None if algorithm is None else algorithm.name
+    except UnsupportedAlgorithm:
+        signature_hash = "unknown"
+    der = csr.public_bytes(serialization.Encoding.DER)
+    return CertFacts(
+        subject=_name_text(csr.subject),
+        issuer="",
+        serial_number="",
+        version=3,
+        not_valid_before=REQUEST_DATES,
+        not_valid_after=REQUEST_DATES,
+        public_key=public_key,
+        signature_algorithm=csr.signature_algorithm_oid.dotted_string,
+        signature_hash=signature_hash,
+        common_names=_common_names(csr.subject),
+        subject_alt_name=(
+            _subject_alt_name(cast(x509.Extension[x509.SubjectAlternativeName], san_ext))
+            if san_ext is not None
+            else None
+        ),
+        key_usage=_key_usage(cast(x509.KeyUsage, ku_ext.value)) if ku_ext is not None else None,
+        extended_key_usage=(
+            tuple(oid.dotted_string for oid in cast(x509.ExtendedKeyUsage, eku_ext.value))
+            if eku_ext is not None
+            else None
+        ),
+        basic_constraints=basic,
+        subject_key_identifier=None,
+        authority_key_identifier=None,
+        certificate_policies=(),
+        validation_type=None,
+        ca_issuers=(),
+        ocsp_responders=(),
+        crl_distribution_points=(),
+        fingerprint_sha256=hashlib.sha256(der).hexdigest().upper(),
+        thumbprint_sha1=hashlib.sha1(der, usedforsecurity=False).hexdigest().upper(),
+        self_issued=False,
+        self_signed=False,
+        extension_errors=tuple(errors),
+    )

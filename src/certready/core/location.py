@@ -34,6 +34,8 @@ class FileLocation:
     """The certificate's index within the file, in the order the file holds them."""
     key: int | None = None
     """The private key's index among the file's keys (``#key0``), for a key's location."""
+    request: int | None = None
+    """The certificate signing request's index among the file's requests (``#req0``)."""
 
     @property
     def is_stdin(self) -> bool:
@@ -45,6 +47,8 @@ class FileLocation:
             return str(self.index)
         if self.key is not None:
             return f"key{self.key}"
+        if self.request is not None:
+            return f"req{self.request}"
         return None
 
     def __str__(self) -> str:

@@ -23,6 +23,7 @@ from certready.adapters.inputs import (
     HOW_TO_UNLOCK,
     Bundle,
     PasswordSource,
+    PfxEncryption,
     load_bytes,
     read_input,
 )
@@ -50,6 +51,7 @@ from certready.core.model import (
 )
 from certready.core.policy import Policy
 from certready.core.rules.deployment import check_topology
+from certready.core.rules.pfx import pfx_windows_import
 from certready.core.targets import parse_target
 from certready.services.audit_links import file_target_name, link_to_targets, live_target_name
 from certready.services.chain import ChainOptions
@@ -77,6 +79,8 @@ class AuditOptions:
     """Per-endpoint deadline of the live scan, seconds."""
     progress: LiveProgress | None = None
     """Told how many endpoints the live scan connects to, and which it is waiting on."""
+    on_note: Callable[[str, str], None] | None = field(default=None, compare=False)
+    """``on_note(source, note)``: non-fatal remarks about the inputs (a UTF-16 manifest)."""
 
 
 class LiveProgress(Protocol):
@@ -142,7 +146,7 @@ class CertificateFiles:
         keys = self._get(ref.key, ref)
         if isinstance(keys, InputError):
             return keys
-        return Bundle(bundle.source, bundle.format, bundle.certificates, (*bundle.keys, *keys.keys))
+        return replace(bundle, keys=(*bundle.keys, *keys.keys))
 
     @staticmethod
     def _read(path: str, ref: CertificateRef) -> Bundle | InputError:
@@ -164,6 +168,9 @@ def audit_with_policy(
     """:func:`audit`, and the policy it used (the option's, else the manifest's ``policy:``)."""
     options = options or AuditOptions()
     deployment = load_manifest(manifest)
+    if options.on_note is not None:
+        for note in deployment.notes:
+            options.on_note(deployment.source, note)
     policy = options.policy or manifest_policy(deployment)
     return audit_deployment(deployment, policy, options), policy
 
@@ -313,12 +320,47 @@ def _lint_one(
     if isinstance(loaded, InputError):
         return _error_target(name, ref, loaded, role), None
     if not loaded.certificates:
-        error = InputError("holds a private key but no certificate", location=ref.path)
+        held = (
+            "a certificate request, not the certificate: submit it to the CA and name the"
+            " certificate it returns"
+            if loaded.requests
+            else "a private key but no certificate"
+        )
+        error = InputError(f"holds {held}", location=ref.path)
         return _error_target(name, ref, error, role), None
     hosts = server.names if role is Role.SSL else ()
     lint_options = LintOptions(policy=policy, hosts=hosts, role=role, now=options.now, chain=chain)
     result = analyse(name, loaded.certificates, loaded.keys, lint_options, presented=True)
+    if loaded.pfx_encryption is PfxEncryption.PBES2:
+        result = _with_pfx_finding(result, server, ref, loaded, policy)
     return result, loaded.certificates[-1].certificate
+
+
+def _with_pfx_finding(
+    result: TargetResult, server: ServerSpec, ref: CertificateRef, loaded: Bundle, policy: Policy
+) -> TargetResult:
+    """An AES-encrypted PFX: a note on the server's target that Windows Server 2016 and older
+    cannot import it, located at the manifest line naming the file, with the command that makes
+    one they can (:data:`pfx_windows_import`)."""
+    key = "sts_certificate" if ref is server.sts_certificate else "certificate"
+    named = Path(ref.path).name
+    finding = make_finding(
+        pfx_windows_import.id,
+        policy,
+        f"{key}: {ref.path} is encrypted with {loaded.pfx_cipher}: Windows Server 2016 and older"
+        f" cannot import it on {server.key} ({server.fqdn})",
+        ref.location,
+        certificate=_leaf(result),
+        remediation=(
+            f"If {server.key} runs Windows Server 2016 or older, rebuild its PFX with 3DES:"
+            f" `certready pfx CERT KEY CHAIN --legacy --out {named}` (or `certready lab issue"
+            f" --legacy-pfx` for a lab certificate) and point `{key}:` of {server.key} at it;"
+            " Windows Server 2019 and later import it as it is."
+        ),
+    )
+    if finding is None:
+        return result
+    return replace(result, findings=(*result.findings, finding))
 
 
 def private_chain(

@@ -16,7 +16,7 @@ from certready.adapters.inputs import (
 )
 from certready.core.engine import evaluate
 from certready.core.errors import InputError
-from certready.core.facts import FactsCache, key_facts
+from certready.core.facts import FactsCache, key_facts, request_facts
 from certready.core.location import FileLocation
 from certready.core.model import (
     CertFacts,
@@ -261,8 +261,15 @@ def lint(
     loose_keys = [
         k for item in items if isinstance(item, Bundle) and not item.certificates for k in item.keys
     ]
+    paired: set[FileLocation] = set()  # keys of certificate requests
+    requests: dict[int, list[TargetResult]] = {}
+    for position, item in enumerate(items):
+        if isinstance(item, Bundle) and item.requests:
+            requests[position] = _lint_requests(item, options, loose_keys, paired)
     found = _index_inputs(items, loose_keys, options)
-    foreign = _foreign_keys(items, loose_keys, found, options)
+    foreign = [
+        k for k in _foreign_keys(items, loose_keys, found, options) if k.location not in paired
+    ]
     reported: set[FileLocation] = set()
     results: list[TargetResult | None] = []
     for position, item in enumerate(items):
@@ -337,7 +344,11 @@ def lint(
         command="lint",
         profile=options.policy.name,
         generated_at=options.now,
-        targets=tuple(r for r in results if r is not None),
+        targets=tuple(
+            t
+            for i, r in enumerate(results)
+            for t in (*([r] if r is not None else []), *requests.get(i, ()))
+        ),
     )
 
 
@@ -448,6 +459,24 @@ def _index_inputs(
             keys = tuple(k for i in group for k in (*cast(Bundle, items[i]).keys, *chosen[i][1]))
             leaves[judged] = replace(leaves[judged], paired=keys)
     return _Index(leaves, cas)
+
+
+def _lint_requests(
+    bundle: Bundle,
+    options: LintOptions,
+    loose_keys: Sequence[LoadedKey],
+    paired: set[FileLocation],
+) -> list[TargetResult]:
+    """Each certificate request of ``bundle`` as a target of its own (its key, given beside it,
+    is paired with it rather than reported as belonging to nothing)."""
+    from certready.services.request_lint import analyse_request
+
+    spkis = {request_facts(r.request).public_key.spki_sha256 for r in bundle.requests}
+    paired.update(k.location for k in loose_keys if _key_spki(k) in spkis)
+    return [
+        analyse_request(bundle.source, loaded, options, i)
+        for i, loaded in enumerate(bundle.requests)
+    ]
 
 
 def _key_spki(loaded: LoadedKey) -> str:

@@ -11,11 +11,12 @@ from cryptography.hazmat.primitives.asymmetric.types import PrivateKeyTypes
 from certready.adapters.inputs import PasswordSource, iter_inputs
 from certready.adapters.profiles import load_policy
 from certready.core.errors import InputError
-from certready.core.facts import FactsCache, describe_key, key_facts
-from certready.core.model import ChainElement, KeyPairing
+from certready.core.facts import FactsCache, describe_key, key_facts, request_facts
+from certready.core.model import ChainElement, Finding, KeyPairing
 from certready.core.policy import Policy
 from certready.services.chain import ChainAnalysis, ChainOptions, analyse_chain
-from certready.services.lint import choose_leaf, key_pairing
+from certready.services.lint import LintOptions, choose_leaf, key_pairing
+from certready.services.request_lint import analyse_request
 
 __all__ = ["Inspected", "inspect"]
 
@@ -39,6 +40,10 @@ class Inspected:
     key_owners: tuple[str | None, ...] = ()
     """For each private key, the location of the certificate it belongs to among every input
     given (``app.key`` next to ``app.pem``), or ``None`` when it belongs to none of them."""
+    requests: tuple[ChainElement, ...] = ()
+    """The certificate signing requests it holds: what each asks for, as facts."""
+    request_findings: tuple[tuple[Finding, ...], ...] = ()
+    """For each request, what the profile says of it (as ``certready lint`` does, no hosts)."""
 
     @property
     def key_count(self) -> int:
@@ -81,6 +86,7 @@ def inspect(
                 policy or load_policy(),
                 known_facts=facts,
             )
+        options = LintOptions(policy=policy or load_policy())
         results.append(
             Inspected(
                 item.source,
@@ -93,6 +99,13 @@ def inspect(
                 keys=tuple(describe_private_key(k.key) for k in item.keys),
                 notes=item.notes,
                 key_owners=tuple(key_facts(k.key.public_key()).spki_sha256 for k in item.keys),
+                requests=tuple(
+                    ChainElement(request_facts(r.request), r.location) for r in item.requests
+                ),
+                request_findings=tuple(
+                    analyse_request(item.source, r, options, i).findings
+                    for i, r in enumerate(item.requests)
+                ),
             )
         )
     return _resolve_key_owners(results)
@@ -103,7 +116,7 @@ def _resolve_key_owners(results: list[Inspected | InputError]) -> list[Inspected
     owners: dict[str, str] = {}
     for r in results:
         if isinstance(r, Inspected):
-            for e in r.certificates:
+            for e in (*r.certificates, *r.requests):
                 owners.setdefault(e.certificate.public_key.spki_sha256, str(e.origin))
     return [
         replace(r, key_owners=tuple(owners.get(h or "") for h in r.key_owners))

@@ -4,10 +4,13 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
+from enum import StrEnum
 
 from cryptography import x509
+from cryptography.exceptions import UnsupportedAlgorithm
 from cryptography.hazmat.primitives.asymmetric.types import PrivateKeyTypes
 
+from certready.core.errors import InputError
 from certready.core.location import STDIN as STDIN
 from certready.core.location import FileLocation, Location
 
@@ -29,10 +32,29 @@ class LoadedCertificate:
 
 
 @dataclass(frozen=True, slots=True)
+class LoadedRequest:
+    """A certificate signing request (PKCS#10) whose signature verified with its own key."""
+
+    request: x509.CertificateSigningRequest
+    location: FileLocation
+    """``file:req/app.csr#req0``: the input and the request's index among its requests."""
+
+
+@dataclass(frozen=True, slots=True)
 class LoadedKey:
     key: PrivateKeyTypes
     location: FileLocation
     """``file:certs/app.pem#key0``: the input and the key's index among its keys."""
+
+
+class PfxEncryption(StrEnum):
+    """How a PKCS#12 file is encrypted, as it decides which Windows can import it."""
+
+    LEGACY = "legacy"
+    """PBE-SHA1-3DES or RC2/RC4: every Windows imports it (what Windows Server 2016 needs)."""
+    PBES2 = "pbes2"
+    """PBES2 with AES (OpenSSL 3's and cryptography's default): Windows Server 2019 and Windows 10
+    1709 or later only; Windows Server 2016 and older cannot import it."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -42,11 +64,18 @@ class Bundle:
     source: str
     """The input as the user named it (a path, or ``-`` for stdin)."""
     format: str
-    """``pem``, ``der``, ``pkcs7``, ``pkcs12``, ``key``."""
+    """``pem``, ``der``, ``pkcs7``, ``pkcs12``, ``key``, ``csr``."""
     certificates: tuple[LoadedCertificate, ...]
     keys: tuple[LoadedKey, ...] = ()
     notes: tuple[str, ...] = ()
     """Non-fatal remarks about the input (legacy PKCS#12 encryption, skipped PEM blocks)."""
+    requests: tuple[LoadedRequest, ...] = ()
+    """Certificate signing requests (PEM ``CERTIFICATE REQUEST``, DER PKCS#10): linted before
+    they go to the CA."""
+    pfx_encryption: PfxEncryption | None = None
+    """A PKCS#12 file's encryption (``None``: not a PKCS#12, or nothing in it is encrypted)."""
+    pfx_cipher: str | None = None
+    """The cipher's name as administrators know it (``AES-256``, ``3DES``)."""
 
 
 def location(source: str, index: int) -> FileLocation:
@@ -62,6 +91,33 @@ def key_location(source: str, index: int) -> FileLocation:
 def display_name(source: str) -> str:
     """How messages name an input: the path, or ``standard input``."""
     return "standard input" if source == STDIN else source
+
+
+_UNVERIFIED_HASHES = frozenset({"sha1", "md5"})
+"""Hashes cryptography no longer verifies signatures with: such a request cannot be checked for
+tampering, and its weak signature is what the rules report."""
+
+
+def loaded_request(
+    source: str, request: x509.CertificateSigningRequest, index: int, where: str | None = None
+) -> LoadedRequest:
+    """Request number ``index`` of ``source``; an :class:`InputError` when its signature does not
+    verify with its own key (damaged or edited after signing: the CA would refuse it)."""
+    try:
+        valid = request.is_signature_valid
+        weak = request.signature_hash_algorithm is not None and (
+            request.signature_hash_algorithm.name in _UNVERIFIED_HASHES
+        )
+    except (UnsupportedAlgorithm, ValueError, TypeError):
+        valid = weak = False
+    if not valid and not weak:  # (a SHA-1 request is reported by signature.weak-hash instead)
+        prefix = f"{where}: " if where else ""
+        raise InputError(
+            f"{prefix}the certificate request's signature does not verify with its own key"
+            " (damaged or edited after signing?): the CA would refuse it",
+            location=source,
+        )
+    return LoadedRequest(request, FileLocation(source, request=index))
 
 
 def key_bundle(source: str, key: PrivateKeyTypes) -> Bundle:

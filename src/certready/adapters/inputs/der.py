@@ -5,7 +5,13 @@ from __future__ import annotations
 
 from cryptography import x509
 
-from certready.adapters.inputs.bundle import Bundle, LoadedCertificate, PasswordSource, key_bundle
+from certready.adapters.inputs.bundle import (
+    Bundle,
+    LoadedCertificate,
+    PasswordSource,
+    key_bundle,
+    loaded_request,
+)
 from certready.adapters.inputs.bundle import location as where_in
 from certready.adapters.inputs.failures import BAD_DATA, reason
 from certready.adapters.inputs.keys import private_key
@@ -88,19 +94,24 @@ def load_der(data: bytes, source: str, password: PasswordSource | None) -> Bundl
         try:
             cert = x509.load_der_x509_certificate(data)
         except BAD_DATA as exc:
-            raise InputError(_not_a_certificate(data, exc), location=source) from None
+            request = _request(data)
+            if request is None:
+                raise InputError(_not_a_certificate(data, exc), location=source) from None
+            return Bundle(source, "csr", (), requests=(loaded_request(source, request, 0),))
         return Bundle(source, "der", (LoadedCertificate(cert, where_in(source, 0)),))
     raise InputError(_UNKNOWN, location=source)
 
 
-def _not_a_certificate(data: bytes, exc: Exception) -> str:
-    """Name what a DER SEQUENCE-of-SEQUENCE is when it is not a certificate."""
+def _request(data: bytes) -> x509.CertificateSigningRequest | None:
+    """A DER PKCS#10 certificate signing request, or ``None``."""
     try:
-        x509.load_der_x509_csr(data)
+        return x509.load_der_x509_csr(data)
     except BAD_DATA:
-        pass
-    else:
-        return "a certificate signing request (CSR), not a certificate"
+        return None
+
+
+def _not_a_certificate(data: bytes, exc: Exception) -> str:
+    """Name what a DER SEQUENCE-of-SEQUENCE is when it is not a certificate (nor a request)."""
     try:
         x509.load_der_x509_crl(data)
     except BAD_DATA:

@@ -149,7 +149,7 @@ def iter_inputs(
             for file in files:
                 item = _load_in_folder(file, password)
                 any_certificate = any_certificate or (
-                    isinstance(item, Bundle) and bool(item.certificates)
+                    isinstance(item, Bundle) and bool(item.certificates or item.requests)
                 )
                 yield item
             if not any_certificate:

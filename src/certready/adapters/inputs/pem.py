@@ -26,8 +26,10 @@ from certready.adapters.inputs.bundle import (
     Bundle,
     LoadedCertificate,
     LoadedKey,
+    LoadedRequest,
     PasswordSource,
     key_location,
+    loaded_request,
     location,
 )
 from certready.adapters.inputs.der import der_end
@@ -51,10 +53,10 @@ KEY_LABELS = {
     b"EC PRIVATE KEY",
     b"DSA PRIVATE KEY",
 }
+REQUEST_LABELS = {b"CERTIFICATE REQUEST", b"NEW CERTIFICATE REQUEST"}
+"""PKCS#10 requests: OpenSSL's label, and the one IIS and certreq write."""
 CRL_LABEL = b"X509 CRL"
 _SKIPPED_LABELS: dict[bytes, str | None] = {
-    b"CERTIFICATE REQUEST": "a certificate signing request (CSR) is not a certificate",
-    b"NEW CERTIFICATE REQUEST": "a certificate signing request (CSR) is not a certificate",
     CRL_LABEL: "a certificate revocation list",
     b"PUBLIC KEY": "a public key alone",
     b"RSA PUBLIC KEY": "a public key alone",
@@ -182,6 +184,7 @@ def load_pem(data: bytes, source: str, password: PasswordSource | None) -> Bundl
                 )
     certificates: list[LoadedCertificate] = []
     keys: list[LoadedKey] = []
+    requests: list[LoadedRequest] = []
     notes: list[str] = []
     skipped: list[str] = []
     pkcs7_blocks = 0
@@ -208,6 +211,9 @@ def load_pem(data: bytes, source: str, password: PasswordSource | None) -> Bundl
         elif block.label in KEY_LABELS:
             key = private_key(block.text, source, password, where=where, pem=True)
             keys.append(LoadedKey(key, key_location(source, len(keys))))
+        elif block.label in REQUEST_LABELS:
+            request = _request(block, source, where)
+            requests.append(loaded_request(source, request, len(requests), where))
         else:
             why = _SKIPPED_LABELS.get(block.label, "not a certificate or private key")
             label = block.label_text
@@ -215,13 +221,27 @@ def load_pem(data: bytes, source: str, password: PasswordSource | None) -> Bundl
             if why is not None:
                 notes.append(f"{where}: {label} block skipped: {why}")
     scan.refuse_unterminated(source)
-    if not certificates and not keys:
+    if not certificates and not keys and not requests:
         only = ", ".join(dict.fromkeys(skipped)) or "nothing readable"
         raise InputError(f"holds no certificate or private key (only: {only})", location=source)
-    fmt = "pem" if certificates else "key"
+    fmt = "pem" if certificates else "csr" if requests else "key"
     if pkcs7_blocks == begins and not keys:
         fmt = "pkcs7"
-    return Bundle(source, fmt, tuple(certificates), tuple(keys), tuple(notes))
+    return Bundle(
+        source, fmt, tuple(certificates), tuple(keys), tuple(notes), requests=tuple(requests)
+    )
+
+
+def _request(block: PemBlock, source: str, where: str) -> x509.CertificateSigningRequest:
+    label = block.label_text
+    try:
+        der = base64.b64decode(b"".join(block.body.split()), validate=True)
+        return x509.load_der_x509_csr(der)
+    except (binascii.Error, *BAD_DATA) as exc:
+        raise InputError(
+            f"{where}: the {label} block is not a valid certificate request ({reason(exc)})",
+            location=source,
+        ) from None
 
 
 def _pkcs7_pem(block: PemBlock) -> bytes:

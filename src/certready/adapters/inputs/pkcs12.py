@@ -11,6 +11,7 @@ from certready.adapters.inputs.bundle import (
     LoadedCertificate,
     LoadedKey,
     PasswordSource,
+    PfxEncryption,
     key_location,
     location,
 )
@@ -27,6 +28,15 @@ _LEGACY_PKCS12_OIDS = {
     bytes.fromhex("060a2a864886f70d010c0106"): "RC2-40",
 }
 _OID_KEY_BAG = bytes.fromhex("060b2a864886f70d010c0a0101")
+_OID_PBES2 = bytes.fromhex("06092a864886f70d01050d")
+"""PBES2 (RFC 8018): the password-based encryption scheme of an AES-encrypted PKCS#12."""
+_PBES2_CIPHERS = {
+    bytes.fromhex("0609608648016503040102"): "AES-128",
+    bytes.fromhex("0609608648016503040116"): "AES-192",
+    bytes.fromhex("060960864801650304012a"): "AES-256",
+}
+LEGACY_PFX_HOW = "`certready pfx --legacy` or `certready lab issue --legacy-pfx` make one that can"
+"""The commands that write a PFX Windows Server 2016 and older import (3DES, SHA-1 MAC)."""
 
 
 def load_pkcs12(data: bytes, source: str, password: PasswordSource | None) -> Bundle:
@@ -61,17 +71,46 @@ def load_pkcs12(data: bytes, source: str, password: PasswordSource | None) -> Bu
     keys = () if loaded.key is None else (LoadedKey(loaded.key, key_location(source, 0)),)
     if not certificates and not keys:
         raise InputError("a PKCS#12 file with no certificate or key in it", location=source)
-    return Bundle(source, "pkcs12", certificates, keys, _pkcs12_notes(data))
+    encryption, cipher = pfx_encryption(data)
+    return Bundle(
+        source,
+        "pkcs12",
+        certificates,
+        keys,
+        _pkcs12_notes(data, encryption, cipher),
+        pfx_encryption=encryption,
+        pfx_cipher=cipher,
+    )
 
 
 def _friendly(name: bytes | None) -> str | None:
     return None if name is None else name.decode("utf-8", "replace")
 
 
-def _pkcs12_notes(data: bytes) -> tuple[str, ...]:
-    notes: list[str] = []
+def pfx_encryption(data: bytes) -> tuple[PfxEncryption | None, str | None]:
+    """How a PKCS#12 file is encrypted (its algorithm identifiers, found in the DER), and the
+    cipher's name: PBES2 (AES) wins over a legacy scheme used beside it, since a Windows that
+    cannot read PBES2 cannot import the file."""
+    if _OID_PBES2 in data:
+        names = [name for oid, name in _PBES2_CIPHERS.items() if oid in data]
+        return PfxEncryption.PBES2, (names[-1] if names else "PBES2")
     legacy = sorted({name for oid, name in _LEGACY_PKCS12_OIDS.items() if oid in data})
     if legacy:
+        return PfxEncryption.LEGACY, "/".join(legacy)
+    return None, None
+
+
+def _pkcs12_notes(
+    data: bytes, encryption: PfxEncryption | None, cipher: str | None
+) -> tuple[str, ...]:
+    notes: list[str] = []
+    if encryption is PfxEncryption.PBES2:
+        notes.append(
+            f"PKCS#12 uses {cipher} encryption: Windows Server 2016 and older cannot import it"
+            f" ({LEGACY_PFX_HOW})"
+        )
+    legacy = sorted({name for oid, name in _LEGACY_PKCS12_OIDS.items() if oid in data})
+    if legacy and encryption is PfxEncryption.LEGACY:
         # OpenSSL 3 moved RC2 and RC4 to its legacy provider; 3DES stayed in the default one.
         openssl = (
             "OpenSSL 3 reads it only with -legacy; "
@@ -81,6 +120,11 @@ def _pkcs12_notes(data: bytes) -> tuple[str, ...]:
         notes.append(
             f"PKCS#12 uses legacy {'/'.join(legacy)} encryption: {openssl}Windows Server 2016"
             " and older need it, newer systems take AES-256"
+        )
+    elif legacy and any(n.startswith(("RC2", "RC4")) for n in legacy):  # beside PBES2
+        notes.append(
+            f"parts of this PKCS#12 use legacy {'/'.join(legacy)} encryption: OpenSSL 3 reads it"
+            " only with -legacy"
         )
     if _OID_KEY_BAG in data:
         notes.append("the private key in this PKCS#12 file is not encrypted")

@@ -15,7 +15,7 @@ import pkgutil
 from collections.abc import Callable
 from functools import partial
 
-from certready.core.model import Report
+from certready.core.model import Report, Severity
 from certready.core.policy import Policy
 
 Renderer = Callable[[Report], str]
@@ -36,12 +36,19 @@ def formats() -> tuple[str, ...]:
 FORMATS = formats()
 
 
-def renderer(fmt: str, policy: Policy | None = None) -> Renderer:
-    """The renderer for ``fmt``; ``KeyError`` for an unknown format."""
+def renderer(
+    fmt: str, policy: Policy | None = None, *, fail_on: Severity | None = Severity.ERROR
+) -> Renderer:
+    """The renderer for ``fmt``; ``KeyError`` for an unknown format. A renderer that takes
+    ``fail_on`` (JUnit: which findings are failures) gets the command's ``--fail-on``."""
     if fmt not in FORMATS:
         raise KeyError(fmt)
     module = importlib.import_module(f"{__name__}.{fmt}{_SUFFIX}")
     render: Renderer = module.render
-    if "policy" in inspect.signature(render).parameters:
-        return partial(module.render, policy=policy)
-    return render
+    parameters = inspect.signature(render).parameters
+    keywords: dict[str, object] = {}
+    if "policy" in parameters:
+        keywords["policy"] = policy
+    if "fail_on" in parameters:
+        keywords["fail_on"] = fail_on
+    return partial(module.render, **keywords) if keywords else render

@@ -12,6 +12,7 @@
 - :mod:`.client`: one client machine's stores and proxies (``certready doctor``).
 - :mod:`.deployment`: topology of a whole deployment (findings emitted by the audit).
 - :mod:`.meta`: what the engine itself reports (``engine.rule-failed``).
+- :mod:`.pfx`: a PFX file's encryption and the Windows that can import it (emitted by the audit).
 """
 
 from __future__ import annotations
@@ -25,6 +26,7 @@ from certready.core.rules import (  # noqa: F401 - imported to register their ru
     keys,
     meta,
     names,
+    pfx,
     signature,
     sts,
     tls,

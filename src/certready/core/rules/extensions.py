@@ -38,9 +38,12 @@ def malformed(ctx: RuleContext, params: NoParameters) -> Iterable[Violation]:
     """Each extension ``core/facts.py`` could not parse, by OID and reason (RFC 5280 §4.2); a
     non-critical one is a warning (clients that skip it still accept the certificate)."""
     for problem in ctx.leaf.extension_errors:
+        if not problem.oid:  # the extensions' list itself cannot be walked
+            yield Violation(f"the {problem.name}: {problem.problem}")
+            continue
         criticality = "critical " if problem.critical else ""
         yield Violation(
-            f"the {criticality}extension {problem.name} ({problem.oid or 'unknown OID'}) cannot "
-            f"be read: {problem.problem}",
+            f"the {criticality}extension {problem.name} ({problem.oid}) cannot be read: "
+            f"{problem.problem}",
             severity=None if problem.critical else Severity.WARNING,
         )

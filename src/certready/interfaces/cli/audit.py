@@ -103,9 +103,10 @@ def register(app: typer.Typer) -> None:
                 scan=live,
                 timeout=timeout,
                 progress=waiting,
+                on_note=streams.note,
             )
             report, policy = audit_with_policy(manifest, options)
-        emit_report(report, fmt, output, streams, policy=policy)
+        emit_report(report, fmt, output, streams, policy=policy, fail_on=fail_on.threshold())
         status = exit_status(report, fail_on.threshold())  # an unreachable endpoint: an error
         return finish_recording(recorder, report, status, streams)
 

@@ -112,7 +112,7 @@ def register(app: typer.Typer) -> None:
             timeout=timeout,
         )
         report, policy = doctor(manifest, options)
-        emit_report(report, fmt, output, streams, policy=policy)
+        emit_report(report, fmt, output, streams, policy=policy, fail_on=fail_on.threshold())
         return exit_status(report, fail_on.threshold())
 
     del doctor_command

@@ -52,10 +52,12 @@ Examples:
   certready lint certs/ --format html --output report.html
   certready lint sts.pfx --role sts --password-file /run/secrets/sts.pass
   cat app.pem | certready lint - --host hcappserver.example.com
+  certready lint certreq.txt --host hcappserver.example.com   a request, before it goes to the CA
 
 \b
 Inputs: PEM (certificates and keys in any order), DER, PKCS#7 .p7b, PKCS#12 .pfx/.p12,
-private keys (PKCS#1, PKCS#8, SEC1; encrypted or not), folders (recursively, hidden files
+private keys (PKCS#1, PKCS#8, SEC1; encrypted or not), certificate signing requests (PEM or
+DER PKCS#10: key, signature, requested names and usages), folders (recursively, hidden files
 skipped), - for standard input. The format is read from the content, not the extension.
 """
 
@@ -111,7 +113,9 @@ def register(app: typer.Typer) -> None:
             on_error=streams.traceback,
             stdin=streams.stdin,
         )
-        emit_report(report, fmt, output, streams, policy=options.policy)
+        emit_report(
+            report, fmt, output, streams, policy=options.policy, fail_on=fail_on.threshold()
+        )
         status = exit_status(report, fail_on.threshold())
         return finish_recording(recorder, report, status, streams)
 

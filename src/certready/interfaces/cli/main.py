@@ -95,7 +95,8 @@ def main(
     except CertReadyError as exc:
         if debug:
             traceback.print_exc(file=streams.stderr)
-        streams.error(str(exc))
+        for line in str(exc).splitlines():  # a manifest's errors: one line each
+            streams.error(line)
         return ExitStatus.USAGE
     except BrokenPipeError:
         return ExitStatus.OK

@@ -27,12 +27,15 @@ def emit_report(
     streams: Streams,
     *,
     policy: Policy | None = None,
+    fail_on: Severity | None = Severity.ERROR,
 ) -> None:
     """Text to stdout is printed on the terminal console (colour when it is one); every other case
     goes through the format's renderer.
 
     ``policy`` is the policy the report was made with (JUnit lists the rules it ran, SARIF
     describes them, HTML takes its expiry window); without it the report's built-in profile is used.
+    ``fail_on`` is the command's ``--fail-on`` (JUnit's failures are the findings that set the exit
+    status).
     """
     fmt = str(fmt)
     if output == "-":
@@ -45,7 +48,7 @@ def emit_report(
         print_report(report, streams.out, policy)
         return
     try:
-        render = renderer(fmt, policy)
+        render = renderer(fmt, policy, fail_on=fail_on)
     except KeyError:
         raise UsageError(f"unknown --format {fmt!r} (choose one of {FORMAT_HELP})") from None
     text = render(report)

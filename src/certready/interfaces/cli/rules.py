@@ -2,15 +2,18 @@
 
 from __future__ import annotations
 
+import difflib
 import json
-from typing import Annotated
+from typing import Annotated, Any
 
 import typer
 from rich.markup import escape
 
 from certready.adapters.profiles import load_policy
-from certready.core.model import ParamValue, Severity
-from certready.core.rules import catalogue
+from certready.core.errors import UsageError
+from certready.core.model import ParamValue, Rule, Severity
+from certready.core.policy import Policy
+from certready.core.rules import catalogue, get_rule
 from certready.core.rules.params import as_mapping
 from certready.interfaces.cli.main import current_streams
 from certready.interfaces.cli.options import DEFAULT_PROFILE, profile_option
@@ -106,10 +109,82 @@ def rules_document() -> str:
     return "\n".join(lines)
 
 
+BUILT_IN_PROFILES = ("homecare", "webpki")
+
+
+def find_rule(rule_id: str) -> Rule:
+    """The rule with this id; a :class:`UsageError` with the closest ids when there is none."""
+    try:
+        return get_rule(rule_id)
+    except KeyError:
+        ids = [r.id for r in catalogue()]
+        close = difflib.get_close_matches(rule_id, ids, n=3, cutoff=0.5)
+        if not close:  # a bare area or a last word: `rsa-size`, `names`
+            close = [i for i in ids if rule_id.lower() in i][:3]
+        hint = f" (did you mean {', '.join(close)}?)" if close else ""
+        raise UsageError(f"no rule {rule_id!r}{hint}; `certready rules` lists every rule") from None
+
+
+def _severity(policy: Policy, rule: Rule) -> str:
+    setting = policy.setting(rule.id)
+    return setting.severity.label if setting.enabled else "off"
+
+
+def _policies(policy: Policy) -> list[Policy]:
+    """The built-in profiles, and ``policy`` when it is another (``--profile site.toml``)."""
+    shown = [load_policy(name) for name in BUILT_IN_PROFILES]
+    if policy.name not in BUILT_IN_PROFILES:
+        shown.append(policy)
+    return shown
+
+
+def rule_data(rule: Rule, policy: Policy) -> dict[str, Any]:
+    """One rule as ``certready rules --format json`` lists it (severity as ``policy`` sets it)."""
+    s = policy.setting(rule.id)
+    return {
+        "id": rule.id,
+        "title": rule.title,
+        "severity": s.severity.label,
+        "enabled": s.enabled,
+        "roles": sorted(role.value for role in rule.roles),
+        "parameters": {k: _param_text(v) for k, v in as_mapping(s.parameters).items()},
+        "rationale": rule.rationale,
+        "remediation": rule.remediation,
+        "references": list(rule.references),
+    }
+
+
+def rule_text(rule: Rule, policy: Policy) -> str:
+    """``certready rules RULE_ID``: one rule explained (plain text, no markup)."""
+    severities = "; ".join(f"{p.name}: {_severity(p, rule)}" for p in _policies(policy))
+    lines = [
+        rule.id,
+        f"  {rule.title}",
+        "",
+        f"  severity:   {severities} (default {rule.severity.label})",
+        f"  scope:      {rule.scope.value}; applies to "
+        + ", ".join(sorted(role.value for role in rule.roles)),
+    ]
+    params = as_mapping(policy.setting(rule.id).parameters)
+    if params:
+        shown = ", ".join(f"{k} = {_param_text(v)}" for k, v in params.items())
+        lines.append(f"  parameters: {shown} ({policy.name})")
+    lines += [
+        "",
+        f"  why:  {rule.rationale}",
+        f"  fix:  {rule.remediation}",
+        f"  see:  {'; '.join(rule.references)}",
+    ]
+    if rule.supersedes:
+        lines.append(f"  supersedes: {', '.join(rule.supersedes)}")
+    return "\n".join(lines) + "\n"
+
+
 EPILOG = """\
 \b
 Examples:
   certready rules                         every rule, homecare severities
+  certready rules key.rsa-size            one rule: severities, parameters, why, fix, sources
   certready rules --profile webpki -v     with rationale, fix and sources
   certready rules --profile site.toml     as your own profile sets them
   certready rules --format json
@@ -119,6 +194,15 @@ Examples:
 def register(app: typer.Typer) -> None:
     @app.command("rules", epilog=EPILOG)
     def rules_command(
+        rule_id: Annotated[
+            str | None,
+            typer.Argument(
+                metavar="[RULE_ID]",
+                help="Explain this one rule (key.rsa-size): severity per profile, parameters, "
+                "why, how to fix, sources.",
+                show_default=False,
+            ),
+        ] = None,
         profile: Annotated[
             str, profile_option("Show severities and parameters as this profile sets them.")
         ] = DEFAULT_PROFILE,
@@ -130,38 +214,32 @@ def register(app: typer.Typer) -> None:
             typer.Option("--verbose", "-v", help="Also print rationale, remediation, sources."),
         ] = False,
     ) -> int:
-        """List every rule: id, severity, parameters, what it checks and why."""
+        """List every rule: id, severity, parameters, what it checks and why.
+
+        With RULE_ID, explain that one rule. Exit status: 0, or 2 for an unknown rule id.
+        """
         streams = current_streams()
         policy = load_policy(profile)
+        if rule_id is not None:
+            rule = find_rule(rule_id)
+            if fmt == "json":
+                one = rule_data(rule, policy) | {"profile": policy.name}
+                streams.stdout.write(json.dumps(one, indent=2) + "\n")
+            elif fmt == "text":
+                streams.stdout.write(rule_text(rule, policy))
+            else:
+                raise UsageError(f"unknown --format {fmt!r} with a RULE_ID (text or json)")
+            return 0
         if fmt == "markdown":
             streams.stdout.write(markdown_table(profile))
             return 0
         if fmt == "json":
-            data = []
-            for r in catalogue():
-                s = policy.setting(r.id)
-                data.append(
-                    {
-                        "id": r.id,
-                        "title": r.title,
-                        "severity": s.severity.label,
-                        "enabled": s.enabled,
-                        "roles": sorted(role.value for role in r.roles),
-                        "parameters": {
-                            k: _param_text(v) for k, v in as_mapping(s.parameters).items()
-                        },
-                        "rationale": r.rationale,
-                        "remediation": r.remediation,
-                        "references": list(r.references),
-                    }
-                )
+            data = [rule_data(r, policy) for r in catalogue()]
             streams.stdout.write(
                 json.dumps({"profile": policy.name, "rules": data}, indent=2) + "\n"
             )
             return 0
         if fmt != "text":
-            from certready.core.errors import UsageError
-
             raise UsageError(f"unknown --format {fmt!r} (text, json or markdown)")
         out = streams.out
         out.print(

@@ -162,7 +162,9 @@ def register(app: typer.Typer) -> None:
             report = scan_endpoints(
                 items, options, progress=each, started=waiting.started if waiting else None
             )
-        emit_report(report, fmt, output, streams, policy=options.policy)
+        emit_report(
+            report, fmt, output, streams, policy=options.policy, fail_on=fail_on.threshold()
+        )
         status = exit_status(report, fail_on.threshold())
         return finish_recording(recorder, report, status, streams)
 

@@ -69,7 +69,27 @@ POLICY_NAMES = {
 }
 """Certificate policy identifiers an administrator meets (CA/B Forum BR §7.1.6.1, RFC 5280)."""
 
-FORMAT_NAMES = {"pem": "PEM", "der": "DER", "pkcs7": "PKCS#7", "pkcs12": "PKCS#12", "key": "key"}
+FORMAT_NAMES = {
+    "pem": "PEM",
+    "der": "DER",
+    "pkcs7": "PKCS#7",
+    "pkcs12": "PKCS#12",
+    "key": "key",
+    "csr": "certificate request (PKCS#10)",
+}
+REQUEST_LABELS = (
+    "Subject",
+    "Names (SAN)",
+    "Key",
+    "Signature",
+    "Key Usage",
+    "Enhanced Key Usage",
+    "Basic Constraints",
+    "SHA-256",
+    "Public key SHA-256",
+    "Unreadable",
+)
+"""What a certificate request asks for (no issuer, dates or serial: the CA sets them)."""
 
 
 def _validity(f: CertFacts, now: dt.datetime) -> str:
@@ -200,14 +220,52 @@ def certificate_rows(
     return rows
 
 
+def request_rows(element: ChainElement, now: dt.datetime) -> list[tuple[str, str]]:
+    """(label, value) pairs of what a certificate request asks for (:data:`REQUEST_LABELS`)."""
+    rows = [r for r in certificate_rows(element, now) if r[0] in REQUEST_LABELS]
+    if element.certificate.subject_alt_name is None:
+        rows = [
+            (
+                label,
+                "[red]none[/] — the CA must add it, or make the request with `certready csr`"
+                if label == "Names (SAN)"
+                else value,
+            )
+            for label, value in rows
+        ]
+    return rows
+
+
+def _print_requests(item: Inspected, console: Console, now: dt.datetime) -> None:
+    for i, element in enumerate(item.requests):
+        console.print()
+        console.print(
+            f"  [bold]request #{i}[/]: {escape(element.certificate.display_name)}"
+            f"  [dim]{escape(str(element.origin))}[/]"
+        )
+        for label, value in request_rows(element, now):
+            console.print(f"    [bold]{label:<19}[/]{value}")
+        findings = item.request_findings[i] if i < len(item.request_findings) else ()
+        for finding in findings:
+            colour = {"error": "red", "warning": "yellow"}.get(finding.severity.label, "cyan")
+            console.print(
+                f"    [{colour}]{finding.severity.label}[/] {finding.rule_id}: "
+                f"{escape(finding.message)}"
+            )
+        if not findings:
+            console.print("    [green]what it asks for meets the profile[/]")
+
+
 def _print_inspected(item: Inspected, console: Console, now: dt.datetime) -> None:
     count = len(item.certificates)
     keys = f", {_plural(item.key_count, 'private key')}" if item.key_count else ""
     what = FORMAT_NAMES.get(item.format, item.format)
     source = "standard input" if item.source == "-" else item.source
-    console.print(
-        f"[bold underline]{escape(source)}[/] — {what}, {_plural(count, 'certificate')}{keys}"
-    )
+    held = _plural(count, "certificate")
+    if item.requests:
+        asked = _plural(len(item.requests), "request")
+        held = f"{held}, {asked}" if count else asked
+    console.print(f"[bold underline]{escape(source)}[/] — {what}, {held}{keys}")
     described = escape(", ".join(item.keys)) + " — " if item.keys else ""
     if item.private_key is KeyPairing.MATCHES:
         console.print(
@@ -252,6 +310,7 @@ def _print_inspected(item: Inspected, console: Console, now: dt.datetime) -> Non
             console.print(f"    #{count - 1} is self-signed (a root: clients use their own copy)")
     if item.chain is not None:
         _print_path(item, console)
+    _print_requests(item, console, now)
     console.print()
 
 
@@ -356,6 +415,26 @@ def register(app: typer.Typer) -> None:
                             "path": [
                                 json.loads(certificate_out(c).model_dump_json())
                                 for c in (r.chain.path if r.chain else ())
+                            ],
+                            "requests": [
+                                {
+                                    "location": str(e.origin),
+                                    "subject": e.certificate.subject,
+                                    "names": list(
+                                        e.certificate.subject_alt_name.dns_names
+                                        if e.certificate.subject_alt_name
+                                        else ()
+                                    ),
+                                    "findings": [
+                                        {
+                                            "rule_id": f.rule_id,
+                                            "severity": f.severity.label,
+                                            "message": f.message,
+                                        }
+                                        for f in findings
+                                    ],
+                                }
+                                for e, findings in zip(r.requests, r.request_findings, strict=True)
                             ],
                             "chain_findings": [
                                 {

@@ -1,0 +1,195 @@
+"""Windows-made manifests: UTF-16 and BOM files, backslash paths, passwords written in the
+manifest, typos, and every error at once (issue 12, "Windows-made input")."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+
+from certready.adapters.manifest import load_manifest, parse_manifest
+from certready.core.errors import ManifestError
+from certready.interfaces.cli import ExitStatus
+from tests.audit.lab import make_lab
+from tests.cli import run
+from tests.pki import TestCA
+
+
+def _line_of(text: str, needle: str) -> int:
+    return next(i for i, line in enumerate(text.splitlines(), 1) if needle in line)
+
+
+def _error(text: str) -> ManifestError:
+    with pytest.raises(ManifestError) as info:
+        parse_manifest(text, "m.yaml")
+    return info.value
+
+
+def _targets(out: str) -> dict[str, str]:
+    return {t["target"]: t["status"] for t in json.loads(out)["targets"]}
+
+
+# -- encodings ----------------------------------------------------------------------------------
+
+
+def test_utf16_manifest_from_powershell_is_read_with_a_note(tmp_path: Path, ca: TestCA) -> None:
+    lab = make_lab(tmp_path, ca)
+    text = lab.manifest.read_text()
+    # PowerShell 5: `Get-Content m.yaml | Out-File certready.yaml` writes UTF-16 LE, BOM, CRLF
+    lab.manifest.write_bytes(text.replace("\n", "\r\n").encode("utf-16"))
+    assert lab.manifest.read_bytes()[:2] == b"\xff\xfe"
+    status, out, err = run("audit", str(lab.manifest), "--format", "json")
+    assert status != ExitStatus.USAGE, err
+    assert _targets(out)["production/app"] == "ok"
+    assert "certready: note:" in err and "UTF-16" in err
+    assert load_manifest(lab.manifest).notes
+    # control: the same manifest as plain UTF-8 reads the same, without a note
+    lab.manifest.write_text(text)
+    control, out2, err = run("audit", str(lab.manifest), "--format", "json")
+    assert control == status and "note:" not in err and _targets(out2) == _targets(out)
+    assert load_manifest(lab.manifest).notes == ()
+
+
+def test_utf8_manifest_with_a_byte_order_mark_from_notepad(tmp_path: Path, ca: TestCA) -> None:
+    lab = make_lab(tmp_path, ca)
+    lab.manifest.write_bytes(b"\xef\xbb\xbf" + lab.manifest.read_bytes())
+    status, _, err = run("audit", str(lab.manifest))
+    assert status != ExitStatus.USAGE, err
+    assert "byte-order mark" in err
+    deployment = load_manifest(lab.manifest)
+    assert deployment.name == "Sunrise Home Health"  # not "\ufeffdeployment" as an unknown key
+
+
+def test_utf16_without_a_mark_is_still_one_line_error(tmp_path: Path) -> None:
+    path = tmp_path / "m.yaml"
+    path.write_bytes("deployment: x\n".encode("utf-16-le"))  # no BOM: not guessed
+    status, _, err = run("audit", str(path))
+    assert status == ExitStatus.USAGE and "cannot read manifest" in err and "UTF-16" in err
+    assert "Traceback" not in err and len(err.strip().splitlines()) == 1
+
+
+# -- backslash paths ----------------------------------------------------------------------------
+
+
+def test_backslash_path_is_read_relative_to_the_manifest(tmp_path: Path, ca: TestCA) -> None:
+    lab = make_lab(tmp_path, ca)
+    good = lab.manifest.read_text()
+    lab.manifest.write_text(
+        good.replace("certificate: certs/app.pem", "certificate: certs\\app.pem")
+    )
+    deployment = load_manifest(lab.manifest)
+    assert deployment.servers[0].certificate is not None
+    assert deployment.servers[0].certificate.path == str(tmp_path / "certs" / "app.pem")
+    status, out, err = run("audit", str(lab.manifest), "--format", "json")
+    assert status != ExitStatus.USAGE, err
+    assert _targets(out)["production/app"] == "ok"
+    # single quotes keep the backslash as written: the same file
+    lab.manifest.write_text(good.replace("certs/app.pem", "'certs\\app.pem'"))
+    ref = load_manifest(lab.manifest).servers[0].certificate
+    assert ref is not None and ref.path == str(tmp_path / "certs" / "app.pem")
+    # control: a backslash path to a file that is not there is the usual missing-file error
+    lab.manifest.write_text(good.replace("certs/app.pem", "certs\\nope.pem"))
+    status, _, err = run("audit", str(lab.manifest))
+    assert status == ExitStatus.USAGE and "nope.pem" in err
+
+
+def test_backslash_in_double_quotes_names_the_line_and_says_use_slash(tmp_path: Path) -> None:
+    from tests.audit.test_manifest import GOOD
+
+    # "\m" is no YAML escape: the YAML error itself
+    text = GOOD.replace("certificate: certs/mobile.pem", 'certificate: "certs\\mobile.pem"')
+    err = _error(text)
+    assert err.location == f"m.yaml:{_line_of(text, 'mobile.pem')}"
+    assert "unknown escape character" in err.message  # libyaml does not name the character
+    assert "write the path with / (certs/app.pfx), or in single quotes" in err.message
+    # "\a" is one (BEL): YAML reads "certs<BEL>pp.pem" without complaint; certready does not
+    text = GOOD.replace("certificate: certs/app.pem", 'certificate: "certs\\app.pem"')
+    err = _error(text)
+    assert err.location == f"m.yaml:{_line_of(text, 'certs' + chr(92) + 'app.pem')}"
+    assert err.key == "environments.production.servers[0].certificate"
+    assert "\\a inside double quotes is an escape" in err.message and "with /" in err.message
+    # control: forward slashes in double quotes are fine
+    parse_manifest(GOOD.replace("certificate: certs/app.pem", 'certificate: "certs/app.pem"'), "m")
+
+
+def test_windows_absolute_path_gets_a_hint() -> None:
+    from tests.audit.test_manifest import GOOD
+
+    text = GOOD.replace("certificate: certs/app.pem", "certificate: 'C:\\certs\\app.pfx'")
+    err = _error(text)
+    assert err.key == "environments.production.servers[0].certificate"
+    assert "Windows absolute path" in err.message and "relative to the manifest" in err.message
+    parse_manifest(GOOD.replace("certs/app.pem", "/srv/certs/app.pem"), "m")  # control: POSIX
+
+
+# -- passwords, typos, every error at once -----------------------------------------------------
+
+
+def test_password_in_the_manifest_is_refused_with_the_keys_to_use() -> None:
+    from tests.audit.test_manifest import GOOD
+
+    text = GOOD.replace(
+        "certificate: certs/app.pem", "certificate: certs/app.pem\n        password: hunter2"
+    )
+    err = _error(text)
+    assert err.location == f"m.yaml:{_line_of(text, 'hunter2')}"
+    assert err.key == "environments.production.servers[0].password"
+    assert "passwords never go in the manifest: use password_env or password_file" in err.message
+    assert "hunter2" not in str(err)
+    sts = GOOD.replace(
+        "sts_certificate: certs/sts.pem", "sts_certificate: x\n        sts_password: a"
+    )
+    assert "use sts_password_env or sts_password_file" in _error(sts).message
+    pfx = GOOD.replace("certs/app.pem", "certs/app.pem\n        pfx_password: a")
+    assert "use password_env or password_file" in _error(pfx).message  # keys that exist
+    # control: password_env is a key the manifest knows
+    parse_manifest(GOOD.replace("certs/app.pem", "certs/app.pem\n        password_env: PFX"), "m")
+
+
+def test_unknown_key_gets_a_did_you_mean_at_its_own_level() -> None:
+    from tests.audit.test_manifest import GOOD
+
+    err = _error(GOOD.replace("external_fqdns:", "extrenal_fqdns:"))
+    assert err.message.endswith("unknown key (did you mean `external_fqdns`?)")
+    err = _error(GOOD.replace("  roots:", "  rots:"))
+    assert "did you mean `roots`?" in err.message  # trust's keys, not a server's
+    err = _error(GOOD.replace("policy: homecare", "polcy: homecare"))
+    assert "did you mean `policy`?" in err.message
+    # control: nothing close, no guess
+    err = _error(GOOD.replace("external_fqdns:", "colour:"))
+    assert err.message.endswith("unknown key") and "did you mean" not in err.message
+
+
+def test_every_manifest_error_is_reported_at_once(tmp_path: Path) -> None:
+    from tests.audit.test_manifest import GOOD
+
+    text = (
+        GOOD.replace("external_fqdns:", "extrenal_fqdns:")
+        .replace("platform: android", "platform: blackberry")
+        .replace("policy: homecare\n", "policy: homecare\npolicy: webpki\n")
+        .replace("certs/app.pem", "certs/app.pem\n        password: hunter2")
+    )
+    err = _error(text)
+    keys = [e.key for e in err.errors]
+    assert keys == [
+        "policy",
+        "environments.production.servers[0].password",
+        "environments.production.servers[1].extrenal_fqdns",
+        "clients[2].platform",
+    ]
+    path = tmp_path / "m.yaml"
+    path.write_text(text)
+    status, _, out = run("audit", str(path))
+    lines = out.strip().splitlines()
+    assert status == ExitStatus.USAGE and len(lines) == 4, out
+    for line, needle in zip(
+        lines, ("policy: webpki", "hunter2", "extrenal", "blackberry"), strict=True
+    ):
+        assert line.startswith(f"certready: error: {path}:{_line_of(text, needle)}: ")
+    assert "hunter2" not in out
+    # control: one mistake is one line (and the duplicate server name, found after validation)
+    path.write_text(GOOD.replace("platform: android", "platform: blackberry"))
+    assert len(run("audit", str(path))[2].strip().splitlines()) == 1
+    path.write_text(GOOD.replace("- name: mobile", "- name: app"))
+    assert len(run("audit", str(path))[2].strip().splitlines()) == 1
