@@ -228,6 +228,7 @@ def _path_facts(
                 location=leaf.location,
                 at=at,
                 leaf_self_signed=True,
+                leaf_trusted=leaf_c.fp in options.anchors.fingerprints,
                 duplicates=tuple(duplicates),
                 supplied=supplied_facts,
                 given_order=given_order,

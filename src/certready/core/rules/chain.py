@@ -375,27 +375,55 @@ def intermediate_weak(ctx: ChainContext, params: IntermediateWeakParams) -> Iter
                 )
 
 
+@dataclass(frozen=True, slots=True)
+class SelfSignedLeafParams:
+    trusted_severity: Severity = Severity.ERROR
+    """The severity when the self-signed certificate is itself trusted (``--trust``, a manifest's
+    ``trust.roots``). The install guide allows such a certificate when it
+    is installed by hand in Trusted Root on every machine (homecare: a warning)."""
+
+
+_PRIVATE_CA_ADVICE = (
+    "Prefer a private CA: one root installed on every machine, then server certificates issued "
+    "and renewed without touching the clients again (certready lab can make one)."
+)
+
+
 @rule(
     id="chain.self-signed-leaf",
     title="The server certificate is self-signed",
     severity=Severity.ERROR,
     rationale=(
         "A self-signed server certificate has no issuer a client can trust: every client must "
-        "trust that exact certificate, and replacing it means touching every client again."
+        "trust that exact certificate, and replacing it means touching every client again. The "
+        "install guide allows it only when the certificate itself is installed in Trusted Root on "
+        "every machine (then, at `trusted_severity`)."
     ),
     remediation=(
         "Issue the server certificate from a CA: a public one, or a private root installed on "
         "every client (certready lab can make one)."
     ),
     scope=Scope.CHAIN,
+    parameters=SelfSignedLeafParams,
     references=(_GUIDE, _RFC5280_6),
 )
-def self_signed_leaf(ctx: ChainContext, params: NoParameters) -> Iterable[Violation]:
-    """The leaf is its own issuer."""
-    if ctx.leaf_self_signed:
+def self_signed_leaf(ctx: ChainContext, params: SelfSignedLeafParams) -> Iterable[Violation]:
+    """The leaf is its own issuer (RFC 5280 §6.1). Trusted as such (install guide: installed by
+    hand in Trusted Root), it is judged at ``trusted_severity`` with the private-CA advice."""
+    if not ctx.leaf_self_signed:
+        return
+    if ctx.leaf_trusted:
         yield Violation(
-            f"{ctx.leaf.display_name} is self-signed: no CA vouches for it", certificate=ctx.leaf
+            f"{ctx.leaf.display_name} is self-signed and trusted as its own root: every machine "
+            "must have it in Trusted Root, and each renewal means installing it everywhere again",
+            certificate=ctx.leaf,
+            severity=params.trusted_severity,
+            remediation=_PRIVATE_CA_ADVICE,
         )
+        return
+    yield Violation(
+        f"{ctx.leaf.display_name} is self-signed: no CA vouches for it", certificate=ctx.leaf
+    )
 
 
 @rule(
