@@ -21,7 +21,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from cryptography import x509
 from cryptography.hazmat.primitives import hashes
@@ -38,7 +38,7 @@ from certready.core.chain_facts import (
 from certready.core.engine import evaluate
 from certready.core.facts import FactsCache
 from certready.core.location import Location, UnknownLocation
-from certready.core.model import CertFacts, ChainElement, Finding
+from certready.core.model import CertFacts, ChainElement, Finding, Role
 from certready.core.policy import Policy
 from certready.core.rules.chain import revoked
 from certready.core.rules.signature import weak_hash as weak_signature_hash
@@ -105,6 +105,7 @@ def analyse_chain(
     known_facts: Sequence[CertFacts] = (),
     facts: FactsCache | None = None,
     companions: Sequence[LoadedCertificate] = (),
+    role: Role = Role.SSL,
 ) -> ChainAnalysis:
     """Analyse the chain of ``leaf``: compute its path facts, and evaluate the policy's chain
     rules over them.
@@ -117,8 +118,12 @@ def analyse_chain(
     holds). ``companions`` are the CA certificates of the other inputs given together (a .p7b, a
     chain.pem, a PFX's extra certificates beside ``app.crt``): candidates for the path like a trust
     store's intermediates, each keeping its own origin, never judged as supplied with the leaf.
+    ``role``: an STS certificate's chain is judged by the chain rules that apply to it (its path
+    and trust; not what a TLS server sends), without host names.
     """
     found = _path_facts(leaf, supplied, options, policy, hosts, now, known_facts, facts, companions)
+    if role is not Role.SSL:
+        found = replace(found, context=replace(found.context, role=role))
     findings = evaluate(found.context, policy)
     return ChainAnalysis(
         path=found.path,

@@ -166,7 +166,7 @@ def analyse_detailed(
     if pairing is KeyPairing.ABSENT and foreign_key is not None:
         pairing = KeyPairing.MISMATCH
     analysis: ChainAnalysis | None = None
-    if options.chain is not None and options.role is Role.SSL:
+    if options.chain is not None:  # an STS certificate's too: its own chain and trust
         analysis = analyse_chain(
             certificates[leaf_index],
             certificates,
@@ -177,6 +177,7 @@ def analyse_detailed(
             known_facts=facts,
             facts=options.facts_cache,
             companions=companions,
+            role=options.role,
         )
     ctx = RuleContext(
         leaf=leaf,

@@ -18,9 +18,9 @@ from dataclasses import dataclass
 
 from certready.core.chain_facts import ChainContext
 from certready.core.facts import colon_hex
-from certready.core.model import CertFacts, NoParameters, Scope, Severity, Violation
+from certready.core.model import CertFacts, NoParameters, Role, Scope, Severity, Violation
 from certready.core.rules.keys import ALLOWED_CURVES
-from certready.core.rules.registry import rule
+from certready.core.rules.registry import SSL_AND_STS, rule
 
 WEAK_HASHES = ("md5", "sha1", "md2", "md4", "unknown")
 
@@ -38,6 +38,7 @@ _RFC5280_6 = "RFC 5280 §6.1 (basic path validation)"
     ),
     remediation="Fix the reason given, usually by getting the correct intermediate from the CA.",
     scope=Scope.CHAIN,
+    roles=SSL_AND_STS,
     references=(_RFC5280_6, "CA/B BR §7.1.2"),
 )
 def path_invalid(ctx: ChainContext, params: NoParameters) -> Iterable[Violation]:
@@ -60,6 +61,7 @@ def path_invalid(ctx: ChainContext, params: NoParameters) -> Iterable[Violation]
         "pass it with --chain; download it from the issuer's caIssuers URL when one is given."
     ),
     scope=Scope.CHAIN,
+    roles=SSL_AND_STS,
     supersedes=(path_invalid,),
     references=(_GUIDE, "RFC 8446 §4.4.2", "RFC 5246 §7.4.2", _RFC5280_6),
 )
@@ -115,6 +117,7 @@ def _stops_at_a_ca(ctx: ChainContext) -> bool:
         "intermediate is missing: get it from the CA (the caIssuers URL) and add it to the chain."
     ),
     scope=Scope.CHAIN,
+    roles=SSL_AND_STS,
     supersedes=(path_invalid,),
     references=(_GUIDE, _RFC5280_6),
 )
@@ -159,6 +162,7 @@ def issuer_not_found(ctx: ChainContext, params: NoParameters) -> Iterable[Violat
         "with --trust FILE when checking; or get the certificate from a public CA."
     ),
     scope=Scope.CHAIN,
+    roles=SSL_AND_STS,
     supersedes=(path_invalid,),
     references=(_GUIDE, _RFC5280_6),
 )
@@ -195,6 +199,7 @@ def untrusted_root(ctx: ChainContext, params: NoParameters) -> Iterable[Violatio
         "of every server and client; on iOS enable full trust for it; check Android app support."
     ),
     scope=Scope.CHAIN,
+    roles=SSL_AND_STS,
     references=(_GUIDE, "Apple HT204477", "Android Network Security Configuration"),
 )
 def private_ca(ctx: ChainContext, params: NoParameters) -> Iterable[Violation]:
@@ -315,6 +320,7 @@ def root_sent(ctx: ChainContext, params: NoParameters) -> Iterable[Violation]:
         "if the root itself expired, the CA's new hierarchy must be used."
     ),
     scope=Scope.CHAIN,
+    roles=SSL_AND_STS,
     supersedes=(path_invalid,),
     references=(_RFC5280_6, "RFC 5280 §4.1.2.5"),
 )
@@ -357,6 +363,7 @@ class IntermediateWeakParams:
     ),
     remediation="Have the certificate reissued under the CA's current (RSA-2048+/ECDSA, SHA-256) hierarchy.",
     scope=Scope.CHAIN,
+    roles=SSL_AND_STS,
     supersedes=(path_invalid,),
     references=("CA/B BR §6.1.5", "CA/B BR §7.1.3", "Mozilla Root Store Policy §5.1"),
     parameters=IntermediateWeakParams,
@@ -404,6 +411,7 @@ _PRIVATE_CA_ADVICE = (
         "every client (certready lab can make one)."
     ),
     scope=Scope.CHAIN,
+    roles=SSL_AND_STS,
     parameters=SelfSignedLeafParams,
     references=(_GUIDE, _RFC5280_6),
 )
@@ -411,6 +419,16 @@ def self_signed_leaf(ctx: ChainContext, params: SelfSignedLeafParams) -> Iterabl
     """The leaf is its own issuer (RFC 5280 §6.1). Trusted as such (install guide: installed by
     hand in Trusted Root), it is judged at ``trusted_severity`` with the private-CA advice."""
     if not ctx.leaf_self_signed:
+        return
+    if ctx.role is Role.STS:  # the guide allows a self-signed STS certificate in Trusted Root
+        if not ctx.leaf_trusted:
+            yield Violation(
+                f"the STS certificate {ctx.leaf.display_name} is self-signed and no selected "
+                "trust store holds it: it must be in Trusted Root on every server and client",
+                certificate=ctx.leaf,
+                remediation="Install it as a trusted root on every server and client (the "
+                "install plan), and list it under trust.roots (lint: --trust FILE).",
+            )
         return
     if ctx.leaf_trusted:
         yield Violation(
@@ -436,6 +454,7 @@ def self_signed_leaf(ctx: ChainContext, params: SelfSignedLeafParams) -> Iterabl
     ),
     remediation="Replace the revoked certificate; check the CRL passed with --crl is the CA's current one.",
     scope=Scope.CHAIN,
+    roles=SSL_AND_STS,
     references=("RFC 5280 §5", "RFC 5280 §6.3"),
 )
 def revoked(ctx: ChainContext, params: NoParameters) -> Iterable[Violation]:
@@ -482,6 +501,7 @@ def validation_type(ctx: ChainContext, params: ValidationTypeParams) -> Iterable
     ),
     remediation="Issue a new root without extKeyUsage (restrict the intermediates instead).",
     scope=Scope.CHAIN,
+    roles=SSL_AND_STS,
     references=("CA/B BR §7.1.2.1.2", "Chrome Root Program Policy"),
 )
 def root_eku(ctx: ChainContext, params: NoParameters) -> Iterable[Violation]:
@@ -507,6 +527,7 @@ def root_eku(ctx: ChainContext, params: NoParameters) -> Iterable[Violation]:
     ),
     remediation="Have the CA certificate reissued with the missing or corrected extensions.",
     scope=Scope.CHAIN,
+    roles=SSL_AND_STS,
     references=(
         "RFC 5280 §4.2.1.1",
         "RFC 5280 §4.2.1.2",
@@ -532,6 +553,7 @@ def ca_profile(ctx: ChainContext, params: NoParameters) -> Iterable[Violation]:
     rationale="Serial numbers must be positive integers of at most 20 octets (RFC 5280 §4.1.2.2).",
     remediation="Have the certificate reissued with a positive random serial number.",
     scope=Scope.CHAIN,
+    roles=SSL_AND_STS,
     references=("RFC 5280 §4.1.2.2", "CA/B BR §7.1"),
 )
 def serial_number(ctx: ChainContext, params: NoParameters) -> Iterable[Violation]:
