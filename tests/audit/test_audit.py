@@ -5,11 +5,15 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
+import pytest
 from cryptography import x509
 
+from certready.core.rules.deployment import mobile_external_name
+from certready.core.rules.meta import rule_failed
 from certready.interfaces.cli import ExitStatus
 from tests.audit.lab import make_lab
 from tests.cli import run
+from tests.crash import INJECTED, crash_check_of
 from tests.pki import TestCA
 
 
@@ -146,3 +150,27 @@ def test_live_probe_results_are_compared_with_the_files(tmp_path: Path, ca: Test
     assert "production/app (live 127.0.0.1:1, SNI homecare.sunrise-health.example)" in [
         t.target for t in by_sni.targets
     ]
+
+
+def test_a_crashing_deployment_check_is_rule_failed_and_every_target_still_reported(
+    tmp_path: Path, ca: TestCA, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    lab = make_lab(tmp_path, ca, mobile_external=False)
+    _, control = _audit(lab.manifest)
+    assert rule_failed.id not in _ids(control)  # negative control: nothing crashes by itself
+    assert mobile_external_name.id in _ids(control)
+    crash_check_of(monkeypatch, mobile_external_name)
+    status, report = _audit(lab.manifest)
+    assert status == ExitStatus.FINDINGS
+    assert report["targets"] == control["targets"]  # every target still reported, unchanged
+    (failed,) = [f for f in report["findings"] if f["rule_id"] == rule_failed.id]  # type: ignore[attr-defined]
+    assert failed["message"] == f"rule {mobile_external_name.id} failed: RuntimeError: {INJECTED}"
+    assert failed["location"] == f"manifest:{lab.manifest}"
+    assert failed["severity"] == "error"
+    ids = _ids(report)
+    assert mobile_external_name.id not in ids
+    # the other deployment rules still ran
+    assert sorted(set(ids) - {rule_failed.id}) == sorted(
+        set(_ids(control)) - {mobile_external_name.id}
+    )
+    assert "deployment.proxy-bypass-missing" in ids

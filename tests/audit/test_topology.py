@@ -1,11 +1,22 @@
-"""Each deployment.* rule with a failing topology and a passing control (core/rules/deployment.py)."""
+"""Each deployment.* rule with a failing topology and a passing control (core/rules/deployment.py,
+core/rules/deployment_clients.py), run through the engine."""
 
 from __future__ import annotations
 
 from certready.core.deployment import Platform, ServerObservation, ServerSpec
 from certready.core.model import KeyPairing, Severity
-from certready.core.rules.deployment import check_topology, valid_wildcard_covering
-from tests.audit.topo import MOBILE, PORTAL, client, facts, rule_ids, seen, server, topology
+from certready.core.rules.deployment import valid_wildcard_covering
+from tests.audit.topo import (
+    MOBILE,
+    PORTAL,
+    client,
+    facts,
+    findings,
+    rule_ids,
+    seen,
+    server,
+    topology,
+)
 from tests.pki import TestCA
 
 APP_FQDN = "hcappserver.sunrise.example"
@@ -108,7 +119,7 @@ def test_client_names_are_covered_by_the_server_they_reach(ca: TestCA) -> None:
     laptops = client("laptops", Platform.MACOS, "homecare.sunrise-health.example")
     issues = [
         i
-        for i in check_topology(topology([(app, seen(internal))], clients=(pcs, laptops)))
+        for i in findings(topology([(app, seen(internal))], clients=(pcs, laptops)))
         if i.rule_id == "deployment.client-name-not-covered"
     ]
     assert len(issues) == 1 and "'office PCs', 'laptops'" in issues[0].message

@@ -1,21 +1,26 @@
-"""Builders for topology tests: servers, clients and observations without touching the disk."""
+"""Builders for topology tests: servers, clients and observations without touching the disk; the
+deployment rules run over them through the engine, as the audit runs them."""
 
 from __future__ import annotations
 
+from certready.adapters.profiles import load_policy
 from certready.core.deployment import (
     CertificateRef,
     ClientSpec,
     Deployment,
+    DeploymentContext,
     Platform,
     ServerObservation,
     ServerRole,
     ServerSpec,
     Topology,
 )
+from certready.core.engine import evaluate
 from certready.core.facts import extract_facts
-from certready.core.model import CertFacts, KeyPairing
-from certready.core.rules.deployment import check_topology
+from certready.core.model import CertFacts, Finding, KeyPairing
 from tests.pki import Issued
+
+POLICY = load_policy("homecare")
 
 APP = frozenset({ServerRole.APP, ServerRole.STS})
 MOBILE = frozenset({ServerRole.MOBILE_PHONE, ServerRole.MOBILE_TABLET})
@@ -91,5 +96,10 @@ def client(name: str, platform: Platform, *names: str) -> ClientSpec:
     return ClientSpec(name, platform, names, location=f"manifest:m.yaml:{name}")
 
 
+def findings(t: Topology) -> tuple[Finding, ...]:
+    """Every deployment.* finding over ``t`` (the homecare profile enables them all)."""
+    return evaluate(DeploymentContext(t), POLICY)
+
+
 def rule_ids(t: Topology) -> list[str]:
-    return [issue.rule_id for issue in check_topology(t)]
+    return [finding.rule_id for finding in findings(t)]

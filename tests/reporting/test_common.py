@@ -6,6 +6,7 @@ from dataclasses import replace
 
 import pytest
 
+from certready.adapters.profiles import load_policy
 from certready.adapters.reporting.common import (
     evaluated_rule_ids,
     location_file,
@@ -101,3 +102,18 @@ def test_cli_format_choices_are_the_discovered_renderers() -> None:
 
     assert FORMATS == ("html", "json", "junit", "markdown", "sarif", "text")
     assert {f.value for f in ReportFormat} == set(FORMATS)
+
+
+def test_chain_and_tls_rules_count_only_where_their_facts_were_computed() -> None:
+    """The real catalogue: chain and tls rules have real checks now, and still count as evaluated
+    only on a target with a built path or a handshake."""
+    context = resolve_context(clean_report(), load_policy("homecare"))
+    target = clean_report().targets[0]
+    ids = evaluated_rule_ids(target, context)
+    assert "names.host-not-covered" in ids  # control: the certificate rules ran
+    assert not [i for i in ids if i.startswith(("tls.", "chain.", "deployment."))]
+    served = replace(target, tls=TlsFacts("127.0.0.1:443", None, "TLSv1.3", "x", 1.0))
+    served_ids = evaluated_rule_ids(served, context)
+    assert "tls.intermediate-not-sent" in served_ids and "chain.wrong-order" not in served_ids
+    with_path = evaluated_rule_ids(replace(target, path=target.certificates), context)
+    assert "chain.wrong-order" in with_path and "tls.wrong-order" not in with_path

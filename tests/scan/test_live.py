@@ -231,3 +231,26 @@ def test_chain_analysis_runs_and_says_each_defect_once(ports: Ports, ca: TestCA)
     # without chain analysis the chain rules are silent (negative control of the wiring)
     (plain,) = scan(f"app.example.test:{ports.leaf_only}").targets
     assert not {i for i in rule_ids(plain) if i.startswith("chain.")}
+
+
+def test_a_crashing_tls_check_is_rule_failed_and_every_target_still_reported(
+    ports: Ports, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from certready.core.rules.meta import rule_failed
+    from certready.core.rules.tls import protocol_obsolete
+    from tests.crash import INJECTED, crash_check_of
+
+    targets = (f"app.example.test:{ports.complete}", f"app.example.test:{ports.leaf_only}")
+    # control: without the crash, no rule-failed finding
+    report = scan(*targets)
+    assert all(rule_failed.id not in rule_ids(t) for t in report.targets)
+    crash_check_of(monkeypatch, protocol_obsolete)
+    report = scan(*targets, policy=load_policy("homecare"))
+    assert [t.status for t in report.targets] == [TargetStatus.OK, TargetStatus.OK]
+    for target in report.targets:
+        (failed,) = [f for f in target.findings if f.rule_id == rule_failed.id]
+        assert f"rule {protocol_obsolete.id} failed: RuntimeError: {INJECTED}" == failed.message
+        assert failed.location == target.certificates[0].origin
+    complete, leaf_only = report.targets
+    assert "tls.intermediate-not-sent" in rule_ids(leaf_only)  # the other tls rules still ran
+    assert "tls.intermediate-not-sent" not in rule_ids(complete)

@@ -1,4 +1,5 @@
-"""The tls.* verdicts as pure functions of facts: each positive case next to its negative control.
+"""The tls.* verdicts as pure functions of facts, run through the engine like every rule: each
+positive case next to its negative control.
 
 Rule ids covered: tls.intermediate-not-sent, tls.wrong-order, tls.unexpected-leaf,
 tls.unexpected-issuer, tls.protocol-obsolete, tls.sni-differs.
@@ -6,18 +7,23 @@ tls.unexpected-issuer, tls.protocol-obsolete, tls.sni-differs.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import replace
 
 import pytest
 
 from certready.adapters.profiles import load_policy, parse_policy
-from certready.core.facts import extract_facts
-from certready.core.model import CertFacts, ChainElement, TlsFacts
+from certready.core.engine import evaluate
+from certready.core.facts import extract_facts, normalise_fingerprint
+from certready.core.handshake import Expectations, HandshakeContext
+from certready.core.model import CertFacts, ChainElement, Finding, Scope, TlsFacts
+from certready.core.policy import Policy
 from certready.core.rules import get_rule
-from certready.core.served import Expectations, normalise_fingerprint, served_findings
+from certready.core.rules.registry import analysed_elsewhere
 from tests.pki import Issued, TestCA
 
 POLICY = load_policy("homecare")
+NO_EXPECTATIONS = Expectations()
 TLS13 = TlsFacts("127.0.0.1:443", "app.example.test", "TLSv1.3", "TLS_AES_128_GCM_SHA256", 1.0)
 
 
@@ -26,6 +32,22 @@ def elements(*certs: Issued) -> list[ChainElement]:
         ChainElement(extract_facts(c.cert), f"tls://app:443#{'leaf' if i == 0 else i}")
         for i, c in enumerate(certs)
     ]
+
+
+def served_findings(
+    presented: Sequence[ChainElement],
+    tls: TlsFacts,
+    policy: Policy,
+    expectations: Expectations = NO_EXPECTATIONS,
+    *,
+    leaf_without_sni: CertFacts | None = None,
+    without_sni_failure: str | None = None,
+) -> tuple[Finding, ...]:
+    """Every tls.* finding of one handshake, as the scan service gets them from the engine."""
+    context = HandshakeContext(
+        tuple(presented), tls, expectations, leaf_without_sni, without_sni_failure
+    )
+    return evaluate(context, policy)
 
 
 def ids(presented: list[ChainElement], tls: TlsFacts = TLS13, **kwargs: object) -> list[str]:
@@ -37,7 +59,7 @@ def leaf(ca: TestCA) -> Issued:
     return ca.issue("app.example.test")
 
 
-def test_rules_are_declared_analysed_elsewhere() -> None:
+def test_rules_judge_a_handshake_with_a_real_check() -> None:
     for rule_id in (
         "tls.intermediate-not-sent",
         "tls.wrong-order",
@@ -48,7 +70,8 @@ def test_rules_are_declared_analysed_elsewhere() -> None:
     ):
         rule = get_rule(rule_id)
         assert rule.rationale and rule.remediation and rule.references
-        assert rule.check.__name__ == "analysed_elsewhere"
+        assert rule.scope is Scope.HANDSHAKE
+        assert rule.check is not analysed_elsewhere
 
 
 def test_complete_chain_has_no_tls_finding(ca: TestCA, leaf: Issued) -> None:
@@ -153,5 +176,6 @@ def test_policy_can_disable_and_reclassify_tls_rules(ca: TestCA, leaf: Issued) -
     ]
 
 
-def test_nothing_presented_nothing_found() -> None:
-    assert served_findings([], TLS13, POLICY) == ()
+def test_a_handshake_without_a_certificate_is_no_context() -> None:
+    with pytest.raises(ValueError, match="certificate the server presented"):
+        HandshakeContext((), TLS13)

@@ -2,8 +2,9 @@
 
 Pure values (no files): :mod:`certready.adapters.manifest` builds a :class:`Deployment` from YAML,
 :mod:`certready.services.audit` adds what it learnt from the certificate files and live servers as
-:class:`ServerObservation` values, and :mod:`certready.core.rules.deployment` judges the whole
-:class:`Topology`.
+:class:`ServerObservation` values, and the ``deployment.*`` rules
+(:mod:`certready.core.rules.deployment`, :mod:`certready.core.rules.deployment_clients`) judge the
+whole :class:`Topology` through the engine (:class:`DeploymentContext`).
 """
 
 from __future__ import annotations
@@ -11,9 +12,10 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from enum import StrEnum
+from typing import ClassVar
 
 from certready.core.location import Location, ManifestLocation
-from certready.core.model import CertFacts, KeyPairing, Severity
+from certready.core.model import CertFacts, KeyPairing, Role, Scope, Severity
 
 UNPLACED = ManifestLocation("")
 """The location of a manifest entry built in code rather than read from a file (tests)."""
@@ -169,3 +171,30 @@ class Topology:
 
     def observed(self, server: ServerSpec) -> ServerObservation:
         return self.observations.get(server.key, ServerObservation())
+
+
+@dataclass(frozen=True, slots=True)
+class DeploymentContext:
+    """What a ``deployment.*`` rule sees: the whole topology (servers, clients, trust, proxy, and
+    what the audit observed of each server's files and, with ``--live``, its endpoint)."""
+
+    scope: ClassVar[Scope] = Scope.DEPLOYMENT
+
+    topology: Topology
+
+    @property
+    def deployment(self) -> Deployment:
+        return self.topology.deployment
+
+    @property
+    def location(self) -> ManifestLocation:
+        """The manifest, ``manifest:<path>``: where a finding about the whole deployment is."""
+        return ManifestLocation(self.topology.deployment.source)
+
+    @property
+    def role(self) -> Role | None:
+        return None
+
+    @property
+    def subject_certificate(self) -> CertFacts | None:
+        return None

@@ -126,6 +126,11 @@ def colon_hex(hex_text: str) -> str:
     return ":".join(upper[i : i + 2] for i in range(0, len(upper), 2))
 
 
+def normalise_fingerprint(text: str) -> str:
+    """``ab:cd ef`` -> ``ABCDEF``: a fingerprint as typed or pasted, as :class:`CertFacts` holds it."""
+    return "".join(ch for ch in text if ch not in ": \t").upper()
+
+
 def describe_key(key: PublicKeyFacts) -> str:
     """``RSA 2048``, ``EC P-256``, ``Ed25519``: the words an administrator recognises."""
     if key.key_type == "rsa":

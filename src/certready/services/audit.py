@@ -2,8 +2,8 @@
 
 For every server: its certificate file linted with every rule and all of the server's names (FQDN
 and external FQDNs), its STS certificate with the ``sts`` role; then the deployment rules over the
-whole topology (:func:`certready.core.rules.deployment.check_topology`). Rules run through
-:func:`certready.services.lint.analyse` only. Each file is read once, however many servers name it.
+whole topology (a :class:`~certready.core.deployment.DeploymentContext`), through the engine like
+every rule. Certificate rules run through :func:`certready.services.lint.analyse` only. Each file is read once, however many servers name it.
 """
 
 from __future__ import annotations
@@ -34,11 +34,12 @@ from certready.adapters.trust import TrustStore, load_mozilla
 from certready.core.deployment import (
     CertificateRef,
     Deployment,
+    DeploymentContext,
     ServerObservation,
     ServerSpec,
     Topology,
 )
-from certready.core.engine import make_finding
+from certready.core.engine import evaluate, make_finding
 from certready.core.errors import InputError, PolicyError
 from certready.core.hostnames import is_ip_address
 from certready.core.location import Location, TrustKind, TrustLocation
@@ -50,7 +51,6 @@ from certready.core.model import (
     TargetStatus,
 )
 from certready.core.policy import Policy
-from certready.core.rules.deployment import check_topology
 from certready.core.rules.pfx import pfx_windows_import
 from certready.core.targets import parse_target
 from certready.services.audit_links import file_target_name, link_to_targets, live_target_name
@@ -266,21 +266,7 @@ def audit_deployment(deployment: Deployment, policy: Policy, options: AuditOptio
         targets.extend(live_targets)
     private = (not all(publics)) if publics else private_chain(anchors, chain_tops)
     topology = Topology(deployment, observations, private)
-    findings = tuple(
-        f
-        for issue in check_topology(topology)
-        if (
-            f := make_finding(
-                issue.rule_id,
-                policy,
-                issue.message,
-                issue.location,
-                certificate=issue.certificate,
-                remediation=issue.remediation,
-            )
-        )
-        is not None
-    )
+    findings = evaluate(DeploymentContext(topology), policy)
     return Report(
         command="audit",
         profile=policy.name,

@@ -25,15 +25,15 @@ from certready.adapters.tlsfetch import (
     fetch_chain,
     pinned_resolver,
 )
+from certready.core.engine import drop_superseded, evaluate
 from certready.core.errors import InputError, UsageError
-from certready.core.facts import FactsCache
+from certready.core.facts import FactsCache, normalise_fingerprint
 from certready.core.failure import FailureReason, FetchStep, ScanFailure
+from certready.core.handshake import Expectations, HandshakeContext
 from certready.core.hostnames import normalise_host, reference_host
 from certready.core.location import InputLocation, TrustKind
-from certready.core.model import Finding, Report, Role, TargetResult, TargetStatus, TlsFacts
+from certready.core.model import Report, Role, TargetResult, TargetStatus, TlsFacts
 from certready.core.policy import Policy
-from certready.core.rules.chain import missing_intermediate, wrong_order
-from certready.core.served import Expectations, normalise_fingerprint, served_findings
 from certready.core.targets import ScanTarget, parse_target
 from certready.services.chain import ChainOptions
 from certready.services.lint import LintOptions, analyse
@@ -302,31 +302,15 @@ def analyse_presented(
             if fp in trusted
         )
         expectations = replace(expectations, anchors=expectations.anchors + anchors)
-    tls_findings = served_findings(
-        sent,
-        tls,
-        options.policy,
-        expectations,
+    handshake = HandshakeContext(
+        presented=sent,
+        tls=tls,
+        expectations=expectations,
         leaf_without_sni=leaf_without_sni,
         without_sni_failure=without_sni.message if isinstance(without_sni, FetchFailure) else None,
     )
-    return replace(
-        result,
-        findings=_one_finding_per_defect(result.findings, tls_findings),
-        tls=tls,
-    )
-
-
-_SAID_BETTER_BY = {
-    missing_intermediate.id: "tls.intermediate-not-sent",
-    wrong_order.id: "tls.wrong-order",
-}
-"""Chain findings a served-chain finding already says, more precisely, for a live server."""
-
-
-def _one_finding_per_defect(
-    findings: tuple[Finding, ...], tls_findings: tuple[Finding, ...]
-) -> tuple[Finding, ...]:
-    present = {f.rule_id for f in tls_findings}
-    kept = tuple(f for f in findings if _SAID_BETTER_BY.get(f.rule_id) not in present)
-    return kept + tls_findings
+    # A tls finding that says a chain finding's defect more precisely supersedes it (one defect,
+    # one finding): the tls rules declare which.
+    tls_rules = (r for r, _ in options.policy.plan(HandshakeContext.scope, handshake.role))
+    findings = drop_superseded(result.findings + evaluate(handshake, options.policy), tls_rules)
+    return replace(result, findings=findings, tls=tls)

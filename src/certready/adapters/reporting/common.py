@@ -24,6 +24,7 @@ from certready.core.model import (
     KeyPairing,
     Report,
     Rule,
+    Scope,
     Severity,
     TargetResult,
     TargetStatus,
@@ -156,8 +157,12 @@ def sorted_findings(findings: Iterable[Finding]) -> list[Finding]:
 # --- which rules ran ------------------------------------------------------------------------------
 
 
+_ANALYSED_SCOPES = (Scope.CHAIN, Scope.HANDSHAKE)
+"""Scopes whose rules run only where their facts were computed: a built path, a handshake."""
+
+
 def _area_ran(area: str, target: TargetResult) -> bool:
-    """Whether the analyser behind an ``analysed_elsewhere`` area looked at this target."""
+    """Whether the analyser behind an area (chain, tls) looked at this target."""
     if any(f.rule_id.split(".", 1)[0] == area for f in target.findings):
         return True
     if area == "chain":
@@ -219,7 +224,8 @@ def evaluated_rule_ids(target: TargetResult, context: RenderContext) -> list[str
     for rule in context.enabled_rules():
         if target.role not in rule.roles or rule.area == "deployment":
             continue
-        if rule.check is analysed_elsewhere and not _area_ran(rule.area, target):
+        analysed = rule.check is analysed_elsewhere or rule.scope in _ANALYSED_SCOPES
+        if analysed and not _area_ran(rule.area, target):
             continue
         ids.append(rule.id)
     return _with_finding_ids(ids, target.findings)

@@ -8,9 +8,10 @@
 - :mod:`.validity`: dates and lifetimes (CA/B SC-081, Apple).
 - :mod:`.sts`: the token-signing certificate.
 - :mod:`.chain`: path building and trust (over the path facts the chain service computes).
-- :mod:`.tls`: what a live server presents (findings emitted by the scanner).
+- :mod:`.tls`: what a live server presents, judged per handshake.
 - :mod:`.client`: one client machine's stores and proxies (``certready doctor``).
-- :mod:`.deployment`: topology of a whole deployment (findings emitted by the audit).
+- :mod:`.deployment`: each server's certificates across a whole deployment.
+- :mod:`.deployment_clients`: the clients of a deployment: names, private CA, proxy.
 - :mod:`.meta`: what the engine itself reports (``engine.rule-failed``).
 - :mod:`.pfx`: a PFX file's encryption and the Windows that can import it (emitted by the audit).
 """
@@ -22,6 +23,7 @@ from certready.core.rules import (  # noqa: F401 - imported to register their ru
     chain,
     client,
     deployment,
+    deployment_clients,
     extensions,
     keys,
     meta,
