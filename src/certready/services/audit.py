@@ -45,12 +45,15 @@ from certready.core.hostnames import is_ip_address
 from certready.core.location import Location, TrustKind, TrustLocation
 from certready.core.model import (
     CertFacts,
+    Finding,
     Report,
     Role,
     TargetResult,
     TargetStatus,
 )
 from certready.core.policy import Policy
+from certready.core.rules.deployment import borrowed_certificates, certificate_of_another_server
+from certready.core.rules.names import host_not_covered
 from certready.core.rules.pfx import pfx_windows_import
 from certready.core.targets import parse_target
 from certready.services.audit_links import file_target_name, link_to_targets, live_target_name
@@ -267,6 +270,7 @@ def audit_deployment(deployment: Deployment, policy: Policy, options: AuditOptio
     private = (not all(publics)) if publics else private_chain(anchors, chain_tops)
     topology = Topology(deployment, observations, private)
     findings = evaluate(DeploymentContext(topology), policy)
+    targets = _root_cause_only(targets, topology, findings)
     return Report(
         command="audit",
         profile=policy.name,
@@ -275,6 +279,26 @@ def audit_deployment(deployment: Deployment, policy: Policy, options: AuditOptio
         findings=link_to_targets(findings, deployment, targets),
         title=deployment.name,
     )
+
+
+def _root_cause_only(
+    targets: list[TargetResult], topology: Topology, findings: tuple[Finding, ...]
+) -> list[TargetResult]:
+    """A server given another server's certificate (``deployment.certificate-of-another-server``)
+    has that one finding: its target's name findings, which the mistake causes, are attached to
+    it (its message lists the names) instead of repeated."""
+    if not any(f.rule_id == certificate_of_another_server.id for f in findings):
+        return targets
+    borrowed = borrowed_certificates(topology)
+    out: list[TargetResult] = []
+    for target in targets:
+        if target.role is Role.SSL and target.target in borrowed:
+            target = replace(
+                target,
+                findings=tuple(f for f in target.findings if f.rule_id != host_not_covered.id),
+            )
+        out.append(target)
+    return out
 
 
 def chain_options(
