@@ -82,3 +82,16 @@ def test_control_a_root_ca_alone_with_host_stays_only_ca_certificates(
     (target,) = report["targets"]
     assert target["status"] == "skipped" and not target["findings"]
     assert status == 0
+
+
+def test_scan_of_a_router_serving_its_appliance_certificate_is_not_ready() -> None:
+    from tests.scan.servers import Servers
+
+    router = appliance_certificate(ROUTER)
+    with Servers() as servers:
+        port = servers.tls([router])
+        status, out, err = run("scan", f"127.0.0.1:{port}", "--sni", ROUTER, "--format", "json")
+    assert "Traceback" not in err
+    (target,) = json.loads(out)["targets"]
+    assert "usage.leaf-is-ca" in {f["rule_id"] for f in target["findings"]}
+    assert status == 1
