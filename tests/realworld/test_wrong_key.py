@@ -73,3 +73,35 @@ def test_control_no_key_at_all_is_only_the_missing_key_note(tmp_path: Path, ca: 
     found = _by_rule(report["targets"][0])
     assert private_key_missing.id in found and private_key_mismatch.id not in found
     assert status == 0
+
+
+def test_audit_names_the_server_whose_key_was_given(tmp_path: Path, ca: TestCA) -> None:
+    """The mobile server's manifest entry names the app server's key file (`key:`)."""
+    from certready.core.rules.deployment import private_key_missing as deployment_key
+    from tests.audit.lab import APP, EXTERNAL, MOBILE, make_lab
+
+    lab = make_lab(tmp_path, ca)
+    app = server(ca, APP)
+    (tmp_path / "certs" / "app.pem").write_bytes(ca.chain_pem(app) + app.key_pem())
+    (tmp_path / "certs" / "app.key").write_bytes(app.key_pem())
+    mobile = server(ca, MOBILE, EXTERNAL)
+    (tmp_path / "certs" / "mobile-only.pem").write_bytes(ca.chain_pem(mobile))
+    text = lab.manifest.read_text().replace(
+        "certificate: certs/mobile.pem",
+        "certificate: certs/mobile-only.pem\n        key: certs/app.key",
+    )
+    lab.manifest.write_text(text)
+    _, out, err = run("audit", str(lab.manifest), "--format", "json")
+    assert "Traceback" not in err, err
+    report = json.loads(out)
+    (message,) = [f["message"] for f in report["findings"] if f["rule_id"] == deployment_key.id]
+    assert "not its own (it belongs to production/app's certificate)" in message
+
+
+def test_control_audit_with_each_servers_own_key(tmp_path: Path, ca: TestCA) -> None:
+    from certready.core.rules.deployment import private_key_missing as deployment_key
+    from tests.audit.lab import make_lab
+
+    lab = make_lab(tmp_path, ca)
+    _, out, _ = run("audit", str(lab.manifest), "--format", "json")
+    assert deployment_key.id not in {f["rule_id"] for f in json.loads(out)["findings"]}

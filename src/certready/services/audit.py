@@ -41,11 +41,13 @@ from certready.core.deployment import (
 )
 from certready.core.engine import evaluate, make_finding
 from certready.core.errors import InputError, PolicyError
+from certready.core.facts import key_facts
 from certready.core.hostnames import is_ip_address
 from certready.core.location import Location, TrustKind, TrustLocation
 from certready.core.model import (
     CertFacts,
     Finding,
+    KeyPairing,
     Report,
     Role,
     TargetResult,
@@ -249,6 +251,9 @@ def audit_deployment(deployment: Deployment, policy: Policy, options: AuditOptio
                 private_key=result.private_key,
                 location=result.location,
                 input_error=result.status.failed,
+                key_spkis=_key_spkis(files, server.certificate)
+                if result.private_key is KeyPairing.MISMATCH
+                else (),
             )
         if server.sts_certificate is not None:
             result, _ = _lint_one(
@@ -279,6 +284,14 @@ def audit_deployment(deployment: Deployment, policy: Policy, options: AuditOptio
         findings=link_to_targets(findings, deployment, targets),
         title=deployment.name,
     )
+
+
+def _key_spkis(files: CertificateFiles, ref: CertificateRef) -> tuple[str, ...]:
+    """The SPKI hashes of the keys given with ``ref`` (read again from the run's files)."""
+    loaded = files.load(ref)
+    if isinstance(loaded, InputError):
+        return ()
+    return tuple(key_facts(k.key.public_key()).spki_sha256 for k in loaded.keys)
 
 
 def _root_cause_only(

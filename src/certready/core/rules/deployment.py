@@ -143,6 +143,14 @@ def certificate_missing(ctx: DeploymentContext, params: NoParameters) -> Iterabl
             )
 
 
+def _whose_key(t: Topology, server: ServerSpec, spkis: tuple[str, ...]) -> str:
+    """`` (it belongs to production/app's certificate)`` when another server's leaf is the key's."""
+    for other, leaf in _with_leaf(t):
+        if other.key != server.key and leaf.public_key.spki_sha256 in spkis:
+            return f" (it belongs to {other.key}'s certificate)"
+    return ""
+
+
 @rule(
     id="deployment.private-key-missing",
     title="Every server certificate comes with its private key",
@@ -166,6 +174,7 @@ def private_key_missing(ctx: DeploymentContext, params: NoParameters) -> Iterabl
             "comes without its private key"
             if pairing is KeyPairing.ABSENT
             else "comes with a private key that is not its own"
+            + _whose_key(t, server, t.observed(server).key_spkis)
         )
         assert server.certificate is not None
         yield Violation(
