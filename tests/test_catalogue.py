@@ -13,7 +13,7 @@ from certready.adapters.profiles import load_policy
 from certready.core.model import Rule
 from certready.core.policy import BUILTIN_PROFILES
 from certready.core.rules import catalogue
-from certready.core.rules.registry import RULE_ID, analysed_elsewhere
+from certready.core.rules.registry import RULE_ID
 
 TESTS = Path(__file__).resolve().parent
 
@@ -78,9 +78,7 @@ def test_every_rule_is_explained(rule: Rule) -> None:
     assert rule.roles
 
 
-@pytest.mark.parametrize(
-    "rule", [r for r in catalogue() if r.check is not analysed_elsewhere], ids=lambda r: r.id
-)
+@pytest.mark.parametrize("rule", catalogue(), ids=lambda r: r.id)
 def test_every_check_has_a_docstring(rule: Rule) -> None:
     assert inspect.getdoc(rule.check), f"{rule.id}: its check needs a docstring citing its source"
 

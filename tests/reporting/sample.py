@@ -28,6 +28,7 @@ from certready.core.model import (
     Role,
     Rule,
     RuleContext,
+    Scope,
     Severity,
     SubjectAltName,
     TargetResult,
@@ -36,7 +37,7 @@ from certready.core.model import (
     Violation,
 )
 from certready.core.policy import Policy, RuleSetting, default_settings
-from certready.core.rules.registry import SSL, SSL_AND_STS, analysed_elsewhere
+from certready.core.rules.registry import SSL, SSL_AND_STS
 from certready.core.rules.validity import ExpiringSoonParams
 
 NOW = dt.datetime(2026, 6, 1, 12, 0, tzinfo=dt.UTC)
@@ -52,7 +53,7 @@ def _rule(
     rule_id: str,
     severity: Severity,
     *,
-    elsewhere: bool = False,
+    scope: Scope = Scope.CERTIFICATE,
     parameters: type[Any] = NoParameters,
     roles: frozenset[Role] = SSL,
 ) -> Rule:
@@ -63,19 +64,20 @@ def _rule(
         rationale=f"Why {rule_id} matters.",
         remediation=f"How to fix {rule_id}.",
         references=(f"ref:{rule_id}",),
-        check=analysed_elsewhere if elsewhere else _never,
+        check=_never,
+        scope=scope,
         params=parameters,
         roles=roles,
     )
 
 
 RULES = (
-    _rule("chain.validation-type", Severity.INFO, elsewhere=True),
-    _rule("deployment.certificate-shared", Severity.ERROR, elsewhere=True),
+    _rule("chain.validation-type", Severity.INFO, scope=Scope.CHAIN),
+    _rule("deployment.certificate-shared", Severity.ERROR, scope=Scope.DEPLOYMENT),
     _rule("key.rsa-size", Severity.ERROR, roles=SSL_AND_STS),
     _rule("names.cn-not-in-san", Severity.WARNING),
     _rule("names.host-not-covered", Severity.ERROR),
-    _rule("tls.intermediate-not-sent", Severity.ERROR, elsewhere=True),
+    _rule("tls.intermediate-not-sent", Severity.ERROR, scope=Scope.HANDSHAKE),
     _rule("validity.expired", Severity.ERROR, roles=SSL_AND_STS),
     _rule(
         "validity.expiring-soon", Severity.WARNING, parameters=ExpiringSoonParams, roles=SSL_AND_STS

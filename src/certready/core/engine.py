@@ -11,10 +11,9 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 
-from certready.core.location import Location
-from certready.core.model import CertFacts, Context, Finding, Rule, Severity, Violation
+from certready.core.model import Context, Finding, Rule, Severity, Violation
 from certready.core.policy import Policy, RuleSetting, applicable
-from certready.core.rules import catalogue, get_rule
+from certready.core.rules import catalogue
 from certready.core.rules.meta import rule_failed
 
 ENGINE_RULE_FAILED = rule_failed.id
@@ -91,30 +90,3 @@ def drop_superseded(
     if not superseded:
         return tuple(found)
     return tuple(f for f in found if f.rule_id not in superseded)
-
-
-def make_finding(
-    rule_id: str,
-    policy: Policy,
-    message: str,
-    location: Location,
-    *,
-    certificate: CertFacts | None = None,
-    remediation: str | None = None,
-    severity: Severity | None = None,
-) -> Finding | None:
-    """Transitional: a finding for a rule whose check still runs outside the engine (chain, tls,
-    deployment analysers being moved onto scopes); ``None`` when the policy disables the rule."""
-    rule = get_rule(rule_id)
-    setting = policy.setting(rule_id)
-    if not setting.enabled:
-        return None
-    return Finding(
-        rule_id=rule.id,
-        severity=severity or setting.severity,
-        message=message,
-        location=location,
-        remediation=remediation or rule.remediation,
-        subject=certificate.subject if certificate else None,
-        fingerprint_sha256=certificate.fingerprint_sha256 if certificate else None,
-    )

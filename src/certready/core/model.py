@@ -66,6 +66,7 @@ class Scope(StrEnum):
     - ``HANDSHAKE``: what one live server presented in one handshake.
     - ``DEPLOYMENT``: the whole topology of a manifest.
     - ``CLIENT``: one server as one client machine sees it (its trust stores, its proxy).
+    - ``CONTAINER``: the file a manifest server's certificate comes in (a PFX's encryption).
     """
 
     CERTIFICATE = "certificate"
@@ -73,6 +74,7 @@ class Scope(StrEnum):
     HANDSHAKE = "handshake"
     DEPLOYMENT = "deployment"
     CLIENT = "client"
+    CONTAINER = "container"
 
 
 class Role(StrEnum):

@@ -23,7 +23,6 @@ from certready.adapters.inputs import (
     HOW_TO_UNLOCK,
     Bundle,
     PasswordSource,
-    PfxEncryption,
     load_bytes,
     read_input,
 )
@@ -39,7 +38,7 @@ from certready.core.deployment import (
     ServerSpec,
     Topology,
 )
-from certready.core.engine import evaluate, make_finding
+from certready.core.engine import evaluate
 from certready.core.errors import InputError, PolicyError
 from certready.core.facts import key_facts
 from certready.core.hostnames import is_ip_address
@@ -56,7 +55,7 @@ from certready.core.model import (
 from certready.core.policy import Policy
 from certready.core.rules.deployment import borrowed_certificates, certificate_of_another_server
 from certready.core.rules.names import host_not_covered
-from certready.core.rules.pfx import pfx_windows_import
+from certready.core.rules.pfx import PfxContext
 from certready.core.targets import parse_target
 from certready.services.audit_links import file_target_name, link_to_targets, live_target_name
 from certready.services.chain import ChainOptions
@@ -354,7 +353,7 @@ def _lint_one(
     hosts = server.names if role is Role.SSL else ()
     lint_options = LintOptions(policy=policy, hosts=hosts, role=role, now=options.now, chain=chain)
     result = analyse(name, loaded.certificates, loaded.keys, lint_options, presented=True)
-    if loaded.pfx_encryption is PfxEncryption.PBES2:
+    if loaded.pfx_encryption is not None:
         result = _with_pfx_finding(result, server, ref, loaded, policy)
     return result, loaded.certificates[-1].certificate
 
@@ -362,28 +361,23 @@ def _lint_one(
 def _with_pfx_finding(
     result: TargetResult, server: ServerSpec, ref: CertificateRef, loaded: Bundle, policy: Policy
 ) -> TargetResult:
-    """An AES-encrypted PFX: a note on the server's target that Windows Server 2016 and older
-    cannot import it, located at the manifest line naming the file, with the command that makes
-    one they can (:data:`pfx_windows_import`)."""
-    key = "sts_certificate" if ref is server.sts_certificate else "certificate"
-    named = Path(ref.path).name
-    finding = make_finding(
-        pfx_windows_import.id,
-        policy,
-        f"{key}: {ref.path} is encrypted with {loaded.pfx_cipher}: Windows Server 2016 and older"
-        f" cannot import it on {server.key} ({server.fqdn})",
-        ref.location,
+    """The container rules (:data:`pfx_windows_import`) on the server's PFX, located at the
+    manifest line naming the file; their findings join the server's target."""
+    context = PfxContext(
+        location=ref.location,
+        path=ref.path,
+        encryption=loaded.pfx_encryption,
+        cipher=loaded.pfx_cipher,
+        server=server.key,
+        fqdn=server.fqdn,
+        manifest_key="sts_certificate" if ref is server.sts_certificate else "certificate",
+        role=result.role,
         certificate=_leaf(result),
-        remediation=(
-            f"If {server.key} runs Windows Server 2016 or older, rebuild its PFX with 3DES:"
-            f" `certready pfx CERT KEY CHAIN --legacy --out {named}` (or `certready lab issue"
-            f" --legacy-pfx` for a lab certificate) and point `{key}:` of {server.key} at it;"
-            " Windows Server 2019 and later import it as it is."
-        ),
     )
-    if finding is None:
+    found = evaluate(context, policy)
+    if not found:
         return result
-    return replace(result, findings=(*result.findings, finding))
+    return replace(result, findings=(*result.findings, *found))
 
 
 def private_chain(

@@ -42,6 +42,7 @@ from certready.core.hostnames import normalise_host
 from certready.core.location import InputLocation
 from certready.core.model import Finding, KeyPairing, Role, RuleContext, Severity
 from certready.core.policy import Policy, RuleSetting
+from certready.core.rules.usage import eku_client_auth, key_usage_rsa
 
 CONTENT_AREAS = frozenset({"names", "key", "signature", "usage"})
 """The rule areas a certificate's own content decides (not dates, chain, server or topology)."""
@@ -113,10 +114,10 @@ def profile_usages(policy: Policy, key_type: str) -> tuple[tuple[str, ...], tupl
     profile switches ``usage.eku-client-auth`` off (``webpki``: CA/B BR §7.1.2.7.10).
     """
     bits = set(key_usage_for(key_type))
-    rsa_rule = _setting(policy, "usage.key-usage-rsa")
+    rsa_rule = _setting(policy, key_usage_rsa.id)
     if key_type.startswith("rsa") and rsa_rule is not None and rsa_rule.enabled:
         bits.update(rsa_rule.parameters.required)
-    client_rule = _setting(policy, "usage.eku-client-auth")
+    client_rule = _setting(policy, eku_client_auth.id)
     ekus = TLS_EKU if client_rule is None or client_rule.enabled else (SERVER_AUTH,)
     return tuple(b for b in KEY_USAGE_BITS if b in bits), ekus
 

@@ -29,7 +29,6 @@ from certready.core.model import (
 from certready.core.rules import catalogue
 from certready.core.rules.keys import private_key_mismatch, private_key_missing
 from certready.core.rules.names import cn_not_in_san, host_not_covered, san_missing
-from certready.core.rules.registry import analysed_elsewhere
 from certready.core.rules.sts import sts_private_key_missing
 from certready.services.lint import LintOptions
 
@@ -51,7 +50,6 @@ def request_rules() -> tuple[Rule, ...]:
         for r in catalogue()
         if r.area in REQUEST_AREAS
         and r.scope is Scope.CERTIFICATE
-        and r.check is not analysed_elsewhere
         and r.id not in _NOT_FOR_REQUESTS
     )
 

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
-from enum import StrEnum
 
 from cryptography import x509
 from cryptography.exceptions import UnsupportedAlgorithm
@@ -13,6 +12,7 @@ from cryptography.hazmat.primitives.asymmetric.types import PrivateKeyTypes
 from certready.core.errors import InputError
 from certready.core.location import STDIN as STDIN
 from certready.core.location import FileLocation, Location
+from certready.core.rules.pfx import PfxEncryption as PfxEncryption
 
 PasswordSource = Callable[[str], bytes | None]
 """Given the input's display name, the password to try (``None``: there is none).
@@ -45,16 +45,6 @@ class LoadedKey:
     key: PrivateKeyTypes
     location: FileLocation
     """``file:certs/app.pem#key0``: the input and the key's index among its keys."""
-
-
-class PfxEncryption(StrEnum):
-    """How a PKCS#12 file is encrypted, as it decides which Windows can import it."""
-
-    LEGACY = "legacy"
-    """PBE-SHA1-3DES or RC2/RC4: every Windows imports it (what Windows Server 2016 needs)."""
-    PBES2 = "pbes2"
-    """PBES2 with AES (OpenSSL 3's and cryptography's default): Windows Server 2019 and Windows 10
-    1709 or later only; Windows Server 2016 and older cannot import it."""
 
 
 @dataclass(frozen=True, slots=True)

@@ -21,6 +21,11 @@ from certready.adapters.issuance.extensions import (
 from certready.core.errors import UsageError
 from certready.core.hostnames import is_ip_address
 from certready.core.rules.chain import missing_intermediate, self_signed_leaf
+from certready.core.rules.keys import rsa_size
+from certready.core.rules.names import host_not_covered, san_missing, wildcard_invalid
+from certready.core.rules.signature import weak_signature
+from certready.core.rules.usage import eku_client_auth, eku_server_auth, key_usage_ec, leaf_is_ca
+from certready.core.rules.validity import expired, lifetime_apple, not_yet_valid
 
 
 @dataclass(frozen=True, slots=True)
@@ -95,67 +100,67 @@ DEFECTS: dict[str, Defect] = {
     for d in (
         Defect(
             "expired",
-            "validity.expired",
+            expired.id,
             "validity ended two days ago",
             _expired,
         ),
         Defect(
             "not-yet-valid",
-            "validity.not-yet-valid",
+            not_yet_valid.id,
             "validity starts in a week",
             lambda p: _shift(p, dt.timedelta(days=7)),
         ),
         Defect(
             "cn-only",
-            "names.san-missing",
+            san_missing.id,
             "the name only in the subject CN, no subjectAltName",
             lambda p: replace(p, hosts=None),
         ),
         Defect(
             "wrong-host",
-            "names.host-not-covered",
+            host_not_covered.id,
             "names a different host than the one asked for (wrong-<name>)",
             _wrong_host,
         ),
         Defect(
             "wildcard-two-labels",
-            "names.wildcard-invalid",
+            wildcard_invalid.id,
             "adds a wildcard over two labels (*.*.example.com)",
             _wildcard_two_labels,
         ),
         Defect(
             "rsa1024",
-            "key.rsa-size",
+            rsa_size.id,
             "a 1024-bit RSA key",
             _rsa1024,
         ),
         Defect(
             "sha1",
-            "signature.weak-hash",
+            weak_signature.id,
             "signed with SHA-1 (by the openssl command line)",
             lambda p: replace(p, digest="sha1"),
         ),
         Defect(
             "no-client-auth",
-            "usage.eku-client-auth",
+            eku_client_auth.id,
             "Extended Key Usage serverAuth only",
             lambda p: replace(p, extended_key_usage=(SERVER_AUTH,)),
         ),
         Defect(
             "no-server-auth",
-            "usage.eku-server-auth",
+            eku_server_auth.id,
             "Extended Key Usage clientAuth only",
             lambda p: replace(p, extended_key_usage=(CLIENT_AUTH,)),
         ),
         Defect(
             "ec-key-encipherment",
-            "usage.key-usage-ec",
+            key_usage_ec.id,
             "an EC key with keyEncipherment (RFC 8813 forbids it)",
             _ec_key_encipherment,
         ),
         Defect(
             "ca-leaf",
-            "usage.leaf-is-ca",
+            leaf_is_ca.id,
             "the server certificate says CA:TRUE",
             lambda p: replace(p, ca=True),
         ),
@@ -167,7 +172,7 @@ DEFECTS: dict[str, Defect] = {
         ),
         Defect(
             "too-long",
-            "validity.lifetime-apple",
+            lifetime_apple.id,
             f"valid {TOO_LONG_DAYS} days (Apple rejects more than 825)",
             _too_long,
         ),

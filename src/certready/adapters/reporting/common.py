@@ -31,12 +31,10 @@ from certready.core.model import (
 )
 from certready.core.policy import BUILTIN_PROFILES, Policy, default_settings
 from certready.core.rules import catalogue
-from certready.core.rules.registry import analysed_elsewhere
+from certready.core.rules.validity import ExpiringSoonParams, expiring_soon
 
 DEFAULT_EXPIRY_DAYS = 30
 """The timeline's warning window when the policy has no ``validity.expiring-soon`` days."""
-_EXPIRY_RULE = "validity.expiring-soon"
-_EXPIRY_PARAMETER = "days"
 
 
 _PLACEHOLDER = re.compile(r"`([a-z_][a-z0-9_]*)`")
@@ -95,12 +93,12 @@ class RenderContext:
     @property
     def expiry_days(self) -> int:
         """The ``validity.expiring-soon`` window (days) of the policy, for the timeline."""
-        setting = self.policy.settings.get(_EXPIRY_RULE)
+        setting = self.policy.settings.get(expiring_soon.id)
         if setting is None or not setting.enabled:
             return DEFAULT_EXPIRY_DAYS
-        value = getattr(setting.parameters, _EXPIRY_PARAMETER, None)
-        if isinstance(value, int) and not isinstance(value, bool) and value >= 0:
-            return value
+        params = setting.parameters
+        if isinstance(params, ExpiringSoonParams) and params.days >= 0:
+            return params.days
         return DEFAULT_EXPIRY_DAYS
 
 
@@ -157,8 +155,11 @@ def sorted_findings(findings: Iterable[Finding]) -> list[Finding]:
 # --- which rules ran ------------------------------------------------------------------------------
 
 
-_ANALYSED_SCOPES = (Scope.CHAIN, Scope.HANDSHAKE)
-"""Scopes whose rules run only where their facts were computed: a built path, a handshake."""
+_ANALYSED_SCOPES = (Scope.CHAIN, Scope.HANDSHAKE, Scope.CONTAINER)
+"""Scopes whose rules run only where their facts were computed: a built path, a handshake, a
+manifest server's PFX."""
+_REPORT_SCOPES = (Scope.DEPLOYMENT,)
+"""Scopes judged once per report (the topology), not per target."""
 
 
 def _area_ran(area: str, target: TargetResult) -> bool:
@@ -222,9 +223,9 @@ def evaluated_rule_ids(target: TargetResult, context: RenderContext) -> list[str
         return []
     ids: list[str] = []
     for rule in context.enabled_rules():
-        if target.role not in rule.roles or rule.area == "deployment":
+        if target.role not in rule.roles or rule.scope in _REPORT_SCOPES:
             continue
-        analysed = rule.check is analysed_elsewhere or rule.scope in _ANALYSED_SCOPES
+        analysed = rule.scope in _ANALYSED_SCOPES
         if analysed and not _area_ran(rule.area, target):
             continue
         ids.append(rule.id)

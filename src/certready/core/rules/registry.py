@@ -11,19 +11,16 @@ to a rule through its declaration (``expired.id``), never by spelling its id aga
 from __future__ import annotations
 
 import re
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Callable
 from typing import Any
 
 from certready.core.model import (
     Check,
     NoParameters,
-    ParamValue,
     Role,
     Rule,
-    RuleContext,
     Scope,
     Severity,
-    Violation,
 )
 
 RULE_ID = re.compile(r"^[a-z][a-z0-9]*(\.[a-z0-9]+(-[a-z0-9]+)*)+$")
@@ -34,11 +31,6 @@ SSL_AND_STS = frozenset({Role.SSL, Role.STS})
 _RULES: dict[str, Rule] = {}
 _SORTED: tuple[Rule, ...] | None = None
 """``registered()``'s answer, kept until the next declaration (the engine asks once per target)."""
-
-
-def analysed_elsewhere(ctx: RuleContext, params: Mapping[str, ParamValue]) -> Iterable[Violation]:
-    """The check of a rule whose findings an analyser (chain, TLS, topology) emits itself."""
-    return ()
 
 
 def rule(
