@@ -56,3 +56,28 @@ def test_control_webpki_keeps_it_an_error(tmp_path: Path, ca: TestCA) -> None:
     status, finding = _finding(str(path), str(key), "--trust", str(path), "--profile", "webpki")
     assert finding["severity"] == "error"
     assert status == 1
+
+
+def _audit_self_signed(tmp_path: Path, ca: TestCA, *, listed: bool) -> dict:  # type: ignore[type-arg]
+    from tests.audit.lab import APP, make_lab
+
+    lab = make_lab(tmp_path, ca)
+    own = ca.self_signed(APP)
+    (tmp_path / "certs" / "app.pem").write_bytes(own.cert_pem() + own.key_pem())
+    write_pem(tmp_path / "pki" / "app-self.cer", own.cert)
+    if listed:
+        text = lab.manifest.read_text()
+        lab.manifest.write_text(text.replace("[pki/root.cer]", "[pki/root.cer, pki/app-self.cer]"))
+    _, out, err = run("audit", str(lab.manifest), "--format", "json")
+    assert "Traceback" not in err
+    target = next(t for t in json.loads(out)["targets"] if t["target"] == "production/app")
+    (finding,) = [f for f in target["findings"] if f["rule_id"] == self_signed_leaf.id]
+    return finding  # type: ignore[no-any-return]
+
+
+def test_audit_self_signed_listed_in_trust_roots_is_a_warning(tmp_path: Path, ca: TestCA) -> None:
+    assert _audit_self_signed(tmp_path, ca, listed=True)["severity"] == "warning"
+
+
+def test_control_audit_self_signed_not_listed_is_an_error(tmp_path: Path, ca: TestCA) -> None:
+    assert _audit_self_signed(tmp_path, ca, listed=False)["severity"] == "error"
