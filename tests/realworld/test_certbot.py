@@ -71,3 +71,10 @@ def test_control_a_damaged_certificate_in_a_folder_is_still_an_error(
     status, _, err = run("lint", str(live), "--host", HOST)
     assert "broken.pem" in err
     assert status == 2
+
+
+def test_show_of_the_live_folder_notes_the_readme_once(tmp_path: Path, ca: TestCA) -> None:
+    live = certbot_live(tmp_path / "letsencrypt", ca, server(ca, HOST), HOST)
+    status, out, err = run("show", str(live))
+    assert "README" in err and "README" not in out
+    assert status == 0
