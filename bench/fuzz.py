@@ -8,14 +8,19 @@ Usage::
     python bench/fuzz.py TARGET --replay FILE...     # re-run saved inputs (no fuzzing)
 
 Each target is one input entry point (``manifest``: YAML text -> validated deployment;
-``profile``: TOML text -> resolved policy). An input may be rejected with a
+``profile``: TOML text -> resolved policy; ``input``: any bytes -> a certificate/key bundle, the
+whole sniffing pipeline; ``pem``, ``der``, ``pkcs7``, ``pkcs12``, ``pkcs8`` (an encrypted
+PKCS#8 key, DER), ``keys`` (PEM private keys): each format's own loader, a password given, so
+encrypted inputs are decrypted too). An input may be rejected with a
 :class:`~certready.core.errors.CertReadyError` (a one-line error: the promise); anything else
 raised is a crash. The corpus lives in ``bench/fuzz-corpus/TARGET/`` (seeded from the shipped
-starter manifest, the tests' manifests and the built-in profiles on first run); crashers, inputs
+starter manifest, the tests' manifests, the built-in profiles and the test suite's certificates,
+bundles, PFX files and keys on first run, including the issue's slow inputs); crashers, inputs
 slower than ``--timeout`` seconds (default 2) and inputs over ``--rss-mb`` (default 2048) are
 written to ``bench/fuzz-corpus/TARGET/artifacts/`` as ``crash-*``, ``timeout-*``, ``oom-*``, and
-the run goes on (libFuzzer's fork mode with ``-ignore_crashes``). To add a target, add a function
-to :data:`TARGETS` and its seeds to :func:`seeds`.
+the run goes on (libFuzzer's fork mode with ``-ignore_crashes``). The targets and their seeds are
+in ``bench/fuzz_targets.py``: to add one, add a function to its ``TARGETS``, its seeds to
+``seeds`` and its name to :data:`NAMES` here.
 """
 
 from __future__ import annotations
@@ -24,15 +29,13 @@ import argparse
 import contextlib
 import os
 import sys
-import tempfile
-from collections.abc import Callable, Iterator
-from importlib import resources
+from collections.abc import Callable
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 CORPUS = ROOT / "bench" / "fuzz-corpus"
 sys.path.insert(0, str(ROOT))
-NAMES = ("manifest", "profile")
+NAMES = ("manifest", "profile", "input", "pem", "der", "pkcs7", "pkcs12", "pkcs8", "keys")
 """The targets, listed before the (slow, instrumented) imports: ``make fuzz`` loops over them."""
 if sys.argv[1:] == ["--list"]:
     print("\n".join(NAMES))
@@ -44,53 +47,11 @@ except ImportError:  # pragma: no cover - the fuzz extra is not installed
     sys.exit("atheris is not installed: `make fuzz` installs it (pip install -e '.[fuzz]')")
 
 with atheris.instrument_imports(include=["certready", "yaml", "tomllib"]):
-    from certready.adapters import profiles
-    from certready.adapters.manifest import STARTER, parse_manifest, to_deployment
+    from bench.fuzz_targets import TARGETS, seeds
+
     from certready.core.errors import CertReadyError
 
-_BASE = Path(tempfile.mkdtemp(prefix="certready-fuzz-"))
-"""An empty folder: a fuzzed profile's ``extends`` is resolved against it, a manifest's paths too."""
-
-
-def _text(data: bytes) -> str:
-    return data.decode("utf-8", "replace")
-
-
-def fuzz_manifest(data: bytes) -> None:
-    model, lines = parse_manifest(_text(data), "fuzz.yaml")
-    to_deployment(model, lines, _BASE / "fuzz.yaml")
-
-
-def fuzz_profile(data: bytes) -> None:
-    profiles.parse_policy(_text(data), source=str(_BASE / "fuzz.toml"), base_dir=_BASE)
-
-
-TARGETS: dict[str, Callable[[bytes], None]] = {
-    "manifest": fuzz_manifest,
-    "profile": fuzz_profile,
-}
 assert tuple(TARGETS) == NAMES
-
-
-def seeds(target: str) -> Iterator[tuple[str, bytes]]:
-    """The inputs a target's corpus starts from: the shipped and tested ones."""
-    if target == "manifest":
-        from tests.audit.lab import MANIFEST
-        from tests.qa.test_hostile_manifests import MANIFEST_CASES, laughs
-
-        yield "starter.yaml", STARTER.encode()
-        yield "lab.yaml", MANIFEST.format(app="a.test", mobile="m.test", external="x.test").encode()
-        yield "laughs4.yaml", laughs(4).encode()
-        for i, (text, _) in enumerate(MANIFEST_CASES.values()):
-            yield f"hostile-{i}.yaml", text.encode()
-    elif target == "profile":
-        folder = resources.files("certready.core.profiles")
-        for name in ("homecare", "webpki"):
-            yield f"{name}.toml", folder.joinpath(f"{name}.toml").read_bytes()
-        yield (
-            "extends.toml",
-            b'[profile]\nextends = "homecare"\n[rules."key.rsa-size"]\nmin_bits = 3072\n',
-        )
 
 
 def one_input(target: Callable[[bytes], None]) -> Callable[[bytes], None]:

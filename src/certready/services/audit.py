@@ -59,7 +59,7 @@ from certready.core.rules.pfx import PfxContext
 from certready.core.targets import parse_target
 from certready.services.audit_links import file_target_name, link_to_targets, live_target_name
 from certready.services.chain import ChainOptions
-from certready.services.lint import LintOptions, analyse
+from certready.services.lint import LintOptions, analyse, judging_failed
 from certready.services.scan import ScanOptions, scan_async
 
 LiveProbe = Callable[[Sequence[ServerSpec]], Mapping[str, Sequence[TargetResult]]]
@@ -352,7 +352,12 @@ def _lint_one(
         return _error_target(name, ref, error, role), None
     hosts = server.names if role is Role.SSL else ()
     lint_options = LintOptions(policy=policy, hosts=hosts, role=role, now=options.now, chain=chain)
-    result = analyse(name, loaded.certificates, loaded.keys, lint_options, presented=True)
+    try:
+        result = analyse(name, loaded.certificates, loaded.keys, lint_options, presented=True)
+    except Exception as exc:  # a certificate certready cannot judge ends this target only
+        return _error_target(
+            name, ref, InputError(judging_failed(exc), location=ref.path), role
+        ), None
     if loaded.pfx_encryption is not None:
         result = _with_pfx_finding(result, server, ref, loaded, policy)
     return result, loaded.certificates[-1].certificate

@@ -231,7 +231,11 @@ def in_issuing_order(ordered: list[Node], leaf: Node, graph: Graph) -> bool:
     """``ordered`` starts with ``leaf`` and each certificate may certify one before it."""
     if ordered and ordered[0].fp != leaf.fp:
         return False
-    return all(
-        any(c in graph.candidates(earlier) for earlier in ordered[:i])
-        for i, c in enumerate(ordered[1:], start=1)
-    )
+    # Each certificate's candidate issuers are collected once, as the walk goes: linear in the
+    # bundle (asking every earlier certificate again made 4,000 certificates take a minute).
+    certified: set[int] = set()  # id() of what the certificates so far may have been issued by
+    for i, c in enumerate(ordered):
+        if i and id(c) not in certified:
+            return False
+        certified.update(id(parent) for parent in graph.candidates(c))
+    return True

@@ -14,6 +14,7 @@ from certready.adapters.inputs import (
     PasswordSource,
     iter_inputs,
 )
+from certready.adapters.inputs.failures import unexpected
 from certready.core.engine import evaluate
 from certready.core.errors import InputError
 from certready.core.facts import FactsCache, key_facts, request_facts
@@ -219,6 +220,37 @@ def lint_bundle(bundle: Bundle, options: LintOptions) -> TargetResult:
     return analyse(bundle.source, bundle.certificates, bundle.keys, options)
 
 
+def _judged(
+    bundle: Bundle, options: LintOptions, on_error: Callable[[InputError], None] | None
+) -> TargetResult:
+    """:func:`lint_bundle`, or (whatever it raises) this input's error: a certificate certready
+    cannot judge ends its own target, never the batch."""
+    return _guarded(bundle.source, lambda: lint_bundle(bundle, options), options, on_error)
+
+
+def _guarded(
+    source: str,
+    judge: Callable[[], TargetResult],
+    options: LintOptions,
+    on_error: Callable[[InputError], None] | None,
+) -> TargetResult:
+    """``judge()``, or (whatever it raises) the input's error: a certificate certready cannot
+    judge ends its own target, never the batch."""
+    try:
+        return judge()
+    except Exception as exc:
+        error = InputError(judging_failed(exc), location=source)
+        error.__cause__ = exc  # --debug prints where it failed
+        if on_error is not None:
+            on_error(error)
+        return input_error_result(error, options)
+
+
+def judging_failed(exc: Exception) -> str:
+    """The reason of a target whose judging raised: one line, the exception named."""
+    return f"could not be judged: certready failed on it ({unexpected(exc)})"
+
+
 def input_error_result(error: InputError, options: LintOptions) -> TargetResult:
     where = error.location or "input"
     return TargetResult(
@@ -293,17 +325,26 @@ def lint(
             stray = foreign[0] if foreign and not keys else None
             if stray is not None:
                 reported.add(stray.location)
-            results.append(
-                analyse_detailed(
-                    label if entry.also else item.source,
-                    item.certificates,
-                    keys,
+
+            def judge(
+                bundle: Bundle = item,
+                given: tuple[LoadedKey, ...] = keys,
+                beside: tuple[LoadedCertificate, ...] = companions,
+                foreign_key: KeyOrigin | None = stray,
+                index: int = entry.index,
+                name: str = label if entry.also else item.source,
+            ) -> TargetResult:
+                return analyse_detailed(
+                    name,
+                    bundle.certificates,
+                    given,
                     options,
-                    companions=companions,
-                    foreign_key=stray,
-                    leaf_index=entry.index,
+                    companions=beside,
+                    foreign_key=foreign_key,
+                    leaf_index=index,
                 )[0]
-            )
+
+            results.append(_guarded(item.source, judge, options, on_error))
         elif found.leaves:
             results.append(
                 TargetResult(
@@ -321,7 +362,7 @@ def lint(
                 )
             )
         else:
-            results.append(lint_bundle(item, options))
+            results.append(_judged(item, options, on_error))
     owners = {k.location: k.belongs_to for k in foreign}
     for i, item in enumerate(items):
         if results[i] is None and isinstance(item, Bundle) and not item.certificates:

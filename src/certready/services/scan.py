@@ -27,7 +27,7 @@ from certready.adapters.tlsfetch import (
 )
 from certready.core.engine import drop_superseded, evaluate
 from certready.core.errors import InputError, UsageError
-from certready.core.facts import FactsCache, normalise_fingerprint
+from certready.core.facts import FactsCache, certificate_names, normalise_fingerprint
 from certready.core.failure import FailureReason, FetchStep, ScanFailure
 from certready.core.handshake import Expectations, HandshakeContext
 from certready.core.hostnames import normalise_host, reference_host
@@ -36,7 +36,7 @@ from certready.core.model import Report, Role, TargetResult, TargetStatus, TlsFa
 from certready.core.policy import Policy
 from certready.core.targets import ScanTarget, parse_target
 from certready.services.chain import ChainOptions
-from certready.services.lint import LintOptions, analyse
+from certready.services.lint import LintOptions, analyse, judging_failed
 
 Progress = Callable[[TargetResult], None]
 """Called once per finished target (in completion order), e.g. to advance a progress bar."""
@@ -154,7 +154,10 @@ async def scan_async(
         async with limit:
             if started is not None:
                 started(target_name(item))
-            result = await _scan_one(item, options, sni_override, expectations)
+            try:
+                result = await _scan_one(item, options, sni_override, expectations)
+            except Exception as exc:  # one target certready cannot judge never ends the scan
+                result = _failed(item, exc)
         if progress is not None:
             progress(result)
         return result
@@ -165,6 +168,18 @@ async def scan_async(
         profile=options.policy.name,
         generated_at=options.now,
         targets=tuple(results),
+    )
+
+
+def _failed(item: TargetInput, exc: Exception) -> TargetResult:
+    """The result of a target whose scan or judging raised: its own error, in one line."""
+    text = item.text if isinstance(item, ScanTarget) else str(getattr(item, "location", item))
+    location = item.location if isinstance(item, ScanTarget) else InputLocation(text)
+    return TargetResult(
+        target=text,
+        location=location,
+        status=TargetStatus.INPUT_ERROR,
+        reason=judging_failed(exc),
     )
 
 
@@ -252,7 +267,9 @@ def analyse_presented(
     for index, der in enumerate(presented.chain):
         origin = target.location.presented(index)
         try:
-            loaded.append(LoadedCertificate(x509.load_der_x509_certificate(der), origin))
+            certificate = x509.load_der_x509_certificate(der)
+            certificate_names(certificate)  # parsed on access: a damaged name fails here
+            loaded.append(LoadedCertificate(certificate, origin))
         except ValueError as exc:
             return TargetResult(
                 target=target.text,

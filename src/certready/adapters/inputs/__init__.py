@@ -11,6 +11,8 @@ Modules, each named after what it reads:
 - ``pkcs7``: PKCS#7 bundles and the chain order they do not keep;
 - ``pkcs12``: PKCS#12 files;
 - ``keys``: private keys and unlocking them with a password;
+- ``kdf``: the key-derivation work a PFX or an encrypted key asks for, read (with ``asn1``, a
+  small bounded BER reader) and refused above documented ceilings before anything is derived;
 - ``passwords``: secrets from an environment variable or a file (the prompt is the CLI's);
 - ``bundle``: what an input holds (:class:`Bundle`), ``load``: bytes or files to bundles.
 """

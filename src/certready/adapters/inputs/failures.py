@@ -14,3 +14,8 @@ def reason(exc: Exception) -> str:
     text = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
     text = text.split(" {", 1)[0].split("(", 1)[0].strip().rstrip(":")
     return text[:120] or type(exc).__name__
+
+
+def unexpected(exc: BaseException) -> str:
+    """``unexpected ValueError: ...``: what failed where nothing was expected to, in one line."""
+    return f"unexpected {type(exc).__name__}: {reason(exc) if isinstance(exc, Exception) else exc}"

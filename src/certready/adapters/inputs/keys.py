@@ -16,6 +16,7 @@ from cryptography.hazmat.primitives.asymmetric.types import PrivateKeyTypes
 
 from certready.adapters.inputs.bundle import PasswordSource
 from certready.adapters.inputs.failures import BAD_DATA, reason
+from certready.adapters.inputs.kdf import check_encrypted_key
 from certready.core.errors import InputError, PasswordError
 
 T = TypeVar("T")
@@ -39,6 +40,7 @@ def private_key(
             f"{prefix}damaged encrypted key: its DEK-Info line has an IV of the wrong length",
             location=source,
         )
+    check_encrypted_key(data, source, pem=pem, where=prefix)
     try:
         return load(data, None)
     except TypeError:

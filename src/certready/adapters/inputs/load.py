@@ -16,9 +16,16 @@ from cryptography import x509
 
 from certready.adapters.inputs.bundle import STDIN, Bundle, PasswordSource
 from certready.adapters.inputs.der import load_der
-from certready.adapters.inputs.failures import BAD_DATA, reason
+from certready.adapters.inputs.failures import BAD_DATA, reason, unexpected
 from certready.adapters.inputs.pem import load_pem
-from certready.adapters.inputs.read import MAX_INPUT_BYTES, folder_files, read_input, too_large
+from certready.adapters.inputs.read import (
+    MAX_FOLDER_BYTES,
+    MAX_FOLDER_FILES,
+    MAX_INPUT_BYTES,
+    folder_files,
+    read_input,
+    too_large,
+)
 from certready.adapters.inputs.sniff import (
     PEM_MARK,
     bare_base64,
@@ -28,7 +35,7 @@ from certready.adapters.inputs.sniff import (
     not_recognised,
     plainly_not_certificate,
 )
-from certready.core.errors import InputError
+from certready.core.errors import CertReadyError, InputError
 from certready.core.facts import certificate_names
 from certready.core.location import FileLocation
 
@@ -43,6 +50,12 @@ def load_bytes(data: bytes, source: str, password: PasswordSource | None = None)
         raise InputError(too_large(len(data)), location=source)
     try:
         return _checked(_load_bytes(data, source, password))
+    except CertReadyError:
+        raise
+    except Exception as exc:
+        # Whatever else a damaged input makes a library (or this package) raise is this input's
+        # error, never the batch's; --debug shows the original (its cause).
+        raise InputError(f"cannot be read ({unexpected(exc)})", location=source) from exc
     except BaseException as exc:
         # cryptography's Rust parsers can panic on damaged input (a malformed DEK-Info IV in an
         # encrypted PEM key); pyo3 raises that as a BaseException that must not end the batch.
@@ -138,7 +151,9 @@ def iter_inputs(
     """Each input (folders expanded recursively) as a Bundle, or the InputError that it raised.
 
     ``-`` reads ``stdin`` (without one, it is an input error). A folder none of whose files
-    holds a certificate is itself an error naming the folder. In a folder, a file that is plainly
+    holds a certificate is itself an error naming the folder, and so is one whose files exceed
+    :data:`~certready.adapters.inputs.read.MAX_FOLDER_BYTES` (or ``MAX_FOLDER_FILES``) together:
+    the files before the one that crossed the limit are read. In a folder, a file that is plainly
     not certificate material (text without a PEM block, JSON, YAML: certbot's ``README``) is an
     empty bundle of format ``skipped`` with a note; named on the command line, it is an error.
     """
@@ -146,13 +161,19 @@ def iter_inputs(
         if name != STDIN and Path(name).is_dir():
             any_certificate = False
             files = folder_files(name)
-            for file in files:
+            total, stopped = 0, False
+            for count, file in enumerate(files, start=1):
+                total += _size(file)
+                if total > MAX_FOLDER_BYTES or count > MAX_FOLDER_FILES:
+                    yield InputError(_folder_too_large(len(files), count), location=name)
+                    stopped = True
+                    break
                 item = _load_in_folder(file, password)
                 any_certificate = any_certificate or (
                     isinstance(item, Bundle) and bool(item.certificates or item.requests)
                 )
                 yield item
-            if not any_certificate:
+            if not any_certificate and not stopped:
                 what = f"none of its {len(files)} files" if files else "it has no files"
                 yield InputError(f"folder holds no certificate ({what})", location=name)
         else:
@@ -176,6 +197,21 @@ def _load_in_folder(name: str, password: PasswordSource | None) -> Bundle | Inpu
         return load_bytes(data, name, password)
     except InputError as exc:
         return exc
+
+
+def _size(file: str) -> int:
+    try:
+        return Path(file).stat().st_size
+    except OSError:
+        return 0  # reported when it is read
+
+
+def _folder_too_large(files: int, count: int) -> str:
+    limit = f"{MAX_FOLDER_BYTES // 1024**3} GiB in {MAX_FOLDER_FILES:,} files"
+    return (
+        f"folder too large: over the limit of {limit}; its {files - count + 1:,} files from"
+        " the one that crossed it on were not read (give its subfolders one by one)"
+    )
 
 
 def _load_one(

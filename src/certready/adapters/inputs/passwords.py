@@ -40,6 +40,7 @@ def secret_from_file(path: str | Path) -> bytes:
         prefix="cannot read the password file: ",
         folder="is a folder, not a password file",
         what="a password file",
+        pipes=True,
     )
     if data[:2] in (b"\xff\xfe", b"\xfe\xff"):
         try:

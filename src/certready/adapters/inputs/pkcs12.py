@@ -16,6 +16,7 @@ from certready.adapters.inputs.bundle import (
     location,
 )
 from certready.adapters.inputs.failures import BAD_DATA, reason
+from certready.adapters.inputs.kdf import check_pkcs12
 from certready.adapters.inputs.keys import HOW_TO_UNLOCK, unlock
 from certready.core.errors import InputError
 
@@ -40,7 +41,12 @@ LEGACY_PFX_HOW = "`certready pfx --legacy` or `certready lab issue --legacy-pfx`
 
 
 def load_pkcs12(data: bytes, source: str, password: PasswordSource | None) -> Bundle:
-    """Tried without a password (and with an empty one) first, then with ``password``."""
+    """Tried without a password (and with an empty one) first, then with ``password``.
+
+    A file whose key derivation asks for more work than :mod:`~certready.adapters.inputs.kdf`
+    allows is refused before any of it is done.
+    """
+    check_pkcs12(data, source)
     loaded = None
     for empty in (None, b""):
         try:
