@@ -107,6 +107,8 @@ def analyse(
     served: bool = False,
     presented: bool = False,
     companions: Sequence[LoadedCertificate] = (),
+    foreign_key: KeyOrigin | None = None,
+    leaf_index: int | None = None,
 ) -> TargetResult:
     """Every rule over one target: a leaf, the certificates that came with it, and its key.
 
@@ -122,6 +124,8 @@ def analyse(
         served=served,
         presented=presented,
         companions=companions,
+        foreign_key=foreign_key,
+        leaf_index=leaf_index,
     )[0]
 
 
@@ -334,7 +338,7 @@ def lint(
                 index: int = entry.index,
                 name: str = label if entry.also else item.source,
             ) -> TargetResult:
-                return analyse_detailed(
+                return analyse(
                     name,
                     bundle.certificates,
                     given,
@@ -342,7 +346,7 @@ def lint(
                     companions=beside,
                     foreign_key=foreign_key,
                     leaf_index=index,
-                )[0]
+                )
 
             results.append(_guarded(item.source, judge, options, on_error))
         elif found.leaves:
