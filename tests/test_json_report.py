@@ -25,11 +25,16 @@ def test_lint_json_validates_and_carries_schema_version(tmp_path: Path, ca: Test
     status, out, _ = run("lint", str(cert), str(tmp_path / "chain.pem"), "--format", "json")
     data = json.loads(out)
     jsonschema.validate(data, shipped_schema())
-    assert data["schema_version"] == "3"
+    assert data["schema_version"] == "4"
     assert data["summary"]["targets"] == 2
     chain_target = next(t for t in data["targets"] if t["target"].endswith("chain.pem"))
     assert [c["origin"].rsplit("#", 1)[1] for c in chain_target["certificates"]] == ["0", "1"]
-    assert chain_target["certificates"][0]["key_usage_hex"] == "a0"
+    leaf_ref = chain_target["certificates"][0]
+    assert data["facts"][leaf_ref["fingerprint_sha256"]]["key_usage_hex"] == "a0"
+    # schema 3: each certificate's facts once, referenced by fingerprint from certificates and path
+    refs = [r for t in data["targets"] for r in (*t["certificates"], *t["path"])]
+    assert {r["fingerprint_sha256"] for r in refs} == set(data["facts"])
+    assert all("subject" not in r for r in refs)
     assert status in (0, 1)
 
 

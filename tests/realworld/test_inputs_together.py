@@ -11,6 +11,8 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
+import pytest
+
 from tests.cli import run
 from tests.pki import TestCA
 from tests.realworld.setups import server, windows_set, write_pem
@@ -85,3 +87,20 @@ def test_control_two_different_leaves_are_two_targets(tmp_path: Path, ca: TestCA
     # two.pem's intermediate is in one.pem: given together, it completes two's path too
     assert "chain.missing-intermediate" not in _ids(report["targets"][1])
     assert status == 0
+
+
+def test_a_streamed_run_keeps_the_inputs_one_set(
+    tmp_path: Path, ca: TestCA, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """From STREAM_AT inputs on the inputs are read again for the second pass; the index of the
+    first (leaves, CA certificates) is kept, so the .p7b still completes app.cer's chain."""
+    from certready.services import lint as lint_service
+
+    monkeypatch.setattr(lint_service, "STREAM_AT", 1)
+    cer, key, p7b = windows_set(tmp_path, ca, server(ca, HOST))
+    trust = str(ca.root_file(tmp_path))
+    status, report = _lint(str(cer), str(key), str(p7b), "--host", HOST, "--trust", trust)
+    leaf = next(t for t in report["targets"] if t["target"] == str(cer))
+    assert "chain.missing-intermediate" not in _ids(leaf)
+    assert leaf["private_key"] == "matches"
+    assert status == 0, report

@@ -82,6 +82,13 @@ def shows_finding(fmt: str, out: str, rule_id: str, message: str) -> bool:
             f["rule_id"] == rule_id and f["message"] == message
             for f in _json_findings(json.loads(out))
         )
+    if fmt == "jsonl":
+        lines = [json.loads(line) for line in out.splitlines()]
+        return any(
+            f["rule_id"] == rule_id and f["message"] == message
+            for o in lines
+            for f in o["findings"]
+        )
     if fmt == "sarif":
         results = json.loads(out)["runs"][0]["results"]
         return any(r["ruleId"] == rule_id and message in r["message"]["text"] for r in results)
@@ -107,14 +114,14 @@ def shows_finding(fmt: str, out: str, rule_id: str, message: str) -> bool:
 def test_every_format_carries_the_finding_of_one_audit(
     tmp_path: Path, ca: TestCA, mobile_external: bool
 ) -> None:
-    """One audit rendered six ways; the control (the name is on the certificate) shows it nowhere."""
+    """One audit rendered seven ways; the control (the name is on the certificate) shows it nowhere."""
     lab = make_lab(tmp_path, ca, mobile_external=mobile_external)
     report, policy = audit_with_policy(lab.manifest)
     found = [f for f in _findings(report) if f.rule_id == EXTERNAL_NAME]
     assert len(found) == (0 if mobile_external else 1)
     # the control looks for the message the finding would have had
     message = found[0].message if found else "mobile.sunrise-health.example"
-    assert set(FORMATS) == {"text", "json", "html", "junit", "sarif", "markdown"}
+    assert set(FORMATS) == {"text", "json", "jsonl", "html", "junit", "sarif", "markdown"}
     for fmt in FORMATS:
         out = renderer(fmt, policy)(report)
         assert shows_finding(fmt, out, EXTERNAL_NAME, message) is not mobile_external, fmt

@@ -30,7 +30,7 @@ def good(tmp_path: Path, ca: TestCA) -> list[str]:
         ("junit", "<testsuites"),
         ("sarif", '"version": "2.1.0"'),
         ("markdown", "| target | state |"),
-        ("json", '"schema_version": "3"'),
+        ("json", '"schema_version": "4"'),
         ("text", "READY"),
     ],
 )

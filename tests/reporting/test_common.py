@@ -100,7 +100,7 @@ def test_cli_format_choices_are_the_discovered_renderers() -> None:
     from certready.adapters.reporting import FORMATS
     from certready.interfaces.cli.options import ReportFormat
 
-    assert FORMATS == ("html", "json", "junit", "markdown", "sarif", "text")
+    assert FORMATS == ("html", "json", "jsonl", "junit", "markdown", "sarif", "text")
     assert {f.value for f in ReportFormat} == set(FORMATS)
 
 

@@ -13,7 +13,9 @@ from __future__ import annotations
 import os
 import secrets
 import stat
+from collections.abc import Iterable
 from pathlib import Path
+from typing import BinaryIO
 
 from certready.core.errors import InputError, UsageError
 
@@ -51,8 +53,8 @@ _SYSTEM = (Path("/dev"), Path("/proc"))
 report is written into what such a name opens, never renamed over it."""
 
 
-def write_output(path: Path, data: bytes) -> Path:
-    """A report: into a character device or FIFO directly (also behind a link), and into whatever
+def write_output(path: Path, data: bytes | Iterable[bytes]) -> Path:
+    """A report (whole, or as chunks written as they come: ``--format jsonl``): into a character device or FIFO directly (also behind a link), and into whatever
     a name under ``/dev`` or ``/proc`` opens (``/dev/stdout`` redirected to a file: appended, as
     the shell's ``>>`` would); otherwise replacing the file (or link) atomically. A replaced
     regular file keeps its mode; a new one is 0644."""
@@ -85,7 +87,7 @@ def write_output(path: Path, data: bytes) -> Path:
     return path
 
 
-def _write_stream(path: Path, data: bytes) -> None:
+def _write_stream(path: Path, data: bytes | Iterable[bytes]) -> None:
     """Write into an existing device, FIFO or descriptor: never created, truncated or renamed
     over."""
     try:
@@ -94,7 +96,7 @@ def _write_stream(path: Path, data: bytes) -> None:
         raise UsageError(f"cannot write: {exc.strerror or exc}", location=str(path)) from None
     try:
         with os.fdopen(fd, "wb") as stream:
-            stream.write(data)
+            _write_chunks(stream, data)
     except BrokenPipeError:
         pass  # the reader went away: as with a shell pipe, not an error
     except OSError as exc:
@@ -115,7 +117,7 @@ def _refuse_special(path: Path) -> None:
         raise UsageError("not a regular file; refusing to replace it", location=str(path))
 
 
-def _create_beside(path: Path, data: bytes, mode: int) -> Path:
+def _create_beside(path: Path, data: bytes | Iterable[bytes], mode: int) -> Path:
     """A new temporary file in ``path``'s folder holding ``data`` with ``mode``."""
     for _ in range(100):
         temporary = path.with_name(f".{path.name}.{secrets.token_hex(4)}.tmp")
@@ -134,10 +136,15 @@ def _create_beside(path: Path, data: bytes, mode: int) -> Path:
     raise UsageError("cannot create a temporary file beside it", location=str(path))
 
 
-def _fill(fd: int, data: bytes, mode: int, path: Path) -> None:
+def _write_chunks(stream: BinaryIO, data: bytes | Iterable[bytes]) -> None:
+    for chunk in (data,) if isinstance(data, bytes) else data:
+        stream.write(chunk)
+
+
+def _fill(fd: int, data: bytes | Iterable[bytes], mode: int, path: Path) -> None:
     try:
         with os.fdopen(fd, "wb") as stream:
             os.fchmod(stream.fileno(), mode)  # the umask must not widen or narrow a key's mode
-            stream.write(data)
+            _write_chunks(stream, data)
     except OSError as exc:
         raise InputError(exc.strerror or str(exc), location=str(path)) from None

@@ -11,13 +11,13 @@ from __future__ import annotations
 import asyncio
 import datetime as dt
 from collections import Counter
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Protocol
 
 from cryptography import x509
-from cryptography.hazmat.primitives import hashes
+from cryptography.hazmat.primitives import hashes, serialization
 
 from certready.adapters.inputs import (
     HOW_TO_UNLOCK,
@@ -60,6 +60,7 @@ from certready.core.targets import parse_target
 from certready.services.audit_links import file_target_name, link_to_targets, live_target_name
 from certready.services.chain import ChainOptions
 from certready.services.lint import LintOptions, analyse, judging_failed
+from certready.services.lint_jobs import default_jobs, fork_map
 from certready.services.scan import ScanOptions, scan_async
 
 LiveProbe = Callable[[Sequence[ServerSpec]], Mapping[str, Sequence[TargetResult]]]
@@ -85,6 +86,9 @@ class AuditOptions:
     """Told how many endpoints the live scan connects to, and which it is waiting on."""
     on_note: Callable[[str, str], None] | None = field(default=None, compare=False)
     """``on_note(source, note)``: non-fatal remarks about the inputs (a UTF-16 manifest)."""
+    jobs: int | None = None
+    """Certificate files judged in this many worker processes (``None``: every core from 256
+    files on, one process below)."""
 
 
 class LiveProgress(Protocol):
@@ -234,12 +238,11 @@ def audit_deployment(deployment: Deployment, policy: Policy, options: AuditOptio
     observations: dict[str, ServerObservation] = {}
     chain_tops: list[x509.Certificate] = []
     publics: list[bool] = []
+    linted = _lint_files(deployment, files, policy, options, chain)
     for server in deployment.servers:
         seen = ServerObservation()
         if server.certificate is not None:
-            result, top = _lint_one(
-                server, server.certificate, Role.SSL, files, policy, options, chain
-            )
+            result, top = next(linted)
             targets.append(result)
             if top is not None:
                 chain_tops.append(top)
@@ -255,9 +258,7 @@ def audit_deployment(deployment: Deployment, policy: Policy, options: AuditOptio
                 else (),
             )
         if server.sts_certificate is not None:
-            result, _ = _lint_one(
-                server, server.sts_certificate, Role.STS, files, policy, options, chain
-            )
+            result, _ = next(linted)
             targets.append(result)
             seen = replace(
                 seen,
@@ -326,6 +327,36 @@ def chain_options(
             ),
         )
     return ChainOptions(trust=tuple(stores))
+
+
+def _lint_files(
+    deployment: Deployment,
+    files: CertificateFiles,
+    policy: Policy,
+    options: AuditOptions,
+    chain: ChainOptions | None,
+) -> Iterator[tuple[TargetResult, x509.Certificate | None]]:
+    """Every server's certificate, then its STS certificate, linted in manifest order: in worker
+    processes when ``options.jobs`` (or the number of files) asks for them."""
+    work = [
+        (server, ref, role)
+        for server in deployment.servers
+        for ref, role in ((server.certificate, Role.SSL), (server.sts_certificate, Role.STS))
+        if ref is not None
+    ]
+    workers = default_jobs(len(work)) if options.jobs is None else options.jobs
+    if min(workers, len(work)) <= 1:
+        for server, ref, role in work:
+            yield _lint_one(server, ref, role, files, policy, options, chain)
+        return
+
+    def task(index: int) -> tuple[TargetResult, bytes | None]:
+        server, ref, role = work[index]
+        result, top = _lint_one(server, ref, role, files, policy, options, chain)
+        return result, top.public_bytes(serialization.Encoding.DER) if top is not None else None
+
+    for result, der in fork_map(task, len(work), min(workers, len(work))):
+        yield result, x509.load_der_x509_certificate(der) if der is not None else None
 
 
 def _lint_one(
@@ -410,13 +441,14 @@ def scan_probe(policy: Policy, chain: ChainOptions | None, options: AuditOptions
     the server's FQDN as SNI and host name, the same policy and the same chain trust."""
 
     def probe(servers: Sequence[ServerSpec]) -> Mapping[str, Sequence[TargetResult]]:
+        # One set of handshakes and facts for the whole probe: every name of a server shares its
+        # endpoint's no-SNI handshake, and servers sharing an endpoint and a name share that one.
+        shared = ScanOptions(policy=policy, chain=chain, now=options.now, timeout=options.timeout)
         shown = options.progress
 
         async def one(key: str, endpoint: str, name: str, limit: asyncio.Semaphore) -> TargetResult:
             sni = None if is_ip_address(name) else name
-            scan_options = ScanOptions(
-                policy=policy, chain=chain, now=options.now, sni=sni, timeout=options.timeout
-            )
+            scan_options = replace(shared, sni=sni)
             label = f"{key} {endpoint}" + ("" if name == firsts[key] else f" SNI {name}")
             async with limit:
                 if shown is not None:

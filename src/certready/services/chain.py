@@ -43,6 +43,7 @@ from certready.core.policy import Policy
 from certready.core.rules.chain import revoked
 from certready.core.rules.signature import weak_hash as weak_signature_hash
 from certready.core.rules.signature import weak_signature
+from certready.services.ca_paths import verify_leaf
 from certready.services.chain_options import (
     ChainOptions,
     bench_options,
@@ -264,18 +265,38 @@ def _path_facts(
     intermediates = (
         [c.cert for c in pool] + [c.cert for c in beside] + list(options.store_intermediates)
     )
-    strict = verify_path(
-        leaf_c.cert,
-        intermediates,
-        options.anchors,
-        at=at,
-        host=hosts[0] if hosts else None,
-        kind=options.kind,
-        max_chain_depth=options.max_chain_depth,
-        origins=origins,
-        facts=facts_of,
-        fingerprint=fingerprint_of,
-    )
+    host = hosts[0] if hosts else None
+    if beside:
+        # other inputs' CA certificates are candidates too: the CA-path shortcut's key knows
+        # only what came with the leaf, so validate in full
+        strict = verify_path(
+            leaf_c.cert,
+            intermediates,
+            options.anchors,
+            at=at,
+            host=host,
+            kind=options.kind,
+            max_chain_depth=options.max_chain_depth,
+            origins=origins,
+            facts=facts_of,
+            fingerprint=fingerprint_of,
+        )
+    else:
+        strict = verify_leaf(  # through a CA path verified earlier in the run, where one is known
+            leaf_c,
+            pool,
+            intermediates,
+            options.anchors,
+            graph,
+            cache,
+            at=at,
+            host=host,
+            kind=options.kind,
+            max_chain_depth=options.max_chain_depth,
+            origins=origins,
+            facts=facts_of,
+            fingerprint=fingerprint_of,
+        )
     result: PathResult = strict
     if not strict.ok:
         result = verify_path(

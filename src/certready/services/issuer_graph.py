@@ -11,6 +11,7 @@ certificates, the intermediate -> root signature checks, CA profiles) is remembe
 from __future__ import annotations
 
 import copy
+import datetime as dt
 from collections.abc import Iterable
 from dataclasses import dataclass
 
@@ -18,6 +19,7 @@ from cryptography import x509
 from cryptography.exceptions import InvalidSignature
 from cryptography.hazmat.primitives.asymmetric import ec, padding, rsa
 
+from certready.adapters.pathbuild import Anchors
 from certready.core.facts import FactsCache
 from certready.core.location import Location
 from certready.core.model import CertFacts
@@ -36,6 +38,7 @@ class ChainCache:
     NAMES_MAX = 4096
     SIGNED_MAX = 16384
     CA_PROFILE_MAX = 4096
+    CA_PATHS_MAX = 4096
 
     def __init__(self, facts: FactsCache | None = None) -> None:
         self.facts = facts or FactsCache()
@@ -45,6 +48,13 @@ class ChainCache:
         """Signature checks by (child, parent) fingerprint."""
         self.ca_profile: dict[tuple[bytes, bool, bool], tuple[str, ...]] = {}
         """CA profile problems by (fingerprint, root, anchor)."""
+        self.ca_paths: dict[
+            tuple[bytes, tuple[bytes, ...], dt.datetime, str],
+            tuple[tuple[x509.Certificate, bytes], ...],
+        ] = {}
+        """The CA part of paths a full validation built (:mod:`certready.services.ca_paths`)."""
+        self.issuer_anchors: dict[bytes, Anchors] = {}
+        """A one-certificate store per verified issuer, for the leaves under it."""
 
     def using(self, facts: FactsCache | None) -> ChainCache:
         """This cache, reading facts from ``facts`` (the run's facts cache) when given."""

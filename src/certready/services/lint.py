@@ -2,12 +2,16 @@
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
-from collections.abc import Callable, Iterable, Sequence
+import io
+from collections.abc import Callable, Iterable, Iterator, Sequence, Set
 from dataclasses import dataclass, field, replace
-from typing import BinaryIO, cast
+from typing import BinaryIO
 
 from certready.adapters.inputs import (
+    MAX_INPUT_BYTES,
+    STDIN,
     Bundle,
     LoadedCertificate,
     LoadedKey,
@@ -266,6 +270,12 @@ def input_error_result(error: InputError, options: LintOptions) -> TargetResult:
     )
 
 
+STREAM_AT = 256
+"""From this many inputs on, a run keeps no input in memory between its passes: the first pass
+only notes what it needs (loose keys, its index) and the second reads each input again
+(``--jobs``' default turns on at the same count)."""
+
+
 def lint(
     paths: Sequence[str],
     options: LintOptions,
@@ -288,93 +298,135 @@ def lint(
     ``on_error(error)`` each unreadable input's exception (``--debug`` prints its traceback).
     ``stdin`` is what ``-`` reads.
     """
-    items = list(iter_inputs(list(paths), password, stdin=stdin))
-    for item in items:
+    results = lint_results(paths, options, password, on_note, on_error, stdin=stdin)
+    return lint_report(options, tuple(results))
+
+
+def lint_report(options: LintOptions, targets: tuple[TargetResult, ...] = ()) -> Report:
+    """The Report of a lint run (``targets`` empty: its header, for a streamed run)."""
+    return Report(
+        command="lint", profile=options.policy.name, generated_at=options.now, targets=targets
+    )
+
+
+def lint_results(
+    paths: Sequence[str],
+    options: LintOptions,
+    password: PasswordSource | None = None,
+    on_note: Callable[[str, str], None] | None = None,
+    on_error: Callable[[InputError], None] | None = None,
+    *,
+    stdin: BinaryIO | None = None,
+) -> Iterator[TargetResult]:
+    """:func:`lint`'s targets, one at a time in input order, as each is judged.
+
+    Two passes: the first reads every input for what judging any one of them needs (private keys
+    in files of their own, each input's leaf, the CA certificates of all inputs, the same leaf
+    given twice: an :class:`InputIndex`, planned into one :class:`Plan` per input); the second
+    judges each input with its plan. A small run keeps its inputs between the passes; a big one
+    (:data:`STREAM_AT` inputs or more) keeps only the index (CA certificates are few, and of
+    the rest only fingerprints and names) and reads the inputs again.
+    """
+    if stdin is not None and STDIN in paths:  # read by both passes: kept, as bounded as the reader
+        with contextlib.suppress(OSError):  # unreadable: the reader says so, naming it
+            stdin = io.BytesIO(stdin.read(MAX_INPUT_BYTES + 1))
+
+    if password is not None and hasattr(password, "rejected"):  # a prompt: ask once per input
+        password = _Remembered(password)
+
+    def read() -> Iterator[Bundle | InputError]:
+        if isinstance(stdin, io.BytesIO):
+            stdin.seek(0)
+        return iter_inputs(list(paths), password, stdin=stdin)
+
+    kept: list[Bundle | InputError] | None = []
+    loose_keys: list[LoadedKey] = []
+    index = InputIndex()  # CA certificates are few: kept even when the inputs are read again
+    for position, item in enumerate(read()):
+        index.add(position, item, options)
+        if isinstance(item, Bundle) and not item.certificates:
+            loose_keys.extend(item.keys)
+        if kept is not None:
+            kept.append(item)
+            if len(kept) >= STREAM_AT:
+                kept = None
+
+    def again() -> Iterable[Bundle | InputError]:
+        return kept if kept is not None else read()
+
+    plans = index.plans(loose_keys, hosts=bool(options.hosts))
+    for position, item in enumerate(again()):
         if isinstance(item, Bundle) and on_note is not None:
             for note in item.notes:
                 on_note(item.source, note)
         elif isinstance(item, InputError) and on_error is not None:
             on_error(item)
-    loose_keys = [
-        k for item in items if isinstance(item, Bundle) and not item.certificates for k in item.keys
-    ]
-    paired: set[FileLocation] = set()  # keys of certificate requests
-    requests: dict[int, list[TargetResult]] = {}
-    for position, item in enumerate(items):
-        if isinstance(item, Bundle) and item.requests:
-            requests[position] = _lint_requests(item, options, loose_keys, paired)
-    found = _index_inputs(items, loose_keys, options)
-    foreign = [
-        k for k in _foreign_keys(items, loose_keys, found, options) if k.location not in paired
-    ]
-    reported: set[FileLocation] = set()
-    results: list[TargetResult | None] = []
-    for position, item in enumerate(items):
-        if isinstance(item, InputError):
-            results.append(input_error_result(item, options))
-        elif not item.certificates:
-            results.append(None)  # a key file: decided once every certificate had its chance
-        elif position in found.leaves:
-            entry = found.leaves[position]
-            if entry.judged_at != position:
-                results.append(None)  # the same leaf, judged with the input that brought more
-                continue
-            own = {
-                options.facts_cache.facts(c.certificate).fingerprint_sha256
-                for c in item.certificates
-            }
-            companions = tuple(c for fp, c in found.cas.items() if fp not in own)
-            label = ", ".join((item.source, *entry.also))
-            keys = item.keys or entry.paired
-            stray = foreign[0] if foreign and not keys else None
-            if stray is not None:
-                reported.add(stray.location)
+        yield from judge_item(item, options, plans.get(position, _NO_PLAN), on_error)
 
-            def judge(
-                bundle: Bundle = item,
-                given: tuple[LoadedKey, ...] = keys,
-                beside: tuple[LoadedCertificate, ...] = companions,
-                foreign_key: KeyOrigin | None = stray,
-                index: int = entry.index,
-                name: str = label if entry.also else item.source,
-            ) -> TargetResult:
-                return analyse(
-                    name,
-                    bundle.certificates,
-                    given,
-                    options,
-                    companions=beside,
-                    foreign_key=foreign_key,
-                    leaf_index=index,
-                )
 
-            results.append(_guarded(item.source, judge, options, on_error))
-        elif found.leaves:
-            results.append(
-                TargetResult(
-                    target=item.source,
-                    location=item.certificates[0].location,
-                    role=options.role,
-                    hosts=options.hosts,
-                    certificates=tuple(
-                        ChainElement(options.facts_cache.facts(c.certificate), c.location)
-                        for c in item.certificates
-                    ),
-                    status=TargetStatus.SKIPPED,
-                    reason="CA certificates only: candidates for the path of the other inputs' "
-                    "server certificates",
-                )
-            )
-        else:
-            results.append(_judged(item, options, on_error))
-    owners = {k.location: k.belongs_to for k in foreign}
-    for i, item in enumerate(items):
-        if results[i] is None and isinstance(item, Bundle) and not item.certificates:
-            alone = [k for k in item.keys if k.location in owners and k.location not in reported]
-            if not alone:
-                continue
-            owner = owners[alone[0].location]
-            results[i] = TargetResult(
+class _Remembered:
+    """A password source that answers the second pass as the first (a prompt asks once)."""
+
+    def __init__(self, source: PasswordSource) -> None:
+        self._source = source
+        self._answers: dict[str, bytes | None] = {}
+
+    def __call__(self, name: str) -> bytes | None:
+        if name not in self._answers:
+            self._answers[name] = self._source(name)
+        return self._answers[name]
+
+    def rejected(self, name: str) -> None:
+        self._answers.pop(name, None)
+        self._source.rejected(name)  # type: ignore[attr-defined]
+
+
+@dataclass(frozen=True, slots=True)
+class Plan:
+    """What lint's first pass decided for one input (its second pass, or a ``--jobs`` worker,
+    judges the input with it)."""
+
+    leaf_index: int | None = None
+    """The position of the input's leaf; ``None``: none (or no first pass)."""
+    keys: tuple[LoadedKey, ...] = ()
+    """Keys given in files of their own that belong to this input's certificates."""
+    companions: tuple[LoadedCertificate, ...] = ()
+    """The CA certificates of the other inputs: candidates for the leaf's path."""
+    label: str | None = None
+    """The target's name when the same leaf was given in several inputs (all of them)."""
+    duplicate: bool = False
+    """The same leaf is judged with another input (the one that brought more with it)."""
+    ca_only: bool = False
+    """Only CA certificates, beside other inputs' server certificates: path candidates."""
+    foreign_key: KeyOrigin | None = None
+    """A key of its own file that belongs to no leaf given, said on this leaf."""
+    key_alone: KeyOrigin | None = None
+    """For a key file: the key to report as belonging to no server certificate given."""
+    requests_paired: bool = False
+
+
+_NO_PLAN = Plan()
+
+
+def judge_item(
+    item: Bundle | InputError,
+    options: LintOptions,
+    plan: Plan = _NO_PLAN,
+    on_error: Callable[[InputError], None] | None = None,
+) -> list[TargetResult]:
+    """One input's targets as the first pass planned them: its leaf's (none for a key file some
+    certificate or request of the run claimed, nor for a leaf judged with another input), then
+    one per certificate request it holds."""
+    if isinstance(item, InputError):
+        return [input_error_result(item, options)]
+    requests = _lint_requests(item, options) if item.requests else []
+    if not item.certificates:
+        alone = plan.key_alone
+        if alone is None:
+            return requests
+        owner = alone.belongs_to
+        return [
+            TargetResult(
                 target=item.source,
                 location=FileLocation(item.source),
                 status=TargetStatus.INPUT_ERROR,
@@ -385,144 +437,247 @@ def lint(
                     else "it belongs to none of the certificates given"
                 ),
                 role=options.role,
-            )
-    return Report(
-        command="lint",
-        profile=options.policy.name,
-        generated_at=options.now,
-        targets=tuple(
-            t
-            for i, r in enumerate(results)
-            for t in (*([r] if r is not None else []), *requests.get(i, ()))
-        ),
-    )
-
-
-def _foreign_keys(
-    items: Sequence[Bundle | InputError],
-    loose_keys: Sequence[LoadedKey],
-    found: _Index,
-    options: LintOptions,
-) -> list[KeyOrigin]:
-    """The keys given in files of their own that belong to no leaf given, each with the
-    certificate it does belong to (a CA certificate given), when there is one."""
-    cache = options.facts_cache
-    leaf_spkis: set[str] = set()
-    owners: dict[str, str] = {}
-    for position, item in enumerate(items):
-        if not isinstance(item, Bundle):
-            continue
-        entry = found.leaves.get(position)
-        for i, loaded in enumerate(item.certificates):
-            facts = cache.facts(loaded.certificate)
-            if entry is not None and i == entry.index:
-                leaf_spkis.add(facts.public_key.spki_sha256)
-            else:
-                owners.setdefault(
-                    facts.public_key.spki_sha256, f"{facts.display_name} ({loaded.location})"
-                )
-    out: list[KeyOrigin] = []
-    for key in loose_keys:
-        spki = _key_spki(key)
-        if spki not in leaf_spkis:
-            out.append(KeyOrigin(key.location, owners.get(spki)))
-    return out
-
-
-@dataclass(frozen=True, slots=True)
-class _Leaf:
-    """Lint's first pass over one input that holds a server certificate."""
-
-    index: int
-    """The leaf's position in the input."""
-    paired: tuple[LoadedKey, ...]
-    """Loose keys (given in files of their own) that belong to this input's certificates."""
-    judged_at: int
-    """The input whose copy of this leaf is judged (the one that brought the most with it)."""
-    also: tuple[str, ...] = ()
-    """The other inputs that hold the same leaf, on the judged entry."""
-
-
-@dataclass(frozen=True, slots=True)
-class _Index:
-    leaves: dict[int, _Leaf]
-    """By input position."""
-    cas: dict[str, LoadedCertificate]
-    """Every CA certificate of every input, by SHA-256 fingerprint (the first origin given)."""
-
-
-def _index_inputs(
-    items: Sequence[Bundle | InputError], loose_keys: Sequence[LoadedKey], options: LintOptions
-) -> _Index:
-    """Lint's first pass: each input's leaf (same rules as :func:`choose_leaf`), the CA
-    certificates of all inputs, and which inputs hold the same leaf."""
-    cache = options.facts_cache
-    chosen: dict[int, tuple[int, tuple[LoadedKey, ...], str]] = {}
-    cas: dict[str, LoadedCertificate] = {}
-    bundles = [(i, b) for i, b in enumerate(items) if isinstance(b, Bundle) and b.certificates]
-    facts_of = {i: [cache.facts(c.certificate) for c in b.certificates] for i, b in bundles}
-    for i, bundle in bundles:
-        # a loose key picks a server's certificate (a CA's only when it names hosts: an
-        # appliance's); the key of a CA given beside is a wrong key, said on the leaf
-        spkis = {
-            f.public_key.spki_sha256
-            for f in facts_of[i]
-            if not f.is_ca or f.subject_alt_name is not None
-        }
-        mine = tuple(k for k in loose_keys if _key_spki(k) in spkis)
-        index = choose_leaf(facts_of[i], bundle.keys or mine)
-        if index is not None:
-            chosen[i] = (index, mine, facts_of[i][index].fingerprint_sha256)
-        for j, (f, c) in enumerate(zip(facts_of[i], bundle.certificates, strict=True)):
-            if j != index and f.is_ca:
-                cas.setdefault(f.fingerprint_sha256, c)
-    if not chosen and options.hosts:  # only CA certificates, and a host presents them
-        for i, bundle in bundles:
-            spkis = {f.public_key.spki_sha256 for f in facts_of[i]}
-            mine = tuple(k for k in loose_keys if _key_spki(k) in spkis)
-            index = choose_leaf(facts_of[i], bundle.keys or mine, presented=True)
-            if index is not None:
-                chosen[i] = (index, mine, facts_of[i][index].fingerprint_sha256)
-    by_leaf: dict[str, list[int]] = {}
-    for i, (_, _, fp) in chosen.items():
-        by_leaf.setdefault(fp, []).append(i)
-    leaves: dict[int, _Leaf] = {}
-    for group in by_leaf.values():
-        items_of = {i: items[i] for i in group}
-        judged = max(
-            group,
-            key=lambda i: (
-                len(cast(Bundle, items_of[i]).certificates),
-                bool(cast(Bundle, items_of[i]).keys),
-                -i,
             ),
+            *requests,
+        ]
+    if plan.duplicate:
+        return requests
+    if plan.ca_only:
+        skipped = TargetResult(
+            target=item.source,
+            location=item.certificates[0].location,
+            role=options.role,
+            hosts=options.hosts,
+            certificates=tuple(
+                ChainElement(options.facts_cache.facts(c.certificate), c.location)
+                for c in item.certificates
+            ),
+            status=TargetStatus.SKIPPED,
+            reason="CA certificates only: candidates for the path of the other inputs' "
+            "server certificates",
         )
-        also = tuple(cast(Bundle, items[i]).source for i in group if i != judged)
-        for i in group:
-            index, mine, _ = chosen[i]
-            leaves[i] = _Leaf(index, mine, judged, also if i == judged else ())
-        if len(group) > 1:  # the judged copy pairs with a key given beside any copy
-            keys = tuple(k for i in group for k in (*cast(Bundle, items[i]).keys, *chosen[i][1]))
-            leaves[judged] = replace(leaves[judged], paired=keys)
-    return _Index(leaves, cas)
+        return [skipped, *requests]
+    if plan.leaf_index is None:
+        return [_judged(item, options, on_error), *requests]
+    keys = item.keys or plan.keys
+
+    def judge() -> TargetResult:
+        return analyse(
+            plan.label or item.source,
+            item.certificates,
+            keys,
+            options,
+            companions=plan.companions,
+            foreign_key=plan.foreign_key,
+            leaf_index=plan.leaf_index,
+        )
+
+    return [_guarded(item.source, judge, options, on_error), *requests]
 
 
-def _lint_requests(
-    bundle: Bundle,
-    options: LintOptions,
-    loose_keys: Sequence[LoadedKey],
-    paired: set[FileLocation],
-) -> list[TargetResult]:
-    """Each certificate request of ``bundle`` as a target of its own (its key, given beside it,
-    is paired with it rather than reported as belonging to nothing)."""
+@dataclass(frozen=True, slots=True)
+class IndexedCertificate:
+    """What the first pass keeps of a certificate (not its facts: a long run would hold every
+    leaf's)."""
+
+    fingerprint_sha256: str
+    spki_sha256: str
+    is_ca: bool
+    names_hosts: bool
+    """It has a subjectAltName."""
+    display_name: str
+
+    @classmethod
+    def of(cls, facts: CertFacts) -> IndexedCertificate:
+        return cls(
+            facts.fingerprint_sha256,
+            facts.public_key.spki_sha256,
+            facts.is_ca,
+            facts.subject_alt_name is not None,
+            facts.display_name,
+        )
+
+
+def _choose(
+    certificates: Sequence[IndexedCertificate], key_spkis: Set[str], *, presented: bool = False
+) -> int | None:
+    """:func:`choose_leaf` over the first pass' record of an input."""
+    for i, c in enumerate(certificates):
+        if c.spki_sha256 in key_spkis:
+            return i
+    for i, c in enumerate(certificates):
+        if not c.is_ca:
+            return i
+    if certificates and presented and certificates[0].names_hosts:
+        return 0
+    return None
+
+
+@dataclass(slots=True)
+class IndexedInput:
+    """Lint's first pass over one input that holds certificates (no certificate kept but its
+    CA certificates)."""
+
+    source: str
+    facts: list[IndexedCertificate]
+    keys: tuple[LoadedKey, ...]
+    """The input's own keys (a PFX's; empty in a ``--jobs`` worker's answer)."""
+    has_keys: bool
+    keyed: int | None
+    """The certificate the input's own key belongs to."""
+    cas: list[tuple[int, CertFacts, LoadedCertificate]]
+    locations: list[str]
+
+    @classmethod
+    def of(cls, item: Bundle, options: LintOptions) -> IndexedInput:
+        facts = [options.facts_cache.facts(c.certificate) for c in item.certificates]
+        keyed = next(
+            (
+                i
+                for i, f in enumerate(facts)
+                if item.keys and key_pairing(f, item.keys) is KeyPairing.MATCHES
+            ),
+            None,
+        )
+        cas = [
+            (j, f, c)
+            for j, (f, c) in enumerate(zip(facts, item.certificates, strict=True))
+            if f.is_ca
+        ]
+        locations = [str(c.location) for c in item.certificates]
+        indexed = [IndexedCertificate.of(f) for f in facts]
+        return cls(item.source, indexed, item.keys, bool(item.keys), keyed, cas, locations)
+
+
+@dataclass(slots=True)
+class InputIndex:
+    """Lint's first pass: every input's certificates' facts, its CA certificates, the key files
+    and the keys of the certificate requests."""
+
+    inputs: dict[int, IndexedInput] = field(default_factory=dict)
+    key_files: dict[int, tuple[LoadedKey, ...]] = field(default_factory=dict)
+    request_spkis: set[str] = field(default_factory=set)
+
+    def add(self, position: int, item: Bundle | InputError, options: LintOptions) -> None:
+        if not isinstance(item, Bundle):
+            return
+        self.request_spkis.update(
+            request_facts(r.request).public_key.spki_sha256 for r in item.requests
+        )
+        if not item.certificates:
+            if item.keys:
+                self.key_files[position] = item.keys
+            return
+        self.inputs[position] = IndexedInput.of(item, options)
+
+    def plans(self, loose_keys: Sequence[LoadedKey], *, hosts: bool) -> dict[int, Plan]:
+        """Each input's :class:`Plan` (by position)."""
+        paired = {k.location for k in loose_keys if _key_spki(k) in self.request_spkis}
+        chosen: dict[int, tuple[int, tuple[LoadedKey, ...], str]] = {}
+        cas: dict[str, LoadedCertificate] = {}
+        for i, one in self.inputs.items():
+            # a loose key picks a server's certificate (a CA's only when it names hosts: an
+            # appliance's); the key of a CA given beside is a wrong key, said on the leaf
+            spkis = {f.spki_sha256 for f in one.facts if not f.is_ca or f.names_hosts}
+            mine = tuple(k for k in loose_keys if _key_spki(k) in spkis)
+            index = one.keyed
+            if index is None:
+                index = _choose(one.facts, set() if one.has_keys else _spkis(mine))
+            if index is not None:
+                chosen[i] = (index, mine, one.facts[index].fingerprint_sha256)
+            for j, f, c in one.cas:
+                if j != index:
+                    cas.setdefault(f.fingerprint_sha256, c)
+        if not chosen and hosts:  # only CA certificates, and a host presents them
+            for i, one in self.inputs.items():
+                spkis = {f.spki_sha256 for f in one.facts}
+                mine = tuple(k for k in loose_keys if _key_spki(k) in spkis)
+                index = one.keyed
+                if index is None:
+                    index = _choose(
+                        one.facts, set() if one.has_keys else _spkis(mine), presented=True
+                    )
+                if index is not None:
+                    chosen[i] = (index, mine, one.facts[index].fingerprint_sha256)
+        by_leaf: dict[str, list[int]] = {}
+        for i, (_, _, fp) in chosen.items():
+            by_leaf.setdefault(fp, []).append(i)
+        plans: dict[int, Plan] = {}
+        for group in by_leaf.values():
+            judged = max(
+                group,
+                key=lambda i: (len(self.inputs[i].facts), self.inputs[i].has_keys, -i),
+            )
+            also = tuple(self.inputs[i].source for i in group if i != judged)
+            for i in group:
+                index, mine, _ = chosen[i]
+                plans[i] = Plan(leaf_index=index, keys=mine, duplicate=i != judged)
+            if also:
+                keys = tuple(k for i in group for k in (*self.inputs[i].keys, *chosen[i][1]))
+                label = ", ".join((self.inputs[judged].source, *also))
+                plans[judged] = replace(plans[judged], keys=keys, label=label)
+        foreign = [k for k in self._foreign_keys(loose_keys, chosen) if k.location not in paired]
+        reported: set[FileLocation] = set()
+        for i, plan in list(plans.items()):
+            if plan.duplicate:
+                continue
+            one = self.inputs[i]
+            own = {f.fingerprint_sha256 for f in one.facts}
+            companions = tuple(c for fp, c in cas.items() if fp not in own)
+            stray = foreign[0] if foreign and not (one.has_keys or plan.keys) else None
+            if stray is not None:
+                reported.add(stray.location)
+            plans[i] = replace(plan, companions=companions, foreign_key=stray)
+        if chosen:
+            for i in self.inputs:
+                if i not in plans:
+                    plans[i] = Plan(ca_only=True)
+        owners = {k.location: k for k in foreign}
+        for i, keys in self.key_files.items():
+            alone = [k for k in keys if k.location in owners and k.location not in reported]
+            if alone:
+                plans[i] = Plan(key_alone=owners[alone[0].location])
+        return plans
+
+    def _foreign_keys(
+        self,
+        loose_keys: Sequence[LoadedKey],
+        chosen: dict[int, tuple[int, tuple[LoadedKey, ...], str]],
+    ) -> list[KeyOrigin]:
+        """The keys given in files of their own that belong to no leaf given, each with the
+        certificate it does belong to (a CA certificate given), when there is one."""
+        leaf_spkis: set[str] = set()
+        owners: dict[str, str] = {}
+        for position, one in self.inputs.items():
+            entry = chosen.get(position)
+            for i, facts in enumerate(one.facts):
+                if entry is not None and i == entry[0]:
+                    leaf_spkis.add(facts.spki_sha256)
+                else:
+                    owners.setdefault(
+                        facts.spki_sha256,
+                        f"{facts.display_name} ({one.locations[i]})",
+                    )
+        out: list[KeyOrigin] = []
+        for key in loose_keys:
+            spki = _key_spki(key)
+            if spki not in leaf_spkis:
+                out.append(KeyOrigin(key.location, owners.get(spki)))
+        return out
+
+
+def _lint_requests(bundle: Bundle, options: LintOptions) -> list[TargetResult]:
+    """Each certificate request of ``bundle`` as a target of its own."""
     from certready.services.request_lint import analyse_request
 
-    spkis = {request_facts(r.request).public_key.spki_sha256 for r in bundle.requests}
-    paired.update(k.location for k in loose_keys if _key_spki(k) in spkis)
     return [
         analyse_request(bundle.source, loaded, options, i)
         for i, loaded in enumerate(bundle.requests)
     ]
+
+
+def _spkis(keys: Iterable[LoadedKey]) -> set[str]:
+    return {_key_spki(k) for k in keys}
 
 
 def _key_spki(loaded: LoadedKey) -> str:

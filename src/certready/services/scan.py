@@ -22,7 +22,6 @@ from certready.adapters.tlsfetch import (
     FetchFailure,
     Presented,
     Resolver,
-    fetch_chain,
     pinned_resolver,
 )
 from certready.core.engine import drop_superseded, evaluate
@@ -36,6 +35,7 @@ from certready.core.model import Report, Role, TargetResult, TargetStatus, TlsFa
 from certready.core.policy import Policy
 from certready.core.targets import ScanTarget, parse_target
 from certready.services.chain import ChainOptions
+from certready.services.handshakes import Handshakes
 from certready.services.lint import LintOptions, analyse, judging_failed
 
 Progress = Callable[[TargetResult], None]
@@ -69,6 +69,8 @@ class ScanOptions:
     """``--resolve``: (host, port, address) pins, tried before ``resolver``."""
     facts: FactsCache = field(default_factory=FactsCache)
     """The run's certificate facts, remembered for its servers (their CAs recur)."""
+    handshakes: Handshakes = field(default_factory=Handshakes)
+    """The run's handshakes: one per (endpoint, SNI name), shared by every target needing it."""
 
 
 TargetInput = str | ScanTarget | InputError
@@ -214,7 +216,7 @@ async def _scan_one(
         names.append(None)  # what clients that send no SNI get, at the same time
     outcomes = await asyncio.gather(
         *(
-            fetch_chain(
+            options.handshakes.fetch(
                 target.host,
                 target.port,
                 sni=name,

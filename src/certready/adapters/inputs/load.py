@@ -174,8 +174,7 @@ def iter_inputs(
                 )
                 yield item
             if not any_certificate and not stopped:
-                what = f"none of its {len(files)} files" if files else "it has no files"
-                yield InputError(f"folder holds no certificate ({what})", location=name)
+                yield empty_folder(name, len(files))
         else:
             yield _load_one(name, password, stdin)
 
@@ -197,6 +196,36 @@ def _load_in_folder(name: str, password: PasswordSource | None) -> Bundle | Inpu
         return load_bytes(data, name, password)
     except InputError as exc:
         return exc
+
+
+def load_in_folder(name: str, password: PasswordSource | None) -> Bundle | InputError:
+    """One file of a folder as :func:`iter_inputs` yields it (plain text skipped with a note)."""
+    return _load_in_folder(name, password)
+
+
+def empty_folder(name: str, files: int) -> InputError:
+    """The error of a folder none of whose ``files`` holds a certificate."""
+    what = f"none of its {files} files" if files else "it has no files"
+    return InputError(f"folder holds no certificate ({what})", location=name)
+
+
+def load_one(
+    name: str, password: PasswordSource | None, stdin: BinaryIO | None = None
+) -> Bundle | InputError:
+    """One input file as :func:`iter_inputs` yields it (``--jobs`` workers read one each)."""
+    return _load_one(name, password, stdin)
+
+
+def within_folder_limits(files: Sequence[str]) -> bool:
+    """Whether a folder's ``files`` are within the limits :func:`iter_inputs` enforces."""
+    if len(files) > MAX_FOLDER_FILES:
+        return False
+    total = 0
+    for file in files:
+        total += _size(file)
+        if total > MAX_FOLDER_BYTES:
+            return False
+    return True
 
 
 def _size(file: str) -> int:

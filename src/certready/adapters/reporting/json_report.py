@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+from collections.abc import Iterable
 from importlib import resources
 from typing import Any, Literal
 
@@ -17,13 +18,22 @@ from pydantic import BaseModel, ConfigDict, Field
 from certready import __version__
 from certready.adapters.reporting.summary import TargetState, summarize
 from certready.core.facts import describe_key, eku_name, key_usage_hex
-from certready.core.model import ChainElement, Finding, Report, Severity, TargetResult
+from certready.core.model import (
+    CertFacts,
+    ChainElement,
+    Finding,
+    Report,
+    Severity,
+    TargetResult,
+)
 
-SCHEMA_VERSION: Literal["3"] = "3"
+SCHEMA_VERSION: Literal["4"] = "4"
 """2: ``targets[].status`` may be ``skipped``; ``targets[].failure`` says why a live target failed.
 3: ``targets[].state`` (the badge: ready, not_ready, unreachable, attention, skipped) counting the
 deployment findings about the target; ``findings[].about`` names those targets;
-``summary.unreachable`` and ``summary.unreadable`` counted apart."""
+``summary.unreachable`` and ``summary.unreadable`` counted apart.
+4: a certificate's facts are written once per report, in ``facts`` by SHA-256 fingerprint;
+``targets[].certificates`` and ``targets[].path`` reference them (fingerprint and origin)."""
 SeverityName = Literal["info", "warning", "error"]
 
 
@@ -43,10 +53,14 @@ class ExtendedKeyUsageOut(_Model):
     name: str
 
 
-class CertificateOut(_Model):
+class CertificateRefOut(_Model):
+    fingerprint_sha256: str = Field(description="The key of its facts in the report's ``facts``")
     origin: str = Field(
         description="Where it came from: file:app.pfx#0, tls://host:443#1, trust:mozilla"
     )
+
+
+class CertificateOut(_Model):
     subject: str
     issuer: str
     serial_number: str
@@ -130,8 +144,10 @@ class TargetOut(_Model):
     hosts: list[str]
     private_key: Literal["absent", "matches", "mismatch"]
     worst: SeverityName | None
-    certificates: list[CertificateOut]
-    path: list[CertificateOut]
+    certificates: list[CertificateRefOut] = Field(
+        description="What was supplied or presented, leaf first (facts in the report's facts)"
+    )
+    path: list[CertificateRefOut] = Field(description="The built path leaf -> anchor")
     tls: TlsOut | None
     findings: list[FindingOut]
 
@@ -148,7 +164,7 @@ class SummaryOut(_Model):
 
 
 class ReportOut(_Model):
-    schema_version: Literal["3"] = SCHEMA_VERSION
+    schema_version: Literal["4"] = SCHEMA_VERSION
     tool: str = "certready"
     tool_version: str
     command: str
@@ -158,13 +174,26 @@ class ReportOut(_Model):
     summary: SummaryOut
     findings: list[FindingOut] = Field(description="Findings about the whole, e.g. topology")
     targets: list[TargetOut]
+    facts: dict[str, CertificateOut] = Field(
+        description="Every certificate the targets reference, once, by SHA-256 fingerprint"
+    )
 
 
-def certificate_out(element: ChainElement) -> CertificateOut:
-    f = element.certificate
+def certificate_ref(element: ChainElement) -> CertificateRefOut:
+    return CertificateRefOut(
+        fingerprint_sha256=element.certificate.fingerprint_sha256, origin=str(element.origin)
+    )
+
+
+def element_out(element: ChainElement) -> dict[str, Any]:
+    """One certificate with its origin and its facts in one object (``certready show --json``)."""
+    facts = certificate_out(element.certificate).model_dump(mode="json")
+    return {"origin": str(element.origin), **facts}
+
+
+def certificate_out(f: CertFacts) -> CertificateOut:
     san = f.subject_alt_name
     return CertificateOut(
-        origin=str(element.origin),
         subject=f.subject,
         issuer=f.issuer,
         serial_number=f.serial_number,
@@ -230,8 +259,8 @@ def target_out(t: TargetResult, state: TargetState) -> TargetOut:
         hosts=list(t.hosts),
         private_key=t.private_key.value,
         worst=t.worst.label if t.worst else None,  # type: ignore[arg-type]
-        certificates=[certificate_out(c) for c in t.certificates],
-        path=[certificate_out(c) for c in t.path],
+        certificates=[certificate_ref(c) for c in t.certificates],
+        path=[certificate_ref(c) for c in t.path],
         tls=TlsOut(
             address=tls.address,
             sni=tls.sni,
@@ -268,7 +297,19 @@ def report_out(report: Report) -> ReportOut:
         targets=[
             target_out(t, state) for t, state in zip(report.targets, summary.states, strict=True)
         ],
+        facts=facts_out(report.targets),
     )
+
+
+def facts_out(targets: Iterable[TargetResult]) -> dict[str, CertificateOut]:
+    """The facts of every certificate of ``targets`` (supplied, presented or in a path), once."""
+    out: dict[str, CertificateOut] = {}
+    for target in targets:
+        for element in (*target.certificates, *target.path):
+            fingerprint = element.certificate.fingerprint_sha256
+            if fingerprint not in out:
+                out[fingerprint] = certificate_out(element.certificate)
+    return out
 
 
 def render(report: Report) -> str:

@@ -18,6 +18,7 @@ from certready.interfaces.cli.options import (
     FailOn,
     FailOnOption,
     FormatOption,
+    JobsOption,
     OutputOption,
     ReportFormat,
     profile_option,
@@ -89,6 +90,7 @@ def register(app: typer.Typer) -> None:
         output: OutputOption = None,
         db: DbOption = None,
         record: RecordOption = False,
+        jobs: JobsOption = None,
     ) -> int:
         """Audit a whole deployment: every server's certificates, the topology, the clients.
 
@@ -104,6 +106,7 @@ def register(app: typer.Typer) -> None:
                 timeout=timeout,
                 progress=waiting,
                 on_note=streams.note,
+                jobs=jobs,
             )
             report, policy = audit_with_policy(manifest, options)
         emit_report(report, fmt, output, streams, policy=policy, fail_on=fail_on.threshold())

@@ -9,7 +9,7 @@ import typer
 
 from certready.adapters.profiles import load_policy
 from certready.core.hostnames import reference_host
-from certready.core.model import Role
+from certready.core.model import Role, TargetResult
 from certready.interfaces.cli.common import ExitStatus
 from certready.interfaces.cli.main import current_streams
 from certready.interfaces.cli.options import (
@@ -20,6 +20,7 @@ from certready.interfaces.cli.options import (
     FailOn,
     FailOnOption,
     FormatOption,
+    JobsOption,
     OutputOption,
     PasswordEnvOption,
     PasswordFileOption,
@@ -29,7 +30,14 @@ from certready.interfaces.cli.options import (
     TrustOption,
     host_option,
 )
-from certready.interfaces.cli.output import emit_report, exit_status
+from certready.interfaces.cli.output import (
+    STREAMED,
+    StreamTally,
+    emit_report,
+    emit_stream,
+    exit_status,
+    status_of,
+)
 from certready.interfaces.cli.recording import (
     DbOption,
     RecordOption,
@@ -38,7 +46,8 @@ from certready.interfaces.cli.recording import (
 )
 from certready.interfaces.cli.secrets import password_source
 from certready.services.chain import make_chain_options
-from certready.services.lint import LintOptions, lint
+from certready.services.lint import LintOptions, lint_report
+from certready.services.lint_jobs import lint_parallel
 
 EPILOG = """\
 \b
@@ -50,6 +59,7 @@ Examples:
   certready lint app.pem --trust mozilla,system --at 2027-03-01
   certready lint certs/ --format json --output report.json
   certready lint certs/ --format html --output report.html
+  certready lint inventory/ --format jsonl --jobs 2 > report.jsonl
   certready lint sts.pfx --role sts --password-file /run/secrets/sts.pass
   cat app.pem | certready lint - --host hcappserver.example.com
   certready lint certreq.txt --host hcappserver.example.com   a request, before it goes to the CA
@@ -87,6 +97,7 @@ def register(app: typer.Typer) -> None:
         crl: CrlOption = None,
         db: DbOption = None,
         record: RecordOption = False,
+        jobs: JobsOption = None,
     ) -> int:
         """Check certificate files against the policy.
 
@@ -105,14 +116,23 @@ def register(app: typer.Typer) -> None:
         )
         if chain_options.at is not None:  # --at moves the whole check, dates rules included
             options = replace(options, now=chain_options.at)
-        report = lint(
+        results = lint_parallel(
             paths,
             options,
             password,
             on_note=streams.note,
             on_error=streams.traceback,
             stdin=streams.stdin,
+            jobs=jobs,
         )
+        if fmt in STREAMED:  # written as judged, without keeping every target in memory
+            tally = StreamTally()
+            kept: list[TargetResult] | None = [] if recorder is not None else None
+            emit_stream(lint_report(options), results, fmt, output, streams, tally, keep=kept)
+            status = status_of(tally.statuses, tally.worst, fail_on.threshold())
+            report = lint_report(options, tuple(kept or ()))
+            return finish_recording(recorder, report, status, streams)
+        report = lint_report(options, tuple(results))
         emit_report(
             report, fmt, output, streams, policy=options.policy, fail_on=fail_on.threshold()
         )

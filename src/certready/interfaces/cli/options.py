@@ -134,9 +134,10 @@ class ReportFormat(StrEnum):
     JUNIT = "junit"
     SARIF = "sarif"
     MARKDOWN = "markdown"
+    JSONL = "jsonl"
 
 
-FORMAT_HELP = "text, json, html, junit, sarif or markdown."
+FORMAT_HELP = "text, json, jsonl (one JSON object per line), html, junit, sarif or markdown."
 OUTPUT_HELP = "Write the report to this file (replaced if it exists); - for stdout."
 
 FailOnOption = Annotated[
@@ -147,4 +148,18 @@ FormatOption = Annotated[
 ]
 OutputOption = Annotated[
     str | None, typer.Option("--output", "-o", metavar="FILE", help=OUTPUT_HELP)
+]
+
+JobsOption = Annotated[
+    int | None,
+    typer.Option(
+        "--jobs",
+        "-j",
+        min=1,
+        metavar="N",
+        help=(
+            "Judge the files in N worker processes (results in input order). "
+            "Default: every core from 256 input files on, one process below."
+        ),
+    ),
 ]

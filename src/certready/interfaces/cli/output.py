@@ -8,13 +8,15 @@ FIFO (``-o /dev/null``, a named pipe) is written into, never replaced.
 
 from __future__ import annotations
 
+from collections.abc import Collection, Iterable, Iterator
+from dataclasses import dataclass, field
 from pathlib import Path
 
 from certready.adapters.reporting import renderer
 from certready.adapters.reporting.text_report import print_report
 from certready.adapters.writes import write_output
 from certready.core.errors import CertReadyError, UsageError
-from certready.core.model import Report, Severity, TargetStatus
+from certready.core.model import Report, Severity, TargetResult, TargetStatus
 from certready.core.policy import Policy
 from certready.interfaces.cli.common import ExitStatus, Streams
 from certready.interfaces.cli.options import FORMAT_HELP
@@ -59,6 +61,80 @@ def emit_report(
         write_report(Path(output), text)
 
 
+@dataclass(slots=True)
+class StreamTally:
+    """What a streamed run's exit status needs, counted as its targets go by."""
+
+    statuses: set[TargetStatus] = field(default_factory=set)
+    worst: Severity | None = None
+
+    def add(self, target: TargetResult) -> None:
+        self.statuses.add(target.status)
+        if target.worst is not None and (self.worst is None or target.worst > self.worst):
+            self.worst = target.worst
+
+
+STREAMED = ("jsonl", "json")
+"""Formats a streamed run writes without keeping its targets (JSON through temporary files)."""
+
+
+def emit_stream(
+    header: Report,
+    results: Iterable[TargetResult],
+    fmt: str,
+    output: str | None,
+    streams: Streams,
+    tally: StreamTally,
+    *,
+    keep: list[TargetResult] | None = None,
+) -> None:
+    """A format of :data:`STREAMED` from targets as they come, without keeping them (``keep``: a
+    list to collect them in, e.g. for ``--record``): ``jsonl`` writes each target's line at once
+    and the summary line last; ``json`` spools targets and facts to temporary files and writes
+    the document at the end."""
+    from certready.adapters.reporting.json_stream import JsonStreamWriter
+    from certready.adapters.reporting.jsonl_report import JsonlWriter
+
+    def counted() -> Iterator[TargetResult]:
+        for target in results:
+            tally.add(target)
+            if keep is not None:
+                keep.append(target)
+            if target.status.failed:
+                streams.error(f"{target.target}: {target.reason}")
+            yield target
+        for finding in header.findings:
+            if tally.worst is None or finding.severity > tally.worst:
+                tally.worst = finding.severity
+
+    def jsonl() -> Iterator[bytes]:
+        writer = JsonlWriter(
+            header.command, header.profile, header.generated_at, header.title, header.findings
+        )
+        for target in counted():
+            yield writer.target(target).encode("utf-8")
+        yield writer.summary().encode("utf-8")
+
+    def json() -> Iterator[bytes]:
+        writer = JsonStreamWriter(header)
+        for target in counted():
+            writer.add(target)
+        yield from writer.chunks()
+
+    chunks = jsonl() if fmt == "jsonl" else json()
+    if output is None or output == "-":
+        for chunk in chunks:
+            streams.stdout.write(chunk.decode("utf-8"))
+            streams.stdout.flush()
+    else:
+        try:
+            write_output(Path(output), chunks)
+        except CertReadyError as exc:
+            raise UsageError(
+                f"cannot write the report: {exc.message}", location=str(output)
+            ) from None
+
+
 def write_report(path: Path, text: str) -> None:
     """Write ``text`` as UTF-8 bytes (no newline translation) to ``path``: a file atomically, a
     device or FIFO directly (:func:`certready.adapters.writes.write_output`)."""
@@ -71,12 +147,17 @@ def write_report(path: Path, text: str) -> None:
 def exit_status(report: Report, fail_on: Severity | None) -> int:
     """3 when every target was unreachable (a scan), 2 when an input could not be read, else 1 when
     a finding reaches ``fail_on`` or some target was unreachable (an error), else 0."""
-    statuses = [t.status for t in report.targets]
+    return status_of([t.status for t in report.targets], report.worst, fail_on)
+
+
+def status_of(
+    statuses: Collection[TargetStatus], worst: Severity | None, fail_on: Severity | None
+) -> int:
+    """:func:`exit_status` from the targets' statuses and the worst finding of the run."""
     if statuses and all(s is TargetStatus.UNREACHABLE for s in statuses):
         return ExitStatus.UNREACHABLE
     if TargetStatus.INPUT_ERROR in statuses:
         return ExitStatus.USAGE
-    worst = report.worst
     if TargetStatus.UNREACHABLE in statuses:
         worst = Severity.ERROR
     if fail_on is not None and worst is not None and worst >= fail_on:

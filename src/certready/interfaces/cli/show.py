@@ -14,7 +14,7 @@ from rich.markup import escape as markup_escape
 
 from certready.adapters.profiles import load_policy
 from certready.adapters.reporting.common import RenderContext
-from certready.adapters.reporting.json_report import certificate_out
+from certready.adapters.reporting.json_report import element_out
 from certready.adapters.reporting.visible import visible
 from certready.core.days import days_left, days_text
 from certready.core.errors import InputError, UsageError
@@ -408,14 +408,8 @@ def register(app: typer.Typer) -> None:
                             "friendly_names": list(r.friendly_names),
                             "notes": list(r.notes),
                             "private_key_owners": list(r.key_owners),
-                            "certificates": [
-                                json.loads(certificate_out(c).model_dump_json())
-                                for c in r.certificates
-                            ],
-                            "path": [
-                                json.loads(certificate_out(c).model_dump_json())
-                                for c in (r.chain.path if r.chain else ())
-                            ],
+                            "certificates": [element_out(c) for c in r.certificates],
+                            "path": [element_out(c) for c in (r.chain.path if r.chain else ())],
                             "requests": [
                                 {
                                     "location": str(e.origin),
