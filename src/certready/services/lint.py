@@ -557,6 +557,11 @@ class InputIndex:
     inputs: dict[int, IndexedInput] = field(default_factory=dict)
     key_files: dict[int, tuple[LoadedKey, ...]] = field(default_factory=dict)
     request_spkis: set[str] = field(default_factory=set)
+    shared: dict[str, tuple[IndexedCertificate, LoadedCertificate | None]] = field(
+        default_factory=dict
+    )
+    """One record (and one CA certificate object, its first origin) per certificate however many
+    inputs repeat it: a fleet's intermediate is in every file."""
 
     def add(self, position: int, item: Bundle | InputError, options: LintOptions) -> None:
         if not isinstance(item, Bundle):
@@ -568,7 +573,20 @@ class InputIndex:
             if item.keys:
                 self.key_files[position] = item.keys
             return
-        self.inputs[position] = IndexedInput.of(item, options)
+        self.keep(position, IndexedInput.of(item, options))
+
+    def keep(self, position: int, found: IndexedInput) -> None:
+        """``found`` indexed, its records shared with the inputs before it."""
+        for i, record in enumerate(found.facts):
+            first = self.shared.setdefault(record.fingerprint_sha256, (record, None))
+            found.facts[i] = first[0]
+        for n, (j, facts, loaded) in enumerate(found.cas):
+            record, ca = self.shared[facts.fingerprint_sha256]
+            if ca is None:
+                self.shared[facts.fingerprint_sha256] = (record, loaded)
+            else:
+                found.cas[n] = (j, facts, ca)
+        self.inputs[position] = found
 
     def plans(self, loose_keys: Sequence[LoadedKey], *, hosts: bool) -> dict[int, Plan]:
         """Each input's :class:`Plan` (by position)."""

@@ -151,7 +151,7 @@ def _plans(seen: Sequence[_Seen], options: LintOptions) -> dict[int, Plan] | Non
                 for j, der, where, name in one.cas
                 for cert in [x509.load_der_x509_certificate(der)]
             ]
-            index.inputs[position] = replace(one.found, cas=cas)
+            index.keep(position, replace(one.found, cas=cas))
     plans = index.plans((), hosts=bool(options.hosts))
     for position, plan in plans.items():
         if plan.duplicate and index.inputs[position].has_keys:
