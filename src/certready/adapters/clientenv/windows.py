@@ -19,18 +19,15 @@ import contextlib
 import importlib
 import ssl
 import subprocess
-import warnings
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from cryptography import x509
-
 from certready.adapters.clientenv.environment import environment_proxy
 from certready.adapters.clientenv.stores import store_certificates
+from certready.adapters.trust.system import EnumCertificates, trusted_for_tls, windows_store
 from certready.core.client import BypassSyntax, ClientStore, ProxySetting, ProxySource, StoreHolds
 from certready.core.deployment import Platform
-from certready.core.facts import EKU_SERVER_AUTH
 from certready.core.location import StoreLocation
 
 WININET_KEY = r"Software\Microsoft\Windows\CurrentVersion\Internet Settings"
@@ -39,13 +36,11 @@ PLAN_IMPORT = (
     "Import-Certificate -FilePath <file.cer> -CertStoreLocation Cert:\\LocalMachine\\{store}"
 )
 
-EnumCertificates = Callable[[str], Iterable[tuple[bytes, str, Any]]]
-
 
 def windows_stores(enum_certificates: EnumCertificates) -> tuple[ClientStore, ...]:
     """The Trusted Root (anchors trusted for server authentication) and Intermediate stores."""
-    roots = [(c, _trusted_for_tls(t)) for c, t in _store(enum_certificates, "ROOT")]
-    cas = [(c, False) for c, _ in _store(enum_certificates, "CA")]
+    roots = [(c, trusted_for_tls(t)) for c, t in windows_store(enum_certificates, "ROOT")]
+    cas = [(c, False) for c, _ in windows_store(enum_certificates, "CA")]
     return (
         ClientStore(
             name="the Trusted Root Certification Authorities store (LocalMachine or CurrentUser)",
@@ -62,27 +57,6 @@ def windows_stores(enum_certificates: EnumCertificates) -> tuple[ClientStore, ..
             users="every Windows application",
         ),
     )
-
-
-def _store(enum_certificates: EnumCertificates, name: str) -> list[tuple[x509.Certificate, Any]]:
-    out: list[tuple[x509.Certificate, Any]] = []
-    for der, encoding, trust in enum_certificates(name):
-        if encoding != "x509_asn":
-            continue
-        with warnings.catch_warnings():
-            warnings.simplefilter("ignore")
-            try:
-                out.append((x509.load_der_x509_certificate(der), trust))
-            except ValueError:
-                continue
-    return out
-
-
-def _trusted_for_tls(trust: Any) -> bool:
-    """``True`` (every purpose) or a set of EKU OIDs holding serverAuth."""
-    if trust is True:
-        return True
-    return isinstance(trust, set | frozenset) and EKU_SERVER_AUTH in trust
 
 
 def parse_proxy_server(text: str) -> tuple[str, int] | None:

@@ -20,8 +20,15 @@ from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.exc import SQLAlchemyError
 
 from certready.adapters.inventory.engine import Database, database_error, open_engine, writing
+from certready.adapters.inventory.row_mapping import (
+    CERTIFICATE_COLUMNS,
+    certificate_row,
+    certificate_values,
+    finding_values,
+    observation_row,
+    run_row,
+)
 from certready.adapters.inventory.rows import (
-    CertificateRecord,
     CertificateRow,
     EndpointKey,
     EndpointRow,
@@ -107,7 +114,7 @@ class Store:
                     if cert.fingerprint_sha256 not in known:
                         upserts.setdefault(
                             cert.fingerprint_sha256,
-                            _certificate_values(cert, record.observed_at, where),
+                            certificate_values(cert, record.observed_at, where),
                         )
             if upserts:
                 connection.execute(
@@ -137,7 +144,7 @@ class Store:
             result = connection.execute(statements.insert_observations, rows)
             ids = [int(i) for i in result.scalars().all()]
             findings_rows = [
-                _finding_values(run_id, observation_id, f)
+                finding_values(run_id, observation_id, f)
                 for observation_id, record in zip(ids, records, strict=True)
                 for f in record.findings
             ]
@@ -169,7 +176,7 @@ class Store:
     ) -> None:
         if records:
             connection.execute(
-                findings.insert(), [_finding_values(run_id, observation_id, f) for f in records]
+                findings.insert(), [finding_values(run_id, observation_id, f) for f in records]
             )
 
     # --- questions ---------------------------------------------------------------------------
@@ -189,12 +196,12 @@ class Store:
         if limit is not None:
             query = query.limit(limit)
         with self._read() as connection:
-            return [_run_row(r._mapping) for r in connection.execute(query)]
+            return [run_row(r._mapping) for r in connection.execute(query)]
 
     def run(self, run_id: int) -> RunRow | None:
         with self._read() as connection:
             row = connection.execute(select(runs).where(runs.c.id == run_id)).first()
-        return _run_row(row._mapping) if row is not None else None
+        return run_row(row._mapping) if row is not None else None
 
     def certificates(
         self,
@@ -209,7 +216,7 @@ class Store:
         (still served); a certificate replaced before it expired is history, not a risk.
         ``issuer``: a case-insensitive part of the issuer name; ``deployment``: used by a server
         of that deployment."""
-        query = select(*_CERT_COLUMNS).order_by(
+        query = select(*CERTIFICATE_COLUMNS).order_by(
             certificates.c.not_after, certificates.c.fingerprint_sha256
         )
         if expiring_before is not None:
@@ -231,7 +238,7 @@ class Store:
             )
             query = query.where(certificates.c.fingerprint_sha256.in_(used))
         with self._read() as connection:
-            return [_cert_row(r._mapping) for r in connection.execute(query)]
+            return [certificate_row(r._mapping) for r in connection.execute(query)]
 
     def servers_using(self, fingerprints: Sequence[str]) -> dict[str, list[ServerKey]]:
         """The manifest servers whose certificate each fingerprint was, by fingerprint."""
@@ -283,7 +290,7 @@ class Store:
     ) -> list[ObservationRow]:
         """Observations of some endpoints, one server or one run, oldest first, with leaf facts."""
         query = (
-            select(observations, *[c.label(f"cert_{c.name}") for c in _CERT_COLUMNS])
+            select(observations, *[c.label(f"cert_{c.name}") for c in CERTIFICATE_COLUMNS])
             .outerjoin(
                 certificates,
                 certificates.c.fingerprint_sha256 == observations.c.leaf_sha256,
@@ -297,7 +304,7 @@ class Store:
         if run_id is not None:
             query = query.where(observations.c.run_id == run_id)
         with self._read() as connection:
-            return [_observation_row(r._mapping) for r in connection.execute(query)]
+            return [observation_row(r._mapping) for r in connection.execute(query)]
 
     def findings(self, run_id: int) -> list[FindingRow]:
         query = select(findings).where(findings.c.run_id == run_id).order_by(findings.c.id)
@@ -486,106 +493,6 @@ def _server_ids(connection: Connection, keys: set[ServerKey], cache: dict[Server
         query = select(servers).where(servers.c.deployment == deployment)
         for row in connection.execute(query):
             cache.setdefault(ServerKey(row.deployment, row.environment, row.name), int(row.id))
-
-
-def _finding_values(run_id: int, observation_id: int | None, f: FindingRecord) -> dict[str, Any]:
-    return {
-        "run_id": run_id,
-        "observation_id": observation_id,
-        "target": f.target,
-        "rule_id": f.rule_id,
-        "severity": f.severity,
-        "message": f.message,
-        "location": f.location,
-        "fingerprint_sha256": f.fingerprint_sha256,
-    }
-
-
-def _certificate_values(c: CertificateRecord, seen: dt.datetime, where: str) -> dict[str, Any]:
-    return {
-        "fingerprint_sha256": c.fingerprint_sha256,
-        "thumbprint_sha1": c.thumbprint_sha1,
-        "subject": c.subject,
-        "issuer": c.issuer,
-        "serial_number": c.serial_number,
-        "not_before": c.not_before,
-        "not_after": c.not_after,
-        "key_type": c.key_type,
-        "key_bits": c.key_bits,
-        "curve": c.curve,
-        "signature_hash": c.signature_hash,
-        "dns_names": " ".join(c.dns_names),
-        "is_ca": c.is_ca,
-        "self_signed": c.self_signed,
-        "public": c.public,
-        "first_seen": seen,
-        "last_seen": seen,
-        "last_where": where,
-    }
-
-
-_CERT_COLUMNS = (
-    certificates.c.fingerprint_sha256,
-    certificates.c.thumbprint_sha1,
-    certificates.c.subject,
-    certificates.c.issuer,
-    certificates.c.not_before,
-    certificates.c.not_after,
-    certificates.c.key_type,
-    certificates.c.key_bits,
-    certificates.c.public,
-    certificates.c.last_seen,
-    certificates.c.last_where,
-)
-
-
-def _cert_row(m: Any, prefix: str = "") -> CertificateRow:
-    return CertificateRow(
-        fingerprint_sha256=m[f"{prefix}fingerprint_sha256"],
-        thumbprint_sha1=m[f"{prefix}thumbprint_sha1"],
-        subject=m[f"{prefix}subject"],
-        issuer=m[f"{prefix}issuer"],
-        not_before=m[f"{prefix}not_before"],
-        not_after=m[f"{prefix}not_after"],
-        key_type=m[f"{prefix}key_type"],
-        key_bits=int(m[f"{prefix}key_bits"]),
-        public=m[f"{prefix}public"],
-        last_seen=m[f"{prefix}last_seen"],
-        last_where=m[f"{prefix}last_where"],
-    )
-
-
-def _run_row(m: Any) -> RunRow:
-    return RunRow(
-        id=int(m["id"]),
-        command=m["command"],
-        profile=m["profile"],
-        manifest=m["manifest"],
-        title=m["title"],
-        user_name=m["user_name"],
-        host_name=m["host_name"],
-        started_at=m["started_at"],
-        ended_at=m["ended_at"],
-        verdict=m["verdict"],
-        exit_status=m["exit_status"],
-    )
-
-
-def _observation_row(m: Any) -> ObservationRow:
-    leaf = _cert_row(m, "cert_") if m["cert_fingerprint_sha256"] is not None else None
-    return ObservationRow(
-        id=int(m["id"]),
-        run_id=int(m["run_id"]),
-        endpoint_id=m["endpoint_id"],
-        observed_at=m["observed_at"],
-        target=m["target"],
-        location=m["location"],
-        status=m["status"],
-        reason=m["reason"],
-        leaf_sha256=m["leaf_sha256"],
-        chain=tuple(m["chain"].split()),
-        leaf=leaf,
-    )
 
 
 __all__ = ["Store"]

@@ -189,3 +189,46 @@ findings = Table(
     Index(None, "run_id"),
     Index(None, "observation_id"),
 )
+
+# --- certready serve (migration 0002) ------------------------------------------------------
+
+run_claims = Table(
+    "run_claims",
+    metadata,
+    # One row per manifest ``serve`` audits: who runs it now (``expires_at`` in the future) and
+    # when its last run started, so instances sharing a database never run a manifest twice at once
+    # nor twice in one slot.
+    Column("manifest", String(1000), primary_key=True),
+    Column("owner", String(255), nullable=False),
+    Column("expires_at", UtcDateTime(), nullable=True),  # NULL: released
+    Column("last_started", UtcDateTime(), nullable=True),
+)
+
+alerts_sent = Table(
+    "alerts_sent",
+    metadata,
+    # One row per change an alert was sent for (the key names the change, not the run): a second
+    # instance, or the next run, finds it and sends nothing.
+    Column("key", String(200), primary_key=True),
+    Column("rule", String(64), nullable=False),
+    Column("deployment", String(255), nullable=False),
+    Column("sent_at", UtcDateTime(), nullable=False),
+    Column("owner", String(255), nullable=False),
+    Column("message", Text, nullable=False),
+)
+
+acknowledgements = Table(
+    "acknowledgements",
+    metadata,
+    # A finding someone has accepted for a while: shown as acknowledged until ``expires_at``.
+    Column("id", Id, primary_key=True, autoincrement=True),
+    Column("deployment", String(255), nullable=False),
+    Column("target", Text, nullable=False),
+    Column("rule_id", String(100), nullable=False),
+    Column("location", Text, nullable=False),
+    Column("reason", Text, nullable=False),
+    Column("acknowledged_by", String(200), nullable=False),
+    Column("acknowledged_at", UtcDateTime(), nullable=False),
+    Column("expires_at", UtcDateTime(), nullable=False),
+    Index(None, "deployment", "expires_at"),
+)

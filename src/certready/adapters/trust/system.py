@@ -109,18 +109,18 @@ def load_windows(enum_certificates: EnumCertificates) -> TrustStore:
     DER certificate (``pkcs_7_asn`` entries are skipped); trust is ``True`` (any purpose) or a set
     of EKU OIDs the certificate is trusted for.
     """
-    anchors = [
-        c for c, trust in _windows_store(enum_certificates, "ROOT") if _trusted_for_tls(trust)
-    ]
-    intermediates = [c for c, _ in _windows_store(enum_certificates, "CA")]
+    anchors = [c for c, trust in windows_store(enum_certificates, "ROOT") if trusted_for_tls(trust)]
+    intermediates = [c for c, _ in windows_store(enum_certificates, "CA")]
     if not anchors:
         raise InputError("the Windows ROOT store holds no certificate", location=LABEL)
     return TrustStore(SYSTEM, tuple(_unique(anchors)), tuple(_unique(intermediates)))
 
 
-def _windows_store(
+def windows_store(
     enum_certificates: EnumCertificates, name: str
 ) -> list[tuple[x509.Certificate, Any]]:
+    """The DER certificates of one Windows store (``ROOT``, ``CA``) with the trust each carries;
+    ``pkcs_7_asn`` entries and certificates that do not parse are skipped."""
     out: list[tuple[x509.Certificate, Any]] = []
     for der, encoding, trust in enum_certificates(name):
         if encoding != "x509_asn":
@@ -134,7 +134,8 @@ def _windows_store(
     return out
 
 
-def _trusted_for_tls(trust: Any) -> bool:
+def trusted_for_tls(trust: Any) -> bool:
+    """``True`` (every purpose) or a set of EKU OIDs holding serverAuth."""
     if trust is True:
         return True
     return isinstance(trust, set | frozenset) and EKU_SERVER_AUTH in trust

@@ -107,6 +107,11 @@ COMMANDS: dict[str, CommandEntry] = {
         "lead time) and, for public ones, the longest lifetime a replacement issued then will get "
         "(CA/Browser Forum: 200 days from 2026-03-15, 100 from 2027-03-15, 47 from 2029-03-15).",
     ),
+    "serve": CommandEntry(
+        "serve",
+        "Audit manifests live on a schedule, record each run, send alerts, and serve the "
+        "dashboard and Prometheus /metrics.",
+    ),
 }
 """Every command, in the order ``--help`` lists them."""
 

@@ -19,12 +19,12 @@ from certready.interfaces.cli.options import (
     FailOnOption,
     FormatOption,
     JobsOption,
+    ManifestProfileOption,
     OutputOption,
     ReportFormat,
-    profile_option,
     timeout_option,
 )
-from certready.interfaces.cli.output import emit_report, exit_status
+from certready.interfaces.cli.output import emit_and_judge
 from certready.interfaces.cli.progress import live_progress
 from certready.interfaces.cli.recording import (
     DbOption,
@@ -78,10 +78,7 @@ def register(app: typer.Typer) -> None:
                 help="Also scan each server's endpoint and compare what it serves with the file.",
             ),
         ] = False,
-        profile: Annotated[
-            str | None,
-            profile_option("Policy (overrides the manifest's `policy:`): name or TOML file."),
-        ] = None,
+        profile: ManifestProfileOption = None,
         timeout: Annotated[
             float, timeout_option("--live: seconds per endpoint (DNS, connect, handshake).")
         ] = DEFAULT_TIMEOUT,
@@ -109,8 +106,10 @@ def register(app: typer.Typer) -> None:
                 jobs=jobs,
             )
             report, policy = audit_with_policy(manifest, options)
-        emit_report(report, fmt, output, streams, policy=policy, fail_on=fail_on.threshold())
-        status = exit_status(report, fail_on.threshold())  # an unreachable endpoint: an error
+        # an unreachable endpoint counts as an error
+        status = emit_and_judge(
+            report, fmt, output, streams, policy=policy, fail_on=fail_on.threshold()
+        )
         return finish_recording(recorder, report, status, streams)
 
     @app.command("plan", epilog=PLAN_EPILOG)

@@ -13,12 +13,12 @@ from certready.interfaces.cli.options import (
     FailOn,
     FailOnOption,
     FormatOption,
+    ManifestProfileOption,
     OutputOption,
     ReportFormat,
-    profile_option,
     timeout_option,
 )
-from certready.interfaces.cli.output import emit_report, exit_status
+from certready.interfaces.cli.output import emit_and_judge
 from certready.services.doctor import DoctorOptions, doctor
 
 DOCTOR_HELP = """\
@@ -93,10 +93,7 @@ def register(app: typer.Typer) -> None:
                 "client group connects to).",
             ),
         ] = None,
-        profile: Annotated[
-            str | None,
-            profile_option("Policy (overrides the manifest's `policy:`): name or TOML file."),
-        ] = None,
+        profile: ManifestProfileOption = None,
         timeout: Annotated[
             float, timeout_option("Seconds per connection (direct, or through one proxy).")
         ] = DEFAULT_TIMEOUT,
@@ -112,7 +109,8 @@ def register(app: typer.Typer) -> None:
             timeout=timeout,
         )
         report, policy = doctor(manifest, options)
-        emit_report(report, fmt, output, streams, policy=policy, fail_on=fail_on.threshold())
-        return exit_status(report, fail_on.threshold())
+        return emit_and_judge(
+            report, fmt, output, streams, policy=policy, fail_on=fail_on.threshold()
+        )
 
     del doctor_command

@@ -33,9 +33,8 @@ from certready.interfaces.cli.options import (
 from certready.interfaces.cli.output import (
     STREAMED,
     StreamTally,
-    emit_report,
+    emit_and_judge,
     emit_stream,
-    exit_status,
     status_of,
 )
 from certready.interfaces.cli.recording import (
@@ -133,10 +132,9 @@ def register(app: typer.Typer) -> None:
             report = lint_report(options, tuple(kept or ()))
             return finish_recording(recorder, report, status, streams)
         report = lint_report(options, tuple(results))
-        emit_report(
+        status = emit_and_judge(
             report, fmt, output, streams, policy=options.policy, fail_on=fail_on.threshold()
         )
-        status = exit_status(report, fail_on.threshold())
         return finish_recording(recorder, report, status, streams)
 
     del lint_command

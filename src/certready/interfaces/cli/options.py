@@ -64,6 +64,11 @@ def profile_option(help: str = PROFILE_HELP) -> Any:
 
 ProfileOption = Annotated[str, profile_option()]
 """``--profile`` of the commands that judge certificates (``lint``, ``scan``)."""
+ManifestProfileOption = Annotated[
+    str | None, profile_option("Policy (overrides the manifest's `policy:`): name or TOML file.")
+]
+"""``--profile`` of the commands that read a manifest (``audit``, ``doctor``): absent, the
+manifest's ``policy:`` applies."""
 
 # -- chain: every command that validates (lint, show, scan); values go to
 # -- ``services.chain.make_chain_options`` ------------------------------------------------------

@@ -61,6 +61,21 @@ def emit_report(
         write_report(Path(output), text)
 
 
+def emit_and_judge(
+    report: Report,
+    fmt: str,
+    output: str | None,
+    streams: Streams,
+    *,
+    policy: Policy | None,
+    fail_on: Severity | None,
+) -> int:
+    """Write the report as :func:`emit_report` does and return its :func:`exit_status`: the tail
+    of every command that judges and reports (``lint``, ``scan``, ``audit``, ``doctor``)."""
+    emit_report(report, fmt, output, streams, policy=policy, fail_on=fail_on)
+    return exit_status(report, fail_on)
+
+
 @dataclass(slots=True)
 class StreamTally:
     """What a streamed run's exit status needs, counted as its targets go by."""

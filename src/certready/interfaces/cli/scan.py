@@ -27,7 +27,7 @@ from certready.interfaces.cli.options import (
     TrustOption,
     timeout_option,
 )
-from certready.interfaces.cli.output import emit_report, exit_status
+from certready.interfaces.cli.output import emit_and_judge
 from certready.interfaces.cli.progress import live_progress
 from certready.interfaces.cli.recording import (
     DbOption,
@@ -162,10 +162,9 @@ def register(app: typer.Typer) -> None:
             report = scan_endpoints(
                 items, options, progress=each, started=waiting.started if waiting else None
             )
-        emit_report(
+        status = emit_and_judge(
             report, fmt, output, streams, policy=options.policy, fail_on=fail_on.threshold()
         )
-        status = exit_status(report, fail_on.threshold())
         return finish_recording(recorder, report, status, streams)
 
     del scan_command
