@@ -50,11 +50,17 @@ CASES: dict[str, Edit] = {
         "mobile-nokey.pem", (MOBILE, EXTERNAL), key=False,
         then=_replace("certs/mobile.pem", "certs/mobile-nokey.pem"),
     ),
-    "deployment.certificate-reused": _replace(
-        "trust:",
-        "  test:\n    servers:\n      - name: app\n        roles: [physician-portal]\n"
-        "        fqdn: hctest.sunrise.example\n        certificate: certs/app.pem\ntrust:",
+    # one certificate naming both hosts, given to both (a test server given the production
+    # file, covering only the production name, is certificate-of-another-server: issue 12 #10)
+    "deployment.certificate-reused": _with_file(
+        "app.pem", (APP, "hctest.sunrise.example"), key=True,
+        then=_replace(
+            "trust:",
+            "  test:\n    servers:\n      - name: app\n        roles: [physician-portal]\n"
+            "        fqdn: hctest.sunrise.example\n        certificate: certs/app.pem\ntrust:",
+        ),
     ),
+    "deployment.certificate-of-another-server": _replace("certs/mobile.pem", "certs/app.pem"),
     "deployment.host-multiple-certificates": _with_file(
         "portal.pem", (APP,), key=True,
         then=_replace(
@@ -63,7 +69,10 @@ CASES: dict[str, Edit] = {
             f"        fqdn: {APP}\n        certificate: certs/portal.pem\ntrust:",
         ),
     ),
-    "deployment.app-mobile-shared-certificate": _replace("certs/mobile.pem", "certs/app.pem"),
+    "deployment.app-mobile-shared-certificate": _with_file(
+        "app.pem", (APP, MOBILE, EXTERNAL), key=True,
+        then=_replace("certs/mobile.pem", "certs/app.pem"),
+    ),
     "deployment.mobile-external-name": _with_file(
         "mobile.pem", (MOBILE,), key=True, then=lambda lab, ca: None
     ),

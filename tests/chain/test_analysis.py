@@ -175,10 +175,13 @@ def test_missing_issuer_above_an_intermediate_hints_at_a_private_root(ca: TestCA
     intermediate or an untrusted private root, and the message says how to tell certready."""
     leaf = ca.issue(HOST)
     result = analyse(leaf.cert, ca.intermediate.cert, trust=())
-    (finding,) = [f for f in result.findings if f.rule_id == "chain.missing-intermediate"]
-    assert "private root, pass it with --trust FILE" in finding.message
+    # issue 12 item 6: not "missing intermediate": the chain ends at an issuer not found
+    (finding,) = [f for f in result.findings if f.rule_id == "chain.issuer-not-found"]
+    assert "If it is your private root, give it with --trust FILE" in finding.message
+    assert "chain.missing-intermediate" not in ids(result)
     # negative control: a missing intermediate below the leaf's issuer gets no such hint
     alone = analyse(leaf.cert, trust=(ca.root.cert,))
+    assert ids(alone) == ["chain.missing-intermediate"]
     assert "--trust FILE" not in alone.findings[0].message
 
 

@@ -37,7 +37,7 @@ def _ids(ctx: ChainContext) -> list[str]:
 
 def test_every_chain_rule_has_the_chain_scope_and_a_real_check() -> None:
     chain_rules = [r for r in catalogue() if r.area == "chain"]
-    assert len(chain_rules) == 16
+    assert len(chain_rules) == 17
     assert all(r.scope is Scope.CHAIN for r in chain_rules)
     assert all(r.check.__module__ == rules.__name__ for r in chain_rules)
 
@@ -71,6 +71,23 @@ def test_missing_intermediate_supersedes_the_verifiers_reason() -> None:
     alone = ChainContext(LEAF, "file:app.pem#0", AT, path=(_cert(),), verifier_error="no issuer")
     assert _ids(alone) == [rules.path_invalid.id]
     assert rules.path_invalid.id in rules.missing_intermediate.supersedes
+
+
+def test_a_walk_stopping_at_a_ca_is_issuer_not_found_not_a_missing_intermediate() -> None:
+    """Issue 12 item 6: leaf + issuing CA given, the CA's issuer unknown (a private root not
+    passed with --trust, or a missing intermediate): one finding, leading with --trust."""
+    top = UnanchoredTop(INTER, "file:app.pfx#1", self_signed=False, public=False)
+    path = (_cert(), _cert(INTER, "file:app.pfx#1"))
+    ctx = ChainContext(
+        LEAF, "file:app.pfx#0", AT, path=path, unanchored_top=top, verifier_error="x"
+    )
+    assert _ids(ctx) == [rules.issuer_not_found.id]
+    [finding] = evaluate(ctx, load_policy("homecare"))
+    assert finding.message.index("--trust FILE") < finding.message.index("intermediate, add")
+    # control: the walk stopping at the leaf itself is a missing intermediate
+    at_leaf = UnanchoredTop(LEAF, "file:app.pem#0", self_signed=False, public=False)
+    ctx = ChainContext(LEAF, "file:app.pem#0", AT, path=(_cert(),), unanchored_top=at_leaf)
+    assert _ids(ctx) == [rules.missing_intermediate.id]
 
 
 def test_an_untrusted_private_root_is_untrusted_and_private_a_public_one_only_untrusted() -> None:

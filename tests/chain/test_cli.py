@@ -62,7 +62,7 @@ def test_lint_untrusted_private_root_by_default(tmp_path: Path, ca: TestCA) -> N
     f = _files(tmp_path, ca)
     _, out, _ = run("lint", f["full"], "-f", "json")  # default trust: Mozilla
     ids = _rule_ids(out)
-    assert "chain.missing-intermediate" in ids  # the root is neither sent nor trusted
+    assert "chain.issuer-not-found" in ids  # the root is neither sent nor trusted (issue 12 #6)
     _, out, _ = run("lint", f["full"], "--chain", f["root"], "-f", "json")
     ids = _rule_ids(out)
     assert "chain.untrusted-root" in ids and "chain.private-ca" in ids

@@ -44,7 +44,9 @@ def test_without_chain_options_no_chain_analysis(ca: TestCA) -> None:
     assert result.path == ()
 
 
-def test_sts_certificate_is_not_chain_checked(ca: TestCA) -> None:
+def test_sts_certificate_is_chain_checked_without_tls_rules(ca: TestCA) -> None:
+    """Issue 12 item 9 (behaviour changed): an STS certificate's chain and trust are analysed;
+    a self-signed one no store holds must go in Trusted Root."""
     from dataclasses import replace
 
     from certready.core.model import Role
@@ -52,4 +54,10 @@ def test_sts_certificate_is_not_chain_checked(ca: TestCA) -> None:
     sts = ca.self_signed("sts.example.test")
     options = replace(_options(ca), role=Role.STS)
     result = lint_bundle(load_bytes(sts.cert_pem(), "sts.pem"), options)
+    assert [f.rule_id for f in result.findings if f.rule_id.startswith("chain.")] == [
+        "chain.self-signed-leaf"
+    ]
+    # control: issued by the trusted CA with its intermediate, no chain finding
+    leaf = ca.issue("sts.example.test")
+    result = lint_bundle(load_bytes(ca.chain_pem(leaf), "sts.pem"), options)
     assert not any(f.rule_id.startswith("chain.") for f in result.findings)

@@ -17,7 +17,8 @@ def make_batch(folder: Path, ca: TestCA, leaves: int = 6) -> Path:
         (folder / f"a{i:03d}.pem").write_bytes(ca.chain_pem(issued))
     long = ca.issue("long.example.com", days=3650)
     (folder / "b-long.pem").write_bytes(ca.chain_pem(long))
-    (folder / "c-garbage.pem").write_bytes(b"not a certificate at all\n")
+    # binary, not plain text (a folder walk skips text with a note): an input error
+    (folder / "c-garbage.pem").write_bytes(b"\x00\x01not a certificate at all\n")
     (folder / "d-ca-only.pem").write_bytes(ca.intermediate.cert_pem())
     expired = ca.issue(
         "expired.example.com",

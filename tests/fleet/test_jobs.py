@@ -24,6 +24,7 @@ def without_time(out: str) -> dict[str, Any]:
 def test_jobs_2_and_jobs_1_give_identical_reports(tmp_path: Path, ca: TestCA) -> None:
     batch = make_batch(tmp_path / "certs", ca, leaves=12)
     empty = tmp_path / "empty"  # a folder without a certificate: its own error, in its place
+    # (its plain text file is skipped with a note, not a target)
     empty.mkdir()
     (empty / "notes.txt").write_text("nothing here\n")
     single = tmp_path / "single.pem"
@@ -39,8 +40,8 @@ def test_jobs_2_and_jobs_1_give_identical_reports(tmp_path: Path, ca: TestCA) ->
     assert two == one
     assert err_1 == err_2
     targets = [t["target"] for t in one["targets"]]
-    assert targets[-4:] == [str(empty / "notes.txt"), str(empty), str(bare), str(single)]
-    assert len(targets) == 12 + 4 + 4
+    assert targets[-3:] == [str(empty), str(bare), str(single)]
+    assert len(targets) == 12 + 4 + 3
 
 
 def test_an_input_error_in_a_parallel_batch_is_reported_once(
@@ -123,3 +124,40 @@ def test_audit_jobs_2_and_jobs_1_give_identical_reports(
         "production/app (sts)",
         "production/mobile",
     ]
+
+
+def test_jobs_keep_the_inputs_one_set(tmp_path: Path, ca: TestCA) -> None:
+    """A leaf whose intermediate is in another file, a leaf given twice and a file of CA
+    certificates: worker processes judge them as one process does (path candidates from the
+    other files, the duplicate judged once naming both, the CA file skipped)."""
+    trust = str(ca.root_file(tmp_path))
+    certs = tmp_path / "certs"
+    certs.mkdir()
+    alone = ca.issue("alone.example.com")
+    (certs / "a-alone.pem").write_bytes(alone.cert_pem())
+    twice = ca.issue("twice.example.com")
+    (certs / "b-cert.pem").write_bytes(twice.cert_pem())
+    (certs / "c-fullchain.pem").write_bytes(ca.chain_pem(twice))
+    (certs / "d-chain.pem").write_bytes(ca.intermediate.cert_pem())
+    args = ["lint", str(certs), "--trust", trust, "--format", "json"]
+    _, out_1, _ = run(*args, "--jobs", "1")
+    _, out_2, _ = run(*args, "--jobs", "2")
+    one, two = without_time(out_1), without_time(out_2)
+    assert two == one
+    by_name = {Path(t["target"].split(", ")[0]).name: t for t in two["targets"]}
+    assert set(by_name) == {"a-alone.pem", "c-fullchain.pem", "d-chain.pem"}
+    rules = {f["rule_id"] for f in by_name["a-alone.pem"]["findings"]}
+    assert "chain.missing-intermediate" not in rules
+    assert by_name["c-fullchain.pem"]["target"].endswith(str(certs / "b-cert.pem"))
+    assert by_name["d-chain.pem"]["status"] == "skipped"
+
+
+def test_control_jobs_one_leaf_alone_misses_its_intermediate(tmp_path: Path, ca: TestCA) -> None:
+    trust = str(ca.root_file(tmp_path))
+    certs = tmp_path / "certs"
+    certs.mkdir()
+    for name in ("a", "b"):
+        (certs / f"{name}.pem").write_bytes(ca.issue(f"{name}.example.com").cert_pem())
+    _, out, _ = run("lint", str(certs), "--trust", trust, "--format", "json", "--jobs", "2")
+    for target in without_time(out)["targets"]:
+        assert "chain.missing-intermediate" in {f["rule_id"] for f in target["findings"]}

@@ -75,13 +75,13 @@ def test_lint_streams_each_line_before_judging_the_next(
     batch = make_batch(tmp_path / "certs", ca, leaves=4)
     out, err = io.StringIO(), io.StringIO()
     lines_when_judged: list[int] = []
-    real = lint_service.lint_bundle
+    real = lint_service.analyse  # every leaf of a lint run is judged through it
 
     def spy(*args: Any, **kwargs: Any) -> Any:
         lines_when_judged.append(out.getvalue().count("\n"))
         return real(*args, **kwargs)
 
-    monkeypatch.setattr(lint_service, "lint_bundle", spy)
+    monkeypatch.setattr(lint_service, "analyse", spy)
     main(["lint", str(batch), "--format", "jsonl"], stdout=out, stderr=err)
     # the n-th certificate is judged after the lines of every target before it were written
     assert lines_when_judged == sorted(lines_when_judged)

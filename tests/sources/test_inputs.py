@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from certready.adapters.inputs import Bundle, iter_inputs
+from certready.adapters.inputs import SKIPPED, Bundle, iter_inputs
 from certready.core.errors import InputError
 from tests.cli import run
 from tests.pki import TestCA
@@ -48,13 +48,17 @@ def test_folder_junk_is_one_error_per_file(tmp_path: Path, ca: TestCA) -> None:
     ca.issue("a.example.test").write(tmp_path, "a")
     (tmp_path / "README.txt").write_text("certificates for the app server\n")
     (tmp_path / "empty.crt").write_bytes(b"")
+    (tmp_path / "photo.png").write_bytes(b"\x89PNG\r\n\x1a\n\x00\x00")
     items = list(iter_inputs([str(tmp_path)]))
     errors = {Path(str(i.location)).name: i.message for i in items if isinstance(i, InputError)}
     assert errors == {
-        "README.txt": "not a certificate, key, PKCS#7 or PKCS#12 file (neither PEM nor DER)",
+        "photo.png": "not a certificate, key, PKCS#7 or PKCS#12 file (neither PEM nor DER)",
         "empty.crt": "empty file",
     }
-    assert sum(isinstance(i, Bundle) for i in items) == 2
+    # plain text in a folder (a README) is skipped with a note, not an error (issue 12 item 5)
+    (readme,) = [i for i in items if isinstance(i, Bundle) and i.format == SKIPPED]
+    assert Path(readme.source).name == "README.txt" and readme.notes
+    assert sum(isinstance(i, Bundle) and bool(i.certificates) for i in items) == 1
 
 
 def test_folder_without_certificates_is_an_error_naming_it(tmp_path: Path, ca: TestCA) -> None:

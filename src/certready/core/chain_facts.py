@@ -87,6 +87,9 @@ class ChainContext:
     """The time the path is validated at."""
     leaf_self_signed: bool = False
     """The leaf is its own issuer: no path is built."""
+    leaf_trusted: bool = False
+    """The (self-signed) leaf is itself a trust anchor of the selected stores: ``--trust``, or a
+    manifest's ``trust.roots`` (installed by hand in Trusted Root on every machine)."""
     duplicates: tuple[Duplicate, ...] = ()
     supplied: tuple[SuppliedCertificate, ...] = ()
     """Everything supplied with the leaf, less the leaf and duplicates, in the order given."""

@@ -148,6 +148,9 @@ class ServerObservation:
     """Where the leaf came from (``file:certs/app.pfx#0``)."""
     input_error: bool = False
     """The certificate file could not be read (its target says why)."""
+    key_spkis: tuple[str, ...] = ()
+    """When the key given is not the certificate's own: the SHA-256 of each key's
+    SubjectPublicKeyInfo, to say whose certificate it belongs to."""
     sts_leaf: CertFacts | None = None
     sts_private_key: KeyPairing = KeyPairing.ABSENT
     sts_worst: Severity | None = None

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import datetime as dt
 import hashlib
+import re
 from typing import cast
 
 from cryptography import x509
@@ -17,9 +18,16 @@ from cryptography.hazmat.primitives.asymmetric import dsa, ec, ed448, ed25519, r
 from cryptography.hazmat.primitives.asymmetric.types import PublicKeyTypes
 from cryptography.x509.oid import AuthorityInformationAccessOID, ExtensionOID, NameOID
 
+from certready.core.der_extensions import (
+    RawExtension,
+    certificate_with_only,
+    split_extensions,
+    value_tag_name,
+)
 from certready.core.model import (
     BasicConstraints,
     CertFacts,
+    ExtensionProblem,
     PublicKeyFacts,
     SubjectAltName,
     ValidationType,
@@ -317,25 +325,13 @@ def extract_facts(
     listed in ``extension_errors`` for the rules to report. ``issuer_texts`` remembers issuer
     names' text by DER (a :class:`FactsCache`'s).
     """
-    errors: list[str] = []
+    errors: list[ExtensionProblem] = []
     extensions: dict[str, x509.Extension[x509.ExtensionType]] = {}
     try:
         for ext in cert.extensions:
             extensions[ext.oid.dotted_string] = ext
-    except (ValueError, TypeError, x509.DuplicateExtension, x509.UnsupportedGeneralNameType) as exc:
-        errors.append(f"extensions: {exc}")
-        for oid in _WANTED_EXTENSIONS:
-            try:
-                extensions[oid.dotted_string] = cert.extensions.get_extension_for_oid(oid)
-            except x509.ExtensionNotFound:
-                continue
-            except (
-                ValueError,
-                TypeError,
-                x509.DuplicateExtension,
-                x509.UnsupportedGeneralNameType,
-            ) as e:
-                errors.append(f"{oid._name}: {e}")
+    except _EXTENSION_ERRORS as exc:
+        extensions, errors = _extensions_one_by_one(cert, exc)
 
     def get(oid: x509.ObjectIdentifier) -> x509.Extension[x509.ExtensionType] | None:
         return extensions.get(oid.dotted_string)
@@ -420,17 +416,77 @@ def extract_facts(
     )
 
 
-_WANTED_EXTENSIONS = (
-    ExtensionOID.SUBJECT_ALTERNATIVE_NAME,
-    ExtensionOID.KEY_USAGE,
-    ExtensionOID.EXTENDED_KEY_USAGE,
-    ExtensionOID.BASIC_CONSTRAINTS,
-    ExtensionOID.SUBJECT_KEY_IDENTIFIER,
-    ExtensionOID.AUTHORITY_KEY_IDENTIFIER,
-    ExtensionOID.CERTIFICATE_POLICIES,
-    ExtensionOID.AUTHORITY_INFORMATION_ACCESS,
-    ExtensionOID.CRL_DISTRIBUTION_POINTS,
+_EXTENSION_ERRORS = (
+    ValueError,
+    TypeError,
+    x509.DuplicateExtension,
+    x509.UnsupportedGeneralNameType,
 )
+
+_EXPECTED_VALUE = {
+    ExtensionOID.KEY_USAGE.dotted_string: (0x03, "a BIT STRING", "RFC 5280 §4.2.1.3"),
+    ExtensionOID.SUBJECT_KEY_IDENTIFIER.dotted_string: (
+        0x04,
+        "an OCTET STRING",
+        "RFC 5280 §4.2.1.2",
+    ),
+    ExtensionOID.BASIC_CONSTRAINTS.dotted_string: (0x30, "a SEQUENCE", "RFC 5280 §4.2.1.9"),
+    ExtensionOID.SUBJECT_ALTERNATIVE_NAME.dotted_string: (0x30, "a SEQUENCE", "RFC 5280 §4.2.1.6"),
+    ExtensionOID.EXTENDED_KEY_USAGE.dotted_string: (0x30, "a SEQUENCE", "RFC 5280 §4.2.1.12"),
+    ExtensionOID.AUTHORITY_KEY_IDENTIFIER.dotted_string: (0x30, "a SEQUENCE", "RFC 5280 §4.2.1.1"),
+    ExtensionOID.CERTIFICATE_POLICIES.dotted_string: (0x30, "a SEQUENCE", "RFC 5280 §4.2.1.4"),
+    ExtensionOID.AUTHORITY_INFORMATION_ACCESS.dotted_string: (
+        0x30,
+        "a SEQUENCE",
+        "RFC 5280 §4.2.2.1",
+    ),
+    ExtensionOID.CRL_DISTRIBUTION_POINTS.dotted_string: (0x30, "a SEQUENCE", "RFC 5280 §4.2.1.13"),
+}
+_PARSE_KIND = re.compile(r"kind: (\w+)")
+
+
+def _extensions_one_by_one(
+    cert: x509.Certificate, failure: Exception
+) -> tuple[dict[str, x509.Extension[x509.ExtensionType]], list[ExtensionProblem]]:
+    """Each extension read on its own from the raw DER, when reading them together failed: the
+    malformed ones become :class:`ExtensionProblem` s, the others are read as usual."""
+    der = cert.public_bytes(serialization.Encoding.DER)
+    try:
+        raw = split_extensions(der)
+    except ValueError:
+        return {}, [ExtensionProblem("", "extensions", f"cannot be read: {failure}")]
+    found: dict[str, x509.Extension[x509.ExtensionType]] = {}
+    problems: list[ExtensionProblem] = []
+    for ext in raw:
+        name = _extension_name(ext.oid)
+        if ext.oid in found or any(p.oid == ext.oid for p in problems):
+            problems.append(
+                ExtensionProblem(
+                    ext.oid, name, "appears more than once (RFC 5280 §4.2)", ext.critical
+                )
+            )
+            continue
+        try:
+            alone = x509.load_der_x509_certificate(certificate_with_only(der, ext))
+            for parsed in alone.extensions:
+                found[ext.oid] = parsed
+        except _EXTENSION_ERRORS as exc:
+            problems.append(ExtensionProblem(ext.oid, name, _what_is_wrong(ext, exc), ext.critical))
+    return found, problems
+
+
+def _extension_name(oid: str) -> str:
+    name = x509.ObjectIdentifier(oid)._name
+    return oid if name == "Unknown OID" else name
+
+
+def _what_is_wrong(ext: RawExtension, exc: Exception) -> str:
+    expected = _EXPECTED_VALUE.get(ext.oid)
+    if expected is not None and (not ext.value or ext.value[0] != expected[0]):
+        _, words, source = expected
+        return f"its value is {value_tag_name(ext)}, not {words} ({source})"
+    kind = _PARSE_KIND.search(str(exc))
+    return f"its value cannot be parsed ({kind.group(1) if kind else exc})"
 
 
 class FactsCache:
@@ -495,13 +551,13 @@ def request_facts(csr: x509.CertificateSigningRequest) -> CertFacts:
     and the rules that read them (validity, chain, key pairing) are not run on a request. The
     fingerprints are those of the request's DER, to tell two requests apart.
     """
-    errors: list[str] = []
+    errors: list[ExtensionProblem] = []
     extensions: dict[str, x509.Extension[x509.ExtensionType]] = {}
     try:
         for ext in csr.extensions:
             extensions[ext.oid.dotted_string] = ext
     except (ValueError, TypeError, x509.DuplicateExtension, x509.UnsupportedGeneralNameType) as exc:
-        errors.append(f"requested extensions: {exc}")
+        errors.append(ExtensionProblem("", "requested extensions", f"cannot be read: {exc}"))
 
     def get(oid: x509.ObjectIdentifier) -> x509.Extension[x509.ExtensionType] | None:
         return extensions.get(oid.dotted_string)

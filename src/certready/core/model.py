@@ -113,6 +113,22 @@ class BasicConstraints:
 
 
 @dataclass(frozen=True, slots=True)
+class ExtensionProblem:
+    """One extension that cannot be read (the others are read without it)."""
+
+    oid: str
+    """Dotted OID (``2.5.29.15``)."""
+    name: str
+    """Its RFC 5280 name when known (``keyUsage``), else the OID."""
+    problem: str
+    """What is wrong, in words (``its value is an INTEGER, not a BIT STRING``)."""
+    critical: bool = False
+
+    def __str__(self) -> str:
+        return f"{self.name} ({self.oid}): {self.problem}"
+
+
+@dataclass(frozen=True, slots=True)
 class CertFacts:
     """Everything the rules need to know about one certificate, extracted once.
 
@@ -157,8 +173,9 @@ class CertFacts:
     """Subject equals issuer (RFC 5280 §6.1)."""
     self_signed: bool
     """Self-issued and its signature verifies with its own key."""
-    extension_errors: tuple[str, ...] = ()
-    """Extensions that could not be parsed, as ``name: reason``; rules can report them."""
+    extension_errors: tuple[ExtensionProblem, ...] = ()
+    """Extensions that could not be parsed, each on its own; ``extension.malformed`` reports
+    them, and the other extensions are read as usual."""
 
     @property
     def lifetime(self) -> dt.timedelta:
@@ -226,6 +243,16 @@ class Context(Protocol):
 
 
 @dataclass(frozen=True, slots=True)
+class KeyOrigin:
+    """A private key given with a certificate that it does not belong to."""
+
+    location: FileLocation
+    """Where the key came from (``file:app.key#key0``)."""
+    belongs_to: str | None = None
+    """The certificate (or manifest server) it does belong to, in words, when one was given."""
+
+
+@dataclass(frozen=True, slots=True)
 class RuleContext:
     """What a certificate rule sees: the leaf, what came with it, who connects to it, and when."""
 
@@ -249,6 +276,9 @@ class RuleContext:
     """The certificates were presented by a live server (not read from files)."""
     judged_for: JudgedFor = LINT_FILES
     """The command and kind of input: fix texts name what its reader can act on."""
+    foreign_key: KeyOrigin | None = None
+    """With ``private_key`` MISMATCH: the key given that is not the leaf's, when it came from
+    elsewhere (a key file given beside the certificate)."""
 
     @property
     def subject_certificate(self) -> CertFacts:

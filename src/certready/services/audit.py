@@ -40,17 +40,22 @@ from certready.core.deployment import (
 )
 from certready.core.engine import evaluate
 from certready.core.errors import InputError, PolicyError
+from certready.core.facts import key_facts
 from certready.core.hostnames import is_ip_address
 from certready.core.judged import Command, JudgedFor, ServerKind
 from certready.core.location import Location, TrustKind, TrustLocation
 from certready.core.model import (
     CertFacts,
+    Finding,
+    KeyPairing,
     Report,
     Role,
     TargetResult,
     TargetStatus,
 )
 from certready.core.policy import Policy
+from certready.core.rules.deployment import borrowed_certificates, certificate_of_another_server
+from certready.core.rules.names import host_not_covered
 from certready.core.rules.pfx import PfxContext
 from certready.core.targets import parse_target
 from certready.services.audit_links import file_target_name, link_to_targets, live_target_name
@@ -252,6 +257,9 @@ def audit_deployment(deployment: Deployment, policy: Policy, options: AuditOptio
                 private_key=result.private_key,
                 location=result.location,
                 input_error=result.status.failed,
+                key_spkis=_key_spkis(files, server.certificate)
+                if result.private_key is KeyPairing.MISMATCH
+                else (),
             )
         if server.sts_certificate is not None:
             result, _ = next(linted)
@@ -271,6 +279,7 @@ def audit_deployment(deployment: Deployment, policy: Policy, options: AuditOptio
     private = (not all(publics)) if publics else private_chain(anchors, chain_tops)
     topology = Topology(deployment, observations, private)
     findings = evaluate(DeploymentContext(topology), policy)
+    targets = _root_cause_only(targets, topology, findings)
     return Report(
         command="audit",
         profile=policy.name,
@@ -279,6 +288,34 @@ def audit_deployment(deployment: Deployment, policy: Policy, options: AuditOptio
         findings=link_to_targets(findings, deployment, targets),
         title=deployment.name,
     )
+
+
+def _key_spkis(files: CertificateFiles, ref: CertificateRef) -> tuple[str, ...]:
+    """The SPKI hashes of the keys given with ``ref`` (read again from the run's files)."""
+    loaded = files.load(ref)
+    if isinstance(loaded, InputError):
+        return ()
+    return tuple(key_facts(k.key.public_key()).spki_sha256 for k in loaded.keys)
+
+
+def _root_cause_only(
+    targets: list[TargetResult], topology: Topology, findings: tuple[Finding, ...]
+) -> list[TargetResult]:
+    """A server given another server's certificate (``deployment.certificate-of-another-server``)
+    has that one finding: its target's name findings, which the mistake causes, are attached to
+    it (its message lists the names) instead of repeated."""
+    if not any(f.rule_id == certificate_of_another_server.id for f in findings):
+        return targets
+    borrowed = borrowed_certificates(topology)
+    out: list[TargetResult] = []
+    for target in targets:
+        if target.role is Role.SSL and target.target in borrowed:
+            target = replace(
+                target,
+                findings=tuple(f for f in target.findings if f.rule_id != host_not_covered.id),
+            )
+        out.append(target)
+    return out
 
 
 def chain_options(
@@ -359,7 +396,7 @@ def _lint_one(
         judged_for=JudgedFor(Command.AUDIT, kind),
     )
     try:
-        result = analyse(name, loaded.certificates, loaded.keys, lint_options)
+        result = analyse(name, loaded.certificates, loaded.keys, lint_options, presented=True)
     except Exception as exc:  # a certificate certready cannot judge ends this target only
         return _error_target(
             name, ref, InputError(judging_failed(exc), location=ref.path), role

@@ -39,7 +39,7 @@ from certready.core.engine import evaluate
 from certready.core.facts import FactsCache
 from certready.core.judged import LINT_FILES, JudgedFor
 from certready.core.location import Location, UnknownLocation
-from certready.core.model import CertFacts, ChainElement, Finding
+from certready.core.model import CertFacts, ChainElement, Finding, Role
 from certready.core.policy import Policy
 from certready.core.rules.chain import revoked
 from certready.core.rules.signature import weak_hash as weak_signature_hash
@@ -107,6 +107,8 @@ def analyse_chain(
     known_facts: Sequence[CertFacts] = (),
     facts: FactsCache | None = None,
     judged_for: JudgedFor = LINT_FILES,
+    companions: Sequence[LoadedCertificate] = (),
+    role: Role = Role.SSL,
 ) -> ChainAnalysis:
     """Analyse the chain of ``leaf``: compute its path facts, and evaluate the policy's chain
     rules over them.
@@ -116,10 +118,14 @@ def analyse_chain(
     appended. ``hosts`` are normalised reference identifiers: the first one is used for the strict
     verdict. ``known_facts`` are the facts of ``supplied``, in the same order, when the caller
     already extracted them; ``facts`` is the run's facts cache (default: the one ``options``
-    holds).
+    holds). ``companions`` are the CA certificates of the other inputs given together (a .p7b, a
+    chain.pem, a PFX's extra certificates beside ``app.crt``): candidates for the path like a trust
+    store's intermediates, each keeping its own origin, never judged as supplied with the leaf.
+    ``role``: an STS certificate's chain is judged by the chain rules that apply to it (its path
+    and trust; not what a TLS server sends), without host names.
     """
-    found = _path_facts(leaf, supplied, options, policy, hosts, now, known_facts, facts)
-    context = replace(found.context, judged_for=judged_for)
+    found = _path_facts(leaf, supplied, options, policy, hosts, now, known_facts, facts, companions)
+    context = replace(found.context, judged_for=judged_for, role=role)
     findings = evaluate(context, policy)
     return ChainAnalysis(
         path=found.path,
@@ -152,6 +158,7 @@ def _path_facts(
     now: dt.datetime | None,
     known_facts: Sequence[CertFacts],
     facts: FactsCache | None,
+    companions: Sequence[LoadedCertificate] = (),
 ) -> _Facts:
     cache = options.cache.using(facts)
     given: dict[int, CertFacts] = {}  # the caller's facts of the certificates of this call
@@ -193,7 +200,15 @@ def _path_facts(
     pool = [c for c in sequence if c.fp != leaf_c.fp]
 
     known: list[Node] = list(sequence)
-    for cert, fp in options.issuer_candidates_by_name(c.issuer_der for c in sequence):
+    beside: list[Node] = []  # the other inputs' CA certificates (lint's first pass)
+    for item in companions:
+        fp = bytes.fromhex(facts_of_given(item.certificate).fingerprint_sha256)
+        if fp not in seen:
+            node = Node(item.certificate, item.location, fp, cache)
+            seen[fp] = node
+            beside.append(node)
+    known.extend(beside)
+    for cert, fp in options.issuer_candidates_by_name(c.issuer_der for c in known):
         if fp not in seen:
             known.append(Node(cert, options.origin(fp) or UnknownLocation(), fp, cache))
     graph = Graph(known, cache)
@@ -220,6 +235,7 @@ def _path_facts(
                 location=leaf.location,
                 at=at,
                 leaf_self_signed=True,
+                leaf_trusted=leaf_c.fp in options.anchors.fingerprints,
                 duplicates=tuple(duplicates),
                 supplied=supplied_facts,
                 given_order=given_order,
@@ -247,22 +263,41 @@ def _path_facts(
 
     by_fp = {c.fp: c for c in known}
     by_id = {id(c.cert): c for c in known}
-    intermediates = [c.cert for c in pool] + list(options.store_intermediates)
-    strict = verify_leaf(  # through a CA path verified earlier in the run, where one is known
-        leaf_c,
-        pool,
-        intermediates,
-        options.anchors,
-        graph,
-        cache,
-        at=at,
-        host=hosts[0] if hosts else None,
-        kind=options.kind,
-        max_chain_depth=options.max_chain_depth,
-        origins=origins,
-        facts=facts_of,
-        fingerprint=fingerprint_of,
+    intermediates = (
+        [c.cert for c in pool] + [c.cert for c in beside] + list(options.store_intermediates)
     )
+    host = hosts[0] if hosts else None
+    if beside:
+        # other inputs' CA certificates are candidates too: the CA-path shortcut's key knows
+        # only what came with the leaf, so validate in full
+        strict = verify_path(
+            leaf_c.cert,
+            intermediates,
+            options.anchors,
+            at=at,
+            host=host,
+            kind=options.kind,
+            max_chain_depth=options.max_chain_depth,
+            origins=origins,
+            facts=facts_of,
+            fingerprint=fingerprint_of,
+        )
+    else:
+        strict = verify_leaf(  # through a CA path verified earlier in the run, where one is known
+            leaf_c,
+            pool,
+            intermediates,
+            options.anchors,
+            graph,
+            cache,
+            at=at,
+            host=host,
+            kind=options.kind,
+            max_chain_depth=options.max_chain_depth,
+            origins=origins,
+            facts=facts_of,
+            fingerprint=fingerprint_of,
+        )
     result: PathResult = strict
     if not strict.ok:
         result = verify_path(

@@ -15,7 +15,7 @@ from cryptography import x509
 from cryptography.hazmat.primitives import hashes
 
 from certready.adapters.crls import LoadedCrl, load_crls
-from certready.adapters.inputs import LoadedCertificate, iter_inputs
+from certready.adapters.inputs import SKIPPED, LoadedCertificate, iter_inputs
 from certready.adapters.pathbuild import Anchors
 from certready.adapters.trust import TrustStore, load_mozilla, load_trust_path, parse_trust
 from certready.core.errors import InputError, UsageError
@@ -168,6 +168,8 @@ def make_chain_options(
     for item in iter_inputs(list(chain_files), stdin=stdin):
         if isinstance(item, InputError):
             raise InputError(f"--chain: {item.message}", location=item.location)
+        if item.format == SKIPPED:  # a folder's README
+            continue
         if not item.certificates:
             what = "a private key" if item.keys else "nothing usable"
             raise InputError(

@@ -27,6 +27,7 @@ from certready.core.location import FileLocation
 from certready.core.model import (
     CertFacts,
     ChainElement,
+    KeyOrigin,
     KeyPairing,
     Report,
     Role,
@@ -76,10 +77,21 @@ def key_pairing(leaf: CertFacts, keys: Sequence[LoadedKey]) -> KeyPairing:
     return KeyPairing.MISMATCH
 
 
-def choose_leaf(facts: Sequence[CertFacts], keys: Sequence[LoadedKey]) -> int | None:
+def choose_leaf(
+    facts: Sequence[CertFacts],
+    keys: Sequence[LoadedKey],
+    *,
+    presented: bool = False,
+    served: bool = False,
+) -> int | None:
     """Index of the end-entity certificate of a bundle; ``None`` when it holds only CAs.
 
-    The certificate a supplied key belongs to wins; otherwise the first non-CA certificate.
+    The certificate a supplied key belongs to wins; otherwise the first non-CA certificate. When
+    the bundle is what a host presents (a served chain, an audited server's file, a lint with
+    ``--host``), its first certificate is the server's even with CA:TRUE when it names hosts (a
+    subjectAltName): a router's self-signed appliance certificate is judged, not skipped (RFC 5280
+    §4.2.1.9; Firefox refuses it), while a file holding a root CA alone stays "only CA
+    certificates". What a live server ``served`` is its certificate whatever it holds.
     """
     if keys:
         for i, f in enumerate(facts):
@@ -88,6 +100,8 @@ def choose_leaf(facts: Sequence[CertFacts], keys: Sequence[LoadedKey]) -> int | 
     for i, f in enumerate(facts):
         if not f.is_ca:
             return i
+    if facts and (served or (presented and facts[0].subject_alt_name is not None)):
+        return 0
     return None
 
 
@@ -98,9 +112,28 @@ def analyse(
     options: LintOptions,
     *,
     served: bool = False,
+    presented: bool = False,
+    companions: Sequence[LoadedCertificate] = (),
+    foreign_key: KeyOrigin | None = None,
+    leaf_index: int | None = None,
 ) -> TargetResult:
-    """Every rule over one target: a leaf, the certificates that came with it, and its key."""
-    return analyse_detailed(target, certificates, keys, options, served=served)[0]
+    """Every rule over one target: a leaf, the certificates that came with it, and its key.
+
+    ``presented``: the certificates are what a host presents (an audited server's file), so the
+    first is judged as the leaf even when it is a CA certificate; ``served`` and ``--host``
+    (``options.hosts``) imply it. ``companions``: the CA certificates of the other inputs given
+    together, candidates for the leaf's path (see :func:`analyse_chain`)."""
+    return analyse_detailed(
+        target,
+        certificates,
+        keys,
+        options,
+        served=served,
+        presented=presented,
+        companions=companions,
+        foreign_key=foreign_key,
+        leaf_index=leaf_index,
+    )[0]
 
 
 def analyse_detailed(
@@ -110,18 +143,25 @@ def analyse_detailed(
     options: LintOptions,
     *,
     served: bool = False,
+    presented: bool = False,
+    companions: Sequence[LoadedCertificate] = (),
+    foreign_key: KeyOrigin | None = None,
     leaf_index: int | None = None,
     rules: Iterable[Rule] | None = None,
 ) -> tuple[TargetResult, ChainAnalysis | None]:
     """:func:`analyse`, plus the chain analysis itself (its strict verdict, for conformance runs).
 
-    ``leaf_index`` forces which certificate is the leaf (default: :func:`choose_leaf`); ``rules``
+    ``foreign_key``: a key given beside the certificates that belongs to none of them (the leaf
+    then has a MISMATCH pairing naming it). ``leaf_index`` forces which certificate is the leaf
+    (default: :func:`choose_leaf`); ``rules``
     restricts the rules evaluated (default: the whole catalogue, as the policy enables it).
     """
     facts = [options.facts_cache.facts(c.certificate) for c in certificates]
     elements = tuple(ChainElement(f, c.location) for f, c in zip(facts, certificates, strict=True))
     if leaf_index is None:
-        leaf_index = choose_leaf(facts, keys)
+        leaf_index = choose_leaf(
+            facts, keys, presented=presented or bool(options.hosts), served=served
+        )
     if leaf_index is None:
         return TargetResult(
             target=target,
@@ -135,8 +175,10 @@ def analyse_detailed(
     leaf = facts[leaf_index]
     ordered = (elements[leaf_index], *elements[:leaf_index], *elements[leaf_index + 1 :])
     pairing = key_pairing(leaf, keys)
+    if pairing is KeyPairing.ABSENT and foreign_key is not None:
+        pairing = KeyPairing.MISMATCH
     analysis: ChainAnalysis | None = None
-    if options.chain is not None and options.role is Role.SSL:
+    if options.chain is not None:  # an STS certificate's too: its own chain and trust
         analysis = analyse_chain(
             certificates[leaf_index],
             certificates,
@@ -147,6 +189,8 @@ def analyse_detailed(
             known_facts=facts,
             facts=options.facts_cache,
             judged_for=options.judged_for,
+            companions=companions,
+            role=options.role,
         )
     ctx = RuleContext(
         leaf=leaf,
@@ -157,6 +201,7 @@ def analyse_detailed(
         others=tuple(e.certificate for e in ordered[1:]),
         private_key=pairing,
         served=served,
+        foreign_key=foreign_key if pairing is KeyPairing.MISMATCH else None,
         path=analysis.path or None if analysis else None,
         issuer_is_public=analysis.issuer_is_public if analysis else None,
         judged_for=options.judged_for,
@@ -197,10 +242,21 @@ def _judged(
 ) -> TargetResult:
     """:func:`lint_bundle`, or (whatever it raises) this input's error: a certificate certready
     cannot judge ends its own target, never the batch."""
+    return _guarded(bundle.source, lambda: lint_bundle(bundle, options), options, on_error)
+
+
+def _guarded(
+    source: str,
+    judge: Callable[[], TargetResult],
+    options: LintOptions,
+    on_error: Callable[[InputError], None] | None,
+) -> TargetResult:
+    """``judge()``, or (whatever it raises) the input's error: a certificate certready cannot
+    judge ends its own target, never the batch."""
     try:
-        return lint_bundle(bundle, options)
+        return judge()
     except Exception as exc:
-        error = InputError(judging_failed(exc), location=bundle.source)
+        error = InputError(judging_failed(exc), location=source)
         error.__cause__ = exc  # --debug prints where it failed
         if on_error is not None:
             on_error(error)
@@ -225,8 +281,8 @@ def input_error_result(error: InputError, options: LintOptions) -> TargetResult:
 
 STREAM_AT = 256
 """From this many inputs on, a run keeps no input in memory between its passes: the first pass
-only notes what it needs (loose keys) and the second reads each input again (``--jobs``' default
-turns on at the same count)."""
+only notes what it needs (loose keys, its index) and the second reads each input again
+(``--jobs``' default turns on at the same count)."""
 
 
 def lint(
@@ -240,8 +296,13 @@ def lint(
 ) -> Report:
     """Lint every input; unreadable inputs become INPUT_ERROR targets, the rest still run.
 
-    A private key given in a file of its own (``app.pem app.key``) is paired with the certificate
-    it belongs to; a key that belongs to none of them is reported as an input error.
+    The inputs given together are one set (two passes, so results can still stream): the first
+    indexes every input's leaf and CA certificates, the second judges each leaf with the CA
+    certificates of all inputs as candidates for its path (``app.crt app.key chain.p7b``). A leaf
+    given twice (cert.pem and fullchain.pem) is judged once, from the input that brought the most
+    with it, and the target names both. A file of CA certificates given beside a leaf is a source
+    of path candidates, not a target of its own. A private key given in a file of its own is
+    paired with the certificate it belongs to; a key that belongs to none of them is reported.
     ``on_note(source, note)`` receives the inputs' non-fatal remarks (legacy PKCS#12 encryption);
     ``on_error(error)`` each unreadable input's exception (``--debug`` prints its traceback).
     ``stdin`` is what ``-`` reads.
@@ -269,9 +330,11 @@ def lint_results(
     """:func:`lint`'s targets, one at a time in input order, as each is judged.
 
     Two passes: the first reads every input for what judging any one of them needs (private keys
-    in files of their own, paired with whichever certificate they belong to); the second judges
-    each input. A small run keeps its inputs between the passes; a big one (:data:`STREAM_AT`
-    inputs or more) reads them again, so memory stays flat however many there are.
+    in files of their own, each input's leaf, the CA certificates of all inputs, the same leaf
+    given twice: an :class:`InputIndex`, planned into one :class:`Plan` per input); the second
+    judges each input with its plan. A small run keeps its inputs between the passes; a big one
+    (:data:`STREAM_AT` inputs or more) keeps only the index (CA certificates are few, and of
+    the rest only fingerprints and names) and reads the inputs again.
     """
     if stdin is not None and STDIN in paths:  # read by both passes: kept, as bounded as the reader
         with contextlib.suppress(OSError):  # unreadable: the reader says so, naming it
@@ -287,7 +350,9 @@ def lint_results(
 
     kept: list[Bundle | InputError] | None = []
     loose_keys: list[LoadedKey] = []
-    for item in read():
+    index = InputIndex()  # CA certificates are few: kept even when the inputs are read again
+    for position, item in enumerate(read()):
+        index.add(position, item, options)
         if isinstance(item, Bundle) and not item.certificates:
             loose_keys.extend(item.keys)
         if kept is not None:
@@ -298,20 +363,14 @@ def lint_results(
     def again() -> Iterable[Bundle | InputError]:
         return kept if kept is not None else read()
 
-    paired: set[FileLocation] = set()
-    if loose_keys:  # which key files some certificate claims (a key file may come first)
-        for item in again():
-            if isinstance(item, Bundle) and item.certificates:
-                paired.update(k.location for k in _keys_of(item, loose_keys, options))
-            if isinstance(item, Bundle) and item.requests:
-                paired.update(k.location for k in _request_keys(item, loose_keys))
-    for item in again():
+    plans = index.plans(loose_keys, hosts=bool(options.hosts))
+    for position, item in enumerate(again()):
         if isinstance(item, Bundle) and on_note is not None:
             for note in item.notes:
                 on_note(item.source, note)
         elif isinstance(item, InputError) and on_error is not None:
             on_error(item)
-        yield from judge_item(item, options, loose_keys, paired, on_error)
+        yield from judge_item(item, options, plans.get(position, _NO_PLAN), on_error)
 
 
 class _Remembered:
@@ -331,53 +390,307 @@ class _Remembered:
         self._source.rejected(name)  # type: ignore[attr-defined]
 
 
+@dataclass(frozen=True, slots=True)
+class Plan:
+    """What lint's first pass decided for one input (its second pass, or a ``--jobs`` worker,
+    judges the input with it)."""
+
+    leaf_index: int | None = None
+    """The position of the input's leaf; ``None``: none (or no first pass)."""
+    keys: tuple[LoadedKey, ...] = ()
+    """Keys given in files of their own that belong to this input's certificates."""
+    companions: tuple[LoadedCertificate, ...] = ()
+    """The CA certificates of the other inputs: candidates for the leaf's path."""
+    label: str | None = None
+    """The target's name when the same leaf was given in several inputs (all of them)."""
+    duplicate: bool = False
+    """The same leaf is judged with another input (the one that brought more with it)."""
+    ca_only: bool = False
+    """Only CA certificates, beside other inputs' server certificates: path candidates."""
+    foreign_key: KeyOrigin | None = None
+    """A key of its own file that belongs to no leaf given, said on this leaf."""
+    key_alone: KeyOrigin | None = None
+    """For a key file: the key to report as belonging to no server certificate given."""
+    requests_paired: bool = False
+
+
+_NO_PLAN = Plan()
+
+
 def judge_item(
     item: Bundle | InputError,
     options: LintOptions,
-    loose_keys: Sequence[LoadedKey] = (),
-    paired: Set[FileLocation] = frozenset(),
+    plan: Plan = _NO_PLAN,
     on_error: Callable[[InputError], None] | None = None,
 ) -> list[TargetResult]:
-    """One input's targets: its leaf's (none for a key file some certificate or request of the
-    run claimed), then one per certificate request it holds."""
+    """One input's targets as the first pass planned them: its leaf's (none for a key file some
+    certificate or request of the run claimed, nor for a leaf judged with another input), then
+    one per certificate request it holds."""
     if isinstance(item, InputError):
         return [input_error_result(item, options)]
     requests = _lint_requests(item, options) if item.requests else []
     if not item.certificates:
-        if all(k.location in paired for k in item.keys):
+        alone = plan.key_alone
+        if alone is None:
             return requests
+        owner = alone.belongs_to
         return [
             TargetResult(
                 target=item.source,
                 location=FileLocation(item.source),
                 status=TargetStatus.INPUT_ERROR,
-                reason="a private key alone: it belongs to none of the certificates given",
+                reason="a private key alone: "
+                + (
+                    f"it belongs to {owner}, not to a server certificate given"
+                    if owner
+                    else "it belongs to none of the certificates given"
+                ),
                 role=options.role,
             ),
             *requests,
         ]
-    bundle = item
-    if loose_keys and not bundle.keys:
-        bundle = replace(bundle, keys=_keys_of(bundle, loose_keys, options))
-    return [_judged(bundle, options, on_error), *requests]
+    if plan.duplicate:
+        return requests
+    if plan.ca_only:
+        skipped = TargetResult(
+            target=item.source,
+            location=item.certificates[0].location,
+            role=options.role,
+            hosts=options.hosts,
+            certificates=tuple(
+                ChainElement(options.facts_cache.facts(c.certificate), c.location)
+                for c in item.certificates
+            ),
+            status=TargetStatus.SKIPPED,
+            reason="CA certificates only: candidates for the path of the other inputs' "
+            "server certificates",
+        )
+        return [skipped, *requests]
+    if plan.leaf_index is None:
+        return [_judged(item, options, on_error), *requests]
+    keys = item.keys or plan.keys
+
+    def judge() -> TargetResult:
+        return analyse(
+            plan.label or item.source,
+            item.certificates,
+            keys,
+            options,
+            companions=plan.companions,
+            foreign_key=plan.foreign_key,
+            leaf_index=plan.leaf_index,
+        )
+
+    return [_guarded(item.source, judge, options, on_error), *requests]
 
 
-def _keys_of(
-    bundle: Bundle, loose_keys: Sequence[LoadedKey], options: LintOptions
-) -> tuple[LoadedKey, ...]:
-    """The loose keys that belong to one of ``bundle``'s certificates (also a PFX's own key given
-    again)."""
-    spkis = {
-        options.facts_cache.facts(c.certificate).public_key.spki_sha256 for c in bundle.certificates
-    }
-    return tuple(k for k in loose_keys if _key_spki(k) in spkis)
+@dataclass(frozen=True, slots=True)
+class IndexedCertificate:
+    """What the first pass keeps of a certificate (not its facts: a long run would hold every
+    leaf's)."""
+
+    fingerprint_sha256: str
+    spki_sha256: str
+    is_ca: bool
+    names_hosts: bool
+    """It has a subjectAltName."""
+    display_name: str
+
+    @classmethod
+    def of(cls, facts: CertFacts) -> IndexedCertificate:
+        return cls(
+            facts.fingerprint_sha256,
+            facts.public_key.spki_sha256,
+            facts.is_ca,
+            facts.subject_alt_name is not None,
+            facts.display_name,
+        )
 
 
-def _request_keys(bundle: Bundle, loose_keys: Sequence[LoadedKey]) -> list[LoadedKey]:
-    """The loose keys of ``bundle``'s certificate requests (paired with them rather than reported
-    as belonging to nothing)."""
-    spkis = {request_facts(r.request).public_key.spki_sha256 for r in bundle.requests}
-    return [k for k in loose_keys if _key_spki(k) in spkis]
+def _choose(
+    certificates: Sequence[IndexedCertificate], key_spkis: Set[str], *, presented: bool = False
+) -> int | None:
+    """:func:`choose_leaf` over the first pass' record of an input."""
+    for i, c in enumerate(certificates):
+        if c.spki_sha256 in key_spkis:
+            return i
+    for i, c in enumerate(certificates):
+        if not c.is_ca:
+            return i
+    if certificates and presented and certificates[0].names_hosts:
+        return 0
+    return None
+
+
+@dataclass(slots=True)
+class IndexedInput:
+    """Lint's first pass over one input that holds certificates (no certificate kept but its
+    CA certificates)."""
+
+    source: str
+    facts: list[IndexedCertificate]
+    keys: tuple[LoadedKey, ...]
+    """The input's own keys (a PFX's; empty in a ``--jobs`` worker's answer)."""
+    has_keys: bool
+    keyed: int | None
+    """The certificate the input's own key belongs to."""
+    cas: list[tuple[int, CertFacts, LoadedCertificate]]
+    locations: list[str]
+
+    @classmethod
+    def of(cls, item: Bundle, options: LintOptions) -> IndexedInput:
+        facts = [options.facts_cache.facts(c.certificate) for c in item.certificates]
+        keyed = next(
+            (
+                i
+                for i, f in enumerate(facts)
+                if item.keys and key_pairing(f, item.keys) is KeyPairing.MATCHES
+            ),
+            None,
+        )
+        cas = [
+            (j, f, c)
+            for j, (f, c) in enumerate(zip(facts, item.certificates, strict=True))
+            if f.is_ca
+        ]
+        locations = [str(c.location) for c in item.certificates]
+        indexed = [IndexedCertificate.of(f) for f in facts]
+        return cls(item.source, indexed, item.keys, bool(item.keys), keyed, cas, locations)
+
+
+@dataclass(slots=True)
+class InputIndex:
+    """Lint's first pass: every input's certificates' facts, its CA certificates, the key files
+    and the keys of the certificate requests."""
+
+    inputs: dict[int, IndexedInput] = field(default_factory=dict)
+    key_files: dict[int, tuple[LoadedKey, ...]] = field(default_factory=dict)
+    request_spkis: set[str] = field(default_factory=set)
+    shared: dict[str, tuple[IndexedCertificate, LoadedCertificate | None]] = field(
+        default_factory=dict
+    )
+    """One record (and one CA certificate object, its first origin) per certificate however many
+    inputs repeat it: a fleet's intermediate is in every file."""
+
+    def add(self, position: int, item: Bundle | InputError, options: LintOptions) -> None:
+        if not isinstance(item, Bundle):
+            return
+        self.request_spkis.update(
+            request_facts(r.request).public_key.spki_sha256 for r in item.requests
+        )
+        if not item.certificates:
+            if item.keys:
+                self.key_files[position] = item.keys
+            return
+        self.keep(position, IndexedInput.of(item, options))
+
+    def keep(self, position: int, found: IndexedInput) -> None:
+        """``found`` indexed, its records shared with the inputs before it."""
+        for i, record in enumerate(found.facts):
+            first = self.shared.setdefault(record.fingerprint_sha256, (record, None))
+            found.facts[i] = first[0]
+        for n, (j, facts, loaded) in enumerate(found.cas):
+            record, ca = self.shared[facts.fingerprint_sha256]
+            if ca is None:
+                self.shared[facts.fingerprint_sha256] = (record, loaded)
+            else:
+                found.cas[n] = (j, facts, ca)
+        self.inputs[position] = found
+
+    def plans(self, loose_keys: Sequence[LoadedKey], *, hosts: bool) -> dict[int, Plan]:
+        """Each input's :class:`Plan` (by position)."""
+        paired = {k.location for k in loose_keys if _key_spki(k) in self.request_spkis}
+        chosen: dict[int, tuple[int, tuple[LoadedKey, ...], str]] = {}
+        cas: dict[str, LoadedCertificate] = {}
+        for i, one in self.inputs.items():
+            # a loose key picks a server's certificate (a CA's only when it names hosts: an
+            # appliance's); the key of a CA given beside is a wrong key, said on the leaf
+            spkis = {f.spki_sha256 for f in one.facts if not f.is_ca or f.names_hosts}
+            mine = tuple(k for k in loose_keys if _key_spki(k) in spkis)
+            index = one.keyed
+            if index is None:
+                index = _choose(one.facts, set() if one.has_keys else _spkis(mine))
+            if index is not None:
+                chosen[i] = (index, mine, one.facts[index].fingerprint_sha256)
+            for j, f, c in one.cas:
+                if j != index:
+                    cas.setdefault(f.fingerprint_sha256, c)
+        if not chosen and hosts:  # only CA certificates, and a host presents them
+            for i, one in self.inputs.items():
+                spkis = {f.spki_sha256 for f in one.facts}
+                mine = tuple(k for k in loose_keys if _key_spki(k) in spkis)
+                index = one.keyed
+                if index is None:
+                    index = _choose(
+                        one.facts, set() if one.has_keys else _spkis(mine), presented=True
+                    )
+                if index is not None:
+                    chosen[i] = (index, mine, one.facts[index].fingerprint_sha256)
+        by_leaf: dict[str, list[int]] = {}
+        for i, (_, _, fp) in chosen.items():
+            by_leaf.setdefault(fp, []).append(i)
+        plans: dict[int, Plan] = {}
+        for group in by_leaf.values():
+            judged = max(
+                group,
+                key=lambda i: (len(self.inputs[i].facts), self.inputs[i].has_keys, -i),
+            )
+            also = tuple(self.inputs[i].source for i in group if i != judged)
+            for i in group:
+                index, mine, _ = chosen[i]
+                plans[i] = Plan(leaf_index=index, keys=mine, duplicate=i != judged)
+            if also:
+                keys = tuple(k for i in group for k in (*self.inputs[i].keys, *chosen[i][1]))
+                label = ", ".join((self.inputs[judged].source, *also))
+                plans[judged] = replace(plans[judged], keys=keys, label=label)
+        foreign = [k for k in self._foreign_keys(loose_keys, chosen) if k.location not in paired]
+        reported: set[FileLocation] = set()
+        for i, plan in list(plans.items()):
+            if plan.duplicate:
+                continue
+            one = self.inputs[i]
+            own = {f.fingerprint_sha256 for f in one.facts}
+            companions = tuple(c for fp, c in cas.items() if fp not in own)
+            stray = foreign[0] if foreign and not (one.has_keys or plan.keys) else None
+            if stray is not None:
+                reported.add(stray.location)
+            plans[i] = replace(plan, companions=companions, foreign_key=stray)
+        if chosen:
+            for i in self.inputs:
+                if i not in plans:
+                    plans[i] = Plan(ca_only=True)
+        owners = {k.location: k for k in foreign}
+        for i, keys in self.key_files.items():
+            alone = [k for k in keys if k.location in owners and k.location not in reported]
+            if alone:
+                plans[i] = Plan(key_alone=owners[alone[0].location])
+        return plans
+
+    def _foreign_keys(
+        self,
+        loose_keys: Sequence[LoadedKey],
+        chosen: dict[int, tuple[int, tuple[LoadedKey, ...], str]],
+    ) -> list[KeyOrigin]:
+        """The keys given in files of their own that belong to no leaf given, each with the
+        certificate it does belong to (a CA certificate given), when there is one."""
+        leaf_spkis: set[str] = set()
+        owners: dict[str, str] = {}
+        for position, one in self.inputs.items():
+            entry = chosen.get(position)
+            for i, facts in enumerate(one.facts):
+                if entry is not None and i == entry[0]:
+                    leaf_spkis.add(facts.spki_sha256)
+                else:
+                    owners.setdefault(
+                        facts.spki_sha256,
+                        f"{facts.display_name} ({one.locations[i]})",
+                    )
+        out: list[KeyOrigin] = []
+        for key in loose_keys:
+            spki = _key_spki(key)
+            if spki not in leaf_spkis:
+                out.append(KeyOrigin(key.location, owners.get(spki)))
+        return out
 
 
 def _lint_requests(bundle: Bundle, options: LintOptions) -> list[TargetResult]:
@@ -388,6 +701,10 @@ def _lint_requests(bundle: Bundle, options: LintOptions) -> list[TargetResult]:
         analyse_request(bundle.source, loaded, options, i)
         for i, loaded in enumerate(bundle.requests)
     ]
+
+
+def _spkis(keys: Iterable[LoadedKey]) -> set[str]:
+    return {_key_spki(k) for k in keys}
 
 
 def _key_spki(loaded: LoadedKey) -> str:

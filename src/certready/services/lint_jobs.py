@@ -9,6 +9,13 @@ report is the one a single process writes, order included.
 Single-process runs (:func:`lint_results` itself) remain for one worker, standard input, a
 terminal password prompt (a worker has no terminal to ask on) and runs with private keys in files
 of their own (pairing them needs every certificate of the run: the first pass finds them).
+
+The inputs given together are one set here too: a first pass in the workers sends back what
+:func:`lint_results`' first pass notes of each file (its certificates' facts, its CA certificates
+as DER), the parent plans every file from them (:class:`~certready.services.lint.Plan`: the other
+inputs' CA certificates as path candidates, a leaf given twice judged once, a file of CA
+certificates skipped), and a second pool, forked after the plans exist, judges each file with its
+plan (inherited at the fork: certificates do not pickle).
 """
 
 from __future__ import annotations
@@ -16,24 +23,38 @@ from __future__ import annotations
 import multiprocessing
 import os
 from collections.abc import Callable, Iterator, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import BinaryIO, TypeVar, cast
 
-from certready.adapters.inputs import STDIN, Bundle, PasswordSource
-from certready.adapters.inputs.load import empty_folder, load_one, within_folder_limits
+from cryptography import x509
+from cryptography.hazmat.primitives import serialization
+
+from certready.adapters.inputs import STDIN, Bundle, LoadedCertificate, PasswordSource
+from certready.adapters.inputs.load import (
+    empty_folder,
+    load_in_folder,
+    load_one,
+    within_folder_limits,
+)
 from certready.adapters.inputs.read import folder_files
 from certready.core.errors import InputError
+from certready.core.location import Location
 from certready.core.model import TargetResult
 from certready.services.lint import (
     STREAM_AT,
+    IndexedInput,
+    InputIndex,
     LintOptions,
+    Plan,
     input_error_result,
     judge_item,
     lint_results,
 )
 
 T = TypeVar("T")
+
+_DER = serialization.Encoding.DER
 
 JOBS_AT = STREAM_AT
 """``--jobs`` unset: every core from this many input files on, one process below."""
@@ -60,25 +81,82 @@ Group = tuple[str, list[str] | None]
 """An input as given, and its files when it is a folder (``None``: a file)."""
 
 
-_RUN: tuple[LintOptions, PasswordSource | None] | None = None
-"""The run's options in a worker: set in the parent just before the fork."""
+_RUN: tuple[LintOptions, PasswordSource | None, dict[int, Plan]] | None = None
+"""The run's options in a worker (and, in the second pass, every file's plan): set in the parent
+just before the fork."""
+
+Task = tuple[int, str, bool]
+"""A file's position in the run, its name, and whether a folder walk found it."""
+
+_Cas = list[tuple[int, bytes, Location, str | None]]
 
 
-def _index(file: str) -> bool:
-    """First pass: is this file a private key alone (to be paired with another file's leaf)?"""
+@dataclass(frozen=True, slots=True)
+class _Seen:
+    """First pass over one file, as a worker sends it back (it pickles: no certificate objects)."""
+
+    key_file: bool
+    """A private key alone (to be paired with another file's leaf: one process does that)."""
+    found: IndexedInput | None
+    cas: _Cas
+    request_spkis: frozenset[str]
+
+
+def _load(task: Task) -> Bundle | InputError:
     assert _RUN is not None
-    item = load_one(file, _RUN[1])
-    return isinstance(item, Bundle) and not item.certificates and bool(item.keys)
+    _, file, in_folder = task
+    return load_in_folder(file, _RUN[1]) if in_folder else load_one(file, _RUN[1])
 
 
-def _judge(file: str) -> _Judged:
+def _index(task: Task) -> _Seen:
+    """First pass: what the parent needs of this file to plan every file."""
     assert _RUN is not None
-    options, password = _RUN
-    item = load_one(file, password)
+    item = _load(task)
+    if not isinstance(item, Bundle):
+        return _Seen(False, None, [], frozenset())
+    index = InputIndex()
+    index.add(task[0], item, _RUN[0])
+    found = index.inputs.get(task[0])
+    cas: _Cas = []
+    if found is not None:
+        cas = [
+            (j, c.certificate.public_bytes(_DER), c.location, c.friendly_name)
+            for j, _, c in found.cas
+        ]
+        found = replace(found, keys=(), cas=[])
+    key_file = not item.certificates and bool(item.keys)
+    return _Seen(key_file, found, cas, frozenset(index.request_spkis))
+
+
+def _judge(task: Task) -> _Judged:
+    assert _RUN is not None
+    options, _, plans = _RUN
+    item = _load(task)
+    plan = plans.get(task[0], Plan())
     if isinstance(item, InputError):
-        return _Judged(judge_item(item, options), file, (), False)
+        return _Judged(judge_item(item, options), task[1], (), False)
     held = bool(item.certificates or item.requests)
-    return _Judged(judge_item(item, options), item.source, item.notes, held)
+    return _Judged(judge_item(item, options, plan), item.source, item.notes, held)
+
+
+def _plans(seen: Sequence[_Seen], options: LintOptions) -> dict[int, Plan] | None:
+    """Every file's plan from the workers' first pass; ``None``: only one process can plan them
+    (the same leaf given twice, a copy with its own key not the one judged)."""
+    index = InputIndex()
+    for position, one in enumerate(seen):
+        index.request_spkis.update(one.request_spkis)
+        if one.found is not None:
+            cas = [
+                (j, options.facts_cache.facts(cert), LoadedCertificate(cert, where, name))
+                for j, der, where, name in one.cas
+                for cert in [x509.load_der_x509_certificate(der)]
+            ]
+            index.keep(position, replace(one.found, cas=cas))
+    plans = index.plans((), hosts=bool(options.hosts))
+    for position, plan in plans.items():
+        if plan.duplicate and index.inputs[position].has_keys:
+            return None
+    return plans
 
 
 def expand(paths: Sequence[str]) -> list[Group]:
@@ -91,6 +169,15 @@ def expand(paths: Sequence[str]) -> list[Group]:
 
 def _files(groups: Sequence[Group]) -> list[str]:
     return [f for name, files in groups for f in (files if files is not None else [name])]
+
+
+def _tasks(groups: Sequence[Group]) -> list[Task]:
+    named = [
+        (f, files is not None)
+        for name, files in groups
+        for f in (files if files is not None else [name])
+    ]
+    return [(i, f, in_folder) for i, (f, in_folder) in enumerate(named)]
 
 
 def lint_parallel(
@@ -120,14 +207,19 @@ def lint_parallel(
         yield from lint_results(paths, options, password, on_note, on_error, stdin=stdin)
         return
     global _RUN
-    _RUN = (options, password)
+    tasks = _tasks(groups)
+    _RUN = (options, password, {})
     try:
         with multiprocessing.get_context("fork").Pool(workers) as pool:
-            if any(pool.imap(_index, files, CHUNK)):  # loose keys: pair them in one process
-                pool.terminate()
-                yield from lint_results(paths, options, password, on_note, on_error)
-                return
-            judged = pool.imap(_judge, files, CHUNK)
+            seen = list(pool.imap(_index, tasks, CHUNK))
+        plans = None if any(s.key_file for s in seen) else _plans(seen, options)
+        if plans is None:  # loose keys, or keys on copies: pair them in one process
+            yield from lint_results(paths, options, password, on_note, on_error)
+            return
+        del seen
+        _RUN = (options, password, plans)
+        with multiprocessing.get_context("fork").Pool(workers) as pool:
+            judged = pool.imap(_judge, tasks, CHUNK)
             yield from _in_order(groups, judged, options, on_note)
     finally:
         _RUN = None

@@ -8,7 +8,7 @@ from typing import BinaryIO
 
 from cryptography.hazmat.primitives.asymmetric.types import PrivateKeyTypes
 
-from certready.adapters.inputs import PasswordSource, iter_inputs
+from certready.adapters.inputs import SKIPPED, PasswordSource, iter_inputs
 from certready.adapters.profiles import load_policy
 from certready.core.errors import InputError
 from certready.core.facts import FactsCache, describe_key, key_facts, request_facts
@@ -71,6 +71,8 @@ def inspect(
         if on_note is not None:
             for note in item.notes:
                 on_note(item.source, note)
+        if item.format == SKIPPED:  # a folder's README: the note says it was skipped
+            continue
         facts = [cache.facts(c.certificate) for c in item.certificates]
         elements = tuple(
             ChainElement(f, c.location) for f, c in zip(facts, item.certificates, strict=True)

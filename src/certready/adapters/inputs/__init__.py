@@ -33,6 +33,7 @@ from certready.adapters.inputs.bundle import (
 )
 from certready.adapters.inputs.keys import HOW_TO_UNLOCK
 from certready.adapters.inputs.load import (
+    SKIPPED,
     iter_inputs,
     load_bytes,
     load_certificates_file,
@@ -45,6 +46,7 @@ from certready.adapters.inputs.read import MAX_INPUT_BYTES, read_bytes, read_inp
 __all__ = [
     "HOW_TO_UNLOCK",
     "MAX_INPUT_BYTES",
+    "SKIPPED",
     "STDIN",
     "Bundle",
     "LoadedCertificate",

@@ -33,6 +33,7 @@ from certready.adapters.inputs.sniff import (
     is_blank,
     is_utf16,
     not_recognised,
+    plainly_not_certificate,
 )
 from certready.core.errors import CertReadyError, InputError
 from certready.core.facts import certificate_names
@@ -152,7 +153,9 @@ def iter_inputs(
     ``-`` reads ``stdin`` (without one, it is an input error). A folder none of whose files
     holds a certificate is itself an error naming the folder, and so is one whose files exceed
     :data:`~certready.adapters.inputs.read.MAX_FOLDER_BYTES` (or ``MAX_FOLDER_FILES``) together:
-    the files before the one that crossed the limit are read.
+    the files before the one that crossed the limit are read. In a folder, a file that is plainly
+    not certificate material (text without a PEM block, JSON, YAML: certbot's ``README``) is an
+    empty bundle of format ``skipped`` with a note; named on the command line, it is an error.
     """
     for name in paths:
         if name != STDIN and Path(name).is_dir():
@@ -165,7 +168,7 @@ def iter_inputs(
                     yield InputError(_folder_too_large(len(files), count), location=name)
                     stopped = True
                     break
-                item = _load_one(file, password, None)
+                item = _load_in_folder(file, password)
                 any_certificate = any_certificate or (
                     isinstance(item, Bundle) and bool(item.certificates or item.requests)
                 )
@@ -174,6 +177,30 @@ def iter_inputs(
                 yield empty_folder(name, len(files))
         else:
             yield _load_one(name, password, stdin)
+
+
+SKIPPED = "skipped"
+"""The :attr:`Bundle.format` of a folder's file that is plainly not certificate material."""
+
+
+def _load_in_folder(name: str, password: PasswordSource | None) -> Bundle | InputError:
+    try:
+        data = read_input(name, None)
+    except InputError as exc:
+        return exc
+    what = plainly_not_certificate(data)
+    if what is not None:
+        note = f"skipped: {what} without a PEM block, not certificate material"
+        return Bundle(name, SKIPPED, (), notes=(note,))
+    try:
+        return load_bytes(data, name, password)
+    except InputError as exc:
+        return exc
+
+
+def load_in_folder(name: str, password: PasswordSource | None) -> Bundle | InputError:
+    """One file of a folder as :func:`iter_inputs` yields it (plain text skipped with a note)."""
+    return _load_in_folder(name, password)
 
 
 def empty_folder(name: str, files: int) -> InputError:

@@ -50,6 +50,31 @@ def bare_base64(data: bytes) -> bytes | None:
     return decoded if decoded[:1] == b"\x30" or decoded.lstrip()[:10] == PEM_MARK else None
 
 
+def plainly_not_certificate(data: bytes) -> str | None:
+    """What a folder's file is when it is plainly not certificate material, else ``None``.
+
+    Text without any PEM block (certbot's ``README``, a renewal ``.conf``, JSON, YAML) that is not
+    bare base64 and has no mangled ``BEGIN`` line: a folder walk skips it with a note. Binary data,
+    an empty file and anything that may be a damaged certificate are left to the loaders' errors.
+    """
+    if is_blank(data) or is_utf16(data) or PEM_MARK in data or b"\x00" in data:
+        return None
+    if data[0] == 0x30 or bare_base64(data) is not None or _mangled_begin(data[:_TEXT_SCAN]):
+        return None
+    try:
+        text = data.decode("utf-8")
+    except UnicodeDecodeError:
+        return None
+    head = text.lstrip()[:1]
+    if head in ("{", "["):
+        return "JSON"
+    if text.lstrip().startswith(("---", "%YAML")) or re.match(
+        r"[A-Za-z_][\w.-]*:\s", text.lstrip()
+    ):
+        return "YAML"
+    return "text"
+
+
 def not_recognised(data: bytes) -> str:
     """Why ``data`` is neither PEM nor DER, naming what it looks like instead."""
     if data[:4] == b"\xfe\xed\xfe\xed":

@@ -4,6 +4,7 @@
 - :mod:`.keys`: key type and size, key pairing (install guide, CA/B BR §6.1.5).
 - :mod:`.signature`: signature hash strength.
 - :mod:`.usage`: Key Usage, Extended Key Usage, basic constraints.
+- :mod:`.extensions`: extensions that cannot be read (each reported on its own).
 - :mod:`.validity`: dates and lifetimes (CA/B SC-081, Apple).
 - :mod:`.sts`: the token-signing certificate.
 - :mod:`.chain`: path building and trust (over the path facts the chain service computes).
@@ -23,6 +24,7 @@ from certready.core.rules import (  # noqa: F401 - imported to register their ru
     client,
     deployment,
     deployment_clients,
+    extensions,
     keys,
     meta,
     names,

@@ -19,9 +19,9 @@ from dataclasses import dataclass
 from certready.core.chain_facts import ChainContext
 from certready.core.facts import colon_hex
 from certready.core.judged import JudgedFor, ServerKind
-from certready.core.model import CertFacts, NoParameters, Scope, Severity, Violation
+from certready.core.model import CertFacts, NoParameters, Role, Scope, Severity, Violation
 from certready.core.rules.keys import ALLOWED_CURVES
-from certready.core.rules.registry import rule
+from certready.core.rules.registry import SSL_AND_STS, rule
 
 WEAK_HASHES = ("md5", "sha1", "md2", "md4", "unknown")
 
@@ -81,6 +81,7 @@ _RFC5280_6 = "RFC 5280 §6.1 (basic path validation)"
     ),
     remediation="Fix the reason given, usually by getting the correct intermediate from the CA.",
     scope=Scope.CHAIN,
+    roles=SSL_AND_STS,
     references=(_RFC5280_6, "CA/B BR §7.1.2"),
 )
 def path_invalid(ctx: ChainContext, params: NoParameters) -> Iterable[Violation]:
@@ -103,13 +104,15 @@ def path_invalid(ctx: ChainContext, params: NoParameters) -> Iterable[Violation]
         "pass it with --chain; download it from the issuer's caIssuers URL when one is given."
     ),
     scope=Scope.CHAIN,
+    roles=SSL_AND_STS,
     supersedes=(path_invalid,),
     references=(_GUIDE, "RFC 8446 §4.4.2", "RFC 5246 §7.4.2", _RFC5280_6),
 )
 def missing_intermediate(ctx: ChainContext, params: NoParameters) -> Iterable[Violation]:
-    """The walk stopped at a certificate whose issuer is neither supplied nor trusted."""
+    """The walk stopped at the leaf: its issuer is neither supplied nor trusted. (When it stops
+    at a CA certificate, :func:`issuer_not_found` says it: that is as often a private root.)"""
     top = ctx.unanchored_top
-    if top is None or top.self_signed:
+    if top is None or top.self_signed or _stops_at_a_ca(ctx):
         return
     facts = top.certificate
     where = (
@@ -122,16 +125,69 @@ def missing_intermediate(ctx: ChainContext, params: NoParameters) -> Iterable[Vi
         if facts.authority_key_identifier
         else ""
     )
-    root_hint = (
-        f"; if it is your organisation's private root, {trust_root_fix(ctx.judged_for, 'it')} "
-        "(it must also be installed as a trusted root on every server and client: see "
-        "certready plan)"
-        if facts.is_ca
+    yield Violation(
+        f"the issuer of {facts.display_name}, {facts.issuer or '(empty name)'}{keyid}, is neither "
+        f"supplied nor in the trust stores{where}",
+        certificate=facts,
+        location=top.origin,
+        remediation=add_intermediate_fix(ctx.judged_for),
+    )
+
+
+def _stops_at_a_ca(ctx: ChainContext) -> bool:
+    """The issuer walk ended at a CA certificate above the leaf (not at the leaf itself)."""
+    top = ctx.unanchored_top
+    return (
+        top is not None
+        and top.certificate.is_ca
+        and top.certificate.fingerprint_sha256 != ctx.leaf.fingerprint_sha256
+    )
+
+
+@rule(
+    id="chain.issuer-not-found",
+    title="The chain ends at a CA whose issuer certready cannot find",
+    severity=Severity.ERROR,
+    rationale=(
+        "The certificates given lead up to a CA certificate whose issuer is neither supplied nor "
+        "in the selected trust stores. Most often that issuer is the organisation's private root, "
+        "which certready was not told about (a PFX holds the leaf and its issuing CA, not the "
+        "root); otherwise an intermediate between the two is missing. Either way no client can "
+        "build the path until it has that certificate."
+    ),
+    remediation=(
+        "If the issuer is your private root: pass it with --trust FILE (in an audit manifest: "
+        "trust.roots) and install it as a trusted root on every server and client. Otherwise an "
+        "intermediate is missing: get it from the CA (the caIssuers URL) and add it to the chain."
+    ),
+    scope=Scope.CHAIN,
+    roles=SSL_AND_STS,
+    supersedes=(path_invalid,),
+    references=(_GUIDE, _RFC5280_6),
+)
+def issuer_not_found(ctx: ChainContext, params: NoParameters) -> Iterable[Violation]:
+    """The walk stopped at a CA (not self-signed) whose issuer is unknown: a private root not
+    given with ``--trust``, or a missing intermediate (RFC 5280 §6.1; install guide, chain and
+    trust: private roots go in Trusted Root on every server and client)."""
+    top = ctx.unanchored_top
+    if top is None or top.self_signed or not _stops_at_a_ca(ctx):
+        return
+    facts = top.certificate
+    keyid = (
+        f" (key identifier {colon_hex(facts.authority_key_identifier)})"
+        if facts.authority_key_identifier
+        else ""
+    )
+    download = (
+        f" (its certificate can be downloaded from {', '.join(facts.ca_issuers)})"
+        if facts.ca_issuers
         else ""
     )
     yield Violation(
-        f"the issuer of {facts.display_name}, {facts.issuer or '(empty name)'}{keyid}, is neither "
-        f"supplied nor in the trust stores{where}{root_hint}",
+        f"the chain ends at {facts.display_name}, whose issuer {facts.issuer or '(empty name)'}"
+        f"{keyid} certready cannot find. If it is your private root, "
+        f"{trust_root_fix(ctx.judged_for, 'it')} and install it as a trusted root on every server "
+        f"and client; if it is an intermediate, add it to the chain{download}",
         certificate=facts,
         location=top.origin,
         remediation=add_intermediate_fix(ctx.judged_for),
@@ -151,6 +207,7 @@ def missing_intermediate(ctx: ChainContext, params: NoParameters) -> Iterable[Vi
         "with --trust FILE when checking; or get the certificate from a public CA."
     ),
     scope=Scope.CHAIN,
+    roles=SSL_AND_STS,
     supersedes=(path_invalid,),
     references=(_GUIDE, _RFC5280_6),
 )
@@ -194,6 +251,7 @@ def untrusted_root(ctx: ChainContext, params: NoParameters) -> Iterable[Violatio
         "of every server and client; on iOS enable full trust for it; check Android app support."
     ),
     scope=Scope.CHAIN,
+    roles=SSL_AND_STS,
     references=(_GUIDE, "Apple HT204477", "Android Network Security Configuration"),
 )
 def private_ca(ctx: ChainContext, params: NoParameters) -> Iterable[Violation]:
@@ -317,6 +375,7 @@ def root_sent(ctx: ChainContext, params: NoParameters) -> Iterable[Violation]:
         "if the root itself expired, the CA's new hierarchy must be used."
     ),
     scope=Scope.CHAIN,
+    roles=SSL_AND_STS,
     supersedes=(path_invalid,),
     references=(_RFC5280_6, "RFC 5280 §4.1.2.5"),
 )
@@ -359,6 +418,7 @@ class IntermediateWeakParams:
     ),
     remediation="Have the certificate reissued under the CA's current (RSA-2048+/ECDSA, SHA-256) hierarchy.",
     scope=Scope.CHAIN,
+    roles=SSL_AND_STS,
     supersedes=(path_invalid,),
     references=("CA/B BR §6.1.5", "CA/B BR §7.1.3", "Mozilla Root Store Policy §5.1"),
     parameters=IntermediateWeakParams,
@@ -377,27 +437,66 @@ def intermediate_weak(ctx: ChainContext, params: IntermediateWeakParams) -> Iter
                 )
 
 
+@dataclass(frozen=True, slots=True)
+class SelfSignedLeafParams:
+    trusted_severity: Severity = Severity.ERROR
+    """The severity when the self-signed certificate is itself trusted (``--trust``, a manifest's
+    ``trust.roots``). The install guide allows such a certificate when it
+    is installed by hand in Trusted Root on every machine (homecare: a warning)."""
+
+
+_PRIVATE_CA_ADVICE = (
+    "Prefer a private CA: one root installed on every machine, then server certificates issued "
+    "and renewed without touching the clients again (certready lab can make one)."
+)
+
+
 @rule(
     id="chain.self-signed-leaf",
     title="The server certificate is self-signed",
     severity=Severity.ERROR,
     rationale=(
         "A self-signed server certificate has no issuer a client can trust: every client must "
-        "trust that exact certificate, and replacing it means touching every client again."
+        "trust that exact certificate, and replacing it means touching every client again. The "
+        "install guide allows it only when the certificate itself is installed in Trusted Root on "
+        "every machine (then, at `trusted_severity`)."
     ),
     remediation=(
         "Issue the server certificate from a CA: a public one, or a private root installed on "
         "every client (certready lab can make one)."
     ),
     scope=Scope.CHAIN,
+    roles=SSL_AND_STS,
+    parameters=SelfSignedLeafParams,
     references=(_GUIDE, _RFC5280_6),
 )
-def self_signed_leaf(ctx: ChainContext, params: NoParameters) -> Iterable[Violation]:
-    """The leaf is its own issuer."""
-    if ctx.leaf_self_signed:
+def self_signed_leaf(ctx: ChainContext, params: SelfSignedLeafParams) -> Iterable[Violation]:
+    """The leaf is its own issuer (RFC 5280 §6.1). Trusted as such (install guide: installed by
+    hand in Trusted Root), it is judged at ``trusted_severity`` with the private-CA advice."""
+    if not ctx.leaf_self_signed:
+        return
+    if ctx.role is Role.STS:  # the guide allows a self-signed STS certificate in Trusted Root
+        if not ctx.leaf_trusted:
+            yield Violation(
+                f"the STS certificate {ctx.leaf.display_name} is self-signed and no selected "
+                "trust store holds it: it must be in Trusted Root on every server and client",
+                certificate=ctx.leaf,
+                remediation="Install it as a trusted root on every server and client (the "
+                "install plan), and list it under trust.roots (lint: --trust FILE).",
+            )
+        return
+    if ctx.leaf_trusted:
         yield Violation(
-            f"{ctx.leaf.display_name} is self-signed: no CA vouches for it", certificate=ctx.leaf
+            f"{ctx.leaf.display_name} is self-signed and trusted as its own root: every machine "
+            "must have it in Trusted Root, and each renewal means installing it everywhere again",
+            certificate=ctx.leaf,
+            severity=params.trusted_severity,
+            remediation=_PRIVATE_CA_ADVICE,
         )
+        return
+    yield Violation(
+        f"{ctx.leaf.display_name} is self-signed: no CA vouches for it", certificate=ctx.leaf
+    )
 
 
 @rule(
@@ -410,6 +509,7 @@ def self_signed_leaf(ctx: ChainContext, params: NoParameters) -> Iterable[Violat
     ),
     remediation="Replace the revoked certificate; check the CRL passed with --crl is the CA's current one.",
     scope=Scope.CHAIN,
+    roles=SSL_AND_STS,
     references=("RFC 5280 §5", "RFC 5280 §6.3"),
 )
 def revoked(ctx: ChainContext, params: NoParameters) -> Iterable[Violation]:
@@ -456,6 +556,7 @@ def validation_type(ctx: ChainContext, params: ValidationTypeParams) -> Iterable
     ),
     remediation="Issue a new root without extKeyUsage (restrict the intermediates instead).",
     scope=Scope.CHAIN,
+    roles=SSL_AND_STS,
     references=("CA/B BR §7.1.2.1.2", "Chrome Root Program Policy"),
 )
 def root_eku(ctx: ChainContext, params: NoParameters) -> Iterable[Violation]:
@@ -481,6 +582,7 @@ def root_eku(ctx: ChainContext, params: NoParameters) -> Iterable[Violation]:
     ),
     remediation="Have the CA certificate reissued with the missing or corrected extensions.",
     scope=Scope.CHAIN,
+    roles=SSL_AND_STS,
     references=(
         "RFC 5280 §4.2.1.1",
         "RFC 5280 §4.2.1.2",
@@ -506,6 +608,7 @@ def ca_profile(ctx: ChainContext, params: NoParameters) -> Iterable[Violation]:
     rationale="Serial numbers must be positive integers of at most 20 octets (RFC 5280 §4.1.2.2).",
     remediation="Have the certificate reissued with a positive random serial number.",
     scope=Scope.CHAIN,
+    roles=SSL_AND_STS,
     references=("RFC 5280 §4.1.2.2", "CA/B BR §7.1"),
 )
 def serial_number(ctx: ChainContext, params: NoParameters) -> Iterable[Violation]:

@@ -58,6 +58,62 @@ def _with_leaf(t: Topology) -> Iterator[tuple[ServerSpec, CertFacts]]:
             yield server, leaf
 
 
+def borrowed_certificates(t: Topology) -> dict[str, ServerSpec]:
+    """Servers whose certificate is another server's, by key, with that other server: the same
+    certificate (by fingerprint), covering the other server's FQDN and not this one's. One
+    mistake (the manifest points at the wrong file) with one finding,
+    ``deployment.certificate-of-another-server``; the name findings it causes are not repeated."""
+    out: dict[str, ServerSpec] = {}
+    holders: dict[str, list[ServerSpec]] = defaultdict(list)
+    for server, leaf in _with_leaf(t):
+        holders[leaf.fingerprint_sha256].append(server)
+    for servers in holders.values():
+        shared = t.observed(servers[0]).leaf
+        assert shared is not None
+        owners = [s for s in servers if san_covers(shared, s.fqdn)]
+        if not owners:
+            continue
+        for server in servers:
+            if server.fqdn != owners[0].fqdn and not san_covers(shared, server.fqdn):
+                out[server.key] = owners[0]
+    return out
+
+
+def _uncovered(leaf: CertFacts, names: Iterable[str]) -> list[str]:
+    return [n for n in names if not san_covers(leaf, n)]
+
+
+@rule(
+    id="deployment.certificate-of-another-server",
+    title="Each server's certificate file is its own, not another server's",
+    severity=Severity.ERROR,
+    rationale="A server pointed at another server's certificate (the app server's PFX given for "
+    "the portal) fails for every name it serves. That one mistake is said once, here; the name "
+    "and sharing findings it causes are not repeated for that server.",
+    remediation="Point the server's `certificate:` at its own certificate file (issued for its "
+    "FQDN), or have one issued for it.",
+    references=(GUIDE,),
+    scope=Scope.DEPLOYMENT,
+)
+def certificate_of_another_server(
+    ctx: DeploymentContext, params: NoParameters
+) -> Iterable[Violation]:
+    """A server's certificate is the same as another server's and covers only that server's FQDN
+    (install guide: each server has a certificate for its own FQDN)."""
+    t = ctx.topology
+    for key, owner in borrowed_certificates(t).items():
+        server = next(s for s in t.deployment.servers if s.key == key)
+        leaf = t.observed(server).leaf
+        assert leaf is not None and server.certificate is not None
+        missing = ", ".join(_uncovered(leaf, server.names))
+        yield Violation(
+            f"{server.key} uses the certificate of {owner.key}: {server.certificate.path} covers "
+            f"{owner.fqdn}, not {missing}",
+            certificate=leaf,
+            location=server.certificate.location or server.location,
+        )
+
+
 @rule(
     id="deployment.certificate-missing",
     title="Every server names a readable server certificate",
@@ -87,6 +143,14 @@ def certificate_missing(ctx: DeploymentContext, params: NoParameters) -> Iterabl
             )
 
 
+def _whose_key(t: Topology, server: ServerSpec, spkis: tuple[str, ...]) -> str:
+    """`` (it belongs to production/app's certificate)`` when another server's leaf is the key's."""
+    for other, leaf in _with_leaf(t):
+        if other.key != server.key and leaf.public_key.spki_sha256 in spkis:
+            return f" (it belongs to {other.key}'s certificate)"
+    return ""
+
+
 @rule(
     id="deployment.private-key-missing",
     title="Every server certificate comes with its private key",
@@ -110,6 +174,7 @@ def private_key_missing(ctx: DeploymentContext, params: NoParameters) -> Iterabl
             "comes without its private key"
             if pairing is KeyPairing.ABSENT
             else "comes with a private key that is not its own"
+            + _whose_key(t, server, t.observed(server).key_spkis)
         )
         assert server.certificate is not None
         yield Violation(
@@ -133,8 +198,9 @@ def mobile_external_name(ctx: DeploymentContext, params: NoParameters) -> Iterab
     """A mobile server's certificate covers every external name devices type (install guide;
     RFC 9525 matching through ``names.host_covered``)."""
     t = ctx.topology
+    borrowed = borrowed_certificates(t)
     for server, leaf in _with_leaf(t):
-        if not server.is_mobile:
+        if not server.is_mobile or server.key in borrowed:
             continue
         for name in server.external_fqdns:
             if not san_covers(leaf, name):
@@ -154,15 +220,33 @@ def _shared_across_hosts(t: Topology) -> Iterator[tuple[list[ServerSpec], CertFa
         leaf = t.observed(server).leaf
         if leaf is not None:
             by_cert[leaf.fingerprint_sha256].append(server)
+    borrowed = borrowed_certificates(t)
     for servers in by_cert.values():
         hosts = tuple(dict.fromkeys(s.fqdn for s in servers))
-        if len(hosts) < 2:
-            continue
+        if len(hosts) < 2 or any(s.key in borrowed for s in servers):
+            continue  # a server given another's file: said once, as its own finding
         leaf = t.observed(servers[0]).leaf
         assert leaf is not None
-        names = tuple(dict.fromkeys(n for s in servers for n in s.names))
-        if valid_wildcard_covering(leaf, names) is None:
+        # a valid wildcard covering every server's FQDN is allowed sharing; an external name it
+        # misses is deployment.mobile-external-name's finding, not a sharing one
+        if valid_wildcard_covering(leaf, hosts) is None:
             yield servers, leaf
+
+
+def _wildcard_gap(leaf: CertFacts, servers: list[ServerSpec]) -> str:
+    """`` (*.example.com covers a, not b)``: which names the certificate's best wildcard misses."""
+    san = leaf.subject_alt_name
+    names = tuple(dict.fromkeys(s.fqdn for s in servers))
+    best: tuple[str, list[str]] | None = None
+    for pattern in san.dns_names if san else ():
+        if not pattern.startswith("*.") or wildcard_problem(pattern) is not None:
+            continue
+        missing = _uncovered(leaf, names)
+        if len(missing) < len(names) and (best is None or len(missing) < len(best[1])):
+            best = (pattern, missing)
+    if best is None:
+        return " and no valid wildcard in it covers them"
+    return f"; its wildcard {best[0]} does not cover {', '.join(best[1])}"
 
 
 def _app_and_mobile(servers: list[ServerSpec]) -> bool:
@@ -216,8 +300,7 @@ def app_mobile_shared_certificate(
             continue
         keys = ", ".join(s.key for s in servers)
         yield Violation(
-            f"app and mobile servers share one certificate ({keys}) and no valid wildcard "
-            "in it covers both",
+            f"app and mobile servers share one certificate ({keys}){_wildcard_gap(leaf, servers)}",
             certificate=leaf,
             location=servers[1].location,
         )

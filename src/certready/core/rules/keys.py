@@ -197,8 +197,19 @@ def invalid(ctx: RuleContext, params: NoParameters) -> Iterable[Violation]:
 )
 def private_key_mismatch(ctx: RuleContext, params: NoParameters) -> Iterable[Violation]:
     """The supplied private key's public half equals the certificate's SubjectPublicKeyInfo."""
-    if ctx.private_key is KeyPairing.MISMATCH:
+    if ctx.private_key is not KeyPairing.MISMATCH:
+        return
+    foreign = ctx.foreign_key
+    if foreign is None:
         yield Violation("the private key supplied does not belong to this certificate")
+        return
+    where = "standard input" if foreign.location.is_stdin else foreign.location.path
+    owner = (
+        f"; it belongs to {foreign.belongs_to}"
+        if foreign.belongs_to
+        else "; it belongs to none of the certificates given"
+    )
+    yield Violation(f"the private key in {where} does not belong to this certificate{owner}")
 
 
 @rule(

@@ -199,7 +199,7 @@ def certificate_rows(
             "yes (subject = issuer), but its signature does not verify with its own key",
         )
     for problem in f.extension_errors:
-        row("Unreadable", f"[red]{escape(problem)}[/]")
+        row("Unreadable", f"[red]{escape(str(problem))}[/]")
     return rows
 
 
