@@ -469,6 +469,10 @@ def judge_item(
     if plan.leaf_index is None:
         return [_judged(item, options, on_error), *requests]
     keys = item.keys or plan.keys
+    if item.format == "pkcs12":  # what IIS imports: its chain comes from Windows' stores
+        options = replace(
+            options, judged_for=replace(options.judged_for, server=ServerKind.WINDOWS)
+        )
 
     def judge() -> TargetResult:
         return analyse(

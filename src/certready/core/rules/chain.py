@@ -183,11 +183,16 @@ def issuer_not_found(ctx: ChainContext, params: NoParameters) -> Iterable[Violat
         if facts.ca_issuers
         else ""
     )
+    tell = (
+        trust_root_fix(ctx.judged_for, "it")
+        if ctx.judged_for.audit
+        else "give it with --trust FILE (in an audit: trust.roots)"
+    )
     yield Violation(
         f"the chain ends at {facts.display_name}, whose issuer {facts.issuer or '(empty name)'}"
-        f"{keyid} certready cannot find. If it is your private root, "
-        f"{trust_root_fix(ctx.judged_for, 'it')} and install it as a trusted root on every server "
-        f"and client; if it is an intermediate, add it to the chain{download}",
+        f"{keyid} certready cannot find. If it is your private root, {tell} and install it as a "
+        "trusted root on every server and client; if it is an intermediate, add it to the "
+        f"chain{download}",
         certificate=facts,
         location=top.origin,
         remediation=add_intermediate_fix(ctx.judged_for),
