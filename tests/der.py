@@ -6,8 +6,9 @@ from __future__ import annotations
 Node = tuple[int, "bytes | list[Node]"]
 
 
-def parse(data: bytes) -> list[Node]:
-    """Definite-length DER/BER into a tree; constructed tags (bit 0x20) hold their children."""
+def parse(data: bytes, *, nested_octets: bool = False) -> list[Node]:
+    """Definite-length DER/BER into a tree; constructed tags (bit 0x20) hold their children.
+    ``nested_octets``: an OCTET STRING that holds DER (a PFX's AuthenticatedSafe) is parsed too."""
     out: list[Node] = []
     i = 0
     while i < len(data):
@@ -19,8 +20,19 @@ def parse(data: bytes) -> list[Node]:
             i += size
         content = data[i : i + length]
         i += length
-        out.append((tag, parse(content) if tag & 0x20 else content))
+        nested = nested_octets and tag == 0x04 and content[:1] == b"\x30" and _is_der(content)
+        if tag & 0x20 or nested:
+            out.append((tag, parse(content, nested_octets=nested_octets)))
+        else:
+            out.append((tag, content))
     return out
+
+
+def _is_der(data: bytes) -> bool:
+    try:
+        return encode(parse(data, nested_octets=True)) == data
+    except (IndexError, ValueError):
+        return False
 
 
 def encode(nodes: list[Node]) -> bytes:

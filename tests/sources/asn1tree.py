@@ -6,47 +6,13 @@ OCTET STRINGs that hold DER (a PFX's AuthenticatedSafe, its SafeContents) are pa
 
 from __future__ import annotations
 
-Node = tuple[int, "bytes | list[Node]"]
+from tests.der import Node, encode
+from tests.der import parse as _parse
 
 
 def parse(data: bytes) -> list[Node]:
-    out: list[Node] = []
-    i = 0
-    while i < len(data):
-        tag, length = data[i], data[i + 1]
-        i += 2
-        if length & 0x80:
-            size = length & 0x7F
-            length = int.from_bytes(data[i : i + size], "big")
-            i += size
-        content = data[i : i + length]
-        i += length
-        if tag & 0x20 or (tag == 0x04 and content[:1] == b"\x30" and _is_der(content)):
-            out.append((tag, parse(content)))
-        else:
-            out.append((tag, content))
-    return out
-
-
-def _is_der(data: bytes) -> bool:
-    try:
-        return encode(parse(data)) == data
-    except (IndexError, ValueError):
-        return False
-
-
-def encode(nodes: list[Node]) -> bytes:
-    out = b""
-    for tag, content in nodes:
-        body = encode(content) if isinstance(content, list) else content
-        size = len(body)
-        if size < 0x80:
-            length = bytes([size])
-        else:
-            octets = (size.bit_length() + 7) // 8
-            length = bytes([0x80 | octets]) + size.to_bytes(octets, "big")
-        out += bytes([tag]) + length + body
-    return out
+    """The tree, OCTET STRINGs that hold DER included."""
+    return _parse(data, nested_octets=True)
 
 
 def integer(value: int) -> bytes:
