@@ -19,6 +19,8 @@ from certready.adapters.inputs import (
     iter_inputs,
 )
 from certready.adapters.inputs.failures import unexpected
+from certready.adapters.inputs.load import load_one
+from certready.adapters.inputs.pem_stream import PemStream
 from certready.core.engine import evaluate
 from certready.core.errors import InputError
 from certready.core.facts import FactsCache, key_facts, request_facts
@@ -343,16 +345,21 @@ def lint_results(
     if password is not None and hasattr(password, "rejected"):  # a prompt: ask once per input
         password = _Remembered(password)
 
-    def read() -> Iterator[Bundle | InputError]:
+    def read() -> Iterator[Bundle | InputError | PemStream]:
         if isinstance(stdin, io.BytesIO):
             stdin.seek(0)
-        return iter_inputs(list(paths), password, stdin=stdin)
+        return iter_inputs(list(paths), password, stdin=stdin, streams=True)
 
-    kept: list[Bundle | InputError] | None = []
+    kept: list[Bundle | InputError | PemStream] | None = []
     loose_keys: list[LoadedKey] = []
     index = InputIndex()  # CA certificates are few: kept even when the inputs are read again
-    for position, item in enumerate(read()):
-        index.add(position, item, options)
+    from certready.services.lint_bundles import BundleRun  # (it imports this module)
+
+    bundles = BundleRun(options, password, stdin)  # several leaves in one input: many targets
+    for position, found in enumerate(read()):
+        item = bundles.first_look(position, found)
+        if not isinstance(item, PemStream) and position not in bundles.surveys:
+            index.add(position, item, options)
         if isinstance(item, Bundle) and not item.certificates:
             loose_keys.extend(item.keys)
         if kept is not None:
@@ -360,11 +367,16 @@ def lint_results(
             if len(kept) >= STREAM_AT:
                 kept = None
 
-    def again() -> Iterable[Bundle | InputError]:
+    def again() -> Iterable[Bundle | InputError | PemStream]:
         return kept if kept is not None else read()
 
+    bundles.prepare(index, loose_keys)
     plans = index.plans(loose_keys, hosts=bool(options.hosts))
-    for position, item in enumerate(again()):
+    for position, found in enumerate(again()):
+        if position in bundles.surveys:
+            yield from bundles.judge(position, index, on_note, on_error)
+            continue
+        item = load_one(found.source, password) if isinstance(found, PemStream) else found
         if isinstance(item, Bundle) and on_note is not None:
             for note in item.notes:
                 on_note(item.source, note)
@@ -575,6 +587,15 @@ class InputIndex:
     )
     """One record (and one CA certificate object, its first origin) per certificate however many
     inputs repeat it: a fleet's intermediate is in every file."""
+    bundle_cas: dict[str, LoadedCertificate] = field(default_factory=dict)
+    """The CA certificates of the bundles of several leaves (lint_bundles): path candidates of
+    every input, and their leaves a reason to treat a file of CA certificates as candidates."""
+    bundles: int = 0
+    """How many inputs are bundles of several leaves."""
+    claimed_keys: set[FileLocation] = field(default_factory=set)
+    """Keys of files of their own that a bundle's leaf claims (not reported as stray)."""
+    candidates: dict[str, LoadedCertificate] = field(default_factory=dict)
+    """Every input's CA certificates by fingerprint (set by :meth:`plans`)."""
 
     def add(self, position: int, item: Bundle | InputError, options: LintOptions) -> None:
         if not isinstance(item, Bundle):
@@ -604,6 +625,7 @@ class InputIndex:
     def plans(self, loose_keys: Sequence[LoadedKey], *, hosts: bool) -> dict[int, Plan]:
         """Each input's :class:`Plan` (by position)."""
         paired = {k.location for k in loose_keys if _key_spki(k) in self.request_spkis}
+        paired |= self.claimed_keys
         chosen: dict[int, tuple[int, tuple[LoadedKey, ...], str]] = {}
         cas: dict[str, LoadedCertificate] = {}
         for i, one in self.inputs.items():
@@ -619,7 +641,10 @@ class InputIndex:
             for j, f, c in one.cas:
                 if j != index:
                     cas.setdefault(f.fingerprint_sha256, c)
-        if not chosen and hosts:  # only CA certificates, and a host presents them
+        for fp, c in self.bundle_cas.items():
+            cas.setdefault(fp, c)
+        self.candidates = cas
+        if not chosen and hosts and not self.bundles:  # only CAs, and a host presents them
             for i, one in self.inputs.items():
                 spkis = {f.spki_sha256 for f in one.facts}
                 mine = tuple(k for k in loose_keys if _key_spki(k) in spkis)
@@ -659,7 +684,7 @@ class InputIndex:
             if stray is not None:
                 reported.add(stray.location)
             plans[i] = replace(plan, companions=companions, foreign_key=stray)
-        if chosen:
+        if chosen or self.bundles:
             for i in self.inputs:
                 if i not in plans:
                     plans[i] = Plan(ca_only=True)

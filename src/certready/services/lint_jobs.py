@@ -37,6 +37,7 @@ from certready.adapters.inputs.load import (
     load_one,
     within_folder_limits,
 )
+from certready.adapters.inputs.pem_stream import PemStream
 from certready.adapters.inputs.read import folder_files
 from certready.core.errors import InputError
 from certready.core.location import Location
@@ -51,6 +52,7 @@ from certready.services.lint import (
     judge_item,
     lint_results,
 )
+from certready.services.lint_bundles import BUNDLE_FORMATS
 
 T = TypeVar("T")
 
@@ -100,18 +102,32 @@ class _Seen:
     found: IndexedInput | None
     cas: _Cas
     request_spkis: frozenset[str]
+    bundle: bool = False
+    """Several leaves in one file (lint_bundles): the run is judged in one process."""
 
 
-def _load(task: Task) -> Bundle | InputError:
+def _several_leaves(item: Bundle | InputError) -> bool:
+    assert _RUN is not None
+    if not isinstance(item, Bundle) or item.format not in BUNDLE_FORMATS:
+        return False
+    facts = _RUN[0].facts_cache
+    return sum(not facts.facts(c.certificate).is_ca for c in item.certificates) >= 2
+
+
+def _load(task: Task) -> Bundle | InputError | PemStream:
     assert _RUN is not None
     _, file, in_folder = task
-    return load_in_folder(file, _RUN[1]) if in_folder else load_one(file, _RUN[1])
+    if in_folder:
+        return load_in_folder(file, _RUN[1], streams=True)
+    return load_one(file, _RUN[1], streams=True)
 
 
 def _index(task: Task) -> _Seen:
     """First pass: what the parent needs of this file to plan every file."""
     assert _RUN is not None
     item = _load(task)
+    if isinstance(item, PemStream) or _several_leaves(item):
+        return _Seen(False, None, [], frozenset(), bundle=True)
     if not isinstance(item, Bundle):
         return _Seen(False, None, [], frozenset())
     index = InputIndex()
@@ -131,7 +147,9 @@ def _index(task: Task) -> _Seen:
 def _judge(task: Task) -> _Judged:
     assert _RUN is not None
     options, _, plans = _RUN
-    item = _load(task)
+    found = _load(task)
+    # (a bundle of several leaves runs in one process: never here)
+    item = load_one(found.source, _RUN[1]) if isinstance(found, PemStream) else found
     plan = plans.get(task[0], Plan())
     if isinstance(item, InputError):
         return _Judged(judge_item(item, options), task[1], (), False)
@@ -212,8 +230,8 @@ def lint_parallel(
     try:
         with multiprocessing.get_context("fork").Pool(workers) as pool:
             seen = list(pool.imap(_index, tasks, CHUNK))
-        plans = None if any(s.key_file for s in seen) else _plans(seen, options)
-        if plans is None:  # loose keys, or keys on copies: pair them in one process
+        plans = None if any(s.key_file or s.bundle for s in seen) else _plans(seen, options)
+        if plans is None:  # loose keys, keys on copies, bundles of leaves: in one process
             yield from lint_results(paths, options, password, on_note, on_error)
             return
         del seen
