@@ -48,6 +48,7 @@ from certready.services.lint import (
     InputIndex,
     LintOptions,
     Plan,
+    Plans,
     input_error_result,
     judge_item,
     lint_results,
@@ -83,7 +84,7 @@ Group = tuple[str, list[str] | None]
 """An input as given, and its files when it is a folder (``None``: a file)."""
 
 
-_RUN: tuple[LintOptions, PasswordSource | None, dict[int, Plan]] | None = None
+_RUN: tuple[LintOptions, PasswordSource | None, Plans | None] | None = None
 """The run's options in a worker (and, in the second pass, every file's plan): set in the parent
 just before the fork."""
 
@@ -132,7 +133,7 @@ def _index(task: Task) -> _Seen:
         return _Seen(False, None, [], frozenset())
     index = InputIndex()
     index.add(task[0], item, _RUN[0])
-    found = index.inputs.get(task[0])
+    found = index.last
     cas: _Cas = []
     if found is not None:
         cas = [
@@ -150,14 +151,14 @@ def _judge(task: Task) -> _Judged:
     found = _load(task)
     # (a bundle of several leaves runs in one process: never here)
     item = load_one(found.source, _RUN[1]) if isinstance(found, PemStream) else found
-    plan = plans.get(task[0], Plan())
+    plan = (plans.get(task[0]) if plans is not None else None) or Plan()
     if isinstance(item, InputError):
         return _Judged(judge_item(item, options), task[1], (), False)
     held = bool(item.certificates or item.requests)
     return _Judged(judge_item(item, options, plan), item.source, item.notes, held)
 
 
-def _plans(seen: Sequence[_Seen], options: LintOptions) -> dict[int, Plan] | None:
+def _plans(seen: Sequence[_Seen], options: LintOptions) -> Plans | None:
     """Every file's plan from the workers' first pass; ``None``: only one process can plan them
     (the same leaf given twice, a copy with its own key not the one judged)."""
     index = InputIndex()
@@ -172,7 +173,8 @@ def _plans(seen: Sequence[_Seen], options: LintOptions) -> dict[int, Plan] | Non
             index.keep(position, replace(one.found, cas=cas))
     plans = index.plans((), hosts=bool(options.hosts))
     for position, plan in plans.items():
-        if plan.duplicate and index.inputs[position].has_keys:
+        kept = index.inputs.get(position)
+        if plan.duplicate and kept is not None and kept.has_keys:
             return None
     return plans
 
@@ -209,6 +211,9 @@ def lint_parallel(
     jobs: int | None = None,
 ) -> Iterator[TargetResult]:
     """:func:`lint_results` over ``jobs`` worker processes (``None``: :func:`default_jobs`)."""
+    if jobs == 1:  # one process: no list of every file's name
+        yield from lint_results(paths, options, password, on_note, on_error, stdin=stdin)
+        return
     groups = expand(paths)
     files = _files(groups)
     too_large = any(f is not None and not within_folder_limits(f) for _, f in groups)
@@ -226,7 +231,7 @@ def lint_parallel(
         return
     global _RUN
     tasks = _tasks(groups)
-    _RUN = (options, password, {})
+    _RUN = (options, password, None)
     try:
         with multiprocessing.get_context("fork").Pool(workers) as pool:
             seen = list(pool.imap(_index, tasks, CHUNK))

@@ -23,9 +23,9 @@ from certready.adapters.inputs.read import (
     MAX_FOLDER_BYTES,
     MAX_FOLDER_FILES,
     MAX_INPUT_BYTES,
-    folder_files,
     read_input,
     too_large,
+    walk_folder,
 )
 from certready.adapters.inputs.sniff import (
     PEM_MARK,
@@ -184,12 +184,13 @@ def iter_inputs(
     for name in paths:
         if name != STDIN and Path(name).is_dir():
             any_certificate = False
-            files = folder_files(name)
-            total, stopped = 0, False
+            files = walk_folder(name)  # (one subfolder's names at a time)
+            total, stopped, count = 0, False, 0
             for count, file in enumerate(files, start=1):
                 total += _size(file)
                 if total > MAX_FOLDER_BYTES or count > MAX_FOLDER_FILES:
-                    yield InputError(_folder_too_large(len(files), count), location=name)
+                    rest = sum(1 for _ in files)
+                    yield InputError(_folder_too_large(count + rest, count), location=name)
                     stopped = True
                     break
                 item = _load_in_folder(file, password, streams=streams)
@@ -200,7 +201,7 @@ def iter_inputs(
                 )
                 yield item
             if not any_certificate and not stopped:
-                yield empty_folder(name, len(files))
+                yield empty_folder(name, count)
         else:
             yield _load_one(name, password, stdin, streams=streams)
 

@@ -14,6 +14,7 @@ from __future__ import annotations
 import errno
 import os
 import stat
+from collections.abc import Iterator
 from pathlib import Path
 from typing import BinaryIO
 
@@ -170,14 +171,18 @@ def folder_files(folder: str) -> list[str]:
     are passed over: reading a pipe nobody writes to would hang the run. (A broken link is kept,
     so that it is reported.)
     """
-    found: list[str] = []
+    return list(walk_folder(folder))
+
+
+def walk_folder(folder: str) -> Iterator[str]:
+    """:func:`folder_files` one at a time: only one folder's names are held at once (a folder of
+    a fleet's 100,000 files in subfolders is walked in the memory of the largest subfolder)."""
     for root, dirs, files in os.walk(folder, followlinks=False):
         dirs[:] = sorted(d for d in dirs if not d.startswith("."))
         for name in sorted(files):
             path = str(Path(root) / name)
             if not name.startswith(".") and not _special(path):
-                found.append(path)
-    return found
+                yield path
 
 
 def _special(path: str) -> bool:
