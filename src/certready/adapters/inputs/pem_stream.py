@@ -123,11 +123,14 @@ class _Truncated(NamedTuple):
 def pem_blocks(
     stream: BinaryIO,
     *,
-    block_limit: int = MAX_PEM_BLOCK_BYTES,
-    total_limit: int = MAX_BUNDLE_BYTES,
+    block_limit: int | None = None,
+    total_limit: int | None = None,
 ) -> Iterator[PemBlock | _Oversized | _Unterminated | _Truncated]:
     """Every block of ``stream`` in order (a block from its BEGIN line to the next END line of
-    the same label), reading one line at a time (a line longer than ``block_limit`` in pieces)."""
+    the same label), reading one line at a time (a line longer than ``block_limit`` in pieces).
+    Limits: :data:`MAX_PEM_BLOCK_BYTES` and :data:`MAX_BUNDLE_BYTES` unless given."""
+    block_limit = MAX_PEM_BLOCK_BYTES if block_limit is None else block_limit
+    total_limit = MAX_BUNDLE_BYTES if total_limit is None else total_limit
     line = 0
     read = 0
     open_label: bytes | None = None
@@ -189,7 +192,7 @@ def pem_entries(
     certificates = keys = requests = 0
     for found in pem_blocks(stream):
         if isinstance(found, _Truncated):
-            limit = f"{MAX_BUNDLE_BYTES // MIB // 1024} GiB"
+            limit = _amount(MAX_BUNDLE_BYTES)
             yield PemBlockError(
                 f"the bundle is larger than the {limit} a PEM bundle may be: the blocks from"
                 " here on were not read (split the file)",
@@ -209,8 +212,8 @@ def pem_entries(
         if isinstance(found, _Oversized):
             label = found.label.decode("ascii", "replace")
             yield PemBlockError(
-                f"the {label} block is {found.size / MIB:.1f} MiB, over the"
-                f" {MAX_PEM_BLOCK_BYTES // MIB} MiB limit of one PEM block: skipped",
+                f"the {label} block is over the {_amount(MAX_PEM_BLOCK_BYTES)} limit of one"
+                " PEM block (a certificate is a few KiB): skipped",
                 source=source,
                 line=found.line,
                 index=certificates if is_certificate else None,
@@ -330,6 +333,13 @@ def many_blocks(data: bytes) -> bool:
 
 
 _BEGIN_MARK = b"-----BEGIN "
+
+
+def _amount(limit: int) -> str:
+    """``1 MiB``, ``1 GiB`` (``64 KiB``)."""
+    if limit >= 1024 * MIB:
+        return f"{limit // (1024 * MIB)} GiB"
+    return f"{limit // MIB} MiB" if limit >= MIB else f"{limit // 1024} KiB"
 
 
 def is_pem_head(head: bytes) -> bool:
