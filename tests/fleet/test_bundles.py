@@ -181,3 +181,16 @@ def test_lint_help_states_the_limits(capsys: pytest.CaptureFixture[str]) -> None
     out = " ".join(capsys.readouterr().out.split())
     assert "one target per leaf" in out
     assert "1 GiB and 1 MiB a block" in out and "16 MiB a file" in out
+
+
+def test_a_bundle_on_standard_input_is_named_by_position_and_line(ca: TestCA) -> None:
+    a, b = ca.issue("a.example.com"), ca.issue("b.example.com")
+    data = a.cert_pem() + b.cert_pem()
+    _, out, _ = run("lint", "-", "--format", "jsonl", stdin=data)
+    lines = [json.loads(line) for line in out.splitlines()]
+    second = _line(data, _first_line(b)) - 1
+    assert [o["target"] for o in lines if o["type"] == "target"] == [
+        "standard input#0 (line 1)",
+        f"standard input#1 (line {second})",
+    ]
+    assert [o["location"] for o in lines if o["type"] == "target"] == ["stdin:#0", "stdin:#1"]
