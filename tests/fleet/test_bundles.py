@@ -9,6 +9,8 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from cryptography import x509
+from cryptography.x509.oid import NameOID
 
 from certready.adapters.inputs import pem_stream
 from tests.cli import run
@@ -194,3 +196,31 @@ def test_a_bundle_on_standard_input_is_named_by_position_and_line(ca: TestCA) ->
         f"standard input#1 (line {second})",
     ]
     assert [o["location"] for o in lines if o["type"] == "target"] == ["stdin:#0", "stdin:#1"]
+
+
+def test_a_certificate_that_issues_another_is_no_leaf_even_without_ca_true(
+    tmp_path: Path, ca: TestCA
+) -> None:
+    """An old v1-style intermediate (no basicConstraints) issues the leaves: a path candidate,
+    not a target; with one leaf the file stays one target, as it always was."""
+    from tests.pki import build, new_key
+
+    key = new_key("p256", fresh=True)
+    old = build(
+        subject=x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, "old issuing CA")]),
+        issuer=ca.root.cert.subject,
+        public_key=key.public_key(),
+        signing_key=ca.root.key,
+        ca=False,
+        basic_constraints=False,
+    )
+    issuer = Issued(old, key)
+    a, b = (ca.issue(f"{n}.example.com", issuer=issuer) for n in "ab")
+    one = tmp_path / "one.pem"
+    one.write_bytes(a.cert_pem() + issuer.cert_pem())
+    _, report, _ = _lint(str(one))
+    assert [t["target"] for t in report["targets"]] == [str(one)]
+    two = tmp_path / "two.pem"
+    two.write_bytes(a.cert_pem() + issuer.cert_pem() + b.cert_pem())
+    _, report, _ = _lint(str(two))
+    assert [t["target"].split(" ")[0] for t in report["targets"]] == [f"{two}#0", f"{two}#2"]

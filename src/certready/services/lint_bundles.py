@@ -22,9 +22,11 @@ file block by block.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from typing import BinaryIO
+
+from cryptography import x509
 
 from certready.adapters.inputs import (
     STDIN,
@@ -71,10 +73,56 @@ class BundleSurvey:
     """Read again block by block in the second pass (PEM text); else judged from ``bundle``."""
     bundle: Bundle | None = None
     """A bundle that is not PEM text (a .p7b): its certificates, judged from memory."""
+    issuing: frozenset[x509.Name] = frozenset()
+    """Subjects of certificates without CA:TRUE that issue another of the bundle (an old v1
+    intermediate): path candidates, not leaves."""
+
+    def is_leaf(
+        self, loaded: LoadedCertificate, is_ca: Callable[[LoadedCertificate], bool]
+    ) -> bool:
+        return not is_ca(loaded) and loaded.certificate.subject not in self.issuing
 
 
 def _spki(key: LoadedKey) -> str:
     return key_facts(key.key.public_key()).spki_sha256
+
+
+ISSUERS_MAX = 4096
+"""Distinct issuer names remembered to tell an issuing certificate from a leaf (a fleet has a few;
+past this many, the rest are not looked at)."""
+
+
+def leaves_of(
+    certificates: Callable[[], Iterable[LoadedCertificate]],
+    is_ca: Callable[[LoadedCertificate], bool],
+) -> tuple[int, frozenset[x509.Name]]:
+    """How many leaves the certificates hold (``certificates()`` gives them, twice), and the
+    subjects of those without CA:TRUE that issue another of them (by name, as a path builder
+    looks issuers up): not leaves. A chain of one server certificate and an old v1 intermediate
+    is one leaf, as it always was. Memory: the distinct issuer names, not the certificates."""
+    issuers: set[x509.Name] = set()
+    for loaded in certificates():
+        cert = loaded.certificate
+        if len(issuers) < ISSUERS_MAX and cert.issuer != cert.subject:
+            issuers.add(cert.issuer)
+    leaves = 0
+    issuing: set[x509.Name] = set()
+    for loaded in certificates():
+        if not is_ca(loaded):
+            subject = loaded.certificate.subject
+            if subject in issuers:
+                issuing.add(subject)
+            else:
+                leaves += 1
+    return leaves, frozenset(issuing)
+
+
+def _certificates(
+    item: PemStream, password: PasswordSource | None, stdin: BinaryIO | None
+) -> Iterator[LoadedCertificate]:
+    for entry in pem_entries_of(item.source, stdin, password, keys=False):
+        if isinstance(entry, LoadedCertificate):
+            yield entry
 
 
 def survey_stream(
@@ -84,8 +132,9 @@ def survey_stream(
     stdin: BinaryIO | None = None,
 ) -> tuple[BundleSurvey, int]:
     """The first pass over a PEM bundle read block by block; also how many certificates it held
-    (blocks that cannot be read are the second pass' to report)."""
-    leaves = certificates = 0
+    (blocks that cannot be read are the second pass' to report). When it seems to hold several
+    leaves, the issuer names are checked (:func:`leaves_of`): more reads, of names only."""
+    nonca = certificates = 0
     cas: list[LoadedCertificate] = []
     keys: list[LoadedKey] = []
     for entry in pem_entries_of(item.source, stdin, password):
@@ -94,19 +143,38 @@ def survey_stream(
             if is_ca(entry):
                 cas.append(entry)
             else:
-                leaves += 1
+                nonca += 1
         elif isinstance(entry, LoadedKey):
             keys.append(entry)
-    return BundleSurvey(item.source, leaves, tuple(cas), tuple(keys), streamed=True), certificates
+    issuing: frozenset[x509.Name] = frozenset()
+    leaves = nonca
+    if nonca >= 2:
+        leaves, issuing = leaves_of(lambda: _certificates(item, password, stdin), is_ca)
+        if issuing:
+            cas.extend(
+                c
+                for c in _certificates(item, password, stdin)
+                if not is_ca(c) and c.certificate.subject in issuing
+            )
+    survey = BundleSurvey(
+        item.source, leaves, tuple(cas), tuple(keys), streamed=True, issuing=issuing
+    )
+    return survey, certificates
 
 
-def survey_bundle(bundle: Bundle, is_ca: Sequence[bool]) -> BundleSurvey | None:
+def survey_bundle(
+    bundle: Bundle, is_ca: Callable[[LoadedCertificate], bool]
+) -> BundleSurvey | None:
     """The survey of a bundle already loaded, when it holds several leaves (else ``None``)."""
-    leaves = sum(not ca for ca in is_ca)
-    if leaves < 2 or bundle.format not in BUNDLE_FORMATS:
+    if bundle.format not in BUNDLE_FORMATS:
         return None
-    cas = tuple(c for c, ca in zip(bundle.certificates, is_ca, strict=True) if ca)
-    return BundleSurvey(bundle.source, leaves, cas, bundle.keys, streamed=False, bundle=bundle)
+    leaves, issuing = leaves_of(lambda: bundle.certificates, is_ca)
+    if leaves < 2:
+        return None
+    cas = tuple(c for c in bundle.certificates if is_ca(c) or c.certificate.subject in issuing)
+    return BundleSurvey(
+        bundle.source, leaves, cas, bundle.keys, streamed=False, bundle=bundle, issuing=issuing
+    )
 
 
 def _entries(
@@ -133,7 +201,7 @@ def unpaired_keys(
         return ()
     wanted = {_spki(k): k for k in keys}
     for entry in _entries(survey, password, stdin):
-        if isinstance(entry, LoadedCertificate) and not is_ca(entry):
+        if isinstance(entry, LoadedCertificate) and survey.is_leaf(entry, is_ca):
             wanted.pop(key_facts(entry.certificate.public_key()).spki_sha256, None)
             if not wanted:
                 break
@@ -164,7 +232,7 @@ def judge_bundle(
     requests = 0
     for entry in _entries(survey, password, stdin):
         if isinstance(entry, LoadedCertificate):
-            if is_ca(entry):
+            if not survey.is_leaf(entry, is_ca):
                 continue
             spki = key_facts(entry.certificate.public_key()).spki_sha256
             mine = by_spki.get(spki)
@@ -228,7 +296,7 @@ class BundleRun:
             return item
         if not isinstance(item, Bundle) or len(item.certificates) < 2:
             return item
-        found = survey_bundle(item, [self.is_ca(c) for c in item.certificates])
+        found = survey_bundle(item, self.is_ca)
         if found is None:
             return item
         if item.format == "pem":  # plain PEM text: read again block by block, lines counted

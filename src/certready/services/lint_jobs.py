@@ -53,7 +53,7 @@ from certready.services.lint import (
     judge_item,
     lint_results,
 )
-from certready.services.lint_bundles import BUNDLE_FORMATS
+from certready.services.lint_bundles import BUNDLE_FORMATS, leaves_of
 
 T = TypeVar("T")
 
@@ -112,7 +112,8 @@ def _several_leaves(item: Bundle | InputError) -> bool:
     if not isinstance(item, Bundle) or item.format not in BUNDLE_FORMATS:
         return False
     facts = _RUN[0].facts_cache
-    return sum(not facts.facts(c.certificate).is_ca for c in item.certificates) >= 2
+    leaves, _ = leaves_of(lambda: item.certificates, lambda c: facts.facts(c.certificate).is_ca)
+    return leaves >= 2
 
 
 def _load(task: Task) -> Bundle | InputError | PemStream:

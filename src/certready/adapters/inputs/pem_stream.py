@@ -184,12 +184,13 @@ def pem_blocks(
 
 
 def pem_entries(
-    source: str, stream: BinaryIO, password: PasswordSource | None = None
+    source: str, stream: BinaryIO, password: PasswordSource | None = None, *, keys: bool = True
 ) -> Iterator[PemEntry]:
     """The certificates, keys and requests of a PEM ``stream`` in file order, each certificate
     located by its position and line (``FileLocation(source, 3, line=57)``); a block that
-    cannot be read is a :class:`PemBlockError` in its place, and reading goes on."""
-    certificates = keys = requests = 0
+    cannot be read is a :class:`PemBlockError` in its place, and reading goes on. ``keys``:
+    ``False`` passes key blocks over (not decrypted again)."""
+    certificates = key_count = requests = 0
     for found in pem_blocks(stream):
         if isinstance(found, _Truncated):
             limit = _amount(MAX_BUNDLE_BYTES)
@@ -245,9 +246,10 @@ def pem_entries(
                     )
                     certificates += 1
             elif block.label in KEY_LABELS:
-                key = private_key(block.text, source, password, where=None, pem=True)
-                yield LoadedKey(key, key_location(source, keys))
-                keys += 1
+                if keys:
+                    key = private_key(block.text, source, password, where=None, pem=True)
+                    yield LoadedKey(key, key_location(source, key_count))
+                key_count += 1
             elif block.label in REQUEST_LABELS:
                 request = block_request(block, source, where)
                 yield loaded_request(source, request, requests, where)
@@ -286,13 +288,17 @@ def pem_entries(
 
 
 def pem_entries_of(
-    source: str, stream: BinaryIO | None, password: PasswordSource | None = None
+    source: str,
+    stream: BinaryIO | None,
+    password: PasswordSource | None = None,
+    *,
+    keys: bool = True,
 ) -> Iterator[PemEntry]:
     """:func:`pem_entries` of file ``source`` (``stream``: read that instead, from its start);
     a file that cannot be opened is one error."""
     if stream is not None:
         stream.seek(0)
-        yield from pem_entries(source, stream, password)
+        yield from pem_entries(source, stream, password, keys=keys)
         return
     try:
         opened = open_regular(source)
@@ -300,7 +306,7 @@ def pem_entries_of(
         yield PemBlockError(exc.message, source=source, line=None)
         return
     with opened:
-        yield from pem_entries(source, opened, password)
+        yield from pem_entries(source, opened, password, keys=keys)
 
 
 def streamed(name: str) -> PemStream | None:
