@@ -8,7 +8,7 @@ target that could not be read is one test case with an ``<error>`` (exit status 
 unreachable server (exit status 1 or 3) unless ``--fail-on never`` lets a partly unreachable scan
 pass, when it is ``<skipped>``; one that held only CA certificates is one ``<skipped>`` test case. A test case's ``file`` is the file its finding points at (the
 certificate, or the manifest), else the target's file. Report-level findings (deployment topology) form their own suite.
-Which rules ran comes from the policy and the catalogue (see
+Which rules ran comes from the policy, the catalogue and the command's scopes (see
 :func:`certready.adapters.reporting.common.evaluated_rule_ids`). Messages and bodies (what a person
 reads) show invisible characters of certificate fields as ``<U+202E>``
 (:mod:`certready.adapters.reporting.visible`); names and properties keep the true value.

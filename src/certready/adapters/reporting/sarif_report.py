@@ -1,7 +1,9 @@
 """SARIF 2.1.0 for code-scanning dashboards (GitHub, GitLab, Azure DevOps, VS Code's SARIF viewer).
 
-- ``tool.driver.rules``: every rule the policy runs, with its id, title (``shortDescription``),
-  rationale (``fullDescription``), remediation (``help``) and the policy's level.
+- ``tool.driver.rules``: every rule the policy runs in the scopes the report's command judges
+  (:data:`certready.adapters.reporting.common.COMMAND_SCOPES`), with its id, title
+  (``shortDescription``), rationale (``fullDescription``), remediation (``help``) and the
+  policy's level.
 - ``results``: one per finding, level ``error``/``warning``/``note``; the location is the file
   (``file:certs/app.pem#0`` -> ``certs/app.pem``), the manifest line (``manifest:deploy.yaml:12``
   -> ``deploy.yaml`` with ``region.startLine`` 12), or, for a live server (``tls://app:443#leaf``)
