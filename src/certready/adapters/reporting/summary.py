@@ -187,13 +187,33 @@ class Tally:
             self.unreadable += 1
         return state
 
+    def opened(self, f: Finding) -> int:
+        """Which problem ``f`` (already counted) belongs to, by order of first sight: a number
+        that stays fixed while the ranks move, for a streamed renderer to spool; the rank is
+        :meth:`Summary.rank_of` once every target is counted."""
+        return self._open[(f.rule_id, f.severity, f.remediation)].first
+
     def problems(self) -> tuple[Problem, ...]:
         """Most severe first, then the most targets affected, then first seen."""
-        ranked = sorted(
+        return tuple(p.close() for p in self._ranked())
+
+    def _ranked(self) -> list[_Open]:
+        return sorted(
             self._open.values(),
             key=lambda p: (-p.severity, -max(p.target_count, 1), p.first),
         )
-        return tuple(p.close() for p in ranked)
+
+    def summary(self, states: tuple[TargetState, ...] = ()) -> Summary:
+        """The summary of what was counted; ``states`` is empty on a streamed path (the counts
+        say how many targets are in each state, without a list that grows with them)."""
+        ranked = self._ranked()
+        return Summary(
+            tuple(p.close() for p in ranked),
+            states,
+            dict(self.states),
+            self.unreadable,
+            opened_ranks={p.first: i for i, p in enumerate(ranked, 1)},
+        )
 
 
 @dataclass(frozen=True, slots=True)
@@ -202,17 +222,24 @@ class Summary:
 
     problems: tuple[Problem, ...]
     states: tuple[TargetState, ...]
-    """One per target, in report order."""
+    """One per target, in report order (empty when the targets were streamed)."""
     counts: Mapping[TargetState, int]
     unreadable: int
+    opened_ranks: Mapping[int, int] = field(default_factory=dict)
+    """:meth:`Tally.opened` -> rank."""
+    _ranks: dict[tuple[str, Severity, str], int] = field(init=False, repr=False, compare=False)
+
+    def __post_init__(self) -> None:
+        ranks = {p.key: i for i, p in reversed(tuple(enumerate(self.problems, 1)))}
+        object.__setattr__(self, "_ranks", ranks)
 
     def number(self, f: Finding) -> int | None:
         """The 1-based rank of the problem ``f`` belongs to (its "fix #n")."""
-        key = (f.rule_id, f.severity, f.remediation)
-        for i, p in enumerate(self.problems, 1):
-            if p.key == key:
-                return i
-        return None
+        return self._ranks.get((f.rule_id, f.severity, f.remediation))
+
+    def rank_of(self, opened: int) -> int:
+        """The rank of the problem :meth:`Tally.opened` numbered ``opened``."""
+        return self.opened_ranks[opened]
 
     def said_once(self, f: Finding) -> bool:
         """Whether ``f`` is told in full by its problem (same words on several targets)."""
@@ -227,7 +254,7 @@ def summarize(report: Report) -> Summary:
     """The report's problems, states and counts, in one pass over its targets."""
     tally = Tally(report.findings)
     states = tuple(tally.add(t) for t in report.targets)
-    return Summary(tally.problems(), states, dict(tally.states), tally.unreadable)
+    return tally.summary(states)
 
 
 def problems(report: Report) -> tuple[Problem, ...]:
