@@ -33,6 +33,7 @@ from certready.adapters.reporting.summary import (
     Summary,
     Tally,
     TargetState,
+    cause_lines,
     findings_about,
     summarize,
 )
@@ -75,6 +76,8 @@ class ProblemView:
     remediation: str
     targets: str
     """``production/app, test/app`` (and ``+ N more``), or the deployment."""
+    causes: tuple[str, ...]
+    """Its targets by root cause (:func:`~certready.adapters.reporting.summary.cause_lines`)."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -207,6 +210,7 @@ def _problem_view(number: int, p: Problem, context: RenderContext) -> ProblemVie
         message=p.message if p.said_once or not p.targets else None,
         remediation=p.remediation,
         targets=applies_to(p),
+        causes=cause_lines(p),
     )
 
 

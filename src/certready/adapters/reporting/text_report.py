@@ -27,6 +27,7 @@ from certready.adapters.reporting.summary import (
     Summary,
     Tally,
     TargetState,
+    cause_lines,
     findings_about,
     summarize,
 )
@@ -170,7 +171,13 @@ def _print_head(console: Console, report: Report, summary: Summary, context: Ren
                 f"{rank:>3}. [{STYLE[p.severity]}]{p.severity.label:<7}[/] [bold]{escape(title)}[/]"
                 f"  [dim]{p.rule_id}[/]"
             )
-            console.print(f"            on {escape(', '.join(names))}")
+            causes = cause_lines(p)
+            if p.deployment and causes:
+                console.print("            on the deployment")
+            for line in causes:
+                console.print(f"            {escape(line)}")
+            if not causes:
+                console.print(f"            on {escape(', '.join(names))}")
             if p.said_once and p.message is not None:
                 console.print(f"            {escape(p.message)}")
             console.print(f"            [dim]fix: {escape(p.remediation)}[/]")
