@@ -130,24 +130,34 @@ class TimelineSpool:
         """Every certificate, soonest expiry first (then by label, then first seen)."""
         rows = self._db.execute(
             "SELECT c.id, CASE WHEN n.same > 1 THEN c.told_apart ELSE c.name END AS label,"
-            " c.subject, c.origin, c.not_before, c.not_after"
+            " c.subject, c.origin, c.not_before, c.not_after, u.target"
             " FROM certs AS c JOIN (SELECT name, COUNT(*) AS same FROM certs GROUP BY name) AS n"
-            " ON n.name = c.name ORDER BY c.not_after, label, c.id"
+            " ON n.name = c.name JOIN uses AS u ON u.cert = c.id"
+            " ORDER BY c.not_after, label, c.id, u.rowid"
         )
-        for cert, label, subject, origin, not_before, not_after in rows:
-            users = self._db.execute(
-                "SELECT target FROM uses WHERE cert = ? ORDER BY rowid", (cert,)
-            )
-            used_by = ", ".join(_text(u) for (u,) in users)
-            yield TimelineEntry(
-                label=_text(label),
-                detail=f"{_text(subject)} · {_text(origin)} · used by {used_by}",
-                not_valid_before=_when(not_before),
-                not_valid_after=_when(not_after),
-            )
+        current: tuple[int, bytes, bytes, bytes, int, int] | None = None
+        used_by: list[str] = []
+        for cert, label, subject, origin, not_before, not_after, target in rows:
+            if current is not None and current[0] != cert:
+                yield _entry(current, used_by)
+                used_by = []
+            current = (cert, label, subject, origin, not_before, not_after)
+            used_by.append(_text(target))
+        if current is not None:
+            yield _entry(current, used_by)
 
     def close(self) -> None:
         self._db.close()
+
+
+def _entry(row: tuple[int, bytes, bytes, bytes, int, int], used_by: list[str]) -> TimelineEntry:
+    _, label, subject, origin, not_before, not_after = row
+    return TimelineEntry(
+        label=_text(label),
+        detail=f"{_text(subject)} · {_text(origin)} · used by {', '.join(used_by)}",
+        not_valid_before=_when(not_before),
+        not_valid_after=_when(not_after),
+    )
 
 
 class _SpooledBars(Collection[Bar]):
