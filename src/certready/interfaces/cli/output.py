@@ -11,6 +11,7 @@ from __future__ import annotations
 from collections.abc import Collection, Iterable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from certready.adapters.reporting import renderer
 from certready.adapters.reporting.text_report import print_report
@@ -20,6 +21,9 @@ from certready.core.model import Report, Severity, TargetResult, TargetStatus
 from certready.core.policy import Policy
 from certready.interfaces.cli.common import ExitStatus, Streams
 from certready.interfaces.cli.options import FORMAT_HELP
+
+if TYPE_CHECKING:  # imported when a page is written: Jinja is not needed before
+    from certready.adapters.reporting.html_report import HtmlStreamWriter
 
 
 def emit_report(
@@ -110,7 +114,6 @@ def emit_stream(
     and the summary line last; ``json``, ``text`` and ``html`` spool targets to temporary files
     and write the report at the end, byte for byte what :func:`emit_report` writes. ``policy``
     words the text and HTML reports (as in :func:`emit_report`)."""
-    from certready.adapters.reporting.html_report import HtmlStreamWriter
     from certready.adapters.reporting.json_stream import JsonStreamWriter
     from certready.adapters.reporting.jsonl_report import JsonlWriter
     from certready.adapters.reporting.text_report import TextStreamWriter
@@ -157,7 +160,9 @@ def emit_stream(
         chunks = spooled(JsonStreamWriter(header))
     elif fmt == "text":
         chunks = spooled(TextStreamWriter(header, policy))
-    else:
+    else:  # Jinja is imported only for the page
+        from certready.adapters.reporting.html_report import HtmlStreamWriter
+
         chunks = spooled(HtmlStreamWriter(header, policy))
     if output is None:
         for chunk in chunks:
