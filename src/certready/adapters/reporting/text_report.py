@@ -301,6 +301,7 @@ class TextStreamWriter:
                 shared: dict[int, str] = {}
                 for opened, attached, rule_id, line, where in findings:
                     number = summary.rank_of(opened)
+                    # a problem said once has one message: Summary.said_once of each finding
                     if attached or summary.problems[number - 1].said_once:
                         shared[number] = rule_id
                         continue
