@@ -344,3 +344,29 @@ def test_cli_streams_what_it_would_render(fmt: str, tmp_path: Path) -> None:
     rendered, expected, _ = _streams()
     emit_report(report, fmt, None, rendered, policy=HOMECARE)
     assert out.getvalue() == expected.getvalue() and out.getvalue()
+
+
+def _warned(n: int) -> Report:
+    where = FileLocation("x.pem", 0)
+    return Report(
+        "lint",
+        "homecare",
+        NOW,
+        tuple(
+            TargetResult(
+                f"t{i}", where, findings=(Finding("k.w", Severity.WARNING, "w", where, "fix"),)
+            )
+            for i in range(n)
+        ),
+    )
+
+
+def test_a_long_run_says_how_many_targets_first() -> None:
+    """Past the names kept, the summary says the count first (N targets have X)."""
+    text = text_report.render(_warned(60), HOMECARE)
+    assert "on 60 targets: t0, t1," in text and ", t49, + 10 more" in text
+    assert "Applies to" not in text  # (HTML's label, below)
+    page = html_report.render(_warned(60), HOMECARE)
+    assert '<span class="applies">60 targets: t0, t1,' in page
+    # control: a short list is the names alone
+    assert "on t0, t1, t2\n" in text_report.render(_warned(3), HOMECARE)

@@ -190,10 +190,12 @@ def _finding_view(
 
 
 def applies_to(problem: Problem) -> str:
-    """``production/app, test/app``; ``+ N more`` past the names kept; the deployment."""
+    """``production/app, test/app``; ``300 targets: a, b, ..., + 250 more`` past the names kept;
+    the deployment."""
     names = list(problem.targets)
     if problem.target_count > len(names):
-        names.append(f"+ {problem.target_count - len(names)} more")
+        names[0] = f"{problem.target_count} targets: {names[0]}"
+        names.append(f"+ {problem.target_count - len(problem.targets)} more")
     if problem.deployment and not names:
         return "the deployment"
     if problem.deployment:

@@ -162,8 +162,9 @@ def _print_head(console: Console, report: Report, summary: Summary, context: Ren
         console.print("[bold]What to fix first[/]")
         for rank, p in enumerate(summary.problems, 1):
             names = list(p.targets)
-            if p.target_count > len(names):
-                names.append(f"+ {p.target_count - len(names)} more")
+            if p.target_count > len(names):  # a long run: how many first
+                names[0] = f"{p.target_count} targets: {names[0]}"
+                names.append(f"+ {p.target_count - len(p.targets)} more")
             if p.deployment:
                 names.insert(0, "the deployment")
             title = context.title(p.rule_id) or p.rule_id
