@@ -39,6 +39,39 @@ Resolver = Callable[[str, int], Awaitable[list[tuple[str, int]]]]
 
 
 @dataclass(frozen=True, slots=True)
+class FetchSettings:
+    """How a run reaches its servers: the per-target deadline (DNS, connect and handshake in
+    all), what a server may send before the handshake completes, and name resolution."""
+
+    timeout: float
+    max_bytes: int = MAX_HANDSHAKE_BYTES
+    resolver: Resolver | None = None
+    """``None``: the system resolver."""
+
+    async def fetch(self, host: str, port: int, sni: str | None) -> Presented | FetchFailure:
+        """:func:`fetch_chain` with these settings."""
+        return await fetch_chain(
+            host,
+            port,
+            sni=sni,
+            timeout=self.timeout,
+            max_bytes=self.max_bytes,
+            resolver=self.resolver,
+        )
+
+    async def protocols(self, host: str, port: int, sni: str | None) -> ProtocolSupport:
+        """:func:`probe_protocols` with these settings."""
+        return await probe_protocols(
+            host,
+            port,
+            sni=sni,
+            timeout=self.timeout,
+            max_bytes=self.max_bytes,
+            resolver=self.resolver,
+        )
+
+
+@dataclass(frozen=True, slots=True)
 class FetchFailure:
     """Why a handshake did not complete, and at which step."""
 

@@ -8,7 +8,6 @@ every rule. Certificate rules run through :func:`certready.services.lint.analyse
 
 from __future__ import annotations
 
-import asyncio
 import datetime as dt
 from collections import Counter
 from collections.abc import Callable, Iterator, Mapping, Sequence
@@ -41,7 +40,6 @@ from certready.core.deployment import (
 from certready.core.engine import evaluate
 from certready.core.errors import InputError, PolicyError
 from certready.core.facts import key_facts
-from certready.core.hostnames import is_ip_address
 from certready.core.judged import Command, JudgedFor, ServerKind
 from certready.core.location import Location, TrustKind, TrustLocation
 from certready.core.model import (
@@ -62,7 +60,7 @@ from certready.services.audit_links import file_target_name, link_to_targets, li
 from certready.services.chain import ChainOptions
 from certready.services.lint import LintOptions, analyse, judging_failed
 from certready.services.lint_jobs import default_jobs, fork_map
-from certready.services.scan import ScanOptions, scan_async
+from certready.services.scan import NamedTarget, ScanOptions, scan_stream
 
 LiveProbe = Callable[[Sequence[ServerSpec]], Mapping[str, Sequence[TargetResult]]]
 """``--live``: given the servers that have an ``endpoint:``, what each presented (by server key):
@@ -453,46 +451,56 @@ def scan_probe(policy: Policy, chain: ChainOptions | None, options: AuditOptions
     the server's FQDN as SNI and host name, the same policy and the same chain trust."""
 
     def probe(servers: Sequence[ServerSpec]) -> Mapping[str, Sequence[TargetResult]]:
-        # One set of handshakes and facts for the whole probe: every name of a server shares its
-        # endpoint's no-SNI handshake, and servers sharing an endpoint and a name share that one.
-        # One protocol probe set per endpoint too (the shared options' ProtocolProbes).
-        shared = ScanOptions(
-            policy=policy,
-            chain=chain,
-            now=options.now,
-            timeout=options.timeout,
-            protocol_probe=options.protocol_probe,
-            command=Command.AUDIT,
-        )
-        shown = options.progress
-
-        async def one(key: str, endpoint: str, name: str, limit: asyncio.Semaphore) -> TargetResult:
-            sni = None if is_ip_address(name) else name
-            scan_options = replace(shared, sni=sni)
-            label = f"{key} {endpoint}" + ("" if name == firsts[key] else f" SNI {name}")
-            async with limit:
-                if shown is not None:
-                    shown.started(label)
-                report = await scan_async([parse_target(endpoint)], scan_options)
-                if shown is not None:
-                    shown.done(label)
-            return report.targets[0]
-
-        jobs = [(s.key, s.endpoint, name) for s in servers if s.endpoint for name in s.names]
-        firsts = {s.key: s.names[0] for s in servers if s.names}
-        if shown is not None:
-            shown.expect(len(jobs))
-
-        async def every() -> list[TargetResult]:
-            limit = asyncio.Semaphore(SCAN_CONCURRENCY)
-            return list(await asyncio.gather(*(one(k, e, n, limit) for k, e, n in jobs)))
-
         out: dict[str, list[TargetResult]] = {}
-        for (key, _, _), result in zip(jobs, asyncio.run(every()), strict=True):
+        for key, result in live_results(servers, policy, chain, options):
             out.setdefault(key, []).append(result)
         return out
 
     return probe
+
+
+def live_results(
+    servers: Sequence[ServerSpec],
+    policy: Policy,
+    chain: ChainOptions | None,
+    options: AuditOptions,
+) -> Iterator[tuple[str, TargetResult]]:
+    """(server key, scan result) for each name of each server with an endpoint, in manifest
+    order, each as soon as it and those before it are judged. One scan run: every name of a
+    server shares its endpoint's no-SNI handshake and protocol probe set, and servers sharing an
+    endpoint and a name share that handshake."""
+    shared = ScanOptions(
+        policy=policy,
+        chain=chain,
+        now=options.now,
+        timeout=options.timeout,
+        protocol_probe=options.protocol_probe,
+        command=Command.AUDIT,
+        concurrency=SCAN_CONCURRENCY,
+    )
+    jobs = [
+        (s.key, NamedTarget(parse_target(s.endpoint), name, _label(s, name)))
+        for s in servers
+        if s.endpoint
+        for name in s.names
+    ]
+    shown = options.progress
+    if shown is not None:
+        shown.expect(len(jobs))
+    results = scan_stream(
+        [job for _, job in jobs],
+        shared,
+        started=shown.started if shown is not None else None,
+        progress=(lambda r: shown.done(r.target)) if shown is not None else None,
+    )
+    for (key, _), result in zip(jobs, results, strict=True):
+        yield key, result
+
+
+def _label(server: ServerSpec, name: str) -> str:
+    """What the progress display says while ``server``'s endpoint is waited on for ``name``."""
+    first = name == server.names[0]
+    return f"{server.key} {server.endpoint}" + ("" if first else f" SNI {name}")
 
 
 SCAN_CONCURRENCY = 50
