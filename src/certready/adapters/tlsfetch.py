@@ -21,7 +21,7 @@ import ssl
 import threading
 import time
 import warnings
-from collections.abc import Awaitable, Callable, Mapping
+from collections.abc import Awaitable, Callable, Iterable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
@@ -48,7 +48,15 @@ class FetchSettings:
     resolver: Resolver | None = None
     """``None``: the system resolver."""
 
-    async def fetch(self, host: str, port: int, sni: str | None) -> Presented | FetchFailure:
+    async def fetch(
+        self,
+        host: str,
+        port: int,
+        sni: str | None,
+        *,
+        context: ssl.SSLContext | None = None,
+        budget: _Budget | None = None,
+    ) -> Presented | FetchFailure:
         """:func:`fetch_chain` with these settings."""
         return await fetch_chain(
             host,
@@ -57,18 +65,34 @@ class FetchSettings:
             timeout=self.timeout,
             max_bytes=self.max_bytes,
             resolver=self.resolver,
+            context=context,
+            budget=budget,
         )
 
-    async def protocols(self, host: str, port: int, sni: str | None) -> ProtocolSupport:
-        """:func:`probe_protocols` with these settings."""
-        return await probe_protocols(
-            host,
-            port,
-            sni=sni,
-            timeout=self.timeout,
-            max_bytes=self.max_bytes,
-            resolver=self.resolver,
-        )
+    async def protocols(
+        self, host: str, port: int, sni: str | None, versions: Iterable[TlsVersion] = TlsVersion
+    ) -> ProtocolSupport:
+        """Which of ``versions`` ``host:port`` accepts: one handshake per version, offering that
+        version alone, all at once, within the deadline and sharing one byte budget between them.
+        Never raises for the server's behaviour."""
+        budget = _Budget(self.max_bytes)
+
+        async def probe(version: TlsVersion) -> ProbeOutcome:
+            context = _probe_context(version)
+            if context is None:
+                return ProbeOutcome.UNTESTED
+            outcome = await self.fetch(host, port, sni, context=context, budget=budget)
+            if isinstance(outcome, Presented):
+                if outcome.protocol == version.value:
+                    return ProbeOutcome.ACCEPTED
+                return ProbeOutcome.REFUSED
+            if outcome.step is Step.HANDSHAKE and outcome.reason in _REFUSALS:
+                return ProbeOutcome.REFUSED
+            return ProbeOutcome.UNDETERMINED
+
+        tried = tuple(versions)
+        outcomes = await asyncio.gather(*(probe(v) for v in tried))
+        return ProtocolSupport(tuple(zip(tried, outcomes, strict=True)))
 
 
 @dataclass(frozen=True, slots=True)
@@ -569,31 +593,6 @@ async def probe_protocols(
     resolver: Resolver | None = None,
     versions: tuple[TlsVersion, ...] = tuple(TlsVersion),
 ) -> ProtocolSupport:
-    """One handshake per version, offering that version alone, all at once, within ``timeout``
-    and sharing one ``max_bytes`` budget between them. Never raises for the server's behaviour."""
-    budget = _Budget(max_bytes)
-
-    async def probe(version: TlsVersion) -> ProbeOutcome:
-        context = _probe_context(version)
-        if context is None:
-            return ProbeOutcome.UNTESTED
-        outcome = await fetch_chain(
-            host,
-            port,
-            sni=sni,
-            timeout=timeout,
-            max_bytes=max_bytes,
-            resolver=resolver,
-            context=context,
-            budget=budget,
-        )
-        if isinstance(outcome, Presented):
-            if outcome.protocol == version.value:
-                return ProbeOutcome.ACCEPTED
-            return ProbeOutcome.REFUSED
-        if outcome.step is Step.HANDSHAKE and outcome.reason in _REFUSALS:
-            return ProbeOutcome.REFUSED
-        return ProbeOutcome.UNDETERMINED
-
-    outcomes = await asyncio.gather(*(probe(v) for v in versions))
-    return ProtocolSupport(tuple(zip(versions, outcomes, strict=True)))
+    """:meth:`FetchSettings.protocols` (one handshake per version, offering that version alone,
+    all at once, within ``timeout`` and sharing one ``max_bytes`` budget between them)."""
+    return await FetchSettings(timeout, max_bytes, resolver).protocols(host, port, sni, versions)
