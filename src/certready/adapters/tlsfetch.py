@@ -581,18 +581,3 @@ def _probe_context(version: TlsVersion) -> ssl.SSLContext | None:
 
 
 _REFUSALS = (FailureReason.HANDSHAKE, FailureReason.CLOSED, FailureReason.RESET)
-
-
-async def probe_protocols(
-    host: str,
-    port: int,
-    *,
-    sni: str | None,
-    timeout: float,
-    max_bytes: int = MAX_HANDSHAKE_BYTES,
-    resolver: Resolver | None = None,
-    versions: tuple[TlsVersion, ...] = tuple(TlsVersion),
-) -> ProtocolSupport:
-    """:meth:`FetchSettings.protocols` (one handshake per version, offering that version alone,
-    all at once, within ``timeout`` and sharing one ``max_bytes`` budget between them)."""
-    return await FetchSettings(timeout, max_bytes, resolver).protocols(host, port, sni, versions)

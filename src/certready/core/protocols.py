@@ -2,7 +2,7 @@
 
 A modern client negotiates TLS 1.3 even with a server that still accepts TLS 1.0 and 1.1 (DESIGN
 §2): only a handshake offering each version alone shows the old ones. The probing is
-:func:`certready.adapters.tlsfetch.probe_protocols`'s; this module holds its answer as values.
+:meth:`certready.adapters.tlsfetch.FetchSettings.protocols` does it; this module holds its answer as values.
 """
 
 from __future__ import annotations
