@@ -1,0 +1,126 @@
+"""``scan --format jsonl`` writes each target's line as soon as it and the targets before it are
+judged: the line of a fast server comes out while a slower server later in the list is still
+handshaking. Loopback servers on 127.0.0.1 only."""
+
+from __future__ import annotations
+
+import datetime as dt
+import io
+import json
+import socket
+import threading
+from collections.abc import Callable
+from typing import Any
+
+from certready.interfaces.cli import main
+from tests.pki import TestCA
+from tests.scan.servers import Handler, Servers, server_context, tls_handler
+
+
+class Watched(io.StringIO):
+    """Standard output that calls ``seen(text)`` on every write."""
+
+    def __init__(self, seen: Callable[[str], None]) -> None:
+        super().__init__()
+        self.seen = seen
+
+    def write(self, text: str) -> int:
+        self.seen(text)
+        return super().write(text)
+
+
+def held_until(release: threading.Event, handler: Handler, limit: float) -> Handler:
+    """``handler``, started only once ``release`` is set (or after ``limit`` seconds)."""
+
+    def handle(conn: socket.socket, stop: threading.Event) -> None:
+        release.wait(limit)
+        handler(conn, stop)
+
+    return handle
+
+
+def _scan(fmt: str, ports: list[int], release: threading.Event, fast: int) -> tuple[int, str]:
+    """Scan the ports in order; the first write naming port ``fast`` releases the slow one."""
+
+    def seen(text: str) -> None:
+        if f"127.0.0.1:{fast}" in text:
+            release.set()
+
+    out = Watched(seen)
+    targets = [f"127.0.0.1:{p}" for p in ports]
+    argv = ["scan", *targets, "--format", fmt, "--timeout", "3", "--no-protocol-probe"]
+    status = main(argv, stdout=out, stderr=io.StringIO())
+    return status, out.getvalue()
+
+
+def _lines(text: str) -> list[dict[str, Any]]:
+    lines = text.splitlines()
+    assert text.endswith("\n") and all(lines)
+    return [json.loads(line) for line in lines]  # each line is a JSON document of its own
+
+
+def test_jsonl_writes_a_fast_target_before_a_slow_later_one_finishes(ca: TestCA) -> None:
+    leaf = ca.issue("a.example.test", "127.0.0.1")
+    release = threading.Event()
+    with Servers() as servers:
+        context = server_context([leaf, ca.intermediate])
+        fast = servers.start(tls_handler(context))
+        # held until the fast target's line is on the output; past the scan's 3 s deadline else
+        slow = servers.start(held_until(release, tls_handler(context), 10))
+        after = servers.start(tls_handler(context))
+        status, out = _scan("jsonl", [fast, slow, after], release, fast)
+    assert status == 1, out  # findings (the test CA is trusted by no store), none unreachable
+    lines = _lines(out)
+    assert [line["type"] for line in lines] == ["target", "target", "target", "summary"]
+    assert all(line["schema_version"] == lines[-1]["schema_version"] for line in lines)
+    assert [line["target"] for line in lines[:3]] == [f"127.0.0.1:{p}" for p in (fast, slow, after)]
+    # the slow server was released by the fast target's line, so it was written before it ended
+    assert [line["status"] for line in lines[:3]] == ["ok", "ok", "ok"], out
+    assert lines[-1]["summary"]["targets"] == 3
+
+
+def test_json_writes_nothing_before_the_end_control(ca: TestCA) -> None:
+    """Control: ``--format json`` writes the document at the end, so nothing releases the slow
+    server before the scan's deadline: it is unreachable, and the fast target's line (the
+    release) never came first."""
+    leaf = ca.issue("a.example.test", "127.0.0.1")
+    release = threading.Event()
+    with Servers() as servers:
+        context = server_context([leaf, ca.intermediate])
+        fast = servers.start(tls_handler(context))
+        slow = servers.start(held_until(release, tls_handler(context), 10))
+        _, out = _scan("json", [fast, slow], release, fast)
+    report = json.loads(out)
+    assert [t["status"] for t in report["targets"]] == ["ok", "unreachable"]
+
+
+def test_jsonl_summary_and_targets_match_the_json_report(ca: TestCA) -> None:
+    leaf = ca.issue("a.example.test", "127.0.0.1")
+    ten_days_ago = dt.datetime.now(dt.UTC) - dt.timedelta(days=10)
+    expired = ca.issue("b.example.test", "127.0.0.1", not_before=ten_days_ago, days=5)
+    with Servers() as servers:
+        ports = [
+            servers.tls([leaf, ca.intermediate]),
+            servers.tls([expired]),  # an expired leaf without its intermediate: findings
+            servers.start(lambda conn, stop: None),  # closes at once: unreachable
+        ]
+        targets = [f"127.0.0.1:{p}" for p in ports]
+        runs = {}
+        for fmt in ("jsonl", "json"):
+            err = io.StringIO()
+            out = io.StringIO()
+            argv = ["scan", *targets, "--format", fmt, "--no-protocol-probe"]
+            status = main(argv, stdout=out, stderr=err)
+            runs[fmt] = (status, out.getvalue(), err.getvalue())
+    (s_lines, text, err_lines), (s_json, document, err_json) = runs["jsonl"], runs["json"]
+    assert s_lines == s_json == 1 and err_lines == err_json
+    lines, report = _lines(text), json.loads(document)
+    summary = lines[-1]
+    assert summary["type"] == "summary" and summary["summary"] == report["summary"]
+    assert summary["findings"] == report["findings"] == []
+    assert len(lines) - 1 == len(report["targets"]) == 3
+    for line, target in zip(lines, report["targets"], strict=False):
+        assert line["type"] == "target"
+        for key in ("target", "status", "state", "reason", "findings", "hosts"):
+            assert line[key] == target[key], key
+    assert any(line["findings"] for line in lines[:3])  # not vacuous: findings were compared
