@@ -7,36 +7,19 @@ from __future__ import annotations
 import datetime as dt
 import io
 import json
-import socket
 import threading
-from collections.abc import Callable
 from typing import Any
 
 from certready.interfaces.cli import main
 from tests.pki import TestCA
-from tests.scan.servers import Handler, Servers, server_context, tls_handler
-
-
-class Watched(io.StringIO):
-    """Standard output that calls ``seen(text)`` on every write."""
-
-    def __init__(self, seen: Callable[[str], None]) -> None:
-        super().__init__()
-        self.seen = seen
-
-    def write(self, text: str) -> int:
-        self.seen(text)
-        return super().write(text)
-
-
-def held_until(release: threading.Event, handler: Handler, limit: float) -> Handler:
-    """``handler``, started only once ``release`` is set (or after ``limit`` seconds)."""
-
-    def handle(conn: socket.socket, stop: threading.Event) -> None:
-        release.wait(limit)
-        handler(conn, stop)
-
-    return handle
+from tests.scan.servers import (
+    Servers,
+    Watched,
+    free_port,
+    held_until,
+    server_context,
+    tls_handler,
+)
 
 
 def _scan(fmt: str, ports: list[int], release: threading.Event, fast: int) -> tuple[int, str]:
@@ -102,7 +85,7 @@ def test_jsonl_summary_and_targets_match_the_json_report(ca: TestCA) -> None:
         ports = [
             servers.tls([leaf, ca.intermediate]),
             servers.tls([expired]),  # an expired leaf without its intermediate: findings
-            servers.start(lambda conn, stop: None),  # closes at once: unreachable
+            free_port(),  # nothing listens: unreachable
         ]
         targets = [f"127.0.0.1:{p}" for p in ports]
         runs = {}

@@ -10,10 +10,9 @@ from __future__ import annotations
 
 import datetime as dt
 from collections import Counter
-from collections.abc import Callable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field, replace
 from pathlib import Path
-from typing import Protocol
 
 from cryptography import x509
 from cryptography.hazmat.primitives import hashes, serialization
@@ -41,7 +40,7 @@ from certready.core.engine import evaluate
 from certready.core.errors import InputError, PolicyError
 from certready.core.facts import key_facts
 from certready.core.judged import Command, JudgedFor, ServerKind
-from certready.core.location import Location, TrustKind, TrustLocation
+from certready.core.location import TrustKind, TrustLocation
 from certready.core.model import (
     CertFacts,
     Finding,
@@ -55,17 +54,18 @@ from certready.core.policy import Policy
 from certready.core.rules.deployment import borrowed_certificates, certificate_of_another_server
 from certready.core.rules.names import host_not_covered
 from certready.core.rules.pfx import PfxContext
-from certready.core.targets import parse_target
-from certready.services.audit_links import file_target_name, link_to_targets, live_target_name
+from certready.services.audit_links import file_target_name, link_to_targets
+from certready.services.audit_live import (
+    LiveProbe,
+    LiveProgress,
+    LiveScan,
+    probed,
+    scanned,
+    served,
+)
 from certready.services.chain import ChainOptions
 from certready.services.lint import LintOptions, analyse, judging_failed
 from certready.services.lint_jobs import default_jobs, fork_map
-from certready.services.scan import NamedTarget, ScanOptions, scan_stream
-
-LiveProbe = Callable[[Sequence[ServerSpec]], Mapping[str, Sequence[TargetResult]]]
-"""``--live``: given the servers that have an ``endpoint:``, what each presented (by server key):
-one scan TargetResult per name it is reached by, the FQDN first, then each external name as SNI
-(leaf first in ``certificates``; UNREACHABLE when no handshake)."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -91,16 +91,6 @@ class AuditOptions:
     jobs: int | None = None
     """Certificate files judged in this many worker processes (``None``: every core from 256
     files on, one process below)."""
-
-
-class LiveProgress(Protocol):
-    """What the live scan tells a progress display: how many connections, each start and end."""
-
-    def expect(self, total: int) -> None: ...
-
-    def started(self, name: str) -> None: ...
-
-    def done(self, name: str) -> None: ...
 
 
 def password_source(ref: CertificateRef) -> PasswordSource | None:
@@ -176,13 +166,20 @@ def audit_with_policy(
     manifest: str | Path, options: AuditOptions | None = None
 ) -> tuple[Report, Policy]:
     """:func:`audit`, and the policy it used (the option's, else the manifest's ``policy:``)."""
+    run = audit_stream(manifest, options)
+    return run.report(tuple(run)), run.policy
+
+
+def audit_stream(manifest: str | Path, options: AuditOptions | None = None) -> AuditStream:
+    """The audit of a manifest file as a stream of targets (:class:`AuditStream`); the manifest
+    and the policy are read first (ManifestError, PolicyError)."""
     options = options or AuditOptions()
     deployment = load_manifest(manifest)
     if options.on_note is not None:
         for note in deployment.notes:
             options.on_note(deployment.source, note)
     policy = options.policy or manifest_policy(deployment)
-    return audit_deployment(deployment, policy, options), policy
+    return AuditStream(deployment, policy, options)
 
 
 def manifest_policy(deployment: Deployment) -> Policy:
@@ -225,67 +222,124 @@ _SHA256 = hashes.SHA256()
 
 
 def audit_deployment(deployment: Deployment, policy: Policy, options: AuditOptions) -> Report:
-    files = CertificateFiles(deployment)
-    targets: list[TargetResult] = []
-    anchors: list[x509.Certificate] = []
-    intermediates: list[x509.Certificate] = []
-    for ref in (*deployment.trust_roots, *deployment.trust_intermediates):
-        loaded = files.load(ref)
-        if isinstance(loaded, InputError):
-            targets.append(_error_target("trust", ref, loaded, Role.SSL))
-            continue
-        bucket = anchors if ref in deployment.trust_roots else intermediates
-        bucket.extend(c.certificate for c in loaded.certificates)
-    chain = chain_options(anchors, intermediates, deployment.source) if options.chain else None
-    observations: dict[str, ServerObservation] = {}
-    chain_tops: list[x509.Certificate] = []
-    publics: list[bool] = []
-    linted = _lint_files(deployment, files, policy, options, chain)
-    for server in deployment.servers:
-        seen = ServerObservation()
-        if server.certificate is not None:
-            result, top = next(linted)
-            targets.append(result)
-            if top is not None:
-                chain_tops.append(top)
-            if result.issuer_is_public is not None:
-                publics.append(result.issuer_is_public)
-            seen = ServerObservation(
-                leaf=_leaf(result),
-                private_key=result.private_key,
-                location=result.location,
-                input_error=result.status.failed,
-                key_spkis=_key_spkis(files, server.certificate)
-                if result.private_key is KeyPairing.MISMATCH
-                else (),
+    run = AuditStream(deployment, policy, options)
+    return run.report(tuple(run))
+
+
+class AuditStream:
+    """One audit, judged as it is iterated, in report order: the trust and certificate-file
+    targets once every file is judged (a server's file findings can depend on another server's
+    file: deployment.certificate-of-another-server), then each server's live targets as soon as
+    its endpoint and the servers before it are judged; :attr:`findings`, the deployment findings,
+    once the last target is out."""
+
+    def __init__(self, deployment: Deployment, policy: Policy, options: AuditOptions) -> None:
+        self.deployment = deployment
+        self.policy = policy
+        self.options = options
+        self.findings: tuple[Finding, ...] = ()
+        self._targets: list[TargetResult] = []  # what the deployment findings are linked to
+
+    @property
+    def header(self) -> Report:
+        """The report without its targets and findings (what a stream writes first)."""
+        return Report(
+            command="audit",
+            profile=self.policy.name,
+            generated_at=self.options.now,
+            targets=(),
+            title=self.deployment.name,
+        )
+
+    def report(self, targets: tuple[TargetResult, ...]) -> Report:
+        """The whole report, once the stream is through."""
+        return replace(self.header, targets=targets, findings=self.findings)
+
+    def __iter__(self) -> Iterator[TargetResult]:
+        for target in self._judged():
+            self._targets.append(target)
+            yield target
+
+    def _judged(self) -> Iterator[TargetResult]:
+        deployment, policy, options = self.deployment, self.policy, self.options
+        files = CertificateFiles(deployment)
+        targets: list[TargetResult] = []
+        anchors: list[x509.Certificate] = []
+        intermediates: list[x509.Certificate] = []
+        for ref in (*deployment.trust_roots, *deployment.trust_intermediates):
+            loaded = files.load(ref)
+            if isinstance(loaded, InputError):
+                targets.append(_error_target("trust", ref, loaded, Role.SSL))
+                continue
+            bucket = anchors if ref in deployment.trust_roots else intermediates
+            bucket.extend(c.certificate for c in loaded.certificates)
+        chain = chain_options(anchors, intermediates, deployment.source) if options.chain else None
+        observations: dict[str, ServerObservation] = {}
+        chain_tops: list[x509.Certificate] = []
+        publics: list[bool] = []
+        linted = _lint_files(deployment, files, policy, options, chain)
+        for server in deployment.servers:
+            seen = ServerObservation()
+            if server.certificate is not None:
+                result, top = next(linted)
+                targets.append(result)
+                if top is not None:
+                    chain_tops.append(top)
+                if result.issuer_is_public is not None:
+                    publics.append(result.issuer_is_public)
+                seen = ServerObservation(
+                    leaf=_leaf(result),
+                    private_key=result.private_key,
+                    location=result.location,
+                    input_error=result.status.failed,
+                    key_spkis=_key_spkis(files, server.certificate)
+                    if result.private_key is KeyPairing.MISMATCH
+                    else (),
+                )
+            if server.sts_certificate is not None:
+                result, _ = next(linted)
+                targets.append(result)
+                seen = replace(
+                    seen,
+                    sts_leaf=_leaf(result),
+                    sts_private_key=result.private_key,
+                    sts_worst=result.worst,
+                    sts_location=result.location,
+                )
+            observations[server.key] = seen
+        private = (not all(publics)) if publics else private_chain(anchors, chain_tops)
+        # the files alone decide which servers borrow another's certificate (the live part
+        # never changes a file leaf), so the file targets are final before the live scan
+        files_only = Topology(deployment, observations, private)
+        borrowing = evaluate(
+            DeploymentContext(files_only), policy, (certificate_of_another_server,)
+        )
+        yield from _root_cause_only(targets, files_only, borrowing)
+        live = options.live
+        if live is not None or options.scan:
+            pairs = (
+                probed(deployment.servers, live)
+                if live is not None
+                else scanned(
+                    deployment.servers,
+                    LiveScan(
+                        policy,
+                        chain,
+                        options.now,
+                        options.timeout,
+                        options.protocol_probe,
+                        options.progress,
+                    ),
+                )
             )
-        if server.sts_certificate is not None:
-            result, _ = next(linted)
-            targets.append(result)
-            seen = replace(
-                seen,
-                sts_leaf=_leaf(result),
-                sts_private_key=result.private_key,
-                sts_worst=result.worst,
-                sts_location=result.location,
-            )
-        observations[server.key] = seen
-    probe = options.live or (scan_probe(policy, chain, options) if options.scan else None)
-    if probe is not None:
-        observations, live_targets = _with_served(deployment, observations, probe)
-        targets.extend(live_targets)
-    private = (not all(publics)) if publics else private_chain(anchors, chain_tops)
-    topology = Topology(deployment, observations, private)
-    findings = evaluate(DeploymentContext(topology), policy)
-    targets = _root_cause_only(targets, topology, findings)
-    return Report(
-        command="audit",
-        profile=policy.name,
-        generated_at=options.now,
-        targets=tuple(targets),
-        findings=link_to_targets(findings, deployment, targets),
-        title=deployment.name,
-    )
+            for server, results in pairs:
+                observations[server.key], live_targets = served(
+                    server, results, observations.get(server.key, ServerObservation())
+                )
+                yield from live_targets
+        topology = Topology(deployment, observations, private)
+        findings = evaluate(DeploymentContext(topology), policy)
+        self.findings = link_to_targets(findings, deployment, self._targets)
 
 
 def _key_spkis(files: CertificateFiles, ref: CertificateRef) -> tuple[str, ...]:
@@ -446,104 +500,11 @@ def private_chain(
     return None
 
 
-def scan_probe(policy: Policy, chain: ChainOptions | None, options: AuditOptions) -> LiveProbe:
-    """The live probe of ``--live``: every endpoint scanned concurrently (the scan service), with
-    the server's FQDN as SNI and host name, the same policy and the same chain trust."""
-
-    def probe(servers: Sequence[ServerSpec]) -> Mapping[str, Sequence[TargetResult]]:
-        out: dict[str, list[TargetResult]] = {}
-        for key, result in live_results(servers, policy, chain, options):
-            out.setdefault(key, []).append(result)
-        return out
-
-    return probe
-
-
-def live_results(
-    servers: Sequence[ServerSpec],
-    policy: Policy,
-    chain: ChainOptions | None,
-    options: AuditOptions,
-) -> Iterator[tuple[str, TargetResult]]:
-    """(server key, scan result) for each name of each server with an endpoint, in manifest
-    order, each as soon as it and those before it are judged. One scan run: every name of a
-    server shares its endpoint's no-SNI handshake and protocol probe set, and servers sharing an
-    endpoint and a name share that handshake."""
-    shared = ScanOptions(
-        policy=policy,
-        chain=chain,
-        now=options.now,
-        timeout=options.timeout,
-        protocol_probe=options.protocol_probe,
-        command=Command.AUDIT,
-        concurrency=SCAN_CONCURRENCY,
-    )
-    jobs = [
-        (s.key, NamedTarget(parse_target(s.endpoint), name, _label(s, name)))
-        for s in servers
-        if s.endpoint
-        for name in s.names
-    ]
-    shown = options.progress
-    if shown is not None:
-        shown.expect(len(jobs))
-    results = scan_stream(
-        [job for _, job in jobs],
-        shared,
-        started=shown.started if shown is not None else None,
-        progress=(lambda r: shown.done(r.target)) if shown is not None else None,
-    )
-    for (key, _), result in zip(jobs, results, strict=True):
-        yield key, result
-
-
-def _label(server: ServerSpec, name: str) -> str:
-    """What the progress display says while ``server``'s endpoint is waited on for ``name``."""
-    first = name == server.names[0]
-    return f"{server.key} {server.endpoint}" + ("" if first else f" SNI {name}")
-
-
-SCAN_CONCURRENCY = 50
-
-
-def _served_leaf(result: TargetResult) -> tuple[CertFacts, Location] | None:
-    if result.status is not TargetStatus.OK or not result.certificates:
-        return None
-    return result.certificates[0].certificate, result.certificates[0].origin
-
-
-def _with_served(
-    deployment: Deployment, observations: dict[str, ServerObservation], live: LiveProbe
-) -> tuple[dict[str, ServerObservation], list[TargetResult]]:
-    """Each endpoint's scan as a target of its own, and its leaf for the served-vs-file rule."""
-    with_endpoint = [s for s in deployment.servers if s.endpoint]
-    served = live(with_endpoint) if with_endpoint else {}
-    out = dict(observations)
-    targets: list[TargetResult] = []
-    for server in with_endpoint:
-        results = list(served.get(server.key, ()))
-        if not results:
-            continue
-        main, others = results[0], results[1:]
-        targets.append(replace(main, target=live_target_name(server)))
-        main_leaf = _served_leaf(main)
-        by_name: list[tuple[str, CertFacts, Location]] = []
-        for name, result in zip(server.names[1:], others, strict=False):
-            leaf = _served_leaf(result)
-            if leaf is None or (
-                main_leaf and leaf[0].fingerprint_sha256 == main_leaf[0].fingerprint_sha256
-            ):
-                continue  # the same leaf as for the FQDN: nothing new to show
-            targets.append(replace(result, target=live_target_name(server, name)))
-            by_name.append((name, *leaf))
-        base = out.get(server.key, ServerObservation())
-        out[server.key] = replace(
-            base,
-            served=main_leaf[0] if main_leaf else None,
-            served_location=main_leaf[1] if main_leaf else None,
-            served_by_name=tuple(by_name),
-        )
-    return out, targets
-
-
-__all__ = ["AuditOptions", "audit", "audit_deployment", "password_source"]
+__all__ = [
+    "AuditOptions",
+    "AuditStream",
+    "audit",
+    "audit_deployment",
+    "audit_stream",
+    "password_source",
+]
