@@ -9,10 +9,8 @@ A server's live targets come out as soon as its names and the servers before it 
 
 from __future__ import annotations
 
-import datetime as dt
-from collections.abc import Callable, Iterator, Mapping, Sequence
-from dataclasses import dataclass, replace
-from typing import Protocol
+from collections.abc import Iterator, Sequence
+from dataclasses import replace
 
 from certready.core.deployment import ServerObservation, ServerSpec
 from certready.core.judged import Command
@@ -21,50 +19,27 @@ from certready.core.model import CertFacts, TargetResult, TargetStatus
 from certready.core.policy import Policy
 from certready.core.targets import parse_target
 from certready.services.audit_links import live_target_name
+from certready.services.audit_options import AuditOptions, LiveProbe
 from certready.services.chain import ChainOptions
 from certready.services.scan import NamedTarget, ScanOptions, scan_stream
-
-LiveProbe = Callable[[Sequence[ServerSpec]], Mapping[str, Sequence[TargetResult]]]
-"""``--live``: given the servers that have an ``endpoint:``, what each presented (by server key):
-one scan TargetResult per name it is reached by, the FQDN first, then each external name as SNI
-(leaf first in ``certificates``; UNREACHABLE when no handshake)."""
 
 SCAN_CONCURRENCY = 50
 
 
-class LiveProgress(Protocol):
-    """What the live scan tells a progress display: how many connections, each start and end."""
-
-    def expect(self, total: int) -> None: ...
-
-    def started(self, name: str) -> None: ...
-
-    def done(self, name: str) -> None: ...
-
-
-@dataclass(frozen=True, slots=True)
-class LiveScan:
-    """How ``audit --live`` scans: the audit's policy, trust, time and deadline."""
-
-    policy: Policy
-    chain: ChainOptions | None
-    now: dt.datetime
-    timeout: float
-    protocol_probe: bool = True
-    progress: LiveProgress | None = None
-
-
 def scanned(
-    servers: Sequence[ServerSpec], scan: LiveScan
+    servers: Sequence[ServerSpec],
+    policy: Policy,
+    chain: ChainOptions | None,
+    options: AuditOptions,
 ) -> Iterator[tuple[ServerSpec, list[TargetResult]]]:
     """Each server with an endpoint and its scan results (one per name, the FQDN first), in
     manifest order, each server as soon as its names and those before it are judged."""
-    options = ScanOptions(
-        policy=scan.policy,
-        chain=scan.chain,
-        now=scan.now,
-        timeout=scan.timeout,
-        protocol_probe=scan.protocol_probe,
+    shared = ScanOptions(
+        policy=policy,
+        chain=chain,
+        now=options.now,
+        timeout=options.timeout,
+        protocol_probe=options.protocol_probe,
         command=Command.AUDIT,
         concurrency=SCAN_CONCURRENCY,
     )
@@ -75,12 +50,12 @@ def scanned(
         if (endpoint := s.endpoint)
         for name in s.names
     ]
-    shown = scan.progress
+    shown = options.progress
     if shown is not None:
         shown.expect(len(jobs))
     results = scan_stream(
         jobs,
-        options,
+        shared,
         started=shown.started if shown is not None else None,
         progress=(lambda r: shown.done(r.target)) if shown is not None else None,
     )
@@ -139,4 +114,4 @@ def served(
     return observation, targets
 
 
-__all__ = ["LiveProbe", "LiveProgress", "LiveScan", "probed", "scanned", "served"]
+__all__ = ["probed", "scanned", "served"]
