@@ -11,7 +11,8 @@ How a connection is made is :mod:`certready.adapters.tlsfetch`'s alone (:class:`
 from __future__ import annotations
 
 import asyncio
-from typing import TypeVar
+from collections.abc import Callable, Coroutine
+from typing import Any, Generic, TypeVar
 
 from certready.adapters.tlsfetch import FetchFailure, FetchSettings, Presented
 from certready.core.protocols import ProtocolSupport
@@ -19,6 +20,7 @@ from certready.core.protocols import ProtocolSupport
 Outcome = Presented | FetchFailure
 HandshakeKey = tuple[str, int, str | None]
 """(host, port, SNI name or ``None`` for no server_name extension)."""
+_K = TypeVar("_K")
 _T = TypeVar("_T")
 
 
@@ -27,8 +29,8 @@ class Handshakes:
     ``count`` is how many handshakes were really opened (the probes' are not counted)."""
 
     def __init__(self) -> None:
-        self._handshakes: dict[HandshakeKey, asyncio.Future[Outcome]] = {}
-        self._probes: dict[tuple[str, int], asyncio.Future[ProtocolSupport]] = {}
+        self._handshakes: _Shared[HandshakeKey, Outcome] = _Shared()
+        self._probes: _Shared[tuple[str, int], ProtocolSupport] = _Shared()
         self.count = 0
 
     async def fetch(
@@ -36,12 +38,10 @@ class Handshakes:
     ) -> Outcome:
         """What ``host:port`` presents with ``sni`` (``None``: no server_name extension): the
         outcome of the same handshake when one was already opened this run."""
-        key = (host.lower(), port, sni)
-        task = _joinable(self._handshakes.get(key))
-        if task is None:
-            self.count += 1
-            task = self._handshakes[key] = asyncio.ensure_future(settings.fetch(host, port, sni))
-        # shield: one waiter's cancellation (its own deadline) never cancels the others' handshake
+        task, opened = self._handshakes.task(
+            (host.lower(), port, sni), settings.fetch, host, port, sni
+        )
+        self.count += opened
         return await asyncio.shield(task)
 
     async def protocols(
@@ -49,21 +49,48 @@ class Handshakes:
     ) -> ProtocolSupport:
         """Which protocol versions ``host:port`` accepts: one probe set per endpoint per run,
         however many names or targets reach it (the first asker's SNI is sent)."""
-        key = (host.lower(), port)
-        task = _joinable(self._probes.get(key))
-        if task is None:
-            task = self._probes[key] = asyncio.ensure_future(settings.protocols(host, port, sni))
+        task, _ = self._probes.task((host.lower(), port), settings.protocols, host, port, sni)
         return await asyncio.shield(task)
 
 
-def _joinable(task: asyncio.Future[_T] | None) -> asyncio.Future[_T] | None:
-    """``task`` when a caller on the running loop can await it (a cancelled one, or one left
+KEEP = 4096
+"""Finished handshakes (and probe sets) a run keeps for later targets that need the same; beyond
+that the oldest are forgotten, so a streamed scan of 100,000 endpoints does not hold 100,000
+chains (a duplicate more than a few thousand targets later handshakes again)."""
+
+
+class _Shared(Generic[_K, _T]):
+    """Tasks by key: the first asker starts one, later askers await the same (shielded: one
+    waiter's cancellation never cancels the others')."""
+
+    def __init__(self) -> None:
+        self._tasks: dict[_K, asyncio.Future[_T]] = {}
+
+    def task(
+        self, key: _K, start: Callable[..., Coroutine[Any, Any, _T]], *args: Any
+    ) -> tuple[asyncio.Future[_T], bool]:
+        """The task for ``key``, and whether this call started it (``start(*args)``)."""
+        task = self._tasks.get(key)
+        if task is not None and _joinable(task):
+            return task, False
+        if len(self._tasks) >= KEEP:
+            self._forget()
+        task = self._tasks[key] = asyncio.ensure_future(start(*args))
+        return task, True
+
+    def _forget(self) -> None:
+        """Drop the older half of the finished tasks (in the order they were started)."""
+        done = [key for key, task in self._tasks.items() if task.done()]
+        for key in done[: max(1, len(done) // 2)]:
+            del self._tasks[key]
+
+
+def _joinable(task: asyncio.Future[Any]) -> bool:
+    """Whether a caller on the running loop can await ``task`` (a cancelled one, or one left
     unfinished by an earlier event loop, is started again)."""
-    if task is None or task.cancelled():
-        return None
-    if not task.done() and task.get_loop() is not asyncio.get_running_loop():
-        return None
-    return task
+    if task.cancelled():
+        return False
+    return task.done() or task.get_loop() is asyncio.get_running_loop()
 
 
-__all__ = ["Handshakes", "Outcome"]
+__all__ = ["KEEP", "Handshakes", "Outcome"]
