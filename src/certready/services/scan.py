@@ -51,6 +51,33 @@ Started = Callable[[str], None]
 same name as the finished :attr:`TargetResult.target`."""
 
 
+def _parsed(der: bytes) -> x509.Certificate:
+    """A certificate a server sent; ValueError when it or its names cannot be parsed."""
+    certificate = x509.load_der_x509_certificate(der)
+    certificate_names(certificate)  # parsed on access: a damaged name fails here
+    return certificate
+
+
+class SentCertificates:
+    """The certificates after the leaf that a run's servers sent, by DER, parsed once: up to
+    :attr:`MAX`, then the table starts over (as :class:`~certready.core.facts.FactsCache`)."""
+
+    MAX = 1024
+
+    def __init__(self) -> None:
+        self._parsed: dict[bytes, x509.Certificate] = {}
+
+    def parsed(self, der: bytes) -> x509.Certificate:
+        """:func:`_parsed`, remembered (one that cannot be parsed is not)."""
+        certificate = self._parsed.get(der)
+        if certificate is None:
+            certificate = _parsed(der)
+            if len(self._parsed) >= self.MAX:
+                self._parsed.clear()
+            self._parsed[der] = certificate
+        return certificate
+
+
 @dataclass(frozen=True, slots=True)
 class ScanOptions:
     policy: Policy
@@ -85,6 +112,9 @@ class ScanOptions:
     not counted in :attr:`Handshakes.count`); ``--no-protocol-probe`` turns it off."""
     command: Command = Command.SCAN
     """The command the findings are for (``audit --live`` scans for the audit's fix texts)."""
+    sent: SentCertificates = field(default_factory=SentCertificates, compare=False)
+    """The CA certificates the run's servers sent, parsed once (every server of a CA sends the
+    same intermediates)."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -362,8 +392,7 @@ def analyse_presented(
     for index, der in enumerate(presented.chain):
         origin = target.location.presented(index)
         try:
-            certificate = x509.load_der_x509_certificate(der)
-            certificate_names(certificate)  # parsed on access: a damaged name fails here
+            certificate = options.sent.parsed(der) if index else _parsed(der)
             loaded.append(LoadedCertificate(certificate, origin))
         except ValueError as exc:
             return TargetResult(
