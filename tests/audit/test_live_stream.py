@@ -37,14 +37,13 @@ def _audit(manifest: Path, fmt: str, seen: Any = None) -> tuple[int, str, str]:
     return status, out.getvalue(), err.getvalue()
 
 
-def test_file_targets_are_written_before_the_live_scan_ends(tmp_path: Path, ca: TestCA) -> None:
+def _held_endpoint_audit(tmp_path: Path, ca: TestCA, fmt: str) -> tuple[str, str]:
+    """The lab's audit with the app server's endpoint held until the output names the app
+    server's file target (else past the audit's 3 s deadline: unreachable)."""
     lab = make_lab(tmp_path, ca)
     release = threading.Event()
-    served = ca.issue(APP)
     with Servers() as servers:
-        # the endpoint answers only once a line of the file part is on the output (else after
-        # the audit's 3 s deadline: unreachable)
-        context = server_context([served, ca.intermediate])
+        context = server_context([ca.issue(APP), ca.intermediate])
         port = servers.start(held_until(release, tls_handler(context), 10))
         _with_endpoint(lab.manifest, APP, f"127.0.0.1:{port}")
 
@@ -52,7 +51,12 @@ def test_file_targets_are_written_before_the_live_scan_ends(tmp_path: Path, ca: 
             if '"target":"production/app"' in text:
                 release.set()
 
-        _, out, err = _audit(lab.manifest, "jsonl", seen)
+        _, out, err = _audit(lab.manifest, fmt, seen)
+    return out, err
+
+
+def test_file_targets_are_written_before_the_live_scan_ends(tmp_path: Path, ca: TestCA) -> None:
+    out, err = _held_endpoint_audit(tmp_path, ca, "jsonl")
     lines = _lines(out)
     live = [line for line in lines if "(live " in line.get("target", "")]
     assert [line["status"] for line in live] == ["ok"], err  # released by the file target's line
@@ -64,18 +68,7 @@ def test_file_targets_are_written_before_the_live_scan_ends(tmp_path: Path, ca: 
 def test_json_control_writes_nothing_before_the_end(tmp_path: Path, ca: TestCA) -> None:
     """Control: with ``--format json`` nothing is written before the audit ends, so the held
     endpoint is never released in time."""
-    lab = make_lab(tmp_path, ca)
-    release = threading.Event()
-    with Servers() as servers:
-        context = server_context([ca.issue(APP), ca.intermediate])
-        port = servers.start(held_until(release, tls_handler(context), 10))
-        _with_endpoint(lab.manifest, APP, f"127.0.0.1:{port}")
-
-        def seen(text: str) -> None:
-            if "production/app" in text:
-                release.set()
-
-        _, out, _ = _audit(lab.manifest, "json", seen)
+    out, _ = _held_endpoint_audit(tmp_path, ca, "json")
     report = json.loads(out)
     live = [t for t in report["targets"] if "(live " in t["target"]]
     assert [t["status"] for t in live] == ["unreachable"]

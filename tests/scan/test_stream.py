@@ -42,21 +42,27 @@ def _lines(text: str) -> list[dict[str, Any]]:
     return [json.loads(line) for line in lines]  # each line is a JSON document of its own
 
 
-def test_jsonl_writes_a_fast_target_before_a_slow_later_one_finishes(ca: TestCA) -> None:
+def _fast_slow_fast(ca: TestCA, fmt: str) -> tuple[int, str, list[int]]:
+    """A scan of three servers, the second held until the first one's target is written (else
+    past the scan's 3 s deadline: unreachable)."""
     leaf = ca.issue("a.example.test", "127.0.0.1")
     release = threading.Event()
     with Servers() as servers:
         context = server_context([leaf, ca.intermediate])
         fast = servers.start(tls_handler(context))
-        # held until the fast target's line is on the output; past the scan's 3 s deadline else
         slow = servers.start(held_until(release, tls_handler(context), 10))
         after = servers.start(tls_handler(context))
-        status, out = _scan("jsonl", [fast, slow, after], release, fast)
+        status, out = _scan(fmt, [fast, slow, after], release, fast)
+    return status, out, [fast, slow, after]
+
+
+def test_jsonl_writes_a_fast_target_before_a_slow_later_one_finishes(ca: TestCA) -> None:
+    status, out, ports = _fast_slow_fast(ca, "jsonl")
     assert status == 1, out  # findings (the test CA is trusted by no store), none unreachable
     lines = _lines(out)
     assert [line["type"] for line in lines] == ["target", "target", "target", "summary"]
     assert all(line["schema_version"] == lines[-1]["schema_version"] for line in lines)
-    assert [line["target"] for line in lines[:3]] == [f"127.0.0.1:{p}" for p in (fast, slow, after)]
+    assert [line["target"] for line in lines[:3]] == [f"127.0.0.1:{p}" for p in ports]
     # the slow server was released by the fast target's line, so it was written before it ended
     assert [line["status"] for line in lines[:3]] == ["ok", "ok", "ok"], out
     assert lines[-1]["summary"]["targets"] == 3
@@ -66,15 +72,9 @@ def test_json_writes_nothing_before_the_end_control(ca: TestCA) -> None:
     """Control: ``--format json`` writes the document at the end, so nothing releases the slow
     server before the scan's deadline: it is unreachable, and the fast target's line (the
     release) never came first."""
-    leaf = ca.issue("a.example.test", "127.0.0.1")
-    release = threading.Event()
-    with Servers() as servers:
-        context = server_context([leaf, ca.intermediate])
-        fast = servers.start(tls_handler(context))
-        slow = servers.start(held_until(release, tls_handler(context), 10))
-        _, out = _scan("json", [fast, slow], release, fast)
+    _, out, _ = _fast_slow_fast(ca, "json")
     report = json.loads(out)
-    assert [t["status"] for t in report["targets"]] == ["ok", "unreachable"]
+    assert [t["status"] for t in report["targets"]] == ["ok", "unreachable", "ok"]
 
 
 def test_jsonl_summary_and_targets_match_the_json_report(ca: TestCA) -> None:
