@@ -30,7 +30,6 @@ from certready.interfaces.cli.options import (
     timeout_option,
 )
 from certready.interfaces.cli.output import (
-    STREAMED,
     StreamTally,
     emit_and_judge,
     emit_stream,
@@ -46,6 +45,9 @@ from certready.interfaces.cli.recording import (
 )
 from certready.services.chain import make_chain_options
 from certready.services.scan import ScanOptions, TargetInput, expected_issuers, scan_stream
+
+SCAN_STREAMED = ("jsonl", "json")
+"""The formats a scan writes as its targets come (the others are rendered from the whole report)."""
 
 EPILOG = """\
 \b
@@ -170,7 +172,7 @@ def register(app: typer.Typer) -> None:
             results = scan_stream(
                 items, options, progress=each, started=waiting.started if waiting else None
             )
-            if fmt in STREAMED:  # each target written as soon as it and those before it are judged
+            if fmt in SCAN_STREAMED:  # each target written once it and those before are judged
                 tally = StreamTally()
                 kept: list[TargetResult] | None = [] if recorder is not None else None
                 emit_stream(header, results, fmt, output, streams, tally, keep=kept)
