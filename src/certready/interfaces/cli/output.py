@@ -8,7 +8,7 @@ FIFO (``-o /dev/null``, a named pipe) is written into, never replaced.
 
 from __future__ import annotations
 
-from collections.abc import Collection, Iterable, Iterator
+from collections.abc import Callable, Collection, Iterable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -17,7 +17,7 @@ from certready.adapters.reporting import renderer
 from certready.adapters.reporting.text_report import print_report
 from certready.adapters.writes import write_output
 from certready.core.errors import CertReadyError, UsageError
-from certready.core.model import Report, Severity, TargetResult, TargetStatus
+from certready.core.model import Finding, Report, Severity, TargetResult, TargetStatus
 from certready.core.policy import Policy
 from certready.interfaces.cli.common import ExitStatus, Streams
 from certready.interfaces.cli.options import FORMAT_HELP
@@ -107,13 +107,16 @@ def emit_stream(
     tally: StreamTally,
     *,
     keep: list[TargetResult] | None = None,
+    findings: Callable[[], tuple[Finding, ...]] | None = None,
     policy: Policy | None = None,
 ) -> None:
     """A format of :data:`STREAMED` from targets as they come, without keeping them (``keep``: a
     list to collect them in, e.g. for ``--record``): ``jsonl`` writes each target's line at once
     and the summary line last; ``json``, ``text`` and ``html`` spool targets to temporary files
-    and write the report at the end, byte for byte what :func:`emit_report` writes. ``policy``
-    words the text and HTML reports (as in :func:`emit_report`)."""
+    and write the report at the end, byte for byte what :func:`emit_report` writes.
+    ``findings``: the run's own findings when they are known only once its targets are through
+    (audit's deployment findings; ``jsonl`` only), instead of ``header.findings``: they go to the
+    summary line. ``policy`` words the text and HTML reports (as in :func:`emit_report`)."""
     from certready.adapters.reporting.json_stream import JsonStreamWriter
     from certready.adapters.reporting.jsonl_report import JsonlWriter
     from certready.adapters.reporting.text_report import TextStreamWriter
@@ -123,6 +126,10 @@ def emit_stream(
     # on a terminal the text report says which inputs failed
     on_terminal = fmt == "text" and output is None and streams.out.is_terminal
 
+    if findings is not None and fmt != "jsonl":
+        raise ValueError("findings known after the targets stream only to jsonl")
+    whole: list[tuple[Finding, ...]] = []
+
     def counted() -> Iterator[TargetResult]:
         for target in results:
             tally.add(target)
@@ -131,7 +138,8 @@ def emit_stream(
             if target.status.failed and not on_terminal:
                 streams.error(f"{target.target}: {target.reason}")
             yield target
-        for finding in header.findings:
+        whole.append(header.findings if findings is None else findings())
+        for finding in whole[0]:
             if tally.worst is None or finding.severity > tally.worst:
                 tally.worst = finding.severity
 
@@ -141,6 +149,7 @@ def emit_stream(
         )
         for target in counted():
             yield writer.target(target).encode("utf-8")
+        writer.findings = whole[0]
         yield writer.summary().encode("utf-8")
 
     def spooled(writer: JsonStreamWriter | TextStreamWriter | HtmlStreamWriter) -> Iterator[bytes]:
