@@ -235,13 +235,21 @@ def _subject_alt_name(ext: x509.Extension[x509.SubjectAlternativeName]) -> Subje
 
 
 def _key_usage(value: x509.KeyUsage) -> frozenset[str]:
-    bits = set()
-    for name in KEY_USAGE_BITS:
-        try:
-            if getattr(value, name):
-                bits.add(name)
-        except ValueError:  # encipher_only/decipher_only are undefined without key_agreement
-            continue
+    found = (
+        value.digital_signature,
+        value.content_commitment,
+        value.key_encipherment,
+        value.data_encipherment,
+        value.key_agreement,
+        value.key_cert_sign,
+        value.crl_sign,
+    )
+    bits = {name for name, on in zip(KEY_USAGE_BITS, found) if on}
+    if value.key_agreement:  # encipher_only/decipher_only are undefined without key_agreement
+        if value.encipher_only:
+            bits.add("encipher_only")
+        if value.decipher_only:
+            bits.add("decipher_only")
     return frozenset(bits)
 
 
