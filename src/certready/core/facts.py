@@ -244,7 +244,7 @@ def _key_usage(value: x509.KeyUsage) -> frozenset[str]:
         value.key_cert_sign,
         value.crl_sign,
     )
-    bits = {name for name, on in zip(KEY_USAGE_BITS, found) if on}
+    bits = {name for name, on in zip(KEY_USAGE_BITS[:7], found, strict=True) if on}
     if value.key_agreement:  # encipher_only/decipher_only are undefined without key_agreement
         if value.encipher_only:
             bits.add("encipher_only")
@@ -291,19 +291,68 @@ def _name_text(name: x509.Name) -> str:
         return repr(name)
 
 
+class _Names:
+    """The subject and issuer ``Name`` of one certificate object, and their DER when asked."""
+
+    __slots__ = ("cert", "issuer", "issuer_der", "subject", "subject_der")
+
+    def __init__(self, cert: x509.Certificate) -> None:
+        self.cert = cert
+        self.subject = cert.subject
+        self.issuer = cert.issuer
+        self.subject_der: bytes | None = None
+        self.issuer_der: bytes | None = None
+
+
+_RECENT_NAMES: dict[int, _Names] = {}
+"""The names of the last few certificate objects read, by identity: loading checks a leaf's names,
+its facts read them, and chain analysis wants their DER, one after the other (cryptography builds
+a new ``Name`` on every access, ~5 µs, and encodes one anew for ``public_bytes``, ~2 µs)."""
+_RECENT_NAMES_MAX = 32
+
+
+def _recent_names(cert: x509.Certificate) -> _Names:
+    names = _RECENT_NAMES.get(id(cert))
+    if names is None or names.cert is not cert:
+        names = _Names(cert)  # a damaged name raises here, as reading it does
+        if len(_RECENT_NAMES) >= _RECENT_NAMES_MAX:
+            _RECENT_NAMES.clear()
+        _RECENT_NAMES[id(cert)] = names
+    return names
+
+
 def certificate_names(cert: x509.Certificate) -> tuple[x509.Name, x509.Name]:
-    """Subject and issuer of ``cert`` (cryptography builds a new ``Name`` on every access, ~6 µs:
-    read them once per use)."""
-    return cert.subject, cert.issuer
+    """Subject and issuer of ``cert`` (cryptography builds a new ``Name`` on every access, ~5 µs:
+    the last few certificates' are remembered, by identity)."""
+    names = _recent_names(cert)
+    return names.subject, names.issuer
 
 
-def _issuer_text(name: x509.Name, known: dict[bytes, str] | None) -> str:
-    """RFC 4514 text of an issuer name, looked up in ``known`` (by DER) when given: every leaf of
-    a CA has the same issuer."""
+def certificate_name_ders(cert: x509.Certificate) -> tuple[bytes, bytes]:
+    """DER subject and issuer of ``cert`` (``Name.public_bytes``; remembered like
+    :func:`certificate_names`)."""
+    names = _recent_names(cert)
+    if names.subject_der is None:
+        names.subject_der = names.subject.public_bytes()
+    if names.issuer_der is None:
+        names.issuer_der = names.issuer.public_bytes()
+    return names.subject_der, names.issuer_der
+
+
+def _issuer_der(cert: x509.Certificate) -> bytes:
+    names = _recent_names(cert)
+    if names.issuer_der is None:
+        names.issuer_der = names.issuer.public_bytes()
+    return names.issuer_der
+
+
+def _issuer_text(cert: x509.Certificate, name: x509.Name, known: dict[bytes, str] | None) -> str:
+    """RFC 4514 text of ``cert``'s issuer name, looked up in ``known`` (by DER) when given: every
+    leaf of a CA has the same issuer."""
     if known is None:
         return _name_text(name)
     try:
-        der = name.public_bytes()
+        der = _issuer_der(cert)
     except ValueError:
         return _name_text(name)
     text = known.get(der)
@@ -396,7 +445,7 @@ def extract_facts(
     version = 3 if cert.version is x509.Version.v3 else 1
     return CertFacts(
         subject=_name_text(subject),
-        issuer=_issuer_text(issuer, issuer_texts),
+        issuer=_issuer_text(cert, issuer, issuer_texts),
         serial_number=format(cert.serial_number, "X"),
         version=version,
         not_valid_before=cert.not_valid_before_utc,
@@ -531,9 +580,12 @@ class FactsCache:
         return facts
 
     def names(self, cert: x509.Certificate) -> tuple[x509.Name, x509.Name]:
-        """Subject and issuer of ``cert`` (not remembered: looking a certificate up costs as much
-        as reading its names again)."""
+        """Subject and issuer of ``cert`` (:func:`certificate_names`)."""
         return certificate_names(cert)
+
+    def name_ders(self, cert: x509.Certificate) -> tuple[bytes, bytes]:
+        """DER subject and issuer of ``cert`` (:func:`certificate_name_ders`)."""
+        return certificate_name_ders(cert)
 
 
 def _remember(

@@ -68,8 +68,7 @@ def verify_leaf(
                 at=at,
                 host=host,
                 kind=kind,
-                facts=facts,
-                fingerprint=fingerprint,
+                describe=False,  # described below, with this analysis' own certificates
             )
             if short.ok and len(short.certificates) == 2:
                 # this analysis' own objects where it has them (looked up by identity after)

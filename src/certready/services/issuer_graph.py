@@ -97,8 +97,7 @@ class Node:
             table = self.cache.names
             self._names = table.get(self.fp)
             if self._names is None:
-                subject, issuer = self.cache.facts.names(self.cert)
-                self._names = (subject.public_bytes(), issuer.public_bytes())
+                self._names = self.cache.facts.name_ders(self.cert)
                 if self.facts.is_ca or self.facts.self_issued:  # leaves do not recur
                     if len(table) >= ChainCache.NAMES_MAX:
                         table.clear()
