@@ -339,7 +339,8 @@ def certificate_name_ders(cert: x509.Certificate) -> tuple[bytes, bytes]:
     return names.subject_der, names.issuer_der
 
 
-def _issuer_der(cert: x509.Certificate) -> bytes:
+def certificate_issuer_der(cert: x509.Certificate) -> bytes:
+    """DER issuer of ``cert`` (remembered like :func:`certificate_names`)."""
     names = _recent_names(cert)
     if names.issuer_der is None:
         names.issuer_der = names.issuer.public_bytes()
@@ -352,7 +353,7 @@ def _issuer_text(cert: x509.Certificate, name: x509.Name, known: dict[bytes, str
     if known is None:
         return _name_text(name)
     try:
-        der = _issuer_der(cert)
+        der = certificate_issuer_der(cert)
     except ValueError:
         return _name_text(name)
     text = known.get(der)
@@ -586,6 +587,10 @@ class FactsCache:
     def name_ders(self, cert: x509.Certificate) -> tuple[bytes, bytes]:
         """DER subject and issuer of ``cert`` (:func:`certificate_name_ders`)."""
         return certificate_name_ders(cert)
+
+    def issuer_der(self, cert: x509.Certificate) -> bytes:
+        """DER issuer of ``cert`` (:func:`certificate_issuer_der`)."""
+        return certificate_issuer_der(cert)
 
 
 def _remember(

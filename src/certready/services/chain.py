@@ -21,7 +21,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Sequence, Set
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 
 from cryptography import x509
 from cryptography.hazmat.primitives import hashes
@@ -126,8 +126,20 @@ def analyse_chain(
     ``role``: an STS certificate's chain is judged by the chain rules that apply to it (its path
     and trust; not what a TLS server sends), without host names.
     """
-    found = _path_facts(leaf, supplied, options, policy, hosts, now, known_facts, facts, companions)
-    context = replace(found.context, judged_for=judged_for, role=role)
+    found = _path_facts(
+        leaf,
+        supplied,
+        options,
+        policy,
+        hosts,
+        now,
+        known_facts,
+        facts,
+        companions,
+        judged_for,
+        role,
+    )
+    context = found.context
     findings = evaluate(context, policy)
     return ChainAnalysis(
         path=found.path,
@@ -161,6 +173,8 @@ def _path_facts(
     known_facts: Sequence[CertFacts],
     facts: FactsCache | None,
     companions: Sequence[LoadedCertificate] = (),
+    judged_for: JudgedFor = LINT_FILES,
+    role: Role = Role.SSL,
 ) -> _Facts:
     cache = options.cache.using(facts)
     given: dict[int, CertFacts] = {}  # the caller's facts of the certificates of this call
@@ -273,6 +287,8 @@ def _path_facts(
                 given_order=given_order,
                 in_issuing_order=issuing_order,
                 issuer_is_public=False,
+                role=role,
+                judged_for=judged_for,
             ),
             path=(ChainElement(leaf_c.facts, leaf_c.origin),),
             strict_ok=False,
@@ -381,6 +397,8 @@ def _path_facts(
             check_dates=not strict.ok,
             verifier_error=result.error,
             leaf_weak_signature_reported=leaf_weak_only,
+            role=role,
+            judged_for=judged_for,
         ),
         path=result.path,
         strict_ok=strict.ok,

@@ -101,6 +101,8 @@ class Node:
 
     @property
     def issuer_der(self) -> bytes:
+        if self._names is None and not (self.facts.is_ca or self.facts.self_issued):
+            return self.cache.facts.issuer_der(self.cert)  # a leaf's subject may not be needed
         return self.names[1]
 
     @property
