@@ -77,14 +77,16 @@ def verify_leaf(
             if short.ok and len(short.certificates) == 2:
                 # this analysis' own objects where it has them (looked up by identity after)
                 certificates = [leaf.cert]
+                path = [ChainElement(leaf.facts, origins.get(leaf.fp, UnknownLocation()))]
                 for cert, fp in known:
                     node = nodes.get(fp)
-                    certificates.append(cert if node is None else node.cert)
-                path = tuple(
-                    ChainElement(facts(c), origins.get(fingerprint(c), UnknownLocation()))
-                    for c in certificates
-                )
-                return PathResult(path, tuple(certificates))
+                    if node is None:
+                        certificates.append(cert)
+                        path.append(ChainElement(facts(cert), origins.get(fp, UnknownLocation())))
+                    else:
+                        certificates.append(node.cert)
+                        path.append(ChainElement(node.facts, origins.get(fp, UnknownLocation())))
+                return PathResult(tuple(path), tuple(certificates))
     full = verify_path(
         leaf.cert,
         intermediates,
