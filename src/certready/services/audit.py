@@ -17,7 +17,6 @@ from dataclasses import replace
 from pathlib import Path
 
 from cryptography import x509
-from cryptography.hazmat.primitives import hashes
 
 from certready.adapters.manifest import load_manifest, policy_spec
 from certready.adapters.profiles import load_policy
@@ -76,9 +75,6 @@ def manifest_policy(deployment: Deployment) -> Policy:
         ) from None
 
 
-_SHA256 = hashes.SHA256()
-
-
 def audit_deployment(deployment: Deployment, policy: Policy, options: AuditOptions) -> Report:
     files = CertificateFiles(deployment)
     targets: list[TargetResult] = []
@@ -129,7 +125,7 @@ def audit_deployment(deployment: Deployment, policy: Policy, options: AuditOptio
     if probe is not None:
         observations, live_targets = with_served(deployment, observations, probe)
         targets.extend(live_targets)
-    private = (not all(publics)) if publics else private_chain(anchors, chain_tops)
+    private = (not all(publics)) if publics else private_chain(anchors, chain_tops, chain)
     topology = Topology(deployment, observations, private)
     findings = evaluate(DeploymentContext(topology), policy)
     targets = _root_cause_only(targets, topology, findings)
@@ -179,23 +175,22 @@ def chain_options(
 
 
 def private_chain(
-    anchors: Sequence[x509.Certificate], tops: Sequence[x509.Certificate]
+    anchors: Sequence[x509.Certificate],
+    tops: Sequence[x509.Certificate],
+    public: ChainOptions | None = None,
 ) -> bool | None:
     """Whether clients must install a root, when no chain analysis decided it: a manifest root
     that is not in the public program's store (the very certificate, not a namesake), or a leaf
-    file's chain whose top neither is nor is issued by a name of that store. ``None`` when there
-    is nothing to decide from."""
-    store = load_mozilla()
+    file's chain whose top is not on a public path (:meth:`ChainOptions.path_is_public`: in the
+    store by fingerprint, or signed by the key of a public root of its issuer's name; a private
+    CA named like a public one is private). ``None`` when there is nothing to decide from.
+    ``public``: the run's chain options (their public store), else Mozilla's."""
+    if not anchors and not tops:
+        return None
+    public = public or ChainOptions()
     if anchors:
-        public_roots = {c.fingerprint(_SHA256) for c in store.anchors}
-        return any(a.fingerprint(_SHA256) not in public_roots for a in anchors)
-    public = frozenset(c.subject.public_bytes() for c in store.anchors)
-    if tops:
-        return any(
-            t.issuer.public_bytes() not in public and t.subject.public_bytes() not in public
-            for t in tops
-        )
-    return None
+        return any(not public.is_public(a) for a in anchors)
+    return any(not public.path_is_public(t) for t in tops)
 
 
 __all__ = [
