@@ -131,3 +131,39 @@ def test_scan_of_an_address_without_sni_says_scan_by_name(ca: TestCA) -> None:
             "names.host-not-covered",
         )
         assert "--sni" not in named and "Reissue" in named
+
+
+def test_issuer_not_found_fix_names_the_private_root_first(tmp_path: Path, ca: TestCA) -> None:
+    """An IIS PFX holds the leaf and its issuing CA, not the root: the fix leads with the root
+    (Trusted Root store, --trust), then the intermediate case; never the intermediate alone."""
+    pfx = _pfx(tmp_path / "app.pfx", ca, intermediate=True, root=False)
+    fix = _fix(_findings("lint", str(pfx)), "chain.issuer-not-found")
+    assert fix.index("private root") < fix.index("Intermediate Certification Authorities")
+    assert "Trusted Root Certification Authorities" in fix and "--trust FILE" in fix
+    assert "trust.roots" not in fix.split(" the chain ends at")[0]  # the fix itself: lint's flags
+    # control: a PFX without its intermediate, whose root is trusted: the intermediate only
+    bare = _pfx(tmp_path / "bare.pfx", ca, intermediate=False, root=False)
+    trust = str(ca.root_file(tmp_path))
+    other = _fix(_findings("lint", str(bare), "--trust", trust), "chain.missing-intermediate")
+    assert "private root" not in other and "Intermediate Certification Authorities" in other
+
+
+def test_audit_issuer_not_found_fix_names_trust_roots_then_trust_intermediates(
+    tmp_path: Path, ca: TestCA
+) -> None:
+    lab = make_lab(tmp_path, ca)
+    text = lab.manifest.read_text().replace("  roots: [pki/root.cer]\n", "")
+    lab.manifest.write_text(text)
+    found = [f for f in _findings("audit", str(lab.manifest)) if f["rule_id"].startswith("chain.")]
+    fixes = {f["remediation"] for f in found if f["rule_id"] == "chain.issuer-not-found"}
+    assert fixes, [f["rule_id"] for f in found]
+    for fix in fixes:
+        assert fix.index("trust.roots") < fix.index("trust.intermediates")
+        assert "--trust" not in fix and "--chain" not in fix
+    # "its certificate file", not "it's"
+    assert not any("it's" in f["message"] + f["remediation"] for f in found)
+    assert any("list its certificate file under trust.roots" in f["message"] for f in found)
+    # control: with trust.roots listed, no chain finding asks for the root
+    lab.manifest.write_text(text.replace("trust:\n", "trust:\n  roots: [pki/root.cer]\n"))
+    listed = [f for f in _findings("audit", str(lab.manifest)) if f["rule_id"].startswith("chain.")]
+    assert not [f for f in listed if f["rule_id"] == "chain.issuer-not-found"]
