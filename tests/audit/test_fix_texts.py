@@ -167,3 +167,31 @@ def test_audit_issuer_not_found_fix_names_trust_roots_then_trust_intermediates(
     lab.manifest.write_text(text.replace("trust:\n", "trust:\n  roots: [pki/root.cer]\n"))
     listed = [f for f in _findings("audit", str(lab.manifest)) if f["rule_id"].startswith("chain.")]
     assert not [f for f in listed if f["rule_id"] == "chain.issuer-not-found"]
+
+
+def test_audit_host_not_covered_names_the_manifest_keys_not_host(
+    tmp_path: Path, ca: TestCA
+) -> None:
+    """The names an audit checks come from the manifest, which may be what is wrong."""
+    lab = make_lab(tmp_path, ca, mobile_external=False)
+    report = json.loads(run("audit", str(lab.manifest), "--format", "json")[1])
+    [mobile] = [t for t in report["targets"] if t["target"] == "production/mobile"]
+    [found] = [f for f in mobile["findings"] if f["rule_id"] == "names.host-not-covered"]
+    fix = found["remediation"]
+    assert "mobile.sunrise-health.example" in fix and "fqdn or external_fqdns" in fix
+    assert "--host" not in fix + found["message"]
+    text = run("audit", str(lab.manifest))[1]
+    assert "names.host-not-covered" in text and "--host" not in text  # the rule's title too
+    # control: lint of the same file with --host keeps the rule's own fix, no manifest keys
+    lint = _fix(
+        _findings(
+            "lint",
+            str(tmp_path / "certs" / "mobile.pem"),
+            "--host",
+            "mobile.sunrise-health.example",
+            "--trust",
+            str(ca.root_file(tmp_path)),
+        ),
+        "names.host-not-covered",
+    )
+    assert "Reissue the certificate with the exact FQDN" in lint and "external_fqdns" not in lint
