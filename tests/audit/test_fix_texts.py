@@ -195,3 +195,17 @@ def test_audit_host_not_covered_names_the_manifest_keys_not_host(
         "names.host-not-covered",
     )
     assert "Reissue the certificate with the exact FQDN" in lint and "external_fqdns" not in lint
+
+
+def test_self_signed_sts_fix_speaks_the_commands_words(tmp_path: Path, ca: TestCA) -> None:
+    lab = make_lab(tmp_path, ca)
+    sts = ca.self_signed("ADFS Signing - sts.sunrise.example")
+    (tmp_path / "certs" / "sts.pem").write_bytes(sts.cert_pem() + sts.key_pem())
+    fix = _fix(_findings("audit", str(lab.manifest)), "chain.self-signed-leaf")
+    assert "trust.roots in the manifest" in fix and "--trust" not in fix
+    # control: lint --role sts of the same file names --trust, not the manifest
+    lint = _fix(
+        _findings("lint", str(tmp_path / "certs" / "sts.pem"), "--role", "sts"),
+        "chain.self-signed-leaf",
+    )
+    assert "--trust FILE" in lint and "trust.roots" not in lint

@@ -508,7 +508,7 @@ def self_signed_leaf(ctx: ChainContext, params: SelfSignedLeafParams) -> Iterabl
                 "trust store holds it: it must be in Trusted Root on every server and client",
                 certificate=ctx.leaf,
                 remediation="Install it as a trusted root on every server and client (the "
-                "install plan), and list it under trust.roots (lint: --trust FILE).",
+                f"install plan), and {trust_root_fix(ctx.judged_for, 'it')}.",
             )
         return
     if ctx.leaf_trusted:
