@@ -256,3 +256,23 @@ def test_every_manifest_error_is_reported_at_once(tmp_path: Path) -> None:
     assert len(run("audit", str(path))[2].strip().splitlines()) == 1
     path.write_text(GOOD.replace("- name: mobile", "- name: app"))
     assert len(run("audit", str(path))[2].strip().splitlines()) == 1
+
+
+@pytest.mark.parametrize("prefix", ["", "sts_"])
+def test_password_env_and_password_file_together_is_an_error(prefix: str) -> None:
+    """One of the two would be silently ignored (password_env won): the file named may not even
+    exist. Said at the file's line."""
+    anchor = f"        {prefix or ''}certificate: certs/{'sts' if prefix else 'app'}.pem\n"
+    good = make_manifest_text()
+    assert anchor in good
+    both = good.replace(
+        anchor, f"{anchor}        {prefix}password_env: PW\n        {prefix}password_file: pw.txt\n"
+    )
+    error = _error(both)
+    assert f"give {prefix}password_env or {prefix}password_file, not both" in error.message
+    assert error.location == f"m.yaml:{_line_of(both, f'{prefix}password_file:')}"
+    # control: either one alone is fine
+    parse_manifest(good.replace(anchor, f"{anchor}        {prefix}password_env: PW\n"), "m.yaml")
+    parse_manifest(
+        good.replace(anchor, f"{anchor}        {prefix}password_file: pw.txt\n"), "m.yaml"
+    )
