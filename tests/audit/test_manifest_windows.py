@@ -7,6 +7,7 @@ import json
 from pathlib import Path
 
 import pytest
+from cryptography.hazmat.primitives.serialization import Encoding, NoEncryption, pkcs12
 
 from certready.adapters.manifest import load_manifest, parse_manifest
 from certready.core.errors import ManifestError
@@ -276,3 +277,29 @@ def test_password_env_and_password_file_together_is_an_error(prefix: str) -> Non
     parse_manifest(
         good.replace(anchor, f"{anchor}        {prefix}password_file: pw.txt\n"), "m.yaml"
     )
+
+
+def test_a_certificate_given_as_the_manifest_points_to_lint(tmp_path: Path, ca: TestCA) -> None:
+    """audit/plan/doctor app.pfx: not "NUL bytes (UTF-16?)" nor "a manifest is a mapping"."""
+    leaf = ca.issue("app.example.test")
+    files = {
+        "app.pfx": pkcs12.serialize_key_and_certificates(
+            b"app",
+            leaf.key,
+            leaf.cert,
+            None,
+            NoEncryption(),  # type: ignore[arg-type]
+        ),
+        "app.cer": leaf.cert.public_bytes(Encoding.DER),
+        "app.pem": leaf.cert_pem() + leaf.key_pem(),
+    }
+    for name, data in files.items():
+        path = tmp_path / name
+        path.write_bytes(data)
+        for command in ("audit", "plan"):
+            status, _, err = run(command, str(path))
+            assert status == ExitStatus.USAGE and len(err.strip().splitlines()) == 1, err
+            assert "not a deployment manifest" in err and f"certready lint {path}" in err
+    # control: a manifest is read as one
+    lab = make_lab(tmp_path / "lab", ca)
+    assert load_manifest(lab.manifest).name == "Sunrise Home Health"

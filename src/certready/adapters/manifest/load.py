@@ -10,7 +10,7 @@ import yaml
 from pydantic import ValidationError
 
 from certready.adapters.inputs.read import read_bytes
-from certready.adapters.inputs.sniff import is_utf16
+from certready.adapters.inputs.sniff import PEM_MARK, is_utf16
 from certready.adapters.manifest.deployment import to_deployment
 from certready.adapters.manifest.messages import in_line_order, validation_message
 from certready.adapters.manifest.model import QUOTE_HINT, Loc, ManifestModel
@@ -93,6 +93,11 @@ def load_manifest(path: str | Path) -> Deployment:
             folder=None,
             what="a manifest",
         )
+        if looks_like_certificate(data):
+            raise InputError(
+                "a certificate or key file, not a deployment manifest (YAML; `certready "
+                f"manifest init` writes one): check the file itself with `certready lint {path}`"
+            )
         text, notes = decode_manifest(data)
     except InputError as exc:
         raise ManifestError(exc.message, location=str(path)) from None
@@ -103,6 +108,20 @@ def load_manifest(path: str | Path) -> Deployment:
 
 
 UTF8_MARK = b"\xef\xbb\xbf"
+
+
+def looks_like_certificate(data: bytes) -> bool:
+    """PEM blocks, or binary DER (a PFX, a .cer): what ``lint`` reads, given to ``audit`` by
+    mistake. (YAML text never starts a line with ``-----BEGIN``.)"""
+    if PEM_MARK in data[:4096]:
+        return True
+    if data[:1] != b"\x30":
+        return False
+    try:
+        data.decode("utf-8")
+    except UnicodeDecodeError:
+        return True
+    return b"\x00" in data
 
 
 def not_utf8(exc: UnicodeDecodeError, source: str) -> ManifestError:
