@@ -55,10 +55,31 @@ def audit_with_policy(
     options = options or AuditOptions()
     deployment = load_manifest(manifest)
     if options.on_note is not None:
-        for note in deployment.notes:
+        for note in (*deployment.notes, *_unscanned_note(deployment, options)):
             options.on_note(deployment.source, note)
     policy = options.policy or manifest_policy(deployment)
     return audit_deployment(deployment, policy, options), policy
+
+
+def _unscanned_note(deployment: Deployment, options: AuditOptions) -> tuple[str, ...]:
+    """``--live`` scans the servers that have an ``endpoint:``: say which are not scanned (all of
+    them is easy to miss: the report then looks like an offline audit)."""
+    if not (options.scan or options.live) or not deployment.servers:
+        return ()
+    missing = [s.key for s in deployment.servers if s.endpoint is None]
+    if not missing:
+        return ()
+    if len(missing) == len(deployment.servers):
+        return (
+            "--live: no server has an `endpoint:`, so nothing was scanned (add `endpoint: "
+            "host:port` to each server to scan it)",
+        )
+    one = len(missing) == 1
+    return (
+        f"--live: {', '.join(missing)} {'has' if one else 'have'} no `endpoint:` and "
+        f"{'was' if one else 'were'} not scanned (add `endpoint: host:port` to scan "
+        f"{'it' if one else 'them'})",
+    )
 
 
 def manifest_policy(deployment: Deployment) -> Policy:
