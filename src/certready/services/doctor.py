@@ -134,7 +134,12 @@ def doctor(manifest: str | Path, options: DoctorOptions | None = None) -> tuple[
 def choose_client(deployment: Deployment, name: str | None, platform: Platform) -> ClientSpec:
     """The group named ``name``, else the only group for ``platform``; UsageError otherwise."""
     source = deployment.source
-    groups = ", ".join(f"{c.name!r} ({c.platform.value})" for c in deployment.clients) or "none"
+    if not deployment.clients:
+        raise UsageError(
+            f"{source}: the manifest lists no client groups: add a `clients:` entry for this "
+            "machine's group (name, platform, connects_to), as `certready manifest init` shows"
+        )
+    groups = ", ".join(f"{c.name!r} ({c.platform.value})" for c in deployment.clients)
     if name is not None:
         for client in deployment.clients:
             if client.name == name:
