@@ -303,3 +303,12 @@ def test_a_certificate_given_as_the_manifest_points_to_lint(tmp_path: Path, ca: 
     # control: a manifest is read as one
     lab = make_lab(tmp_path / "lab", ca)
     assert load_manifest(lab.manifest).name == "Sunrise Home Health"
+
+
+def test_a_value_outside_a_choice_names_the_value_and_the_choices() -> None:
+    good = make_manifest_text()
+    error = _error(good.replace("platform: ios", "platform: iPhone"))
+    assert "clients[1].platform: 'iPhone' is not one of windows, macos, linux, ios" in error.message
+    roles = _error(good.replace("roles: [app, sts]", "roles: [app, web]"))
+    assert "roles[1]: 'web' is not one of app, sts, mobile-phone" in roles.message
+    parse_manifest(good, "m.yaml")  # control: the lab's values are among the choices
