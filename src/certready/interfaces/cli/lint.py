@@ -127,7 +127,16 @@ def register(app: typer.Typer) -> None:
         if fmt in STREAMED:  # written as judged, without keeping every target in memory
             tally = StreamTally()
             kept: list[TargetResult] | None = [] if recorder is not None else None
-            emit_stream(lint_report(options), results, fmt, output, streams, tally, keep=kept)
+            emit_stream(
+                lint_report(options),
+                results,
+                fmt,
+                output,
+                streams,
+                tally,
+                keep=kept,
+                policy=options.policy,
+            )
             status = status_of(tally.statuses, tally.worst, fail_on.threshold())
             report = lint_report(options, tuple(kept or ()))
             return finish_recording(recorder, report, status, streams)
