@@ -89,20 +89,27 @@ def choose_leaf(
 ) -> int | None:
     """Index of the end-entity certificate of a bundle; ``None`` when it holds only CAs.
 
-    The certificate a supplied key belongs to wins; otherwise the first non-CA certificate. When
-    the bundle is what a host presents (a served chain, an audited server's file, a lint with
-    ``--host``), its first certificate is the server's even with CA:TRUE when it names hosts (a
+    The non-CA certificate a supplied key belongs to wins; otherwise the first non-CA certificate.
+    A key never makes a CA certificate the leaf of a bundle holding a server's certificate (the
+    issuing CA's key given with fullchain.pem is a wrong key, said on the leaf); of CA
+    certificates only, the one a key belongs to is the server's when it names hosts (an
+    appliance's, below). When the bundle is what a host presents (a served chain, an audited
+    server's file, a lint with ``--host``), its first certificate is the server's even with CA:TRUE when it names hosts (a
     subjectAltName): a router's self-signed appliance certificate is judged, not skipped (RFC 5280
     §4.2.1.9; Firefox refuses it), while a file holding a root CA alone stays "only CA
     certificates". What a live server ``served`` is its certificate whatever it holds.
     """
     if keys:
         for i, f in enumerate(facts):
-            if key_pairing(f, keys) is KeyPairing.MATCHES:
+            if not f.is_ca and key_pairing(f, keys) is KeyPairing.MATCHES:
                 return i
     for i, f in enumerate(facts):
         if not f.is_ca:
             return i
+    if keys:
+        for i, f in enumerate(facts):
+            if f.subject_alt_name is not None and key_pairing(f, keys) is KeyPairing.MATCHES:
+                return i
     if facts and (served or (presented and facts[0].subject_alt_name is not None)):
         return 0
     return None
@@ -529,10 +536,13 @@ def _choose(
 ) -> int | None:
     """:func:`choose_leaf` over the first pass' record of an input."""
     for i, c in enumerate(certificates):
-        if c.spki_sha256 in key_spkis:
+        if not c.is_ca and c.spki_sha256 in key_spkis:
             return i
     for i, c in enumerate(certificates):
         if not c.is_ca:
+            return i
+    for i, c in enumerate(certificates):
+        if c.names_hosts and c.spki_sha256 in key_spkis:
             return i
     if certificates and presented and certificates[0].names_hosts:
         return 0
@@ -557,14 +567,9 @@ class IndexedInput:
     @classmethod
     def of(cls, item: Bundle, options: LintOptions) -> IndexedInput:
         facts = [options.facts_cache.facts(c.certificate) for c in item.certificates]
-        keyed = next(
-            (
-                i
-                for i, f in enumerate(facts)
-                if item.keys and key_pairing(f, item.keys) is KeyPairing.MATCHES
-            ),
-            None,
-        )
+        keyed = choose_leaf(facts, item.keys) if item.keys else None
+        if keyed is not None and key_pairing(facts[keyed], item.keys) is not KeyPairing.MATCHES:
+            keyed = None  # the input's key belongs to none of its possible leaves
         cas = [
             (j, f, c)
             for j, (f, c) in enumerate(zip(facts, item.certificates, strict=True))
