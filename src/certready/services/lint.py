@@ -240,9 +240,9 @@ def lint_bundle(bundle: Bundle, options: LintOptions) -> TargetResult:
             reason="holds a private key but no certificate",
             role=options.role,
         )
-    if bundle.format == "pkcs12":  # what IIS imports: its chain comes from Windows' stores
+    if bundle.server_kind is not ServerKind.FILES:  # a .pfx/.p7b: IIS sends its stores' chain
         options = replace(
-            options, judged_for=replace(options.judged_for, server=ServerKind.WINDOWS)
+            options, judged_for=replace(options.judged_for, server=bundle.server_kind)
         )
     return analyse(bundle.source, bundle.certificates, bundle.keys, options)
 
@@ -489,10 +489,8 @@ def judge_item(
     if plan.leaf_index is None:
         return [_judged(item, options, on_error), *requests]
     keys = item.keys or plan.keys
-    if item.format == "pkcs12":  # what IIS imports: its chain comes from Windows' stores
-        options = replace(
-            options, judged_for=replace(options.judged_for, server=ServerKind.WINDOWS)
-        )
+    if item.server_kind is not ServerKind.FILES:  # a .pfx/.p7b: IIS sends its stores' chain
+        options = replace(options, judged_for=replace(options.judged_for, server=item.server_kind))
 
     def judge() -> TargetResult:
         return analyse(
