@@ -7,7 +7,11 @@ import datetime as dt
 import io
 from collections.abc import Callable, Iterable, Iterator, Sequence, Set
 from dataclasses import dataclass, field, replace
+from pathlib import Path
 from typing import BinaryIO
+
+from cryptography import x509
+from cryptography.hazmat.primitives import serialization
 
 from certready.adapters.inputs import (
     MAX_INPUT_BYTES,
@@ -19,11 +23,19 @@ from certready.adapters.inputs import (
     iter_inputs,
 )
 from certready.adapters.inputs.failures import unexpected
+from certready.adapters.inputs.load import (
+    empty_folder,
+    load_in_folder,
+    load_one,
+    within_folder_limits,
+)
+from certready.adapters.inputs.read import folder_files
+from certready.adapters.trust import load_mozilla
 from certready.core.engine import evaluate
 from certready.core.errors import InputError
 from certready.core.facts import FactsCache, key_facts, request_facts
 from certready.core.judged import LINT_FILES, JudgedFor, ServerKind
-from certready.core.location import FileLocation
+from certready.core.location import FileLocation, Location
 from certready.core.model import (
     CertFacts,
     ChainElement,
@@ -38,6 +50,9 @@ from certready.core.model import (
 )
 from certready.core.policy import Policy
 from certready.services.chain import ChainAnalysis, ChainOptions, analyse_chain
+from certready.services.lint_jobs import JOBS_AT, can_fork, default_jobs, fork_map
+
+_DER = serialization.Encoding.DER
 
 
 @dataclass(frozen=True, slots=True)
@@ -279,7 +294,7 @@ def input_error_result(error: InputError, options: LintOptions) -> TargetResult:
     )
 
 
-STREAM_AT = 256
+STREAM_AT = JOBS_AT
 """From this many inputs on, a run keeps no input in memory between its passes: the first pass
 only notes what it needs (loose keys, its index) and the second reads each input again
 (``--jobs``' default turns on at the same count)."""
@@ -326,15 +341,23 @@ def lint_results(
     on_error: Callable[[InputError], None] | None = None,
     *,
     stdin: BinaryIO | None = None,
+    jobs: int | None = 1,
 ) -> Iterator[TargetResult]:
     """:func:`lint`'s targets, one at a time in input order, as each is judged.
 
     Two passes: the first reads every input for what judging any one of them needs (private keys
     in files of their own, each input's leaf, the CA certificates of all inputs, the same leaf
-    given twice: an :class:`InputIndex`, planned into one :class:`Plan` per input); the second
-    judges each input with its plan. A small run keeps its inputs between the passes; a big one
-    (:data:`STREAM_AT` inputs or more) keeps only the index (CA certificates are few, and of
-    the rest only fingerprints and names) and reads the inputs again.
+    given twice: a :class:`Seen` per input), planned into one :class:`Plan` per input; the
+    second judges each input with its plan. A small run keeps its inputs between the passes; a
+    big one (:data:`STREAM_AT` inputs or more) keeps only the index (CA certificates are few,
+    and of the rest only fingerprints and names) and reads the inputs again.
+
+    ``jobs``: worker processes for both passes (``None``: :func:`default_jobs` of the number of
+    input files). Each worker reads and judges whole files and sends back what a single process
+    would yield, in input order; the parent plans between the passes. One process does it all for
+    one worker or one file, standard input, a terminal password prompt (a worker has no terminal
+    to ask on), private keys in files of their own (pairing them needs the keys in the parent)
+    and a folder over the size limits (the reader reports it where it crosses them).
     """
     if stdin is not None and STDIN in paths:  # read by both passes: kept, as bounded as the reader
         with contextlib.suppress(OSError):  # unreadable: the reader says so, naming it
@@ -343,34 +366,260 @@ def lint_results(
     if password is not None and hasattr(password, "rejected"):  # a prompt: ask once per input
         password = _Remembered(password)
 
-    def read() -> Iterator[Bundle | InputError]:
-        if isinstance(stdin, io.BytesIO):
-            stdin.seek(0)
-        return iter_inputs(list(paths), password, stdin=stdin)
+    files = _Files.of(paths, password, jobs)
+    if files is not None:
+        plans = files.plans(files.index(options), options)
+        yield from _delivered(files.judge(options, plans), on_note, on_error)
+        return
+    local = _InProcess(paths, password, stdin)
+    plans = _plans(local.index(options), options)
+    yield from _delivered(local.judge(options, plans), on_note, on_error)
 
-    kept: list[Bundle | InputError] | None = []
+
+@dataclass(frozen=True, slots=True)
+class Seen:
+    """What lint's first pass notes of one input (it pickles once a ``--jobs`` worker has
+    :meth:`portable` it: no certificate objects, no private keys)."""
+
+    found: IndexedInput | None = None
+    """The input's certificates (``None``: none)."""
+    request_spkis: frozenset[str] = frozenset()
+    """The keys of its certificate requests (a key file they pair with is no stray)."""
+    keys: tuple[LoadedKey, ...] = ()
+    """Private keys in a file without certificates: paired with another input's leaf."""
+    key_file: bool = False
+    """It holds such keys (a worker's answer keeps the fact, not the keys)."""
+    cas: tuple[tuple[int, bytes, Location, str | None], ...] = ()
+    """A worker's answer: the CA certificates of ``found`` as DER (restored by the parent)."""
+
+    @classmethod
+    def of(cls, item: Bundle | InputError, options: LintOptions) -> Seen:
+        if not isinstance(item, Bundle):
+            return cls()
+        spkis = frozenset(request_facts(r.request).public_key.spki_sha256 for r in item.requests)
+        if not item.certificates:
+            return cls(None, spkis, item.keys, bool(item.keys))
+        return cls(IndexedInput.of(item, options), spkis)
+
+    def portable(self) -> Seen:
+        """This record as a worker sends it: CA certificates as DER, no keys."""
+        if self.found is None:
+            return replace(self, keys=())
+        cas = tuple(
+            (j, c.certificate.public_bytes(_DER), c.location, c.friendly_name)
+            for j, _, c in self.found.cas
+        )
+        return replace(self, found=replace(self.found, keys=(), cas=[]), keys=(), cas=cas)
+
+
+def _plans(seen: Sequence[Seen], options: LintOptions) -> dict[int, Plan]:
+    """Every input's :class:`Plan` (by position) from the first pass."""
+    index = InputIndex()
     loose_keys: list[LoadedKey] = []
-    index = InputIndex()  # CA certificates are few: kept even when the inputs are read again
-    for position, item in enumerate(read()):
-        index.add(position, item, options)
-        if isinstance(item, Bundle) and not item.certificates:
-            loose_keys.extend(item.keys)
-        if kept is not None:
-            kept.append(item)
-            if len(kept) >= STREAM_AT:
-                kept = None
+    for position, one in enumerate(seen):
+        index.request_spkis.update(one.request_spkis)
+        if one.keys:
+            index.key_files[position] = one.keys
+            loose_keys.extend(one.keys)
+        if one.found is not None:
+            index.keep(position, one.found)
+    return index.plans(loose_keys, options)
 
-    def again() -> Iterable[Bundle | InputError]:
-        return kept if kept is not None else read()
 
-    plans = index.plans(loose_keys, hosts=bool(options.hosts))
-    for position, item in enumerate(again()):
-        if isinstance(item, Bundle) and on_note is not None:
-            for note in item.notes:
-                on_note(item.source, note)
-        elif isinstance(item, InputError) and on_error is not None:
-            on_error(item)
-        yield from judge_item(item, options, plans.get(position, _NO_PLAN), on_error)
+@dataclass(frozen=True, slots=True)
+class Judged:
+    """What lint's second pass made of one input: its targets, and what to tell on the way."""
+
+    results: list[TargetResult]
+    source: str
+    notes: tuple[str, ...] = ()
+    errors: tuple[InputError, ...] = ()
+    """Its input error, or the error a judging that failed was turned into (``--debug``)."""
+    held: bool = False
+    """It held a certificate or a request (a folder none of whose files does is an error)."""
+
+    @classmethod
+    def of(cls, item: Bundle | InputError, options: LintOptions, plan: Plan) -> Judged:
+        if isinstance(item, InputError):
+            return cls([input_error_result(item, options)], item.location or "", errors=(item,))
+        errors: list[InputError] = []
+        results = judge_item(item, options, plan, errors.append)
+        held = bool(item.certificates or item.requests)
+        return cls(results, item.source, item.notes, tuple(errors), held)
+
+
+def _delivered(
+    judged: Iterable[Judged],
+    on_note: Callable[[str, str], None] | None,
+    on_error: Callable[[InputError], None] | None,
+) -> Iterator[TargetResult]:
+    for one in judged:
+        if on_note is not None:
+            for note in one.notes:
+                on_note(one.source, note)
+        if on_error is not None:
+            for error in one.errors:
+                on_error(error)
+        yield from one.results
+
+
+class _InProcess:
+    """Both passes in this process, over :func:`iter_inputs` (which walks folders within their
+    limits and reads ``-``)."""
+
+    def __init__(
+        self, paths: Sequence[str], password: PasswordSource | None, stdin: BinaryIO | None
+    ) -> None:
+        self._paths = list(paths)
+        self._password = password
+        self._stdin = stdin
+        self._kept: list[Bundle | InputError] | None = None
+
+    def _read(self) -> Iterator[Bundle | InputError]:
+        if isinstance(self._stdin, io.BytesIO):
+            self._stdin.seek(0)
+        return iter_inputs(self._paths, self._password, stdin=self._stdin)
+
+    def index(self, options: LintOptions) -> list[Seen]:
+        seen: list[Seen] = []
+        kept: list[Bundle | InputError] | None = []
+        for item in self._read():
+            seen.append(Seen.of(item, options))
+            if kept is not None:
+                kept.append(item)
+                if len(kept) >= STREAM_AT:
+                    kept = None
+        self._kept = kept
+        return seen
+
+    def judge(self, options: LintOptions, plans: dict[int, Plan]) -> Iterator[Judged]:
+        items = self._kept if self._kept is not None else self._read()
+        self._kept = None
+        for position, item in enumerate(items):
+            yield Judged.of(item, options, plans.get(position, _NO_PLAN))
+
+
+Group = tuple[str, list[str] | None]
+"""An input as given, and its files when it is a folder (``None``: a file)."""
+
+
+@dataclass(slots=True)
+class _Files:
+    """Both passes over the input files, one task per file: in this process, or in forked
+    workers (:func:`fork_map`)."""
+
+    groups: list[Group]
+    files: list[tuple[str, bool]]
+    """Every input file in order, and whether a folder walk found it."""
+    workers: int
+    password: PasswordSource | None
+    kept: list[Bundle | InputError] | None = None
+    """In one process, a small run's inputs between its passes."""
+
+    @classmethod
+    def of(
+        cls, paths: Sequence[str], password: PasswordSource | None, jobs: int | None
+    ) -> _Files | None:
+        """The files of ``paths`` and the workers for them (see :func:`lint_results`); ``None``
+        for standard input and a folder over the size limits, which :class:`_InProcess`
+        reads."""
+        if STDIN in paths:
+            return None
+        groups = [(name, folder_files(name) if Path(name).is_dir() else None) for name in paths]
+        if any(files is not None and not within_folder_limits(files) for _, files in groups):
+            return None
+        files = [
+            (file, found is not None)
+            for name, found in groups
+            for file in (found if found is not None else [name])
+        ]
+        workers = min(default_jobs(len(files)) if jobs is None else jobs, len(files))
+        if hasattr(password, "rejected") or not can_fork():  # only this process can prompt
+            workers = 1
+        return cls(groups, files, max(workers, 1), password)
+
+    def _load(self, position: int) -> Bundle | InputError:
+        file, in_folder = self.files[position]
+        if in_folder:
+            return load_in_folder(file, self.password)
+        return load_one(file, self.password)
+
+    def index(self, options: LintOptions) -> list[Seen]:
+        """The first pass (with workers, falling back to one process when a file holds private
+        keys alone: only this process can pair them)."""
+        if self.workers > 1:
+            seen = self._index_forked(options)
+            if seen is not None:
+                return seen
+            self.workers = 1
+        out: list[Seen] = []
+        kept: list[Bundle | InputError] | None = []
+        for position in range(len(self.files)):
+            item = self._load(position)
+            out.append(Seen.of(item, options))
+            if kept is not None:
+                kept.append(item)
+                if len(kept) >= STREAM_AT:
+                    kept = None
+        self.kept = kept
+        return out
+
+    def _index_forked(self, options: LintOptions) -> list[Seen] | None:
+        def see(position: int) -> Seen:
+            return Seen.of(self._load(position), options).portable()
+
+        seen = list(fork_map(see, len(self.files), self.workers))
+        if any(one.key_file for one in seen):
+            return None
+        restored: dict[str, LoadedCertificate] = {}  # one object per CA certificate of the run
+        for n, one in enumerate(seen):
+            if one.found is not None and one.cas:
+                cas = []
+                for j, der, where, name in one.cas:
+                    fingerprint = one.found.facts[j].fingerprint_sha256
+                    loaded = restored.get(fingerprint)
+                    if loaded is None:
+                        cert = x509.load_der_x509_certificate(der)
+                        loaded = restored[fingerprint] = LoadedCertificate(cert, where, name)
+                    cas.append((j, options.facts_cache.facts(loaded.certificate), loaded))
+                seen[n] = replace(one, found=replace(one.found, cas=cas), cas=())
+        return seen
+
+    def plans(self, seen: Sequence[Seen], options: LintOptions) -> dict[int, Plan]:
+        """:func:`_plans`; with workers, a leaf given twice whose copy not judged has its own
+        key sends the second pass to one process (the workers did not send keys)."""
+        plans = _plans(seen, options)
+        if self.workers > 1:
+            for position, plan in plans.items():
+                found = seen[position].found
+                if plan.duplicate and found is not None and found.has_keys:
+                    self.workers = 1
+                    return _plans(self.index(options), options)
+        return plans
+
+    def judge(self, options: LintOptions, plans: dict[int, Plan]) -> Iterator[Judged]:
+        """The second pass, in input order; after a folder's files, the folder's own error when
+        none of them held a certificate (as :func:`iter_inputs` yields it)."""
+
+        def judge(position: int) -> Judged:
+            item = self._load(position) if kept is None else kept[position]
+            return Judged.of(item, options, plans.get(position, _NO_PLAN))
+
+        kept, self.kept = self.kept, None
+        count = len(self.files)
+        if self.workers > 1:
+            judged = fork_map(judge, count, self.workers)
+        else:
+            judged = map(judge, range(count))
+        for name, files in self.groups:
+            held = False
+            for _ in files if files is not None else [name]:
+                one = next(judged)
+                held = held or one.held
+                yield one
+            if files is not None and not held:
+                error = empty_folder(name, len(files))
+                yield Judged([input_error_result(error, options)], name, errors=(error,))
 
 
 class _Remembered:
@@ -540,6 +789,8 @@ class IndexedInput:
     """The certificate the input's own key belongs to."""
     cas: list[tuple[int, CertFacts, LoadedCertificate]]
     locations: list[str]
+    issuers: frozenset[str] = frozenset()
+    """Its certificates' issuers (:func:`name_key`): where a path up from them starts."""
 
     @classmethod
     def of(cls, item: Bundle, options: LintOptions) -> IndexedInput:
@@ -559,7 +810,8 @@ class IndexedInput:
         ]
         locations = [str(c.location) for c in item.certificates]
         indexed = [IndexedCertificate.of(f) for f in facts]
-        return cls(item.source, indexed, item.keys, bool(item.keys), keyed, cas, locations)
+        issuers = frozenset(name_key(f.issuer) for f in facts)
+        return cls(item.source, indexed, item.keys, bool(item.keys), keyed, cas, locations, issuers)
 
 
 @dataclass(slots=True)
@@ -576,18 +828,6 @@ class InputIndex:
     """One record (and one CA certificate object, its first origin) per certificate however many
     inputs repeat it: a fleet's intermediate is in every file."""
 
-    def add(self, position: int, item: Bundle | InputError, options: LintOptions) -> None:
-        if not isinstance(item, Bundle):
-            return
-        self.request_spkis.update(
-            request_facts(r.request).public_key.spki_sha256 for r in item.requests
-        )
-        if not item.certificates:
-            if item.keys:
-                self.key_files[position] = item.keys
-            return
-        self.keep(position, IndexedInput.of(item, options))
-
     def keep(self, position: int, found: IndexedInput) -> None:
         """``found`` indexed, its records shared with the inputs before it."""
         for i, record in enumerate(found.facts):
@@ -601,11 +841,12 @@ class InputIndex:
                 found.cas[n] = (j, facts, ca)
         self.inputs[position] = found
 
-    def plans(self, loose_keys: Sequence[LoadedKey], *, hosts: bool) -> dict[int, Plan]:
+    def plans(self, loose_keys: Sequence[LoadedKey], options: LintOptions) -> dict[int, Plan]:
         """Each input's :class:`Plan` (by position)."""
+        hosts = bool(options.hosts)
         paired = {k.location for k in loose_keys if _key_spki(k) in self.request_spkis}
         chosen: dict[int, tuple[int, tuple[LoadedKey, ...], str]] = {}
-        cas: dict[str, LoadedCertificate] = {}
+        cas: dict[str, tuple[CertFacts, LoadedCertificate]] = {}
         for i, one in self.inputs.items():
             # a loose key picks a server's certificate (a CA's only when it names hosts: an
             # appliance's); the key of a CA given beside is a wrong key, said on the leaf
@@ -618,7 +859,7 @@ class InputIndex:
                 chosen[i] = (index, mine, one.facts[index].fingerprint_sha256)
             for j, f, c in one.cas:
                 if j != index:
-                    cas.setdefault(f.fingerprint_sha256, c)
+                    cas.setdefault(f.fingerprint_sha256, (f, c))
         if not chosen and hosts:  # only CA certificates, and a host presents them
             for i, one in self.inputs.items():
                 spkis = {f.spki_sha256 for f in one.facts}
@@ -649,12 +890,13 @@ class InputIndex:
                 plans[judged] = replace(plans[judged], keys=keys, label=label)
         foreign = [k for k in self._foreign_keys(loose_keys, chosen) if k.location not in paired]
         reported: set[FileLocation] = set()
+        candidates = PathCandidates(cas, options)
         for i, plan in list(plans.items()):
             if plan.duplicate:
                 continue
             one = self.inputs[i]
             own = {f.fingerprint_sha256 for f in one.facts}
-            companions = tuple(c for fp, c in cas.items() if fp not in own)
+            companions = candidates.companions(one.issuers, own)
             stray = foreign[0] if foreign and not (one.has_keys or plan.keys) else None
             if stray is not None:
                 reported.add(stray.location)
@@ -695,6 +937,85 @@ class InputIndex:
             if spki not in leaf_spkis:
                 out.append(KeyOrigin(key.location, owners.get(spki)))
         return out
+
+
+def name_key(text: str) -> str:
+    """A distinguished name (its RFC 4514 text) compared loosely, case and spacing folded: two
+    names a verifier could take for the same one never get different keys."""
+    return " ".join(text.casefold().split())
+
+
+class PathCandidates:
+    """Which CA certificates of the other inputs can be on a leaf's path.
+
+    cryptography's verifier and the chain analysis look for a certificate's issuer by name only
+    (:class:`~certready.services.issuer_graph.Graph`), so a CA certificate whose subject is not
+    the issuer of a certificate that came with the leaf, of a ``--chain`` or trust-store
+    certificate, or of another such candidate in turn, can be on no path of it: it is left out.
+    The analysis is then the one a leaf given alone gets (the CA-path shortcut included), and a
+    fleet's folder of many hierarchies does not validate every leaf in full.
+    """
+
+    CACHE_MAX = 4096
+
+    def __init__(
+        self, cas: dict[str, tuple[CertFacts, LoadedCertificate]], options: LintOptions
+    ) -> None:
+        self._cas = cas
+        self._chain = options.chain
+        self._facts = options.facts_cache
+        self._by_subject: dict[str, list[str]] = {}
+        self._issuer: dict[str, str] = {}
+        for fingerprint, (facts, _) in cas.items():
+            self._by_subject.setdefault(name_key(facts.subject), []).append(fingerprint)
+            self._issuer[fingerprint] = name_key(facts.issuer)
+        self._store: dict[str, set[str]] | None = None
+        self._reachable: dict[frozenset[str], frozenset[str]] = {}
+
+    def companions(self, issuers: frozenset[str], own: Set[str]) -> tuple[LoadedCertificate, ...]:
+        """The candidates for an input whose certificates have ``issuers`` (:func:`name_key`)
+        and fingerprints ``own``, in the run's order."""
+        if not self._cas:
+            return ()
+        if self._chain is None:  # no chain analysis: nothing to leave out
+            return tuple(c for fp, (_, c) in self._cas.items() if fp not in own)
+        reachable = self._reachable.get(issuers)
+        if reachable is None:
+            if len(self._reachable) >= self.CACHE_MAX:
+                self._reachable.clear()
+            reachable = self._reachable[issuers] = self._walk(issuers)
+        return tuple(c for fp, (_, c) in self._cas.items() if fp in reachable and fp not in own)
+
+    def _walk(self, issuers: Iterable[str]) -> frozenset[str]:
+        store = self._store_names()
+        found: set[str] = set()
+        todo = list(issuers)
+        done: set[str] = set()
+        while todo:
+            name = todo.pop()
+            if name in done:
+                continue
+            done.add(name)
+            for fingerprint in self._by_subject.get(name, ()):
+                found.add(fingerprint)
+                todo.append(self._issuer[fingerprint])
+            todo.extend(store.get(name, ()))
+        return frozenset(found)
+
+    def _store_names(self) -> dict[str, set[str]]:
+        """Subject -> issuers of the trust stores' and ``--chain`` certificates (once per run)."""
+        if self._store is None:
+            assert self._chain is not None
+            stores = self._chain.trust or (load_mozilla(),)
+            certificates = [
+                *(c.certificate for c in self._chain.extra_certificates),
+                *(c for s in stores for c in (*s.anchors, *s.intermediates)),
+            ]
+            self._store = {}
+            for cert in certificates:
+                facts = self._facts.facts(cert)
+                self._store.setdefault(name_key(facts.subject), set()).add(name_key(facts.issuer))
+        return self._store
 
 
 def _lint_requests(bundle: Bundle, options: LintOptions) -> list[TargetResult]:

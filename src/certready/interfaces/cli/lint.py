@@ -45,8 +45,7 @@ from certready.interfaces.cli.recording import (
 )
 from certready.interfaces.cli.secrets import password_source
 from certready.services.chain import make_chain_options
-from certready.services.lint import LintOptions, lint_report
-from certready.services.lint_jobs import lint_parallel
+from certready.services.lint import LintOptions, lint_report, lint_results
 
 EPILOG = """\
 \b
@@ -115,7 +114,7 @@ def register(app: typer.Typer) -> None:
         )
         if chain_options.at is not None:  # --at moves the whole check, dates rules included
             options = replace(options, now=chain_options.at)
-        results = lint_parallel(
+        results = lint_results(
             paths,
             options,
             password,
