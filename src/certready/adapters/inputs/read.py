@@ -95,7 +95,8 @@ def _read_regular(name: str, limit: int, *, pipes: bool = False) -> bytes:
         raise _NotRegular(mode)
     descriptor = os.open(name, _OPEN_FLAGS)
     try:
-        mode = os.fstat(descriptor).st_mode
+        status = os.fstat(descriptor)
+        mode = status.st_mode
         if stat.S_ISDIR(mode):
             raise IsADirectoryError(errno.EISDIR, os.strerror(errno.EISDIR))
         if not stat.S_ISREG(mode) and not (pipes and stat.S_ISFIFO(mode)):
@@ -107,7 +108,13 @@ def _read_regular(name: str, limit: int, *, pipes: bool = False) -> bytes:
         os.close(descriptor)
         raise
     with stream:
-        return stream.read(limit + 1)
+        if not stat.S_ISREG(mode):
+            return stream.read(limit + 1)
+        # its size, not a buffer of the whole limit (16 MiB) for every file; more if it grew
+        data = stream.read(min(status.st_size, limit) + 1)
+        if len(data) > status.st_size:
+            data += stream.read(limit + 1 - len(data))
+        return data
 
 
 def _special_kind(mode: int) -> tuple[str, str]:
