@@ -2,13 +2,16 @@
 
 from __future__ import annotations
 
+import collections
 import contextlib
 import datetime as dt
 import io
+import pickle
+import tempfile
 from collections.abc import Callable, Iterable, Iterator, Sequence, Set
 from dataclasses import dataclass, field, replace
 from pathlib import Path
-from typing import BinaryIO
+from typing import IO, BinaryIO
 
 from cryptography import x509
 from cryptography.hazmat.primitives import serialization
@@ -53,6 +56,7 @@ from certready.services.chain import ChainAnalysis, ChainOptions, analyse_chain
 from certready.services.lint_jobs import JOBS_AT, can_fork, default_jobs, fork_map
 
 _DER = serialization.Encoding.DER
+_PICKLE = pickle.HIGHEST_PROTOCOL
 
 
 @dataclass(frozen=True, slots=True)
@@ -353,11 +357,12 @@ def lint_results(
     and of the rest only fingerprints and names) and reads the inputs again.
 
     ``jobs``: worker processes for both passes (``None``: :func:`default_jobs` of the number of
-    input files). Each worker reads and judges whole files and sends back what a single process
-    would yield, in input order; the parent plans between the passes. One process does it all for
-    one worker or one file, standard input, a terminal password prompt (a worker has no terminal
-    to ask on), private keys in files of their own (pairing them needs the keys in the parent)
-    and a folder over the size limits (the reader reports it where it crosses them).
+    input files). Each worker reads and judges whole files and sends back what this process would
+    yield, in input order; this process plans between the passes. It does it all alone for one
+    worker or one file, a terminal password prompt (a worker has no terminal to ask on) and
+    private keys in files of their own (pairing them needs the keys here). Standard input and a
+    folder over the size limits are read through :func:`iter_inputs` (which reports the folder
+    where it crosses them), in this process too.
     """
     if stdin is not None and STDIN in paths:  # read by both passes: kept, as bounded as the reader
         with contextlib.suppress(OSError):  # unreadable: the reader says so, naming it
@@ -464,8 +469,8 @@ def _delivered(
 
 
 class _InProcess:
-    """Both passes in this process, over :func:`iter_inputs` (which walks folders within their
-    limits and reads ``-``)."""
+    """Both passes in this process over :func:`iter_inputs`, for standard input and folders
+    over the size limits (:class:`_Files` does the rest)."""
 
     def __init__(
         self, paths: Sequence[str], password: PasswordSource | None, stdin: BinaryIO | None
@@ -506,7 +511,14 @@ Group = tuple[str, list[str] | None]
 @dataclass(slots=True)
 class _Files:
     """Both passes over the input files, one task per file: in this process, or in forked
-    workers (:func:`fork_map`)."""
+    workers (:func:`fork_map`).
+
+    The first pass also judges each input that holds a CA certificate (a fleet's fullchain
+    files) or could not be read, as if it were given alone (:func:`_guess`), so that the second
+    pass neither reads nor parses it again: where the run's plan for it is the plan it would
+    have alone, that judgement is the one the second pass would make; where not (a leaf given
+    twice, another input's CA certificate on its path, a key of another file), it is judged
+    again with its plan."""
 
     groups: list[Group]
     files: list[tuple[str, bool]]
@@ -515,6 +527,10 @@ class _Files:
     password: PasswordSource | None
     kept: list[Bundle | InputError] | None = None
     """In one process, a small run's inputs between its passes."""
+    guessed: dict[int, Plan] = field(default_factory=dict)
+    """The plan each input judged in the first pass was judged with (by position)."""
+    spool: _Spool | None = None
+    """Those judgements, in input order."""
 
     @classmethod
     def of(
@@ -547,16 +563,25 @@ class _Files:
     def index(self, options: LintOptions) -> list[Seen]:
         """The first pass (with workers, falling back to one process when a file holds private
         keys alone: only this process can pair them)."""
+        self.close()
+        self.spool = _Spool()
         if self.workers > 1:
             seen = self._index_forked(options)
             if seen is not None:
                 return seen
             self.workers = 1
+            self.close()
+            self.spool = _Spool()
         out: list[Seen] = []
         kept: list[Bundle | InputError] | None = []
         for position in range(len(self.files)):
             item = self._load(position)
-            out.append(Seen.of(item, options))
+            one = Seen.of(item, options)
+            out.append(one)
+            guess = _guess(item, one, options)
+            if guess is not None:
+                self.guessed[position] = guess[0]
+                self.spool.put(guess[1])
             if kept is not None:
                 kept.append(item)
                 if len(kept) >= STREAM_AT:
@@ -565,10 +590,24 @@ class _Files:
         return out
 
     def _index_forked(self, options: LintOptions) -> list[Seen] | None:
-        def see(position: int) -> Seen:
-            return Seen.of(self._load(position), options).portable()
+        assert self.spool is not None
 
-        seen = list(fork_map(see, len(self.files), self.workers))
+        def see(position: int) -> tuple[Seen, Plan | None, bytes]:
+            item = self._load(position)
+            one = Seen.of(item, options)
+            guess = _guess(item, one, options)
+            if guess is None:
+                return one.portable(), None, b""
+            return one.portable(), guess[0], pickle.dumps(guess[1], _PICKLE)
+
+        seen: list[Seen] = []
+        for position, (one, plan, judged) in enumerate(
+            fork_map(see, len(self.files), self.workers)
+        ):
+            seen.append(one)
+            if plan is not None:
+                self.guessed[position] = plan
+                self.spool.put(judged)
         if any(one.key_file for one in seen):
             return None
         restored: dict[str, LoadedCertificate] = {}  # one object per CA certificate of the run
@@ -600,26 +639,103 @@ class _Files:
     def judge(self, options: LintOptions, plans: dict[int, Plan]) -> Iterator[Judged]:
         """The second pass, in input order; after a folder's files, the folder's own error when
         none of them held a certificate (as :func:`iter_inputs` yields it)."""
+        kept, self.kept = self.kept, None
+        guessed = self.guessed
+        todo = [p for p in range(len(self.files)) if guessed.get(p) != plans.get(p, _NO_PLAN)]
 
-        def judge(position: int) -> Judged:
+        def judge(n: int) -> Judged:
+            position = todo[n]
             item = self._load(position) if kept is None else kept[position]
             return Judged.of(item, options, plans.get(position, _NO_PLAN))
 
-        kept, self.kept = self.kept, None
-        count = len(self.files)
-        if self.workers > 1:
-            judged = fork_map(judge, count, self.workers)
+        workers = min(self.workers, len(todo))
+        fresh: Iterator[Judged] = map(judge, range(len(todo)))
+        if workers > 1:
+            fresh = fork_map(judge, len(todo), workers)
+        try:
+            position = 0
+            for name, files in self.groups:
+                held = False
+                for _ in files if files is not None else [name]:
+                    one = None
+                    if position in guessed:
+                        assert self.spool is not None
+                        one = self.spool.take()
+                        if guessed[position] != plans.get(position, _NO_PLAN):
+                            one = None
+                    if one is None:
+                        one = next(fresh)
+                    held = held or one.held
+                    position += 1
+                    yield one
+                if files is not None and not held:
+                    error = empty_folder(name, len(files))
+                    yield Judged([input_error_result(error, options)], name, errors=(error,))
+        finally:
+            self.close()
+
+    def close(self) -> None:
+        if self.spool is not None:
+            self.spool.close()
+        self.spool = None
+        self.guessed = {}
+
+
+def _guess(
+    item: Bundle | InputError, seen: Seen, options: LintOptions
+) -> tuple[Plan, Judged] | None:
+    """An input judged in the first pass with the plan it would have alone: one that could not
+    be read (its plan is always none), or one that holds a CA certificate (a fullchain: the
+    run's plan is most likely its own); ``None``: left to the second pass."""
+    if isinstance(item, InputError):
+        return _NO_PLAN, Judged.of(item, options, _NO_PLAN)
+    if seen.found is None or not seen.found.cas:
+        return None
+    alone = _plans([seen], options).get(0, _NO_PLAN)
+    return alone, Judged.of(item, options, alone)
+
+
+class _Spool:
+    """What the first pass judged, in input order, until the second pass takes it back: the
+    first :data:`STREAM_AT` kept as they are, the rest pickled to a temporary file (a long run's
+    memory stays flat; no private key is in a judgement)."""
+
+    def __init__(self) -> None:
+        self._kept: collections.deque[Judged | bytes] = collections.deque()
+        self._count = 0
+        self._file: IO[bytes] | None = None
+        self._reading = False
+
+    def put(self, judged: Judged | bytes) -> None:
+        self._count += 1
+        if self._count <= STREAM_AT:
+            self._kept.append(judged)
+            return
+        if self._file is None:
+            self._file = tempfile.TemporaryFile()  # noqa: SIM115 - closed by close()
+        data = judged if isinstance(judged, bytes) else pickle.dumps(judged, _PICKLE)
+        self._file.write(len(data).to_bytes(8, "little") + data)
+
+    def take(self) -> Judged:
+        one: Judged | bytes
+        if self._kept:
+            one = self._kept.popleft()
         else:
-            judged = map(judge, range(count))
-        for name, files in self.groups:
-            held = False
-            for _ in files if files is not None else [name]:
-                one = next(judged)
-                held = held or one.held
-                yield one
-            if files is not None and not held:
-                error = empty_folder(name, len(files))
-                yield Judged([input_error_result(error, options)], name, errors=(error,))
+            assert self._file is not None
+            if not self._reading:
+                self._file.seek(0)
+                self._reading = True
+            one = self._file.read(int.from_bytes(self._file.read(8), "little"))
+        if isinstance(one, bytes):
+            judged: Judged = pickle.loads(one)  # noqa: S301 - written by this run
+            return judged
+        return one
+
+    def close(self) -> None:
+        if self._file is not None:
+            self._file.close()
+            self._file = None
+        self._kept.clear()
 
 
 class _Remembered:
@@ -975,16 +1091,15 @@ class PathCandidates:
     def companions(self, issuers: frozenset[str], own: Set[str]) -> tuple[LoadedCertificate, ...]:
         """The candidates for an input whose certificates have ``issuers`` (:func:`name_key`)
         and fingerprints ``own``, in the run's order."""
-        if not self._cas:
-            return ()
-        if self._chain is None:  # no chain analysis: nothing to leave out
-            return tuple(c for fp, (_, c) in self._cas.items() if fp not in own)
+        others = [(fp, c) for fp, (_, c) in self._cas.items() if fp not in own]
+        if not others or self._chain is None:  # no chain analysis: nothing to leave out
+            return tuple(c for _, c in others)
         reachable = self._reachable.get(issuers)
         if reachable is None:
             if len(self._reachable) >= self.CACHE_MAX:
                 self._reachable.clear()
             reachable = self._reachable[issuers] = self._walk(issuers)
-        return tuple(c for fp, (_, c) in self._cas.items() if fp in reachable and fp not in own)
+        return tuple(c for fp, c in others if fp in reachable)
 
     def _walk(self, issuers: Iterable[str]) -> frozenset[str]:
         store = self._store_names()
