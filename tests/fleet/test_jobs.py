@@ -102,17 +102,17 @@ def test_a_key_in_a_file_of_its_own_is_still_paired_with_jobs(tmp_path: Path, ca
 def test_audit_jobs_2_and_jobs_1_give_identical_reports(
     tmp_path: Path, ca: TestCA, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    from certready.services import audit
+    from certready.services import audit_files
     from tests.audit.lab import make_lab
 
     forked: list[int] = []
-    real = audit.fork_map
+    real = audit_files.fork_map
 
     def spy(task: Any, count: int, workers: int) -> Any:
         forked.append(workers)
         return real(task, count, workers)
 
-    monkeypatch.setattr(audit, "fork_map", spy)
+    monkeypatch.setattr(audit_files, "fork_map", spy)
     lab = make_lab(tmp_path, ca)
     _, out_1, _ = run("audit", str(lab.manifest), "--format", "json", "--jobs", "1")
     assert forked == []

@@ -94,7 +94,7 @@ def test_include_root_and_key_in_the_certificate_file(
     assert cert == leaf.cert and extra == [ca.intermediate.cert, ca.root.cert]
 
 
-def test_mismatched_key_no_password_source_existing_file_and_symlink_exit_2(
+def test_mismatched_key_no_password_source_and_existing_file_exit_2(
     tmp_path: Path, pem_files: tuple[Path, Path, Path, Path], ca: TestCA,
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:  # fmt: skip
@@ -118,16 +118,33 @@ def test_mismatched_key_no_password_source_existing_file_and_symlink_exit_2(
     status, _, err = run(*ok)
     assert status == ExitStatus.USAGE and "--force" in err and out.read_bytes() == before
     assert run(*ok, "--force")[0] == ExitStatus.OK and out.read_bytes() != before
-    # never through a symbolic link, even with --force
+
+
+@pytest.mark.parametrize("dangling", [False, True])
+def test_a_symbolic_link_is_replaced_with_force_never_written_through(
+    tmp_path: Path, pem_files: tuple[Path, Path, Path, Path], monkeypatch: pytest.MonkeyPatch,
+    dangling: bool,
+) -> None:  # fmt: skip
+    """As every other writer (adapters/writes.py): without --force an existing name, a link
+    too, is refused naming it; --force replaces the link itself, never its target."""
+    cert, key, chain, _ = pem_files
+    monkeypatch.setenv("PFX_PASS", PASSWORD)
     target = tmp_path / "elsewhere"
-    target.write_text("keep")
+    if not dangling:
+        target.write_text("keep")
     link = tmp_path / "link.pfx"
     link.symlink_to(target)
-    ok[ok.index(str(out))] = str(link)
-    for extra in ([], ["--force"]):
-        status, _, err = run(*ok, *extra)
-        assert status == ExitStatus.USAGE and "symbolic link" in err
-    assert target.read_text() == "keep"
+    ok = ["pfx", str(cert), str(key), str(chain), "--out", str(link), "--password-env", "PFX_PASS"]
+    status, _, err = run(*ok)
+    assert status == ExitStatus.USAGE and str(link) in err and "--force" in err
+    assert link.is_symlink()
+    status, _, err = run(*ok, "--force")
+    assert status == ExitStatus.OK, err
+    assert not link.is_symlink() and link.stat().st_mode & 0o777 == 0o600
+    key_obj, leaf, _ = pkcs12.load_key_and_certificates(link.read_bytes(), PASSWORD.encode())
+    assert key_obj is not None and leaf is not None
+    # the link's target is untouched (or still absent)
+    assert target.read_text() == "keep" if not dangling else not target.exists()
 
 
 def test_encrypted_key_needs_its_password(

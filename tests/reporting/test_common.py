@@ -62,7 +62,8 @@ def test_verdict() -> None:
 
 
 def test_analyser_rules_count_only_where_the_analyser_ran() -> None:
-    context = resolve_context(clean_report(), policy(), RULES)
+    # a scan report: its command judges handshakes (a lint report lists no tls.* rule at all)
+    context = resolve_context(replace(clean_report(), command="scan"), policy(), RULES)
     target = clean_report().targets[0]
     ids = evaluated_rule_ids(target, context)
     assert "tls.intermediate-not-sent" not in ids and "chain.validation-type" not in ids
@@ -107,7 +108,7 @@ def test_cli_format_choices_are_the_discovered_renderers() -> None:
 def test_chain_and_tls_rules_count_only_where_their_facts_were_computed() -> None:
     """The real catalogue: chain and tls rules have real checks now, and still count as evaluated
     only on a target with a built path or a handshake."""
-    context = resolve_context(clean_report(), load_policy("homecare"))
+    context = resolve_context(replace(clean_report(), command="scan"), load_policy("homecare"))
     target = clean_report().targets[0]
     ids = evaluated_rule_ids(target, context)
     assert "names.host-not-covered" in ids  # control: the certificate rules ran

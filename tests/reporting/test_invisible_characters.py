@@ -7,6 +7,8 @@ override (issue 14). Control: plain non-ASCII (``é``) is shown as it is.
 from __future__ import annotations
 
 import datetime as dt
+import json
+import xml.etree.ElementTree as ET
 from pathlib import Path
 
 import pytest
@@ -86,3 +88,61 @@ def test_control_a_plain_subject_has_no_code_points(tmp_path: Path) -> None:
     cert = _self_signed(tmp_path, "app.example.test", "Café Clinic")
     _, out, _ = run("lint", str(cert), "-f", "html", "--fail-on", "never")
     assert "U+" not in out and "Café Clinic" in out
+
+
+def _junit_texts(out: str) -> list[str]:
+    """Every human-readable text of a JUnit report: messages and element bodies."""
+    root = ET.fromstring(out)  # noqa: S314 - our own output
+    texts: list[str] = []
+    for element in root.iter():
+        if element.tag in ("failure", "error", "skipped", "system-out"):
+            texts += [element.get("message") or "", element.text or ""]
+    return texts
+
+
+def test_junit_messages_show_the_override(tmp_path: Path) -> None:
+    cert = _self_signed(tmp_path, f"{RLO}moc.elpmaxe.ppa", "Café Clinic")
+    _, out, err = run("lint", str(cert), "-f", "junit")
+    assert RLO not in out, err
+    texts = _junit_texts(out)
+    failures = [t for t in texts if "<U+202E>moc.elpmaxe.ppa is self-signed" in t]
+    assert len(failures) == 2  # the <failure>'s message and its body
+    # control: é is not escaped, and a plain subject has no code point
+    plain = _self_signed(tmp_path, "app.example.test", "Café Clinic")
+    _, out, _ = run("lint", str(plain), "-f", "junit")
+    assert "U+" not in out and any(
+        "app.example.test is self-signed" in t for t in _junit_texts(out)
+    )
+
+
+def test_sarif_messages_show_the_override_machine_fields_keep_it(tmp_path: Path) -> None:
+    cert = _self_signed(tmp_path, f"{RLO}moc.elpmaxe.ppa", "Café Clinic")
+    _, out, _ = run("lint", str(cert), "-f", "sarif", "--fail-on", "never")
+    [run_] = json.loads(out)["runs"]
+    results = run_["results"]
+    [self_signed] = [r for r in results if "self-signed" in r["message"]["text"]]
+    assert self_signed["message"]["text"].startswith("<U+202E>moc.elpmaxe.ppa is self-signed")
+    for result in results:
+        assert RLO not in result["message"]["text"] + result["properties"]["remediation"]
+        assert all(RLO not in loc["message"]["text"] for loc in result["locations"])
+        # the machine field holds the true subject
+        assert result["properties"]["subject"] == f"O=Café Clinic,CN={RLO}moc.elpmaxe.ppa"
+    # control: the same certificate without the override gives the same message, unchanged
+    plain = _self_signed(tmp_path, "moc.elpmaxe.ppa", "Café Clinic")
+    _, out, _ = run("lint", str(plain), "-f", "sarif", "--fail-on", "never")
+    texts = [r["message"]["text"] for r in json.loads(out)["runs"][0]["results"]]
+    assert "moc.elpmaxe.ppa is self-signed: no CA vouches for it" in texts and "U+" not in out
+
+
+def test_json_messages_show_the_override_values_keep_it(tmp_path: Path) -> None:
+    cert = _self_signed(tmp_path, f"{RLO}moc.elpmaxe.ppa", "Café Clinic")
+    _, out, _ = run("lint", str(cert), "-f", "json", "--fail-on", "never")
+    report = json.loads(out)
+    [target] = report["targets"]
+    messages = [f["message"] for f in target["findings"]]
+    assert "<U+202E>moc.elpmaxe.ppa is self-signed: no CA vouches for it" in messages
+    assert all(RLO not in f["message"] + f["remediation"] for f in target["findings"])
+    # the values a program reads keep the true subject
+    assert {f["subject"] for f in target["findings"]} == {f"O=Café Clinic,CN={RLO}moc.elpmaxe.ppa"}
+    [facts] = report["facts"].values()
+    assert facts["subject"] == f"O=Café Clinic,CN={RLO}moc.elpmaxe.ppa"

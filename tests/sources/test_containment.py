@@ -104,7 +104,7 @@ def test_a_crash_while_judging_one_audit_server_is_that_targets_error(
 ) -> None:
     import json
 
-    from certready.services import audit as audit_service
+    from certready.services import audit_files as audit_service
     from tests.audit.lab import make_lab
 
     lab = make_lab(tmp_path, ca)

@@ -4,169 +4,44 @@ For every server: its certificate file linted with every rule and all of the ser
 and external FQDNs), its STS certificate with the ``sts`` role; then the deployment rules over the
 whole topology (a :class:`~certready.core.deployment.DeploymentContext`), through the engine like
 every rule. Certificate rules run through :func:`certready.services.lint.analyse` only. Each file is read once, however many servers name it.
+
+This module assembles the deployment; the file part is :mod:`certready.services.audit_files`, the
+live part (``--live``) :mod:`certready.services.audit_live`, the options
+:mod:`certready.services.audit_options`.
 """
 
 from __future__ import annotations
 
-import asyncio
-import datetime as dt
-from collections import Counter
-from collections.abc import Callable, Iterator, Mapping, Sequence
-from dataclasses import dataclass, field, replace
+from collections.abc import Sequence
+from dataclasses import replace
 from pathlib import Path
-from typing import Protocol
 
 from cryptography import x509
-from cryptography.hazmat.primitives import hashes, serialization
+from cryptography.hazmat.primitives import hashes
 
-from certready.adapters.inputs import (
-    HOW_TO_UNLOCK,
-    Bundle,
-    PasswordSource,
-    load_bytes,
-    read_input,
-)
-from certready.adapters.inputs.passwords import password_from_env, password_from_file
 from certready.adapters.manifest import load_manifest, policy_spec
 from certready.adapters.profiles import load_policy
 from certready.adapters.trust import TrustStore, load_mozilla
-from certready.core.deployment import (
-    CertificateRef,
-    Deployment,
-    DeploymentContext,
-    ServerObservation,
-    ServerSpec,
-    Topology,
-)
+from certready.core.deployment import Deployment, DeploymentContext, ServerObservation, Topology
 from certready.core.engine import evaluate
 from certready.core.errors import InputError, PolicyError
-from certready.core.facts import key_facts
-from certready.core.hostnames import is_ip_address
-from certready.core.judged import Command, JudgedFor, ServerKind
-from certready.core.location import Location, TrustKind, TrustLocation
-from certready.core.model import (
-    CertFacts,
-    Finding,
-    KeyPairing,
-    Report,
-    Role,
-    TargetResult,
-    TargetStatus,
-)
+from certready.core.location import TrustKind, TrustLocation
+from certready.core.model import Finding, KeyPairing, Report, Role, TargetResult
 from certready.core.policy import Policy
 from certready.core.rules.deployment import borrowed_certificates, certificate_of_another_server
 from certready.core.rules.names import host_not_covered
-from certready.core.rules.pfx import PfxContext
-from certready.core.targets import parse_target
-from certready.services.audit_links import file_target_name, link_to_targets, live_target_name
+from certready.services.audit_files import (
+    CertificateFiles,
+    error_target,
+    key_spkis,
+    lint_files,
+    linted_leaf,
+    password_source,
+)
+from certready.services.audit_links import link_to_targets
+from certready.services.audit_live import scan_probe, with_served
+from certready.services.audit_options import AuditOptions, LiveProbe, LiveProgress
 from certready.services.chain import ChainOptions
-from certready.services.lint import LintOptions, analyse, judging_failed
-from certready.services.lint_jobs import default_jobs, fork_map
-from certready.services.scan import ScanOptions, scan_async
-
-LiveProbe = Callable[[Sequence[ServerSpec]], Mapping[str, Sequence[TargetResult]]]
-"""``--live``: given the servers that have an ``endpoint:``, what each presented (by server key):
-one scan TargetResult per name it is reached by, the FQDN first, then each external name as SNI
-(leaf first in ``certificates``; UNREACHABLE when no handshake)."""
-
-
-@dataclass(frozen=True, slots=True)
-class AuditOptions:
-    policy: Policy | None = None
-    """``None``: the manifest's ``policy:``."""
-    now: dt.datetime = field(default_factory=lambda: dt.datetime.now(dt.UTC))
-    chain: bool = True
-    """Run the chain analysis (against Mozilla's store plus the manifest's ``trust:``)."""
-    scan: bool = False
-    """``--live``: scan every ``endpoint:`` with :mod:`certready.services.scan`."""
-    live: LiveProbe | None = None
-    """A probe other than the scan service (tests); implies a live audit."""
-    timeout: float = 10.0
-    """Per-endpoint deadline of the live scan, seconds."""
-    protocol_probe: bool = True
-    """``--live``: also probe which protocol versions each endpoint accepts, once per endpoint
-    (``--no-protocol-probe`` turns it off)."""
-    progress: LiveProgress | None = None
-    """Told how many endpoints the live scan connects to, and which it is waiting on."""
-    on_note: Callable[[str, str], None] | None = field(default=None, compare=False)
-    """``on_note(source, note)``: non-fatal remarks about the inputs (a UTF-16 manifest)."""
-    jobs: int | None = None
-    """Certificate files judged in this many worker processes (``None``: every core from 256
-    files on, one process below)."""
-
-
-class LiveProgress(Protocol):
-    """What the live scan tells a progress display: how many connections, each start and end."""
-
-    def expect(self, total: int) -> None: ...
-
-    def started(self, name: str) -> None: ...
-
-    def done(self, name: str) -> None: ...
-
-
-def password_source(ref: CertificateRef) -> PasswordSource | None:
-    """The password of a certificate file from ``password_env`` or ``password_file`` (through
-    :mod:`certready.adapters.inputs.passwords`), never from the manifest itself."""
-    if ref.password_env:
-        try:
-            return password_from_env(ref.password_env)
-        except InputError as exc:  # the manifest's key, not the command line's --password-env
-            raise InputError(
-                f"password_env: {ref.password_env}: {exc.message.split(' (', 1)[0]} "
-                "(export it before the audit, or use password_file:)"
-            ) from None
-    if ref.password_file:
-        return password_from_file(ref.password_file)
-    return None
-
-
-class CertificateFiles:
-    """Each certificate/key file read once per audit (a shared wildcard is parsed once).
-
-    Only files named more than once are kept: holding every parsed bundle of a large manifest
-    would only make the garbage collector walk them.
-    """
-
-    def __init__(self, deployment: Deployment | None = None) -> None:
-        self._cache: dict[tuple[str, str | None, str | None], Bundle | InputError] = {}
-        self._shared: set[str] | None = None
-        if deployment is not None:
-            named = Counter(
-                p
-                for s in deployment.servers
-                for ref in (s.certificate, s.sts_certificate)
-                if ref is not None
-                for p in (ref.path, ref.key)
-                if p is not None
-            )
-            self._shared = {p for p, n in named.items() if n > 1}
-
-    def _get(self, path: str, ref: CertificateRef) -> Bundle | InputError:
-        cache_key = (path, ref.password_env, ref.password_file)
-        if cache_key in self._cache:
-            return self._cache[cache_key]
-        loaded = self._read(path, ref)
-        if self._shared is None or path in self._shared:
-            self._cache[cache_key] = loaded
-        return loaded
-
-    def load(self, ref: CertificateRef) -> Bundle | InputError:
-        bundle = self._get(ref.path, ref)
-        if isinstance(bundle, InputError) or ref.key is None:
-            return bundle
-        keys = self._get(ref.key, ref)
-        if isinstance(keys, InputError):
-            return keys
-        return replace(bundle, keys=(*bundle.keys, *keys.keys))
-
-    @staticmethod
-    def _read(path: str, ref: CertificateRef) -> Bundle | InputError:
-        try:
-            data = read_input(path)  # a missing file is reported before a missing password
-            return load_bytes(data, path, password_source(ref))
-        except InputError as exc:
-            return exc
 
 
 def audit(manifest: str | Path, options: AuditOptions | None = None) -> Report:
@@ -201,28 +76,6 @@ def manifest_policy(deployment: Deployment) -> Policy:
         ) from None
 
 
-MANIFEST_UNLOCK = "give it with `password_env:` or `password_file:` in the manifest"
-
-
-def _error_target(name: str, ref: CertificateRef, error: InputError, role: Role) -> TargetResult:
-    """An unreadable file as a target, named by its manifest line (the CLI's password advice
-    rephrased for the manifest)."""
-    text = str(error).replace(HOW_TO_UNLOCK, MANIFEST_UNLOCK)
-    return TargetResult(
-        target=name,
-        location=ref.location,
-        status=TargetStatus.INPUT_ERROR,
-        reason=f"{ref.location.where}: {text}",
-        role=role,
-    )
-
-
-def _leaf(result: TargetResult) -> CertFacts | None:
-    if result.status is not TargetStatus.OK or result.reason or not result.certificates:
-        return None
-    return result.certificates[0].certificate
-
-
 _SHA256 = hashes.SHA256()
 
 
@@ -234,7 +87,7 @@ def audit_deployment(deployment: Deployment, policy: Policy, options: AuditOptio
     for ref in (*deployment.trust_roots, *deployment.trust_intermediates):
         loaded = files.load(ref)
         if isinstance(loaded, InputError):
-            targets.append(_error_target("trust", ref, loaded, Role.SSL))
+            targets.append(error_target("trust", ref, loaded, Role.SSL))
             continue
         bucket = anchors if ref in deployment.trust_roots else intermediates
         bucket.extend(c.certificate for c in loaded.certificates)
@@ -242,7 +95,7 @@ def audit_deployment(deployment: Deployment, policy: Policy, options: AuditOptio
     observations: dict[str, ServerObservation] = {}
     chain_tops: list[x509.Certificate] = []
     publics: list[bool] = []
-    linted = _lint_files(deployment, files, policy, options, chain)
+    linted = lint_files(deployment, files, policy, options, chain)
     for server in deployment.servers:
         seen = ServerObservation()
         if server.certificate is not None:
@@ -253,11 +106,11 @@ def audit_deployment(deployment: Deployment, policy: Policy, options: AuditOptio
             if result.issuer_is_public is not None:
                 publics.append(result.issuer_is_public)
             seen = ServerObservation(
-                leaf=_leaf(result),
+                leaf=linted_leaf(result),
                 private_key=result.private_key,
                 location=result.location,
                 input_error=result.status.failed,
-                key_spkis=_key_spkis(files, server.certificate)
+                key_spkis=key_spkis(files, server.certificate)
                 if result.private_key is KeyPairing.MISMATCH
                 else (),
             )
@@ -266,7 +119,7 @@ def audit_deployment(deployment: Deployment, policy: Policy, options: AuditOptio
             targets.append(result)
             seen = replace(
                 seen,
-                sts_leaf=_leaf(result),
+                sts_leaf=linted_leaf(result),
                 sts_private_key=result.private_key,
                 sts_worst=result.worst,
                 sts_location=result.location,
@@ -274,7 +127,7 @@ def audit_deployment(deployment: Deployment, policy: Policy, options: AuditOptio
         observations[server.key] = seen
     probe = options.live or (scan_probe(policy, chain, options) if options.scan else None)
     if probe is not None:
-        observations, live_targets = _with_served(deployment, observations, probe)
+        observations, live_targets = with_served(deployment, observations, probe)
         targets.extend(live_targets)
     private = (not all(publics)) if publics else private_chain(anchors, chain_tops)
     topology = Topology(deployment, observations, private)
@@ -288,14 +141,6 @@ def audit_deployment(deployment: Deployment, policy: Policy, options: AuditOptio
         findings=link_to_targets(findings, deployment, targets),
         title=deployment.name,
     )
-
-
-def _key_spkis(files: CertificateFiles, ref: CertificateRef) -> tuple[str, ...]:
-    """The SPKI hashes of the keys given with ``ref`` (read again from the run's files)."""
-    loaded = files.load(ref)
-    if isinstance(loaded, InputError):
-        return ()
-    return tuple(key_facts(k.key.public_key()).spki_sha256 for k in loaded.keys)
 
 
 def _root_cause_only(
@@ -333,101 +178,6 @@ def chain_options(
     return ChainOptions(trust=tuple(stores))
 
 
-def _lint_files(
-    deployment: Deployment,
-    files: CertificateFiles,
-    policy: Policy,
-    options: AuditOptions,
-    chain: ChainOptions | None,
-) -> Iterator[tuple[TargetResult, x509.Certificate | None]]:
-    """Every server's certificate, then its STS certificate, linted in manifest order: in worker
-    processes when ``options.jobs`` (or the number of files) asks for them."""
-    work = [
-        (server, ref, role)
-        for server in deployment.servers
-        for ref, role in ((server.certificate, Role.SSL), (server.sts_certificate, Role.STS))
-        if ref is not None
-    ]
-    workers = default_jobs(len(work)) if options.jobs is None else options.jobs
-    if min(workers, len(work)) <= 1:
-        for server, ref, role in work:
-            yield _lint_one(server, ref, role, files, policy, options, chain)
-        return
-
-    def task(index: int) -> tuple[TargetResult, bytes | None]:
-        server, ref, role = work[index]
-        result, top = _lint_one(server, ref, role, files, policy, options, chain)
-        return result, top.public_bytes(serialization.Encoding.DER) if top is not None else None
-
-    for result, der in fork_map(task, len(work), min(workers, len(work))):
-        yield result, x509.load_der_x509_certificate(der) if der is not None else None
-
-
-def _lint_one(
-    server: ServerSpec,
-    ref: CertificateRef,
-    role: Role,
-    files: CertificateFiles,
-    policy: Policy,
-    options: AuditOptions,
-    chain: ChainOptions | None = None,
-) -> tuple[TargetResult, x509.Certificate | None]:
-    name = file_target_name(server, role)
-    loaded = files.load(ref)
-    if isinstance(loaded, InputError):
-        return _error_target(name, ref, loaded, role), None
-    if not loaded.certificates:
-        held = (
-            "a certificate request, not the certificate: submit it to the CA and name the"
-            " certificate it returns"
-            if loaded.requests
-            else "a private key but no certificate"
-        )
-        error = InputError(f"holds {held}", location=ref.path)
-        return _error_target(name, ref, error, role), None
-    hosts = server.names if role is Role.SSL else ()
-    kind = ServerKind.WINDOWS if loaded.format == "pkcs12" else ServerKind.FILES
-    lint_options = LintOptions(
-        policy=policy,
-        hosts=hosts,
-        role=role,
-        now=options.now,
-        chain=chain,
-        judged_for=JudgedFor(Command.AUDIT, kind),
-    )
-    try:
-        result = analyse(name, loaded.certificates, loaded.keys, lint_options, presented=True)
-    except Exception as exc:  # a certificate certready cannot judge ends this target only
-        return _error_target(
-            name, ref, InputError(judging_failed(exc), location=ref.path), role
-        ), None
-    if loaded.pfx_encryption is not None:
-        result = _with_pfx_finding(result, server, ref, loaded, policy)
-    return result, loaded.certificates[-1].certificate
-
-
-def _with_pfx_finding(
-    result: TargetResult, server: ServerSpec, ref: CertificateRef, loaded: Bundle, policy: Policy
-) -> TargetResult:
-    """The container rules (:data:`pfx_windows_import`) on the server's PFX, located at the
-    manifest line naming the file; their findings join the server's target."""
-    context = PfxContext(
-        location=ref.location,
-        path=ref.path,
-        encryption=loaded.pfx_encryption,
-        cipher=loaded.pfx_cipher,
-        server=server.key,
-        fqdn=server.fqdn,
-        manifest_key="sts_certificate" if ref is server.sts_certificate else "certificate",
-        role=result.role,
-        certificate=_leaf(result),
-    )
-    found = evaluate(context, policy)
-    if not found:
-        return result
-    return replace(result, findings=(*result.findings, *found))
-
-
 def private_chain(
     anchors: Sequence[x509.Certificate], tops: Sequence[x509.Certificate]
 ) -> bool | None:
@@ -448,94 +198,12 @@ def private_chain(
     return None
 
 
-def scan_probe(policy: Policy, chain: ChainOptions | None, options: AuditOptions) -> LiveProbe:
-    """The live probe of ``--live``: every endpoint scanned concurrently (the scan service), with
-    the server's FQDN as SNI and host name, the same policy and the same chain trust."""
-
-    def probe(servers: Sequence[ServerSpec]) -> Mapping[str, Sequence[TargetResult]]:
-        # One set of handshakes and facts for the whole probe: every name of a server shares its
-        # endpoint's no-SNI handshake, and servers sharing an endpoint and a name share that one.
-        # One protocol probe set per endpoint too (the shared options' ProtocolProbes).
-        shared = ScanOptions(
-            policy=policy,
-            chain=chain,
-            now=options.now,
-            timeout=options.timeout,
-            protocol_probe=options.protocol_probe,
-            command=Command.AUDIT,
-        )
-        shown = options.progress
-
-        async def one(key: str, endpoint: str, name: str, limit: asyncio.Semaphore) -> TargetResult:
-            sni = None if is_ip_address(name) else name
-            scan_options = replace(shared, sni=sni)
-            label = f"{key} {endpoint}" + ("" if name == firsts[key] else f" SNI {name}")
-            async with limit:
-                if shown is not None:
-                    shown.started(label)
-                report = await scan_async([parse_target(endpoint)], scan_options)
-                if shown is not None:
-                    shown.done(label)
-            return report.targets[0]
-
-        jobs = [(s.key, s.endpoint, name) for s in servers if s.endpoint for name in s.names]
-        firsts = {s.key: s.names[0] for s in servers if s.names}
-        if shown is not None:
-            shown.expect(len(jobs))
-
-        async def every() -> list[TargetResult]:
-            limit = asyncio.Semaphore(SCAN_CONCURRENCY)
-            return list(await asyncio.gather(*(one(k, e, n, limit) for k, e, n in jobs)))
-
-        out: dict[str, list[TargetResult]] = {}
-        for (key, _, _), result in zip(jobs, asyncio.run(every()), strict=True):
-            out.setdefault(key, []).append(result)
-        return out
-
-    return probe
-
-
-SCAN_CONCURRENCY = 50
-
-
-def _served_leaf(result: TargetResult) -> tuple[CertFacts, Location] | None:
-    if result.status is not TargetStatus.OK or not result.certificates:
-        return None
-    return result.certificates[0].certificate, result.certificates[0].origin
-
-
-def _with_served(
-    deployment: Deployment, observations: dict[str, ServerObservation], live: LiveProbe
-) -> tuple[dict[str, ServerObservation], list[TargetResult]]:
-    """Each endpoint's scan as a target of its own, and its leaf for the served-vs-file rule."""
-    with_endpoint = [s for s in deployment.servers if s.endpoint]
-    served = live(with_endpoint) if with_endpoint else {}
-    out = dict(observations)
-    targets: list[TargetResult] = []
-    for server in with_endpoint:
-        results = list(served.get(server.key, ()))
-        if not results:
-            continue
-        main, others = results[0], results[1:]
-        targets.append(replace(main, target=live_target_name(server)))
-        main_leaf = _served_leaf(main)
-        by_name: list[tuple[str, CertFacts, Location]] = []
-        for name, result in zip(server.names[1:], others, strict=False):
-            leaf = _served_leaf(result)
-            if leaf is None or (
-                main_leaf and leaf[0].fingerprint_sha256 == main_leaf[0].fingerprint_sha256
-            ):
-                continue  # the same leaf as for the FQDN: nothing new to show
-            targets.append(replace(result, target=live_target_name(server, name)))
-            by_name.append((name, *leaf))
-        base = out.get(server.key, ServerObservation())
-        out[server.key] = replace(
-            base,
-            served=main_leaf[0] if main_leaf else None,
-            served_location=main_leaf[1] if main_leaf else None,
-            served_by_name=tuple(by_name),
-        )
-    return out, targets
-
-
-__all__ = ["AuditOptions", "audit", "audit_deployment", "password_source"]
+__all__ = [
+    "AuditOptions",
+    "CertificateFiles",
+    "LiveProbe",
+    "LiveProgress",
+    "audit",
+    "audit_deployment",
+    "password_source",
+]

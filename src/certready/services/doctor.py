@@ -18,12 +18,12 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from cryptography import x509
+from cryptography.exceptions import InvalidSignature
 
 from certready.adapters.clientenv import ClientEnvironment, this_machine
 from certready.adapters.manifest import load_manifest
 from certready.adapters.proxyfetch import fetch_chain_via_proxy
 from certready.adapters.tlsfetch import FetchFailure, Presented, Resolver, fetch_chain
-from certready.adapters.trust.mozilla import load_mozilla
 from certready.core.client import (
     CaKind,
     ClientContext,
@@ -53,6 +53,7 @@ from certready.core.plan import unique_stems
 from certready.core.policy import Policy
 from certready.core.targets import parse_target
 from certready.services.audit import CertificateFiles, manifest_policy
+from certready.services.chain_options import ChainOptions
 
 PLAN_SUFFIX = {Platform.WINDOWS: ".ps1", Platform.LINUX: ".sh", Platform.MACOS: ".sh"}
 
@@ -111,10 +112,11 @@ def doctor(manifest: str | Path, options: DoctorOptions | None = None) -> tuple[
     stores = environment.trust_stores()
     proxies = environment.proxy_settings()
     trust = _trust_certificates(deployment)
+    public = ChainOptions()  # Mozilla's store: what makes a CA public for every command
     fetched = asyncio.run(_fetch_all(targets, proxies, options))
     hint = plan_file(deployment, group)
     results = tuple(
-        _judge(t, direct, routes, stores, proxies, trust, group, hint, policy)
+        _judge(t, direct, routes, stores, proxies, trust, public, group, hint, policy)
         for t, (direct, routes) in zip(targets, fetched, strict=True)
     )
     title = f"{deployment.name}: client group {group.name!r} ({environment.platform.value})"
@@ -219,6 +221,7 @@ class _TrustCa:
     kind: CaKind
     facts: CertFacts
     source: str
+    certificate: x509.Certificate
 
 
 def _trust_certificates(deployment: Deployment) -> tuple[_TrustCa, ...]:
@@ -234,7 +237,7 @@ def _trust_certificates(deployment: Deployment) -> tuple[_TrustCa, ...]:
             if isinstance(bundle, InputError):
                 raise bundle
             out.extend(
-                _TrustCa(kind, extract_facts(c.certificate), str(ref.location))
+                _TrustCa(kind, extract_facts(c.certificate), str(ref.location), c.certificate)
                 for c in bundle.certificates
             )
     return tuple(out)
@@ -298,24 +301,26 @@ def _judge(
     stores: tuple[ClientStore, ...],
     proxies: tuple[ProxySetting, ...],
     trust: tuple[_TrustCa, ...],
+    public: ChainOptions,
     group: ClientSpec,
     hint: str,
     policy: Policy,
 ) -> TargetResult:
-    direct_chain: tuple[CertFacts, ...] = ()
+    parsed: tuple[Parsed, ...] = ()
     elements: tuple[ChainElement, ...] = ()
     tls: TlsFacts | None = None
     failure: str | None = None
     if isinstance(direct, Presented):
-        direct_chain = _facts(direct.chain)
+        parsed = _parsed(direct.chain)
         elements = tuple(
-            ChainElement(c, target.location.presented(i)) for i, c in enumerate(direct_chain)
+            ChainElement(c, target.location.presented(i)) for i, (_, c) in enumerate(parsed)
         )
         tls = TlsFacts(
             direct.address, direct.sni, direct.protocol, direct.cipher, direct.handshake_ms
         )
     else:
         failure = direct.message
+    direct_chain = tuple(facts for _, facts in parsed)
     routes = tuple(_route(target, s, n, r) for s, n, r in fetched_routes)
     ctx = ClientContext(
         client=group.name,
@@ -323,7 +328,7 @@ def _judge(
         names=target.names,
         location=target.location,
         stores=stores,
-        expected=expected_cas(direct_chain, trust, target.location),
+        expected=expected_cas(parsed, trust, target.location, public),
         proxies=proxies,
         routes=routes,
         direct=direct_chain,
@@ -371,41 +376,67 @@ def _route(
     return ProxyRoute(setting, name, failure=result, location=location)
 
 
-def _facts(chain: Sequence[bytes]) -> tuple[CertFacts, ...]:
-    out: list[CertFacts] = []
+Parsed = tuple[x509.Certificate, CertFacts]
+"""A presented certificate and its facts."""
+
+
+def _parsed(chain: Sequence[bytes]) -> tuple[Parsed, ...]:
+    out: list[Parsed] = []
     for der in chain:
         try:
-            out.append(extract_facts(x509.load_der_x509_certificate(der)))
+            certificate = x509.load_der_x509_certificate(der)
+            out.append((certificate, extract_facts(certificate)))
         except ValueError:
             continue
     return tuple(out)
 
 
-def _public_subjects() -> frozenset[str]:
-    """Subjects (RFC 4514, as the facts spell them) of the roots in Mozilla's store."""
-    return frozenset(c.subject.rfc4514_string() for c in load_mozilla().anchors)
+def _facts(chain: Sequence[bytes]) -> tuple[CertFacts, ...]:
+    return tuple(facts for _, facts in _parsed(chain))
+
+
+def is_public(top: x509.Certificate, public: ChainOptions) -> bool:
+    """Whether the path whose highest known certificate is ``top`` ends in a public root: the
+    decision every other command makes (:meth:`ChainOptions.is_public`, by fingerprint), here
+    also when ``top`` is an intermediate whose root nobody supplied: a public root of its
+    issuer's name (the trust-store lookup by name) whose key verifies ``top``'s signature. A
+    private CA named like a public one is never public."""
+    if public.is_public(top):
+        return True
+    for anchor, fingerprint in public.issuer_candidates([top]):
+        if anchor.subject != top.issuer or not public.is_public_fingerprint(fingerprint):
+            continue
+        try:
+            top.verify_directly_issued_by(anchor)
+        except (InvalidSignature, ValueError, TypeError):
+            continue
+        return True
+    return False
 
 
 def expected_cas(
-    presented: tuple[CertFacts, ...], trust: Sequence[_TrustCa], location: Location
+    presented: Sequence[Parsed],
+    trust: Sequence[_TrustCa],
+    location: Location,
+    public: ChainOptions,
 ) -> tuple[ExpectedCa, ...]:
     """The CA certificates of the server's path: from its leaf up through what it sent and the
     manifest's ``trust:`` files; without a presented chain, every CA of ``trust:``."""
     if not presented:
         return tuple(ExpectedCa(t.kind, t.facts.subject, t.facts, source=t.source) for t in trust)
-    sent = {c.fingerprint_sha256: i for i, c in enumerate(presented)}
-    candidates: list[tuple[CertFacts, str]] = [
-        (c, f"{location}#{i}") for i, c in enumerate(presented[1:], start=1)
+    sent = {c.fingerprint_sha256 for _, c in presented}
+    candidates: list[tuple[x509.Certificate, CertFacts, str]] = [
+        (cert, c, f"{location}#{i}") for i, (cert, c) in enumerate(presented[1:], start=1)
     ]
-    candidates += [(t.facts, t.source) for t in trust]
-    path: list[tuple[CertFacts, str]] = []
-    current = presented[0]
+    candidates += [(t.certificate, t.facts, t.source) for t in trust]
+    path: list[tuple[x509.Certificate, CertFacts, str]] = []
+    current_certificate, current = presented[0]
     seen = {current.fingerprint_sha256}
     while not current.self_issued:
         parent = next(
             (
-                (c, src)
-                for c, src in candidates
+                (cert, c, src)
+                for cert, c, src in candidates
                 if c.fingerprint_sha256 not in seen and issued_by(current, c)
             ),
             None,
@@ -413,23 +444,22 @@ def expected_cas(
         if parent is None:
             break
         path.append(parent)
-        seen.add(parent[0].fingerprint_sha256)
-        current = parent[0]
-    if not path and presented[0].self_issued:
+        current_certificate, current, _ = parent
+        seen.add(current.fingerprint_sha256)
+    if not path and current.self_issued:
         return ()  # a self-signed leaf: the chain rules of `audit` judge it
-    top = path[-1][0] if path else presented[0]
-    public_names = _public_subjects()
-    public = top.subject in public_names or top.issuer in public_names
+    top = current
+    public_path = is_public(current_certificate, public)
     out = [
         ExpectedCa(
             CaKind.ROOT if c.self_issued else CaKind.INTERMEDIATE,
             c.subject,
             c,
-            public=public,
+            public=public_path,
             sent_by_server=c.fingerprint_sha256 in sent,
             source=src,
         )
-        for c, src in path
+        for _, c, src in path
     ]
     if not top.self_issued:
         out.append(
@@ -438,7 +468,7 @@ def expected_cas(
                 top.issuer,
                 None,
                 key_identifier=top.authority_key_identifier,
-                public=public,
+                public=public_path,
                 source=f"{location} (issuer of {top.subject!r})",
             )
         )

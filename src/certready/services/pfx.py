@@ -18,7 +18,13 @@ from cryptography.hazmat.primitives import hashes
 from cryptography.hazmat.primitives.serialization import Encoding, PublicFormat
 
 from certready.adapters.inputs import read_bytes
-from certready.adapters.issuance.keys import KEY_MODE, IssuedKey, load_private_key, write_file
+from certready.adapters.issuance.keys import (
+    KEY_MODE,
+    IssuedKey,
+    load_private_key,
+    refuse_existing,
+    write_file,
+)
 from certready.adapters.issuance.pkcs12 import pfx_bytes
 from certready.core.errors import InputError, UsageError
 
@@ -118,12 +124,10 @@ def write_pfx(
     legacy: bool = False,
     force: bool = False,
 ) -> PfxFile:
-    """Write the PFX (0600); an existing file only with ``force``, never a symbolic link."""
+    """Write the PFX (0600). An existing name (a symbolic link too) only with ``force``, which
+    replaces it, never writing through a link (:mod:`certready.adapters.writes`)."""
     path = Path(out)
-    if path.is_symlink():
-        raise UsageError("is a symbolic link: refusing to write through it", location=str(path))
-    if path.exists() and not force:
-        raise UsageError("already exists; pass --force to overwrite it", location=str(path))
+    refuse_existing([path], force=force)
     if not password:
         raise UsageError("an empty PFX password is not allowed")
     names = inputs.certificate.subject.get_attributes_for_oid(x509.NameOID.COMMON_NAME)

@@ -15,6 +15,7 @@ from typing import Literal, get_args
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import ec, rsa
 
+from certready.adapters.inputs.kdf import check_encrypted_key
 from certready.adapters.inputs.read import read_bytes
 from certready.adapters.writes import EXISTS, write_new
 from certready.core.errors import InputError, PasswordError, UsageError
@@ -71,8 +72,10 @@ def private_key_pem(key: IssuedKey, passphrase: bytes | None = None) -> bytes:
 
 
 def load_private_key(path: Path, passphrase: bytes | None = None) -> IssuedKey:
-    """Read an RSA or EC private key (PEM); errors name the file."""
+    """Read an RSA or EC private key (PEM); errors name the file. An encrypted key asking for
+    more derivation work than lint admits is refused before any of it (the same line as lint's)."""
     data = read_bytes(str(path), folder=None)
+    check_encrypted_key(data, str(path), pem=True)
     try:
         key = serialization.load_pem_private_key(data, passphrase)
     except TypeError:

@@ -54,12 +54,31 @@ def _parameter_text(params: object, name: str) -> str:
     return str(value)
 
 
+_FILE_SCOPES = frozenset({Scope.CERTIFICATE, Scope.CHAIN, Scope.CONTAINER})
+COMMAND_SCOPES: dict[str, frozenset[Scope]] = {
+    "lint": _FILE_SCOPES,
+    "scan": _FILE_SCOPES | {Scope.HANDSHAKE},
+    "audit": _FILE_SCOPES | {Scope.HANDSHAKE, Scope.DEPLOYMENT},
+    "doctor": frozenset({Scope.CLIENT}),
+}
+"""The scopes each command judges: a file (certificate, chain, a PFX's container), what a live
+server presented (scan, ``audit --live``), the topology (audit), a client machine (doctor)."""
+
+
+def command_scopes(command: str) -> frozenset[Scope]:
+    """The scopes of :data:`COMMAND_SCOPES`; another command: a file's and a live server's (the
+    topology is audit's, a client machine doctor's)."""
+    return COMMAND_SCOPES.get(command, COMMAND_SCOPES["scan"])
+
+
 @dataclass(frozen=True, slots=True)
 class RenderContext:
-    """What a renderer needs besides the report: the resolved policy and the rule catalogue."""
+    """What a renderer needs besides the report: the resolved policy, the rule catalogue, and
+    the scopes the report's command judged."""
 
     policy: Policy
     rules: tuple[Rule, ...] = field(default_factory=catalogue)
+    scopes: frozenset[Scope] = frozenset(Scope)
 
     def rule(self, rule_id: str) -> Rule | None:
         for r in self.rules:
@@ -68,9 +87,13 @@ class RenderContext:
         return None
 
     def enabled_rules(self) -> tuple[Rule, ...]:
-        """The rules the policy runs, in catalogue order."""
+        """The rules the policy runs in the command's scopes, in catalogue order."""
         settings = self.policy.settings
-        return tuple(r for r in self.rules if r.id in settings and settings[r.id].enabled)
+        return tuple(
+            r
+            for r in self.rules
+            if r.scope in self.scopes and r.id in settings and settings[r.id].enabled
+        )
 
     def severity(self, rule: Rule) -> Severity:
         setting = self.policy.settings.get(rule.id)
@@ -121,7 +144,7 @@ def resolve_context(
                 source="unknown",
                 settings=default_settings(rule_tuple),
             )
-    return RenderContext(policy=policy, rules=rule_tuple)
+    return RenderContext(policy=policy, rules=rule_tuple, scopes=command_scopes(report.command))
 
 
 def verdict(report: Report) -> str:
@@ -215,7 +238,9 @@ def timeline_label(name: str, element: ChainElement, target: str) -> str:
 def evaluated_rule_ids(target: TargetResult, context: RenderContext) -> list[str]:
     """The rule ids evaluated for a target, catalogue order, then any other id it has findings for.
 
-    A rule counts as evaluated when the policy enables it, it applies to the target's role, and
+    A rule counts as evaluated when the policy enables it, its scope is one the report's command
+    judges (:data:`COMMAND_SCOPES`: no ``client.*`` rule on a lint target), it applies to the
+    target's role, and
     either the engine runs it on every leaf or its analyser (chain, TLS) left a trace on the target
     (a built path, a handshake, or a finding of its area). Deployment rules are report-level.
     """
@@ -234,9 +259,7 @@ def evaluated_rule_ids(target: TargetResult, context: RenderContext) -> list[str
 
 def report_rule_ids(report: Report, context: RenderContext) -> list[str]:
     """The rule ids evaluated over the whole report (deployment topology), plus any with findings."""
-    ids: list[str] = []
-    if report.command == "audit":
-        ids = [r.id for r in context.enabled_rules() if r.area == "deployment"]
+    ids = [r.id for r in context.enabled_rules() if r.scope in _REPORT_SCOPES]
     return _with_finding_ids(ids, report.findings)
 
 

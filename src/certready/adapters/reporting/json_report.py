@@ -17,6 +17,7 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from certready import __version__
 from certready.adapters.reporting.summary import TargetState, summarize
+from certready.adapters.reporting.visible import visible
 from certready.core.facts import describe_key, eku_name, key_usage_hex
 from certready.core.model import (
     CertFacts,
@@ -232,9 +233,9 @@ def finding_out(f: Finding) -> FindingOut:
     return FindingOut(
         rule_id=f.rule_id,
         severity=f.severity.label,  # type: ignore[arg-type]
-        message=f.message,
+        message=visible(f.message),  # read by a person: invisible characters shown
         location=str(f.location),
-        remediation=f.remediation,
+        remediation=visible(f.remediation),
         subject=f.subject,
         fingerprint_sha256=f.fingerprint_sha256,
         about=list(f.about),

@@ -8,8 +8,10 @@ target that could not be read is one test case with an ``<error>`` (exit status 
 unreachable server (exit status 1 or 3) unless ``--fail-on never`` lets a partly unreachable scan
 pass, when it is ``<skipped>``; one that held only CA certificates is one ``<skipped>`` test case. A test case's ``file`` is the file its finding points at (the
 certificate, or the manifest), else the target's file. Report-level findings (deployment topology) form their own suite.
-Which rules ran comes from the policy and the catalogue (see
-:func:`certready.adapters.reporting.common.evaluated_rule_ids`).
+Which rules ran comes from the policy, the catalogue and the command's scopes (see
+:func:`certready.adapters.reporting.common.evaluated_rule_ids`). Messages and bodies (what a person
+reads) show invisible characters of certificate fields as ``<U+202E>``
+(:mod:`certready.adapters.reporting.visible`); names and properties keep the true value.
 """
 
 from __future__ import annotations
@@ -25,6 +27,7 @@ from certready.adapters.reporting.common import (
     resolve_context,
     xml_safe,
 )
+from certready.adapters.reporting.visible import visible
 from certready.core.location import Location
 from certready.core.model import Finding, Report, Rule, Severity, TargetStatus
 from certready.core.policy import Policy
@@ -61,8 +64,13 @@ class _Suite:
         return self.element
 
 
+def _said(text: str) -> str:
+    """A message or body, read by a person: invisible characters shown, XML-safe."""
+    return xml_safe(visible(text))
+
+
 def _finding_text(f: Finding) -> str:
-    return xml_safe(f"{f.severity.label}: {f.message}\nat {f.location}\nfix: {f.remediation}")
+    return _said(f"{f.severity.label}: {f.message}\nat {f.location}\nfix: {f.remediation}")
 
 
 def _file_of(location: Location) -> str | None:
@@ -88,7 +96,7 @@ def _rule_case(
         worst = max(f.severity for f in failing)
         first = failing[0].message
         more = f" (and {len(failing) - 1} more)" if len(failing) > 1 else ""
-        failure = ET.SubElement(case, "failure", message=xml_safe(first + more), type=worst.label)
+        failure = ET.SubElement(case, "failure", message=_said(first + more), type=worst.label)
         failure.text = "\n\n".join(_finding_text(f) for f in failing)
     notes = [f for f in findings if not _fails(f, fail_on)]
     if notes:
@@ -134,17 +142,17 @@ def render(
         if target.status is TargetStatus.UNREACHABLE and fail_on is None and not all_unreachable:
             case = suite.case(target.target, "examined")  # --fail-on never: exit status 0
             suite.skipped += 1
-            ET.SubElement(case, "skipped", message=xml_safe(f"unreachable: {target.reason or ''}"))
+            ET.SubElement(case, "skipped", message=_said(f"unreachable: {target.reason or ''}"))
         elif target.status.failed:
             case = suite.case(target.target, "examined")
             suite.errors += 1
             ET.SubElement(
-                case, "error", message=xml_safe(target.reason or ""), type=target.status.value
-            ).text = xml_safe(f"{target.status.value}: {target.reason or ''}\nat {target.location}")
+                case, "error", message=_said(target.reason or ""), type=target.status.value
+            ).text = _said(f"{target.status.value}: {target.reason or ''}\nat {target.location}")
         elif not examined(target):
             case = suite.case(target.target, "examined")
             suite.skipped += 1
-            ET.SubElement(case, "skipped", message=xml_safe(target.reason or "not examined"))
+            ET.SubElement(case, "skipped", message=_said(target.reason or "not examined"))
         else:
             for rule_id in evaluated_rule_ids(target, context):
                 findings = [f for f in target.findings if f.rule_id == rule_id]

@@ -1,12 +1,17 @@
 """SARIF 2.1.0 for code-scanning dashboards (GitHub, GitLab, Azure DevOps, VS Code's SARIF viewer).
 
-- ``tool.driver.rules``: every rule the policy runs, with its id, title (``shortDescription``),
-  rationale (``fullDescription``), remediation (``help``) and the policy's level.
+- ``tool.driver.rules``: every rule the policy runs in the scopes the report's command judges
+  (:data:`certready.adapters.reporting.common.COMMAND_SCOPES`), with its id, title
+  (``shortDescription``), rationale (``fullDescription``), remediation (``help``) and the
+  policy's level.
 - ``results``: one per finding, level ``error``/``warning``/``note``; the location is the file
   (``file:certs/app.pem#0`` -> ``certs/app.pem``), the manifest line (``manifest:deploy.yaml:12``
   -> ``deploy.yaml`` with ``region.startLine`` 12), or, for a live server (``tls://app:443#leaf``)
   and anything else, a logical location. The certready location is kept as the location's message.
 - Targets that could not be read are ``toolExecutionNotifications`` of the invocation.
+- Message texts and the remediation (what a person reads) show invisible characters of
+  certificate fields as ``<U+202E>`` (:mod:`certready.adapters.reporting.visible`); the values a
+  program reads (``subject``, ``target``, locations' names, fingerprints) keep the true value.
 
 Validated against the OASIS SARIF 2.1.0 JSON Schema in the tests (tests/data/sarif-2.1.0.json).
 """
@@ -29,6 +34,7 @@ from certready.adapters.reporting.common import (
     sorted_findings,
     verdict,
 )
+from certready.adapters.reporting.visible import visible
 from certready.core.location import STDIN, EndpointLocation, FileLocation, Location
 from certready.core.model import Finding, Report, Rule, Severity
 from certready.core.policy import Policy
@@ -49,7 +55,7 @@ def artifact_uri(path: str) -> str:
 
 def sarif_location(location: Location) -> dict[str, Any]:
     text = str(location)
-    out: dict[str, Any] = {"message": {"text": text}}
+    out: dict[str, Any] = {"message": {"text": visible(text)}}
     path = location_file(location)
     if path is not None and path != STDIN:
         physical: dict[str, Any] = {"artifactLocation": {"uri": artifact_uri(path)}}
@@ -115,13 +121,13 @@ def render(
             properties["subject"] = f.subject
         if f.fingerprint_sha256 is not None:
             properties["certificateSha256"] = f.fingerprint_sha256
-        properties["remediation"] = f.remediation
+        properties["remediation"] = visible(f.remediation)
         results.append(
             {
                 "ruleId": f.rule_id,
                 "ruleIndex": index[f.rule_id],
                 "level": LEVEL[f.severity],
-                "message": {"text": f.message},
+                "message": {"text": visible(f.message)},
                 "locations": [sarif_location(f.location)],
                 "partialFingerprints": {"certready/v1": _fingerprint(f, target)},
                 "properties": properties,
@@ -130,7 +136,7 @@ def render(
     notifications = [
         {
             "level": "error",
-            "message": {"text": f"{t.target}: {t.status.value}: {t.reason or ''}"},
+            "message": {"text": visible(f"{t.target}: {t.status.value}: {t.reason or ''}")},
             "locations": [sarif_location(t.location)],
         }
         for t in report.targets
