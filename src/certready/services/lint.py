@@ -531,6 +531,7 @@ class _Files:
     """The plan each input judged in the first pass was judged with (by position)."""
     spool: _Spool | None = None
     """Those judgements, in input order."""
+    distinct: dict[Plan, Plan] = field(default_factory=dict)
 
     @classmethod
     def of(
@@ -580,7 +581,7 @@ class _Files:
             out.append(one)
             guess = _guess(item, one, options)
             if guess is not None:
-                self.guessed[position] = guess[0]
+                self._guessed(position, guess[0])
                 self.spool.put(guess[1])
             if kept is not None:
                 kept.append(item)
@@ -606,7 +607,7 @@ class _Files:
         ):
             seen.append(one)
             if plan is not None:
-                self.guessed[position] = plan
+                self._guessed(position, plan)
                 self.spool.put(judged)
         if any(one.key_file for one in seen):
             return None
@@ -623,6 +624,13 @@ class _Files:
                     cas.append((j, options.facts_cache.facts(loaded.certificate), loaded))
                 seen[n] = replace(one, found=replace(one.found, cas=cas), cas=())
         return seen
+
+    def _guessed(self, position: int, plan: Plan) -> None:
+        # one object per distinct plan (most are "its first certificate is the leaf"); a plan
+        # holding a key that does not hash is kept as it is
+        with contextlib.suppress(TypeError):
+            plan = self.distinct.setdefault(plan, plan)
+        self.guessed[position] = plan
 
     def plans(self, seen: Sequence[Seen], options: LintOptions) -> dict[int, Plan]:
         """:func:`_plans`; with workers, a leaf given twice whose copy not judged has its own
@@ -679,6 +687,7 @@ class _Files:
             self.spool.close()
         self.spool = None
         self.guessed = {}
+        self.distinct = {}
 
 
 def _guess(
