@@ -433,7 +433,8 @@ def _plans(seen: Sequence[Seen], options: LintOptions) -> dict[int, Plan]:
 
 @dataclass(frozen=True, slots=True)
 class Judged:
-    """What lint's second pass made of one input: its targets, and what to tell on the way."""
+    """What lint made of one input (in the first pass where it could, else in the second): its
+    targets, and what to tell on the way."""
 
     results: list[TargetResult]
     source: str
