@@ -321,3 +321,34 @@ def test_only_the_ca_certificates_a_path_can_use_are_candidates(
         "b.pem#0": [],
         "c.pem#0": [ca.intermediate.cert.subject.rfc4514_string()],  # control: its issuer
     }
+
+
+def test_past_the_kept_inputs_jobs_2_and_1_still_agree(
+    tmp_path: Path, ca: TestCA, other_ca: TestCA, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Past the inputs a run keeps in memory (STREAM_AT, 4 here), one process reads the rest
+    again and workers spool what the first pass judged to a file; inputs whose plan is not
+    their own (a leaf given twice, a leaf whose intermediate is in another file, a CA-only
+    file) are judged again with it, in order, between spooled ones."""
+    monkeypatch.setattr(lint_service, "STREAM_AT", 4)
+    folder = make_batch(tmp_path / "certs", ca, leaves=10)
+    twice = other_ca.issue("twice.example.com")
+    (folder / "f-cert.pem").write_bytes(twice.cert_pem())
+    (folder / "g-fullchain.pem").write_bytes(other_ca.chain_pem(twice))
+    (folder / "h-alone.pem").write_bytes(other_ca.issue("alone.example.com").cert_pem())
+    (folder / "i-other.pem").write_bytes(other_ca.chain_pem(other_ca.issue("i.example.com")))
+    roots = tmp_path / "roots.pem"
+    roots.write_bytes(ca.root.cert_pem() + other_ca.root.cert_pem())
+    args = ["lint", str(folder), "--trust", str(roots), "--format", "json"]
+    forks = count_forks(monkeypatch)
+    _, out_1, err_1 = run(*args, "--jobs", "1")
+    _, out_2, err_2 = run(*args, "--jobs", "2")
+    assert forks == [2, 2]  # the second pass judged what the first could not
+    one, two = without_time(out_1), without_time(out_2)
+    assert two == one and err_2 == err_1
+    by_name = {Path(t["target"].split(", ")[0]).name: t for t in one["targets"]}
+    assert by_name["g-fullchain.pem"]["target"].endswith("f-cert.pem")
+    assert by_name["d-ca-only.pem"]["status"] == "skipped"
+    alone = {f["rule_id"] for f in by_name["h-alone.pem"]["findings"]}
+    assert "chain.missing-intermediate" not in alone  # g-fullchain's intermediate
+    assert len(one["targets"]) == 10 + 4 + 3

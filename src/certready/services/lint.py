@@ -8,6 +8,7 @@ import datetime as dt
 import io
 import pickle
 import tempfile
+from array import array
 from collections.abc import Callable, Iterable, Iterator, Sequence, Set
 from dataclasses import dataclass, field, replace
 from pathlib import Path
@@ -519,7 +520,9 @@ class _Files:
     pass neither reads nor parses it again: where the run's plan for it is the plan it would
     have alone, that judgement is the one the second pass would make; where not (a leaf given
     twice, another input's CA certificate on its path, a key of another file), it is judged
-    again with its plan."""
+    again with its plan. Workers do it for every input (their answers are pickled anyway, and
+    wait in a :class:`_Spool`); one process only for the inputs it keeps in memory (past them,
+    pickling a judgement to the spool and back costs what reading the input again does)."""
 
     groups: list[Group]
     files: list[tuple[str, bool]]
@@ -528,11 +531,14 @@ class _Files:
     password: PasswordSource | None
     kept: list[Bundle | InputError] | None = None
     """In one process, a small run's inputs between its passes."""
-    guessed: dict[int, Plan] = field(default_factory=dict)
-    """The plan each input judged in the first pass was judged with (by position)."""
+    guessed: array[int] = field(default_factory=lambda: array("i"))
+    """By position: the plan (in :attr:`distinct`) the first pass judged the input with, -1 for
+    none (4 bytes an input: most plans are the same one, "its first certificate is the
+    leaf")."""
+    distinct: list[Plan] = field(default_factory=list)
+    ids: dict[Plan, int] = field(default_factory=dict)
     spool: _Spool | None = None
     """Those judgements, in input order."""
-    distinct: dict[Plan, Plan] = field(default_factory=dict)
 
     @classmethod
     def of(
@@ -580,7 +586,9 @@ class _Files:
             item = self._load(position)
             one = Seen.of(item, options)
             out.append(one)
-            guess = _guess(item, one, options)
+            # alone, past the inputs kept in memory, reading one again costs what pickling
+            # its judgement to the spool and back would
+            guess = _guess(item, one, options) if position < STREAM_AT else None
             if guess is not None:
                 self._guessed(position, guess[0])
                 self.spool.put(guess[1])
@@ -627,11 +635,24 @@ class _Files:
         return seen
 
     def _guessed(self, position: int, plan: Plan) -> None:
-        # one object per distinct plan (most are "its first certificate is the leaf"); a plan
-        # holding a key that does not hash is kept as it is
-        with contextlib.suppress(TypeError):
-            plan = self.distinct.setdefault(plan, plan)
-        self.guessed[position] = plan
+        if len(self.guessed) < len(self.files):
+            self.guessed = array("i", [-1]) * len(self.files)
+        index = None
+        with contextlib.suppress(TypeError):  # a plan holding a key that does not hash
+            index = self.ids.get(plan)
+        if index is None:
+            index = len(self.distinct)
+            self.distinct.append(plan)
+            with contextlib.suppress(TypeError):
+                self.ids[plan] = index
+        self.guessed[position] = index
+
+    def _guess(self, position: int) -> Plan | None:
+        """The plan the first pass judged the input at ``position`` with (``None``: not
+        judged)."""
+        if position >= len(self.guessed) or self.guessed[position] < 0:
+            return None
+        return self.distinct[self.guessed[position]]
 
     def plans(self, seen: Sequence[Seen], options: LintOptions) -> dict[int, Plan]:
         """:func:`_plans`; with workers, a leaf given twice whose copy not judged has its own
@@ -649,8 +670,7 @@ class _Files:
         """The second pass, in input order; after a folder's files, the folder's own error when
         none of them held a certificate (as :func:`iter_inputs` yields it)."""
         kept, self.kept = self.kept, None
-        guessed = self.guessed
-        todo = [p for p in range(len(self.files)) if guessed.get(p) != plans.get(p, _NO_PLAN)]
+        todo = [p for p in range(len(self.files)) if self._guess(p) != plans.get(p, _NO_PLAN)]
 
         def judge(n: int) -> Judged:
             position = todo[n]
@@ -667,10 +687,11 @@ class _Files:
                 held = False
                 for _ in files if files is not None else [name]:
                     one = None
-                    if position in guessed:
+                    guess = self._guess(position)
+                    if guess is not None:
                         assert self.spool is not None
                         one = self.spool.take()
-                        if guessed[position] != plans.get(position, _NO_PLAN):
+                        if guess != plans.get(position, _NO_PLAN):
                             one = None
                     if one is None:
                         one = next(fresh)
@@ -687,8 +708,9 @@ class _Files:
         if self.spool is not None:
             self.spool.close()
         self.spool = None
-        self.guessed = {}
-        self.distinct = {}
+        self.guessed = array("i")
+        self.distinct = []
+        self.ids = {}
 
 
 def _guess(
