@@ -1,7 +1,7 @@
 """Protocol-version verdicts: certready's probes vs testssl.sh on the same loopback servers.
 
 Starts four TLS servers on 127.0.0.1 (min TLS 1.0, min TLS 1.1, Python's default = TLS 1.2+,
-TLS 1.3 only), asks certready (``tlsfetch.probe_protocols``, what ``scan`` runs) and, when it is
+TLS 1.3 only), asks certready (``tlsfetch.FetchSettings.protocols``, what ``scan`` runs) and, when it is
 installed, ``testssl --protocols`` (Debian package ``testssl.sh``) which versions each accepts,
 and prints both side by side with the time each took. A comparison, not a test.
 
@@ -25,7 +25,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 from tests.pki import TestCA
 from tests.scan.servers import Servers
 
-from certready.adapters.tlsfetch import probe_protocols
+from certready.adapters.tlsfetch import FetchSettings
 from certready.core.protocols import TlsVersion
 
 SERVERS: dict[str, ssl.TLSVersion | None] = {
@@ -44,7 +44,7 @@ TESTSSL_IDS = {
 
 def certready_verdict(port: int) -> tuple[set[TlsVersion], float]:
     started = time.perf_counter()
-    found = asyncio.run(probe_protocols("127.0.0.1", port, sni=None, timeout=10))
+    found = asyncio.run(FetchSettings(10).protocols("127.0.0.1", port, None))
     return set(found.accepted), time.perf_counter() - started
 
 

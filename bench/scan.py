@@ -253,9 +253,17 @@ def main() -> int:
             bare: list[float] = []
             ours: list[float] = []
             theirs: list[float] = []
-            for _ in range(args.rounds):
+            for number in range(1, args.rounds + 1):
                 bare.append(time_bare(ports, args.concurrency))
                 ours.append(time_certready(ports, args.concurrency, roots))
+                print(
+                    f"  round {number}: bare {bare[-1]:7.1f}/s, certready {ours[-1]:7.1f}/s "
+                    f"({ours[-1] / bare[-1]:.2f}x); client CPU per endpoint bare "
+                    f"{CPU_MS['bare'][-1]:.2f} ms, certready {CPU_MS['certready'][-1]:.2f} ms "
+                    f"({CPU_MS['bare'][-1] / CPU_MS['certready'][-1]:.2f}x); "
+                    f"load {os.getloadavg()[0]:.1f}",
+                    flush=True,
+                )
                 if python is not None:
                     rate, ok = time_sslyze(python, sample, args.concurrency)
                     assert ok == len(sample), f"sslyze completed {ok}/{len(sample)}"
@@ -268,9 +276,14 @@ def main() -> int:
                 f"{c / b:.2f}x bare; median of paired rounds {paired:.2f}x"
             )
             cb, cc = min(CPU_MS["bare"]), min(CPU_MS["certready"])
+            cpu_paired = statistics.median(
+                b_ / c_ for b_, c_ in zip(CPU_MS["bare"], CPU_MS["certready"], strict=True)
+            )
             print(
                 f"  client CPU per endpoint      : bare {cb:.2f} ms, certready {cc:.2f} ms "
-                "(the server process is timed by neither)"
+                f"(least of the rounds); bare/certready median of paired rounds "
+                f"{cpu_paired:.2f}x (the server process is timed by neither; on a quiet machine "
+                "both loops are bound by this client CPU, so this is the rate ratio there)"
             )
             if python is None:
                 print("  sslyze                       : skipped (--no-sslyze or not installable)")

@@ -7,6 +7,7 @@ accept loop; ``with Servers() as s:`` stops everything on exit.
 from __future__ import annotations
 
 import contextlib
+import io
 import socket
 import ssl
 import struct
@@ -200,3 +201,25 @@ def half_hello(conn: socket.socket, stop: threading.Event) -> None:
     with contextlib.suppress(OSError):
         conn.recv(4096)
         conn.sendall(b"\x16\x03\x03\x00\x40\x02\x00\x00\x3c\x03\x03")
+
+
+class Watched(io.StringIO):
+    """Standard output that calls ``seen(text)`` on every write."""
+
+    def __init__(self, seen: Callable[[str], None]) -> None:
+        super().__init__()
+        self.seen = seen
+
+    def write(self, text: str) -> int:
+        self.seen(text)
+        return super().write(text)
+
+
+def held_until(release: threading.Event, handler: Handler, limit: float) -> Handler:
+    """``handler``, started only once ``release`` is set (or after ``limit`` seconds)."""
+
+    def handle(conn: socket.socket, stop: threading.Event) -> None:
+        release.wait(limit)
+        handler(conn, stop)
+
+    return handle

@@ -9,7 +9,10 @@ import threading
 from collections import Counter
 from pathlib import Path
 
+import pytest
+
 from certready.adapters.profiles import load_policy
+from certready.services import handshakes
 from certready.services.scan import ScanOptions, scan_endpoints
 from tests.audit.lab import APP, EXTERNAL, MOBILE, make_lab
 from tests.cli import run
@@ -89,3 +92,22 @@ def test_live_audit_handshakes_once_per_name_and_once_without_sni(
     # two names: one handshake each with SNI, and one without SNI shared by both (was two)
     assert seen == Counter({MOBILE: 1, EXTERNAL: 1, None: 1})
     assert APP not in seen
+
+
+def test_a_run_keeps_a_bounded_number_of_finished_handshakes(
+    ca: TestCA, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A streamed scan of many endpoints does not hold every chain: beyond ``KEEP`` finished
+    handshakes the oldest are forgotten, so a duplicate far down the list handshakes again,
+    while a near one still shares (control)."""
+    monkeypatch.setattr(handshakes, "KEEP", 3)
+    leaf = ca.issue("127.0.0.1")
+    with Servers() as servers:
+        ports = [servers.tls([leaf, ca.intermediate]) for _ in range(6)]
+        targets = [f"127.0.0.1:{p}" for p in ports]
+        near = ScanOptions(policy=POLICY, protocol_probe=False, concurrency=1)
+        scan_endpoints([targets[0], targets[0], *targets[1:]], near)
+        far = ScanOptions(policy=POLICY, protocol_probe=False, concurrency=1)
+        scan_endpoints([*targets, targets[0]], far)
+    assert near.handshakes.count == 6  # the duplicate right after the first shared its handshake
+    assert far.handshakes.count == 7  # the first was forgotten by the time it came again

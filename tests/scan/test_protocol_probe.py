@@ -6,7 +6,7 @@ from __future__ import annotations
 import asyncio
 import ssl
 
-from certready.adapters.tlsfetch import probe_protocols
+from certready.adapters.tlsfetch import FetchSettings
 from certready.core.protocols import ProbeOutcome, ProtocolSupport, TlsVersion
 from tests.pki import TestCA
 from tests.scan.servers import Servers, free_port, silent
@@ -15,11 +15,8 @@ ACCEPTED, REFUSED = ProbeOutcome.ACCEPTED, ProbeOutcome.REFUSED
 
 
 def _probe(port: int, timeout: float = 5.0, max_bytes: int = 1 << 20) -> ProtocolSupport:
-    return asyncio.run(
-        probe_protocols(
-            "127.0.0.1", port, sni="a.example.test", timeout=timeout, max_bytes=max_bytes
-        )
-    )
+    settings = FetchSettings(timeout, max_bytes)
+    return asyncio.run(settings.protocols("127.0.0.1", port, "a.example.test"))
 
 
 def test_a_server_that_still_accepts_tls_1_0(ca: TestCA) -> None:

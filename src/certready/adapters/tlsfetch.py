@@ -21,7 +21,7 @@ import ssl
 import threading
 import time
 import warnings
-from collections.abc import Awaitable, Callable, Mapping
+from collections.abc import Awaitable, Callable, Iterable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
@@ -36,6 +36,63 @@ _READ_SIZE = 16 * 1024 + 512
 
 Resolver = Callable[[str, int], Awaitable[list[tuple[str, int]]]]
 """``(host, port)`` -> the socket addresses to try, in order."""
+
+
+@dataclass(frozen=True, slots=True)
+class FetchSettings:
+    """How a run reaches its servers: the per-target deadline (DNS, connect and handshake in
+    all), what a server may send before the handshake completes, and name resolution."""
+
+    timeout: float
+    max_bytes: int = MAX_HANDSHAKE_BYTES
+    resolver: Resolver | None = None
+    """``None``: the system resolver."""
+
+    async def fetch(
+        self,
+        host: str,
+        port: int,
+        sni: str | None,
+        *,
+        context: ssl.SSLContext | None = None,
+        budget: _Budget | None = None,
+    ) -> Presented | FetchFailure:
+        """:func:`fetch_chain` with these settings."""
+        return await fetch_chain(
+            host,
+            port,
+            sni=sni,
+            timeout=self.timeout,
+            max_bytes=self.max_bytes,
+            resolver=self.resolver,
+            context=context,
+            budget=budget,
+        )
+
+    async def protocols(
+        self, host: str, port: int, sni: str | None, versions: Iterable[TlsVersion] = TlsVersion
+    ) -> ProtocolSupport:
+        """Which of ``versions`` ``host:port`` accepts: one handshake per version, offering that
+        version alone, all at once, within the deadline and sharing one byte budget between them.
+        Never raises for the server's behaviour."""
+        budget = _Budget(self.max_bytes)
+
+        async def probe(version: TlsVersion) -> ProbeOutcome:
+            context = _probe_context(version)
+            if context is None:
+                return ProbeOutcome.UNTESTED
+            outcome = await self.fetch(host, port, sni, context=context, budget=budget)
+            if isinstance(outcome, Presented):
+                if outcome.protocol == version.value:
+                    return ProbeOutcome.ACCEPTED
+                return ProbeOutcome.REFUSED
+            if outcome.step is Step.HANDSHAKE and outcome.reason in _REFUSALS:
+                return ProbeOutcome.REFUSED
+            return ProbeOutcome.UNDETERMINED
+
+        tried = tuple(versions)
+        outcomes = await asyncio.gather(*(probe(v) for v in tried))
+        return ProtocolSupport(tuple(zip(tried, outcomes, strict=True)))
 
 
 @dataclass(frozen=True, slots=True)
@@ -524,43 +581,3 @@ def _probe_context(version: TlsVersion) -> ssl.SSLContext | None:
 
 
 _REFUSALS = (FailureReason.HANDSHAKE, FailureReason.CLOSED, FailureReason.RESET)
-
-
-async def probe_protocols(
-    host: str,
-    port: int,
-    *,
-    sni: str | None,
-    timeout: float,
-    max_bytes: int = MAX_HANDSHAKE_BYTES,
-    resolver: Resolver | None = None,
-    versions: tuple[TlsVersion, ...] = tuple(TlsVersion),
-) -> ProtocolSupport:
-    """One handshake per version, offering that version alone, all at once, within ``timeout``
-    and sharing one ``max_bytes`` budget between them. Never raises for the server's behaviour."""
-    budget = _Budget(max_bytes)
-
-    async def probe(version: TlsVersion) -> ProbeOutcome:
-        context = _probe_context(version)
-        if context is None:
-            return ProbeOutcome.UNTESTED
-        outcome = await fetch_chain(
-            host,
-            port,
-            sni=sni,
-            timeout=timeout,
-            max_bytes=max_bytes,
-            resolver=resolver,
-            context=context,
-            budget=budget,
-        )
-        if isinstance(outcome, Presented):
-            if outcome.protocol == version.value:
-                return ProbeOutcome.ACCEPTED
-            return ProbeOutcome.REFUSED
-        if outcome.step is Step.HANDSHAKE and outcome.reason in _REFUSALS:
-            return ProbeOutcome.REFUSED
-        return ProbeOutcome.UNDETERMINED
-
-    outcomes = await asyncio.gather(*(probe(v) for v in versions))
-    return ProtocolSupport(tuple(zip(versions, outcomes, strict=True)))

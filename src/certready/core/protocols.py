@@ -1,8 +1,9 @@
 """Which TLS protocol versions a server accepts, as one probe per version found out.
 
 A modern client negotiates TLS 1.3 even with a server that still accepts TLS 1.0 and 1.1 (DESIGN
-§2): only a handshake offering each version alone shows the old ones. The probing is
-:func:`certready.adapters.tlsfetch.probe_protocols`'s; this module holds its answer as values.
+§2): only a handshake offering each version alone shows the old ones.
+:meth:`certready.adapters.tlsfetch.FetchSettings.protocols` probes; this module holds the answer
+as values.
 """
 
 from __future__ import annotations

@@ -12,7 +12,7 @@ live part (``--live``) :mod:`certready.services.audit_live`, the options
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from dataclasses import replace
 from pathlib import Path
 
@@ -39,7 +39,7 @@ from certready.services.audit_files import (
     password_source,
 )
 from certready.services.audit_links import link_to_targets
-from certready.services.audit_live import scan_probe, with_served
+from certready.services.audit_live import probed, scanned, served
 from certready.services.audit_options import AuditOptions, LiveProbe, LiveProgress
 from certready.services.chain import ChainOptions
 
@@ -53,13 +53,20 @@ def audit_with_policy(
     manifest: str | Path, options: AuditOptions | None = None
 ) -> tuple[Report, Policy]:
     """:func:`audit`, and the policy it used (the option's, else the manifest's ``policy:``)."""
+    run = audit_stream(manifest, options)
+    return run.report(tuple(run)), run.policy
+
+
+def audit_stream(manifest: str | Path, options: AuditOptions | None = None) -> AuditStream:
+    """The audit of a manifest file as a stream of targets (:class:`AuditStream`); the manifest
+    and the policy are read first (ManifestError, PolicyError)."""
     options = options or AuditOptions()
     deployment = load_manifest(manifest)
     if options.on_note is not None:
         for note in deployment.notes:
             options.on_note(deployment.source, note)
     policy = options.policy or manifest_policy(deployment)
-    return audit_deployment(deployment, policy, options), policy
+    return AuditStream(deployment, policy, options)
 
 
 def manifest_policy(deployment: Deployment) -> Policy:
@@ -80,67 +87,113 @@ _SHA256 = hashes.SHA256()
 
 
 def audit_deployment(deployment: Deployment, policy: Policy, options: AuditOptions) -> Report:
-    files = CertificateFiles(deployment)
-    targets: list[TargetResult] = []
-    anchors: list[x509.Certificate] = []
-    intermediates: list[x509.Certificate] = []
-    for ref in (*deployment.trust_roots, *deployment.trust_intermediates):
-        loaded = files.load(ref)
-        if isinstance(loaded, InputError):
-            targets.append(error_target("trust", ref, loaded, Role.SSL))
-            continue
-        bucket = anchors if ref in deployment.trust_roots else intermediates
-        bucket.extend(c.certificate for c in loaded.certificates)
-    chain = chain_options(anchors, intermediates, deployment.source) if options.chain else None
-    observations: dict[str, ServerObservation] = {}
-    chain_tops: list[x509.Certificate] = []
-    publics: list[bool] = []
-    linted = lint_files(deployment, files, policy, options, chain)
-    for server in deployment.servers:
-        seen = ServerObservation()
-        if server.certificate is not None:
-            result, top = next(linted)
-            targets.append(result)
-            if top is not None:
-                chain_tops.append(top)
-            if result.issuer_is_public is not None:
-                publics.append(result.issuer_is_public)
-            seen = ServerObservation(
-                leaf=linted_leaf(result),
-                private_key=result.private_key,
-                location=result.location,
-                input_error=result.status.failed,
-                key_spkis=key_spkis(files, server.certificate)
-                if result.private_key is KeyPairing.MISMATCH
-                else (),
+    run = AuditStream(deployment, policy, options)
+    return run.report(tuple(run))
+
+
+class AuditStream:
+    """One audit, judged as it is iterated, in report order: the trust and certificate-file
+    targets once every file is judged (a server's file findings can depend on another server's
+    file: deployment.certificate-of-another-server), then each server's live targets as soon as
+    its endpoint and the servers before it are judged; :attr:`findings`, the deployment findings,
+    once the last target is out."""
+
+    def __init__(self, deployment: Deployment, policy: Policy, options: AuditOptions) -> None:
+        self.deployment = deployment
+        self.policy = policy
+        self.options = options
+        self.findings: tuple[Finding, ...] = ()
+        self._targets: list[TargetResult] = []  # what the deployment findings are linked to
+
+    @property
+    def header(self) -> Report:
+        """The report without its targets and findings (what a stream writes first)."""
+        return Report(
+            command="audit",
+            profile=self.policy.name,
+            generated_at=self.options.now,
+            targets=(),
+            title=self.deployment.name,
+        )
+
+    def report(self, targets: tuple[TargetResult, ...]) -> Report:
+        """The whole report, once the stream is through."""
+        return replace(self.header, targets=targets, findings=self.findings)
+
+    def __iter__(self) -> Iterator[TargetResult]:
+        for target in self._judged():
+            self._targets.append(target)
+            yield target
+
+    def _judged(self) -> Iterator[TargetResult]:
+        deployment, policy, options = self.deployment, self.policy, self.options
+        files = CertificateFiles(deployment)
+        targets: list[TargetResult] = []
+        anchors: list[x509.Certificate] = []
+        intermediates: list[x509.Certificate] = []
+        for ref in (*deployment.trust_roots, *deployment.trust_intermediates):
+            loaded = files.load(ref)
+            if isinstance(loaded, InputError):
+                targets.append(error_target("trust", ref, loaded, Role.SSL))
+                continue
+            bucket = anchors if ref in deployment.trust_roots else intermediates
+            bucket.extend(c.certificate for c in loaded.certificates)
+        chain = chain_options(anchors, intermediates, deployment.source) if options.chain else None
+        observations: dict[str, ServerObservation] = {}
+        chain_tops: list[x509.Certificate] = []
+        publics: list[bool] = []
+        linted = lint_files(deployment, files, policy, options, chain)
+        for server in deployment.servers:
+            seen = ServerObservation()
+            if server.certificate is not None:
+                result, top = next(linted)
+                targets.append(result)
+                if top is not None:
+                    chain_tops.append(top)
+                if result.issuer_is_public is not None:
+                    publics.append(result.issuer_is_public)
+                seen = ServerObservation(
+                    leaf=linted_leaf(result),
+                    private_key=result.private_key,
+                    location=result.location,
+                    input_error=result.status.failed,
+                    key_spkis=key_spkis(files, server.certificate)
+                    if result.private_key is KeyPairing.MISMATCH
+                    else (),
+                )
+            if server.sts_certificate is not None:
+                result, _ = next(linted)
+                targets.append(result)
+                seen = replace(
+                    seen,
+                    sts_leaf=linted_leaf(result),
+                    sts_private_key=result.private_key,
+                    sts_worst=result.worst,
+                    sts_location=result.location,
+                )
+            observations[server.key] = seen
+        private = (not all(publics)) if publics else private_chain(anchors, chain_tops)
+        # the files alone decide which servers borrow another's certificate (the live part
+        # never changes a file leaf), so the file targets are final before the live scan
+        files_only = Topology(deployment, observations, private)
+        borrowing = evaluate(
+            DeploymentContext(files_only), policy, (certificate_of_another_server,)
+        )
+        yield from _root_cause_only(targets, files_only, borrowing)
+        if options.live is not None or options.scan:
+            pairs = (
+                probed(deployment.servers, options.live)
+                if options.live is not None
+                else scanned(deployment.servers, policy, chain, options)
             )
-        if server.sts_certificate is not None:
-            result, _ = next(linted)
-            targets.append(result)
-            seen = replace(
-                seen,
-                sts_leaf=linted_leaf(result),
-                sts_private_key=result.private_key,
-                sts_worst=result.worst,
-                sts_location=result.location,
-            )
-        observations[server.key] = seen
-    probe = options.live or (scan_probe(policy, chain, options) if options.scan else None)
-    if probe is not None:
-        observations, live_targets = with_served(deployment, observations, probe)
-        targets.extend(live_targets)
-    private = (not all(publics)) if publics else private_chain(anchors, chain_tops)
-    topology = Topology(deployment, observations, private)
-    findings = evaluate(DeploymentContext(topology), policy)
-    targets = _root_cause_only(targets, topology, findings)
-    return Report(
-        command="audit",
-        profile=policy.name,
-        generated_at=options.now,
-        targets=tuple(targets),
-        findings=link_to_targets(findings, deployment, targets),
-        title=deployment.name,
-    )
+            for server, results in pairs:
+                observations[server.key], live_targets = served(
+                    server, results, observations.get(server.key, ServerObservation())
+                )
+                yield from live_targets
+        topology = Topology(deployment, observations, private)
+        findings = evaluate(DeploymentContext(topology), policy)
+        self.findings = link_to_targets(findings, deployment, self._targets)
 
 
 def _root_cause_only(
@@ -200,10 +253,12 @@ def private_chain(
 
 __all__ = [
     "AuditOptions",
+    "AuditStream",
     "CertificateFiles",
     "LiveProbe",
     "LiveProgress",
     "audit",
     "audit_deployment",
+    "audit_stream",
     "password_source",
 ]

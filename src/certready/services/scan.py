@@ -10,7 +10,8 @@ from __future__ import annotations
 
 import asyncio
 import datetime as dt
-from collections.abc import Callable, Sequence
+from collections import deque
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 
@@ -20,25 +21,27 @@ from certready.adapters.inputs import LoadedCertificate, load_file
 from certready.adapters.tlsfetch import (
     MAX_HANDSHAKE_BYTES,
     FetchFailure,
+    FetchSettings,
     Presented,
     Resolver,
     pinned_resolver,
-    probe_protocols,
 )
 from certready.core.engine import drop_superseded, evaluate
 from certready.core.errors import InputError, UsageError
 from certready.core.facts import FactsCache, certificate_names, normalise_fingerprint
 from certready.core.failure import FailureReason, FetchStep, ScanFailure
 from certready.core.handshake import Expectations, HandshakeContext
-from certready.core.hostnames import normalise_host, reference_host
+from certready.core.hostnames import is_ip_address, normalise_host, reference_host
+from certready.core.issuer_link import issued_by
 from certready.core.judged import Command, JudgedFor, ServerKind
-from certready.core.location import InputLocation, TrustKind
-from certready.core.model import Report, Role, TargetResult, TargetStatus, TlsFacts
+from certready.core.location import InputLocation, Location, TrustKind
+from certready.core.model import ChainElement, Report, Role, TargetResult, TargetStatus, TlsFacts
 from certready.core.policy import Policy
 from certready.core.protocols import ProtocolSupport
+from certready.core.rules.tls import sni_differs
 from certready.core.targets import ScanTarget, parse_target
 from certready.services.chain import ChainOptions
-from certready.services.handshakes import Handshakes
+from certready.services.handshakes import Handshakes, Outcome
 from certready.services.lint import LintOptions, analyse, judging_failed
 
 Progress = Callable[[TargetResult], None]
@@ -48,31 +51,31 @@ Started = Callable[[str], None]
 same name as the finished :attr:`TargetResult.target`."""
 
 
-class ProtocolProbes:
-    """One protocol probe set per endpoint (host, port) for a whole run, however many names or
-    targets reach it: the first asker starts it, the others await the same task."""
+def _parsed(der: bytes) -> x509.Certificate:
+    """A certificate a server sent; ValueError when it or its names cannot be parsed."""
+    certificate = x509.load_der_x509_certificate(der)
+    certificate_names(certificate)  # parsed on access: a damaged name fails here
+    return certificate
+
+
+class SentCertificates:
+    """The certificates after the leaf that a run's servers sent, by DER, parsed once: up to
+    :attr:`MAX`, then the table starts over (as :class:`~certready.core.facts.FactsCache`)."""
+
+    MAX = 1024
 
     def __init__(self) -> None:
-        self._tasks: dict[tuple[str, int], asyncio.Task[ProtocolSupport]] = {}
+        self._parsed: dict[bytes, x509.Certificate] = {}
 
-    def start(
-        self, host: str, port: int, sni: str | None, options: ScanOptions
-    ) -> asyncio.Task[ProtocolSupport]:
-        key = (host.lower(), port)
-        task = self._tasks.get(key)
-        if task is None or task.get_loop() is not asyncio.get_running_loop():
-            task = asyncio.ensure_future(
-                probe_protocols(
-                    host,
-                    port,
-                    sni=sni,
-                    timeout=options.timeout,
-                    max_bytes=options.max_handshake_bytes,
-                    resolver=options.resolver,
-                )
-            )
-            self._tasks[key] = task
-        return task
+    def parsed(self, der: bytes) -> x509.Certificate:
+        """:func:`_parsed`, remembered (one that cannot be parsed is not)."""
+        certificate = self._parsed.get(der)
+        if certificate is None:
+            certificate = _parsed(der)
+            if len(self._parsed) >= self.MAX:
+                self._parsed.clear()
+            self._parsed[der] = certificate
+        return certificate
 
 
 @dataclass(frozen=True, slots=True)
@@ -91,7 +94,8 @@ class ScanOptions:
     anchors also excuse a leaf issued directly by a trusted root from tls.intermediate-not-sent."""
     now: dt.datetime = field(default_factory=lambda: dt.datetime.now(dt.UTC))
     compare_without_sni: bool = True
-    """Also handshake without SNI and report a different leaf (tls.sni-differs)."""
+    """Also handshake without SNI and report a different leaf (tls.sni-differs): only when the
+    policy runs that rule, once per endpoint."""
     max_handshake_bytes: int = MAX_HANDSHAKE_BYTES
     resolver: Resolver | None = None
     """Name resolution (``None``: the system resolver); tests inject their own."""
@@ -99,19 +103,32 @@ class ScanOptions:
     """``--resolve``: (host, port, address) pins, tried before ``resolver``."""
     facts: FactsCache = field(default_factory=FactsCache)
     """The run's certificate facts, remembered for its servers (their CAs recur)."""
-    handshakes: Handshakes = field(default_factory=Handshakes)
-    """The run's handshakes: one per (endpoint, SNI name), shared by every target needing it."""
+    handshakes: Handshakes = field(default_factory=Handshakes, compare=False)
+    """The run's handshakes, one per (endpoint, SNI name), and protocol probe sets, one per
+    endpoint, shared by every target needing them."""
     protocol_probe: bool = True
     """Also find out which protocol versions each endpoint accepts (TLS 1.0 to 1.3, one
     handshake each, concurrently with the main one, within the same deadline and byte budget;
     not counted in :attr:`Handshakes.count`); ``--no-protocol-probe`` turns it off."""
     command: Command = Command.SCAN
     """The command the findings are for (``audit --live`` scans for the audit's fix texts)."""
-    probes: ProtocolProbes = field(default_factory=ProtocolProbes, compare=False)
-    """The run's probe sets, one per endpoint (``audit --live`` shares one across its servers)."""
+    sent: SentCertificates = field(default_factory=SentCertificates, compare=False)
+    """The CA certificates the run's servers sent, parsed once (every server of a CA sends the
+    same intermediates)."""
 
 
-TargetInput = str | ScanTarget | InputError
+@dataclass(frozen=True, slots=True)
+class NamedTarget:
+    """An endpoint reached by one of its server's names (``audit --live``): ``name`` is sent as
+    SNI (an IP address: none) and checked in the SAN, instead of the target's own host; the
+    result is called ``label``."""
+
+    target: ScanTarget
+    name: str
+    label: str
+
+
+TargetInput = str | ScanTarget | NamedTarget | InputError
 
 
 def expected_issuers(specs: Sequence[str], chain: ChainOptions) -> tuple[str, ...]:
@@ -151,13 +168,20 @@ def scan_endpoints(
     started: Started | None = None,
 ) -> Report:
     """Scan every target; results in the order given. Runs its own event loop."""
-    return asyncio.run(scan_async(targets, options, progress=progress, started=started))
+    return Report(
+        command="scan",
+        profile=options.policy.name,
+        generated_at=options.now,
+        targets=tuple(scan_stream(targets, options, progress=progress, started=started)),
+    )
 
 
 def target_name(item: TargetInput) -> str:
     """The name a target's result will carry (:attr:`TargetResult.target`)."""
     if isinstance(item, InputError):
         return str(item.location)
+    if isinstance(item, NamedTarget):
+        return item.label
     if isinstance(item, str):
         try:
             return parse_target(item).text
@@ -166,13 +190,28 @@ def target_name(item: TargetInput) -> str:
     return item.text
 
 
-async def scan_async(
-    targets: Sequence[TargetInput],
+def scan_stream(
+    targets: Iterable[TargetInput],
     options: ScanOptions,
     *,
     progress: Progress | None = None,
     started: Started | None = None,
-) -> Report:
+) -> Iterator[TargetResult]:
+    """Every target's result in the order given, each as soon as it and the targets before it
+    are judged (``--format jsonl`` writes it then). Targets are scanned ``options.concurrency``
+    at a time; those that finish before an earlier, slower one wait for it, at most
+    :data:`AHEAD` times the concurrency of them (then no new target starts until it is done).
+    Options are checked before anything starts (UsageError)."""
+    sni_override = reference_host(options.sni) if options.sni else None
+    run = _Run(_checked(options), sni_override, progress, started)
+    return run.results(targets)
+
+
+AHEAD = 4
+"""How many times the concurrency a stream may run ahead of its slowest unfinished target."""
+
+
+def _checked(options: ScanOptions) -> ScanOptions:
     if options.concurrency < 1:
         raise UsageError("--concurrency must be at least 1")
     if options.timeout <= 0:
@@ -183,38 +222,135 @@ async def scan_async(
             raise UsageError(
                 f"--expect-sha256 {options.expect_sha256!r} is not a SHA-256 fingerprint"
             )
-    sni_override = reference_host(options.sni) if options.sni else None
-    expectations = Expectations(leaf_sha256=options.expect_sha256, issuers=options.expect_issuers)
-    limit = asyncio.Semaphore(options.concurrency)
     if options.resolve:
         pins = {(normalise_host(h), port): a for h, port, a in options.resolve}
         options = replace(options, resolver=pinned_resolver(pins, options.resolver))
+    return options
 
-    async def one(item: TargetInput) -> TargetResult:
+
+class _Run:
+    """One scan: its event loop (run only while a result is awaited), its settings, and the
+    targets in flight."""
+
+    def __init__(
+        self,
+        options: ScanOptions,
+        sni_override: str | None,
+        progress: Progress | None,
+        started: Started | None,
+    ) -> None:
+        self.options = options
+        self.sni_override = sni_override
+        self.progress = progress
+        self.started = started
+        self.expectations = Expectations(
+            leaf_sha256=options.expect_sha256, issuers=options.expect_issuers
+        )
+        self.settings = FetchSettings(
+            options.timeout, options.max_handshake_bytes, options.resolver
+        )
+        # a client without SNI is asked only where a rule reads what it gets
+        self.without_sni = options.compare_without_sni and options.policy.enabled(sni_differs.id)
+
+    def results(self, targets: Iterable[TargetInput]) -> Iterator[TargetResult]:
+        loop = asyncio.new_event_loop()
+        pending: deque[asyncio.Task[TargetResult]] = deque()
+        try:
+            limit = asyncio.Semaphore(self.options.concurrency)
+            items = iter(targets)
+            ahead = AHEAD * self.options.concurrency
+            for item in items:  # the first window
+                pending.append(loop.create_task(self._one(item, limit)))
+                if len(pending) >= ahead:
+                    break
+            while pending:
+                task = pending.popleft()
+                result = task.result() if task.done() else loop.run_until_complete(task)
+                for item in items:
+                    pending.append(loop.create_task(self._one(item, limit)))
+                    if len(pending) >= ahead:
+                        break
+                yield result
+        finally:
+            for task in pending:
+                task.cancel()
+            if pending:
+                loop.run_until_complete(asyncio.gather(*pending, return_exceptions=True))
+            loop.run_until_complete(loop.shutdown_asyncgens())
+            loop.close()
+
+    async def _one(self, item: TargetInput, limit: asyncio.Semaphore) -> TargetResult:
         async with limit:
-            if started is not None:
-                started(target_name(item))
+            if self.started is not None:
+                self.started(target_name(item))
             try:
-                result = await _scan_one(item, options, sni_override, expectations)
+                result = await self._scan(item)
             except Exception as exc:  # one target certready cannot judge never ends the scan
                 result = _failed(item, exc)
-        if progress is not None:
-            progress(result)
+        if self.progress is not None:
+            self.progress(result)
         return result
 
-    results = await asyncio.gather(*(one(t) for t in targets))
-    return Report(
-        command="scan",
-        profile=options.policy.name,
-        generated_at=options.now,
-        targets=tuple(results),
-    )
+    async def _scan(self, item: TargetInput) -> TargetResult:
+        options = self.options
+        if isinstance(item, InputError):
+            return _input_error(item, str(item.location))
+        sni_override = self.sni_override
+        if isinstance(item, NamedTarget):
+            if not is_ip_address(item.name):
+                sni_override = reference_host(item.name)
+            target = replace(item.target, text=item.label)
+        elif isinstance(item, str):
+            try:
+                target = parse_target(item)
+            except UsageError as exc:
+                return _input_error(exc, item)
+        else:
+            target = item
+        sni = sni_override or (None if target.is_ip else target.host)
+        handshakes, settings = options.handshakes, self.settings
+        probe = (
+            asyncio.ensure_future(handshakes.protocols(target.host, target.port, sni, settings))
+            if options.protocol_probe
+            else None
+        )
+        main = handshakes.fetch(target.host, target.port, sni, settings)
+        without_sni: Outcome | None = None
+        if self.without_sni and sni is not None:  # what clients that send no SNI get, meanwhile
+            first, without_sni = await asyncio.gather(
+                main, handshakes.fetch(target.host, target.port, None, settings)
+            )
+        else:
+            first = await main
+        protocols = await probe if probe is not None else None
+        if isinstance(first, FetchFailure):
+            return TargetResult(
+                target=target.text,
+                location=target.location,
+                status=TargetStatus.UNREACHABLE,
+                reason=first.message,
+                failure=ScanFailure(first.reason, first.step),
+                hosts=(sni or target.host,),
+            )
+        return analyse_presented(
+            target,
+            first,
+            options,
+            self.expectations,
+            hosts=(sni or target.host,),
+            without_sni=without_sni,
+            protocols=protocols,
+        )
 
 
 def _failed(item: TargetInput, exc: Exception) -> TargetResult:
     """The result of a target whose scan or judging raised: its own error, in one line."""
-    text = item.text if isinstance(item, ScanTarget) else str(getattr(item, "location", item))
-    location = item.location if isinstance(item, ScanTarget) else InputLocation(text)
+    location: Location
+    if isinstance(item, NamedTarget):
+        text, location = item.label, item.target.location
+    else:
+        text = item.text if isinstance(item, ScanTarget) else str(getattr(item, "location", item))
+        location = item.location if isinstance(item, ScanTarget) else InputLocation(text)
     return TargetResult(
         target=text,
         location=location,
@@ -230,66 +366,6 @@ def _input_error(item: InputError | UsageError, text: str) -> TargetResult:
         location=InputLocation(where),
         status=TargetStatus.INPUT_ERROR,
         reason=item.message,
-    )
-
-
-async def _scan_one(
-    item: TargetInput,
-    options: ScanOptions,
-    sni_override: str | None,
-    expectations: Expectations,
-) -> TargetResult:
-    if isinstance(item, InputError):
-        return _input_error(item, str(item.location))
-    if isinstance(item, str):
-        try:
-            target = parse_target(item)
-        except UsageError as exc:
-            return _input_error(exc, item)
-    else:
-        target = item
-    sni = sni_override or (None if target.is_ip else target.host)
-    names: list[str | None] = [sni]
-    if options.compare_without_sni and sni is not None:
-        names.append(None)  # what clients that send no SNI get, at the same time
-    probe = (
-        options.probes.start(target.host, target.port, sni, options)
-        if options.protocol_probe
-        else None
-    )
-    outcomes = await asyncio.gather(
-        *(
-            options.handshakes.fetch(
-                target.host,
-                target.port,
-                sni=name,
-                timeout=options.timeout,
-                max_bytes=options.max_handshake_bytes,
-                resolver=options.resolver,
-            )
-            for name in names
-        )
-    )
-    protocols = await probe if probe is not None else None
-    first = outcomes[0]
-    if isinstance(first, FetchFailure):
-        return TargetResult(
-            target=target.text,
-            location=target.location,
-            status=TargetStatus.UNREACHABLE,
-            reason=first.message,
-            failure=ScanFailure(first.reason, first.step),
-            hosts=(sni or target.host,),
-        )
-    without_sni = outcomes[1] if len(outcomes) > 1 else None
-    return analyse_presented(
-        target,
-        first,
-        options,
-        expectations,
-        hosts=(sni or target.host,),
-        without_sni=without_sni,
-        protocols=protocols,
     )
 
 
@@ -316,8 +392,7 @@ def analyse_presented(
     for index, der in enumerate(presented.chain):
         origin = target.location.presented(index)
         try:
-            certificate = x509.load_der_x509_certificate(der)
-            certificate_names(certificate)  # parsed on access: a damaged name fails here
+            certificate = options.sent.parsed(der) if index else _parsed(der)
             loaded.append(LoadedCertificate(certificate, origin))
         except ValueError as exc:
             return TargetResult(
@@ -355,18 +430,20 @@ def analyse_presented(
     sent = tuple(facts[c.location] for c in loaded)
     leaf_without_sni = None
     if isinstance(without_sni, Presented) and without_sni.chain:
-        try:
-            leaf_without_sni = options.facts.facts(
-                x509.load_der_x509_certificate(without_sni.chain[0])
-            )
-        except ValueError:
-            leaf_without_sni = None
-    leaf_cert = loaded[0].certificate
-    if options.chain is not None:
+        if without_sni.chain[0] == presented.chain[0]:
+            leaf_without_sni = sent[0].certificate  # the same leaf: nothing to parse again
+        else:
+            try:
+                leaf_without_sni = options.facts.facts(
+                    x509.load_der_x509_certificate(without_sni.chain[0])
+                )
+            except ValueError:
+                leaf_without_sni = None
+    if options.chain is not None and _anchors_read(sent, expectations):
         trusted = options.chain.anchors.fingerprints
         anchors = tuple(
             options.facts.facts(cert)
-            for cert, fp in options.chain.issuer_candidates([leaf_cert])
+            for cert, fp in options.chain.issuer_candidates([loaded[0].certificate])
             if fp in trusted
         )
         expectations = replace(expectations, anchors=expectations.anchors + anchors)
@@ -384,3 +461,13 @@ def analyse_presented(
     tls_rules = (r for r, _ in options.policy.plan(HandshakeContext.scope, handshake.role))
     findings = drop_superseded(result.findings + evaluate(handshake, options.policy), tls_rules)
     return replace(result, findings=findings, tls=tls)
+
+
+def _anchors_read(sent: Sequence[ChainElement], expectations: Expectations) -> bool:
+    """Whether a tls rule reads the trusted anchors that issued the leaf: tls.unexpected-issuer
+    when issuers are expected, tls.intermediate-not-sent when the leaf's issuer is not sent
+    (finding them costs a look-up in the trust stores for every endpoint)."""
+    if expectations.issuers:
+        return True
+    leaf = sent[0].certificate
+    return not leaf.self_issued and not any(issued_by(leaf, c.certificate) for c in sent[1:])

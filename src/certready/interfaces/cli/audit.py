@@ -12,6 +12,7 @@ from certready.adapters.manifest import STARTER, json_schema_text
 from certready.adapters.profiles import load_policy
 from certready.adapters.writes import write_new
 from certready.core.errors import UsageError
+from certready.core.model import TargetResult
 from certready.interfaces.cli.main import current_streams
 from certready.interfaces.cli.options import (
     DEFAULT_TIMEOUT,
@@ -25,7 +26,7 @@ from certready.interfaces.cli.options import (
     ReportFormat,
     timeout_option,
 )
-from certready.interfaces.cli.output import emit_and_judge
+from certready.interfaces.cli.output import StreamTally, emit_and_judge, emit_stream, status_of
 from certready.interfaces.cli.progress import live_progress
 from certready.interfaces.cli.recording import (
     DbOption,
@@ -33,7 +34,7 @@ from certready.interfaces.cli.recording import (
     finish_recording,
     start_recording,
 )
-from certready.services.audit import AuditOptions, audit_with_policy
+from certready.services.audit import AuditOptions, audit_stream
 from certready.services.plan import PlanOptions, load_signer, write_install_plan
 
 AUDIT_EPILOG = """\
@@ -108,10 +109,26 @@ def register(app: typer.Typer) -> None:
                 on_note=streams.note,
                 jobs=jobs,
             )
-            report, policy = audit_with_policy(manifest, options)
+            run = audit_stream(manifest, options)
+            if fmt == "jsonl":  # each target's line as soon as it is judged, findings last
+                tally = StreamTally()
+                kept: list[TargetResult] | None = [] if recorder is not None else None
+                emit_stream(
+                    run.header,
+                    run,
+                    fmt,
+                    output,
+                    streams,
+                    tally,
+                    keep=kept,
+                    findings=lambda: run.findings,
+                )
+                status = status_of(tally.statuses, tally.worst, fail_on.threshold())
+                return finish_recording(recorder, run.report(tuple(kept or ())), status, streams)
+            report = run.report(tuple(run))
         # an unreachable endpoint counts as an error
         status = emit_and_judge(
-            report, fmt, output, streams, policy=policy, fail_on=fail_on.threshold()
+            report, fmt, output, streams, policy=run.policy, fail_on=fail_on.threshold()
         )
         return finish_recording(recorder, report, status, streams)
 

@@ -8,7 +8,7 @@ FIFO (``-o /dev/null``, a named pipe) is written into, never replaced.
 
 from __future__ import annotations
 
-from collections.abc import Collection, Iterable, Iterator
+from collections.abc import Callable, Collection, Iterable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -16,7 +16,7 @@ from certready.adapters.reporting import renderer
 from certready.adapters.reporting.text_report import print_report
 from certready.adapters.writes import write_output
 from certready.core.errors import CertReadyError, UsageError
-from certready.core.model import Report, Severity, TargetResult, TargetStatus
+from certready.core.model import Finding, Report, Severity, TargetResult, TargetStatus
 from certready.core.policy import Policy
 from certready.interfaces.cli.common import ExitStatus, Streams
 from certready.interfaces.cli.options import FORMAT_HELP
@@ -102,13 +102,20 @@ def emit_stream(
     tally: StreamTally,
     *,
     keep: list[TargetResult] | None = None,
+    findings: Callable[[], tuple[Finding, ...]] | None = None,
 ) -> None:
     """A format of :data:`STREAMED` from targets as they come, without keeping them (``keep``: a
     list to collect them in, e.g. for ``--record``): ``jsonl`` writes each target's line at once
     and the summary line last; ``json`` spools targets and facts to temporary files and writes
-    the document at the end."""
+    the document at the end. ``findings``: the run's own findings when they are known only once
+    its targets are through (audit's deployment findings; ``jsonl`` only), instead of
+    ``header.findings``: they go to the summary line."""
     from certready.adapters.reporting.json_stream import JsonStreamWriter
     from certready.adapters.reporting.jsonl_report import JsonlWriter
+
+    if findings is not None and fmt != "jsonl":
+        raise ValueError("findings known after the targets stream only to jsonl")
+    whole: list[tuple[Finding, ...]] = []
 
     def counted() -> Iterator[TargetResult]:
         for target in results:
@@ -118,7 +125,8 @@ def emit_stream(
             if target.status.failed:
                 streams.error(f"{target.target}: {target.reason}")
             yield target
-        for finding in header.findings:
+        whole.append(header.findings if findings is None else findings())
+        for finding in whole[0]:
             if tally.worst is None or finding.severity > tally.worst:
                 tally.worst = finding.severity
 
@@ -128,6 +136,7 @@ def emit_stream(
         )
         for target in counted():
             yield writer.target(target).encode("utf-8")
+        writer.findings = whole[0]
         yield writer.summary().encode("utf-8")
 
     def json() -> Iterator[bytes]:

@@ -10,6 +10,7 @@ import typer
 from certready.adapters.inputs import read_bytes
 from certready.adapters.profiles import load_policy
 from certready.core.errors import InputError, UsageError
+from certready.core.model import Report, TargetResult
 from certready.core.targets import parse_resolve, parse_target, parse_targets_file
 from certready.interfaces.cli.common import Streams
 from certready.interfaces.cli.main import current_streams
@@ -28,7 +29,12 @@ from certready.interfaces.cli.options import (
     TrustOption,
     timeout_option,
 )
-from certready.interfaces.cli.output import emit_and_judge
+from certready.interfaces.cli.output import (
+    StreamTally,
+    emit_and_judge,
+    emit_stream,
+    status_of,
+)
 from certready.interfaces.cli.progress import live_progress
 from certready.interfaces.cli.recording import (
     DbOption,
@@ -38,12 +44,10 @@ from certready.interfaces.cli.recording import (
     start_recording,
 )
 from certready.services.chain import make_chain_options
-from certready.services.scan import (
-    ScanOptions,
-    TargetInput,
-    expected_issuers,
-    scan_endpoints,
-)
+from certready.services.scan import ScanOptions, TargetInput, expected_issuers, scan_stream
+
+SCAN_STREAMED = ("jsonl", "json")
+"""The formats a scan writes as its targets come (the others are rendered from the whole report)."""
 
 EPILOG = """\
 \b
@@ -158,13 +162,24 @@ def register(app: typer.Typer) -> None:
         )
         if chain_options.at is not None:  # --at moves the whole check, dates rules included
             options = replace(options, now=chain_options.at)
+        header = Report(
+            command="scan", profile=options.policy.name, generated_at=options.now, targets=()
+        )
         with live_progress(streams, len(items), "scanning") as waiting:
             each = record_each(
                 recorder, options.policy.name, then=waiting.finished if waiting else None
             )
-            report = scan_endpoints(
+            results = scan_stream(
                 items, options, progress=each, started=waiting.started if waiting else None
             )
+            if fmt in SCAN_STREAMED:  # each target written once it and those before are judged
+                tally = StreamTally()
+                kept: list[TargetResult] | None = [] if recorder is not None else None
+                emit_stream(header, results, fmt, output, streams, tally, keep=kept)
+                status = status_of(tally.statuses, tally.worst, fail_on.threshold())
+                report = replace(header, targets=tuple(kept or ()))
+                return finish_recording(recorder, report, status, streams)
+            report = replace(header, targets=tuple(results))
         status = emit_and_judge(
             report, fmt, output, streams, policy=options.policy, fail_on=fail_on.threshold()
         )
