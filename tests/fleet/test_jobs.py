@@ -326,10 +326,10 @@ def test_only_the_ca_certificates_a_path_can_use_are_candidates(
 def test_past_the_kept_inputs_jobs_2_and_1_still_agree(
     tmp_path: Path, ca: TestCA, other_ca: TestCA, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    """Past the inputs a run keeps in memory (STREAM_AT, 4 here), one process reads the rest
-    again and workers spool what the first pass judged to a file; inputs whose plan is not
-    their own (a leaf given twice, a leaf whose intermediate is in another file, a CA-only
-    file) are judged again with it, in order, between spooled ones."""
+    """Past the inputs a run keeps in memory (STREAM_AT, 4 here) the second pass reads and
+    judges the rest, in one process and in workers; inputs whose plan is not their own (a leaf
+    given twice, a leaf whose intermediate is in another file, a CA-only file) are judged again
+    with it, in order, between those the first pass judged."""
     monkeypatch.setattr(lint_service, "STREAM_AT", 4)
     folder = make_batch(tmp_path / "certs", ca, leaves=10)
     twice = other_ca.issue("twice.example.com")

@@ -7,12 +7,11 @@ import contextlib
 import datetime as dt
 import io
 import pickle
-import tempfile
 from array import array
 from collections.abc import Callable, Iterable, Iterator, Sequence, Set
 from dataclasses import dataclass, field, replace
 from pathlib import Path
-from typing import IO, BinaryIO
+from typing import BinaryIO
 
 from cryptography import x509
 from cryptography.hazmat.primitives import serialization
@@ -520,9 +519,11 @@ class _Files:
     pass neither reads nor parses it again: where the run's plan for it is the plan it would
     have alone, that judgement is the one the second pass would make; where not (a leaf given
     twice, another input's CA certificate on its path, a key of another file), it is judged
-    again with its plan. Workers do it for every input (their answers are pickled anyway, and
-    wait in a :class:`_Spool`); one process only for the inputs it keeps in memory (past them,
-    pickling a judgement to the spool and back costs what reading the input again does)."""
+    again with its plan. This for the first :data:`STREAM_AT` inputs, whose judgements wait in
+    memory (:class:`_Spool`): past them, one process would pay for pickling a judgement to a
+    file and back what it saves by not reading the input again, and workers that judged
+    everything in the first pass would leave this process alone afterwards with the rendering
+    of every target, where the second pass lets it render while they judge."""
 
     groups: list[Group]
     files: list[tuple[str, bool]]
@@ -586,8 +587,6 @@ class _Files:
             item = self._load(position)
             one = Seen.of(item, options)
             out.append(one)
-            # alone, past the inputs kept in memory, reading one again costs what pickling
-            # its judgement to the spool and back would
             guess = _guess(item, one, options) if position < STREAM_AT else None
             if guess is not None:
                 self._guessed(position, guess[0])
@@ -605,7 +604,7 @@ class _Files:
         def see(position: int) -> tuple[Seen, Plan | None, bytes]:
             item = self._load(position)
             one = Seen.of(item, options)
-            guess = _guess(item, one, options)
+            guess = _guess(item, one, options) if position < STREAM_AT else None
             if guess is None:
                 return one.portable(), None, b""
             return one.portable(), guess[0], pickle.dumps(guess[1], _PICKLE)
@@ -728,45 +727,23 @@ def _guess(
 
 
 class _Spool:
-    """What the first pass judged, in input order, until the second pass takes it back: the
-    first :data:`STREAM_AT` kept as they are, the rest pickled to a temporary file (a long run's
-    memory stays flat; no private key is in a judgement)."""
+    """What the first pass judged (at most :data:`STREAM_AT` inputs), in input order, until the
+    second pass takes it back: as judged in this process, pickled as a worker sent it."""
 
     def __init__(self) -> None:
         self._kept: collections.deque[Judged | bytes] = collections.deque()
-        self._count = 0
-        self._file: IO[bytes] | None = None
-        self._reading = False
 
     def put(self, judged: Judged | bytes) -> None:
-        self._count += 1
-        if self._count <= STREAM_AT:
-            self._kept.append(judged)
-            return
-        if self._file is None:
-            self._file = tempfile.TemporaryFile()  # noqa: SIM115 - closed by close()
-        data = judged if isinstance(judged, bytes) else pickle.dumps(judged, _PICKLE)
-        self._file.write(len(data).to_bytes(8, "little") + data)
+        self._kept.append(judged)
 
     def take(self) -> Judged:
-        one: Judged | bytes
-        if self._kept:
-            one = self._kept.popleft()
-        else:
-            assert self._file is not None
-            if not self._reading:
-                self._file.seek(0)
-                self._reading = True
-            one = self._file.read(int.from_bytes(self._file.read(8), "little"))
+        one = self._kept.popleft()
         if isinstance(one, bytes):
-            judged: Judged = pickle.loads(one)  # noqa: S301 - written by this run
+            judged: Judged = pickle.loads(one)  # noqa: S301 - sent by this run's own workers
             return judged
         return one
 
     def close(self) -> None:
-        if self._file is not None:
-            self._file.close()
-            self._file = None
         self._kept.clear()
 
 
