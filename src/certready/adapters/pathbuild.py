@@ -107,13 +107,16 @@ def verify_path(
     origins: Mapping[bytes, Location] | None = None,
     facts: Callable[[x509.Certificate], CertFacts] = extract_facts,
     fingerprint: Callable[[x509.Certificate], bytes] | None = None,
+    describe: bool = True,
 ) -> PathResult:
     """Build and validate a path for ``leaf``; ``host`` ``None`` means "a name the leaf covers".
 
     ``origins`` maps SHA-256 fingerprints to where each certificate came from
     (``file:app.pem#1``, ``trust:mozilla``); unknown ones show as ``unknown``. ``facts`` extracts
     a path certificate's facts (the caller may have them already); ``fingerprint`` its SHA-256
-    fingerprint (likewise: computing one costs a hash of the whole DER).
+    fingerprint (likewise: computing one costs a hash of the whole DER). ``describe`` ``False``:
+    only :attr:`PathResult.certificates` (``path`` stays empty), for a caller that describes the
+    path itself.
     """
     if anchors.store is None:
         return PathResult((), (), "no trust anchor to validate against")
@@ -140,6 +143,8 @@ def verify_path(
         return PathResult((), (), _reason(exc))
     except ValueError as exc:  # a name cryptography cannot express (U-label, underscore...)
         return PathResult((), (), f"cannot validate for {name!r}: {exc}")
+    if not describe:
+        return PathResult((), tuple(chain))
     where = origins or {}
     fp = fingerprint or _sha256_fingerprint
     elements = tuple(ChainElement(facts(c), where.get(fp(c), UnknownLocation())) for c in chain)

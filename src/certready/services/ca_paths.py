@@ -29,7 +29,7 @@ from cryptography import x509
 from certready.adapters.pathbuild import Anchors, Kind, PathResult, verify_path
 from certready.core.location import Location, UnknownLocation
 from certready.core.model import CertFacts, ChainElement
-from certready.services.issuer_graph import ChainCache, Graph, Node
+from certready.services.issuer_graph import ChainCache, Node
 
 CaPathKey = tuple[bytes, tuple[bytes, ...], dt.datetime, str]
 """(issuer fingerprint, fingerprints offered with the leaf in order, time, verifier kind)."""
@@ -40,7 +40,8 @@ def verify_leaf(
     pool: Sequence[Node],
     intermediates: Sequence[x509.Certificate],
     anchors: Anchors,
-    graph: Graph,
+    issuers: Sequence[Node],
+    nodes: Mapping[bytes, Node],
     cache: ChainCache,
     *,
     at: dt.datetime,
@@ -52,8 +53,11 @@ def verify_leaf(
     fingerprint: Callable[[x509.Certificate], bytes],
 ) -> PathResult:
     """The strict validation of ``leaf`` (:func:`verify_path`), through a CA path verified
-    earlier in the run when one is known for the same key."""
-    key, issuer = _key(leaf, pool, anchors, graph, at, kind, max_chain_depth)
+    earlier in the run when one is known for the same key.
+
+    ``issuers``: the analysis' certificates whose subject is the leaf's issuer name; ``nodes``:
+    all of its certificates by fingerprint."""
+    key, issuer = _key(leaf, pool, anchors, issuers, at, kind, max_chain_depth)
     if key is not None and issuer is not None:
         known = cache.ca_paths.get(key)
         if known is not None:
@@ -68,19 +72,21 @@ def verify_leaf(
                 at=at,
                 host=host,
                 kind=kind,
-                facts=facts,
-                fingerprint=fingerprint,
+                describe=False,  # described below, with this analysis' own certificates
             )
             if short.ok and len(short.certificates) == 2:
                 # this analysis' own objects where it has them (looked up by identity after)
-                mine = {n.fp: n.cert for nodes in graph.by_subject.values() for n in nodes}
-                certificates = (leaf.cert, *(mine.get(fp, cert) for cert, fp in known))
-                where = origins
-                path = tuple(
-                    ChainElement(facts(c), where.get(fingerprint(c), UnknownLocation()))
-                    for c in certificates
-                )
-                return PathResult(path, certificates)
+                certificates = [leaf.cert]
+                path = [ChainElement(leaf.facts, origins.get(leaf.fp, UnknownLocation()))]
+                for cert, fp in known:
+                    node = nodes.get(fp)
+                    if node is None:
+                        certificates.append(cert)
+                        path.append(ChainElement(facts(cert), origins.get(fp, UnknownLocation())))
+                    else:
+                        certificates.append(node.cert)
+                        path.append(ChainElement(node.facts, origins.get(fp, UnknownLocation())))
+                return PathResult(tuple(path), tuple(certificates))
     full = verify_path(
         leaf.cert,
         intermediates,
@@ -110,14 +116,13 @@ def _key(
     leaf: Node,
     pool: Sequence[Node],
     anchors: Anchors,
-    graph: Graph,
+    candidates: Sequence[Node],
     at: dt.datetime,
     kind: Kind,
     max_chain_depth: int | None,
 ) -> tuple[CaPathKey | None, Node | None]:
     if max_chain_depth is not None:
         return None, None
-    candidates = graph.by_subject.get(leaf.issuer_der, [])
     if len(candidates) != 1:
         return None, None  # several issuers of that name: the verifier chooses; let it
     issuer = candidates[0]

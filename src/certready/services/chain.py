@@ -20,8 +20,8 @@ by the rules. :attr:`ChainAnalysis.valid` keeps the strict verdict (the exact ho
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Sequence
-from dataclasses import dataclass, replace
+from collections.abc import Sequence, Set
+from dataclasses import dataclass
 
 from cryptography import x509
 from cryptography.hazmat.primitives import hashes
@@ -54,6 +54,8 @@ from certready.services.chain_options import (
 from certready.services.issuer_graph import (
     Graph,
     Node,
+    Shape,
+    bundle_shape,
     in_issuing_order,
     reachable,
     walk,
@@ -124,8 +126,20 @@ def analyse_chain(
     ``role``: an STS certificate's chain is judged by the chain rules that apply to it (its path
     and trust; not what a TLS server sends), without host names.
     """
-    found = _path_facts(leaf, supplied, options, policy, hosts, now, known_facts, facts, companions)
-    context = replace(found.context, judged_for=judged_for, role=role)
+    found = _path_facts(
+        leaf,
+        supplied,
+        options,
+        policy,
+        hosts,
+        now,
+        known_facts,
+        facts,
+        companions,
+        judged_for,
+        role,
+    )
+    context = found.context
     findings = evaluate(context, policy)
     return ChainAnalysis(
         path=found.path,
@@ -159,6 +173,8 @@ def _path_facts(
     known_facts: Sequence[CertFacts],
     facts: FactsCache | None,
     companions: Sequence[LoadedCertificate] = (),
+    judged_for: JudgedFor = LINT_FILES,
+    role: Role = Role.SSL,
 ) -> _Facts:
     cache = options.cache.using(facts)
     given: dict[int, CertFacts] = {}  # the caller's facts of the certificates of this call
@@ -208,7 +224,16 @@ def _path_facts(
             seen[fp] = node
             beside.append(node)
     known.extend(beside)
-    for cert, fp in options.issuer_candidates_by_name(c.issuer_der for c in known):
+    shape_key = bundle_shape(leaf_c, sequence, pool, beside)
+    shape = cache.shapes.get(shape_key) if shape_key is not None else None
+    if shape is not None and not shape.fits(leaf_c):
+        shape = shape_key = None
+    store_candidates = (
+        shape.store_candidates
+        if shape is not None
+        else options.issuer_candidates_by_name(c.issuer_der for c in known)
+    )
+    for cert, fp in store_candidates:
         if fp not in seen:
             known.append(Node(cert, options.origin(fp) or UnknownLocation(), fp, cache))
     graph = Graph(known, cache)
@@ -216,17 +241,38 @@ def _path_facts(
     for c in known:  # a root the user also sent shows where the verifier took it from
         if c.fp in options.anchors.fingerprints:
             origins[c.fp] = options.origin(c.fp) or c.origin
+    by_fp = {c.fp: c for c in known}
 
-    related = reachable(leaf_c, graph)
+    if shape is None:
+        related: Set[bytes] = reachable(leaf_c, graph)
+        pool_self_signed = tuple(c.fp in related and graph.self_signed(c) for c in pool)
+    else:
+        related, pool_self_signed = shape.above | {leaf_c.fp}, shape.pool_self_signed
     ordered = [c for c in sequence if c.fp in related]
     supplied_facts = tuple(
-        SuppliedCertificate(
-            c.facts, c.origin, c.fp in related, c.fp in related and graph.self_signed(c)
-        )
-        for c in pool
+        SuppliedCertificate(c.facts, c.origin, c.fp in related, self_signed)
+        for c, self_signed in zip(pool, pool_self_signed, strict=True)
     )
     given_order = tuple(ChainElement(c.facts, c.origin) for c in ordered)
-    issuing_order = in_issuing_order(ordered, leaf_c, graph)
+    if shape is None:
+        issuing_order = in_issuing_order(ordered, leaf_c, graph)
+        leaf_issuers = graph.by_subject.get(leaf_c.issuer_der, [])
+        store_fingerprints = frozenset(fp for _, fp in store_candidates)
+        if shape_key is not None and leaf_c.fp not in store_fingerprints:
+            cache.remember_shape(
+                shape_key,
+                Shape(
+                    tuple(store_candidates),
+                    store_fingerprints,
+                    frozenset(related - {leaf_c.fp}),
+                    pool_self_signed,
+                    issuing_order,
+                    tuple(c.fp for c in leaf_issuers),
+                ),
+            )
+    else:
+        issuing_order = shape.in_issuing_order
+        leaf_issuers = [by_fp[fp] for fp in shape.leaf_issuers]
 
     if graph.self_signed(leaf_c):
         return _Facts(
@@ -241,6 +287,8 @@ def _path_facts(
                 given_order=given_order,
                 in_issuing_order=issuing_order,
                 issuer_is_public=False,
+                role=role,
+                judged_for=judged_for,
             ),
             path=(ChainElement(leaf_c.facts, leaf_c.origin),),
             strict_ok=False,
@@ -261,7 +309,6 @@ def _path_facts(
     def fingerprint_of(cert: x509.Certificate) -> bytes:
         return known_cert(cert).fp
 
-    by_fp = {c.fp: c for c in known}
     by_id = {id(c.cert): c for c in known}
     intermediates = (
         [c.cert for c in pool] + [c.cert for c in beside] + list(options.store_intermediates)
@@ -288,7 +335,8 @@ def _path_facts(
             pool,
             intermediates,
             options.anchors,
-            graph,
+            leaf_issuers,
+            by_fp,
             cache,
             at=at,
             host=host,
@@ -349,6 +397,8 @@ def _path_facts(
             check_dates=not strict.ok,
             verifier_error=result.error,
             leaf_weak_signature_reported=leaf_weak_only,
+            role=role,
+            judged_for=judged_for,
         ),
         path=result.path,
         strict_ok=strict.ok,

@@ -12,6 +12,7 @@ from pathlib import Path
 from typing import BinaryIO, Literal
 
 from cryptography import x509
+from cryptography.exceptions import InvalidSignature
 from cryptography.hazmat.primitives import hashes
 
 from certready.adapters.crls import LoadedCrl, load_crls
@@ -23,6 +24,7 @@ from certready.core.location import TrustLocation
 from certready.services.issuer_graph import ChainCache
 
 _SHA256 = hashes.SHA256()
+_CANDIDATES_MAX = 1024
 
 
 @dataclass(frozen=True, slots=True)
@@ -43,7 +45,10 @@ class ChainOptions:
     _anchors: Anchors = field(init=False, repr=False, compare=False)
     _public: frozenset[bytes] = field(init=False, repr=False, compare=False)
     _origins: dict[bytes, TrustLocation] = field(init=False, repr=False, compare=False)
-    _by_subject: dict[bytes, list[tuple[int, x509.Certificate, bytes]]] = field(
+    _by_subject: dict[bytes, list[tuple[int, x509.Certificate, bytes, bytes]]] = field(
+        init=False, repr=False, compare=False
+    )
+    _candidates: dict[frozenset[bytes], list[tuple[x509.Certificate, bytes]]] = field(
         init=False, repr=False, compare=False
     )
     _cache: ChainCache = field(init=False, repr=False, compare=False)
@@ -68,14 +73,17 @@ class ChainOptions:
         object.__setattr__(self, "_anchors", Anchors(anchors, fingerprints))
         object.__setattr__(self, "_origins", origins)
         same = public is trust[0] and len(trust) == 1
-        by_subject: dict[bytes, list[tuple[int, x509.Certificate, bytes]]] = {}
+        by_subject: dict[bytes, list[tuple[int, x509.Certificate, bytes, bytes]]] = {}
         indexed: set[bytes] = set()
         for index, cert in enumerate((*anchors, *(c for s in trust for c in s.intermediates))):
             fp = cert.fingerprint(_SHA256)
             if fp not in indexed:
                 indexed.add(fp)
-                by_subject.setdefault(cert.subject.public_bytes(), []).append((index, cert, fp))
+                by_subject.setdefault(cert.subject.public_bytes(), []).append(
+                    (index, cert, fp, cert.issuer.public_bytes())
+                )
         object.__setattr__(self, "_by_subject", by_subject)
+        object.__setattr__(self, "_candidates", {})
         object.__setattr__(
             self,
             "_public",
@@ -108,19 +116,30 @@ class ChainOptions:
     def issuer_candidates_by_name(
         self, issuers: Iterable[bytes]
     ) -> list[tuple[x509.Certificate, bytes]]:
-        """:meth:`issuer_candidates` from the DER issuer names of the certificates."""
+        """:meth:`issuer_candidates` from the DER issuer names of the certificates (remembered
+        per set of names: the bundles of a run have the same few issuers)."""
+        names = frozenset(issuers)
+        known = self._candidates.get(names)
+        if known is None:
+            known = self._issuer_candidates(names)
+            if len(self._candidates) >= _CANDIDATES_MAX:
+                self._candidates.clear()
+            self._candidates[names] = known
+        return list(known)
+
+    def _issuer_candidates(self, names: frozenset[bytes]) -> list[tuple[x509.Certificate, bytes]]:
         found: dict[bytes, tuple[int, x509.Certificate]] = {}
-        todo = list(issuers)
+        todo = list(names)
         done: set[bytes] = set()
         while todo:
             name = todo.pop()
             if name in done:
                 continue
             done.add(name)
-            for index, cert, fp in self._by_subject.get(name, ()):
+            for index, cert, fp, issuer in self._by_subject.get(name, ()):
                 if fp not in found:
                     found[fp] = (index, cert)
-                    todo.append(cert.issuer.public_bytes())
+                    todo.append(issuer)
         ordered = sorted(found.items(), key=lambda item: item[1][0])
         return [(cert, fp) for fp, (_, cert) in ordered]
 
@@ -132,6 +151,24 @@ class ChainOptions:
 
     def is_public_fingerprint(self, fingerprint: bytes) -> bool:
         return fingerprint in self._public
+
+    def path_is_public(self, top: x509.Certificate) -> bool:
+        """Whether the path whose highest known certificate is ``top`` ends in a public root:
+        ``top`` itself is in the public store (:meth:`is_public`, by fingerprint), or ``top`` is a
+        certificate whose root nobody supplied and a public root of its issuer's name (the
+        trust-store lookup by name) has the key that verifies ``top``'s signature. A private CA
+        named like a public one is never public."""
+        if self.is_public(top):
+            return True
+        for anchor, fingerprint in self.issuer_candidates([top]):
+            if anchor.subject != top.issuer or not self.is_public_fingerprint(fingerprint):
+                continue
+            try:
+                top.verify_directly_issued_by(anchor)
+            except (InvalidSignature, ValueError, TypeError):
+                continue
+            return True
+        return False
 
 
 def bench_options(roots_file: Path) -> ChainOptions:

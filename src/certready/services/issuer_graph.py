@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import copy
 import datetime as dt
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
 from cryptography import x509
@@ -28,6 +28,11 @@ MAX_DEPTH = 8
 """How far the issuer walk looks (the verifier's own default depth is 8)."""
 
 
+ShapeKey = tuple[tuple[bytes, ...], int, bytes, str | None]
+"""(fingerprints supplied besides the leaf in order, the leaf's place, its DER issuer name, its
+Authority Key Identifier): see :func:`bundle_shape`."""
+
+
 class ChainCache:
     """What chain analyses of one run remember about the certificates they meet again: the
     same intermediates and roots recur in every bundle of a lint and on every server of a scan.
@@ -39,6 +44,7 @@ class ChainCache:
     SIGNED_MAX = 16384
     CA_PROFILE_MAX = 4096
     CA_PATHS_MAX = 4096
+    SHAPES_MAX = 4096
 
     def __init__(self, facts: FactsCache | None = None) -> None:
         self.facts = facts or FactsCache()
@@ -55,6 +61,13 @@ class ChainCache:
         """The CA part of paths a full validation built (:mod:`certready.services.ca_paths`)."""
         self.issuer_anchors: dict[bytes, Anchors] = {}
         """A one-certificate store per verified issuer, for the leaves under it."""
+        self.shapes: dict[ShapeKey, Shape] = {}
+        """What the issuer graph said about bundles by shape (:func:`bundle_shape`)."""
+
+    def remember_shape(self, key: ShapeKey, shape: Shape) -> None:
+        if len(self.shapes) >= self.SHAPES_MAX:
+            self.shapes.clear()
+        self.shapes[key] = shape
 
     def using(self, facts: FactsCache | None) -> ChainCache:
         """This cache, reading facts from ``facts`` (the run's facts cache) when given."""
@@ -88,6 +101,8 @@ class Node:
 
     @property
     def issuer_der(self) -> bytes:
+        if self._names is None and not (self.facts.is_ca or self.facts.self_issued):
+            return self.cache.facts.issuer_der(self.cert)  # a leaf's subject may not be needed
         return self.names[1]
 
     @property
@@ -97,8 +112,7 @@ class Node:
             table = self.cache.names
             self._names = table.get(self.fp)
             if self._names is None:
-                subject, issuer = self.cache.facts.names(self.cert)
-                self._names = (subject.public_bytes(), issuer.public_bytes())
+                self._names = self.cache.facts.name_ders(self.cert)
                 if self.facts.is_ca or self.facts.self_issued:  # leaves do not recur
                     if len(table) >= ChainCache.NAMES_MAX:
                         table.clear()
@@ -110,11 +124,21 @@ class Graph:
     """Who could have issued whom, among supplied certificates, anchors and store intermediates."""
 
     def __init__(self, certs: Iterable[Node], cache: ChainCache) -> None:
-        self.by_subject: dict[bytes, list[Node]] = {}
-        for c in certs:
-            self.by_subject.setdefault(c.subject_der, []).append(c)
+        self._certs = tuple(certs)
+        self._by_subject: dict[bytes, list[Node]] | None = None
         self._verified: dict[tuple[bytes, bytes], bool] = {}
         self.cache = cache
+
+    @property
+    def by_subject(self) -> dict[bytes, list[Node]]:
+        """The certificates by DER subject (indexed on first use: an analysis whose bundle shape
+        is remembered only checks signatures, which need no index)."""
+        if self._by_subject is None:
+            by_subject: dict[bytes, list[Node]] = {}
+            for c in self._certs:
+                by_subject.setdefault(c.subject_der, []).append(c)
+            self._by_subject = by_subject
+        return self._by_subject
 
     def issuers(self, child: Node) -> list[Node]:
         out = []
@@ -184,6 +208,54 @@ def _weak_signature_verifies(child: x509.Certificate, parent: x509.Certificate) 
     except (InvalidSignature, ValueError, TypeError):
         return False
     return True
+
+
+@dataclass(frozen=True, slots=True)
+class Shape:
+    """What the issuer graph said about a bundle of one shape (:func:`bundle_shape`): the same for
+    every leaf of that shape, so an analysis that finds it remembered skips the graph walks."""
+
+    store_candidates: tuple[tuple[x509.Certificate, bytes], ...]
+    """The stores' certificates that can be on a path up from the bundle, with fingerprints."""
+    store_fingerprints: frozenset[bytes]
+    """Their fingerprints: a leaf that is one of them is not of this shape."""
+    above: frozenset[bytes]
+    """The fingerprints that may be on a path of the leaf (:func:`reachable`), less the leaf's."""
+    pool_self_signed: tuple[bool, ...]
+    """For each supplied certificate but the leaf: related and self-signed."""
+    in_issuing_order: bool
+    leaf_issuers: tuple[bytes, ...]
+    """The fingerprints of the certificates named as the leaf's issuer, in the analysis' order."""
+
+    def fits(self, leaf: Node) -> bool:
+        """The shape holds for ``leaf`` (not one of the stores' certificates)."""
+        return leaf.fp not in self.store_fingerprints
+
+
+def bundle_shape(
+    leaf: Node, sequence: Sequence[Node], pool: Sequence[Node], beside: Sequence[Node]
+) -> ShapeKey | None:
+    """What the issuer graph's verdicts on a bundle depend on besides the run's stores: the other
+    certificates supplied (in order), the leaf's place among them, its issuer name and its
+    Authority Key Identifier. ``None`` where the leaf itself could take part in the graph beyond
+    that (a self-issued leaf: its own issuer by name) or other inputs' CA certificates join it.
+
+    Why that is enough: the walks go up from the leaf, which enters them only through its issuer
+    name and key identifier (a certificate that names the leaf as its issuer is never walked
+    back to it: the leaf is where every walk starts), and everything else is decided by the
+    certificates' own facts and signatures, named by their fingerprints. A leaf that is itself
+    one of the stores' certificates could meet itself on the way up: :meth:`Shape.fits` refuses
+    it (and such an analysis is not remembered).
+    """
+    if beside or leaf.facts.self_issued:
+        return None
+    position = next(i for i, c in enumerate(sequence) if c is leaf)
+    return (
+        tuple(c.fp for c in pool),
+        position,
+        leaf.issuer_der,
+        leaf.facts.authority_key_identifier,
+    )
 
 
 def walk(leaf: Node, graph: Graph, anchored: frozenset[bytes]) -> tuple[list[Node], bool]:

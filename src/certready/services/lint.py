@@ -2,19 +2,12 @@
 
 from __future__ import annotations
 
-import collections
 import contextlib
 import datetime as dt
 import io
-import pickle
-from array import array
 from collections.abc import Callable, Iterable, Iterator, Sequence, Set
 from dataclasses import dataclass, field, replace
-from pathlib import Path
 from typing import BinaryIO
-
-from cryptography import x509
-from cryptography.hazmat.primitives import serialization
 
 from certready.adapters.inputs import (
     MAX_INPUT_BYTES,
@@ -26,19 +19,13 @@ from certready.adapters.inputs import (
     iter_inputs,
 )
 from certready.adapters.inputs.failures import unexpected
-from certready.adapters.inputs.load import (
-    empty_folder,
-    load_in_folder,
-    load_one,
-    within_folder_limits,
-)
-from certready.adapters.inputs.read import folder_files
-from certready.adapters.trust import load_mozilla
+from certready.adapters.inputs.load import load_one
+from certready.adapters.inputs.pem_stream import PemStream
 from certready.core.engine import evaluate
 from certready.core.errors import InputError
 from certready.core.facts import FactsCache, key_facts, request_facts
 from certready.core.judged import LINT_FILES, JudgedFor, ServerKind
-from certready.core.location import FileLocation, Location
+from certready.core.location import FileLocation
 from certready.core.model import (
     CertFacts,
     ChainElement,
@@ -53,10 +40,7 @@ from certready.core.model import (
 )
 from certready.core.policy import Policy
 from certready.services.chain import ChainAnalysis, ChainOptions, analyse_chain
-from certready.services.lint_jobs import JOBS_AT, can_fork, default_jobs, fork_map
-
-_DER = serialization.Encoding.DER
-_PICKLE = pickle.HIGHEST_PROTOCOL
+from certready.services.lint_records import PlainInputs, ca_companions
 
 
 @dataclass(frozen=True, slots=True)
@@ -298,7 +282,7 @@ def input_error_result(error: InputError, options: LintOptions) -> TargetResult:
     )
 
 
-STREAM_AT = JOBS_AT
+STREAM_AT = 256
 """From this many inputs on, a run keeps no input in memory between its passes: the first pass
 only notes what it needs (loose keys, its index) and the second reads each input again
 (``--jobs``' default turns on at the same count)."""
@@ -345,24 +329,15 @@ def lint_results(
     on_error: Callable[[InputError], None] | None = None,
     *,
     stdin: BinaryIO | None = None,
-    jobs: int | None = 1,
 ) -> Iterator[TargetResult]:
     """:func:`lint`'s targets, one at a time in input order, as each is judged.
 
     Two passes: the first reads every input for what judging any one of them needs (private keys
     in files of their own, each input's leaf, the CA certificates of all inputs, the same leaf
-    given twice: a :class:`Seen` per input), planned into one :class:`Plan` per input; the
-    second judges each input with its plan. A small run keeps its inputs between the passes; a
-    big one (:data:`STREAM_AT` inputs or more) keeps only the index (CA certificates are few,
-    and of the rest only fingerprints and names) and reads the inputs again.
-
-    ``jobs``: worker processes for both passes (``None``: :func:`default_jobs` of the number of
-    input files). Each worker reads and judges whole files and sends back what this process would
-    yield, in input order; this process plans between the passes. It does it all alone for one
-    worker or one file, a terminal password prompt (a worker has no terminal to ask on) and
-    private keys in files of their own (pairing them needs the keys here). Standard input and a
-    folder over the size limits are read through :func:`iter_inputs` (which reports the folder
-    where it crosses them), in this process too.
+    given twice: an :class:`InputIndex`, planned into one :class:`Plan` per input); the second
+    judges each input with its plan. A small run keeps its inputs between the passes; a big one
+    (:data:`STREAM_AT` inputs or more) keeps only the index (CA certificates are few, and of
+    the rest only fingerprints and names) and reads the inputs again.
     """
     if stdin is not None and STDIN in paths:  # read by both passes: kept, as bounded as the reader
         with contextlib.suppress(OSError):  # unreadable: the reader says so, naming it
@@ -371,380 +346,44 @@ def lint_results(
     if password is not None and hasattr(password, "rejected"):  # a prompt: ask once per input
         password = _Remembered(password)
 
-    files = _Files.of(paths, password, jobs)
-    if files is not None:
-        plans = files.plans(files.index(options), options)
-        yield from _delivered(files.judge(options, plans), on_note, on_error)
-        return
-    local = _InProcess(paths, password, stdin)
-    plans = _plans(local.index(options), options)
-    yield from _delivered(local.judge(options, plans), on_note, on_error)
+    def read() -> Iterator[Bundle | InputError | PemStream]:
+        if isinstance(stdin, io.BytesIO):
+            stdin.seek(0)
+        return iter_inputs(list(paths), password, stdin=stdin, streams=True)
 
-
-@dataclass(frozen=True, slots=True)
-class Seen:
-    """What lint's first pass notes of one input (it pickles once a ``--jobs`` worker has
-    :meth:`portable` it: no certificate objects, no private keys)."""
-
-    found: IndexedInput | None = None
-    """The input's certificates (``None``: none)."""
-    request_spkis: frozenset[str] = frozenset()
-    """The keys of its certificate requests (a key file they pair with is no stray)."""
-    keys: tuple[LoadedKey, ...] = ()
-    """Private keys in a file without certificates: paired with another input's leaf."""
-    key_file: bool = False
-    """It holds such keys (a worker's answer keeps the fact, not the keys)."""
-    cas: tuple[tuple[int, bytes, Location, str | None], ...] = ()
-    """A worker's answer: the CA certificates of ``found`` as DER (restored by the parent)."""
-
-    @classmethod
-    def of(cls, item: Bundle | InputError, options: LintOptions) -> Seen:
-        if not isinstance(item, Bundle):
-            return cls()
-        spkis = frozenset(request_facts(r.request).public_key.spki_sha256 for r in item.requests)
-        if not item.certificates:
-            return cls(None, spkis, item.keys, bool(item.keys))
-        return cls(IndexedInput.of(item, options), spkis)
-
-    def portable(self) -> Seen:
-        """This record as a worker sends it: CA certificates as DER, no keys."""
-        if self.found is None:
-            return replace(self, keys=())
-        cas = tuple(
-            (j, c.certificate.public_bytes(_DER), c.location, c.friendly_name)
-            for j, _, c in self.found.cas
-        )
-        return replace(self, found=replace(self.found, keys=(), cas=[]), keys=(), cas=cas)
-
-
-def _plans(seen: Sequence[Seen], options: LintOptions) -> dict[int, Plan]:
-    """Every input's :class:`Plan` (by position) from the first pass."""
-    index = InputIndex()
+    kept: list[Bundle | InputError | PemStream] | None = []
     loose_keys: list[LoadedKey] = []
-    for position, one in enumerate(seen):
-        index.request_spkis.update(one.request_spkis)
-        if one.keys:
-            index.key_files[position] = one.keys
-            loose_keys.extend(one.keys)
-        if one.found is not None:
-            index.keep(position, one.found)
-    return index.plans(loose_keys, options)
+    index = InputIndex()  # CA certificates are few: kept even when the inputs are read again
+    from certready.services.lint_bundles import BundleRun  # (it imports this module)
 
+    bundles = BundleRun(options, password, stdin)  # several leaves in one input: many targets
+    for position, found in enumerate(read()):
+        item = bundles.first_look(position, found)
+        if not isinstance(item, PemStream) and position not in bundles.surveys:
+            index.add(position, item, options)
+        if isinstance(item, Bundle) and not item.certificates:
+            loose_keys.extend(item.keys)
+        if kept is not None:
+            kept.append(item)
+            if len(kept) >= STREAM_AT:
+                kept = None
 
-@dataclass(frozen=True, slots=True)
-class Judged:
-    """What lint made of one input (in the first pass where it could, else in the second): its
-    targets, and what to tell on the way."""
+    def again() -> Iterable[Bundle | InputError | PemStream]:
+        return kept if kept is not None else read()
 
-    results: list[TargetResult]
-    source: str
-    notes: tuple[str, ...] = ()
-    errors: tuple[InputError, ...] = ()
-    """Its input error, or the error a judging that failed was turned into (``--debug``)."""
-    held: bool = False
-    """It held a certificate or a request (a folder none of whose files does is an error)."""
-
-    @classmethod
-    def of(cls, item: Bundle | InputError, options: LintOptions, plan: Plan) -> Judged:
-        if isinstance(item, InputError):
-            return cls([input_error_result(item, options)], item.location or "", errors=(item,))
-        errors: list[InputError] = []
-        results = judge_item(item, options, plan, errors.append)
-        held = bool(item.certificates or item.requests)
-        return cls(results, item.source, item.notes, tuple(errors), held)
-
-
-def _delivered(
-    judged: Iterable[Judged],
-    on_note: Callable[[str, str], None] | None,
-    on_error: Callable[[InputError], None] | None,
-) -> Iterator[TargetResult]:
-    for one in judged:
-        if on_note is not None:
-            for note in one.notes:
-                on_note(one.source, note)
-        if on_error is not None:
-            for error in one.errors:
-                on_error(error)
-        yield from one.results
-
-
-class _InProcess:
-    """Both passes in this process over :func:`iter_inputs`, for standard input and folders
-    over the size limits (:class:`_Files` does the rest)."""
-
-    def __init__(
-        self, paths: Sequence[str], password: PasswordSource | None, stdin: BinaryIO | None
-    ) -> None:
-        self._paths = list(paths)
-        self._password = password
-        self._stdin = stdin
-        self._kept: list[Bundle | InputError] | None = None
-
-    def _read(self) -> Iterator[Bundle | InputError]:
-        if isinstance(self._stdin, io.BytesIO):
-            self._stdin.seek(0)
-        return iter_inputs(self._paths, self._password, stdin=self._stdin)
-
-    def index(self, options: LintOptions) -> list[Seen]:
-        seen: list[Seen] = []
-        kept: list[Bundle | InputError] | None = []
-        for item in self._read():
-            seen.append(Seen.of(item, options))
-            if kept is not None:
-                kept.append(item)
-                if len(kept) >= STREAM_AT:
-                    kept = None
-        self._kept = kept
-        return seen
-
-    def judge(self, options: LintOptions, plans: dict[int, Plan]) -> Iterator[Judged]:
-        items = self._kept if self._kept is not None else self._read()
-        self._kept = None
-        for position, item in enumerate(items):
-            yield Judged.of(item, options, plans.get(position, _NO_PLAN))
-
-
-Group = tuple[str, list[str] | None]
-"""An input as given, and its files when it is a folder (``None``: a file)."""
-
-
-@dataclass(slots=True)
-class _Files:
-    """Both passes over the input files, one task per file: in this process, or in forked
-    workers (:func:`fork_map`).
-
-    The first pass also judges each input that holds a CA certificate (a fleet's fullchain
-    files) or could not be read, as if it were given alone (:func:`_guess`), so that the second
-    pass neither reads nor parses it again: where the run's plan for it is the plan it would
-    have alone, that judgement is the one the second pass would make; where not (a leaf given
-    twice, another input's CA certificate on its path, a key of another file), it is judged
-    again with its plan. This for the first :data:`STREAM_AT` inputs, whose judgements wait in
-    memory (:class:`_Spool`): past them, one process would pay for pickling a judgement to a
-    file and back what it saves by not reading the input again, and workers that judged
-    everything in the first pass would leave this process alone afterwards with the rendering
-    of every target, where the second pass lets it render while they judge."""
-
-    groups: list[Group]
-    files: list[tuple[str, bool]]
-    """Every input file in order, and whether a folder walk found it."""
-    workers: int
-    password: PasswordSource | None
-    kept: list[Bundle | InputError] | None = None
-    """In one process, a small run's inputs between its passes."""
-    guessed: array[int] = field(default_factory=lambda: array("i"))
-    """By position: the plan (in :attr:`distinct`) the first pass judged the input with, -1 for
-    none (4 bytes an input: most plans are the same one, "its first certificate is the
-    leaf")."""
-    distinct: list[Plan] = field(default_factory=list)
-    ids: dict[Plan, int] = field(default_factory=dict)
-    spool: _Spool | None = None
-    """Those judgements, in input order."""
-
-    @classmethod
-    def of(
-        cls, paths: Sequence[str], password: PasswordSource | None, jobs: int | None
-    ) -> _Files | None:
-        """The files of ``paths`` and the workers for them (see :func:`lint_results`); ``None``
-        for standard input and a folder over the size limits, which :class:`_InProcess`
-        reads."""
-        if STDIN in paths:
-            return None
-        groups = [(name, folder_files(name) if Path(name).is_dir() else None) for name in paths]
-        if any(files is not None and not within_folder_limits(files) for _, files in groups):
-            return None
-        files = [
-            (file, found is not None)
-            for name, found in groups
-            for file in (found if found is not None else [name])
-        ]
-        workers = min(default_jobs(len(files)) if jobs is None else jobs, len(files))
-        if hasattr(password, "rejected") or not can_fork():  # only this process can prompt
-            workers = 1
-        return cls(groups, files, max(workers, 1), password)
-
-    def _load(self, position: int) -> Bundle | InputError:
-        file, in_folder = self.files[position]
-        if in_folder:
-            return load_in_folder(file, self.password)
-        return load_one(file, self.password)
-
-    def index(self, options: LintOptions) -> list[Seen]:
-        """The first pass (with workers, falling back to one process when a file holds private
-        keys alone: only this process can pair them)."""
-        self.close()
-        self.spool = _Spool()
-        if self.workers > 1:
-            seen = self._index_forked(options)
-            if seen is not None:
-                return seen
-            self.workers = 1
-            self.close()
-            self.spool = _Spool()
-        out: list[Seen] = []
-        kept: list[Bundle | InputError] | None = []
-        for position in range(len(self.files)):
-            item = self._load(position)
-            one = Seen.of(item, options)
-            out.append(one)
-            guess = _guess(item, one, options) if position < STREAM_AT else None
-            if guess is not None:
-                self._guessed(position, guess[0])
-                self.spool.put(guess[1])
-            if kept is not None:
-                kept.append(item)
-                if len(kept) >= STREAM_AT:
-                    kept = None
-        self.kept = kept
-        return out
-
-    def _index_forked(self, options: LintOptions) -> list[Seen] | None:
-        assert self.spool is not None
-
-        def see(position: int) -> tuple[Seen, Plan | None, bytes]:
-            item = self._load(position)
-            one = Seen.of(item, options)
-            guess = _guess(item, one, options) if position < STREAM_AT else None
-            if guess is None:
-                return one.portable(), None, b""
-            return one.portable(), guess[0], pickle.dumps(guess[1], _PICKLE)
-
-        seen: list[Seen] = []
-        for position, (one, plan, judged) in enumerate(
-            fork_map(see, len(self.files), self.workers)
-        ):
-            seen.append(one)
-            if plan is not None:
-                self._guessed(position, plan)
-                self.spool.put(judged)
-        if any(one.key_file for one in seen):
-            return None
-        restored: dict[str, LoadedCertificate] = {}  # one object per CA certificate of the run
-        for n, one in enumerate(seen):
-            if one.found is not None and one.cas:
-                cas = []
-                for j, der, where, name in one.cas:
-                    fingerprint = one.found.facts[j].fingerprint_sha256
-                    loaded = restored.get(fingerprint)
-                    if loaded is None:
-                        cert = x509.load_der_x509_certificate(der)
-                        loaded = restored[fingerprint] = LoadedCertificate(cert, where, name)
-                    cas.append((j, options.facts_cache.facts(loaded.certificate), loaded))
-                seen[n] = replace(one, found=replace(one.found, cas=cas), cas=())
-        return seen
-
-    def _guessed(self, position: int, plan: Plan) -> None:
-        if len(self.guessed) < len(self.files):
-            self.guessed = array("i", [-1]) * len(self.files)
-        index = None
-        with contextlib.suppress(TypeError):  # a plan holding a key that does not hash
-            index = self.ids.get(plan)
-        if index is None:
-            index = len(self.distinct)
-            self.distinct.append(plan)
-            with contextlib.suppress(TypeError):
-                self.ids[plan] = index
-        self.guessed[position] = index
-
-    def _guess(self, position: int) -> Plan | None:
-        """The plan the first pass judged the input at ``position`` with (``None``: not
-        judged)."""
-        if position >= len(self.guessed) or self.guessed[position] < 0:
-            return None
-        return self.distinct[self.guessed[position]]
-
-    def plans(self, seen: Sequence[Seen], options: LintOptions) -> dict[int, Plan]:
-        """:func:`_plans`; with workers, a leaf given twice whose copy not judged has its own
-        key sends the second pass to one process (the workers did not send keys)."""
-        plans = _plans(seen, options)
-        if self.workers > 1:
-            for position, plan in plans.items():
-                found = seen[position].found
-                if plan.duplicate and found is not None and found.has_keys:
-                    self.workers = 1
-                    return _plans(self.index(options), options)
-        return plans
-
-    def judge(self, options: LintOptions, plans: dict[int, Plan]) -> Iterator[Judged]:
-        """The second pass, in input order; after a folder's files, the folder's own error when
-        none of them held a certificate (as :func:`iter_inputs` yields it)."""
-        kept, self.kept = self.kept, None
-        todo = [p for p in range(len(self.files)) if self._guess(p) != plans.get(p, _NO_PLAN)]
-
-        def judge(n: int) -> Judged:
-            position = todo[n]
-            item = self._load(position) if kept is None else kept[position]
-            return Judged.of(item, options, plans.get(position, _NO_PLAN))
-
-        workers = min(self.workers, len(todo))
-        fresh: Iterator[Judged] = map(judge, range(len(todo)))
-        if workers > 1:
-            fresh = fork_map(judge, len(todo), workers)
-        try:
-            position = 0
-            for name, files in self.groups:
-                held = False
-                for _ in files if files is not None else [name]:
-                    one = None
-                    guess = self._guess(position)
-                    if guess is not None:
-                        assert self.spool is not None
-                        one = self.spool.take()
-                        if guess != plans.get(position, _NO_PLAN):
-                            one = None
-                    if one is None:
-                        one = next(fresh)
-                    held = held or one.held
-                    position += 1
-                    yield one
-                if files is not None and not held:
-                    error = empty_folder(name, len(files))
-                    yield Judged([input_error_result(error, options)], name, errors=(error,))
-        finally:
-            self.close()
-
-    def close(self) -> None:
-        if self.spool is not None:
-            self.spool.close()
-        self.spool = None
-        self.guessed = array("i")
-        self.distinct = []
-        self.ids = {}
-
-
-def _guess(
-    item: Bundle | InputError, seen: Seen, options: LintOptions
-) -> tuple[Plan, Judged] | None:
-    """An input judged in the first pass with the plan it would have alone: one that could not
-    be read (its plan is always none), or one that holds a CA certificate (a fullchain: the
-    run's plan is most likely its own); ``None``: left to the second pass."""
-    if isinstance(item, InputError):
-        return _NO_PLAN, Judged.of(item, options, _NO_PLAN)
-    if seen.found is None or not seen.found.cas:
-        return None
-    alone = _plans([seen], options).get(0, _NO_PLAN)
-    return alone, Judged.of(item, options, alone)
-
-
-class _Spool:
-    """What the first pass judged (at most :data:`STREAM_AT` inputs), in input order, until the
-    second pass takes it back: as judged in this process, pickled as a worker sent it."""
-
-    def __init__(self) -> None:
-        self._kept: collections.deque[Judged | bytes] = collections.deque()
-
-    def put(self, judged: Judged | bytes) -> None:
-        self._kept.append(judged)
-
-    def take(self) -> Judged:
-        one = self._kept.popleft()
-        if isinstance(one, bytes):
-            judged: Judged = pickle.loads(one)  # noqa: S301 - sent by this run's own workers
-            return judged
-        return one
-
-    def close(self) -> None:
-        self._kept.clear()
+    bundles.prepare(index, loose_keys)
+    plans = index.plans(loose_keys, hosts=bool(options.hosts))
+    for position, found in enumerate(again()):
+        if position in bundles.surveys:
+            yield from bundles.judge(position, index, on_note, on_error)
+            continue
+        item = load_one(found.source, password) if isinstance(found, PemStream) else found
+        if isinstance(item, Bundle) and on_note is not None:
+            for note in item.notes:
+                on_note(item.source, note)
+        elif isinstance(item, InputError) and on_error is not None:
+            on_error(item)
+        yield from judge_item(item, options, plans.get(position) or _NO_PLAN, on_error)
 
 
 class _Remembered:
@@ -914,8 +553,6 @@ class IndexedInput:
     """The certificate the input's own key belongs to."""
     cas: list[tuple[int, CertFacts, LoadedCertificate]]
     locations: list[str]
-    issuers: frozenset[str] = frozenset()
-    """Its certificates' issuers (:func:`name_key`): where a path up from them starts."""
 
     @classmethod
     def of(cls, item: Bundle, options: LintOptions) -> IndexedInput:
@@ -935,14 +572,17 @@ class IndexedInput:
         ]
         locations = [str(c.location) for c in item.certificates]
         indexed = [IndexedCertificate.of(f) for f in facts]
-        issuers = frozenset(name_key(f.issuer) for f in facts)
-        return cls(item.source, indexed, item.keys, bool(item.keys), keyed, cas, locations, issuers)
+        return cls(item.source, indexed, item.keys, bool(item.keys), keyed, cas, locations)
 
 
 @dataclass(slots=True)
 class InputIndex:
     """Lint's first pass: every input's certificates' facts, its CA certificates, the key files
-    and the keys of the certificate requests."""
+    and the keys of the certificate requests.
+
+    A plain input (one leaf, its CA certificates, no key: most of a fleet's files) is kept in
+    :class:`~certready.services.lint_records.PlainInputs`, a few bytes each; the others (keys,
+    several or no server certificates) as an :class:`IndexedInput` in :attr:`inputs`."""
 
     inputs: dict[int, IndexedInput] = field(default_factory=dict)
     key_files: dict[int, tuple[LoadedKey, ...]] = field(default_factory=dict)
@@ -950,28 +590,84 @@ class InputIndex:
     shared: dict[str, tuple[IndexedCertificate, LoadedCertificate | None]] = field(
         default_factory=dict
     )
-    """One record (and one CA certificate object, its first origin) per certificate however many
-    inputs repeat it: a fleet's intermediate is in every file."""
+    """One record (and one CA certificate object, its first origin) per CA certificate however
+    many inputs repeat it: a fleet's intermediate is in every file."""
+    plain: PlainInputs = field(default_factory=PlainInputs)
+    last: IndexedInput | None = None
+    """The input :meth:`add` indexed last (what a ``--jobs`` worker sends back)."""
+    bundle_cas: dict[str, LoadedCertificate] = field(default_factory=dict)
+    """The CA certificates of the bundles of several leaves (lint_bundles): path candidates of
+    every input, and their leaves a reason to treat a file of CA certificates as candidates."""
+    bundles: int = 0
+    """How many inputs are bundles of several leaves."""
+    claimed_keys: set[FileLocation] = field(default_factory=set)
+    """Keys of files of their own that a bundle's leaf claims (not reported as stray)."""
+    candidates: dict[str, LoadedCertificate] = field(default_factory=dict)
+    """Every input's CA certificates by fingerprint (set by :meth:`plans`)."""
+
+    def add(self, position: int, item: Bundle | InputError, options: LintOptions) -> None:
+        self.last = None
+        if not isinstance(item, Bundle):
+            return
+        self.request_spkis.update(
+            request_facts(r.request).public_key.spki_sha256 for r in item.requests
+        )
+        if not item.certificates:
+            if item.keys:
+                self.key_files[position] = item.keys
+            return
+        self.last = IndexedInput.of(item, options)
+        self.keep(position, self.last)
 
     def keep(self, position: int, found: IndexedInput) -> None:
-        """``found`` indexed, its records shared with the inputs before it."""
+        """``found`` indexed, its CA records shared with the inputs before it."""
         for i, record in enumerate(found.facts):
-            first = self.shared.setdefault(record.fingerprint_sha256, (record, None))
-            found.facts[i] = first[0]
+            if record.is_ca:
+                first = self.shared.setdefault(record.fingerprint_sha256, (record, None))
+                found.facts[i] = first[0]
         for n, (j, facts, loaded) in enumerate(found.cas):
             record, ca = self.shared[facts.fingerprint_sha256]
             if ca is None:
                 self.shared[facts.fingerprint_sha256] = (record, loaded)
             else:
                 found.cas[n] = (j, facts, ca)
-        self.inputs[position] = found
+        leaves = [i for i, f in enumerate(found.facts) if not f.is_ca]
+        plain = (
+            not found.has_keys
+            and len(leaves) == 1
+            and self.plain.fits(leaves[0])
+            and not any(f.is_ca and f.names_hosts for f in found.facts)
+        )
+        if not plain:
+            self.inputs[position] = found
+            return
+        leaf = found.facts[leaves[0]]
+        self.plain.add(
+            position,
+            found.source,
+            leaves[0],
+            (leaf.fingerprint_sha256, leaf.spki_sha256),
+            len(found.facts),
+            [
+                (
+                    j,
+                    facts.fingerprint_sha256,
+                    facts.public_key.spki_sha256,
+                    f"{facts.display_name} ({found.locations[j]})",
+                )
+                for j, facts, _ in found.cas
+            ],
+        )
 
-    def plans(self, loose_keys: Sequence[LoadedKey], options: LintOptions) -> dict[int, Plan]:
+    def plans(self, loose_keys: Sequence[LoadedKey], *, hosts: bool) -> Plans:
         """Each input's :class:`Plan` (by position)."""
-        hosts = bool(options.hosts)
         paired = {k.location for k in loose_keys if _key_spki(k) in self.request_spkis}
+        paired |= self.claimed_keys
+        plain = self.plain
         chosen: dict[int, tuple[int, tuple[LoadedKey, ...], str]] = {}
-        cas: dict[str, tuple[CertFacts, LoadedCertificate]] = {}
+        order: dict[str, tuple[int, int]] = {}  # each CA certificate's first place (not a leaf)
+        for fp, place in plain.first_ca.items():
+            order[fp] = place
         for i, one in self.inputs.items():
             # a loose key picks a server's certificate (a CA's only when it names hosts: an
             # appliance's); the key of a CA given beside is a wrong key, said on the leaf
@@ -982,11 +678,19 @@ class InputIndex:
                 index = _choose(one.facts, set() if one.has_keys else _spkis(mine))
             if index is not None:
                 chosen[i] = (index, mine, one.facts[index].fingerprint_sha256)
-            for j, f, c in one.cas:
-                if j != index:
-                    cas.setdefault(f.fingerprint_sha256, (f, c))
-        if not chosen and hosts:  # only CA certificates, and a host presents them
-            for i, one in self.inputs.items():
+            for j, f, _ in one.cas:
+                if j != index and (i, j) < order.get(f.fingerprint_sha256, (i + 1, 0)):
+                    order[f.fingerprint_sha256] = (i, j)
+        cas: dict[str, LoadedCertificate] = {}
+        for fp in sorted(order, key=order.__getitem__):
+            ca = self.shared[fp][1]
+            assert ca is not None  # every CA record keeps its first certificate
+            cas[fp] = ca
+        for fp, c in self.bundle_cas.items():
+            cas.setdefault(fp, c)
+        self.candidates = cas
+        if not chosen and not plain.count and hosts and not self.bundles:
+            for i, one in self.inputs.items():  # only CA certificates, and a host presents them
                 spkis = {f.spki_sha256 for f in one.facts}
                 mine = tuple(k for k in loose_keys if _key_spki(k) in spkis)
                 index = one.keyed
@@ -996,37 +700,70 @@ class InputIndex:
                     )
                 if index is not None:
                     chosen[i] = (index, mine, one.facts[index].fingerprint_sha256)
+        plain_mine: dict[int, tuple[LoadedKey, ...]] = {}
+        for k in loose_keys:
+            for i in plain.with_key(_key_spki(k)):
+                plain_mine[i] = (*plain_mine.get(i, ()), k)
         by_leaf: dict[str, list[int]] = {}
         for i, (_, _, fp) in chosen.items():
             by_leaf.setdefault(fp, []).append(i)
+        for fp in [*by_leaf, *plain.repeated_leaves()]:
+            group = by_leaf.setdefault(fp, [])
+            group.extend(i for i in plain.with_leaf(fp) if i not in group)
+            group.sort()
+        for i in plain_mine:
+            by_leaf.setdefault(plain.row(i)[2], [i])
+
+        def size(i: int) -> tuple[int, bool]:
+            one = self.inputs.get(i)
+            return (len(one.facts), one.has_keys) if one is not None else (plain.row(i)[1], False)
+
+        def source(i: int) -> str:
+            one = self.inputs.get(i)
+            return one.source if one is not None else plain.row(i)[0]
+
+        def own_keys(i: int) -> tuple[LoadedKey, ...]:
+            one = self.inputs.get(i)
+            return one.keys if one is not None else ()
+
+        def entry(i: int) -> tuple[int, tuple[LoadedKey, ...]]:
+            if i in chosen:
+                return chosen[i][0], chosen[i][1]
+            index = plain.leaf_index(i)
+            assert index is not None
+            return index, plain_mine.get(i, ())
+
         plans: dict[int, Plan] = {}
         for group in by_leaf.values():
-            judged = max(
-                group,
-                key=lambda i: (len(self.inputs[i].facts), self.inputs[i].has_keys, -i),
-            )
-            also = tuple(self.inputs[i].source for i in group if i != judged)
+            judged = max(group, key=lambda i: (*size(i), -i))
+            also = tuple(source(i) for i in group if i != judged)
             for i in group:
-                index, mine, _ = chosen[i]
+                index, mine = entry(i)
                 plans[i] = Plan(leaf_index=index, keys=mine, duplicate=i != judged)
             if also:
-                keys = tuple(k for i in group for k in (*self.inputs[i].keys, *chosen[i][1]))
-                label = ", ".join((self.inputs[judged].source, *also))
+                keys = tuple(k for i in group for k in (*own_keys(i), *entry(i)[1]))
+                label = ", ".join((source(judged), *also))
                 plans[judged] = replace(plans[judged], keys=keys, label=label)
         foreign = [k for k in self._foreign_keys(loose_keys, chosen) if k.location not in paired]
         reported: set[FileLocation] = set()
-        candidates = PathCandidates(cas, options)
         for i, plan in list(plans.items()):
             if plan.duplicate:
                 continue
-            one = self.inputs[i]
-            own = {f.fingerprint_sha256 for f in one.facts}
-            companions = candidates.companions(one.issuers, own)
-            stray = foreign[0] if foreign and not (one.has_keys or plan.keys) else None
+            kept = self.inputs.get(i)
+            if kept is not None:
+                own = tuple(f.fingerprint_sha256 for f in kept.facts)
+            else:
+                own = plain.sets[plain.ca_set(i)]
+            companions = ca_companions(cas, own)
+            has_keys = kept is not None and kept.has_keys
+            stray = foreign[0] if foreign and not (has_keys or plan.keys) else None
             if stray is not None:
                 reported.add(stray.location)
             plans[i] = replace(plan, companions=companions, foreign_key=stray)
-        if chosen:
+        stray = foreign[0] if foreign else None
+        if stray is not None and plain.count > sum(plain.leaf_index(i) is not None for i in plans):
+            reported.add(stray.location)
+        if chosen or plain.count or self.bundles:
             for i in self.inputs:
                 if i not in plans:
                     plans[i] = Plan(ca_only=True)
@@ -1035,7 +772,7 @@ class InputIndex:
             alone = [k for k in keys if k.location in owners and k.location not in reported]
             if alone:
                 plans[i] = Plan(key_alone=owners[alone[0].location])
-        return plans
+        return Plans(plans, plain, cas, stray)
 
     def _foreign_keys(
         self,
@@ -1044,102 +781,67 @@ class InputIndex:
     ) -> list[KeyOrigin]:
         """The keys given in files of their own that belong to no leaf given, each with the
         certificate it does belong to (a CA certificate given), when there is one."""
+        if not loose_keys:
+            return []
         leaf_spkis: set[str] = set()
-        owners: dict[str, str] = {}
+        owners: dict[str, tuple[int, int, str]] = dict(self.plain.owners)
         for position, one in self.inputs.items():
             entry = chosen.get(position)
             for i, facts in enumerate(one.facts):
                 if entry is not None and i == entry[0]:
                     leaf_spkis.add(facts.spki_sha256)
-                else:
-                    owners.setdefault(
-                        facts.spki_sha256,
+                elif (position, i) < owners.get(facts.spki_sha256, (position + 1, 0))[:2]:
+                    owners[facts.spki_sha256] = (
+                        position,
+                        i,
                         f"{facts.display_name} ({one.locations[i]})",
                     )
         out: list[KeyOrigin] = []
         for key in loose_keys:
             spki = _key_spki(key)
-            if spki not in leaf_spkis:
-                out.append(KeyOrigin(key.location, owners.get(spki)))
+            if spki not in leaf_spkis and not self.plain.with_key(spki):
+                owner = owners.get(spki)
+                out.append(KeyOrigin(key.location, owner[2] if owner else None))
         return out
 
 
-def name_key(text: str) -> str:
-    """A distinguished name (its RFC 4514 text) compared loosely, case and spacing folded: two
-    names a verifier could take for the same one never get different keys."""
-    return " ".join(text.casefold().split())
-
-
-class PathCandidates:
-    """Which CA certificates of the other inputs can be on a leaf's path.
-
-    cryptography's verifier and the chain analysis look for a certificate's issuer by name only
-    (:class:`~certready.services.issuer_graph.Graph`), so a CA certificate whose subject is not
-    the issuer of a certificate that came with the leaf, of a ``--chain`` or trust-store
-    certificate, or of another such candidate in turn, can be on no path of it: it is left out.
-    The analysis is then the one a leaf given alone gets (the CA-path shortcut included), and a
-    fleet's folder of many hierarchies does not validate every leaf in full.
-    """
-
-    CACHE_MAX = 4096
+class Plans:
+    """Every input's :class:`Plan`: those decided one by one, and a plain input's (one leaf, its
+    CA certificates) made when asked for, from its few bytes of record."""
 
     def __init__(
-        self, cas: dict[str, tuple[CertFacts, LoadedCertificate]], options: LintOptions
+        self,
+        plans: dict[int, Plan],
+        plain: PlainInputs,
+        cas: dict[str, LoadedCertificate],
+        stray: KeyOrigin | None,
     ) -> None:
+        self._plans = plans
+        self._plain = plain
         self._cas = cas
-        self._chain = options.chain
-        self._facts = options.facts_cache
-        self._by_subject: dict[str, list[str]] = {}
-        self._issuer: dict[str, str] = {}
-        for fingerprint, (facts, _) in cas.items():
-            self._by_subject.setdefault(name_key(facts.subject), []).append(fingerprint)
-            self._issuer[fingerprint] = name_key(facts.issuer)
-        self._store: dict[str, set[str]] | None = None
-        self._reachable: dict[frozenset[str], frozenset[str]] = {}
+        self._stray = stray
+        self._companions: dict[int, tuple[LoadedCertificate, ...]] = {}
+        plain.close()  # (what follows reads its arrays only: forked workers may ask too)
 
-    def companions(self, issuers: frozenset[str], own: Set[str]) -> tuple[LoadedCertificate, ...]:
-        """The candidates for an input whose certificates have ``issuers`` (:func:`name_key`)
-        and fingerprints ``own``, in the run's order."""
-        others = [(fp, c) for fp, (_, c) in self._cas.items() if fp not in own]
-        if not others or self._chain is None:  # no chain analysis: nothing to leave out
-            return tuple(c for _, c in others)
-        reachable = self._reachable.get(issuers)
-        if reachable is None:
-            if len(self._reachable) >= self.CACHE_MAX:
-                self._reachable.clear()
-            reachable = self._reachable[issuers] = self._walk(issuers)
-        return tuple(c for fp, c in others if fp in reachable)
+    def get(self, position: int, default: Plan | None = None) -> Plan | None:
+        found = self._plans.get(position)
+        if found is not None:
+            return found
+        index = self._plain.leaf_index(position)
+        if index is None:
+            return default
+        number = self._plain.ca_set(position)
+        companions = self._companions.get(number)
+        if companions is None:
+            own = self._plain.sets[number]
+            companions = self._companions[number] = ca_companions(self._cas, own)
+        return Plan(leaf_index=index, companions=companions, foreign_key=self._stray)
 
-    def _walk(self, issuers: Iterable[str]) -> frozenset[str]:
-        store = self._store_names()
-        found: set[str] = set()
-        todo = list(issuers)
-        done: set[str] = set()
-        while todo:
-            name = todo.pop()
-            if name in done:
-                continue
-            done.add(name)
-            for fingerprint in self._by_subject.get(name, ()):
-                found.add(fingerprint)
-                todo.append(self._issuer[fingerprint])
-            todo.extend(store.get(name, ()))
-        return frozenset(found)
-
-    def _store_names(self) -> dict[str, set[str]]:
-        """Subject -> issuers of the trust stores' and ``--chain`` certificates (once per run)."""
-        if self._store is None:
-            assert self._chain is not None
-            stores = self._chain.trust or (load_mozilla(),)
-            certificates = [
-                *(c.certificate for c in self._chain.extra_certificates),
-                *(c for s in stores for c in (*s.anchors, *s.intermediates)),
-            ]
-            self._store = {}
-            for cert in certificates:
-                facts = self._facts.facts(cert)
-                self._store.setdefault(name_key(facts.subject), set()).add(name_key(facts.issuer))
-        return self._store
+    def items(self) -> Iterator[tuple[int, Plan]]:
+        for position in sorted({*self._plans, *self._plain.positions()}):
+            plan = self.get(position)
+            assert plan is not None
+            yield position, plan
 
 
 def _lint_requests(bundle: Bundle, options: LintOptions) -> list[TargetResult]:

@@ -14,6 +14,7 @@ from __future__ import annotations
 import errno
 import os
 import stat
+from collections.abc import Iterator
 from pathlib import Path
 from typing import BinaryIO
 
@@ -90,31 +91,48 @@ def _read_regular(name: str, limit: int, *, pipes: bool = False) -> bytes:
     looked at first. With ``pipes``, a pipe is read like a file: opened without waiting, so a
     named pipe nobody writes to reads as empty instead of blocking.
     """
-    mode = Path(name).stat().st_mode
-    if stat.S_ISSOCK(mode):
-        raise _NotRegular(mode)
-    descriptor = os.open(name, _OPEN_FLAGS)
-    try:
-        status = os.fstat(descriptor)
-        mode = status.st_mode
-        if stat.S_ISDIR(mode):
-            raise IsADirectoryError(errno.EISDIR, os.strerror(errno.EISDIR))
-        if not stat.S_ISREG(mode) and not (pipes and stat.S_ISFIFO(mode)):
-            raise _NotRegular(mode)
-        if hasattr(os, "set_blocking"):
-            os.set_blocking(descriptor, True)
-        stream = os.fdopen(descriptor, "rb")
-    except BaseException:
-        os.close(descriptor)
-        raise
-    with stream:
-        if not stat.S_ISREG(mode):
+    with _open(name, pipes=pipes) as stream:
+        status = os.fstat(stream.fileno())
+        if not stat.S_ISREG(status.st_mode):
             return stream.read(limit + 1)
         # its size, not a buffer of the whole limit (16 MiB) for every file; more if it grew
         data = stream.read(min(status.st_size, limit) + 1)
         if len(data) > status.st_size:
             data += stream.read(limit + 1 - len(data))
         return data
+
+
+def _open(name: str, *, pipes: bool = False) -> BinaryIO:
+    """The regular file ``name``, opened for reading (see :func:`_read_regular`)."""
+    mode = Path(name).stat().st_mode
+    if stat.S_ISSOCK(mode):
+        raise _NotRegular(mode)
+    descriptor = os.open(name, _OPEN_FLAGS)
+    try:
+        mode = os.fstat(descriptor).st_mode
+        if stat.S_ISDIR(mode):
+            raise IsADirectoryError(errno.EISDIR, os.strerror(errno.EISDIR))
+        if not stat.S_ISREG(mode) and not (pipes and stat.S_ISFIFO(mode)):
+            raise _NotRegular(mode)
+        if hasattr(os, "set_blocking"):
+            os.set_blocking(descriptor, True)
+        return os.fdopen(descriptor, "rb")
+    except BaseException:
+        os.close(descriptor)
+        raise
+
+
+def open_regular(name: str) -> BinaryIO:
+    """File ``name`` opened for reading as a stream (a big PEM bundle), with the checks and the
+    one-line errors of :func:`read_bytes`."""
+    try:
+        return _open(name)
+    except IsADirectoryError:
+        raise InputError("is a folder, not a file", location=name) from None
+    except _NotRegular as exc:
+        raise InputError(f"{exc.kind}, not a regular file{exc.hint}", location=name) from None
+    except OSError as exc:
+        raise InputError(os_reason(exc), location=name) from None
 
 
 def _special_kind(mode: int) -> tuple[str, str]:
@@ -160,14 +178,18 @@ def folder_files(folder: str) -> list[str]:
     are passed over: reading a pipe nobody writes to would hang the run. (A broken link is kept,
     so that it is reported.)
     """
-    found: list[str] = []
+    return list(walk_folder(folder))
+
+
+def walk_folder(folder: str) -> Iterator[str]:
+    """:func:`folder_files` one at a time: only one folder's names are held at once (a folder of
+    a fleet's 100,000 files in subfolders is walked in the memory of the largest subfolder)."""
     for root, dirs, files in os.walk(folder, followlinks=False):
         dirs[:] = sorted(d for d in dirs if not d.startswith("."))
         for name in sorted(files):
             path = str(Path(root) / name)
             if not name.startswith(".") and not _special(path):
-                found.append(path)
-    return found
+                yield path
 
 
 def _special(path: str) -> bool:

@@ -151,13 +151,17 @@ def verdict(report: Report) -> str:
     """READY when nothing is at error level and every input could be read; what could not be
     examined is said, unreachable servers apart from unreadable inputs."""
     failed = report.input_errors
-    if failed:
-        unreachable = sum(1 for t in failed if t.status is TargetStatus.UNREACHABLE)
-        unreadable = len(failed) - unreachable
+    unreachable = sum(1 for t in failed if t.status is TargetStatus.UNREACHABLE)
+    return verdict_of(unreachable, len(failed) - unreachable, report.worst)
+
+
+def verdict_of(unreachable: int, unreadable: int, worst: Severity | None) -> str:
+    """:func:`verdict` from counts (a streamed report keeps no targets)."""
+    if unreachable or unreadable:
         parts = [f"{unreachable} unreachable"] if unreachable else []
         parts += [f"{unreadable} unreadable"] if unreadable else []
         return f"NOT READY ({', '.join(parts)})"
-    if report.worst is Severity.ERROR:
+    if worst is Severity.ERROR:
         return "NOT READY"
     return "READY"
 
@@ -291,8 +295,9 @@ def location_file(location: Location) -> str | None:
 
 
 def location_line(location: Location) -> int | None:
-    """The 1-based manifest line a location points at, when it is one."""
-    if isinstance(location, ManifestLocation) and location.line is not None and location.line >= 1:
+    """The 1-based line a location points at: a manifest's, or a certificate's in a PEM bundle
+    read as a stream."""
+    if isinstance(location, ManifestLocation | FileLocation) and (location.line or 0) >= 1:
         return location.line
     return None
 

@@ -11,6 +11,9 @@ so a streamed report can feed it one target at a time.
 - A **problem** is one rule with one fix (rule id, severity, remediation): ranked by severity, then
   by the number of targets it affects. When all its findings say the same words, the problem
   carries that message and the per-target cards need not repeat it.
+- A problem's targets are grouped by **root cause** where its findings name one (:func:`cause_of`):
+  300 leaves under one CA whose intermediate is missing are "300 targets: issuer X", once. At most
+  :data:`CAUSES` causes a problem, :data:`CAUSE_NAMES` names a cause.
 """
 
 from __future__ import annotations
@@ -18,11 +21,27 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from enum import StrEnum
+from functools import cache
 
-from certready.core.model import Finding, Report, Severity, TargetResult, TargetStatus
+from certready.core.facts import colon_hex
+from certready.core.model import (
+    CertFacts,
+    Finding,
+    Report,
+    Scope,
+    Severity,
+    TargetResult,
+    TargetStatus,
+)
+from certready.core.rules import catalogue
 
 NAMED_TARGETS = 50
 """How many target names a problem keeps; beyond that only the count grows."""
+CAUSES = 10
+"""How many root causes a problem tells apart (the first seen); the targets of any other are
+counted together."""
+CAUSE_NAMES = 3
+"""How many target names a root cause keeps."""
 
 
 class TargetState(StrEnum):
@@ -100,6 +119,10 @@ class Problem:
     """How many findings it stands for."""
     deployment: bool
     """Some of its findings are about the deployment as a whole (report-level)."""
+    causes: tuple[Cause, ...] = ()
+    """Its targets by root cause, most targets first (empty when no finding names one)."""
+    other_causes: int = 0
+    """Targets of the problem none of :attr:`causes` covers (another cause, or none named)."""
 
     @property
     def key(self) -> tuple[str, Severity, str]:
@@ -109,6 +132,64 @@ class Problem:
     def said_once(self) -> bool:
         """One message for several targets: the per-target cards leave it to the problem."""
         return self.message is not None and self.target_count > 1
+
+
+@dataclass(frozen=True, slots=True)
+class Cause:
+    """What several targets of one problem share: the same missing issuer, the same CA."""
+
+    label: str
+    """``issuer CN=Acme Issuing CA,O=Acme (key identifier E0:B5:...)``, ``CA CN=Acme Issuing CA``."""
+    target_count: int
+    targets: tuple[str, ...]
+    """The first :data:`CAUSE_NAMES` of them."""
+
+
+def cause_of(f: Finding, certificates: Mapping[str, CertFacts], leaf: str | None) -> str | None:
+    """The root cause a finding of a target names, from the certificate it is about (by
+    fingerprint among the target's ``certificates``; ``leaf``: the fingerprint of its server
+    certificate): another certificate of the path is the cause itself (the same CA); a chain
+    finding about the leaf has its cause above it, in the leaf's issuer (the same missing
+    intermediate). ``None``: the finding is the target's own (its key, its names, its dates)."""
+    cert = certificates.get(f.fingerprint_sha256 or "")
+    if cert is None:
+        return None
+    if cert.fingerprint_sha256 != leaf:
+        kind = "CA" if cert.is_ca else "certificate"
+        return f"{kind} {cert.subject or cert.display_name}"
+    if f.rule_id not in _chain_rule_ids():
+        return None
+    keyid = (
+        f" (key identifier {colon_hex(cert.authority_key_identifier)})"
+        if cert.authority_key_identifier
+        else ""
+    )
+    return f"issuer {cert.issuer or '(empty name)'}{keyid}"
+
+
+@cache
+def _chain_rule_ids() -> frozenset[str]:
+    return frozenset(r.id for r in catalogue() if r.scope is Scope.CHAIN)
+
+
+@dataclass(slots=True)
+class _OpenCause:
+    label: str
+    first: int
+    targets: list[str] = field(default_factory=list)
+    target_count: int = 0
+    last: str | None = None
+
+    def add(self, target: str) -> None:
+        if target == self.last:
+            return
+        self.last = target
+        self.target_count += 1
+        if len(self.targets) < CAUSE_NAMES:
+            self.targets.append(target)
+
+    def close(self) -> Cause:
+        return Cause(self.label, self.target_count, tuple(self.targets))
 
 
 @dataclass(slots=True)
@@ -123,23 +204,32 @@ class _Open:
     findings: int = 0
     deployment: bool = False
     same_message: bool = True
+    last: str | None = None
+    causes: dict[str, _OpenCause] = field(default_factory=dict)
 
-    def add(self, f: Finding, target: str | None) -> None:
+    def add(self, f: Finding, target: str | None, cause: str | None = None) -> None:
         self.findings += 1
         if f.message != self.message:
             self.same_message = False
         if target is None:
             self.deployment = True
             return
-        if self.targets and self.targets[-1] == target:
+        if cause is not None:
+            known = self.causes.get(cause)
+            if known is None and len(self.causes) < CAUSES:
+                known = self.causes[cause] = _OpenCause(cause, len(self.causes))
+            if known is not None:
+                known.add(target)
+        if target == self.last or target in self.targets:
             return
-        if target in self.targets:
-            return
+        self.last = target
         self.target_count += 1
         if len(self.targets) < NAMED_TARGETS:
             self.targets.append(target)
 
     def close(self) -> Problem:
+        causes = sorted(self.causes.values(), key=lambda c: (-c.target_count, c.first))
+        covered = sum(c.target_count for c in causes)
         return Problem(
             rule_id=self.rule_id,
             severity=self.severity,
@@ -149,6 +239,8 @@ class _Open:
             target_count=self.target_count,
             findings=self.findings,
             deployment=self.deployment,
+            causes=tuple(c.close() for c in causes),
+            other_causes=max(self.target_count - covered, 0) if causes else 0,
         )
 
 
@@ -168,18 +260,25 @@ class Tally:
             else:
                 self._add(f, None)
 
-    def _add(self, f: Finding, target: str | None) -> None:
+    def _add(self, f: Finding, target: str | None, cause: str | None = None) -> None:
         key = (f.rule_id, f.severity, f.remediation)
         problem = self._open.get(key)
         if problem is None:
             problem = _Open(f.rule_id, f.severity, f.remediation, f.message, len(self._open))
             self._open[key] = problem
-        problem.add(f, target)
+        problem.add(f, target, cause)
 
     def add(self, target: TargetResult) -> TargetState:
         """Count ``target`` (its findings and the deployment findings about it); its state."""
         about = self._about.get(target.target, ())
-        for f in (*target.findings, *about):
+        elements = (*target.certificates, *target.path)
+        certificates = {e.certificate.fingerprint_sha256: e.certificate for e in elements}
+        leaf = (
+            target.certificates[0].certificate.fingerprint_sha256 if target.certificates else None
+        )
+        for f in target.findings:
+            self._add(f, target.target, cause_of(f, certificates, leaf))
+        for f in about:
             self._add(f, target.target)
         state = target_state(target, about)
         self.states[state] += 1
@@ -187,13 +286,33 @@ class Tally:
             self.unreadable += 1
         return state
 
+    def opened(self, f: Finding) -> int:
+        """Which problem ``f`` (already counted) belongs to, by order of first sight: a number
+        that stays fixed while the ranks move, for a streamed renderer to spool; the rank is
+        :meth:`Summary.rank_of` once every target is counted."""
+        return self._open[(f.rule_id, f.severity, f.remediation)].first
+
     def problems(self) -> tuple[Problem, ...]:
         """Most severe first, then the most targets affected, then first seen."""
-        ranked = sorted(
+        return tuple(p.close() for p in self._ranked())
+
+    def _ranked(self) -> list[_Open]:
+        return sorted(
             self._open.values(),
             key=lambda p: (-p.severity, -max(p.target_count, 1), p.first),
         )
-        return tuple(p.close() for p in ranked)
+
+    def summary(self, states: tuple[TargetState, ...] = ()) -> Summary:
+        """The summary of what was counted; ``states`` is empty on a streamed path (the counts
+        say how many targets are in each state, without a list that grows with them)."""
+        ranked = self._ranked()
+        return Summary(
+            tuple(p.close() for p in ranked),
+            states,
+            dict(self.states),
+            self.unreadable,
+            opened_ranks={p.first: i for i, p in enumerate(ranked, 1)},
+        )
 
 
 @dataclass(frozen=True, slots=True)
@@ -202,17 +321,24 @@ class Summary:
 
     problems: tuple[Problem, ...]
     states: tuple[TargetState, ...]
-    """One per target, in report order."""
+    """One per target, in report order (empty when the targets were streamed)."""
     counts: Mapping[TargetState, int]
     unreadable: int
+    opened_ranks: Mapping[int, int] = field(default_factory=dict)
+    """:meth:`Tally.opened` -> rank."""
+    _ranks: dict[tuple[str, Severity, str], int] = field(init=False, repr=False, compare=False)
+
+    def __post_init__(self) -> None:
+        ranks = {p.key: i for i, p in reversed(tuple(enumerate(self.problems, 1)))}
+        object.__setattr__(self, "_ranks", ranks)
 
     def number(self, f: Finding) -> int | None:
         """The 1-based rank of the problem ``f`` belongs to (its "fix #n")."""
-        key = (f.rule_id, f.severity, f.remediation)
-        for i, p in enumerate(self.problems, 1):
-            if p.key == key:
-                return i
-        return None
+        return self._ranks.get((f.rule_id, f.severity, f.remediation))
+
+    def rank_of(self, opened: int) -> int:
+        """The rank of the problem :meth:`Tally.opened` numbered ``opened``."""
+        return self.opened_ranks[opened]
 
     def said_once(self, f: Finding) -> bool:
         """Whether ``f`` is told in full by its problem (same words on several targets)."""
@@ -223,11 +349,35 @@ class Summary:
         return p.said_once and p.message == f.message
 
 
+def _targets(n: int) -> str:
+    return f"{n} target" if n == 1 else f"{n} targets"
+
+
+def cause_lines(problem: Problem) -> tuple[str, ...]:
+    """``300 targets: issuer CN=X (key identifier AB:...) — a.pem, b.pem, c.pem + 297 more``: the
+    problem's targets by root cause, then how many others. Empty when no finding names a cause,
+    for one target (its card says it), and when the problem's one message already says the one
+    cause of all its targets."""
+    if problem.target_count < 2:
+        return ()
+    if problem.said_once and len(problem.causes) == 1 and not problem.other_causes:
+        return ()
+    lines = []
+    for cause in problem.causes:
+        names = list(cause.targets)
+        if cause.target_count > len(names):
+            names.append(f"+ {cause.target_count - len(names)} more")
+        lines.append(f"{_targets(cause.target_count)}: {cause.label} — {', '.join(names)}")
+    if problem.other_causes:
+        lines.append(f"{_targets(problem.other_causes)}: other causes")
+    return tuple(lines)
+
+
 def summarize(report: Report) -> Summary:
     """The report's problems, states and counts, in one pass over its targets."""
     tally = Tally(report.findings)
     states = tuple(tally.add(t) for t in report.targets)
-    return Summary(tally.problems(), states, dict(tally.states), tally.unreadable)
+    return tally.summary(states)
 
 
 def problems(report: Report) -> tuple[Problem, ...]:
@@ -236,11 +386,15 @@ def problems(report: Report) -> tuple[Problem, ...]:
 
 
 __all__ = [
+    "CAUSES",
+    "CAUSE_NAMES",
     "NAMED_TARGETS",
+    "Cause",
     "Problem",
     "Summary",
     "Tally",
     "TargetState",
+    "cause_lines",
     "findings_about",
     "problems",
     "summarize",

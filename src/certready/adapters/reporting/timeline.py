@@ -10,7 +10,7 @@ would squash every leaf to a sliver): longer bars are ``clipped`` and labelled w
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Sequence
+from collections.abc import Collection, Sequence
 from dataclasses import dataclass
 from typing import Literal
 
@@ -73,16 +73,11 @@ class Timeline:
     threshold_x: float | None
     """Where today + warning window falls; ``None`` beyond the axis."""
     ticks: tuple[Tick, ...]
-    bars: tuple[Bar, ...]
+    bars: Collection[Bar]
+    """In order of expiry; a streamed report's reads them back from its spool as it writes."""
     axis_y: float
-
-    @property
-    def expired(self) -> int:
-        return sum(1 for b in self.bars if b.status == "expired")
-
-    @property
-    def soon(self) -> int:
-        return sum(1 for b in self.bars if b.status == "soon")
+    expired: int
+    soon: int
 
 
 def status_of(entry: TimelineEntry, now: dt.datetime, threshold_days: int) -> Status:
@@ -145,13 +140,43 @@ def layout(
     """
     ordered = sorted(entries, key=lambda e: (e.not_valid_after, e.label))
     latest = max((e.not_valid_after for e in ordered), default=now)
-    shortest = now + dt.timedelta(days=max(min_days, 2 * threshold_days))
-    end = min(max(latest, shortest), now + dt.timedelta(days=horizon_days))
-    x0, x1 = float(LABEL_WIDTH), float(width - END_LABEL_WIDTH)
-    x_of = _Scale(now, end, x0, x1)
-    bars: list[Bar] = []
-    for i, entry in enumerate(ordered):
-        status = status_of(entry, now, threshold_days)
+    axis = Axis(
+        now, latest, threshold_days, width=width, horizon_days=horizon_days, min_days=min_days
+    )
+    bars = tuple(axis.bar(i, entry) for i, entry in enumerate(ordered))
+    statuses = [b.status for b in bars]
+    return axis.timeline(bars, statuses.count("expired"), statuses.count("soon"))
+
+
+class Axis:
+    """The axis of a timeline whose latest expiry is ``latest``: places one entry at a time (a
+    streamed report has its entries in order of expiry without holding them)."""
+
+    def __init__(
+        self,
+        now: dt.datetime,
+        latest: dt.datetime,
+        threshold_days: int,
+        *,
+        width: int = 960,
+        horizon_days: int = 825,
+        min_days: int = 90,
+    ) -> None:
+        shortest = now + dt.timedelta(days=max(min_days, 2 * threshold_days))
+        self.now = now
+        self.threshold_days = threshold_days
+        self.width = width
+        self.end = min(max(latest, shortest), now + dt.timedelta(days=horizon_days))
+        self.x0, self.x1 = float(LABEL_WIDTH), float(width - END_LABEL_WIDTH)
+        self.x_of = _Scale(now, self.end, self.x0, self.x1)
+
+    def status(self, entry: TimelineEntry) -> Status:
+        return status_of(entry, self.now, self.threshold_days)
+
+    def bar(self, i: int, entry: TimelineEntry) -> Bar:
+        """The ``i``-th entry (from 0, in order of expiry)."""
+        now, end, x0, x_of = self.now, self.end, self.x0, self.x_of
+        status = self.status(entry)
         left = days_left(entry.not_valid_after, now)
         y = float(TOP + i * ROW_HEIGHT)
         date = entry.not_valid_after.strftime("%Y-%m-%d")
@@ -164,31 +189,34 @@ def layout(
             bar_x = x_of(min(begin, end))
             bar_w = round(x_of(min(entry.not_valid_after, end)) - bar_x, 1)
             end_label = f"{date} ({left} d)"
-        bars.append(
-            Bar(
-                label=_short(entry.label),
-                detail=entry.detail,
-                status=status,
-                days_left=left,
-                x=bar_x,
-                width=max(bar_w, 0.0),
-                y=y,
-                clipped=clipped,
-                end_label=end_label,
-            )
+        return Bar(
+            label=_short(entry.label),
+            detail=entry.detail,
+            status=status,
+            days_left=left,
+            x=bar_x,
+            width=max(bar_w, 0.0),
+            y=y,
+            clipped=clipped,
+            end_label=end_label,
         )
-    threshold_at = now + dt.timedelta(days=threshold_days)
-    axis_y = float(TOP + len(ordered) * ROW_HEIGHT + 4)
-    return Timeline(
-        width=width,
-        height=int(axis_y + AXIS_HEIGHT),
-        chart_x0=x0,
-        chart_x1=x1,
-        start=now,
-        end=end,
-        threshold_days=threshold_days,
-        threshold_x=x_of(threshold_at) if threshold_at <= end else None,
-        ticks=_ticks(now, end, x_of),
-        bars=tuple(bars),
-        axis_y=axis_y,
-    )
+
+    def timeline(self, bars: Collection[Bar], expired: int, soon: int) -> Timeline:
+        """The timeline of ``bars`` (``expired`` and ``soon`` of them so marked)."""
+        threshold_at = self.now + dt.timedelta(days=self.threshold_days)
+        axis_y = float(TOP + len(bars) * ROW_HEIGHT + 4)
+        return Timeline(
+            width=self.width,
+            height=int(axis_y + AXIS_HEIGHT),
+            chart_x0=self.x0,
+            chart_x1=self.x1,
+            start=self.now,
+            end=self.end,
+            threshold_days=self.threshold_days,
+            threshold_x=self.x_of(threshold_at) if threshold_at <= self.end else None,
+            ticks=_ticks(self.now, self.end, self.x_of),
+            bars=bars,
+            axis_y=axis_y,
+            expired=expired,
+            soon=soon,
+        )

@@ -45,7 +45,8 @@ from certready.interfaces.cli.recording import (
 )
 from certready.interfaces.cli.secrets import password_source
 from certready.services.chain import make_chain_options
-from certready.services.lint import LintOptions, lint_report, lint_results
+from certready.services.lint import LintOptions, lint_report
+from certready.services.lint_jobs import lint_parallel
 
 EPILOG = """\
 \b
@@ -67,6 +68,14 @@ Inputs: PEM (certificates and keys in any order), DER, PKCS#7 .p7b, PKCS#12 .pfx
 private keys (PKCS#1, PKCS#8, SEC1; encrypted or not), certificate signing requests (PEM or
 DER PKCS#10: key, signature, requested names and usages), folders (recursively, hidden files
 skipped), - for standard input. The format is read from the content, not the extension.
+
+\b
+A bundle of several server certificates (leaves) is one target per leaf, named by file,
+position and line (fleet.pem#3 (line 57)), the bundle's CA certificates its path candidates,
+a key in it paired with the leaf it matches. One leaf with its CAs (fullchain.pem) is one
+target. Limits: 16 MiB a file; a PEM file over 1 MiB or 64 blocks is read block by block, up
+to 1 GiB and 1 MiB a block (a larger block is an error naming its line, the rest is read);
+a folder 1 GiB and 1,000,000 files.
 """
 
 
@@ -114,7 +123,7 @@ def register(app: typer.Typer) -> None:
         )
         if chain_options.at is not None:  # --at moves the whole check, dates rules included
             options = replace(options, now=chain_options.at)
-        results = lint_results(
+        results = lint_parallel(
             paths,
             options,
             password,
@@ -126,7 +135,16 @@ def register(app: typer.Typer) -> None:
         if fmt in STREAMED:  # written as judged, without keeping every target in memory
             tally = StreamTally()
             kept: list[TargetResult] | None = [] if recorder is not None else None
-            emit_stream(lint_report(options), results, fmt, output, streams, tally, keep=kept)
+            emit_stream(
+                lint_report(options),
+                results,
+                fmt,
+                output,
+                streams,
+                tally,
+                keep=kept,
+                policy=options.policy,
+            )
             status = status_of(tally.statuses, tally.worst, fail_on.threshold())
             report = lint_report(options, tuple(kept or ()))
             return finish_recording(recorder, report, status, streams)

@@ -11,6 +11,7 @@ from __future__ import annotations
 from collections.abc import Callable, Collection, Iterable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from certready.adapters.reporting import renderer
 from certready.adapters.reporting.text_report import print_report
@@ -20,6 +21,9 @@ from certready.core.model import Finding, Report, Severity, TargetResult, Target
 from certready.core.policy import Policy
 from certready.interfaces.cli.common import ExitStatus, Streams
 from certready.interfaces.cli.options import FORMAT_HELP
+
+if TYPE_CHECKING:  # imported when a page is written: Jinja is not needed before
+    from certready.adapters.reporting.html_report import HtmlStreamWriter
 
 
 def emit_report(
@@ -89,8 +93,9 @@ class StreamTally:
             self.worst = target.worst
 
 
-STREAMED = ("jsonl", "json")
-"""Formats a streamed run writes without keeping its targets (JSON through temporary files)."""
+STREAMED = ("jsonl", "json", "text", "html")
+"""Formats a streamed run writes without keeping its targets (JSON, text and HTML through
+temporary files: their heads depend on every target)."""
 
 
 def emit_stream(
@@ -103,15 +108,23 @@ def emit_stream(
     *,
     keep: list[TargetResult] | None = None,
     findings: Callable[[], tuple[Finding, ...]] | None = None,
+    policy: Policy | None = None,
 ) -> None:
     """A format of :data:`STREAMED` from targets as they come, without keeping them (``keep``: a
     list to collect them in, e.g. for ``--record``): ``jsonl`` writes each target's line at once
-    and the summary line last; ``json`` spools targets and facts to temporary files and writes
-    the document at the end. ``findings``: the run's own findings when they are known only once
-    its targets are through (audit's deployment findings; ``jsonl`` only), instead of
-    ``header.findings``: they go to the summary line."""
+    and the summary line last; ``json``, ``text`` and ``html`` spool targets to temporary files
+    and write the report at the end, byte for byte what :func:`emit_report` writes.
+    ``findings``: the run's own findings when they are known only once its targets are through
+    (audit's deployment findings; ``jsonl`` only), instead of ``header.findings``: they go to the
+    summary line. ``policy`` words the text and HTML reports (as in :func:`emit_report`)."""
     from certready.adapters.reporting.json_stream import JsonStreamWriter
     from certready.adapters.reporting.jsonl_report import JsonlWriter
+    from certready.adapters.reporting.text_report import TextStreamWriter
+
+    if output == "-":
+        output = None
+    # on a terminal the text report says which inputs failed
+    on_terminal = fmt == "text" and output is None and streams.out.is_terminal
 
     if findings is not None and fmt != "jsonl":
         raise ValueError("findings known after the targets stream only to jsonl")
@@ -122,7 +135,7 @@ def emit_stream(
             tally.add(target)
             if keep is not None:
                 keep.append(target)
-            if target.status.failed:
+            if target.status.failed and not on_terminal:
                 streams.error(f"{target.target}: {target.reason}")
             yield target
         whole.append(header.findings if findings is None else findings())
@@ -139,14 +152,28 @@ def emit_stream(
         writer.findings = whole[0]
         yield writer.summary().encode("utf-8")
 
-    def json() -> Iterator[bytes]:
-        writer = JsonStreamWriter(header)
+    def spooled(writer: JsonStreamWriter | TextStreamWriter | HtmlStreamWriter) -> Iterator[bytes]:
         for target in counted():
             writer.add(target)
         yield from writer.chunks()
 
-    chunks = jsonl() if fmt == "jsonl" else json()
-    if output is None or output == "-":
+    if fmt == "text" and output is None:  # the CLI's console: colour on a terminal
+        text = TextStreamWriter(header, policy)
+        for target in counted():
+            text.add(target)
+        text.print_to(streams.out)
+        return
+    if fmt == "jsonl":
+        chunks = jsonl()
+    elif fmt == "json":
+        chunks = spooled(JsonStreamWriter(header))
+    elif fmt == "text":
+        chunks = spooled(TextStreamWriter(header, policy))
+    else:  # Jinja is imported only for the page
+        from certready.adapters.reporting.html_report import HtmlStreamWriter
+
+        chunks = spooled(HtmlStreamWriter(header, policy))
+    if output is None:
         for chunk in chunks:
             streams.stdout.write(chunk.decode("utf-8"))
             streams.stdout.flush()
