@@ -168,6 +168,8 @@ def survey_bundle(
     """The survey of a bundle already loaded, when it holds several leaves (else ``None``)."""
     if bundle.format not in BUNDLE_FORMATS:
         return None
+    if sum(not is_ca(c) for c in bundle.certificates) < 2:  # a plain input: one leaf, its CAs
+        return None  # (is_ca: facts the first pass computes anyway; names are not compared)
     leaves, issuing = leaves_of(lambda: bundle.certificates, is_ca)
     if leaves < 2:
         return None
