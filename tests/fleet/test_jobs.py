@@ -336,3 +336,30 @@ def test_only_the_ca_certificates_a_path_can_use_are_candidates(
         "b.pem#0": [],
         "c.pem#0": [ca.intermediate.cert.subject.rfc4514_string()],  # control: its issuer
     }
+
+
+def _square_or_fail(i: int) -> int:
+    if i == 37:
+        raise ValueError(f"task {i} failed")
+    return i * i
+
+
+def test_fork_map_gives_every_result_in_order_and_raises_a_task_error() -> None:
+    count = 3 * lint_jobs.CHUNK + 5  # chunks taken by two workers in turn, the last one short
+    assert list(lint_jobs.fork_map(lambda i: i * i, count, 2)) == [i * i for i in range(count)]
+    assert list(lint_jobs.fork_map(lambda i: -i, 1, 2)) == [0]  # one chunk: one worker
+    assert list(lint_jobs.fork_map(lambda i: i, 0, 2)) == []
+    results = lint_jobs.fork_map(_square_or_fail, 50, 2)
+    with pytest.raises(ValueError, match="task 37 failed"):
+        list(results)
+
+
+def test_fork_map_says_so_when_a_worker_dies_before_its_work_is_done() -> None:
+    def die(i: int) -> int:
+        if i == 20:
+            os._exit(3)  # a worker killed (out of memory): no hang, an error
+        return i
+
+    with pytest.raises(RuntimeError, match="ended before its work was done"):
+        list(lint_jobs.fork_map(die, 40, 2))
+    assert list(lint_jobs.fork_map(lambda i: i, 40, 2)) == list(range(40))  # the control
