@@ -20,8 +20,11 @@ plan (inherited at the fork: certificates do not pickle).
 
 from __future__ import annotations
 
+import dataclasses
+import io
 import multiprocessing
 import os
+import pickle
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, replace
 from multiprocessing.connection import Connection, wait
@@ -303,7 +306,7 @@ def fork_map(task: Callable[[int], T], count: int, workers: int) -> Iterator[T]:
                 for ready in wait(list(pipes)):
                     assert isinstance(ready, Connection)
                     try:
-                        got, results = ready.recv()
+                        got, results = pickle.loads(ready.recv_bytes())  # noqa: S301 (our own worker's)
                     except EOFError:
                         pipes.pop(ready).join()
                         ready.close()
@@ -334,8 +337,54 @@ def _work(task: Callable[[int], object], count: int, taken: Any, pipe: Connectio
             try:
                 results = [task(i) for i in range(start, min(start + CHUNK, count))]
             except Exception as exc:  # sent to the parent, which raises it
-                pipe.send((-1, exc))
+                pipe.send_bytes(_dumps((-1, exc)))
                 return
-            pipe.send((number, results))
+            pipe.send_bytes(_dumps((number, results)))
     finally:
         pipe.close()
+
+
+_UNKNOWN: tuple[str, ...] = ("?",)
+_FIELDS: dict[type, tuple[str, ...] | None] = {}
+"""Each class pickled: its field names when it is a slotted dataclass (None: another kind)."""
+
+
+def _slotted_fields(cls: type) -> tuple[str, ...] | None:
+    names = _FIELDS.get(cls, _UNKNOWN)
+    if names is _UNKNOWN:
+        getstate = getattr(cls, "__getstate__", None)
+        slotted = (
+            dataclasses.is_dataclass(cls)
+            and "__slots__" in cls.__dict__
+            and getattr(getstate, "__name__", "") == "_dataclass_getstate"
+        )
+        names = tuple(f.name for f in dataclasses.fields(cls)) if slotted else None
+        _FIELDS[cls] = names
+    return names
+
+
+def _rebuild(cls: type, values: tuple[object, ...]) -> object:
+    """A slotted dataclass from its field values (as its own ``__setstate__`` does)."""
+    made: object = object.__new__(cls)
+    for name, value in zip(_slotted_fields(cls) or (), values, strict=True):
+        object.__setattr__(made, name, value)
+    return made
+
+
+class _Pickler(pickle.Pickler):
+    """A result's frozen slotted dataclasses (facts, findings, locations) as their class and
+    field values: their own reduction calls :func:`dataclasses.fields` for each object, a third
+    of handing a result over (~65 -> ~45 µs to pickle a target of a leaf and its path)."""
+
+    def reducer_override(self, obj: object) -> Any:
+        cls = type(obj)
+        names = _slotted_fields(cls)
+        if names is None:
+            return NotImplemented
+        return _rebuild, (cls, tuple([getattr(obj, name) for name in names]))
+
+
+def _dumps(value: object) -> bytes:
+    out = io.BytesIO()
+    _Pickler(out, pickle.HIGHEST_PROTOCOL).dump(value)
+    return out.getvalue()
