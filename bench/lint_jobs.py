@@ -4,7 +4,8 @@ Generates N bundles (bench/lint.py's four hierarchies, leaf + intermediate each)
 folder, then runs ``certready lint FOLDER --trust roots.pem --format jsonl -o /dev/null`` with
 ``--jobs 1`` and ``--jobs J``, alternated, R rounds each, and prints files/second, the speed-up
 (paired median) and the CPU seconds per certificate (children's user + system time), with the
-load average after each round (a second process gets no second core on a loaded machine).
+load average after each round and the machine's ceiling (:func:`ceiling`: pure-CPU loops in J
+processes; a second process gets no second core on a loaded machine).
 
 Usage: python bench/lint_jobs.py [N] [--jobs J] [--rounds R]
 """
@@ -12,6 +13,7 @@ Usage: python bench/lint_jobs.py [N] [--jobs J] [--rounds R]
 from __future__ import annotations
 
 import argparse
+import multiprocessing
 import os
 import resource
 import statistics
@@ -46,6 +48,30 @@ def once(folder: Path, roots: Path, jobs: int) -> tuple[float, float]:
     return wall, cpu
 
 
+def _spin(n: int = 10_000_000) -> int:
+    total = 0
+    for i in range(n):
+        total += i
+    return total
+
+
+def ceiling(jobs: int) -> float:
+    """What ``jobs`` processes get of the machine now: ``jobs`` pure-CPU loops one after the
+    other over the same loops in ``jobs`` processes (wall). On a loaded machine a second process
+    may get no second core: ~1.0x here means no ``--jobs`` can be faster than one process."""
+    start = time.perf_counter()
+    for _ in range(jobs):
+        _spin()
+    serial = time.perf_counter() - start
+    start = time.perf_counter()
+    processes = [multiprocessing.get_context("fork").Process(target=_spin) for _ in range(jobs)]
+    for p in processes:
+        p.start()
+    for p in processes:
+        p.join()
+    return serial / (time.perf_counter() - start)
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("n", type=int, nargs="?", default=2000)
@@ -61,18 +87,24 @@ def main() -> int:
         roots = Path(tmp) / "roots.pem"
         roots.write_bytes(b"".join(ca.root.cert_pem() for ca in cas))
         ratios = []
+        ceilings = []
         for r in range(args.rounds):
             w1, c1 = once(folder, roots, 1)
             wj, cj = once(folder, roots, args.jobs)
             ratios.append(w1 / wj)
+            ceilings.append(ceiling(args.jobs))
             load = os.getloadavg()[0]
             print(
                 f"round {r + 1}: --jobs 1 {args.n / w1:,.0f}/s ({c1 / args.n * 1e6:,.0f} µs CPU/cert)"
                 f"  --jobs {args.jobs} {args.n / wj:,.0f}/s ({cj / args.n * 1e6:,.0f} µs CPU/cert)"
-                f"  speed-up {w1 / wj:.2f}x  (load average {load:.1f})",
+                f"  speed-up {w1 / wj:.2f}x  (load average {load:.1f};"
+                f" {args.jobs} spin loops in {args.jobs} processes: {ceilings[-1]:.2f}x)",
                 flush=True,
             )
-        print(f"paired median speed-up with --jobs {args.jobs}: {statistics.median(ratios):.2f}x")
+        print(
+            f"paired median speed-up with --jobs {args.jobs}: {statistics.median(ratios):.2f}x"
+            f" (the machine's ceiling, median: {statistics.median(ceilings):.2f}x)"
+        )
     return 0
 
 
