@@ -169,7 +169,12 @@ def key_facts(key: PublicKeyTypes) -> PublicKeyFacts:
         serialization.Encoding.DER, serialization.PublicFormat.SubjectPublicKeyInfo
     )
     digest = hashlib.sha256(spki).hexdigest()
-    if isinstance(key, rsa.RSAPublicKey):
+    kind = _KEY_KINDS.get(type(key))
+    if kind is None:
+        kind = _key_kind(key)
+        _KEY_KINDS[type(key)] = kind
+    if kind == "rsa":
+        key = cast(rsa.RSAPublicKey, key)
         numbers = key.public_numbers()
         return PublicKeyFacts(
             "rsa",
@@ -178,15 +183,35 @@ def key_facts(key: PublicKeyTypes) -> PublicKeyFacts:
             spki_sha256=digest,
             problem=rsa_problem(numbers.n, numbers.e),
         )
-    if isinstance(key, ec.EllipticCurvePublicKey):
+    if kind == "ec":
+        key = cast(ec.EllipticCurvePublicKey, key)
         return PublicKeyFacts("ec", key.key_size, curve=key.curve.name, spki_sha256=digest)
-    if isinstance(key, dsa.DSAPublicKey):
-        return PublicKeyFacts("dsa", key.key_size, spki_sha256=digest)
-    if isinstance(key, ed25519.Ed25519PublicKey):
+    if kind == "dsa":
+        return PublicKeyFacts("dsa", cast(dsa.DSAPublicKey, key).key_size, spki_sha256=digest)
+    if kind == "ed25519":
         return PublicKeyFacts("ed25519", 256, spki_sha256=digest)
-    if isinstance(key, ed448.Ed448PublicKey):
+    if kind == "ed448":
         return PublicKeyFacts("ed448", 456, spki_sha256=digest)
     return PublicKeyFacts("unknown", 0, spki_sha256=digest)
+
+
+_KEY_KINDS: dict[type, str] = {}
+"""Each public key class' kind: cryptography's key types are abstract classes, and an
+``isinstance`` against one goes through the ABC machinery (several per key)."""
+
+
+def _key_kind(key: PublicKeyTypes) -> str:
+    if isinstance(key, rsa.RSAPublicKey):
+        return "rsa"
+    if isinstance(key, ec.EllipticCurvePublicKey):
+        return "ec"
+    if isinstance(key, dsa.DSAPublicKey):
+        return "dsa"
+    if isinstance(key, ed25519.Ed25519PublicKey):
+        return "ed25519"
+    if isinstance(key, ed448.Ed448PublicKey):
+        return "ed448"
+    return "unknown"
 
 
 def _spki_hash_raw(cert: x509.Certificate) -> str:
@@ -462,15 +487,16 @@ def extract_facts(
     names' text by DER (a :class:`FactsCache`'s).
     """
     errors: list[ExtensionProblem] = []
-    extensions: dict[str, x509.Extension[x509.ExtensionType]] = {}
+    # by ObjectIdentifier (hashed and compared in cryptography's Rust; its dotted_string is a
+    # new str each time it is read)
+    extensions: dict[x509.ObjectIdentifier, x509.Extension[x509.ExtensionType]] = {}
     try:
         for ext in cert.extensions:
-            extensions[ext.oid.dotted_string] = ext
+            extensions[ext.oid] = ext
     except _EXTENSION_ERRORS as exc:
-        extensions, errors = _extensions_one_by_one(cert, exc)
-
-    def get(oid: x509.ObjectIdentifier) -> x509.Extension[x509.ExtensionType] | None:
-        return extensions.get(oid.dotted_string)
+        found, errors = _extensions_one_by_one(cert, exc)
+        extensions = {ext.oid: ext for ext in found.values()}
+    get = extensions.get
 
     san_ext = get(ExtensionOID.SUBJECT_ALTERNATIVE_NAME)
     san = (

@@ -70,9 +70,23 @@ def ip_covers(san_ip: str, host: str) -> bool:
         return False
 
 
-@lru_cache(maxsize=4096)
+_IPV4_CHARACTERS = frozenset("0123456789.")
+
+
 def is_ip(host: str) -> bool:
-    """:func:`~certready.core.hostnames.is_ip_address`, remembered: asked for every host and CN."""
+    """:func:`~certready.core.hostnames.is_ip_address`, remembered: asked for every host and CN.
+
+    A name without a colon (no IPv6 address) and with a character other than an ASCII digit or a
+    dot (no IPv4 address) is no address: answered at once (``ipaddress`` raises and catches two
+    exceptions to say so, and each leaf's host name is new to the cache)."""
+    text = host.strip("[]")
+    if ":" not in text and not _IPV4_CHARACTERS.issuperset(text):
+        return False
+    return _is_ip(host)
+
+
+@lru_cache(maxsize=4096)
+def _is_ip(host: str) -> bool:
     return is_ip_address(host)
 
 
