@@ -668,21 +668,23 @@ class FactsCache:
     ISSUER_TEXT_MAX = 4096
 
     def __init__(self) -> None:
-        self._ca: dict[x509.Certificate, CertFacts] = {}
-        self._leaf: dict[x509.Certificate, CertFacts] = {}
+        # by the certificate's hash, computed once per look-up (cryptography hashes the DER
+        # anew each time a certificate is a dictionary key); the certificate is kept to compare
+        self._ca: dict[int, tuple[x509.Certificate, CertFacts]] = {}
+        self._leaf: dict[int, tuple[x509.Certificate, CertFacts]] = {}
         self._issuer_texts: dict[bytes, str] = {}
 
     def facts(self, cert: x509.Certificate) -> CertFacts:
         """The facts of ``cert`` (equal DER, equal facts)."""
-        facts = self._ca.get(cert)
-        if facts is None:
-            facts = self._leaf.get(cert)
-        if facts is None:
-            facts = extract_facts(cert, self._issuer_texts)
-            if facts.is_ca or facts.self_issued:
-                _remember(self._ca, cert, facts, self.CA_MAX)
-            else:
-                _remember(self._leaf, cert, facts, self.LEAF_MAX)
+        key = hash(cert)
+        known = self._ca.get(key) or self._leaf.get(key)
+        if known is not None and (known[0] is cert or known[0] == cert):
+            return known[1]
+        facts = extract_facts(cert, self._issuer_texts)
+        if facts.is_ca or facts.self_issued:
+            _remember(self._ca, key, (cert, facts), self.CA_MAX)
+        else:
+            _remember(self._leaf, key, (cert, facts), self.LEAF_MAX)
         return facts
 
     def names(self, cert: x509.Certificate) -> tuple[x509.Name, x509.Name]:
@@ -699,11 +701,14 @@ class FactsCache:
 
 
 def _remember(
-    cache: dict[x509.Certificate, CertFacts], cert: x509.Certificate, facts: CertFacts, size: int
+    cache: dict[int, tuple[x509.Certificate, CertFacts]],
+    key: int,
+    entry: tuple[x509.Certificate, CertFacts],
+    size: int,
 ) -> None:
     if len(cache) >= size:
         cache.clear()  # (dropping the oldest instead: next(iter(dict)) slows as the front empties)
-    cache[cert] = facts
+    cache[key] = entry  # (two certificates of one hash: the later one is remembered)
 
 
 REQUEST_DATES = dt.datetime(1970, 1, 1, tzinfo=dt.UTC)
