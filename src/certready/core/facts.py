@@ -317,36 +317,175 @@ def _name_text(name: x509.Name) -> str:
 
 
 class _Names:
-    """The subject and issuer ``Name`` of one certificate object, and their DER when asked."""
+    """The subject and issuer ``Name`` of one certificate object, and their DER when asked.
 
-    __slots__ = ("_issuer", "cert", "der", "issuer", "subject", "subject_der")
+    A plain subject (:func:`_plain_subject`: the usual leaf's ``CN=host,O=org``) is read from the
+    DER here: its text, common names and comparison with the issuer need no ``Name`` object
+    (cryptography builds one with a Python object per attribute, ~10 µs inside a lint); the
+    ``Name`` is built when asked for. Any other subject is read by cryptography at once, so a
+    damaged one raises here, as reading it does.
+    """
+
+    __slots__ = ("_issuer", "_plain", "_subject", "cert", "der", "issuer", "subject_der")
 
     def __init__(self, cert: x509.Certificate) -> None:
         self.cert = cert
         self.der = cert.public_bytes(serialization.Encoding.DER)
-        self.subject = cert.subject
+        self._plain = _plain_subject(self.der)
+        self._subject = cert.subject if self._plain is None else None
         self._issuer = _issuer_name(cert, self.der)
         self.issuer = self._issuer.name
         self.subject_der: bytes | None = None
 
     @property
+    def subject(self) -> x509.Name:
+        if self._subject is None:
+            self._subject = self.cert.subject
+        return self._subject
+
+    @property
     def issuer_der(self) -> bytes:
         return self._issuer.der()
+
+    def subject_text(self) -> str:
+        """RFC 4514 text of the subject (``Name.rfc4514_string``: the last RDN first)."""
+        if self._plain is None:
+            return _name_text(self.subject)
+        return ",".join(f"{_PLAIN_SHORT[oid]}={value}" for oid, value in reversed(self._plain))
+
+    def common_names(self) -> tuple[str, ...]:
+        if self._plain is None:
+            return _common_names(self.subject)
+        return tuple(value for oid, value in self._plain if oid == _CN)
+
+    def self_issued(self) -> bool:
+        """Subject and issuer are equal ``Name`` s (RDN by RDN, attributes as sets of OID and
+        value, whatever their string types)."""
+        if self._plain is None:
+            return self.subject == self.issuer
+        return self._issuer.key() == tuple(frozenset((pair,)) for pair in self._plain)
+
+
+_CN = NameOID.COMMON_NAME.dotted_string
+_PLAIN_ATTRIBUTES: dict[int, str] = {
+    0x03: _CN,
+    0x06: NameOID.COUNTRY_NAME.dotted_string,
+    0x07: NameOID.LOCALITY_NAME.dotted_string,
+    0x08: NameOID.STATE_OR_PROVINCE_NAME.dotted_string,
+    0x0A: NameOID.ORGANIZATION_NAME.dotted_string,
+    0x0B: NameOID.ORGANIZATIONAL_UNIT_NAME.dotted_string,
+}
+"""The last byte of ``2.5.4.x`` (DER ``06 03 55 04 x``): the attributes a plain name may hold."""
+_PLAIN_SHORT: dict[str, str] = {
+    _CN: "CN",
+    NameOID.COUNTRY_NAME.dotted_string: "C",
+    NameOID.LOCALITY_NAME.dotted_string: "L",
+    NameOID.STATE_OR_PROVINCE_NAME.dotted_string: "ST",
+    NameOID.ORGANIZATION_NAME.dotted_string: "O",
+    NameOID.ORGANIZATIONAL_UNIT_NAME.dotted_string: "OU",
+}
+"""cryptography's RFC 4514 names of those attributes."""
+_PLAIN_LENGTHS: dict[str, tuple[int, int]] = {
+    _CN: (1, 64),
+    NameOID.COUNTRY_NAME.dotted_string: (2, 2),
+}
+"""cryptography warns about a value outside these lengths when it builds the ``Name``: such a
+name is not plain (it is built as before)."""
+_PRINTABLE_PLAIN = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789 '()-./:=?"
+"""PrintableString characters that RFC 4514 text does not escape (not ``+`` or ``,``)."""
+_UTF8_PLAIN = _PRINTABLE_PLAIN + b"*_@&!"
+"""ASCII characters that RFC 4514 text does not escape, for a UTF8String."""
+_UTF8_STRING, _PRINTABLE_STRING = 0x0C, 0x13
+
+
+def _plain_subject(der: bytes) -> tuple[tuple[str, str], ...] | None:
+    """The subject of a certificate's DER as (OID, value) pairs in DER order when it is plain,
+    else ``None``: RDNs of one attribute each, of :data:`_PLAIN_ATTRIBUTES`, each a UTF8String
+    or PrintableString of ASCII characters that RFC 4514 text does not escape, without a space at
+    either end, within cryptography's lengths. Such a name is what cryptography reads (the
+    strings are ASCII: no decoding can fail), and its text needs no escaping."""
+    try:
+        i = _subject_offset(der)
+        if der[i] != 0x30:
+            return None
+        j, end = _after_header(der, i), _after(der, i)
+        pairs: list[tuple[str, str]] = []
+        while j < end:
+            if der[j] != 0x31:  # SET (one RDN)
+                return None
+            set_end = _after(der, j)
+            k = _after_header(der, j)
+            if der[k] != 0x30 or _after(der, k) != set_end:  # one AttributeTypeAndValue
+                return None
+            k = _after_header(der, k)
+            if der[k : k + 4] != b"\x06\x03\x55\x04":
+                return None
+            oid = _PLAIN_ATTRIBUTES.get(der[k + 4])
+            if oid is None:
+                return None
+            k += 5
+            tag = der[k]
+            if tag == _UTF8_STRING:
+                allowed = _UTF8_PLAIN
+            elif tag == _PRINTABLE_STRING:
+                allowed = _PRINTABLE_PLAIN
+            else:
+                return None
+            if _after(der, k) != set_end:
+                return None
+            value = der[_after_header(der, k) : set_end]
+            if not value or value.translate(None, allowed) or value[0] == 0x20 or value[-1] == 0x20:
+                return None
+            low, high = _PLAIN_LENGTHS.get(oid, (1, len(value)))
+            if not low <= len(value) <= high:
+                return None
+            pairs.append((oid, value.decode("ascii")))
+            j = set_end
+    except (IndexError, ValueError):
+        return None
+    if j != end or not pairs:
+        return None
+    return tuple(pairs)
+
+
+def _subject_offset(der: bytes) -> int:
+    """Where the subject Name starts in a certificate's DER (RFC 5280 §4.1: the
+    TBSCertificate's [0] version, serialNumber, signature, issuer, validity, subject)."""
+    if der[0] != 0x30:
+        raise ValueError("Certificate is not a SEQUENCE")
+    i = _after_header(der, 0)
+    if der[i] != 0x30:
+        raise ValueError("TBSCertificate is not a SEQUENCE")
+    i = _after_header(der, i)
+    if der[i] == 0xA0:  # [0] EXPLICIT version
+        i = _after(der, i)
+    for _ in range(4):  # serialNumber, signature, issuer, validity
+        i = _after(der, i)
+    return i
 
 
 class _IssuerName:
     """An issuer ``Name`` as cryptography reads it from the certificate's bytes, and its DER."""
 
-    __slots__ = ("_der", "name")
+    __slots__ = ("_der", "_key", "name")
 
     def __init__(self, name: x509.Name) -> None:
         self.name = name
         self._der: bytes | None = None
+        self._key: tuple[frozenset[tuple[str, str | bytes]], ...] | None = None
 
     def der(self) -> bytes:
         if self._der is None:
             self._der = self.name.public_bytes()
         return self._der
+
+    def key(self) -> tuple[frozenset[tuple[str, str | bytes]], ...]:
+        """What ``Name.__eq__`` compares: each RDN's set of (OID, value)."""
+        if self._key is None:
+            self._key = tuple(
+                frozenset((a.oid.dotted_string, a.value) for a in rdn) for rdn in self.name.rdns
+            )
+        return self._key
 
 
 _ISSUERS: dict[bytes, _IssuerName] = {}
@@ -434,6 +573,13 @@ def certificate_names(cert: x509.Certificate) -> tuple[x509.Name, x509.Name]:
     the last few certificates' are remembered, by identity)."""
     names = _recent_names(cert)
     return names.subject, names.issuer
+
+
+def read_certificate_names(cert: x509.Certificate) -> None:
+    """Read the subject and issuer of ``cert`` (remembered like :func:`certificate_names`):
+    raises as cryptography does for a damaged name, without building a plain subject's
+    ``Name`` (:class:`_Names`)."""
+    _recent_names(cert)
 
 
 def certificate_name_ders(cert: x509.Certificate) -> tuple[bytes, bytes]:
@@ -545,12 +691,12 @@ def extract_facts(
     )
 
     names = _recent_names(cert)
-    subject, issuer = names.subject, names.issuer
+    issuer = names.issuer
     der = names.der  # hashed here: cert.fingerprint costs more
-    self_issued = subject == issuer
+    self_issued = names.self_issued()
     version = 3 if cert.version is x509.Version.v3 else 1
     return CertFacts(
-        subject=_name_text(subject),
+        subject=names.subject_text(),
         issuer=_issuer_text(cert, issuer, issuer_texts),
         serial_number=format(cert.serial_number, "X"),
         version=version,
@@ -559,7 +705,7 @@ def extract_facts(
         public_key=public_key_facts(cert),
         signature_algorithm=cert.signature_algorithm_oid.dotted_string,
         signature_hash=_signature_hash(cert),
-        common_names=_common_names(subject),
+        common_names=names.common_names(),
         subject_alt_name=san,
         key_usage=key_usage,
         extended_key_usage=eku,
