@@ -1,11 +1,12 @@
-"""Peak memory of ``certready lint`` over N certificate files, ``--format jsonl`` and ``json``.
+"""Peak memory of ``certready lint`` over N certificates, ``--format jsonl`` and ``json``.
 
-Writes N files (leaf + intermediate each, under one private root; the leaves share one P-256
-key so that generating 100,000 stays quick) into a temporary folder, then runs, each in a fresh
-process, ``certready lint FOLDER --trust root.pem --format F -o /dev/null --jobs 1`` and reports
-its peak resident set size (``ru_maxrss`` of the child) and its time.
+Two inputs of the same N leaves (under one private root; the leaves share one P-256 key so that
+generating 100,000 stays quick): a folder of N files (leaf + intermediate each) and one PEM
+bundle (the intermediate, then the N leaves: N targets). Runs, each in a fresh process,
+``certready lint INPUT --trust root.pem --format F -o /dev/null --jobs 1`` and reports its peak
+resident set size (``ru_maxrss`` of the child) and its time.
 
-Usage: python bench/lint_memory.py N [N ...] [--formats jsonl,json]
+Usage: python bench/lint_memory.py N [N ...] [--formats jsonl,json] [--inputs folder,bundle]
 """
 
 from __future__ import annotations
@@ -59,13 +60,16 @@ def _ca(
     )
 
 
-def write_files(folder: Path, n: int) -> Path:
+def write_files(folder: Path, n: int, bundle: Path | None = None) -> Path:
     root_key = ec.generate_private_key(ec.SECP256R1())
     inter_key = ec.generate_private_key(ec.SECP256R1())
     leaf_key = ec.generate_private_key(ec.SECP256R1())
     root = _ca("memory bench root", "memory bench root", root_key, root_key, None)
     inter = _ca("memory bench issuing CA", "memory bench root", inter_key, root_key, 0)
     inter_pem = inter.public_bytes(serialization.Encoding.PEM)
+    out = bundle.open("wb") if bundle is not None else None
+    if out is not None:
+        out.write(inter_pem)
     for i in range(n):
         host = f"host{i}.memory.example"
         leaf = (
@@ -85,17 +89,20 @@ def write_files(folder: Path, n: int) -> Path:
             )
             .sign(inter_key, hashes.SHA256())
         )
+        leaf_pem = leaf.public_bytes(serialization.Encoding.PEM)
         sub = folder / f"{i // 1000:04d}"
         sub.mkdir(exist_ok=True)
-        (sub / f"{i:07d}.pem").write_bytes(
-            leaf.public_bytes(serialization.Encoding.PEM) + inter_pem
-        )
+        (sub / f"{i:07d}.pem").write_bytes(leaf_pem + inter_pem)
+        if out is not None:
+            out.write(leaf_pem)
+    if out is not None:
+        out.close()
     roots = folder.parent / "root.pem"
     roots.write_bytes(root.public_bytes(serialization.Encoding.PEM))
     return roots
 
 
-def measure(folder: Path, roots: Path, fmt: str) -> tuple[float, float]:
+def measure(target: Path, roots: Path, fmt: str) -> tuple[float, float]:
     """(peak RSS in MB, seconds) of one lint run in a fresh process."""
     code = (
         "import resource, subprocess, sys; "
@@ -105,7 +112,7 @@ def measure(folder: Path, roots: Path, fmt: str) -> tuple[float, float]:
     start = time.perf_counter()
     out = subprocess.run(
         [
-            *(sys.executable, "-c", code, CERTREADY, "lint", str(folder), "--trust", str(roots)),
+            *(sys.executable, "-c", code, CERTREADY, "lint", str(target), "--trust", str(roots)),
             *("--format", fmt, "-o", "/dev/null", "--jobs", "1"),
         ],
         capture_output=True,
@@ -119,17 +126,24 @@ def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("n", type=int, nargs="+")
     parser.add_argument("--formats", default="jsonl,json")
+    parser.add_argument("--inputs", default="folder,bundle")
     args = parser.parse_args()
     for n in args.n:
         with tempfile.TemporaryDirectory() as tmp:
             folder = Path(tmp) / "certs"
             folder.mkdir()
-            roots = write_files(folder, n)
-            for fmt in args.formats.split(","):
-                rss, seconds = measure(folder, roots, fmt)
-                print(
-                    f"N={n:,} --format {fmt}: peak RSS {rss:,.0f} MB, {seconds:,.0f} s", flush=True
-                )
+            bundle = Path(tmp) / "fleet.pem"
+            roots = write_files(folder, n, bundle)
+            size = bundle.stat().st_size / 1024 / 1024
+            for kind in args.inputs.split(","):
+                target = folder if kind == "folder" else bundle
+                for fmt in args.formats.split(","):
+                    rss, seconds = measure(target, roots, fmt)
+                    what = f"{kind} ({size:,.0f} MiB)" if kind == "bundle" else kind
+                    print(
+                        f"N={n:,} {what} --format {fmt}: peak RSS {rss:,.0f} MB, {seconds:,.0f} s",
+                        flush=True,
+                    )
     return 0
 
 

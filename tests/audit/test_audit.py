@@ -174,3 +174,33 @@ def test_a_crashing_deployment_check_is_rule_failed_and_every_target_still_repor
         set(_ids(control)) - {mobile_external_name.id}
     )
     assert "deployment.proxy-bypass-missing" in ids
+
+
+def test_a_certbot_folder_named_as_the_certificate_says_which_files_to_name(
+    tmp_path: Path, ca: TestCA
+) -> None:
+    lab = make_lab(tmp_path, ca)
+    live = tmp_path / "live" / "mobile"
+    live.mkdir(parents=True)
+    (live / "fullchain.pem").write_bytes((tmp_path / "certs" / "mobile.pem").read_bytes())
+    text = lab.manifest.read_text()
+    lab.manifest.write_text(
+        text.replace("certificate: certs/mobile.pem", "certificate: live/mobile")
+    )
+    status, out, err = run("audit", str(lab.manifest), "--format", "json")
+    targets = {t["target"]: t for t in json.loads(out)["targets"]}
+    reason = targets["production/mobile"]["reason"]
+    assert (
+        "is a folder, not a file" in reason
+        and "fullchain.pem" in reason
+        and "privkey.pem" in reason
+    )
+    assert targets["production/app"]["status"] == "ok"  # the rest of the batch still runs
+    assert status != ExitStatus.OK and "Traceback" not in err
+    # control: naming the folder's fullchain.pem is read as the certificate
+    lab.manifest.write_text(
+        text.replace("certificate: certs/mobile.pem", "certificate: live/mobile/fullchain.pem")
+    )
+    _, out, _ = run("audit", str(lab.manifest), "--format", "json")
+    targets = {t["target"]: t for t in json.loads(out)["targets"]}
+    assert targets["production/mobile"]["status"] == "ok"

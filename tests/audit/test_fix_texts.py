@@ -131,3 +131,81 @@ def test_scan_of_an_address_without_sni_says_scan_by_name(ca: TestCA) -> None:
             "names.host-not-covered",
         )
         assert "--sni" not in named and "Reissue" in named
+
+
+def test_issuer_not_found_fix_names_the_private_root_first(tmp_path: Path, ca: TestCA) -> None:
+    """An IIS PFX holds the leaf and its issuing CA, not the root: the fix leads with the root
+    (Trusted Root store, --trust), then the intermediate case; never the intermediate alone."""
+    pfx = _pfx(tmp_path / "app.pfx", ca, intermediate=True, root=False)
+    fix = _fix(_findings("lint", str(pfx)), "chain.issuer-not-found")
+    assert fix.index("private root") < fix.index("Intermediate Certification Authorities")
+    assert "Trusted Root Certification Authorities" in fix and "--trust FILE" in fix
+    assert "trust.roots" not in fix.split(" the chain ends at")[0]  # the fix itself: lint's flags
+    # control: a PFX without its intermediate, whose root is trusted: the intermediate only
+    bare = _pfx(tmp_path / "bare.pfx", ca, intermediate=False, root=False)
+    trust = str(ca.root_file(tmp_path))
+    other = _fix(_findings("lint", str(bare), "--trust", trust), "chain.missing-intermediate")
+    assert "private root" not in other and "Intermediate Certification Authorities" in other
+
+
+def test_audit_issuer_not_found_fix_names_trust_roots_then_trust_intermediates(
+    tmp_path: Path, ca: TestCA
+) -> None:
+    lab = make_lab(tmp_path, ca)
+    text = lab.manifest.read_text().replace("  roots: [pki/root.cer]\n", "")
+    lab.manifest.write_text(text)
+    found = [f for f in _findings("audit", str(lab.manifest)) if f["rule_id"].startswith("chain.")]
+    fixes = {f["remediation"] for f in found if f["rule_id"] == "chain.issuer-not-found"}
+    assert fixes, [f["rule_id"] for f in found]
+    for fix in fixes:
+        assert fix.index("trust.roots") < fix.index("trust.intermediates")
+        assert "--trust" not in fix and "--chain" not in fix
+    # "its certificate file", not "it's"
+    assert not any("it's" in f["message"] + f["remediation"] for f in found)
+    assert any("list its certificate file under trust.roots" in f["message"] for f in found)
+    # control: with trust.roots listed, no chain finding asks for the root
+    lab.manifest.write_text(text.replace("trust:\n", "trust:\n  roots: [pki/root.cer]\n"))
+    listed = [f for f in _findings("audit", str(lab.manifest)) if f["rule_id"].startswith("chain.")]
+    assert not [f for f in listed if f["rule_id"] == "chain.issuer-not-found"]
+
+
+def test_audit_host_not_covered_names_the_manifest_keys_not_host(
+    tmp_path: Path, ca: TestCA
+) -> None:
+    """The names an audit checks come from the manifest, which may be what is wrong."""
+    lab = make_lab(tmp_path, ca, mobile_external=False)
+    report = json.loads(run("audit", str(lab.manifest), "--format", "json")[1])
+    [mobile] = [t for t in report["targets"] if t["target"] == "production/mobile"]
+    [found] = [f for f in mobile["findings"] if f["rule_id"] == "names.host-not-covered"]
+    fix = found["remediation"]
+    assert "mobile.sunrise-health.example" in fix and "fqdn or external_fqdns" in fix
+    assert "--host" not in fix + found["message"]
+    text = run("audit", str(lab.manifest))[1]
+    assert "names.host-not-covered" in text and "--host" not in text  # the rule's title too
+    # control: lint of the same file with --host keeps the rule's own fix, no manifest keys
+    lint = _fix(
+        _findings(
+            "lint",
+            str(tmp_path / "certs" / "mobile.pem"),
+            "--host",
+            "mobile.sunrise-health.example",
+            "--trust",
+            str(ca.root_file(tmp_path)),
+        ),
+        "names.host-not-covered",
+    )
+    assert "Reissue the certificate with the exact FQDN" in lint and "external_fqdns" not in lint
+
+
+def test_self_signed_sts_fix_speaks_the_commands_words(tmp_path: Path, ca: TestCA) -> None:
+    lab = make_lab(tmp_path, ca)
+    sts = ca.self_signed("ADFS Signing - sts.sunrise.example")
+    (tmp_path / "certs" / "sts.pem").write_bytes(sts.cert_pem() + sts.key_pem())
+    fix = _fix(_findings("audit", str(lab.manifest)), "chain.self-signed-leaf")
+    assert "trust.roots in the manifest" in fix and "--trust" not in fix
+    # control: lint --role sts of the same file names --trust, not the manifest
+    lint = _fix(
+        _findings("lint", str(tmp_path / "certs" / "sts.pem"), "--role", "sts"),
+        "chain.self-signed-leaf",
+    )
+    assert "--trust FILE" in lint and "trust.roots" not in lint

@@ -72,3 +72,34 @@ def test_label_names_the_targets_still_open_not_the_last_finished() -> None:
     for name in ("b.test", "c.test", "d.test", "e.test", "f.test"):
         waiting.done(name)
     assert waiting_label(waiting.open) == ""
+
+
+def test_live_says_which_servers_have_no_endpoint_and_were_not_scanned(
+    tmp_path: Path, ca: TestCA
+) -> None:
+    """--live scans the servers with an `endpoint:`; the lab manifest has none: a note says so
+    instead of a report that silently reads like an offline audit."""
+    lab = make_lab(tmp_path, ca)
+    _, _, err = run("audit", str(lab.manifest), "--live", "--format", "json")
+    assert "--live: no server has an `endpoint:`, so nothing was scanned" in err
+    # one server with an endpoint (refused at once on 127.0.0.1:1): the other is named
+    text = lab.manifest.read_text()
+    with_one = text.replace(
+        "        certificate: certs/mobile.pem",
+        "        endpoint: 127.0.0.1:1\n        certificate: certs/mobile.pem",
+    )
+    lab.manifest.write_text(with_one)
+    _, _, err = run("audit", str(lab.manifest), "--live", "--timeout", "2", "--format", "json")
+    assert "--live: production/app has no `endpoint:` and was not scanned" in err
+    assert "production/mobile has no" not in err
+    # controls: offline, no note; every server with an endpoint, no note
+    _, _, err = run("audit", str(lab.manifest), "--format", "json")
+    assert "endpoint" not in err
+    lab.manifest.write_text(
+        with_one.replace(
+            "        certificate: certs/app.pem",
+            "        endpoint: 127.0.0.1:1\n        certificate: certs/app.pem",
+        )
+    )
+    _, _, err = run("audit", str(lab.manifest), "--live", "--timeout", "2", "--format", "json")
+    assert "`endpoint:`" not in err

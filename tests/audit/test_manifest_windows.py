@@ -7,11 +7,12 @@ import json
 from pathlib import Path
 
 import pytest
+from cryptography.hazmat.primitives.serialization import Encoding, NoEncryption, pkcs12
 
 from certready.adapters.manifest import load_manifest, parse_manifest
 from certready.core.errors import ManifestError
 from certready.interfaces.cli import ExitStatus
-from tests.audit.lab import make_lab
+from tests.audit.lab import APP, EXTERNAL, MANIFEST, MOBILE, make_lab
 from tests.cli import run
 from tests.pki import TestCA
 
@@ -24,6 +25,11 @@ def _error(text: str) -> ManifestError:
     with pytest.raises(ManifestError) as info:
         parse_manifest(text, "m.yaml")
     return info.value
+
+
+def make_manifest_text() -> str:
+    """The lab's manifest text (no files are read by :func:`parse_manifest`)."""
+    return MANIFEST.format(app=APP, mobile=MOBILE, external=EXTERNAL)
 
 
 def _targets(out: str) -> dict[str, str]:
@@ -67,6 +73,64 @@ def test_utf16_without_a_mark_is_still_one_line_error(tmp_path: Path) -> None:
     status, _, err = run("audit", str(path))
     assert status == ExitStatus.USAGE and "cannot read manifest" in err and "UTF-16" in err
     assert "Traceback" not in err and len(err.strip().splitlines()) == 1
+
+
+def test_utf8_mark_and_crlf_from_notepad_keep_line_numbers(tmp_path: Path, ca: TestCA) -> None:
+    lab = make_lab(tmp_path, ca)
+    text = lab.manifest.read_text().replace(
+        "        fqdn: hctab", "        colour: red\n        fqdn: hctab"
+    )
+    line = _line_of(text, "colour: red")
+    lab.manifest.write_bytes(b"\xef\xbb\xbf" + text.replace("\n", "\r\n").encode())
+    status, _, err = run("audit", str(lab.manifest))
+    assert status == ExitStatus.USAGE
+    assert f"{lab.manifest}:{line}: environments.production.servers[1].colour" in err, err
+    # control: the same manifest as plain UTF-8 with LF names the same line
+    lab.manifest.write_text(text)
+    _, _, plain = run("audit", str(lab.manifest))
+    assert f"{lab.manifest}:{line}: environments.production.servers[1].colour" in plain
+
+
+def test_ansi_manifest_names_the_line_and_says_save_as_utf8(tmp_path: Path, ca: TestCA) -> None:
+    lab = make_lab(tmp_path, ca)
+    text = lab.manifest.read_text().replace("deployment: Sunrise", "# Café\ndeployment: Sunrise")
+    lab.manifest.write_bytes(text.encode("cp1252"))  # Notepad's "ANSI"
+    status, _, err = run("audit", str(lab.manifest))
+    assert status == ExitStatus.USAGE and "Traceback" not in err and "codec" not in err
+    assert f"{lab.manifest}:1: cannot read manifest: byte 0xE9 is not UTF-8" in err
+    assert "save it as UTF-8" in err and len(err.strip().splitlines()) == 1
+    # control: the same text in UTF-8 is read (the comment's é included)
+    lab.manifest.write_text(text, encoding="utf-8")
+    assert load_manifest(lab.manifest).name == "Sunrise Home Health"
+
+
+@pytest.mark.parametrize(
+    ("old", "new", "line"),
+    [
+        ("        fqdn: hcapp", "\t\tfqdn: hcapp", "fqdn: hcapp"),  # tabs for the 8 spaces
+        ("      - name: mobile", "\t- name: mobile", "- name: mobile"),
+        ("  production:", "\tproduction:", "production:"),
+    ],
+)
+def test_a_tab_indent_is_named_with_its_fix(old: str, new: str, line: str) -> None:
+    good = make_manifest_text()
+    bad = good.replace(old, new)
+    assert bad != good
+    error = _error(bad)
+    assert "YAML indents with spaces only" in error.message, error.message
+    assert error.location == f"m.yaml:{_line_of(bad, line)}"
+    parse_manifest(good, "m.yaml")  # control: the same manifest indented with spaces
+
+
+def test_control_tabs_that_are_not_indentation_and_other_yaml_errors_get_no_tab_hint() -> None:
+    good = make_manifest_text()
+    # a tab between a key and its value, or before a comment, is valid YAML
+    parse_manifest(
+        good.replace("fqdn: hcapp", "fqdn:\thcapp").replace("certs/app.pem", "certs/app.pem\t# x"),
+        "m.yaml",
+    )
+    error = _error(good.replace("roles: [app, sts]", "roles: [app, sts"))
+    assert "not valid YAML" in error.message and "tab" not in error.message
 
 
 # -- backslash paths ----------------------------------------------------------------------------
@@ -193,3 +257,58 @@ def test_every_manifest_error_is_reported_at_once(tmp_path: Path) -> None:
     assert len(run("audit", str(path))[2].strip().splitlines()) == 1
     path.write_text(GOOD.replace("- name: mobile", "- name: app"))
     assert len(run("audit", str(path))[2].strip().splitlines()) == 1
+
+
+@pytest.mark.parametrize("prefix", ["", "sts_"])
+def test_password_env_and_password_file_together_is_an_error(prefix: str) -> None:
+    """One of the two would be silently ignored (password_env won): the file named may not even
+    exist. Said at the file's line."""
+    anchor = f"        {prefix or ''}certificate: certs/{'sts' if prefix else 'app'}.pem\n"
+    good = make_manifest_text()
+    assert anchor in good
+    both = good.replace(
+        anchor, f"{anchor}        {prefix}password_env: PW\n        {prefix}password_file: pw.txt\n"
+    )
+    error = _error(both)
+    assert f"give {prefix}password_env or {prefix}password_file, not both" in error.message
+    assert error.location == f"m.yaml:{_line_of(both, f'{prefix}password_file:')}"
+    # control: either one alone is fine
+    parse_manifest(good.replace(anchor, f"{anchor}        {prefix}password_env: PW\n"), "m.yaml")
+    parse_manifest(
+        good.replace(anchor, f"{anchor}        {prefix}password_file: pw.txt\n"), "m.yaml"
+    )
+
+
+def test_a_certificate_given_as_the_manifest_points_to_lint(tmp_path: Path, ca: TestCA) -> None:
+    """audit/plan/doctor app.pfx: not "NUL bytes (UTF-16?)" nor "a manifest is a mapping"."""
+    leaf = ca.issue("app.example.test")
+    files = {
+        "app.pfx": pkcs12.serialize_key_and_certificates(
+            b"app",
+            leaf.key,
+            leaf.cert,
+            None,
+            NoEncryption(),  # type: ignore[arg-type]
+        ),
+        "app.cer": leaf.cert.public_bytes(Encoding.DER),
+        "app.pem": leaf.cert_pem() + leaf.key_pem(),
+    }
+    for name, data in files.items():
+        path = tmp_path / name
+        path.write_bytes(data)
+        for command in ("audit", "plan"):
+            status, _, err = run(command, str(path))
+            assert status == ExitStatus.USAGE and len(err.strip().splitlines()) == 1, err
+            assert "not a deployment manifest" in err and f"certready lint {path}" in err
+    # control: a manifest is read as one
+    lab = make_lab(tmp_path / "lab", ca)
+    assert load_manifest(lab.manifest).name == "Sunrise Home Health"
+
+
+def test_a_value_outside_a_choice_names_the_value_and_the_choices() -> None:
+    good = make_manifest_text()
+    error = _error(good.replace("platform: ios", "platform: iPhone"))
+    assert "clients[1].platform: 'iPhone' is not one of windows, macos, linux, ios" in error.message
+    roles = _error(good.replace("roles: [app, sts]", "roles: [app, web]"))
+    assert "roles[1]: 'web' is not one of app, sts, mobile-phone" in roles.message
+    parse_manifest(good, "m.yaml")  # control: the lab's values are among the choices

@@ -89,7 +89,10 @@ def test_audit_attaches_the_note_to_the_server_with_the_manifest_fix(
     assert note["location"] == f"manifest:{lab.manifest}:{line}"
     assert "AES-256" in note["message"] and "Windows Server 2016" in note["message"]
     assert "production/app" in note["remediation"]
-    assert "certready pfx CERT KEY CHAIN --legacy --out app.pfx" in note["remediation"]
+    pfx = tmp_path / "certs" / "app.pfx"
+    legacy = tmp_path / "certs" / "app-legacy.pfx"
+    command = f"certready pfx {pfx} {pfx} --legacy --out {legacy} --key-password-env VAR"
+    assert command in note["remediation"]
     assert "`certificate:`" in note["remediation"] and "--chain" not in note["remediation"]
     others = [f["rule_id"] for f in targets["production/mobile"]["findings"]]
     assert "pfx.windows-import" not in others  # a PEM server: nothing
@@ -101,3 +104,40 @@ def test_audit_attaches_the_note_to_the_server_with_the_manifest_fix(
     assert not [
         f for f in targets["production/app"]["findings"] if f["rule_id"] == "pfx.windows-import"
     ]
+
+
+def test_the_audits_rebuild_command_runs_and_the_rebuilt_pfx_has_no_note(
+    tmp_path: Path, ca: TestCA, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The fix is a command the administrator can paste: run it as written (VAR named), point
+    the manifest at the new file, and the note is gone."""
+    monkeypatch.setenv("CR_PFX", "pfx-pass")
+    monkeypatch.setenv("NEW_PFX", "new-pass")
+    lab = make_lab(tmp_path, ca)
+    text = lab.manifest.read_text().replace(
+        "certificate: certs/app.pem", "certificate: certs/app.pfx\n        password_env: CR_PFX"
+    )
+    lab.manifest.write_text(text)
+    _pfx(tmp_path / "certs" / "app.pfx", ca.issue(APP), ca, legacy=False)
+    _, report = _audit(lab.manifest)
+    [note] = [
+        f
+        for t in report["targets"]  # type: ignore[attr-defined]
+        for f in t["findings"]
+        if f["rule_id"] == "pfx.windows-import"
+    ]
+    command = note["remediation"].split("`")[1].replace("VAR", "CR_PFX")
+    argv = [*command.split()[1:], "--password-env", "NEW_PFX"]
+    status, out, err = run(*argv)
+    assert status == ExitStatus.OK, err
+    assert "3DES, SHA-1 MAC" in out
+    lab.manifest.write_text(
+        text.replace(
+            "certs/app.pfx\n        password_env: CR_PFX",
+            "certs/app-legacy.pfx\n        password_env: NEW_PFX",
+        )
+    )
+    _, rebuilt = _audit(lab.manifest)
+    targets = {t["target"]: t for t in rebuilt["targets"]}  # type: ignore[attr-defined]
+    assert targets["production/app"]["status"] == "ok"
+    assert "pfx.windows-import" not in {f["rule_id"] for f in targets["production/app"]["findings"]}

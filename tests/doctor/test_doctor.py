@@ -323,3 +323,18 @@ def test_only_the_group_for_this_os(tmp_path: Path, ca: TestCA) -> None:
     manifest = write_manifest(tmp_path, endpoint=None, clients=WINDOWS_CLIENTS)
     with pytest.raises(UsageError, match="no client group is for linux"):
         doctor(manifest, DoctorOptions(environment=FakeEnvironment()))
+
+
+def test_a_manifest_without_clients_says_to_add_them(tmp_path: Path) -> None:
+    """Not "no client group is for linux (groups: none); pick one with --client NAME"."""
+    manifest = write_manifest(tmp_path, endpoint=None, clients="")
+    manifest.write_text(manifest.read_text().replace("clients:\n", ""))
+    for argv in ((), ("--client", "office PCs")):
+        status, _, err = run("doctor", str(manifest), *argv)
+        assert status == ExitStatus.USAGE and "Traceback" not in err
+        assert "lists no client groups: add a `clients:` entry" in err
+        assert "--client NAME" not in err
+    # control: with a group for another OS, the groups are listed and --client is the way
+    windows = write_manifest(tmp_path, endpoint=None, clients=WINDOWS_CLIENTS)
+    with pytest.raises(UsageError, match="pick one with --client NAME"):
+        doctor(windows, DoctorOptions(environment=FakeEnvironment()))

@@ -202,3 +202,23 @@ def test_a_disabled_rule_does_not_run(ca: TestCA) -> None:
     )
     policy = Policy("off", "", "test", settings)
     assert evaluate(_ctx(ca, stores=(store("Trusted Root"),)), policy) == ()
+
+
+def test_an_unreached_server_is_not_said_to_withhold_its_intermediate(ca: TestCA) -> None:
+    """Without a store that holds intermediates (Linux's CA bundle), what the server sends
+    decides; unreached, that is unknown: a warning that says so, not "does not send"."""
+    roots = store("CA bundle", ca.root.cert)
+    unreached = _ctx(
+        ca,
+        stores=(roots,),
+        expected=_expected(ca, sent=False),
+        direct_failure="app.example:443: DNS failure",
+    )
+    [finding] = evaluate(unreached, POLICY)
+    assert finding.rule_id == "client.intermediate-missing"
+    assert finding.severity is Severity.WARNING
+    assert "could not be reached to see whether it sends" in finding.message
+    assert "does not send" not in finding.message
+    # control: reached, and the intermediate not sent: an error that says so
+    [reached] = evaluate(_ctx(ca, stores=(roots,), expected=_expected(ca, sent=False)), POLICY)
+    assert reached.severity is Severity.ERROR and "does not send its" in reached.message

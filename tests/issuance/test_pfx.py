@@ -6,7 +6,13 @@ import subprocess
 from pathlib import Path
 
 import pytest
-from cryptography.hazmat.primitives.serialization import pkcs12
+from cryptography.hazmat.primitives.serialization import (
+    Encoding,
+    NoEncryption,
+    PrivateFormat,
+    pkcs7,
+    pkcs12,
+)
 
 from certready.interfaces.cli import ExitStatus
 from tests.cli import run
@@ -158,7 +164,72 @@ def test_encrypted_key_needs_its_password(
     out = tmp_path / "app.pfx"
     base = ["pfx", str(cert), str(key), "--out", str(out), "--password-env", "PFX_PASS"]
     status, _, err = run(*base)
-    assert status == ExitStatus.USAGE and "passphrase" in err and "Traceback" not in err
+    assert status == ExitStatus.USAGE and "Traceback" not in err
+    assert "the private key is encrypted: give it with --key-password-env VAR" in err
     monkeypatch.setenv("KEY_PASS", "key-pass")
     status, _, err = run(*base, "--key-password-env", "KEY_PASS")
     assert status == ExitStatus.OK, err
+
+
+def test_windows_files_der_cer_der_key_and_p7b_chain(
+    tmp_path: Path, ca: TestCA, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """What a Windows CA hands out: the certificate as DER .cer, the CA chain as .p7b; the key
+    exported as DER: read like every other input."""
+    leaf = ca.issue(HOST)
+    cer, key, p7b = tmp_path / "app.cer", tmp_path / "app.key", tmp_path / "chain.p7b"
+    cer.write_bytes(leaf.cert.public_bytes(Encoding.DER))
+    key.write_bytes(leaf.key.private_bytes(Encoding.DER, PrivateFormat.PKCS8, NoEncryption()))
+    p7b.write_bytes(
+        pkcs7.serialize_certificates([ca.root.cert, ca.intermediate.cert], Encoding.DER)
+    )
+    monkeypatch.setenv("PFX_PASS", PASSWORD)
+    out = tmp_path / "app.pfx"
+    status, stdout, err = run(
+        "pfx", str(cer), str(key), str(p7b), "--out", str(out), "--password-env", "PFX_PASS"
+    )
+    assert status == ExitStatus.OK, err
+    assert "1 intermediate(s)" in stdout and "left out the root" in stdout
+    _, got, extra = pkcs12.load_key_and_certificates(out.read_bytes(), PASSWORD.encode())
+    assert got == leaf.cert and extra == [ca.intermediate.cert]
+    # control: a DER key of another certificate is refused, naming both files
+    other = ca.issue("other.example.test")
+    key.write_bytes(other.key.private_bytes(Encoding.DER, PrivateFormat.PKCS8, NoEncryption()))
+    status, _, err = run(
+        "pfx", str(cer), str(key), str(p7b), "--out", str(tmp_path / "x.pfx"),
+        "--password-env", "PFX_PASS",
+    )  # fmt: skip
+    assert status == ExitStatus.USAGE and f"the key {key} does not belong" in err
+
+
+def test_an_aes_pfx_is_rebuilt_legacy_for_server_2016(
+    tmp_path: Path, pem_files: tuple[Path, Path, Path, Path], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    cert, key, chain, _ = pem_files
+    monkeypatch.setenv("OLD_PASS", "old-Secret-1")
+    monkeypatch.setenv("PFX_PASS", PASSWORD)
+    aes = tmp_path / "aes.pfx"
+    status, _, err = run(
+        "pfx", str(cert), str(key), str(chain), "--out", str(aes), "--password-env", "OLD_PASS"
+    )
+    assert status == ExitStatus.OK, err
+    legacy = tmp_path / "legacy.pfx"
+    rebuild = ["pfx", str(aes), str(aes), "--legacy", "--out", str(legacy)]
+    # without the input PFX's password: one line naming the options that give it
+    status, _, err = run(*rebuild, "--password-env", "PFX_PASS")
+    assert status == ExitStatus.USAGE and not legacy.exists()
+    assert "needs a password: give it with --key-password-env VAR" in err and "Traceback" not in err
+    status, stdout, err = run(
+        *rebuild, "--password-env", "PFX_PASS", "--key-password-env", "OLD_PASS"
+    )
+    assert status == ExitStatus.OK, err
+    assert "3DES, SHA-1 MAC" in stdout and "1 intermediate(s)" in stdout
+    key_obj, leaf, extra = pkcs12.load_key_and_certificates(legacy.read_bytes(), PASSWORD.encode())
+    assert key_obj is not None and leaf is not None and len(extra) == 1
+    assert "old-Secret-1" not in stdout + err and PASSWORD not in stdout + err
+    # control: the wrong password for the input PFX is refused
+    monkeypatch.setenv("OLD_PASS", "wrong")
+    status, _, err = run(
+        *rebuild, "--force", "--password-env", "PFX_PASS", "--key-password-env", "OLD_PASS"
+    )
+    assert status == ExitStatus.USAGE and "wrong password for the PKCS#12 file" in err

@@ -196,6 +196,9 @@ def test_server_script_imports_binds_grants_and_checks(plan_dir: Path, ca: TestC
     readme = (plan_dir / "README.md").read_text()
     assert "certready pfx certs/sts.pem certs/sts.pem --out sts.pfx" in readme
     assert "`app.pfx`: the server certificate, from `certs/app.pfx`" in readme
+    # a PEM (or DER .cer) file is "not a PFX", never called PEM whatever it is
+    assert "`certs/portal.crt` is not a PFX; make the PFX" in readme and " is PEM" not in readme
+    assert "certs/app.pfx` is not a PFX" not in readme  # control: the PFX server
     assert "powershell -ExecutionPolicy Bypass -File" in readme and "Unblock-File" in readme
 
 

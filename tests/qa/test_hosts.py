@@ -81,3 +81,25 @@ def test_one_ip_address_helper() -> None:
     assert is_ip_address("[2001:db8::1]") and ip_address("[2001:db8::1]") is None  # exact text
     for not_an_address in ("app.example.test", "192.0.2", "1.2.3.4.5", "::1]x", ""):
         assert ip_address(not_an_address) is None and not is_ip_address(not_an_address)
+
+
+@pytest.mark.parametrize(
+    ("given", "meant"),
+    [
+        ("https://App.example.test/login", "app.example.test"),
+        ("app.example.test:443", "app.example.test"),
+        ("https://admin@app.example.test:8443/", "app.example.test"),
+        ("[::1]:443", "::1"),
+    ],
+)
+def test_a_url_or_host_port_names_the_host_it_holds(given: str, meant: str) -> None:
+    with pytest.raises(UsageError) as info:
+        reference_host(given)
+    assert info.value.message.endswith(f"({meant})")
+    assert reference_host(meant) == meant  # control: the name it suggests is accepted
+
+
+def test_control_a_bad_name_without_scheme_or_port_suggests_nothing() -> None:
+    with pytest.raises(UsageError) as info:
+        reference_host("garb age!!")
+    assert not info.value.message.endswith("(garb age!!)") and "without" not in info.value.message

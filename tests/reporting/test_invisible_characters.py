@@ -146,3 +146,26 @@ def test_json_messages_show_the_override_values_keep_it(tmp_path: Path) -> None:
     assert {f["subject"] for f in target["findings"]} == {f"O=Café Clinic,CN={RLO}moc.elpmaxe.ppa"}
     [facts] = report["facts"].values()
     assert facts["subject"] == f"O=Café Clinic,CN={RLO}moc.elpmaxe.ppa"
+
+
+def test_show_json_messages_show_the_override_and_controls_values_keep_them(
+    tmp_path: Path,
+) -> None:
+    cert = _self_signed(tmp_path, f"{RLO}moc.elpmaxe.ppa\x07", "Café Clinic")
+    _, out, _ = run("show", str(cert), "--format", "json")
+    [item] = json.loads(out)
+    messages = [f["message"] for f in item["chain_findings"]]
+    assert "<U+202E>moc.elpmaxe.ppa<U+0007> is self-signed: no CA vouches for it" in messages
+    assert all(RLO not in m and "\x07" not in m for m in messages)
+    # the certificate's fields, which a program reads, keep the true subject
+    [certificate] = item["certificates"]
+    assert certificate["subject"] == f"O=Café Clinic,CN={RLO}moc.elpmaxe.ppa\x07"
+    # control: without the override and the control, the same message, no code point
+    plain = _self_signed(tmp_path, "moc.elpmaxe.ppa", "Café Clinic")
+    _, out, _ = run("show", str(plain), "--format", "json")
+    [item] = json.loads(out)
+    assert "moc.elpmaxe.ppa is self-signed: no CA vouches for it" in [
+        f["message"] for f in item["chain_findings"]
+    ]
+    assert "U+" not in out
+    assert item["certificates"][0]["subject"] == "O=Café Clinic,CN=moc.elpmaxe.ppa"

@@ -43,6 +43,26 @@ def test_binary_junk_and_known_non_certificates() -> None:
     assert "SSH public key" in error(b"ssh-rsa AAAAB3NzaC1yc2E user@host\n").message
 
 
+@pytest.mark.parametrize(
+    "text",
+    [
+        b"deployment: Sunrise\nenvironments:\n  production: {}\n",
+        b"# certready deployment manifest\r\n# comment\r\ndeployment: x\r\n",
+        b"\xef\xbb\xbfdeployment: Notepad\n",
+    ],
+)
+def test_a_manifest_given_to_lint_points_to_audit(text: bytes) -> None:
+    message = error(text, "certready.yaml").message
+    assert "deployment manifest" in message and "certready audit" in message
+
+
+def test_control_other_yaml_is_not_called_a_manifest() -> None:
+    message = error(b"services:\n  web:\n    image: nginx\n", "compose.yaml").message
+    assert "neither PEM nor DER" in message and "manifest" not in message
+    # a key named like ours, but indented (not top-level): not a manifest either
+    assert "manifest" not in error(b"spec:\n  deployment: x\n", "k8s.yaml").message
+
+
 def test_truncated_pem(leaf: Issued) -> None:
     pem = leaf.cert_pem()
     message = error(pem[: len(pem) // 2]).message

@@ -50,9 +50,12 @@ def normalise_host(name: str) -> str:
     if "://" in text or "/" in text:
         raise UsageError(
             f"{name!r} is not a valid host name: give the name alone, without scheme or path"
+            f"{_meant(text)}"
         )
     if ":" in text:
-        raise UsageError(f"{name!r} is not a valid host name: give the name alone, without a port")
+        raise UsageError(
+            f"{name!r} is not a valid host name: give the name alone, without a port{_meant(text)}"
+        )
     try:
         lowered = a_label(text)
     except idna.IDNAError as exc:
@@ -67,6 +70,13 @@ def normalise_host(name: str) -> str:
     if all(label.isdigit() for label in labels):
         raise UsageError(f"{name!r} is not a valid IP address")
     return lowered
+
+
+def _meant(text: str) -> str:
+    """`` (app.example.com)``: the host part of a URL or ``host:port`` given as a name."""
+    rest = text.split("://", 1)[-1].split("/", 1)[0].rsplit("@", 1)[-1]
+    host = rest[1:].split("]", 1)[0] if rest.startswith("[") else rest.split(":", 1)[0]
+    return f" ({host.lower()})" if host and host != text else ""
 
 
 def reference_host(name: str) -> str:

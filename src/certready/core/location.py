@@ -36,6 +36,9 @@ class FileLocation:
     """The private key's index among the file's keys (``#key0``), for a key's location."""
     request: int | None = None
     """The certificate signing request's index among the file's requests (``#req0``)."""
+    line: int | None = field(default=None, compare=False)
+    """The line of the certificate's ``-----BEGIN`` marker, from 1, where the reader counted it
+    (a PEM bundle of several server certificates, read as a stream); not in the text form."""
 
     @property
     def is_stdin(self) -> bool:
@@ -50,6 +53,14 @@ class FileLocation:
         if self.request is not None:
             return f"req{self.request}"
         return None
+
+    @property
+    def where(self) -> str:
+        """``certs/fleet.pem#3 (line 57)``: how a report names one certificate of a file."""
+        name = "standard input" if self.is_stdin else self.path
+        fragment = self.fragment
+        named = name if fragment is None else f"{name}#{fragment}"
+        return named if self.line is None else f"{named} (line {self.line})"
 
     def __str__(self) -> str:
         fragment = self.fragment

@@ -17,7 +17,6 @@ from dataclasses import replace
 from pathlib import Path
 
 from cryptography import x509
-from cryptography.hazmat.primitives import hashes
 
 from certready.adapters.manifest import load_manifest, policy_spec
 from certready.adapters.profiles import load_policy
@@ -63,10 +62,31 @@ def audit_stream(manifest: str | Path, options: AuditOptions | None = None) -> A
     options = options or AuditOptions()
     deployment = load_manifest(manifest)
     if options.on_note is not None:
-        for note in deployment.notes:
+        for note in (*deployment.notes, *_unscanned_note(deployment, options)):
             options.on_note(deployment.source, note)
     policy = options.policy or manifest_policy(deployment)
     return AuditStream(deployment, policy, options)
+
+
+def _unscanned_note(deployment: Deployment, options: AuditOptions) -> tuple[str, ...]:
+    """``--live`` scans the servers that have an ``endpoint:``: say which are not scanned (all of
+    them is easy to miss: the report then looks like an offline audit)."""
+    if not (options.scan or options.live) or not deployment.servers:
+        return ()
+    missing = [s.key for s in deployment.servers if s.endpoint is None]
+    if not missing:
+        return ()
+    if len(missing) == len(deployment.servers):
+        return (
+            "--live: no server has an `endpoint:`, so nothing was scanned (add `endpoint: "
+            "host:port` to each server to scan it)",
+        )
+    one = len(missing) == 1
+    return (
+        f"--live: {', '.join(missing)} {'has' if one else 'have'} no `endpoint:` and "
+        f"{'was' if one else 'were'} not scanned (add `endpoint: host:port` to scan "
+        f"{'it' if one else 'them'})",
+    )
 
 
 def manifest_policy(deployment: Deployment) -> Policy:
@@ -81,9 +101,6 @@ def manifest_policy(deployment: Deployment) -> Policy:
             location=deployment.policy_location.where,
             key="policy",
         ) from None
-
-
-_SHA256 = hashes.SHA256()
 
 
 def audit_deployment(deployment: Deployment, policy: Policy, options: AuditOptions) -> Report:
@@ -172,7 +189,7 @@ class AuditStream:
                     sts_location=result.location,
                 )
             observations[server.key] = seen
-        private = (not all(publics)) if publics else private_chain(anchors, chain_tops)
+        private = (not all(publics)) if publics else private_chain(anchors, chain_tops, chain)
         # the files alone decide which servers borrow another's certificate (the live part
         # never changes a file leaf), so the file targets are final before the live scan
         files_only = Topology(deployment, observations, private)
@@ -232,23 +249,22 @@ def chain_options(
 
 
 def private_chain(
-    anchors: Sequence[x509.Certificate], tops: Sequence[x509.Certificate]
+    anchors: Sequence[x509.Certificate],
+    tops: Sequence[x509.Certificate],
+    public: ChainOptions | None = None,
 ) -> bool | None:
     """Whether clients must install a root, when no chain analysis decided it: a manifest root
     that is not in the public program's store (the very certificate, not a namesake), or a leaf
-    file's chain whose top neither is nor is issued by a name of that store. ``None`` when there
-    is nothing to decide from."""
-    store = load_mozilla()
+    file's chain whose top is not on a public path (:meth:`ChainOptions.path_is_public`: in the
+    store by fingerprint, or signed by the key of a public root of its issuer's name; a private
+    CA named like a public one is private). ``None`` when there is nothing to decide from.
+    ``public``: the run's chain options (their public store), else Mozilla's."""
+    if not anchors and not tops:
+        return None
+    public = public or ChainOptions()
     if anchors:
-        public_roots = {c.fingerprint(_SHA256) for c in store.anchors}
-        return any(a.fingerprint(_SHA256) not in public_roots for a in anchors)
-    public = frozenset(c.subject.public_bytes() for c in store.anchors)
-    if tops:
-        return any(
-            t.issuer.public_bytes() not in public and t.subject.public_bytes() not in public
-            for t in tops
-        )
-    return None
+        return any(not public.is_public(a) for a in anchors)
+    return any(not public.path_is_public(t) for t in tops)
 
 
 __all__ = [

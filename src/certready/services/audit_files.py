@@ -7,6 +7,7 @@ from __future__ import annotations
 from collections import Counter
 from collections.abc import Iterator
 from dataclasses import replace
+from pathlib import Path
 
 from cryptography import x509
 from cryptography.hazmat.primitives import serialization
@@ -85,6 +86,12 @@ class CertificateFiles:
 
     @staticmethod
     def _read(path: str, ref: CertificateRef) -> Bundle | InputError:
+        if Path(path).is_dir():  # certbot's live/NAME/ given instead of its files
+            return InputError(
+                "is a folder, not a file: name the certificate file (for certbot's folder: "
+                "`certificate: .../fullchain.pem` and `key: .../privkey.pem`)",
+                location=path,
+            )
         try:
             data = read_input(path)  # a missing file is reported before a missing password
             return load_bytes(data, path, password_source(ref))

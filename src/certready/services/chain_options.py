@@ -12,6 +12,7 @@ from pathlib import Path
 from typing import BinaryIO, Literal
 
 from cryptography import x509
+from cryptography.exceptions import InvalidSignature
 from cryptography.hazmat.primitives import hashes
 
 from certready.adapters.crls import LoadedCrl, load_crls
@@ -150,6 +151,24 @@ class ChainOptions:
 
     def is_public_fingerprint(self, fingerprint: bytes) -> bool:
         return fingerprint in self._public
+
+    def path_is_public(self, top: x509.Certificate) -> bool:
+        """Whether the path whose highest known certificate is ``top`` ends in a public root:
+        ``top`` itself is in the public store (:meth:`is_public`, by fingerprint), or ``top`` is a
+        certificate whose root nobody supplied and a public root of its issuer's name (the
+        trust-store lookup by name) has the key that verifies ``top``'s signature. A private CA
+        named like a public one is never public."""
+        if self.is_public(top):
+            return True
+        for anchor, fingerprint in self.issuer_candidates([top]):
+            if anchor.subject != top.issuer or not self.is_public_fingerprint(fingerprint):
+                continue
+            try:
+                top.verify_directly_issued_by(anchor)
+            except (InvalidSignature, ValueError, TypeError):
+                continue
+            return True
+        return False
 
 
 def bench_options(roots_file: Path) -> ChainOptions:

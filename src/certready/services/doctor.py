@@ -18,7 +18,6 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from cryptography import x509
-from cryptography.exceptions import InvalidSignature
 
 from certready.adapters.clientenv import ClientEnvironment, this_machine
 from certready.adapters.manifest import load_manifest
@@ -135,7 +134,12 @@ def doctor(manifest: str | Path, options: DoctorOptions | None = None) -> tuple[
 def choose_client(deployment: Deployment, name: str | None, platform: Platform) -> ClientSpec:
     """The group named ``name``, else the only group for ``platform``; UsageError otherwise."""
     source = deployment.source
-    groups = ", ".join(f"{c.name!r} ({c.platform.value})" for c in deployment.clients) or "none"
+    if not deployment.clients:
+        raise UsageError(
+            f"{source}: the manifest lists no client groups: add a `clients:` entry for this "
+            "machine's group (name, platform, connects_to), as `certready manifest init` shows"
+        )
+    groups = ", ".join(f"{c.name!r} ({c.platform.value})" for c in deployment.clients)
     if name is not None:
         for client in deployment.clients:
             if client.name == name:
@@ -397,21 +401,8 @@ def _facts(chain: Sequence[bytes]) -> tuple[CertFacts, ...]:
 
 def is_public(top: x509.Certificate, public: ChainOptions) -> bool:
     """Whether the path whose highest known certificate is ``top`` ends in a public root: the
-    decision every other command makes (:meth:`ChainOptions.is_public`, by fingerprint), here
-    also when ``top`` is an intermediate whose root nobody supplied: a public root of its
-    issuer's name (the trust-store lookup by name) whose key verifies ``top``'s signature. A
-    private CA named like a public one is never public."""
-    if public.is_public(top):
-        return True
-    for anchor, fingerprint in public.issuer_candidates([top]):
-        if anchor.subject != top.issuer or not public.is_public_fingerprint(fingerprint):
-            continue
-        try:
-            top.verify_directly_issued_by(anchor)
-        except (InvalidSignature, ValueError, TypeError):
-            continue
-        return True
-    return False
+    decision every other command makes (:meth:`ChainOptions.path_is_public`)."""
+    return public.path_is_public(top)
 
 
 def expected_cas(

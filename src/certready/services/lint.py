@@ -19,6 +19,8 @@ from certready.adapters.inputs import (
     iter_inputs,
 )
 from certready.adapters.inputs.failures import unexpected
+from certready.adapters.inputs.load import load_one
+from certready.adapters.inputs.pem_stream import PemStream
 from certready.core.engine import evaluate
 from certready.core.errors import InputError
 from certready.core.facts import FactsCache, key_facts, request_facts
@@ -38,6 +40,7 @@ from certready.core.model import (
 )
 from certready.core.policy import Policy
 from certready.services.chain import ChainAnalysis, ChainOptions, analyse_chain
+from certready.services.lint_records import PlainInputs, ca_companions
 
 
 @dataclass(frozen=True, slots=True)
@@ -343,16 +346,21 @@ def lint_results(
     if password is not None and hasattr(password, "rejected"):  # a prompt: ask once per input
         password = _Remembered(password)
 
-    def read() -> Iterator[Bundle | InputError]:
+    def read() -> Iterator[Bundle | InputError | PemStream]:
         if isinstance(stdin, io.BytesIO):
             stdin.seek(0)
-        return iter_inputs(list(paths), password, stdin=stdin)
+        return iter_inputs(list(paths), password, stdin=stdin, streams=True)
 
-    kept: list[Bundle | InputError] | None = []
+    kept: list[Bundle | InputError | PemStream] | None = []
     loose_keys: list[LoadedKey] = []
     index = InputIndex()  # CA certificates are few: kept even when the inputs are read again
-    for position, item in enumerate(read()):
-        index.add(position, item, options)
+    from certready.services.lint_bundles import BundleRun  # (it imports this module)
+
+    bundles = BundleRun(options, password, stdin)  # several leaves in one input: many targets
+    for position, found in enumerate(read()):
+        item = bundles.first_look(position, found)
+        if not isinstance(item, PemStream) and position not in bundles.surveys:
+            index.add(position, item, options)
         if isinstance(item, Bundle) and not item.certificates:
             loose_keys.extend(item.keys)
         if kept is not None:
@@ -360,17 +368,22 @@ def lint_results(
             if len(kept) >= STREAM_AT:
                 kept = None
 
-    def again() -> Iterable[Bundle | InputError]:
+    def again() -> Iterable[Bundle | InputError | PemStream]:
         return kept if kept is not None else read()
 
+    bundles.prepare(index, loose_keys)
     plans = index.plans(loose_keys, hosts=bool(options.hosts))
-    for position, item in enumerate(again()):
+    for position, found in enumerate(again()):
+        if position in bundles.surveys:
+            yield from bundles.judge(position, index, on_note, on_error)
+            continue
+        item = load_one(found.source, password) if isinstance(found, PemStream) else found
         if isinstance(item, Bundle) and on_note is not None:
             for note in item.notes:
                 on_note(item.source, note)
         elif isinstance(item, InputError) and on_error is not None:
             on_error(item)
-        yield from judge_item(item, options, plans.get(position, _NO_PLAN), on_error)
+        yield from judge_item(item, options, plans.get(position) or _NO_PLAN, on_error)
 
 
 class _Remembered:
@@ -565,7 +578,11 @@ class IndexedInput:
 @dataclass(slots=True)
 class InputIndex:
     """Lint's first pass: every input's certificates' facts, its CA certificates, the key files
-    and the keys of the certificate requests."""
+    and the keys of the certificate requests.
+
+    A plain input (one leaf, its CA certificates, no key: most of a fleet's files) is kept in
+    :class:`~certready.services.lint_records.PlainInputs`, a few bytes each; the others (keys,
+    several or no server certificates) as an :class:`IndexedInput` in :attr:`inputs`."""
 
     inputs: dict[int, IndexedInput] = field(default_factory=dict)
     key_files: dict[int, tuple[LoadedKey, ...]] = field(default_factory=dict)
@@ -573,10 +590,23 @@ class InputIndex:
     shared: dict[str, tuple[IndexedCertificate, LoadedCertificate | None]] = field(
         default_factory=dict
     )
-    """One record (and one CA certificate object, its first origin) per certificate however many
-    inputs repeat it: a fleet's intermediate is in every file."""
+    """One record (and one CA certificate object, its first origin) per CA certificate however
+    many inputs repeat it: a fleet's intermediate is in every file."""
+    plain: PlainInputs = field(default_factory=PlainInputs)
+    last: IndexedInput | None = None
+    """The input :meth:`add` indexed last (what a ``--jobs`` worker sends back)."""
+    bundle_cas: dict[str, LoadedCertificate] = field(default_factory=dict)
+    """The CA certificates of the bundles of several leaves (lint_bundles): path candidates of
+    every input, and their leaves a reason to treat a file of CA certificates as candidates."""
+    bundles: int = 0
+    """How many inputs are bundles of several leaves."""
+    claimed_keys: set[FileLocation] = field(default_factory=set)
+    """Keys of files of their own that a bundle's leaf claims (not reported as stray)."""
+    candidates: dict[str, LoadedCertificate] = field(default_factory=dict)
+    """Every input's CA certificates by fingerprint (set by :meth:`plans`)."""
 
     def add(self, position: int, item: Bundle | InputError, options: LintOptions) -> None:
+        self.last = None
         if not isinstance(item, Bundle):
             return
         self.request_spkis.update(
@@ -586,26 +616,58 @@ class InputIndex:
             if item.keys:
                 self.key_files[position] = item.keys
             return
-        self.keep(position, IndexedInput.of(item, options))
+        self.last = IndexedInput.of(item, options)
+        self.keep(position, self.last)
 
     def keep(self, position: int, found: IndexedInput) -> None:
-        """``found`` indexed, its records shared with the inputs before it."""
+        """``found`` indexed, its CA records shared with the inputs before it."""
         for i, record in enumerate(found.facts):
-            first = self.shared.setdefault(record.fingerprint_sha256, (record, None))
-            found.facts[i] = first[0]
+            if record.is_ca:
+                first = self.shared.setdefault(record.fingerprint_sha256, (record, None))
+                found.facts[i] = first[0]
         for n, (j, facts, loaded) in enumerate(found.cas):
             record, ca = self.shared[facts.fingerprint_sha256]
             if ca is None:
                 self.shared[facts.fingerprint_sha256] = (record, loaded)
             else:
                 found.cas[n] = (j, facts, ca)
-        self.inputs[position] = found
+        leaves = [i for i, f in enumerate(found.facts) if not f.is_ca]
+        plain = (
+            not found.has_keys
+            and len(leaves) == 1
+            and self.plain.fits(leaves[0])
+            and not any(f.is_ca and f.names_hosts for f in found.facts)
+        )
+        if not plain:
+            self.inputs[position] = found
+            return
+        leaf = found.facts[leaves[0]]
+        self.plain.add(
+            position,
+            found.source,
+            leaves[0],
+            (leaf.fingerprint_sha256, leaf.spki_sha256),
+            len(found.facts),
+            [
+                (
+                    j,
+                    facts.fingerprint_sha256,
+                    facts.public_key.spki_sha256,
+                    f"{facts.display_name} ({found.locations[j]})",
+                )
+                for j, facts, _ in found.cas
+            ],
+        )
 
-    def plans(self, loose_keys: Sequence[LoadedKey], *, hosts: bool) -> dict[int, Plan]:
+    def plans(self, loose_keys: Sequence[LoadedKey], *, hosts: bool) -> Plans:
         """Each input's :class:`Plan` (by position)."""
         paired = {k.location for k in loose_keys if _key_spki(k) in self.request_spkis}
+        paired |= self.claimed_keys
+        plain = self.plain
         chosen: dict[int, tuple[int, tuple[LoadedKey, ...], str]] = {}
-        cas: dict[str, LoadedCertificate] = {}
+        order: dict[str, tuple[int, int]] = {}  # each CA certificate's first place (not a leaf)
+        for fp, place in plain.first_ca.items():
+            order[fp] = place
         for i, one in self.inputs.items():
             # a loose key picks a server's certificate (a CA's only when it names hosts: an
             # appliance's); the key of a CA given beside is a wrong key, said on the leaf
@@ -616,11 +678,19 @@ class InputIndex:
                 index = _choose(one.facts, set() if one.has_keys else _spkis(mine))
             if index is not None:
                 chosen[i] = (index, mine, one.facts[index].fingerprint_sha256)
-            for j, f, c in one.cas:
-                if j != index:
-                    cas.setdefault(f.fingerprint_sha256, c)
-        if not chosen and hosts:  # only CA certificates, and a host presents them
-            for i, one in self.inputs.items():
+            for j, f, _ in one.cas:
+                if j != index and (i, j) < order.get(f.fingerprint_sha256, (i + 1, 0)):
+                    order[f.fingerprint_sha256] = (i, j)
+        cas: dict[str, LoadedCertificate] = {}
+        for fp in sorted(order, key=order.__getitem__):
+            ca = self.shared[fp][1]
+            assert ca is not None  # every CA record keeps its first certificate
+            cas[fp] = ca
+        for fp, c in self.bundle_cas.items():
+            cas.setdefault(fp, c)
+        self.candidates = cas
+        if not chosen and not plain.count and hosts and not self.bundles:
+            for i, one in self.inputs.items():  # only CA certificates, and a host presents them
                 spkis = {f.spki_sha256 for f in one.facts}
                 mine = tuple(k for k in loose_keys if _key_spki(k) in spkis)
                 index = one.keyed
@@ -630,36 +700,70 @@ class InputIndex:
                     )
                 if index is not None:
                     chosen[i] = (index, mine, one.facts[index].fingerprint_sha256)
+        plain_mine: dict[int, tuple[LoadedKey, ...]] = {}
+        for k in loose_keys:
+            for i in plain.with_key(_key_spki(k)):
+                plain_mine[i] = (*plain_mine.get(i, ()), k)
         by_leaf: dict[str, list[int]] = {}
         for i, (_, _, fp) in chosen.items():
             by_leaf.setdefault(fp, []).append(i)
+        for fp in [*by_leaf, *plain.repeated_leaves()]:
+            group = by_leaf.setdefault(fp, [])
+            group.extend(i for i in plain.with_leaf(fp) if i not in group)
+            group.sort()
+        for i in plain_mine:
+            by_leaf.setdefault(plain.row(i)[2], [i])
+
+        def size(i: int) -> tuple[int, bool]:
+            one = self.inputs.get(i)
+            return (len(one.facts), one.has_keys) if one is not None else (plain.row(i)[1], False)
+
+        def source(i: int) -> str:
+            one = self.inputs.get(i)
+            return one.source if one is not None else plain.row(i)[0]
+
+        def own_keys(i: int) -> tuple[LoadedKey, ...]:
+            one = self.inputs.get(i)
+            return one.keys if one is not None else ()
+
+        def entry(i: int) -> tuple[int, tuple[LoadedKey, ...]]:
+            if i in chosen:
+                return chosen[i][0], chosen[i][1]
+            index = plain.leaf_index(i)
+            assert index is not None
+            return index, plain_mine.get(i, ())
+
         plans: dict[int, Plan] = {}
         for group in by_leaf.values():
-            judged = max(
-                group,
-                key=lambda i: (len(self.inputs[i].facts), self.inputs[i].has_keys, -i),
-            )
-            also = tuple(self.inputs[i].source for i in group if i != judged)
+            judged = max(group, key=lambda i: (*size(i), -i))
+            also = tuple(source(i) for i in group if i != judged)
             for i in group:
-                index, mine, _ = chosen[i]
+                index, mine = entry(i)
                 plans[i] = Plan(leaf_index=index, keys=mine, duplicate=i != judged)
             if also:
-                keys = tuple(k for i in group for k in (*self.inputs[i].keys, *chosen[i][1]))
-                label = ", ".join((self.inputs[judged].source, *also))
+                keys = tuple(k for i in group for k in (*own_keys(i), *entry(i)[1]))
+                label = ", ".join((source(judged), *also))
                 plans[judged] = replace(plans[judged], keys=keys, label=label)
         foreign = [k for k in self._foreign_keys(loose_keys, chosen) if k.location not in paired]
         reported: set[FileLocation] = set()
         for i, plan in list(plans.items()):
             if plan.duplicate:
                 continue
-            one = self.inputs[i]
-            own = {f.fingerprint_sha256 for f in one.facts}
-            companions = tuple(c for fp, c in cas.items() if fp not in own)
-            stray = foreign[0] if foreign and not (one.has_keys or plan.keys) else None
+            kept = self.inputs.get(i)
+            if kept is not None:
+                own = tuple(f.fingerprint_sha256 for f in kept.facts)
+            else:
+                own = plain.sets[plain.ca_set(i)]
+            companions = ca_companions(cas, own)
+            has_keys = kept is not None and kept.has_keys
+            stray = foreign[0] if foreign and not (has_keys or plan.keys) else None
             if stray is not None:
                 reported.add(stray.location)
             plans[i] = replace(plan, companions=companions, foreign_key=stray)
-        if chosen:
+        stray = foreign[0] if foreign else None
+        if stray is not None and plain.count > sum(plain.leaf_index(i) is not None for i in plans):
+            reported.add(stray.location)
+        if chosen or plain.count or self.bundles:
             for i in self.inputs:
                 if i not in plans:
                     plans[i] = Plan(ca_only=True)
@@ -668,7 +772,7 @@ class InputIndex:
             alone = [k for k in keys if k.location in owners and k.location not in reported]
             if alone:
                 plans[i] = Plan(key_alone=owners[alone[0].location])
-        return plans
+        return Plans(plans, plain, cas, stray)
 
     def _foreign_keys(
         self,
@@ -677,24 +781,67 @@ class InputIndex:
     ) -> list[KeyOrigin]:
         """The keys given in files of their own that belong to no leaf given, each with the
         certificate it does belong to (a CA certificate given), when there is one."""
+        if not loose_keys:
+            return []
         leaf_spkis: set[str] = set()
-        owners: dict[str, str] = {}
+        owners: dict[str, tuple[int, int, str]] = dict(self.plain.owners)
         for position, one in self.inputs.items():
             entry = chosen.get(position)
             for i, facts in enumerate(one.facts):
                 if entry is not None and i == entry[0]:
                     leaf_spkis.add(facts.spki_sha256)
-                else:
-                    owners.setdefault(
-                        facts.spki_sha256,
+                elif (position, i) < owners.get(facts.spki_sha256, (position + 1, 0))[:2]:
+                    owners[facts.spki_sha256] = (
+                        position,
+                        i,
                         f"{facts.display_name} ({one.locations[i]})",
                     )
         out: list[KeyOrigin] = []
         for key in loose_keys:
             spki = _key_spki(key)
-            if spki not in leaf_spkis:
-                out.append(KeyOrigin(key.location, owners.get(spki)))
+            if spki not in leaf_spkis and not self.plain.with_key(spki):
+                owner = owners.get(spki)
+                out.append(KeyOrigin(key.location, owner[2] if owner else None))
         return out
+
+
+class Plans:
+    """Every input's :class:`Plan`: those decided one by one, and a plain input's (one leaf, its
+    CA certificates) made when asked for, from its few bytes of record."""
+
+    def __init__(
+        self,
+        plans: dict[int, Plan],
+        plain: PlainInputs,
+        cas: dict[str, LoadedCertificate],
+        stray: KeyOrigin | None,
+    ) -> None:
+        self._plans = plans
+        self._plain = plain
+        self._cas = cas
+        self._stray = stray
+        self._companions: dict[int, tuple[LoadedCertificate, ...]] = {}
+        plain.close()  # (what follows reads its arrays only: forked workers may ask too)
+
+    def get(self, position: int, default: Plan | None = None) -> Plan | None:
+        found = self._plans.get(position)
+        if found is not None:
+            return found
+        index = self._plain.leaf_index(position)
+        if index is None:
+            return default
+        number = self._plain.ca_set(position)
+        companions = self._companions.get(number)
+        if companions is None:
+            own = self._plain.sets[number]
+            companions = self._companions[number] = ca_companions(self._cas, own)
+        return Plan(leaf_index=index, companions=companions, foreign_key=self._stray)
+
+    def items(self) -> Iterator[tuple[int, Plan]]:
+        for position in sorted({*self._plans, *self._plain.positions()}):
+            plan = self.get(position)
+            assert plan is not None
+            yield position, plan
 
 
 def _lint_requests(bundle: Bundle, options: LintOptions) -> list[TargetResult]:

@@ -37,6 +37,7 @@ from certready.adapters.inputs.load import (
     load_one,
     within_folder_limits,
 )
+from certready.adapters.inputs.pem_stream import PemStream
 from certready.adapters.inputs.read import folder_files
 from certready.core.errors import InputError
 from certready.core.location import Location
@@ -47,10 +48,12 @@ from certready.services.lint import (
     InputIndex,
     LintOptions,
     Plan,
+    Plans,
     input_error_result,
     judge_item,
     lint_results,
 )
+from certready.services.lint_bundles import BUNDLE_FORMATS, leaves_of
 
 T = TypeVar("T")
 
@@ -81,7 +84,7 @@ Group = tuple[str, list[str] | None]
 """An input as given, and its files when it is a folder (``None``: a file)."""
 
 
-_RUN: tuple[LintOptions, PasswordSource | None, dict[int, Plan]] | None = None
+_RUN: tuple[LintOptions, PasswordSource | None, Plans | None] | None = None
 """The run's options in a worker (and, in the second pass, every file's plan): set in the parent
 just before the fork."""
 
@@ -100,23 +103,38 @@ class _Seen:
     found: IndexedInput | None
     cas: _Cas
     request_spkis: frozenset[str]
+    bundle: bool = False
+    """Several leaves in one file (lint_bundles): the run is judged in one process."""
 
 
-def _load(task: Task) -> Bundle | InputError:
+def _several_leaves(item: Bundle | InputError) -> bool:
+    assert _RUN is not None
+    if not isinstance(item, Bundle) or item.format not in BUNDLE_FORMATS:
+        return False
+    facts = _RUN[0].facts_cache
+    leaves, _ = leaves_of(lambda: item.certificates, lambda c: facts.facts(c.certificate).is_ca)
+    return leaves >= 2
+
+
+def _load(task: Task) -> Bundle | InputError | PemStream:
     assert _RUN is not None
     _, file, in_folder = task
-    return load_in_folder(file, _RUN[1]) if in_folder else load_one(file, _RUN[1])
+    if in_folder:
+        return load_in_folder(file, _RUN[1], streams=True)
+    return load_one(file, _RUN[1], streams=True)
 
 
 def _index(task: Task) -> _Seen:
     """First pass: what the parent needs of this file to plan every file."""
     assert _RUN is not None
     item = _load(task)
+    if isinstance(item, PemStream) or _several_leaves(item):
+        return _Seen(False, None, [], frozenset(), bundle=True)
     if not isinstance(item, Bundle):
         return _Seen(False, None, [], frozenset())
     index = InputIndex()
     index.add(task[0], item, _RUN[0])
-    found = index.inputs.get(task[0])
+    found = index.last
     cas: _Cas = []
     if found is not None:
         cas = [
@@ -131,15 +149,17 @@ def _index(task: Task) -> _Seen:
 def _judge(task: Task) -> _Judged:
     assert _RUN is not None
     options, _, plans = _RUN
-    item = _load(task)
-    plan = plans.get(task[0], Plan())
+    found = _load(task)
+    # (a bundle of several leaves runs in one process: never here)
+    item = load_one(found.source, _RUN[1]) if isinstance(found, PemStream) else found
+    plan = (plans.get(task[0]) if plans is not None else None) or Plan()
     if isinstance(item, InputError):
         return _Judged(judge_item(item, options), task[1], (), False)
     held = bool(item.certificates or item.requests)
     return _Judged(judge_item(item, options, plan), item.source, item.notes, held)
 
 
-def _plans(seen: Sequence[_Seen], options: LintOptions) -> dict[int, Plan] | None:
+def _plans(seen: Sequence[_Seen], options: LintOptions) -> Plans | None:
     """Every file's plan from the workers' first pass; ``None``: only one process can plan them
     (the same leaf given twice, a copy with its own key not the one judged)."""
     index = InputIndex()
@@ -154,7 +174,8 @@ def _plans(seen: Sequence[_Seen], options: LintOptions) -> dict[int, Plan] | Non
             index.keep(position, replace(one.found, cas=cas))
     plans = index.plans((), hosts=bool(options.hosts))
     for position, plan in plans.items():
-        if plan.duplicate and index.inputs[position].has_keys:
+        kept = index.inputs.get(position)
+        if plan.duplicate and kept is not None and kept.has_keys:
             return None
     return plans
 
@@ -191,6 +212,9 @@ def lint_parallel(
     jobs: int | None = None,
 ) -> Iterator[TargetResult]:
     """:func:`lint_results` over ``jobs`` worker processes (``None``: :func:`default_jobs`)."""
+    if jobs == 1:  # one process: no list of every file's name
+        yield from lint_results(paths, options, password, on_note, on_error, stdin=stdin)
+        return
     groups = expand(paths)
     files = _files(groups)
     too_large = any(f is not None and not within_folder_limits(f) for _, f in groups)
@@ -208,12 +232,12 @@ def lint_parallel(
         return
     global _RUN
     tasks = _tasks(groups)
-    _RUN = (options, password, {})
+    _RUN = (options, password, None)
     try:
         with multiprocessing.get_context("fork").Pool(workers) as pool:
             seen = list(pool.imap(_index, tasks, CHUNK))
-        plans = None if any(s.key_file for s in seen) else _plans(seen, options)
-        if plans is None:  # loose keys, or keys on copies: pair them in one process
+        plans = None if any(s.key_file or s.bundle for s in seen) else _plans(seen, options)
+        if plans is None:  # loose keys, keys on copies, bundles of leaves: in one process
             yield from lint_results(paths, options, password, on_note, on_error)
             return
         del seen

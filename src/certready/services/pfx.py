@@ -1,4 +1,7 @@
-"""pfx: a PEM certificate, its key and its intermediates as the PKCS#12 file Windows imports.
+"""pfx: a certificate, its key and its intermediates as the PKCS#12 file Windows imports.
+
+The inputs are read like every other input (PEM, DER, a ``.p7b``, keys in PEM or DER; a PFX too,
+unlocked with the key password: rebuilding an AES PFX with ``legacy`` for Windows Server 2016).
 
 The leaf is the certificate of CERT (or of a CHAIN file) whose public key is KEY's; every other
 CA certificate goes in issuer order, a root only when asked (clients get roots from their trust
@@ -15,16 +18,11 @@ from pathlib import Path
 
 from cryptography import x509
 from cryptography.hazmat.primitives import hashes
+from cryptography.hazmat.primitives.asymmetric import ec, rsa
 from cryptography.hazmat.primitives.serialization import Encoding, PublicFormat
 
-from certready.adapters.inputs import read_bytes
-from certready.adapters.issuance.keys import (
-    KEY_MODE,
-    IssuedKey,
-    load_private_key,
-    refuse_existing,
-    write_file,
-)
+from certready.adapters.inputs import HOW_TO_UNLOCK, Bundle, load_file
+from certready.adapters.issuance.keys import KEY_MODE, IssuedKey, refuse_existing, write_file
 from certready.adapters.issuance.pkcs12 import pfx_bytes
 from certready.core.errors import InputError, UsageError
 
@@ -48,22 +46,45 @@ class PfxFile:
     thumbprint_sha1: str
 
 
-def read_certificates(path: str | Path) -> list[x509.Certificate]:
-    """Every certificate of a PEM file (other blocks skipped), or the one of a DER file."""
-    source = Path(path)
-    data = read_bytes(str(source))
+KEY_UNLOCK = "give it with --key-password-env VAR or --key-password-file FILE"
+"""How ``certready pfx`` unlocks an encrypted KEY or an input PFX (lint's advice rephrased)."""
+
+
+def read_input(path: str | Path, key_password: bytes | None = None) -> Bundle:
+    """One input file in any format certready reads (PEM, DER, PKCS#7 ``.p7b``, a PFX unlocked
+    with ``key_password``, PKCS#1/PKCS#8/SEC1 keys in PEM or DER); errors name the file."""
     try:
-        if b"-----BEGIN CERTIFICATE-----" in data:
-            return list(x509.load_pem_x509_certificates(data))
-        if b"-----BEGIN" in data:
-            return []
-        return [x509.load_der_x509_certificate(data)]
-    except ValueError:
-        raise InputError("not a PEM or DER certificate", location=str(source)) from None
+        return load_file(path, lambda _source: key_password)
+    except InputError as exc:
+        if HOW_TO_UNLOCK not in exc.message:
+            raise
+        raise type(exc)(
+            exc.message.replace(HOW_TO_UNLOCK, KEY_UNLOCK), location=exc.location
+        ) from None
+
+
+def read_certificates(
+    path: str | Path, key_password: bytes | None = None
+) -> list[x509.Certificate]:
+    """Every certificate of a file (see :func:`read_input`)."""
+    return [c.certificate for c in read_input(path, key_password).certificates]
 
 
 def _spki(key: object) -> bytes:
     return key.public_bytes(Encoding.DER, PublicFormat.SubjectPublicKeyInfo)  # type: ignore[attr-defined,no-any-return]
+
+
+def _the_key(held: Bundle, certs: Sequence[x509.Certificate], path: str | Path) -> IssuedKey:
+    """The RSA or EC key of ``held`` that belongs to one of ``certs`` (else its first key, which
+    the caller reports as not belonging)."""
+    keys = [k.key for k in held.keys]
+    if not keys:
+        raise InputError("holds no private key", location=str(path))
+    spkis = {_spki(c.public_key()) for c in certs}
+    key = next((k for k in keys if _spki(k.public_key()) in spkis), keys[0])
+    if not isinstance(key, rsa.RSAPrivateKey | ec.EllipticCurvePrivateKey):
+        raise InputError("only RSA and EC keys are supported", location=str(path))
+    return key
 
 
 def _is_root(cert: x509.Certificate) -> bool:
@@ -80,13 +101,15 @@ def gather(
 ) -> PfxInputs:
     """The key, its certificate and the chain in issuer order; a key that matches no
     certificate is a UsageError naming both files."""
-    private_key = load_private_key(Path(key), key_password)
-    certs = read_certificates(certificate)
+    inputs = read_input(certificate, key_password)
+    certs = [c.certificate for c in inputs.certificates]
     if not certs:
         raise InputError("holds no certificate", location=str(certificate))
+    held = inputs if Path(key) == Path(certificate) else read_input(key, key_password)
+    private_key = _the_key(held, certs, key)
     extra: list[x509.Certificate] = []
     for path in chain:
-        found = read_certificates(path)
+        found = read_certificates(path, key_password)
         if not found:
             raise InputError("holds no certificate", location=str(path))
         extra += found

@@ -10,7 +10,7 @@ from __future__ import annotations
 from collections.abc import Iterator, Sequence
 from dataclasses import replace
 from pathlib import Path
-from typing import BinaryIO
+from typing import BinaryIO, Literal, overload
 
 from cryptography import x509
 
@@ -18,13 +18,14 @@ from certready.adapters.inputs.bundle import STDIN, Bundle, PasswordSource
 from certready.adapters.inputs.der import load_der
 from certready.adapters.inputs.failures import BAD_DATA, reason, unexpected
 from certready.adapters.inputs.pem import load_pem
+from certready.adapters.inputs.pem_stream import PemStream, many_blocks, streamed
 from certready.adapters.inputs.read import (
     MAX_FOLDER_BYTES,
     MAX_FOLDER_FILES,
     MAX_INPUT_BYTES,
-    folder_files,
     read_input,
     too_large,
+    walk_folder,
 )
 from certready.adapters.inputs.sniff import (
     PEM_MARK,
@@ -142,12 +143,33 @@ def load_certificates_file(path: str | Path) -> tuple[x509.Certificate, ...]:
     return tuple(c.certificate for c in bundle.certificates)
 
 
+@overload
 def iter_inputs(
     paths: Sequence[str],
     password: PasswordSource | None = None,
     *,
     stdin: BinaryIO | None = None,
-) -> Iterator[Bundle | InputError]:
+    streams: Literal[False] = False,
+) -> Iterator[Bundle | InputError]: ...
+
+
+@overload
+def iter_inputs(
+    paths: Sequence[str],
+    password: PasswordSource | None = None,
+    *,
+    stdin: BinaryIO | None = None,
+    streams: bool,
+) -> Iterator[Bundle | InputError | PemStream]: ...
+
+
+def iter_inputs(
+    paths: Sequence[str],
+    password: PasswordSource | None = None,
+    *,
+    stdin: BinaryIO | None = None,
+    streams: bool = False,
+) -> Iterator[Bundle | InputError | PemStream]:
     """Each input (folders expanded recursively) as a Bundle, or the InputError that it raised.
 
     ``-`` reads ``stdin`` (without one, it is an input error). A folder none of whose files
@@ -156,38 +178,50 @@ def iter_inputs(
     the files before the one that crossed the limit are read. In a folder, a file that is plainly
     not certificate material (text without a PEM block, JSON, YAML: certbot's ``README``) is an
     empty bundle of format ``skipped`` with a note; named on the command line, it is an error.
+    ``streams``: a big PEM file (see :func:`streamed`) is a :class:`PemStream` to read block by
+    block, not a bundle (standard input never is).
     """
     for name in paths:
         if name != STDIN and Path(name).is_dir():
             any_certificate = False
-            files = folder_files(name)
-            total, stopped = 0, False
+            files = walk_folder(name)  # (one subfolder's names at a time)
+            total, stopped, count = 0, False, 0
             for count, file in enumerate(files, start=1):
                 total += _size(file)
                 if total > MAX_FOLDER_BYTES or count > MAX_FOLDER_FILES:
-                    yield InputError(_folder_too_large(len(files), count), location=name)
+                    rest = sum(1 for _ in files)
+                    yield InputError(_folder_too_large(count + rest, count), location=name)
                     stopped = True
                     break
-                item = _load_in_folder(file, password)
-                any_certificate = any_certificate or (
-                    isinstance(item, Bundle) and bool(item.certificates or item.requests)
+                item = _load_in_folder(file, password, streams=streams)
+                any_certificate = (
+                    any_certificate
+                    or isinstance(item, PemStream)
+                    or (isinstance(item, Bundle) and bool(item.certificates or item.requests))
                 )
                 yield item
             if not any_certificate and not stopped:
-                yield empty_folder(name, len(files))
+                yield empty_folder(name, count)
         else:
-            yield _load_one(name, password, stdin)
+            yield _load_one(name, password, stdin, streams=streams)
 
 
 SKIPPED = "skipped"
 """The :attr:`Bundle.format` of a folder's file that is plainly not certificate material."""
 
 
-def _load_in_folder(name: str, password: PasswordSource | None) -> Bundle | InputError:
+def _load_in_folder(
+    name: str, password: PasswordSource | None, *, streams: bool = False
+) -> Bundle | InputError | PemStream:
     try:
+        big = streamed(name) if streams else None
+        if big is not None:
+            return big
         data = read_input(name, None)
     except InputError as exc:
         return exc
+    if streams and many_blocks(data):
+        return PemStream(name, len(data))
     what = plainly_not_certificate(data)
     if what is not None:
         note = f"skipped: {what} without a PEM block, not certificate material"
@@ -198,9 +232,11 @@ def _load_in_folder(name: str, password: PasswordSource | None) -> Bundle | Inpu
         return exc
 
 
-def load_in_folder(name: str, password: PasswordSource | None) -> Bundle | InputError:
+def load_in_folder(
+    name: str, password: PasswordSource | None, *, streams: bool = False
+) -> Bundle | InputError | PemStream:
     """One file of a folder as :func:`iter_inputs` yields it (plain text skipped with a note)."""
-    return _load_in_folder(name, password)
+    return _load_in_folder(name, password, streams=streams)
 
 
 def empty_folder(name: str, files: int) -> InputError:
@@ -209,11 +245,31 @@ def empty_folder(name: str, files: int) -> InputError:
     return InputError(f"folder holds no certificate ({what})", location=name)
 
 
+@overload
 def load_one(
-    name: str, password: PasswordSource | None, stdin: BinaryIO | None = None
-) -> Bundle | InputError:
+    name: str,
+    password: PasswordSource | None,
+    stdin: BinaryIO | None = None,
+    *,
+    streams: Literal[False] = False,
+) -> Bundle | InputError: ...
+
+
+@overload
+def load_one(
+    name: str, password: PasswordSource | None, stdin: BinaryIO | None = None, *, streams: bool
+) -> Bundle | InputError | PemStream: ...
+
+
+def load_one(
+    name: str,
+    password: PasswordSource | None,
+    stdin: BinaryIO | None = None,
+    *,
+    streams: bool = False,
+) -> Bundle | InputError | PemStream:
     """One input file as :func:`iter_inputs` yields it (``--jobs`` workers read one each)."""
-    return _load_one(name, password, stdin)
+    return _load_one(name, password, stdin, streams=streams)
 
 
 def within_folder_limits(files: Sequence[str]) -> bool:
@@ -244,9 +300,17 @@ def _folder_too_large(files: int, count: int) -> str:
 
 
 def _load_one(
-    name: str, password: PasswordSource | None, stdin: BinaryIO | None
-) -> Bundle | InputError:
+    name: str, password: PasswordSource | None, stdin: BinaryIO | None, *, streams: bool = False
+) -> Bundle | InputError | PemStream:
     try:
-        return load_file(name, password, stdin=stdin)
+        if not streams or name == STDIN:
+            return load_file(name, password, stdin=stdin)
+        big = streamed(name)
+        if big is not None:
+            return big
+        data = read_input(name, None)
+        if many_blocks(data):
+            return PemStream(name, len(data))
+        return load_bytes(data, name, password)
     except InputError as exc:
         return exc

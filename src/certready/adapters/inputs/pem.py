@@ -192,11 +192,11 @@ def load_pem(data: bytes, source: str, password: PasswordSource | None) -> Bundl
     for block in scan.blocks:
         where = f"line {block.line}"
         if block.label in CERT_LABELS:
-            cert = _certificate(block, source, where)
+            cert = block_certificate(block, source, where)
             certificates.append(LoadedCertificate(cert, location(source, len(certificates))))
         elif block.label in PKCS7_LABELS:
             try:
-                found = pkcs7_certificates(pkcs7.load_pem_pkcs7_certificates, _pkcs7_pem(block))
+                found = pkcs7_certificates(pkcs7.load_pem_pkcs7_certificates, pkcs7_pem(block))
             except BAD_DATA as exc:
                 raise InputError(
                     f"{where}: the {block.label_text} block is not a PKCS#7 certificate bundle"
@@ -212,7 +212,7 @@ def load_pem(data: bytes, source: str, password: PasswordSource | None) -> Bundl
             key = private_key(block.text, source, password, where=where, pem=True)
             keys.append(LoadedKey(key, key_location(source, len(keys))))
         elif block.label in REQUEST_LABELS:
-            request = _request(block, source, where)
+            request = block_request(block, source, where)
             requests.append(loaded_request(source, request, len(requests), where))
         else:
             why = _SKIPPED_LABELS.get(block.label, "not a certificate or private key")
@@ -232,7 +232,7 @@ def load_pem(data: bytes, source: str, password: PasswordSource | None) -> Bundl
     )
 
 
-def _request(block: PemBlock, source: str, where: str) -> x509.CertificateSigningRequest:
+def block_request(block: PemBlock, source: str, where: str) -> x509.CertificateSigningRequest:
     label = block.label_text
     try:
         der = base64.b64decode(b"".join(block.body.split()), validate=True)
@@ -244,12 +244,12 @@ def _request(block: PemBlock, source: str, where: str) -> x509.CertificateSignin
         ) from None
 
 
-def _pkcs7_pem(block: PemBlock) -> bytes:
+def pkcs7_pem(block: PemBlock) -> bytes:
     """cryptography reads ``PKCS7`` blocks only: relabel the synonyms."""
     return b"-----BEGIN PKCS7-----" + block.body + b"-----END PKCS7-----\n"
 
 
-def _certificate(block: PemBlock, source: str, where: str) -> x509.Certificate:
+def block_certificate(block: PemBlock, source: str, where: str) -> x509.Certificate:
     label = block.label_text
     try:
         der = base64.b64decode(b"".join(block.body.split()), validate=True)

@@ -14,6 +14,7 @@ from __future__ import annotations
 import errno
 import os
 import stat
+from collections.abc import Iterator
 from pathlib import Path
 from typing import BinaryIO
 
@@ -90,6 +91,12 @@ def _read_regular(name: str, limit: int, *, pipes: bool = False) -> bytes:
     looked at first. With ``pipes``, a pipe is read like a file: opened without waiting, so a
     named pipe nobody writes to reads as empty instead of blocking.
     """
+    with _open(name, pipes=pipes) as stream:
+        return stream.read(limit + 1)
+
+
+def _open(name: str, *, pipes: bool = False) -> BinaryIO:
+    """The regular file ``name``, opened for reading (see :func:`_read_regular`)."""
     mode = Path(name).stat().st_mode
     if stat.S_ISSOCK(mode):
         raise _NotRegular(mode)
@@ -102,12 +109,23 @@ def _read_regular(name: str, limit: int, *, pipes: bool = False) -> bytes:
             raise _NotRegular(mode)
         if hasattr(os, "set_blocking"):
             os.set_blocking(descriptor, True)
-        stream = os.fdopen(descriptor, "rb")
+        return os.fdopen(descriptor, "rb")
     except BaseException:
         os.close(descriptor)
         raise
-    with stream:
-        return stream.read(limit + 1)
+
+
+def open_regular(name: str) -> BinaryIO:
+    """File ``name`` opened for reading as a stream (a big PEM bundle), with the checks and the
+    one-line errors of :func:`read_bytes`."""
+    try:
+        return _open(name)
+    except IsADirectoryError:
+        raise InputError("is a folder, not a file", location=name) from None
+    except _NotRegular as exc:
+        raise InputError(f"{exc.kind}, not a regular file{exc.hint}", location=name) from None
+    except OSError as exc:
+        raise InputError(os_reason(exc), location=name) from None
 
 
 def _special_kind(mode: int) -> tuple[str, str]:
@@ -153,14 +171,18 @@ def folder_files(folder: str) -> list[str]:
     are passed over: reading a pipe nobody writes to would hang the run. (A broken link is kept,
     so that it is reported.)
     """
-    found: list[str] = []
+    return list(walk_folder(folder))
+
+
+def walk_folder(folder: str) -> Iterator[str]:
+    """:func:`folder_files` one at a time: only one folder's names are held at once (a folder of
+    a fleet's 100,000 files in subfolders is walked in the memory of the largest subfolder)."""
     for root, dirs, files in os.walk(folder, followlinks=False):
         dirs[:] = sorted(d for d in dirs if not d.startswith("."))
         for name in sorted(files):
             path = str(Path(root) / name)
             if not name.startswith(".") and not _special(path):
-                found.append(path)
-    return found
+                yield path
 
 
 def _special(path: str) -> bool:

@@ -20,6 +20,8 @@ _TEXT_SCAN = 64 * 1024
 
 _BASE64_CHARS = re.compile(rb"[A-Za-z0-9+/=\s]+")
 _BEGIN_WORDS = re.compile(rb"BEGIN [A-Z ]*")
+_MANIFEST_KEY = re.compile(rb"^(?:\xef\xbb\xbf)?(?:deployment|environments):", re.MULTILINE)
+"""A top-level key of a certready manifest (``certready manifest init``) at a line's start."""
 
 
 def is_blank(data: bytes) -> bool:
@@ -87,6 +89,11 @@ def not_recognised(data: bytes) -> str:
     head = data[:4096].lower()
     if b"<html" in head or b"<!doctype html" in head:
         return "an HTML page, not a certificate (a download that went to a login or error page?)"
+    if _MANIFEST_KEY.search(head):
+        return (
+            "a certready deployment manifest, not a certificate file: check it with "
+            "`certready audit FILE`"
+        )
     if _mangled_begin(data[:_TEXT_SCAN]):
         return (
             "has a BEGIN line without the five dashes PEM needs ('-----BEGIN ...-----'):"

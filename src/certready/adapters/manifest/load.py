@@ -10,13 +10,24 @@ import yaml
 from pydantic import ValidationError
 
 from certready.adapters.inputs.read import read_bytes
-from certready.adapters.inputs.sniff import is_utf16
+from certready.adapters.inputs.sniff import PEM_MARK, is_utf16
 from certready.adapters.manifest.deployment import to_deployment
 from certready.adapters.manifest.messages import in_line_order, validation_message
 from certready.adapters.manifest.model import QUOTE_HINT, Loc, ManifestModel
 from certready.adapters.manifest.yaml_lines import MAX_DEPTH, MAX_MANIFEST_BYTES, KeyLines, dotted
 from certready.core.deployment import Deployment
 from certready.core.errors import InputError, ManifestError
+
+TAB_HINT = "the line is indented with a tab; YAML indents with spaces only (replace each tab)"
+
+
+def _tab_at(text: str, line: int, column: int) -> bool:
+    """Whether the YAML error points at a tab in a line's indentation (an editor's tab key)."""
+    lines = text.splitlines()
+    if not 0 <= line < len(lines):
+        return False
+    indent = lines[line][: len(lines[line]) - len(lines[line].lstrip(" \t"))]
+    return "\t" in indent and column <= len(indent)
 
 
 def parse_manifest(text: str, source: str) -> tuple[ManifestModel, KeyLines]:
@@ -37,6 +48,8 @@ def parse_manifest(text: str, source: str) -> tuple[ManifestModel, KeyLines]:
         problem = str(exc.problem or exc.context)
         if "unknown escape character" in problem:  # "certs\\mobile.pfx" in double quotes
             problem += f": a backslash inside double quotes starts an escape; {QUOTE_HINT}"
+        elif mark is not None and _tab_at(text, mark.line, mark.column):
+            problem += f": {TAB_HINT}"
         raise ManifestError(f"not valid YAML: {problem}", location=f"{source}:{line}") from None
     except yaml.YAMLError as exc:
         first = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
@@ -80,16 +93,51 @@ def load_manifest(path: str | Path) -> Deployment:
             folder=None,
             what="a manifest",
         )
+        if looks_like_certificate(data):
+            raise InputError(
+                "a certificate or key file, not a deployment manifest (YAML; `certready "
+                f"manifest init` writes one): check the file itself with `certready lint {path}`"
+            )
         text, notes = decode_manifest(data)
     except InputError as exc:
         raise ManifestError(exc.message, location=str(path)) from None
     except UnicodeDecodeError as exc:
-        raise ManifestError(f"cannot read manifest: {exc}", location=str(path)) from None
+        raise not_utf8(exc, str(path)) from None
     model, lines = parse_manifest(text, str(path))
     return replace(to_deployment(model, lines, path), notes=notes)
 
 
 UTF8_MARK = b"\xef\xbb\xbf"
+
+
+def looks_like_certificate(data: bytes) -> bool:
+    """PEM blocks, or binary DER (a PFX, a .cer): what ``lint`` reads, given to ``audit`` by
+    mistake. (YAML text never starts a line with ``-----BEGIN``.)"""
+    if PEM_MARK in data[:4096]:
+        return True
+    if data[:1] != b"\x30":
+        return False
+    try:
+        data.decode("utf-8")
+    except UnicodeDecodeError:
+        return True
+    return b"\x00" in data
+
+
+def not_utf8(exc: UnicodeDecodeError, source: str) -> ManifestError:
+    """A manifest that is not UTF-8 (Notepad's "ANSI", Windows-1252): the line and the byte;
+    or damaged UTF-16."""
+    data = bytes(exc.object)
+    if exc.encoding.lower().replace("-", "").startswith("utf16"):
+        return ManifestError(
+            "cannot read manifest: damaged UTF-16 text: save it as UTF-8", location=source
+        )
+    line = data[: exc.start].count(b"\n") + 1
+    return ManifestError(
+        f"cannot read manifest: byte 0x{data[exc.start]:02X} is not UTF-8 (a file saved as "
+        '"ANSI" or Windows-1252?): save it as UTF-8',
+        location=f"{source}:{line}",
+    )
 
 
 def decode_manifest(data: bytes) -> tuple[str, tuple[str, ...]]:

@@ -69,5 +69,8 @@ def validation_message(err: Any, loc: Loc = ()) -> str:
         return "must be a mapping (`key: value` lines)"
     if kind == "list_type":
         return "must be a list (`[a, b]` or `- a` lines)"
+    if kind == "enum":  # platform: iPhone, roles: [web]: the value given, then the choices
+        expected = str(err.get("ctx", {}).get("expected", "")).replace("'", "")
+        return f"{err.get('input')!r} is not one of {expected}"
     text = str(err["msg"])
     return text.removeprefix("Value error, ")

@@ -9,7 +9,14 @@ import re
 from pathlib import Path
 from typing import Annotated, Any
 
-from pydantic import AfterValidator, BaseModel, ConfigDict, Field, field_validator
+from pydantic import (
+    AfterValidator,
+    BaseModel,
+    ConfigDict,
+    Field,
+    ValidationInfo,
+    field_validator,
+)
 
 from certready.core.deployment import (
     Platform,
@@ -91,6 +98,15 @@ class ServerModel(_Model):
     @classmethod
     def _fqdn(cls, v: str) -> str:
         return _host(v)
+
+    @field_validator("password_file", "sts_password_file")
+    @classmethod
+    def _one_password_source(cls, v: str | None, info: ValidationInfo) -> str | None:
+        """``password_env`` and ``password_file`` together: one would be silently ignored."""
+        env = "sts_password_env" if info.field_name == "sts_password_file" else "password_env"
+        if v is not None and info.data.get(env) is not None:
+            raise ValueError(f"give {env} or {info.field_name}, not both")
+        return v
 
     @field_validator("endpoint")
     @classmethod

@@ -96,7 +96,7 @@ def _server_files(plan: InstallPlan) -> list[str]:
             else:
                 out.append(
                     f"  - `{comment(cert.pfx_name)}`: the {cert.label}. `{comment(cert.source)}` is "
-                    "PEM; make the PFX from the manifest's folder with"
+                    "not a PFX; make the PFX from the manifest's folder with"
                     f" `{comment(pfx_command(cert))}`"
                     " (add `--legacy` for Windows Server 2016 and older)."
                 )

@@ -284,13 +284,15 @@ def _pem_note(cert: ServerCertificate) -> list[str]:
             f"#    From {comment(cert.source)} (the manifest's file), copied next to this script."
         ]
     return [
-        f"#    {comment(cert.source)} is PEM: make {comment(cert.pfx_name)} first, where the key is:",
+        f"#    {comment(cert.source)} is not a PFX: make {comment(cert.pfx_name)} first, where the "
+        "key is:",
         f"#      {comment(pfx_command(cert))}",
     ]
 
 
 def pfx_command(cert: ServerCertificate) -> str:
-    """The ``certready pfx`` command that turns a PEM certificate and key into the plan's PFX."""
+    """The ``certready pfx`` command that turns a certificate and key (PEM or DER) into the plan's
+    PFX."""
     key = cert.key_source or "KEY-FILE"
     return f"certready pfx {sh_literal(cert.source)} {sh_literal(key)} --out {sh_literal(cert.pfx_name)}"
 

@@ -295,8 +295,9 @@ def location_file(location: Location) -> str | None:
 
 
 def location_line(location: Location) -> int | None:
-    """The 1-based manifest line a location points at, when it is one."""
-    if isinstance(location, ManifestLocation) and location.line is not None and location.line >= 1:
+    """The 1-based line a location points at: a manifest's, or a certificate's in a PEM bundle
+    read as a stream."""
+    if isinstance(location, ManifestLocation | FileLocation) and (location.line or 0) >= 1:
         return location.line
     return None
 

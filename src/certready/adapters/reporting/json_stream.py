@@ -4,13 +4,15 @@ The report's ``summary`` comes before its ``targets`` and ``facts``, so a stream
 write it front to back: each target's JSON goes to a temporary file as it completes (and each
 certificate's facts, the first time its fingerprint is seen, to another), the counts are tallied
 on the way, and the document is assembled at the end by copying the two files into place. What
-stays in memory is the tally (bounded by the distinct problems) and the set of fingerprints seen.
-The document is the one :func:`json_report.render` writes for the same report.
+stays in memory is the tally (bounded by the distinct problems); the fingerprints seen are in a
+temporary SQLite table (:class:`_Seen`). The document is the one :func:`json_report.render`
+writes for the same report.
 """
 
 from __future__ import annotations
 
 import json
+import sqlite3
 import tempfile
 from collections.abc import Iterator
 from typing import IO, Any
@@ -42,7 +44,7 @@ class JsonStreamWriter:
             self._counts[finding.severity] += 1
         self._targets_count = 0
         self._input_errors = 0
-        self._seen: set[str] = set()
+        self._seen = _Seen()
         self._targets: IO[bytes] = tempfile.TemporaryFile()  # noqa: SIM115 - closed by chunks()
         self._facts: IO[bytes] = tempfile.TemporaryFile()  # noqa: SIM115 - closed by chunks()
 
@@ -56,10 +58,9 @@ class JsonStreamWriter:
         _item(self._targets, self._targets_count == 1, _dumps(body, 4))
         for element in (*target.certificates, *target.path):
             fingerprint = element.certificate.fingerprint_sha256
-            if fingerprint in self._seen:
+            first = not self._seen.count
+            if not self._seen.add(fingerprint):
                 continue
-            first = not self._seen
-            self._seen.add(fingerprint)
             facts = certificate_out(element.certificate).model_dump(mode="json")
             _item(self._facts, first, f"{json.dumps(fingerprint)}: {_dumps(facts, 4)}")
 
@@ -76,6 +77,7 @@ class JsonStreamWriter:
         finally:
             self._targets.close()
             self._facts.close()
+            self._seen.close()
 
     def _document(self) -> dict[str, Any]:
         header = self._header
@@ -102,6 +104,36 @@ class JsonStreamWriter:
             "targets": "\0targets",
             "facts": "\0facts",
         }
+
+
+class _Seen:
+    """The fingerprints whose facts are written: a temporary SQLite table (a page cache of memory
+    however many certificates), the last few hundred also in memory (a fleet's CA certificates
+    come with every target)."""
+
+    RECENT = 512
+
+    def __init__(self) -> None:
+        self._db = sqlite3.connect("")  # a private temporary database, on disk past its cache
+        self._db.execute("CREATE TABLE seen (fp BLOB PRIMARY KEY) WITHOUT ROWID")
+        self._recent: dict[str, None] = {}
+        self.count = 0
+
+    def add(self, fingerprint: str) -> bool:
+        """Whether ``fingerprint`` is new (and now seen)."""
+        if fingerprint in self._recent:
+            return False
+        if len(self._recent) >= self.RECENT:
+            self._recent.clear()
+        self._recent[fingerprint] = None
+        added = self._db.execute(
+            "INSERT OR IGNORE INTO seen VALUES (?)", (bytes.fromhex(fingerprint),)
+        ).rowcount
+        self.count += added
+        return added == 1
+
+    def close(self) -> None:
+        self._db.close()
 
 
 def _dumps(obj: object, indent: int) -> str:

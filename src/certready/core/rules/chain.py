@@ -53,18 +53,39 @@ def add_intermediate_fix(judged: JudgedFor) -> str | None:
         )
     if judged.audit:
         return (
-            "Make the server's certificate: file a full chain (the server certificate, then each "
-            "intermediate), or list the intermediate's file under trust.intermediates in the "
-            f"manifest{download}"
+            "Make the file the server's `certificate:` names a full chain (the server "
+            "certificate, then each intermediate), or list the intermediate's file under "
+            f"trust.intermediates in the manifest{download}"
         )
     return None
+
+
+def issuer_not_found_fix(judged: JudgedFor) -> str | None:
+    """The issuer of the chain's top CA is unknown: a private root not named yet, or a missing
+    intermediate; both, root first (DESIGN §2 "Chain and trust"), in the words of the command
+    and input judged. ``None``: the rule's own text (``lint`` of certificate files)."""
+    intermediate = add_intermediate_fix(judged)
+    if intermediate is None:
+        return None
+    install = (
+        "import it into the Trusted Root Certification Authorities store of the Local Computer "
+        "(certutil -addstore Root root.cer)"
+        if judged.windows
+        else "install it as a trusted root"
+    )
+    return (
+        f"If the issuer is your private root: {install} on every server and client and "
+        f"{trust_root_fix(judged, 'it')}. Otherwise an intermediate is missing: "
+        f"{intermediate[0].lower()}{intermediate[1:]}"
+    )
 
 
 def trust_root_fix(judged: JudgedFor, name: str) -> str:
     """How to tell certready about a private root: ``--trust`` for lint and scan, the manifest's
     ``trust.roots`` in an audit (which has no ``--trust``)."""
     if judged.audit:
-        return f"list {name}'s certificate file under trust.roots in the manifest"
+        possessive = "its" if name == "it" else f"{name}'s"
+        return f"list {possessive} certificate file under trust.roots in the manifest"
     return f"pass {name} with --trust FILE"
 
 
@@ -195,7 +216,7 @@ def issuer_not_found(ctx: ChainContext, params: NoParameters) -> Iterable[Violat
         f"chain{download}",
         certificate=facts,
         location=top.origin,
-        remediation=add_intermediate_fix(ctx.judged_for),
+        remediation=issuer_not_found_fix(ctx.judged_for),
     )
 
 
@@ -487,7 +508,7 @@ def self_signed_leaf(ctx: ChainContext, params: SelfSignedLeafParams) -> Iterabl
                 "trust store holds it: it must be in Trusted Root on every server and client",
                 certificate=ctx.leaf,
                 remediation="Install it as a trusted root on every server and client (the "
-                "install plan), and list it under trust.roots (lint: --trust FILE).",
+                f"install plan), and {trust_root_fix(ctx.judged_for, 'it')}.",
             )
         return
     if ctx.leaf_trusted:

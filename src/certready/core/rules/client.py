@@ -147,15 +147,24 @@ def intermediate_missing(ctx: ClientContext, params: NoParameters) -> Iterable[V
         for group in _groups(ctx, lambda s: s.holds.intermediates)
     ]
     groups = [g for g in groups if g]
+    # the server could not be reached: what it sends is unknown, not "nothing"
+    unreached = not ctx.direct and ctx.direct_failure is not None
     for ca in ctx.expected:
         if ca.kind is not CaKind.INTERMEDIATE or ca.public:
             continue
         if not groups:
             if not ca.sent_by_server:
+                sends = (
+                    f"{ctx.server} could not be reached to see whether it sends its "
+                    f"{_describe(ca)}: applications refuse {_names(ctx)} unless it does"
+                    if unreached
+                    else f"{ctx.server} does not send its {_describe(ca)}: applications refuse "
+                    f"{_names(ctx)}"
+                )
                 yield Violation(
-                    f"no store of this machine holds intermediates and {ctx.server} does not send "
-                    f"its {_describe(ca)}: applications refuse {_names(ctx)}",
+                    f"no store of this machine holds intermediates and {sends}",
                     certificate=ca.certificate,
+                    severity=Severity.WARNING if unreached else None,
                     remediation=(
                         "Make the server send its intermediates (IIS: import them into the "
                         "server's Intermediate Certification Authorities store; nginx/Apache: "
@@ -163,11 +172,12 @@ def intermediate_missing(ctx: ClientContext, params: NoParameters) -> Iterable[V
                     ),
                 )
             continue
-        sent = (
-            "the server sends it, so TLS connections work"
-            if ca.sent_by_server
-            else "the server does not send it either, so connections fail"
-        )
+        if ca.sent_by_server:
+            sent = "the server sends it, so TLS connections work"
+        elif unreached:
+            sent = "the server could not be reached to see whether it sends it"
+        else:
+            sent = "the server does not send it either, so connections fail"
         for group in groups:
             if any(ca.present_in(s) for s in group):
                 continue

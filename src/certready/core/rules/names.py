@@ -167,7 +167,7 @@ def san_missing(ctx: RuleContext, params: NoParameters) -> Iterable[Violation]:
 
 @rule(
     id="names.host-not-covered",
-    title="Every name clients use (--host) is covered by a SAN entry",
+    title="Every name clients use is covered by a SAN entry",
     severity=Severity.ERROR,
     rationale=(
         "The install guide: 'the certificate must be issued for that exact same FQDN'; a name "
@@ -183,7 +183,9 @@ def san_missing(ctx: RuleContext, params: NoParameters) -> Iterable[Violation]:
     references=(GUIDE, "RFC 9525 §6.3-6.4", "RFC 6125 §6.4"),
 )
 def host_not_covered(ctx: RuleContext, params: NoParameters) -> Iterable[Violation]:
-    """Each ``--host`` matches a SAN dNSName/iPAddress (RFC 9525 §6.3); the CN never counts.
+    """Each name clients use (``--host``; the server name of a scan; a manifest server's
+    ``fqdn`` and ``external_fqdns``) matches a SAN dNSName/iPAddress (RFC 9525 §6.3); the CN never
+    counts.
 
     A certificate with no SAN name at all is ``names.san-missing``'s finding, not repeated here
     (one defect, one finding: issue 5).
@@ -203,7 +205,14 @@ def host_not_covered(ctx: RuleContext, params: NoParameters) -> Iterable[Violati
         elif is_ip(host) and host in dns:
             cn_hint = " (it is listed as a DNS name; an address must be an iPAddress entry)"
         remediation = None
-        if is_ip(host) and not ctx.judged_for.name_given and dns:
+        if ctx.judged_for.audit:
+            # the names come from the manifest, which may be what is wrong
+            remediation = (
+                f"Reissue the certificate with {host} in the subjectAltName (or a wildcard that "
+                "validly covers it); if clients do not use that name, correct the server's fqdn "
+                "or external_fqdns in the manifest."
+            )
+        elif is_ip(host) and not ctx.judged_for.name_given and dns:
             # scan of an address without --sni: the address is not the name clients use
             named = next((n for n in dns if "*" not in n), "NAME")
             remediation = (

@@ -9,6 +9,7 @@ rules as a :class:`PfxContext` (scope ``CONTAINER``), located at the manifest li
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterable
 from dataclasses import dataclass
 from enum import StrEnum
@@ -67,9 +68,10 @@ class PfxContext:
         "with a SHA-1 MAC imports everywhere."
     ),
     remediation=(
-        "On Windows Server 2016 or older, rebuild the PFX with 3DES: `certready pfx CERT KEY "
-        "CHAIN --legacy --out FILE.pfx` (or `certready lab issue --legacy-pfx` for a lab "
-        "certificate); on Windows Server 2019 and later nothing needs to change."
+        "On Windows Server 2016 or older, rebuild the PFX with 3DES: `certready pfx OLD.pfx "
+        "OLD.pfx --legacy --out NEW.pfx --key-password-env VAR` (VAR holds OLD.pfx's password; "
+        "from PEM files: `certready pfx CERT KEY CHAIN --legacy --out NEW.pfx`); on Windows "
+        "Server 2019 and later nothing needs to change."
     ),
     references=(
         "RFC 8018 §6.2 (PBES2)",
@@ -83,15 +85,30 @@ def pfx_windows_import(ctx: PfxContext, params: NoParameters) -> Iterable[Violat
     """An AES (PBES2) PFX: the server it is for may run a Windows that cannot import it."""
     if ctx.encryption is not PfxEncryption.PBES2:
         return
-    named = PurePath(ctx.path).name
+    path = PurePath(ctx.path)
+    rebuilt = _quoted(str(path.with_name(f"{path.stem}-legacy{path.suffix or '.pfx'}")))
+    source = _quoted(ctx.path)
     key = ctx.manifest_key
     yield Violation(
         f"{key}: {ctx.path} is encrypted with {ctx.cipher}: Windows Server 2016 and older"
         f" cannot import it on {ctx.server} ({ctx.fqdn})",
         remediation=(
             f"If {ctx.server} runs Windows Server 2016 or older, rebuild its PFX with 3DES:"
-            f" `certready pfx CERT KEY CHAIN --legacy --out {named}` (or `certready lab issue"
-            f" --legacy-pfx` for a lab certificate) and point `{key}:` of {ctx.server} at it;"
+            f" `certready pfx {source} {source} --legacy --out {rebuilt} --key-password-env VAR`"
+            f" (VAR holds the PFX's password) and point `{key}:` of {ctx.server} at the new file;"
             " Windows Server 2019 and later import it as it is."
         ),
     )
+
+
+def _quoted(path: str) -> str:
+    """A path as one argument that POSIX shells and PowerShell read alike: as it is when plain,
+    else in single quotes, or double quotes when it holds a single quote (and no ``$``, backtick
+    or double quote, which either shell would read)."""
+    if re.fullmatch(r"[\w./\\:+-]+", path):
+        return path
+    if "'" not in path:
+        return f"'{path}'"
+    if not re.search(r'[$`"\\]', path):
+        return f'"{path}"'
+    return "'" + path.replace("'", "''") + "'"  # PowerShell's doubling

@@ -71,9 +71,9 @@ COMMANDS: dict[str, CommandEntry] = {
     ),
     "pfx": CommandEntry(
         "pfx",
-        "Build the PFX (PKCS#12) Windows imports from a PEM certificate, its key and its "
+        "Build the PFX (PKCS#12) Windows imports from a certificate, its key and its "
         "intermediates: AES-256 with a SHA-256 MAC, or --legacy. Without --password-env or "
-        "--password-file the password is asked on the terminal.",
+        "--password-file the new PFX's password is asked on the terminal.",
     ),
     "doctor": CommandEntry(
         "doctor",

@@ -68,6 +68,14 @@ Inputs: PEM (certificates and keys in any order), DER, PKCS#7 .p7b, PKCS#12 .pfx
 private keys (PKCS#1, PKCS#8, SEC1; encrypted or not), certificate signing requests (PEM or
 DER PKCS#10: key, signature, requested names and usages), folders (recursively, hidden files
 skipped), - for standard input. The format is read from the content, not the extension.
+
+\b
+A bundle of several server certificates (leaves) is one target per leaf, named by file,
+position and line (fleet.pem#3 (line 57)), the bundle's CA certificates its path candidates,
+a key in it paired with the leaf it matches. One leaf with its CAs (fullchain.pem) is one
+target. Limits: 16 MiB a file; a PEM file over 1 MiB or 64 blocks is read block by block, up
+to 1 GiB and 1 MiB a block (a larger block is an error naming its line, the rest is read);
+a folder 1 GiB and 1,000,000 files.
 """
 
 

@@ -1,4 +1,4 @@
-"""``certready pfx``: PEM certificate + key (+ intermediates) -> the PKCS#12 file Windows imports."""
+"""``certready pfx``: certificate + key (+ intermediates) -> the PKCS#12 file Windows imports."""
 
 from __future__ import annotations
 
@@ -17,6 +17,10 @@ Examples:
   certready pfx certs/app.pem certs/app.key certs/issuing.pem --out app.pfx --password-env PFX_PASS
   certready pfx certs/app.pem certs/app.key --out app.pfx --legacy    Windows Server 2016 and older
   certready pfx certs/app.pem certs/app.key.enc --out app.pfx --key-password-file key.pass
+  certready pfx app.cer app.key chain.p7b --out app.pfx     DER .cer, a key, the CA's .p7b
+  certready pfx live/app/fullchain.pem live/app/privkey.pem --out app.pfx   certbot's files
+  certready pfx app.pfx app.pfx --legacy --out app-2016.pfx --key-password-env OLD_PASS
+                                           rebuild an AES PFX for Windows Server 2016
 """
 
 
@@ -27,19 +31,24 @@ def register(app: typer.Typer) -> None:
             str,
             typer.Argument(
                 metavar="CERT",
-                help="The certificate (PEM or DER; may hold its chain).",
+                help="The certificate (PEM, DER, .p7b, or a PFX to rebuild; may hold its chain).",
                 show_default=False,
             ),
         ],
         key: Annotated[
             str,
             typer.Argument(
-                metavar="KEY", help="Its private key (PEM; may be CERT itself).", show_default=False
+                metavar="KEY",
+                help="Its private key (PEM or DER; may be CERT itself).",
+                show_default=False,
             ),
         ],
         chain: Annotated[
             list[str] | None,
-            typer.Argument(metavar="CHAIN", help="Files with the intermediate CA certificates."),
+            typer.Argument(
+                metavar="CHAIN",
+                help="Files with the intermediate CA certificates (PEM, DER, .p7b).",
+            ),
         ] = None,
         out: Annotated[
             str,
@@ -74,16 +83,21 @@ def register(app: typer.Typer) -> None:
         ] = None,
         key_password_env: Annotated[
             str | None,
-            typer.Option(metavar="VAR", help="Unlocks an encrypted KEY: from this variable."),
+            typer.Option(
+                metavar="VAR", help="Unlocks an encrypted KEY or an input PFX: from this variable."
+            ),
         ] = None,
         key_password_file: Annotated[
             str | None,
-            typer.Option(metavar="FILE", help="Unlocks an encrypted KEY: this file's first line."),
+            typer.Option(
+                metavar="FILE",
+                help="Unlocks an encrypted KEY or an input PFX: this file's first line.",
+            ),
         ] = None,
     ) -> int:
-        """Build the PFX (PKCS#12) Windows imports from a PEM certificate, its key and its
+        """Build the PFX (PKCS#12) Windows imports from a certificate, its key and its
         intermediates: AES-256 with a SHA-256 MAC, or --legacy. Without --password-env or
-        --password-file the password is asked on the terminal.
+        --password-file the new PFX's password is asked on the terminal.
 
         Exit status: 0 written, 2 usage or input error (a key that does not match the
         certificate, no password source without a terminal, an existing FILE without --force).

@@ -9,6 +9,7 @@ from typing import Annotated
 import typer
 
 from certready.adapters.reporting.json_report import element_out
+from certready.adapters.reporting.visible import visible
 from certready.core.errors import InputError, UsageError
 from certready.core.model import Finding
 from certready.interfaces.cli.common import ExitStatus
@@ -39,11 +40,14 @@ Examples:
 
 
 def _finding_out(f: Finding) -> dict[str, object]:
-    return {"rule_id": f.rule_id, "severity": f.severity.label, "message": f.message}
+    return {"rule_id": f.rule_id, "severity": f.severity.label, "message": visible(f.message)}
 
 
 def inspected_document(r: Inspected) -> dict[str, object]:
-    """``show --format json``: one file's certificates, keys, built path and requests."""
+    """``show --format json``: one file's certificates, keys, built path and requests. What a
+    person reads (finding messages, notes, errors) shows invisible and bidi characters as
+    ``<U+202E>`` (:mod:`certready.adapters.reporting.visible`), as the JSON report does; the
+    certificate fields keep their true value."""
     return {
         "source": r.source,
         "format": r.format,
@@ -51,7 +55,7 @@ def inspected_document(r: Inspected) -> dict[str, object]:
         "leaf_index": r.leaf_index,
         "private_keys": list(r.keys),
         "friendly_names": list(r.friendly_names),
-        "notes": list(r.notes),
+        "notes": [visible(n) for n in r.notes],
         "private_key_owners": list(r.key_owners),
         "certificates": [element_out(c) for c in r.certificates],
         "path": [element_out(c) for c in (r.chain.path if r.chain else ())],
@@ -102,7 +106,7 @@ def register(app: typer.Typer) -> None:
         status = ExitStatus.OK
         if fmt == "json":
             data = [
-                {"source": r.location, "error": r.message}
+                {"source": r.location, "error": visible(r.message)}
                 if isinstance(r, InputError)
                 else inspected_document(r)
                 for r in results
