@@ -328,9 +328,9 @@ class _Names:
 
     __slots__ = ("_issuer", "_plain", "_subject", "cert", "der", "issuer", "subject_der")
 
-    def __init__(self, cert: x509.Certificate, der: bytes | None = None) -> None:
+    def __init__(self, cert: x509.Certificate) -> None:
         self.cert = cert
-        self.der = cert.public_bytes(serialization.Encoding.DER) if der is None else der
+        self.der = cert.public_bytes(serialization.Encoding.DER)
         self._plain = _plain_subject(self.der)
         self._subject = cert.subject if self._plain is None else None
         self._issuer = _issuer_name(cert, self.der)
@@ -573,15 +573,6 @@ def certificate_names(cert: x509.Certificate) -> tuple[x509.Name, x509.Name]:
     the last few certificates' are remembered, by identity)."""
     names = _recent_names(cert)
     return names.subject, names.issuer
-
-
-def remember_certificate_der(cert: x509.Certificate, der: bytes) -> None:
-    """Tell the names table ``cert``'s DER, as its loader decoded it from PEM (cryptography
-    encodes it anew for ``public_bytes``, ~4 µs); ``der`` must be exactly what ``cert`` was
-    parsed from. Its names are then read as :func:`read_certificate_names` does."""
-    if len(_RECENT_NAMES) >= _RECENT_NAMES_MAX:
-        _RECENT_NAMES.clear()
-    _RECENT_NAMES[id(cert)] = _Names(cert, der)  # a damaged name raises here, as reading it does
 
 
 def read_certificate_names(cert: x509.Certificate) -> None:

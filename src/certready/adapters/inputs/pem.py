@@ -37,7 +37,6 @@ from certready.adapters.inputs.failures import BAD_DATA, reason
 from certready.adapters.inputs.keys import private_key
 from certready.adapters.inputs.pkcs7 import pkcs7_bundle, pkcs7_certificates
 from certready.core.errors import InputError
-from certready.core.facts import remember_certificate_der
 
 _BEGIN = b"-----BEGIN "
 _BEGIN_LINE = re.compile(rb"-----BEGIN ([^\r\n-]+)-----")
@@ -177,8 +176,7 @@ def load_pem(data: bytes, source: str, password: PasswordSource | None) -> Bundl
         except BAD_DATA:
             pass  # the block-by-block parse below says which block is broken
         else:
-            if certs and len(certs) == begins:
-                _first_der(data, certs[0])
+            if len(certs) == begins:
                 return Bundle(
                     source,
                     "pem",
@@ -232,25 +230,6 @@ def load_pem(data: bytes, source: str, password: PasswordSource | None) -> Bundl
     return Bundle(
         source, fmt, tuple(certificates), tuple(keys), tuple(notes), requests=tuple(requests)
     )
-
-
-_CERT_BODY = re.compile(rb"-----BEGIN CERTIFICATE-----([A-Za-z0-9+/\r\n]+)(=*)\r?\n?-----END ")
-
-
-def _first_der(data: bytes, cert: x509.Certificate) -> None:
-    """Hand the first certificate's DER, decoded here, to the names table (which would otherwise
-    encode it anew): only for a block of nothing but base64 and line breaks, padded at the end
-    alone, that decodes to one whole DER element ending with ``cert``'s signature."""
-    found = _CERT_BODY.match(data, data.find(b"-----BEGIN CERTIFICATE-----"))
-    if found is None:
-        return
-    try:
-        der = binascii.a2b_base64(found.group(1) + found.group(2), strict_mode=False)
-    except binascii.Error:
-        return
-    if len(der) < 4 or der_end(der, 0) != len(der) or not der.endswith(cert.signature):
-        return
-    remember_certificate_der(cert, der)
 
 
 def block_request(block: PemBlock, source: str, where: str) -> x509.CertificateSigningRequest:
