@@ -3,7 +3,8 @@
 Generates N bundles (bench/lint.py's four hierarchies, leaf + intermediate each) into a temporary
 folder, then runs ``certready lint FOLDER --trust roots.pem --format jsonl -o /dev/null`` with
 ``--jobs 1`` and ``--jobs J``, alternated, R rounds each, and prints files/second, the speed-up
-(paired median) and the CPU seconds per certificate (children's user + system time).
+(paired median) and the CPU seconds per certificate (children's user + system time), with the
+load average after each round (a second process gets no second core on a loaded machine).
 
 Usage: python bench/lint_jobs.py [N] [--jobs J] [--rounds R]
 """
@@ -11,6 +12,7 @@ Usage: python bench/lint_jobs.py [N] [--jobs J] [--rounds R]
 from __future__ import annotations
 
 import argparse
+import os
 import resource
 import statistics
 import subprocess
@@ -63,10 +65,12 @@ def main() -> int:
             w1, c1 = once(folder, roots, 1)
             wj, cj = once(folder, roots, args.jobs)
             ratios.append(w1 / wj)
+            load = os.getloadavg()[0]
             print(
                 f"round {r + 1}: --jobs 1 {args.n / w1:,.0f}/s ({c1 / args.n * 1e6:,.0f} µs CPU/cert)"
                 f"  --jobs {args.jobs} {args.n / wj:,.0f}/s ({cj / args.n * 1e6:,.0f} µs CPU/cert)"
-                f"  speed-up {w1 / wj:.2f}x"
+                f"  speed-up {w1 / wj:.2f}x  (load average {load:.1f})",
+                flush=True,
             )
         print(f"paired median speed-up with --jobs {args.jobs}: {statistics.median(ratios):.2f}x")
     return 0

@@ -172,13 +172,18 @@ def test_audit_issuer_not_found_fix_names_trust_roots_then_trust_intermediates(
 def test_audit_host_not_covered_names_the_manifest_keys_not_host(
     tmp_path: Path, ca: TestCA
 ) -> None:
-    """The names an audit checks come from the manifest, which may be what is wrong."""
-    lab = make_lab(tmp_path, ca, mobile_external=False)
+    """The names an audit checks come from the manifest, which may be what is wrong. (The mobile
+    server's fqdn: a missing external name is deployment.mobile-external-name's finding.)"""
+    lab = make_lab(tmp_path, ca)
+    mobile_leaf = ca.issue("mobile.sunrise-health.example")  # not the fqdn hctabletserver...
+    (tmp_path / "certs" / "mobile.pem").write_bytes(
+        ca.chain_pem(mobile_leaf) + mobile_leaf.key_pem()
+    )
     report = json.loads(run("audit", str(lab.manifest), "--format", "json")[1])
     [mobile] = [t for t in report["targets"] if t["target"] == "production/mobile"]
     [found] = [f for f in mobile["findings"] if f["rule_id"] == "names.host-not-covered"]
     fix = found["remediation"]
-    assert "mobile.sunrise-health.example" in fix and "fqdn or external_fqdns" in fix
+    assert "hctabletserver.sunrise.example" in fix and "fqdn or external_fqdns" in fix
     assert "--host" not in fix + found["message"]
     text = run("audit", str(lab.manifest))[1]
     assert "names.host-not-covered" in text and "--host" not in text  # the rule's title too
@@ -188,7 +193,7 @@ def test_audit_host_not_covered_names_the_manifest_keys_not_host(
             "lint",
             str(tmp_path / "certs" / "mobile.pem"),
             "--host",
-            "mobile.sunrise-health.example",
+            "hctabletserver.sunrise.example",
             "--trust",
             str(ca.root_file(tmp_path)),
         ),

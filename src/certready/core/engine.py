@@ -90,6 +90,7 @@ def _finding(rule: Rule, severity: Severity, v: Violation, ctx: Context) -> Find
         remediation=v.remediation or rule.remediation,
         subject=cert.subject if cert else None,
         fingerprint_sha256=cert.fingerprint_sha256 if cert else None,
+        host=v.host,
     )
 
 

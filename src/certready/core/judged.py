@@ -5,8 +5,9 @@ names what the reader can act on.
 (``trust.roots``, ``trust.intermediates``, a server's full-chain ``certificate:`` file, ``key:``);
 ``scan`` sees what a server sends. A PFX is what IIS and Windows import: SChannel builds the chain
 it sends from the machine's certificate stores, so "the certificate file" is the wrong place for
-an intermediate there, and a root inside the PFX is never sent. Rules read this value from their
-context and choose their remediation (:attr:`certready.core.model.Violation.remediation`).
+an intermediate there, and a root inside the PFX is never sent; a PKCS#7 ``.p7b`` is imported the
+same way. Rules read this value from their context and choose their remediation
+(:attr:`certready.core.model.Violation.remediation`).
 """
 
 from __future__ import annotations
@@ -27,9 +28,10 @@ class ServerKind(StrEnum):
     """How the server gets its certificate and chain."""
 
     FILES = "files"
-    """PEM/DER/PKCS#7 files: the server sends what its certificate file holds (nginx, Apache)."""
+    """PEM/DER files: the server sends what its certificate file holds (nginx, Apache)."""
     WINDOWS = "windows"
-    """A PFX/PKCS#12, as IIS imports it: SChannel builds the chain from the machine's stores."""
+    """An install file, a PFX/PKCS#12 or a PKCS#7 ``.p7b``, as IIS and certlm import it (no
+    server sends it as it is): SChannel builds the chain from the machine's stores."""
     LIVE = "live"
     """What a live server presented (``scan``, ``audit --live``)."""
 

@@ -296,6 +296,9 @@ class Violation:
     """Overrides the rule's configured severity for this one violation (rarely needed)."""
     remediation: str | None = None
     """Overrides the rule's remediation when this case needs a more specific fix."""
+    host: str | None = None
+    """The name clients use that this violation is about, when it is about one (see
+    :attr:`Finding.host`)."""
 
 
 Check = Callable[[Any, Any], Iterable[Violation]]
@@ -358,6 +361,10 @@ class Finding:
     """For a report-level (deployment) finding: the targets it concerns, by their
     :attr:`TargetResult.target`; set by the audit from the server the finding is about. Empty when
     it concerns no one target (a client group, the proxy)."""
+    host: str | None = None
+    """The name clients use that the finding is about (``names.host-not-covered``,
+    ``deployment.mobile-external-name``): a finding superseding another about the same target
+    drops it only when both are about this host."""
 
 
 class TargetStatus(StrEnum):

@@ -27,7 +27,12 @@ from certready.core.errors import InputError, PolicyError
 from certready.core.location import TrustKind, TrustLocation
 from certready.core.model import Finding, KeyPairing, Report, Role, TargetResult
 from certready.core.policy import Policy
-from certready.core.rules.deployment import borrowed_certificates, certificate_of_another_server
+from certready.core.rules import get_rule
+from certready.core.rules.deployment import (
+    borrowed_certificates,
+    certificate_of_another_server,
+    mobile_external_name,
+)
 from certready.core.rules.names import host_not_covered
 from certready.services.audit_files import (
     CertificateFiles,
@@ -193,10 +198,10 @@ class AuditStream:
         # the files alone decide which servers borrow another's certificate (the live part
         # never changes a file leaf), so the file targets are final before the live scan
         files_only = Topology(deployment, observations, private)
-        borrowing = evaluate(
-            DeploymentContext(files_only), policy, (certificate_of_another_server,)
-        )
-        yield from _root_cause_only(targets, files_only, borrowing)
+        early_rules = tuple(get_rule(r.id) for r in _EARLY_RULES)  # the catalogue's, as planned
+        early = evaluate(DeploymentContext(files_only), policy, early_rules)
+        targets = _root_cause_only(targets, files_only, early)
+        yield from _superseded_dropped(targets, deployment, early)
         if options.live is not None or options.scan:
             pairs = (
                 probed(deployment.servers, options.live)
@@ -211,6 +216,40 @@ class AuditStream:
         topology = Topology(deployment, observations, private)
         findings = evaluate(DeploymentContext(topology), policy)
         self.findings = link_to_targets(findings, deployment, self._targets)
+
+
+_EARLY_RULES = (certificate_of_another_server, mobile_external_name)
+"""Deployment rules the file targets' findings depend on, judged on the files alone before the
+file targets are out (the live part never changes a file leaf)."""
+
+
+def _superseded_dropped(
+    targets: list[TargetResult], deployment: Deployment, findings: tuple[Finding, ...]
+) -> list[TargetResult]:
+    """A target's findings that a deployment finding about the same target and the same host
+    supersedes (:attr:`Rule.supersedes`, :attr:`Finding.host`) are dropped: one defect, one
+    finding (``deployment.mobile-external-name`` says what ``names.host-not-covered`` would)."""
+    rules = {r.id: get_rule(r.id) for r in _EARLY_RULES}
+    gone: dict[str, set[tuple[str, str]]] = {}  # target -> (superseded rule id, host)
+    for f in link_to_targets(findings, deployment, targets):
+        if f.host is None:
+            continue
+        for rule_id in rules[f.rule_id].supersedes:
+            for name in f.about:
+                gone.setdefault(name, set()).add((rule_id, f.host))
+    if not gone:
+        return targets
+    return [
+        replace(
+            t,
+            findings=tuple(
+                f for f in t.findings if f.host is None or (f.rule_id, f.host) not in gone[t.target]
+            ),
+        )
+        if t.target in gone
+        else t
+        for t in targets
+    ]
 
 
 def _root_cause_only(

@@ -18,7 +18,7 @@ from certready.core.deployment import CertificateRef, Deployment, ServerSpec
 from certready.core.engine import evaluate
 from certready.core.errors import InputError
 from certready.core.facts import key_facts
-from certready.core.judged import Command, JudgedFor, ServerKind
+from certready.core.judged import Command, JudgedFor
 from certready.core.model import CertFacts, Role, TargetResult, TargetStatus
 from certready.core.policy import Policy
 from certready.core.rules.pfx import PfxContext
@@ -182,14 +182,13 @@ def _lint_one(
         error = InputError(f"holds {held}", location=ref.path)
         return error_target(name, ref, error, role), None
     hosts = server.names if role is Role.SSL else ()
-    kind = ServerKind.WINDOWS if loaded.format == "pkcs12" else ServerKind.FILES
     lint_options = LintOptions(
         policy=policy,
         hosts=hosts,
         role=role,
         now=options.now,
         chain=chain,
-        judged_for=JudgedFor(Command.AUDIT, kind),
+        judged_for=JudgedFor(Command.AUDIT, loaded.server_kind),
     )
     try:
         result = analyse(name, loaded.certificates, loaded.keys, lint_options, presented=True)

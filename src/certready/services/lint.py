@@ -21,6 +21,7 @@ from certready.adapters.inputs import (
 from certready.adapters.inputs.failures import unexpected
 from certready.adapters.inputs.load import load_one
 from certready.adapters.inputs.pem_stream import PemStream
+from certready.adapters.trust import load_mozilla
 from certready.core.engine import evaluate
 from certready.core.errors import InputError
 from certready.core.facts import FactsCache, key_facts, request_facts
@@ -89,20 +90,27 @@ def choose_leaf(
 ) -> int | None:
     """Index of the end-entity certificate of a bundle; ``None`` when it holds only CAs.
 
-    The certificate a supplied key belongs to wins; otherwise the first non-CA certificate. When
-    the bundle is what a host presents (a served chain, an audited server's file, a lint with
-    ``--host``), its first certificate is the server's even with CA:TRUE when it names hosts (a
+    The non-CA certificate a supplied key belongs to wins; otherwise the first non-CA certificate.
+    A key never makes a CA certificate the leaf of a bundle holding a server's certificate (the
+    issuing CA's key given with fullchain.pem is a wrong key, said on the leaf); of CA
+    certificates only, the one a key belongs to is the server's when it names hosts (an
+    appliance's, below). When the bundle is what a host presents (a served chain, an audited
+    server's file, a lint with ``--host``), its first certificate is the server's even with CA:TRUE when it names hosts (a
     subjectAltName): a router's self-signed appliance certificate is judged, not skipped (RFC 5280
     §4.2.1.9; Firefox refuses it), while a file holding a root CA alone stays "only CA
     certificates". What a live server ``served`` is its certificate whatever it holds.
     """
     if keys:
         for i, f in enumerate(facts):
-            if key_pairing(f, keys) is KeyPairing.MATCHES:
+            if not f.is_ca and key_pairing(f, keys) is KeyPairing.MATCHES:
                 return i
     for i, f in enumerate(facts):
         if not f.is_ca:
             return i
+    if keys:
+        for i, f in enumerate(facts):
+            if f.subject_alt_name is not None and key_pairing(f, keys) is KeyPairing.MATCHES:
+                return i
     if facts and (served or (presented and facts[0].subject_alt_name is not None)):
         return 0
     return None
@@ -233,9 +241,9 @@ def lint_bundle(bundle: Bundle, options: LintOptions) -> TargetResult:
             reason="holds a private key but no certificate",
             role=options.role,
         )
-    if bundle.format == "pkcs12":  # what IIS imports: its chain comes from Windows' stores
+    if bundle.server_kind is not ServerKind.FILES:  # a .pfx/.p7b: IIS sends its stores' chain
         options = replace(
-            options, judged_for=replace(options.judged_for, server=ServerKind.WINDOWS)
+            options, judged_for=replace(options.judged_for, server=bundle.server_kind)
         )
     return analyse(bundle.source, bundle.certificates, bundle.keys, options)
 
@@ -372,7 +380,7 @@ def lint_results(
         return kept if kept is not None else read()
 
     bundles.prepare(index, loose_keys)
-    plans = index.plans(loose_keys, hosts=bool(options.hosts))
+    plans = index.plans(loose_keys, hosts=bool(options.hosts), options=options)
     for position, found in enumerate(again()):
         if position in bundles.surveys:
             yield from bundles.judge(position, index, on_note, on_error)
@@ -482,10 +490,8 @@ def judge_item(
     if plan.leaf_index is None:
         return [_judged(item, options, on_error), *requests]
     keys = item.keys or plan.keys
-    if item.format == "pkcs12":  # what IIS imports: its chain comes from Windows' stores
-        options = replace(
-            options, judged_for=replace(options.judged_for, server=ServerKind.WINDOWS)
-        )
+    if item.server_kind is not ServerKind.FILES:  # a .pfx/.p7b: IIS sends its stores' chain
+        options = replace(options, judged_for=replace(options.judged_for, server=item.server_kind))
 
     def judge() -> TargetResult:
         return analyse(
@@ -529,10 +535,13 @@ def _choose(
 ) -> int | None:
     """:func:`choose_leaf` over the first pass' record of an input."""
     for i, c in enumerate(certificates):
-        if c.spki_sha256 in key_spkis:
+        if not c.is_ca and c.spki_sha256 in key_spkis:
             return i
     for i, c in enumerate(certificates):
         if not c.is_ca:
+            return i
+    for i, c in enumerate(certificates):
+        if c.names_hosts and c.spki_sha256 in key_spkis:
             return i
     if certificates and presented and certificates[0].names_hosts:
         return 0
@@ -553,18 +562,15 @@ class IndexedInput:
     """The certificate the input's own key belongs to."""
     cas: list[tuple[int, CertFacts, LoadedCertificate]]
     locations: list[str]
+    issuers: frozenset[str] = frozenset()
+    """Its certificates' issuers (:func:`name_key`): where a path up from them starts."""
 
     @classmethod
     def of(cls, item: Bundle, options: LintOptions) -> IndexedInput:
         facts = [options.facts_cache.facts(c.certificate) for c in item.certificates]
-        keyed = next(
-            (
-                i
-                for i, f in enumerate(facts)
-                if item.keys and key_pairing(f, item.keys) is KeyPairing.MATCHES
-            ),
-            None,
-        )
+        keyed = choose_leaf(facts, item.keys) if item.keys else None
+        if keyed is not None and key_pairing(facts[keyed], item.keys) is not KeyPairing.MATCHES:
+            keyed = None  # the input's key belongs to none of its possible leaves
         cas = [
             (j, f, c)
             for j, (f, c) in enumerate(zip(facts, item.certificates, strict=True))
@@ -572,7 +578,8 @@ class IndexedInput:
         ]
         locations = [str(c.location) for c in item.certificates]
         indexed = [IndexedCertificate.of(f) for f in facts]
-        return cls(item.source, indexed, item.keys, bool(item.keys), keyed, cas, locations)
+        issuers = frozenset(name_key(f.issuer) for f in facts)
+        return cls(item.source, indexed, item.keys, bool(item.keys), keyed, cas, locations, issuers)
 
 
 @dataclass(slots=True)
@@ -657,10 +664,14 @@ class InputIndex:
                 )
                 for j, facts, _ in found.cas
             ],
+            found.issuers,
         )
 
-    def plans(self, loose_keys: Sequence[LoadedKey], *, hosts: bool) -> Plans:
-        """Each input's :class:`Plan` (by position)."""
+    def plans(
+        self, loose_keys: Sequence[LoadedKey], *, hosts: bool, options: LintOptions | None = None
+    ) -> Plans:
+        """Each input's :class:`Plan` (by position); with the run's ``options``, a leaf's path
+        candidates from the other inputs are only those a path can use (:class:`PathCandidates`)."""
         paired = {k.location for k in loose_keys if _key_spki(k) in self.request_spkis}
         paired |= self.claimed_keys
         plain = self.plain
@@ -689,6 +700,7 @@ class InputIndex:
         for fp, c in self.bundle_cas.items():
             cas.setdefault(fp, c)
         self.candidates = cas
+        paths = PathCandidates(cas, options)
         if not chosen and not plain.count and hosts and not self.bundles:
             for i, one in self.inputs.items():  # only CA certificates, and a host presents them
                 spkis = {f.spki_sha256 for f in one.facts}
@@ -752,9 +764,11 @@ class InputIndex:
             kept = self.inputs.get(i)
             if kept is not None:
                 own = tuple(f.fingerprint_sha256 for f in kept.facts)
+                issuers: frozenset[str] | None = kept.issuers
             else:
                 own = plain.sets[plain.ca_set(i)]
-            companions = ca_companions(cas, own)
+                issuers = plain.set_issuers[plain.ca_set(i)]
+            companions = paths.companions(issuers, own)
             has_keys = kept is not None and kept.has_keys
             stray = foreign[0] if foreign and not (has_keys or plan.keys) else None
             if stray is not None:
@@ -772,7 +786,7 @@ class InputIndex:
             alone = [k for k in keys if k.location in owners and k.location not in reported]
             if alone:
                 plans[i] = Plan(key_alone=owners[alone[0].location])
-        return Plans(plans, plain, cas, stray)
+        return Plans(plans, plain, cas, stray, paths)
 
     def _foreign_keys(
         self,
@@ -805,6 +819,92 @@ class InputIndex:
         return out
 
 
+def name_key(text: str) -> str:
+    """A distinguished name (its RFC 4514 text) compared loosely, case and spacing folded: two
+    names a verifier could take for the same one never get different keys."""
+    return " ".join(text.casefold().split())
+
+
+class PathCandidates:
+    """Which CA certificates of the other inputs can be on a leaf's path.
+
+    cryptography's verifier and the chain analysis look for a certificate's issuer by name only
+    (:class:`~certready.services.issuer_graph.Graph`), so a CA certificate whose subject is not
+    the issuer of a certificate that came with the leaf, of a ``--chain`` or trust-store
+    certificate, or of another such candidate in turn, can be on no path of it: it is left out.
+    The analysis is then the one the leaf gets given alone (the CA-path shortcut included), and
+    a folder of several hierarchies does not validate every leaf in full. Without the run's
+    options (or an input's issuer names) every other CA certificate is a candidate.
+    """
+
+    CACHE_MAX = 4096
+
+    def __init__(self, cas: dict[str, LoadedCertificate], options: LintOptions | None) -> None:
+        self._cas = cas
+        self._options = options
+        self._by_subject: dict[str, list[str]] | None = None
+        self._issuer: dict[str, str] = {}
+        self._store: dict[str, set[str]] | None = None
+        self._reachable: dict[frozenset[str], frozenset[str]] = {}
+
+    def companions(
+        self, issuers: frozenset[str] | None, own: Iterable[str]
+    ) -> tuple[LoadedCertificate, ...]:
+        """The candidates for an input whose certificates have ``issuers`` (:func:`name_key`;
+        ``None``: unknown) and fingerprints ``own``, in the run's order."""
+        others = ca_companions(self._cas, tuple(own))
+        if not others or issuers is None or self._options is None:
+            return others
+        if self._options.chain is None:  # no chain analysis: nothing to leave out
+            return others
+        reachable = self._reachable.get(issuers)
+        if reachable is None:
+            if len(self._reachable) >= self.CACHE_MAX:
+                self._reachable.clear()
+            reachable = self._reachable[issuers] = self._walk(issuers)
+        mine = set(own)
+        return tuple(c for fp, c in self._cas.items() if fp in reachable and fp not in mine)
+
+    def _walk(self, issuers: Iterable[str]) -> frozenset[str]:
+        assert self._options is not None
+        if self._by_subject is None:
+            self._by_subject = {}
+            for fingerprint, loaded in self._cas.items():
+                facts = self._options.facts_cache.facts(loaded.certificate)
+                self._by_subject.setdefault(name_key(facts.subject), []).append(fingerprint)
+                self._issuer[fingerprint] = name_key(facts.issuer)
+        store = self._store_names()
+        found: set[str] = set()
+        todo = list(issuers)
+        done: set[str] = set()
+        while todo:
+            name = todo.pop()
+            if name in done:
+                continue
+            done.add(name)
+            for fingerprint in self._by_subject.get(name, ()):
+                found.add(fingerprint)
+                todo.append(self._issuer[fingerprint])
+            todo.extend(store.get(name, ()))
+        return frozenset(found)
+
+    def _store_names(self) -> dict[str, set[str]]:
+        """Subject -> issuers of the trust stores' and ``--chain`` certificates (once per run)."""
+        if self._store is None:
+            assert self._options is not None and self._options.chain is not None
+            chain = self._options.chain
+            stores = chain.trust or (load_mozilla(),)
+            certificates = [
+                *(c.certificate for c in chain.extra_certificates),
+                *(c for s in stores for c in (*s.anchors, *s.intermediates)),
+            ]
+            self._store = {}
+            for cert in certificates:
+                facts = self._options.facts_cache.facts(cert)
+                self._store.setdefault(name_key(facts.subject), set()).add(name_key(facts.issuer))
+        return self._store
+
+
 class Plans:
     """Every input's :class:`Plan`: those decided one by one, and a plain input's (one leaf, its
     CA certificates) made when asked for, from its few bytes of record."""
@@ -815,11 +915,13 @@ class Plans:
         plain: PlainInputs,
         cas: dict[str, LoadedCertificate],
         stray: KeyOrigin | None,
+        paths: PathCandidates | None = None,
     ) -> None:
         self._plans = plans
         self._plain = plain
         self._cas = cas
         self._stray = stray
+        self._paths = paths or PathCandidates(cas, None)
         self._companions: dict[int, tuple[LoadedCertificate, ...]] = {}
         plain.close()  # (what follows reads its arrays only: forked workers may ask too)
 
@@ -834,7 +936,8 @@ class Plans:
         companions = self._companions.get(number)
         if companions is None:
             own = self._plain.sets[number]
-            companions = self._companions[number] = ca_companions(self._cas, own)
+            issuers = self._plain.set_issuers[number]
+            companions = self._companions[number] = self._paths.companions(issuers, own)
         return Plan(leaf_index=index, companions=companions, foreign_key=self._stray)
 
     def items(self) -> Iterator[tuple[int, Plan]]:

@@ -172,7 +172,7 @@ def _plans(seen: Sequence[_Seen], options: LintOptions) -> Plans | None:
                 for cert in [x509.load_der_x509_certificate(der)]
             ]
             index.keep(position, replace(one.found, cas=cas))
-    plans = index.plans((), hosts=bool(options.hosts))
+    plans = index.plans((), hosts=bool(options.hosts), options=options)
     for position, plan in plans.items():
         kept = index.inputs.get(position)
         if plan.duplicate and kept is not None and kept.has_keys:

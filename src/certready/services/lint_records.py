@@ -27,9 +27,11 @@ class PlainInputs:
     def __init__(self) -> None:
         self._leaf = array("h")
         self._set = array("I")
-        self._sets: dict[tuple[str, ...], int] = {}
+        self._sets: dict[tuple[tuple[str, ...], frozenset[str] | None], int] = {}
         self.sets: list[tuple[str, ...]] = []
         """Each distinct set of CA certificate fingerprints an input brought."""
+        self.set_issuers: list[frozenset[str] | None] = []
+        """With it, the issuer names of that input's certificates (lint.PathCandidates)."""
         self.first_ca: dict[str, tuple[int, int]] = {}
         """Each CA certificate's first (position, index within its input)."""
         self.owners: dict[str, tuple[int, int, str]] = {}
@@ -46,6 +48,7 @@ class PlainInputs:
         leaf: tuple[str, str],
         count: int,
         cas: Sequence[tuple[int, str, str, str]],
+        issuers: frozenset[str] | None = None,
     ) -> None:
         """Input ``position``: its leaf's index and (fingerprint, public key hash), how many
         certificates it holds, and its CA certificates as (index, fingerprint, public key hash,
@@ -54,10 +57,11 @@ class PlainInputs:
             self._leaf.append(_NONE)
             self._set.append(0)
         key = tuple(fp for _, fp, _, _ in cas)
-        number = self._sets.get(key)
+        number = self._sets.get((key, issuers))
         if number is None:
-            number = self._sets[key] = len(self.sets)
+            number = self._sets[key, issuers] = len(self.sets)
             self.sets.append(key)
+            self.set_issuers.append(issuers)
         self._leaf.append(leaf_index)
         self._set.append(number)
         for j, fp, spki, owner in cas:

@@ -10,6 +10,7 @@ from cryptography.exceptions import UnsupportedAlgorithm
 from cryptography.hazmat.primitives.asymmetric.types import PrivateKeyTypes
 
 from certready.core.errors import InputError
+from certready.core.judged import ServerKind
 from certready.core.location import STDIN as STDIN
 from certready.core.location import FileLocation, Location
 from certready.core.rules.pfx import PfxEncryption as PfxEncryption
@@ -47,6 +48,9 @@ class LoadedKey:
     """``file:certs/app.pem#key0``: the input and the key's index among its keys."""
 
 
+_INSTALL_FORMATS = frozenset({"pkcs12", "pkcs7"})
+
+
 @dataclass(frozen=True, slots=True)
 class Bundle:
     """Everything one input held, in the order it held it."""
@@ -66,6 +70,13 @@ class Bundle:
     """A PKCS#12 file's encryption (``None``: not a PKCS#12, or nothing in it is encrypted)."""
     pfx_cipher: str | None = None
     """The cipher's name as administrators know it (``AES-256``, ``3DES``)."""
+
+    @property
+    def server_kind(self) -> ServerKind:
+        """How a server gets what this file holds: a PKCS#12 (``.pfx``) or PKCS#7 (``.p7b``) is
+        an install file (certlm/IIS and keytool import it, no server sends it as it is), judged
+        as :attr:`ServerKind.WINDOWS`; any other file is what the server sends."""
+        return ServerKind.WINDOWS if self.format in _INSTALL_FORMATS else ServerKind.FILES
 
 
 def location(source: str, index: int) -> FileLocation:

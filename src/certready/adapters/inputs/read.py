@@ -92,7 +92,14 @@ def _read_regular(name: str, limit: int, *, pipes: bool = False) -> bytes:
     named pipe nobody writes to reads as empty instead of blocking.
     """
     with _open(name, pipes=pipes) as stream:
-        return stream.read(limit + 1)
+        status = os.fstat(stream.fileno())
+        if not stat.S_ISREG(status.st_mode):
+            return stream.read(limit + 1)
+        # its size, not a buffer of the whole limit (16 MiB) for every file; more if it grew
+        data = stream.read(min(status.st_size, limit) + 1)
+        if len(data) > status.st_size:
+            data += stream.read(limit + 1 - len(data))
+        return data
 
 
 def _open(name: str, *, pipes: bool = False) -> BinaryIO:

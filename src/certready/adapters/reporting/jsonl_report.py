@@ -21,14 +21,16 @@ from pydantic import TypeAdapter
 from certready import __version__
 from certready.adapters.reporting.json_report import (
     SCHEMA_VERSION,
-    facts_out,
+    certificate_out,
     finding_out,
     target_out,
 )
 from certready.adapters.reporting.summary import Tally, TargetState
-from certready.core.model import Finding, Report, Severity, TargetResult
+from certready.core.model import CertFacts, Finding, Report, Severity, TargetResult
 
 _DATETIME = TypeAdapter(dt.datetime)
+
+CA_FACTS_MAX = 4096
 
 
 @dataclass(slots=True)
@@ -45,6 +47,8 @@ class JsonlWriter:
     targets: int = 0
     input_errors: int = 0
     tally: Tally = field(init=False)
+    ca_facts: dict[str, str] = field(default_factory=dict, repr=False)
+    """CA certificates' facts as JSON text, by fingerprint (at most :data:`CA_FACTS_MAX`)."""
 
     def __post_init__(self) -> None:
         self.tally = Tally(self.findings)
@@ -56,8 +60,26 @@ class JsonlWriter:
             self.counts[finding.severity] += 1
         state = self.tally.add(result)
         body = target_out(result, state).model_dump(mode="json")
-        facts = {fp: f.model_dump(mode="json") for fp, f in facts_out([result]).items()}
-        return _line({"schema_version": SCHEMA_VERSION, "type": "target", **body, "facts": facts})
+        head = _line({"schema_version": SCHEMA_VERSION, "type": "target", **body})
+        facts: dict[str, str] = {}
+        for element in (*result.certificates, *result.path):
+            certificate = element.certificate
+            if certificate.fingerprint_sha256 not in facts:
+                facts[certificate.fingerprint_sha256] = self._facts(certificate)
+        listed = ",".join(f"{json.dumps(fp)}:{text}" for fp, text in facts.items())
+        return f'{head[:-2]},"facts":{{{listed}}}}}\n'  # as json.dumps writes the whole line
+
+    def _facts(self, certificate: CertFacts) -> str:
+        """A certificate's facts as JSON text; a CA certificate's remembered (it recurs in
+        every line of its leaves)."""
+        text = self.ca_facts.get(certificate.fingerprint_sha256)
+        if text is None:
+            text = _json(certificate_out(certificate).model_dump(mode="json"))
+            if certificate.is_ca or certificate.self_issued:
+                if len(self.ca_facts) >= CA_FACTS_MAX:
+                    self.ca_facts.clear()
+                self.ca_facts[certificate.fingerprint_sha256] = text
+        return text
 
     def summary(self) -> str:
         whole = self.findings
@@ -90,8 +112,12 @@ class JsonlWriter:
         )
 
 
+def _json(obj: object) -> str:
+    return json.dumps(obj, ensure_ascii=False, separators=(",", ":"))
+
+
 def _line(obj: dict[str, Any]) -> str:
-    return json.dumps(obj, ensure_ascii=False, separators=(",", ":")) + "\n"
+    return _json(obj) + "\n"
 
 
 def lines(report: Report) -> Iterator[str]:

@@ -21,7 +21,7 @@ from certready.core.hostnames import is_ip_address
 from certready.core.location import Location
 from certready.core.model import CertFacts, KeyPairing, NoParameters, Scope, Severity, Violation
 from certready.core.rules.names import host_covered as san_covers
-from certready.core.rules.names import is_public_suffix, wildcard_problem
+from certready.core.rules.names import host_not_covered, is_public_suffix, wildcard_problem
 from certready.core.rules.registry import rule
 
 GUIDE = "Install guide, 'Certificate implementation'"
@@ -193,10 +193,13 @@ def private_key_missing(ctx: DeploymentContext, params: NoParameters) -> Iterabl
     remediation="Reissue the mobile certificate with the external FQDN in its subjectAltName.",
     references=(GUIDE,),
     scope=Scope.DEPLOYMENT,
+    supersedes=(host_not_covered,),
 )
 def mobile_external_name(ctx: DeploymentContext, params: NoParameters) -> Iterable[Violation]:
     """A mobile server's certificate covers every external name devices type (install guide;
-    RFC 9525 matching through ``names.host_covered``)."""
+    RFC 9525 matching through ``names.host_covered``). It says who types the name, so the audit
+    drops the server's ``names.host-not-covered`` finding about the same name (one defect, one
+    finding)."""
     t = ctx.topology
     borrowed = borrowed_certificates(t)
     for server, leaf in _with_leaf(t):
@@ -209,6 +212,7 @@ def mobile_external_name(ctx: DeploymentContext, params: NoParameters) -> Iterab
                     f"name {name} that devices connect to{_used_by(t, name)}",
                     certificate=leaf,
                     location=server.location,
+                    host=name,
                 )
 
 

@@ -223,6 +223,7 @@ def host_not_covered(ctx: RuleContext, params: NoParameters) -> Iterable[Violati
         yield Violation(
             f"{host} is not covered by the certificate{cn_hint}; SAN: {listed}",
             remediation=remediation,
+            host=host,
         )
 
 
