@@ -491,7 +491,17 @@ class _IssuerName:
 _ISSUERS: dict[bytes, _IssuerName] = {}
 """Issuer names by their raw TLV in the TBSCertificate: every leaf of a CA names it with the same
 bytes, which cryptography reads into the same ``Name`` (built anew each time, ~5 µs, and encoded
-anew for ``public_bytes``)."""
+anew for ``public_bytes``).
+
+Module level on purpose, not a run's (the house rule puts caches in the run's ``FactsCache`` /
+``ChainCache``): this is pure memoisation of a function of the key's bytes. The key is the whole
+issuer TLV; the value is what cryptography reads from exactly those bytes (an immutable ``Name``,
+its DER and its comparison key), so an entry can never answer differently from reading the
+certificate again, whatever the run, policy, trust store or clock. A name that fails to read is
+never stored (each certificate raises as before). Loading (``adapters.inputs``, before any run
+cache exists) and facts share it. Bounded (4,096 names, then it starts over), so a long ``serve``
+holds at most a few MB; dictionary get/set are atomic under the GIL, and a ``clear`` racing a
+store only loses entries, which are then read again."""
 _ISSUERS_MAX = 4096
 
 
@@ -554,7 +564,17 @@ def _after(data: bytes, i: int) -> int:
 _RECENT_NAMES: dict[int, _Names] = {}
 """The names of the last few certificate objects read, by identity: loading checks a leaf's names,
 its facts read them, and chain analysis wants their DER, one after the other (cryptography builds
-a new ``Name`` on every access, ~5 µs, and encodes one anew for ``public_bytes``, ~2 µs)."""
+a new ``Name`` on every access, ~5 µs, and encodes one anew for ``public_bytes``, ~2 µs).
+
+Module level on purpose, not a run's: pure memoisation of a certificate object's own names.
+Each entry holds the certificate itself and is used only when ``entry.cert is cert``, so an
+``id`` reused by a new object can never match while the entry lives; a certificate object is
+immutable and its names are a function of its DER alone, so an entry answers exactly what reading
+the certificate again would. The reads it joins happen in different layers, the first at loading
+(``adapters.inputs``: ``load``, ``pem_stream``, ``pkcs7``), where no run cache exists yet, so a
+run-owned table would miss the loader's read. The last 32 objects only: in ``serve`` that is a
+few dozen public certificates after a request ends (never a key), and a ``clear`` racing a store
+between threads only costs a read again."""
 _RECENT_NAMES_MAX = 32
 
 
