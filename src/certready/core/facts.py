@@ -169,7 +169,12 @@ def key_facts(key: PublicKeyTypes) -> PublicKeyFacts:
         serialization.Encoding.DER, serialization.PublicFormat.SubjectPublicKeyInfo
     )
     digest = hashlib.sha256(spki).hexdigest()
-    if isinstance(key, rsa.RSAPublicKey):
+    kind = _KEY_KINDS.get(type(key))
+    if kind is None:
+        kind = _key_kind(key)
+        _KEY_KINDS[type(key)] = kind
+    if kind == "rsa":
+        key = cast(rsa.RSAPublicKey, key)
         numbers = key.public_numbers()
         return PublicKeyFacts(
             "rsa",
@@ -178,15 +183,35 @@ def key_facts(key: PublicKeyTypes) -> PublicKeyFacts:
             spki_sha256=digest,
             problem=rsa_problem(numbers.n, numbers.e),
         )
-    if isinstance(key, ec.EllipticCurvePublicKey):
+    if kind == "ec":
+        key = cast(ec.EllipticCurvePublicKey, key)
         return PublicKeyFacts("ec", key.key_size, curve=key.curve.name, spki_sha256=digest)
-    if isinstance(key, dsa.DSAPublicKey):
-        return PublicKeyFacts("dsa", key.key_size, spki_sha256=digest)
-    if isinstance(key, ed25519.Ed25519PublicKey):
+    if kind == "dsa":
+        return PublicKeyFacts("dsa", cast(dsa.DSAPublicKey, key).key_size, spki_sha256=digest)
+    if kind == "ed25519":
         return PublicKeyFacts("ed25519", 256, spki_sha256=digest)
-    if isinstance(key, ed448.Ed448PublicKey):
+    if kind == "ed448":
         return PublicKeyFacts("ed448", 456, spki_sha256=digest)
     return PublicKeyFacts("unknown", 0, spki_sha256=digest)
+
+
+_KEY_KINDS: dict[type, str] = {}
+"""Each public key class' kind: cryptography's key types are abstract classes, and an
+``isinstance`` against one goes through the ABC machinery (several per key)."""
+
+
+def _key_kind(key: PublicKeyTypes) -> str:
+    if isinstance(key, rsa.RSAPublicKey):
+        return "rsa"
+    if isinstance(key, ec.EllipticCurvePublicKey):
+        return "ec"
+    if isinstance(key, dsa.DSAPublicKey):
+        return "dsa"
+    if isinstance(key, ed25519.Ed25519PublicKey):
+        return "ed25519"
+    if isinstance(key, ed448.Ed448PublicKey):
+        return "ed448"
+    return "unknown"
 
 
 def _spki_hash_raw(cert: x509.Certificate) -> str:
@@ -292,42 +317,191 @@ def _name_text(name: x509.Name) -> str:
 
 
 class _Names:
-    """The subject and issuer ``Name`` of one certificate object, and their DER when asked."""
+    """The subject and issuer ``Name`` of one certificate object, and their DER when asked.
 
-    __slots__ = ("_issuer", "cert", "der", "issuer", "subject", "subject_der")
+    A plain subject (:func:`_plain_subject`: the usual leaf's ``CN=host,O=org``) is read from the
+    DER here: its text, common names and comparison with the issuer need no ``Name`` object
+    (cryptography builds one with a Python object per attribute, ~10 µs inside a lint); the
+    ``Name`` is built when asked for. Any other subject is read by cryptography at once, so a
+    damaged one raises here, as reading it does.
+    """
+
+    __slots__ = ("_issuer", "_plain", "_subject", "cert", "der", "issuer", "subject_der")
 
     def __init__(self, cert: x509.Certificate) -> None:
         self.cert = cert
         self.der = cert.public_bytes(serialization.Encoding.DER)
-        self.subject = cert.subject
+        self._plain = _plain_subject(self.der)
+        self._subject = cert.subject if self._plain is None else None
         self._issuer = _issuer_name(cert, self.der)
         self.issuer = self._issuer.name
         self.subject_der: bytes | None = None
 
     @property
+    def subject(self) -> x509.Name:
+        if self._subject is None:
+            self._subject = self.cert.subject
+        return self._subject
+
+    @property
     def issuer_der(self) -> bytes:
         return self._issuer.der()
+
+    def subject_text(self) -> str:
+        """RFC 4514 text of the subject (``Name.rfc4514_string``: the last RDN first)."""
+        if self._plain is None:
+            return _name_text(self.subject)
+        return ",".join(f"{_PLAIN_SHORT[oid]}={value}" for oid, value in reversed(self._plain))
+
+    def common_names(self) -> tuple[str, ...]:
+        if self._plain is None:
+            return _common_names(self.subject)
+        return tuple(value for oid, value in self._plain if oid == _CN)
+
+    def self_issued(self) -> bool:
+        """Subject and issuer are equal ``Name`` s (RDN by RDN, attributes as sets of OID and
+        value, whatever their string types)."""
+        if self._plain is None:
+            return self.subject == self.issuer
+        return self._issuer.key() == tuple(frozenset((pair,)) for pair in self._plain)
+
+
+_CN = NameOID.COMMON_NAME.dotted_string
+_PLAIN_ATTRIBUTES: dict[int, str] = {
+    0x03: _CN,
+    0x06: NameOID.COUNTRY_NAME.dotted_string,
+    0x07: NameOID.LOCALITY_NAME.dotted_string,
+    0x08: NameOID.STATE_OR_PROVINCE_NAME.dotted_string,
+    0x0A: NameOID.ORGANIZATION_NAME.dotted_string,
+    0x0B: NameOID.ORGANIZATIONAL_UNIT_NAME.dotted_string,
+}
+"""The last byte of ``2.5.4.x`` (DER ``06 03 55 04 x``): the attributes a plain name may hold."""
+_PLAIN_SHORT: dict[str, str] = {
+    _CN: "CN",
+    NameOID.COUNTRY_NAME.dotted_string: "C",
+    NameOID.LOCALITY_NAME.dotted_string: "L",
+    NameOID.STATE_OR_PROVINCE_NAME.dotted_string: "ST",
+    NameOID.ORGANIZATION_NAME.dotted_string: "O",
+    NameOID.ORGANIZATIONAL_UNIT_NAME.dotted_string: "OU",
+}
+"""cryptography's RFC 4514 names of those attributes."""
+_PLAIN_LENGTHS: dict[str, tuple[int, int]] = {
+    _CN: (1, 64),
+    NameOID.COUNTRY_NAME.dotted_string: (2, 2),
+}
+"""cryptography warns about a value outside these lengths when it builds the ``Name``: such a
+name is not plain (it is built as before)."""
+_PRINTABLE_PLAIN = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789 '()-./:=?"
+"""PrintableString characters that RFC 4514 text does not escape (not ``+`` or ``,``)."""
+_UTF8_PLAIN = _PRINTABLE_PLAIN + b"*_@&!"
+"""ASCII characters that RFC 4514 text does not escape, for a UTF8String."""
+_UTF8_STRING, _PRINTABLE_STRING = 0x0C, 0x13
+
+
+def _plain_subject(der: bytes) -> tuple[tuple[str, str], ...] | None:
+    """The subject of a certificate's DER as (OID, value) pairs in DER order when it is plain,
+    else ``None``: RDNs of one attribute each, of :data:`_PLAIN_ATTRIBUTES`, each a UTF8String
+    or PrintableString of ASCII characters that RFC 4514 text does not escape, without a space at
+    either end, within cryptography's lengths. Such a name is what cryptography reads (the
+    strings are ASCII: no decoding can fail), and its text needs no escaping."""
+    try:
+        i = _subject_offset(der)
+        if der[i] != 0x30:
+            return None
+        j, end = _after_header(der, i), _after(der, i)
+        pairs: list[tuple[str, str]] = []
+        while j < end:
+            if der[j] != 0x31:  # SET (one RDN)
+                return None
+            set_end = _after(der, j)
+            k = _after_header(der, j)
+            if der[k] != 0x30 or _after(der, k) != set_end:  # one AttributeTypeAndValue
+                return None
+            k = _after_header(der, k)
+            if der[k : k + 4] != b"\x06\x03\x55\x04":
+                return None
+            oid = _PLAIN_ATTRIBUTES.get(der[k + 4])
+            if oid is None:
+                return None
+            k += 5
+            tag = der[k]
+            if tag == _UTF8_STRING:
+                allowed = _UTF8_PLAIN
+            elif tag == _PRINTABLE_STRING:
+                allowed = _PRINTABLE_PLAIN
+            else:
+                return None
+            if _after(der, k) != set_end:
+                return None
+            value = der[_after_header(der, k) : set_end]
+            if not value or value.translate(None, allowed) or value[0] == 0x20 or value[-1] == 0x20:
+                return None
+            low, high = _PLAIN_LENGTHS.get(oid, (1, len(value)))
+            if not low <= len(value) <= high:
+                return None
+            pairs.append((oid, value.decode("ascii")))
+            j = set_end
+    except (IndexError, ValueError):
+        return None
+    if j != end or not pairs:
+        return None
+    return tuple(pairs)
+
+
+def _subject_offset(der: bytes) -> int:
+    """Where the subject Name starts in a certificate's DER (RFC 5280 §4.1: the
+    TBSCertificate's [0] version, serialNumber, signature, issuer, validity, subject)."""
+    if der[0] != 0x30:
+        raise ValueError("Certificate is not a SEQUENCE")
+    i = _after_header(der, 0)
+    if der[i] != 0x30:
+        raise ValueError("TBSCertificate is not a SEQUENCE")
+    i = _after_header(der, i)
+    if der[i] == 0xA0:  # [0] EXPLICIT version
+        i = _after(der, i)
+    for _ in range(4):  # serialNumber, signature, issuer, validity
+        i = _after(der, i)
+    return i
 
 
 class _IssuerName:
     """An issuer ``Name`` as cryptography reads it from the certificate's bytes, and its DER."""
 
-    __slots__ = ("_der", "name")
+    __slots__ = ("_der", "_key", "name")
 
     def __init__(self, name: x509.Name) -> None:
         self.name = name
         self._der: bytes | None = None
+        self._key: tuple[frozenset[tuple[str, str | bytes]], ...] | None = None
 
     def der(self) -> bytes:
         if self._der is None:
             self._der = self.name.public_bytes()
         return self._der
 
+    def key(self) -> tuple[frozenset[tuple[str, str | bytes]], ...]:
+        """What ``Name.__eq__`` compares: each RDN's set of (OID, value)."""
+        if self._key is None:
+            self._key = tuple(
+                frozenset((a.oid.dotted_string, a.value) for a in rdn) for rdn in self.name.rdns
+            )
+        return self._key
+
 
 _ISSUERS: dict[bytes, _IssuerName] = {}
 """Issuer names by their raw TLV in the TBSCertificate: every leaf of a CA names it with the same
 bytes, which cryptography reads into the same ``Name`` (built anew each time, ~5 µs, and encoded
-anew for ``public_bytes``)."""
+anew for ``public_bytes``).
+
+Module level on purpose, not a run's (the house rule puts caches in the run's ``FactsCache`` /
+``ChainCache``): this is pure memoisation of a function of the key's bytes. The key is the whole
+issuer TLV; the value is what cryptography reads from exactly those bytes (an immutable ``Name``,
+its DER and its comparison key), so an entry can never answer differently from reading the
+certificate again, whatever the run, policy, trust store or clock. A name that fails to read is
+never stored (each certificate raises as before). Loading (``adapters.inputs``, before any run
+cache exists) and facts share it. Bounded (4,096 names, then it starts over), so a long ``serve``
+holds at most a few MB; dictionary get/set are atomic under the GIL, and a ``clear`` racing a
+store only loses entries, which are then read again."""
 _ISSUERS_MAX = 4096
 
 
@@ -390,7 +564,17 @@ def _after(data: bytes, i: int) -> int:
 _RECENT_NAMES: dict[int, _Names] = {}
 """The names of the last few certificate objects read, by identity: loading checks a leaf's names,
 its facts read them, and chain analysis wants their DER, one after the other (cryptography builds
-a new ``Name`` on every access, ~5 µs, and encodes one anew for ``public_bytes``, ~2 µs)."""
+a new ``Name`` on every access, ~5 µs, and encodes one anew for ``public_bytes``, ~2 µs).
+
+Module level on purpose, not a run's: pure memoisation of a certificate object's own names.
+Each entry holds the certificate itself and is used only when ``entry.cert is cert``, so an
+``id`` reused by a new object can never match while the entry lives; a certificate object is
+immutable and its names are a function of its DER alone, so an entry answers exactly what reading
+the certificate again would. The reads it joins happen in different layers, the first at loading
+(``adapters.inputs``: ``load``, ``pem_stream``, ``pkcs7``), where no run cache exists yet, so a
+run-owned table would miss the loader's read. The last 32 objects only: in ``serve`` that is a
+few dozen public certificates after a request ends (never a key), and a ``clear`` racing a store
+between threads only costs a read again."""
 _RECENT_NAMES_MAX = 32
 
 
@@ -409,6 +593,13 @@ def certificate_names(cert: x509.Certificate) -> tuple[x509.Name, x509.Name]:
     the last few certificates' are remembered, by identity)."""
     names = _recent_names(cert)
     return names.subject, names.issuer
+
+
+def read_certificate_names(cert: x509.Certificate) -> None:
+    """Read the subject and issuer of ``cert`` (remembered like :func:`certificate_names`):
+    raises as cryptography does for a damaged name, without building a plain subject's
+    ``Name`` (:class:`_Names`)."""
+    _recent_names(cert)
 
 
 def certificate_name_ders(cert: x509.Certificate) -> tuple[bytes, bytes]:
@@ -462,15 +653,16 @@ def extract_facts(
     names' text by DER (a :class:`FactsCache`'s).
     """
     errors: list[ExtensionProblem] = []
-    extensions: dict[str, x509.Extension[x509.ExtensionType]] = {}
+    # by ObjectIdentifier (hashed and compared in cryptography's Rust; its dotted_string is a
+    # new str each time it is read)
+    extensions: dict[x509.ObjectIdentifier, x509.Extension[x509.ExtensionType]] = {}
     try:
         for ext in cert.extensions:
-            extensions[ext.oid.dotted_string] = ext
+            extensions[ext.oid] = ext
     except _EXTENSION_ERRORS as exc:
-        extensions, errors = _extensions_one_by_one(cert, exc)
-
-    def get(oid: x509.ObjectIdentifier) -> x509.Extension[x509.ExtensionType] | None:
-        return extensions.get(oid.dotted_string)
+        found, errors = _extensions_one_by_one(cert, exc)
+        extensions = {ext.oid: ext for ext in found.values()}
+    get = extensions.get
 
     san_ext = get(ExtensionOID.SUBJECT_ALTERNATIVE_NAME)
     san = (
@@ -519,12 +711,12 @@ def extract_facts(
     )
 
     names = _recent_names(cert)
-    subject, issuer = names.subject, names.issuer
+    issuer = names.issuer
     der = names.der  # hashed here: cert.fingerprint costs more
-    self_issued = subject == issuer
+    self_issued = names.self_issued()
     version = 3 if cert.version is x509.Version.v3 else 1
     return CertFacts(
-        subject=_name_text(subject),
+        subject=names.subject_text(),
         issuer=_issuer_text(cert, issuer, issuer_texts),
         serial_number=format(cert.serial_number, "X"),
         version=version,
@@ -533,7 +725,7 @@ def extract_facts(
         public_key=public_key_facts(cert),
         signature_algorithm=cert.signature_algorithm_oid.dotted_string,
         signature_hash=_signature_hash(cert),
-        common_names=_common_names(subject),
+        common_names=names.common_names(),
         subject_alt_name=san,
         key_usage=key_usage,
         extended_key_usage=eku,
@@ -642,21 +834,23 @@ class FactsCache:
     ISSUER_TEXT_MAX = 4096
 
     def __init__(self) -> None:
-        self._ca: dict[x509.Certificate, CertFacts] = {}
-        self._leaf: dict[x509.Certificate, CertFacts] = {}
+        # by the certificate's hash, computed once per look-up (cryptography hashes the DER
+        # anew each time a certificate is a dictionary key); the certificate is kept to compare
+        self._ca: dict[int, tuple[x509.Certificate, CertFacts]] = {}
+        self._leaf: dict[int, tuple[x509.Certificate, CertFacts]] = {}
         self._issuer_texts: dict[bytes, str] = {}
 
     def facts(self, cert: x509.Certificate) -> CertFacts:
         """The facts of ``cert`` (equal DER, equal facts)."""
-        facts = self._ca.get(cert)
-        if facts is None:
-            facts = self._leaf.get(cert)
-        if facts is None:
-            facts = extract_facts(cert, self._issuer_texts)
-            if facts.is_ca or facts.self_issued:
-                _remember(self._ca, cert, facts, self.CA_MAX)
-            else:
-                _remember(self._leaf, cert, facts, self.LEAF_MAX)
+        key = hash(cert)
+        known = self._ca.get(key) or self._leaf.get(key)
+        if known is not None and (known[0] is cert or known[0] == cert):
+            return known[1]
+        facts = extract_facts(cert, self._issuer_texts)
+        if facts.is_ca or facts.self_issued:
+            _remember(self._ca, key, (cert, facts), self.CA_MAX)
+        else:
+            _remember(self._leaf, key, (cert, facts), self.LEAF_MAX)
         return facts
 
     def names(self, cert: x509.Certificate) -> tuple[x509.Name, x509.Name]:
@@ -673,11 +867,14 @@ class FactsCache:
 
 
 def _remember(
-    cache: dict[x509.Certificate, CertFacts], cert: x509.Certificate, facts: CertFacts, size: int
+    cache: dict[int, tuple[x509.Certificate, CertFacts]],
+    key: int,
+    entry: tuple[x509.Certificate, CertFacts],
+    size: int,
 ) -> None:
     if len(cache) >= size:
         cache.clear()  # (dropping the oldest instead: next(iter(dict)) slows as the front empties)
-    cache[cert] = facts
+    cache[key] = entry  # (two certificates of one hash: the later one is remembered)
 
 
 REQUEST_DATES = dt.datetime(1970, 1, 1, tzinfo=dt.UTC)

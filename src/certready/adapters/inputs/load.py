@@ -37,7 +37,7 @@ from certready.adapters.inputs.sniff import (
     plainly_not_certificate,
 )
 from certready.core.errors import CertReadyError, InputError
-from certready.core.facts import certificate_names
+from certready.core.facts import read_certificate_names
 from certready.core.location import FileLocation
 
 
@@ -104,7 +104,7 @@ def _checked(bundle: Bundle) -> Bundle:
         if i and loaded.certificate in _NAMES_READ:
             continue
         try:
-            certificate_names(loaded.certificate)  # parsed on access; remembered for the facts
+            read_certificate_names(loaded.certificate)  # parsed on access; remembered
         except BAD_DATA as exc:
             where = loaded.location
             index = (

@@ -8,6 +8,7 @@ done by ``service_identity`` (pyca's implementation of RFC 6125/9525), not by ha
 from __future__ import annotations
 
 import ipaddress
+import re
 from collections.abc import Iterable
 from dataclasses import dataclass
 from functools import lru_cache
@@ -70,9 +71,23 @@ def ip_covers(san_ip: str, host: str) -> bool:
         return False
 
 
-@lru_cache(maxsize=4096)
+_IPV4_CHARACTERS = frozenset("0123456789.")
+
+
 def is_ip(host: str) -> bool:
-    """:func:`~certready.core.hostnames.is_ip_address`, remembered: asked for every host and CN."""
+    """:func:`~certready.core.hostnames.is_ip_address`, remembered: asked for every host and CN.
+
+    A name without a colon (no IPv6 address) and with a character other than an ASCII digit or a
+    dot (no IPv4 address) is no address: answered at once (``ipaddress`` raises and catches two
+    exceptions to say so, and each leaf's host name is new to the cache)."""
+    text = host.strip("[]")
+    if ":" not in text and not _IPV4_CHARACTERS.issuperset(text):
+        return False
+    return _is_ip(host)
+
+
+@lru_cache(maxsize=4096)
+def _is_ip(host: str) -> bool:
     return is_ip_address(host)
 
 
@@ -239,12 +254,18 @@ def wildcard_invalid(ctx: RuleContext, params: NoParameters) -> Iterable[Violati
 
 
 _LDH = frozenset("abcdefghijklmnopqrstuvwxyz0123456789-")
+_LDH_LABEL = r"[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?"
+_PLAIN_NAME = re.compile(rf"(?:[^.]*\*[^.]*|{_LDH_LABEL})(?:\.{_LDH_LABEL})*")
+"""A name every label check below accepts (a first label with ``*`` is not checked here), when
+it has no ``--`` anywhere (no reserved or xn-- label) and at most 253 characters."""
 
 
 def dns_name_problem(name: str) -> str | None:
     """Why a SAN dNSName is not a valid host name or wildcard (RFC 1035 §2.3.1/§2.3.4, RFC 5280
     §4.2.1.6, RFC 5890 §2.3.2.1, CA/B BR §7.1.4.2), or ``None``. Wildcards are judged by
     :func:`wildcard_problem`; here a whole ``*`` left-most label is accepted as it is."""
+    if len(name) <= 253 and "--" not in name and _PLAIN_NAME.fullmatch(name):
+        return None  # the usual name, in one regular expression match
     if len(name.encode("ascii", "replace")) > 253:
         return f"the name is {len(name)} characters long; a DNS name has at most 253"
     labels = name.split(".")
