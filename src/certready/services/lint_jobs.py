@@ -279,8 +279,8 @@ def fork_map(task: Callable[[int], T], count: int, workers: int) -> Iterator[T]:
     must pickle; the task itself is inherited at the fork, never pickled).
 
     Not :class:`multiprocessing.pool.Pool`: its worker-maintenance thread wakes whenever a
-    result waits in the pipe and spun for ~130 µs of the parent's CPU per file of a lint (as
-    much as a third of a worker's work), and its result thread added a second copy of every
+    result waits in the pipe and spun for ~130 µs of the parent's CPU per file of a lint (a
+    sixth of a worker's work), and its result thread added a thread switch to every
     hand-over. Here each worker takes the next :data:`CHUNK` of indices from a shared counter
     and sends each chunk's results on a pipe of its own; the parent reads whichever pipe is
     ready and yields in order. A worker that stops sending (results not read yet) waits: at
