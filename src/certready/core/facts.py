@@ -449,8 +449,14 @@ def _plain_subject(der: bytes) -> tuple[tuple[str, str], ...] | None:
 
 
 def _subject_offset(der: bytes) -> int:
-    """Where the subject Name starts in a certificate's DER (RFC 5280 §4.1: the
-    TBSCertificate's [0] version, serialNumber, signature, issuer, validity, subject)."""
+    """Where the subject Name starts in a certificate's DER (RFC 5280 §4.1: after the
+    TBSCertificate's serialNumber, signature, issuer and validity)."""
+    return _tbs_field(der, 4)
+
+
+def _tbs_field(der: bytes, skipped: int) -> int:
+    """Where a TBSCertificate field starts in a certificate's DER: past the optional [0] EXPLICIT
+    version and ``skipped`` fields (RFC 5280 §4.1: serialNumber, signature, issuer, validity, ...)."""
     if der[0] != 0x30:
         raise ValueError("Certificate is not a SEQUENCE")
     i = _after_header(der, 0)
@@ -459,7 +465,7 @@ def _subject_offset(der: bytes) -> int:
     i = _after_header(der, i)
     if der[i] == 0xA0:  # [0] EXPLICIT version
         i = _after(der, i)
-    for _ in range(4):  # serialNumber, signature, issuer, validity
+    for _ in range(skipped):
         i = _after(der, i)
     return i
 
@@ -520,18 +526,9 @@ def _issuer_name(cert: x509.Certificate, der: bytes) -> _IssuerName:
 
 
 def _raw_issuer(der: bytes) -> bytes:
-    """The issuer Name's TLV in a certificate's DER (RFC 5280 §4.1: the TBSCertificate's
-    [0] version, serialNumber, signature, issuer)."""
-    if der[0] != 0x30:
-        raise ValueError("Certificate is not a SEQUENCE")
-    i = _after_header(der, 0)
-    if der[i] != 0x30:
-        raise ValueError("TBSCertificate is not a SEQUENCE")
-    i = _after_header(der, i)
-    if der[i] == 0xA0:  # [0] EXPLICIT version
-        i = _after(der, i)
-    i = _after(der, i)  # serialNumber
-    i = _after(der, i)  # signature
+    """The issuer Name's TLV in a certificate's DER (RFC 5280 §4.1: after the TBSCertificate's
+    serialNumber and signature)."""
+    i = _tbs_field(der, 2)
     if der[i] != 0x30:
         raise ValueError("issuer is not a SEQUENCE")
     return der[i : _after(der, i)]
