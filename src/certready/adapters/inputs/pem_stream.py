@@ -48,7 +48,7 @@ from certready.adapters.inputs.pem import (
 from certready.adapters.inputs.pkcs7 import pkcs7_certificates
 from certready.adapters.inputs.read import MAX_INPUT_BYTES, MIB, open_regular
 from certready.core.errors import CertReadyError, InputError
-from certready.core.facts import certificate_names
+from certready.core.facts import read_certificate_names
 from certready.core.location import FileLocation
 
 MAX_PEM_BLOCK_BYTES = MIB
@@ -226,7 +226,7 @@ def pem_entries(
         try:
             if is_certificate:
                 cert = block_certificate(block, source, where)
-                certificate_names(cert)  # a damaged name fails here, on its own block
+                read_certificate_names(cert)  # a damaged name fails here, on its own block
                 yield LoadedCertificate(cert, FileLocation(source, certificates, line=block.line))
                 certificates += 1
             elif block.label in PKCS7_LABELS:
@@ -240,7 +240,7 @@ def pem_entries(
                         f" ({reason(exc)})"
                     ) from None
                 for cert in found_certs:
-                    certificate_names(cert)
+                    read_certificate_names(cert)
                     yield LoadedCertificate(
                         cert, FileLocation(source, certificates, line=block.line)
                     )

@@ -12,7 +12,7 @@ from cryptography.hazmat.primitives.serialization import pkcs7
 from certready.adapters.inputs.bundle import Bundle, LoadedCertificate, location
 from certready.adapters.inputs.failures import BAD_DATA, reason
 from certready.core.errors import InputError
-from certready.core.facts import certificate_names
+from certready.core.facts import read_certificate_names
 
 
 def load_pkcs7_der(data: bytes, source: str) -> Bundle:
@@ -45,7 +45,8 @@ def pkcs7_bundle(certs: Sequence[x509.Certificate], source: str) -> Bundle:
         raise InputError("a PKCS#7 bundle with no certificate in it", location=source)
     for i, cert in enumerate(certs):
         try:
-            certificate_names(cert)  # parsed on access: a damaged name must fail here, not later
+            # parsed on access: a damaged name must fail here, not later
+            read_certificate_names(cert)
         except BAD_DATA as exc:
             raise InputError(
                 f"certificate #{i} is damaged: its names cannot be read ({reason(exc)})",
